@@ -1,0 +1,72 @@
+/* What the CPU offers, and which hypervisor (if any) runs it. */
+#include "arch/x86/arch.h"
+#include "arch/x86/io.h"
+#include "arch/x86/x86.h"
+#include "common/hypervisor.h"
+#include "common/string.h"
+
+struct x86_cpu x86_cpu;
+
+void x86_cpu_probe(void)
+{
+    uint32_t r[4];
+
+    x86_cpuid(0, 0, r);
+    memcpy(x86_cpu.vendor + 0, &r[1], 4);
+    memcpy(x86_cpu.vendor + 4, &r[3], 4);
+    memcpy(x86_cpu.vendor + 8, &r[2], 4);
+    x86_cpu.vendor[12] = '\0';
+
+    x86_cpuid(1, 0, r);
+    x86_cpu.hypervisor = r[2] & X86_CPUID_1_ECX_HYPERVISOR;
+
+    /* The entry checked that this leaf exists (long mode lives there). */
+    x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
+    x86_cpu.page1gb = r[3] & X86_CPUID_EXT_EDX_PAGE1GB;
+    /* The entry turned NXE on exactly when CPUID offers NX. */
+    x86_cpu.nx = x86_rdmsr(X86_MSR_EFER) & X86_EFER_NXE;
+}
+
+/*
+ * Hypervisors put a 12-byte signature at CPUID leaf 0x40000000, or at
+ * a multiple of 0x100 above it when they also offer another's
+ * interface there (Xen with Viridian puts Hyper-V's at 0x40000000 and
+ * its own at 0x40000100). Xen wins wherever it is; otherwise the
+ * lowest signature found names the hypervisor.
+ */
+void x86_hypervisor_probe(struct pvh_hypervisor *hv)
+{
+    uint32_t base, r[4];
+    bool found = false;
+
+    hv->kind = PVH_HV_NONE;
+    hv->name = "none";
+    hv->signature[0] = '\0';
+    if (!x86_cpu.hypervisor)
+        return;
+    for (base = X86_CPUID_HV_BASE; base <= X86_CPUID_HV_LAST; base += X86_CPUID_HV_STEP) {
+        struct pvh_hypervisor here = { .cpuid_base = base };
+        char sig[12];
+
+        x86_cpuid(base, 0, r);
+        memcpy(sig + 0, &r[1], 4);
+        memcpy(sig + 4, &r[2], 4);
+        memcpy(sig + 8, &r[3], 4);
+        /* An unknown signature counts only where the leaf range looks
+         * real: CPUs answer leaves they lack with another leaf's data. */
+        if (!pvh_hypervisor_identify(&here, sig) &&
+            (!sig[0] || r[0] < base || r[0] - base > 0xff))
+            continue;
+        if (here.kind == PVH_HV_XEN) {
+            x86_cpuid(base + 1, 0, r); /* version: major << 16 | minor */
+            here.version_major = r[0] >> 16;
+            here.version_minor = r[0] & 0xffff;
+            *hv = here;
+            return;
+        }
+        if (!found) {
+            *hv = here;
+            found = true;
+        }
+    }
+}

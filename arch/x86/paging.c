@@ -1,0 +1,200 @@
+/*
+ * Finishing the page tables once the memory map is known.
+ *
+ * The entry identity-mapped the first 4 GiB read-write-execute. Here:
+ *  - the image's pages get their own rights: text read-only and
+ *    executable, read-only data and the rest of the image no-execute;
+ *  - everything else in the first 4 GiB becomes no-execute;
+ *  - page 0 and the page below the stack (the guard page) are unmapped;
+ *  - memory above 4 GiB is identity-mapped, no-execute, in 1 GiB pages
+ *    where the CPU has them, else 2 MiB pages. Page-table pages come
+ *    from RAM below 4 GiB, clear of the modules, and are marked as
+ *    pvhboot's in the memory map.
+ * Without NX (EFER.NXE off) the no-execute bit is reserved and is not
+ * set anywhere.
+ */
+#include "arch/x86/arch.h"
+#include "arch/x86/io.h"
+#include "arch/x86/x86.h"
+#include "common/string.h"
+
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+#define PTE_NX (1ull << 63)
+#define GIB (1ull << 30)
+#define MIB2 (2ull << 20)
+#define FOUR_GIB (4ull << 30)
+#define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
+
+static inline unsigned index_at(uint64_t va, unsigned level_shift)
+{
+    return (unsigned)(va >> level_shift) & (X86_PTES_PER_TABLE - 1);
+}
+
+static inline uint64_t *table_at(uint64_t entry)
+{
+    return (uint64_t *)(uintptr_t)(entry & PTE_ADDR_MASK);
+}
+
+/* Bytes mapped by the leaf entry covering va, or 0 if va is not mapped. */
+static uint64_t leaf_size(uint64_t va)
+{
+    uint64_t e;
+
+    if (va >= CANONICAL_LIMIT)
+        return 0;
+    e = x86_pml4[index_at(va, 39)];
+    if (!(e & X86_PTE_P))
+        return 0;
+    e = table_at(e)[index_at(va, 30)];
+    if (!(e & X86_PTE_P))
+        return 0;
+    if (e & X86_PTE_PS)
+        return GIB;
+    e = table_at(e)[index_at(va, 21)];
+    if (!(e & X86_PTE_P))
+        return 0;
+    if (e & X86_PTE_PS)
+        return MIB2;
+    e = table_at(e)[index_at(va, 12)];
+    return (e & X86_PTE_P) ? X86_PAGE_SIZE : 0;
+}
+
+bool x86_paging_mapped(uint64_t pa, uint64_t len)
+{
+    uint64_t at = pa, end = pa + len;
+
+    if (end < pa)
+        return false;
+    while (at < end) {
+        uint64_t step = leaf_size(at);
+
+        if (!step)
+            return false;
+        at = (at & ~(step - 1)) + step;
+    }
+    return true;
+}
+
+struct table_source {
+    struct pvh_boot_store *st;
+    struct pvh_range avoid[PVH_MODULES_MAX];
+    unsigned nr_avoid;
+};
+
+/* The table an entry points to; a fresh zeroed one if it is empty. */
+static uint64_t *next_table(uint64_t *entry, struct table_source *src, struct pvh_error *err)
+{
+    uint64_t pa;
+
+    if (*entry & X86_PTE_P)
+        return table_at(*entry);
+    pa = pvh_memmap_alloc(&src->st->map, X86_PAGE_SIZE, X86_PAGE_SIZE, FOUR_GIB, src->avoid,
+                          src->nr_avoid, PVH_REGION_PVHBOOT);
+    if (!pa) {
+        pvh_fail(err, PVH_ENOMEM, "page tables: no free RAM below 4 GiB for a table page");
+        return NULL;
+    }
+    memset((void *)(uintptr_t)pa, 0, X86_PAGE_SIZE);
+    *entry = pa | X86_PTE_P | X86_PTE_RW;
+    return (uint64_t *)(uintptr_t)pa;
+}
+
+/* Identity-map [base, end) (2 MiB aligned) read-write with leaf flags nx. */
+static int map_large(uint64_t base, uint64_t end, uint64_t nx, struct table_source *src,
+                     struct pvh_error *err)
+{
+    uint64_t at = base;
+
+    while (at < end) {
+        uint64_t *pdpt, *pd, *e;
+
+        if (at >= CANONICAL_LIMIT)
+            return pvh_fail(err, PVH_ERANGE, "page tables: memory at 0x%llx is beyond 128 TiB",
+                            (unsigned long long)at);
+        pdpt = next_table(&x86_pml4[index_at(at, 39)], src, err);
+        if (!pdpt)
+            return err->code;
+        e = &pdpt[index_at(at, 30)];
+        if (!(*e & X86_PTE_P) && x86_cpu.page1gb && !(at & (GIB - 1)) && end - at >= GIB) {
+            *e = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
+            at += GIB;
+            continue;
+        }
+        if (*e & X86_PTE_PS) { /* already mapped by a 1 GiB page */
+            at = (at & ~(GIB - 1)) + GIB;
+            continue;
+        }
+        pd = next_table(e, src, err);
+        if (!pd)
+            return err->code;
+        e = &pd[index_at(at, 21)];
+        if (!(*e & X86_PTE_P))
+            *e = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
+        at += MIB2;
+    }
+    return PVH_OK;
+}
+
+static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_error *err)
+{
+    struct table_source src = { .st = st };
+    unsigned i;
+    int rc;
+
+    for (i = 0; i < st->boot.nr_modules; i++) {
+        const struct pvh_module *m = &st->modules[i];
+
+        src.avoid[src.nr_avoid++] = (struct pvh_range){ m->base, m->base + m->size };
+    }
+    /* Walk a snapshot of the count: allocations below 4 GiB may split
+     * regions there, never the ones above that this loop maps. */
+    for (i = 0; i < st->map.nr; i++) {
+        const struct pvh_region r = st->map.regions[i];
+        uint64_t base = r.base, end = r.base + r.size;
+
+        if (end <= FOUR_GIB || r.type >= 32 || !(PVH_MEMORY_TYPES & PVH_TYPE_BIT(r.type)))
+            continue;
+        if (base < FOUR_GIB)
+            base = FOUR_GIB;
+        base &= ~(MIB2 - 1);
+        end = (end + MIB2 - 1) & ~(MIB2 - 1);
+        rc = map_large(base, end, nx, &src, err);
+        if (rc)
+            return rc;
+    }
+    return PVH_OK;
+}
+
+/* Rights for the pages of the first 2 MiB, which PT0 maps. */
+static void protect_first_2mib(uint64_t nx)
+{
+    uint64_t text = (uintptr_t)__text_start, text_end = (uintptr_t)__text_end;
+    uint64_t ro_end = (uintptr_t)__rodata_end, guard = (uintptr_t)x86_stack_guard;
+    unsigned i;
+
+    x86_pt0[0] = 0; /* NULL faults (x86_phys may have mapped page 0 to read loader data) */
+    for (i = 1; i < X86_PTES_PER_TABLE; i++) {
+        uint64_t pa = (uint64_t)i * X86_PAGE_SIZE;
+        uint64_t e = pa | X86_PTE_P;
+
+        if (pa < text || pa >= text_end)
+            e |= nx;
+        if (pa < text || pa >= ro_end)
+            e |= X86_PTE_RW;
+        x86_pt0[i] = pa == guard ? 0 : e;
+    }
+}
+
+int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    uint64_t nx = x86_cpu.nx ? PTE_NX : 0;
+    unsigned i;
+    int rc;
+
+    protect_first_2mib(nx);
+    for (i = 1; i < X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE; i++)
+        x86_pd[i] |= nx;
+    rc = map_high_memory(st, nx, err);
+    x86_write_cr3(x86_read_cr3()); /* drop every stale translation */
+    return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * x86 architectural constants shared by C and the nasm entry code.
+ * Plain "#define NAME value" lines only: the build turns this file
+ * into a nasm include (build/<arch>/gen/x86.inc).
+ */
+#ifndef PVH_X86_H
+#define PVH_X86_H
+
+/* GDT selectors (see the table in entry.asm). */
+#define X86_SEL_CODE64 0x08
+#define X86_SEL_DATA   0x10
+#define X86_SEL_CODE32 0x18
+#define X86_SEL_TSS    0x20 /* a 64-bit TSS descriptor takes two slots */
+
+/* Control registers and MSRs. */
+#define X86_CR0_WP  0x00010000 /* honour read-only pages in ring 0 */
+#define X86_CR0_PG  0x80000000
+#define X86_CR4_PAE 0x00000020
+#define X86_MSR_EFER 0xc0000080
+#define X86_EFER_LME 0x00000100 /* long mode enable */
+#define X86_EFER_NXE 0x00000800 /* the NX bit in page tables */
+
+/* CPUID. */
+#define X86_CPUID_EXT_BASE     0x80000000
+#define X86_CPUID_EXT_FEATURES 0x80000001
+#define X86_CPUID_EXT_EDX_NX      0x00100000 /* bit 20 */
+#define X86_CPUID_EXT_EDX_PAGE1GB 0x04000000 /* bit 26 */
+#define X86_CPUID_EXT_EDX_LM      0x20000000 /* bit 29 */
+#define X86_CPUID_1_ECX_HYPERVISOR 0x80000000 /* bit 31 */
+#define X86_CPUID_HV_BASE  0x40000000
+#define X86_CPUID_HV_STEP  0x100
+#define X86_CPUID_HV_LAST  0x4000ff00
+
+/* Page-table entry bits. */
+#define X86_PTE_P   0x001
+#define X86_PTE_RW  0x002
+#define X86_PTE_PS  0x080 /* a large page in a PD or PDPT entry */
+#define X86_PTE_NX_HIGH 0x80000000 /* bit 63, as the high dword of an entry */
+#define X86_PAGE_SIZE 4096
+#define X86_LARGE_PAGE_SIZE 0x200000
+#define X86_PTES_PER_TABLE 512
+#define X86_EARLY_MAP_GIB 4 /* the entry identity-maps this many GiB */
+
+/* I/O ports. */
+#define X86_COM1_PORT     0x3f8
+#define X86_DEBUGCON_PORT 0xe9
+#define X86_DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit: status = (value << 1) | 1 */
+#define X86_DEBUG_EXIT_FAILURE 1  /* QEMU exits with status 3 */
+
+/* Stacks. */
+#define X86_STACK_SIZE 0x10000
+#define X86_IST_STACK_SIZE 0x1000
+
+#endif

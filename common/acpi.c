@@ -1,0 +1,236 @@
+#include "common/acpi.h"
+
+#include "common/bytes.h"
+#include "common/string.h"
+
+/* Table layout facts (ACPI 6.5, chapter 5). */
+#define RSDP_V1_SIZE        20
+#define RSDP_V2_SIZE        36
+#define RSDP_REVISION       15
+#define RSDP_RSDT           16
+#define RSDP_LENGTH         20
+#define RSDP_XSDT           24
+#define SDT_HEADER_SIZE     36
+#define SDT_LENGTH          4
+#define FADT_DSDT           40
+#define FADT_PM1A_CNT_BLK   64
+#define FADT_PM1B_CNT_BLK   68
+#define FADT_FLAGS          112
+#define FADT_X_DSDT         140
+#define FADT_X_PM1A_CNT_BLK 172
+#define FADT_X_PM1B_CNT_BLK 184
+#define FADT_SLEEP_CONTROL  244
+#define GAS_SIZE            12
+#define FADT_HW_REDUCED_ACPI (1u << 20)
+
+/* No table pvhboot reads is anywhere near this; a larger length is garbage. */
+#define SDT_MAX_LENGTH (16u << 20)
+
+/* AML opcodes used to find Name(_S5, Package(){...}). */
+#define AML_NAME_OP     0x08
+#define AML_PACKAGE_OP  0x12
+#define AML_ZERO_OP     0x00
+#define AML_ONE_OP      0x01
+#define AML_BYTE_PREFIX 0x0a
+#define AML_WORD_PREFIX 0x0b
+#define AML_DWORD_PREFIX 0x0c
+
+static uint8_t checksum(const uint8_t *p, uint32_t len)
+{
+    uint8_t sum = 0;
+
+    while (len--)
+        sum = (uint8_t)(sum + *p++);
+    return sum;
+}
+
+static const uint8_t *map_table(const struct pvh_phys *phys, uint64_t pa, const char *sig,
+                                uint32_t *len, struct pvh_error *err)
+{
+    const uint8_t *t;
+
+    if (!pa)
+        return pvh_fail(err, PVH_ENOENT, "ACPI %s: address 0", sig), NULL;
+    t = phys->map(phys, pa, SDT_HEADER_SIZE);
+    if (!t)
+        return pvh_fail(err, PVH_ERANGE, "ACPI %s at 0x%llx: not accessible", sig,
+                        (unsigned long long)pa), NULL;
+    if (memcmp(t, sig, 4))
+        return pvh_fail(err, PVH_EINVAL, "ACPI table at 0x%llx: signature is not %s", 
+                        (unsigned long long)pa, sig), NULL;
+    *len = pvh_le32(t + SDT_LENGTH);
+    if (*len < SDT_HEADER_SIZE || *len > SDT_MAX_LENGTH)
+        return pvh_fail(err, PVH_EINVAL, "ACPI %s at 0x%llx: length %u", sig,
+                        (unsigned long long)pa, *len), NULL;
+    t = phys->map(phys, pa, *len);
+    if (!t)
+        return pvh_fail(err, PVH_ERANGE, "ACPI %s at 0x%llx length %u: not accessible", sig,
+                        (unsigned long long)pa, *len), NULL;
+    if (checksum(t, *len))
+        return pvh_fail(err, PVH_EINVAL, "ACPI %s at 0x%llx: bad checksum", sig,
+                        (unsigned long long)pa), NULL;
+    return t;
+}
+
+/* The root table: the XSDT when the RSDP has one, else the RSDT. */
+static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, bool *xsdt,
+                     struct pvh_error *err)
+{
+    const uint8_t *r = pa ? phys->map(phys, pa, RSDP_V1_SIZE) : NULL;
+
+    if (!r)
+        return pvh_fail(err, PVH_ERANGE, "ACPI RSDP at 0x%llx: not accessible",
+                        (unsigned long long)pa);
+    if (memcmp(r, "RSD PTR ", 8) || checksum(r, RSDP_V1_SIZE))
+        return pvh_fail(err, PVH_EINVAL, "ACPI RSDP at 0x%llx: bad signature or checksum",
+                        (unsigned long long)pa);
+    *xsdt = false;
+    *root = pvh_le32(r + RSDP_RSDT);
+    if (r[RSDP_REVISION] >= 2) {
+        const uint8_t *r2 = phys->map(phys, pa, RSDP_V2_SIZE);
+
+        if (r2 && pvh_le32(r2 + RSDP_LENGTH) >= RSDP_V2_SIZE && !checksum(r2, RSDP_V2_SIZE) &&
+            pvh_le64(r2 + RSDP_XSDT)) {
+            *root = pvh_le64(r2 + RSDP_XSDT);
+            *xsdt = true;
+        }
+    }
+    return PVH_OK;
+}
+
+static const uint8_t *find_fadt(const struct pvh_phys *phys, uint64_t rsdp, uint32_t *len,
+                                struct pvh_error *err)
+{
+    uint64_t root = 0;
+    bool xsdt = false;
+    const uint8_t *t;
+    uint32_t tlen, i, entry_size;
+
+    if (read_rsdp(phys, rsdp, &root, &xsdt, err))
+        return NULL;
+    t = map_table(phys, root, xsdt ? "XSDT" : "RSDT", &tlen, err);
+    if (!t)
+        return NULL;
+    entry_size = xsdt ? 8 : 4;
+    for (i = SDT_HEADER_SIZE; i + entry_size <= tlen; i += entry_size) {
+        uint64_t pa = xsdt ? pvh_le64(t + i) : pvh_le32(t + i);
+        const uint8_t *h = pa ? phys->map(phys, pa, SDT_HEADER_SIZE) : NULL;
+
+        if (h && !memcmp(h, "FACP", 4))
+            return map_table(phys, pa, "FACP", len, err);
+    }
+    pvh_fail(err, PVH_ENOENT, "ACPI: no FADT in the %s", xsdt ? "XSDT" : "RSDT");
+    return NULL;
+}
+
+static struct pvh_acpi_gas gas_at(const uint8_t *p)
+{
+    return (struct pvh_acpi_gas){ p[0], p[1], p[2], p[3], pvh_le64(p + 4) };
+}
+
+static struct pvh_acpi_gas io_port(uint32_t port)
+{
+    return (struct pvh_acpi_gas){ ACPI_SPACE_IO, 16, 0, 2, port };
+}
+
+/* An AML integer constant at p (limited to end); false if it is none. */
+static bool aml_integer(const uint8_t *p, const uint8_t *end, uint8_t *value, const uint8_t **next)
+{
+    if (p >= end)
+        return false;
+    switch (*p) {
+    case AML_ZERO_OP:  *value = 0; *next = p + 1; return true;
+    case AML_ONE_OP:   *value = 1; *next = p + 1; return true;
+    case AML_BYTE_PREFIX:  if (end - p < 2) return false; *value = p[1]; *next = p + 2; return true;
+    case AML_WORD_PREFIX:  if (end - p < 3) return false; *value = p[1]; *next = p + 3; return true;
+    case AML_DWORD_PREFIX: if (end - p < 5) return false; *value = p[1]; *next = p + 5; return true;
+    default: return false;
+    }
+}
+
+/* Parse the Package after "_S5_" at p: PackageOp PkgLength NumElements SLP_TYPa SLP_TYPb. */
+static bool parse_s5_package(const uint8_t *p, const uint8_t *end, uint8_t *a, uint8_t *b)
+{
+    unsigned extra;
+
+    if (end - p < 3 || p[0] != AML_PACKAGE_OP)
+        return false;
+    extra = p[1] >> 6; /* PkgLength: bits 7:6 count the bytes that follow */
+    p += 2 + extra;
+    if (p >= end)
+        return false;
+    p++; /* NumElements */
+    if (!aml_integer(p, end, a, &p))
+        return false;
+    if (!aml_integer(p, end, b, &p))
+        *b = *a; /* a one-element package: both the same */
+    return true;
+}
+
+static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b, struct pvh_error *err)
+{
+    const uint8_t *end = dsdt + len;
+    const uint8_t *p;
+
+    for (p = dsdt + SDT_HEADER_SIZE + 1; p + 4 <= end; p++) {
+        if (memcmp(p, "_S5_", 4))
+            continue;
+        /* NameOp, possibly with the root prefix '\' before the name. */
+        if (p[-1] != AML_NAME_OP && !(p[-1] == '\\' && p - 2 >= dsdt && p[-2] == AML_NAME_OP))
+            continue;
+        if (parse_s5_package(p + 4, end, a, b))
+            return PVH_OK;
+    }
+    return pvh_fail(err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
+}
+
+int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
+                           struct pvh_acpi_poweroff *out, struct pvh_error *err)
+{
+    const uint8_t *fadt, *dsdt;
+    uint32_t flen, dlen;
+    uint64_t dsdt_pa;
+
+    memset(out, 0, sizeof(*out));
+    fadt = find_fadt(phys, rsdp, &flen, err);
+    if (!fadt)
+        return err->code;
+    if (flen < FADT_PM1B_CNT_BLK + 4)
+        return pvh_fail(err, PVH_EINVAL, "ACPI FADT: length %u too short", flen);
+
+    dsdt_pa = pvh_le32(fadt + FADT_DSDT);
+    if (flen >= FADT_X_DSDT + 8 && pvh_le64(fadt + FADT_X_DSDT))
+        dsdt_pa = pvh_le64(fadt + FADT_X_DSDT);
+    dsdt = map_table(phys, dsdt_pa, "DSDT", &dlen, err);
+    if (!dsdt)
+        return err->code;
+    if (find_s5(dsdt, dlen, &out->slp_typ_a, &out->slp_typ_b, err))
+        return err->code;
+
+    if (flen >= FADT_FLAGS + 4 && (pvh_le32(fadt + FADT_FLAGS) & FADT_HW_REDUCED_ACPI)) {
+        if (flen < FADT_SLEEP_CONTROL + GAS_SIZE)
+            return pvh_fail(err, PVH_EINVAL, "ACPI FADT: hardware-reduced, but length %u has "
+                            "no sleep control register", flen);
+        out->sleep_ctl = gas_at(fadt + FADT_SLEEP_CONTROL);
+        if (!out->sleep_ctl.address)
+            return pvh_fail(err, PVH_ENOENT, "ACPI FADT: hardware-reduced, sleep control register 0");
+        out->kind = PVH_ACPI_OFF_SLEEP_CTL;
+        return PVH_OK;
+    }
+
+    out->pm1a_cnt = io_port(pvh_le32(fadt + FADT_PM1A_CNT_BLK));
+    out->pm1b_cnt = io_port(pvh_le32(fadt + FADT_PM1B_CNT_BLK));
+    if (flen >= FADT_X_PM1B_CNT_BLK + GAS_SIZE) {
+        struct pvh_acpi_gas xa = gas_at(fadt + FADT_X_PM1A_CNT_BLK);
+        struct pvh_acpi_gas xb = gas_at(fadt + FADT_X_PM1B_CNT_BLK);
+
+        if (xa.address)
+            out->pm1a_cnt = xa;
+        if (xb.address)
+            out->pm1b_cnt = xb;
+    }
+    if (!out->pm1a_cnt.address)
+        return pvh_fail(err, PVH_ENOENT, "ACPI FADT: no PM1a control block");
+    out->kind = PVH_ACPI_OFF_PM1;
+    return PVH_OK;
+}

@@ -1,0 +1,16 @@
+/* The formatting engine behind pvh_printf and pvh_snprintf. */
+#ifndef PVH_COMMON_FORMAT_H
+#define PVH_COMMON_FORMAT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Where formatted bytes go: called with pieces of the output in order. */
+struct pvh_format_out {
+    void (*put)(struct pvh_format_out *out, const char *s, size_t n);
+    size_t total; /* bytes produced so far */
+};
+
+void pvh_vformat(struct pvh_format_out *out, const char *fmt, va_list ap);
+
+#endif

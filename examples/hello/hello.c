@@ -1,0 +1,92 @@
+/*
+ * hello: a unikernel that prints the boot description pvhboot hands it
+ * and powers off. The lines it prints are the contract the boot tests
+ * check (see DESIGN.md).
+ *
+ * Example-only cmdline switch: "hello.crash=null" makes it read through
+ * a NULL pointer after printing, to show pvhboot's exception report.
+ */
+#include <stdint.h>
+
+#include <pvhboot/pvhboot.h>
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Is word one of the space-separated words of s? */
+static int has_word(const char *s, const char *word)
+{
+    while (*s) {
+        const char *w = word;
+
+        while (is_space(*s))
+            s++;
+        while (*w && *s == *w) {
+            s++;
+            w++;
+        }
+        if (!*w && (!*s || is_space(*s)))
+            return 1;
+        while (*s && !is_space(*s))
+            s++;
+    }
+    return 0;
+}
+
+static void print_hypervisor(const struct pvh_hypervisor *hv)
+{
+    if (hv->kind == PVH_HV_XEN)
+        pvh_info("hypervisor xen %u.%u", hv->version_major, hv->version_minor);
+    else
+        pvh_info("hypervisor %s", hv->name);
+}
+
+static void print_modules(const struct pvh_boot *boot)
+{
+    for (unsigned i = 0; i < boot->nr_modules; i++) {
+        const struct pvh_module *m = &boot->modules[i];
+        uint32_t crc = pvh_crc32(0, (const void *)(uintptr_t)m->base, (size_t)m->size);
+
+        pvh_info("module %u base 0x%llx size %llu crc32 0x%08x cmdline \"%pE\"", i,
+                 (unsigned long long)m->base, (unsigned long long)m->size, crc, m->cmdline);
+    }
+}
+
+static void print_memmap(const struct pvh_boot *boot)
+{
+    for (unsigned i = 0; i < boot->nr_memmap; i++) {
+        const struct pvh_region *r = &boot->memmap[i];
+        const char *name = pvh_memtype_name(r->type);
+        const char *owner = (r->flags & PVH_REGION_PVHBOOT) ? " pvhboot" : "";
+
+        if (name)
+            pvh_info("memmap %u 0x%llx-0x%llx %s%s", i, (unsigned long long)r->base,
+                     (unsigned long long)(r->base + r->size - 1), name, owner);
+        else
+            pvh_info("memmap %u 0x%llx-0x%llx type %u%s", i, (unsigned long long)r->base,
+                     (unsigned long long)(r->base + r->size - 1), r->type, owner);
+    }
+}
+
+void pvh_main(const struct pvh_boot *boot)
+{
+    pvh_info("hello %s", pvh_arch_name());
+    pvh_info("loader %s", pvh_loader_name(boot->loader));
+    print_hypervisor(&boot->hv);
+    pvh_info("cmdline \"%pE\"", boot->cmdline);
+    print_modules(boot);
+    print_memmap(boot);
+    pvh_info("ram %llu", (unsigned long long)pvh_boot_ram_total(boot));
+    if (boot->loader == PVH_LOADER_FDT)
+        pvh_info("fdt 0x%llx", (unsigned long long)boot->fdt);
+    else
+        pvh_info("rsdp 0x%llx", (unsigned long long)boot->rsdp);
+
+    if (has_word(boot->cmdline, "hello.crash=null")) {
+        pvh_info("hello: reading through NULL, as asked");
+        (void)*(volatile const int *)0;
+    }
+    pvh_info("hello done");
+}

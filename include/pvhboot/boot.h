@@ -1,0 +1,111 @@
+/*
+ * pvhboot's boot description: what a unikernel linked with pvhboot
+ * receives in pvh_main().
+ *
+ * Everything here was copied out of the loader's memory and checked
+ * before pvh_main() runs; the pointers point into memory pvhboot owns
+ * and stay valid for the life of the program. The structure is
+ * read-only to the unikernel.
+ *
+ * Stability: this interface is young. Fields may be added at the end
+ * of each structure; existing fields keep their meaning.
+ */
+#ifndef PVHBOOT_BOOT_H
+#define PVHBOOT_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* Limits of what pvhboot accepts from a loader. More is refused with an error. */
+#define PVH_CMDLINE_MAX        65536u /* bytes of the command line, without its NUL */
+#define PVH_MODULES_MAX          128u /* modules */
+#define PVH_MODULE_CMDLINE_MAX  4096u /* bytes of one module's command line */
+#define PVH_MODULE_CMDLINES_ALL 65536u /* bytes of all module command lines, with NULs */
+#define PVH_MEMMAP_IN_MAX       1024u /* entries of the loader's memory map */
+/* The normalised map: every input entry can split one region in two,
+ * plus pvhboot's own regions and the pages it allocates. */
+#define PVH_MEMMAP_MAX (2u * PVH_MEMMAP_IN_MAX + 16u)
+
+struct pvh_module {
+    uint64_t base;        /* physical address of the first byte */
+    uint64_t size;        /* bytes */
+    const char *cmdline;  /* never NULL; "" when the loader gave none */
+};
+
+/* Region flags: who uses a RAM region. */
+#define PVH_REGION_PVHBOOT 0x1u /* pvhboot's image, stack, page tables */
+
+struct pvh_region {
+    uint64_t base;  /* page-aligned for RAM */
+    uint64_t size;  /* bytes, never 0 */
+    uint32_t type;  /* E820_TYPE_*; unknown types are kept and treated as reserved */
+    uint32_t flags; /* PVH_REGION_* */
+};
+
+enum pvh_loader {
+    PVH_LOADER_PVH_V0, /* x86 start info version 0: no memory map */
+    PVH_LOADER_PVH_V1, /* x86 start info version 1 or later */
+    PVH_LOADER_FDT,    /* arm64: a flattened device tree */
+};
+
+enum pvh_hv_kind {
+    PVH_HV_NONE,  /* bare metal, or a hypervisor that does not say */
+    PVH_HV_XEN,
+    PVH_HV_KVM,
+    PVH_HV_TCG,   /* QEMU's software emulation */
+    PVH_HV_OTHER, /* identified by signature: see signature[] */
+};
+
+/* XENVER_get_features submaps pvhboot records. */
+#define PVH_XENFEAT_SUBMAPS 2u
+
+struct pvh_hypervisor {
+    enum pvh_hv_kind kind;
+    char signature[13];       /* the CPUID signature, NUL-terminated ("" if none) */
+    const char *name;         /* "xen", "kvm", "tcg", "hyperv", ..., "none" */
+    uint32_t cpuid_base;      /* x86: the leaf the signature was found at */
+    uint32_t version_major;   /* Xen: from CPUID (x86) or XENVER_version */
+    uint32_t version_minor;
+};
+
+struct pvh_boot {
+    enum pvh_loader loader;
+    uint32_t loader_version;  /* start info version as given by the loader */
+    uint32_t start_flags;     /* x86: start info SIF_* flags */
+
+    const char *cmdline;      /* never NULL; "" when none */
+    size_t cmdline_len;       /* strlen(cmdline) */
+
+    const struct pvh_module *modules;
+    unsigned nr_modules;
+
+    /* Sorted, non-overlapping, RAM page-aligned, pvhboot's own memory flagged. */
+    const struct pvh_region *memmap;
+    unsigned nr_memmap;
+
+    uint64_t rsdp;            /* x86: physical address of the ACPI RSDP, or 0 */
+    uint64_t fdt;             /* arm64: physical address of the device tree, or 0 */
+
+    struct pvh_hypervisor hv;
+
+    uint64_t self_base;       /* pvhboot's own image, stack and tables: first byte */
+    uint64_t self_end;        /* ... and one past the last */
+};
+
+/* The unikernel's C entry. Returning from it powers the machine off. */
+void pvh_main(const struct pvh_boot *boot);
+
+/* Bytes of RAM in the memory map, pvhboot's own memory included. */
+uint64_t pvh_boot_ram_total(const struct pvh_boot *boot);
+
+/* "ram", "reserved", "acpi", "nvs", "unusable", "pmem"; NULL for others. */
+const char *pvh_memtype_name(uint32_t type);
+
+/* "pvh-v0", "pvh-v1", "fdt". */
+const char *pvh_loader_name(enum pvh_loader loader);
+
+/* The architecture's name: "x86_64" or "arm64". */
+const char *pvh_arch_name(void);
+
+#endif

@@ -1,0 +1,10 @@
+/* Everything a unikernel linked with pvhboot may use. */
+#ifndef PVHBOOT_PVHBOOT_H
+#define PVHBOOT_PVHBOOT_H
+
+#include <pvhboot/boot.h>
+#include <pvhboot/console.h>
+#include <pvhboot/crc32.h>
+#include <pvhboot/power.h>
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages pvhboot's build and tests need.
+#   tools/deps.sh GROUP...     groups: build test
+# Packages already installed are left alone. As root the missing ones are
+# installed with apt-get; otherwise the exact command to run is printed
+# and the script fails.
+set -eu
+
+pkgs_build="make gcc binutils nasm"
+pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
+
+wanted=""
+for group in "$@"; do
+    case "$group" in
+        build) wanted="$wanted $pkgs_build" ;;
+        test) wanted="$wanted $pkgs_test" ;;
+        *) echo "deps.sh: unknown group '$group' (build, test)" >&2; exit 2 ;;
+    esac
+done
+
+missing=""
+for p in $wanted; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "pvhboot needs these Debian packages:$missing" >&2
+    echo "run: sudo apt-get install -y --no-install-recommends$missing" >&2
+    exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
