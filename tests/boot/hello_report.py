@@ -1,0 +1,124 @@
+"""Reading the lines examples/hello prints (the DESIGN.md contract).
+
+Each parser is strict: a line that does not have the documented shape
+is an error, so a malformed report cannot pass by accident.
+"""
+
+import re
+
+
+class ReportError(Exception):
+    pass
+
+
+def decode_escaped(text):
+    """Undo pvhboot's string escaping: \\xNN for bytes < 0x20, >= 0x7f, '"' and '\\'."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == 0x5c:  # backslash
+            m = re.match(rb"\\x([0-9a-f]{2})", text[i:])
+            if not m:
+                raise ReportError("bad escape at %d in %r" % (i, text[:80]))
+            out.append(int(m.group(1), 16))
+            i += 4
+            continue
+        if c < 0x20 or c >= 0x7f or c == 0x22:
+            raise ReportError("byte 0x%02x should have been escaped" % c)
+        out.append(c)
+        i += 1
+    return bytes(out)
+
+
+MODULE_RE = re.compile(rb'^pvhboot: module (\d+) base 0x([0-9a-f]+) size (\d+) '
+                       rb'crc32 0x([0-9a-f]{8}) cmdline "(.*)"$')
+MEMMAP_RE = re.compile(rb'^pvhboot: memmap (\d+) 0x([0-9a-f]+)-0x([0-9a-f]+) '
+                       rb'(ram|reserved|acpi|nvs|unusable|pmem|type \d+)( pvhboot)?$')
+TYPE_NUMBERS = {b"ram": 1, b"reserved": 2, b"acpi": 3, b"nvs": 4, b"unusable": 5, b"pmem": 7}
+PAGE = 4096
+
+
+class HelloReport:
+    """The parsed report: arch, loader, hypervisor, cmdline, modules, memmap, ram, rsdp."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.modules = []
+        self.memmap = []
+        self.xenfeat = None
+        self._parse(lines)
+
+    def _one(self, prefix):
+        found = [l for l in self.lines if l.startswith(prefix) and l != b"pvhboot: hello done"]
+        if len(found) != 1:
+            raise ReportError("expected one line starting %r, found %d" % (prefix, len(found)))
+        return found[0][len(prefix):]
+
+    def _parse(self, lines):
+        if b"pvhboot: hello done" not in lines:
+            raise ReportError("no 'hello done' line")
+        self.arch = self._one(b"pvhboot: hello ").decode()
+        self.loader = self._one(b"pvhboot: loader ").decode()
+        self.hypervisor = self._one(b"pvhboot: hypervisor ").decode()
+        cmd = self._one(b"pvhboot: cmdline ")
+        if not (cmd.startswith(b'"') and cmd.endswith(b'"')):
+            raise ReportError("cmdline not quoted: %r" % cmd[:80])
+        self.cmdline = decode_escaped(cmd[1:-1])
+        self.ram = int(self._one(b"pvhboot: ram "))
+        rsdp = [l for l in lines if l.startswith(b"pvhboot: rsdp 0x")]
+        self.rsdp = int(rsdp[0][len(b"pvhboot: rsdp 0x"):], 16) if rsdp else None
+        feat = [l for l in lines if l.startswith(b"pvhboot: xenfeat")]
+        if feat:
+            self.xenfeat = feat[0][len(b"pvhboot: xenfeat"):].split()
+        for l in lines:
+            if l.startswith(b"pvhboot: module "):
+                m = MODULE_RE.match(l)
+                if not m:
+                    raise ReportError("malformed module line %r" % l[:120])
+                self.modules.append(dict(index=int(m.group(1)), base=int(m.group(2), 16),
+                                         size=int(m.group(3)), crc32=int(m.group(4), 16),
+                                         cmdline=decode_escaped(m.group(5))))
+            elif l.startswith(b"pvhboot: memmap "):
+                m = MEMMAP_RE.match(l)
+                if not m:
+                    raise ReportError("malformed memmap line %r" % l[:120])
+                kind = m.group(4)
+                typ = TYPE_NUMBERS[kind] if kind in TYPE_NUMBERS else int(kind.split()[1])
+                self.memmap.append(dict(index=int(m.group(1)), first=int(m.group(2), 16),
+                                        last=int(m.group(3), 16), type=typ,
+                                        pvhboot=bool(m.group(5))))
+        for i, m in enumerate(self.modules):
+            if m["index"] != i:
+                raise ReportError("module lines out of order")
+        for i, r in enumerate(self.memmap):
+            if r["index"] != i:
+                raise ReportError("memmap lines out of order")
+
+    def check_memmap(self):
+        """The normalised map's promises: sorted, disjoint, RAM whole pages,
+        neighbours of one kind merged, ram line = sum of RAM."""
+        prev = None
+        for r in self.memmap:
+            if r["last"] < r["first"]:
+                raise ReportError("memmap %d: last byte before first" % r["index"])
+            if prev is not None:
+                if r["first"] <= prev["last"]:
+                    raise ReportError("memmap %d overlaps or is out of order" % r["index"])
+                if (r["first"] == prev["last"] + 1 and r["type"] == prev["type"]
+                        and r["pvhboot"] == prev["pvhboot"]):
+                    raise ReportError("memmap %d should have been merged" % r["index"])
+            if r["type"] == 1 and (r["first"] % PAGE or (r["last"] + 1) % PAGE):
+                raise ReportError("memmap %d: RAM not page aligned" % r["index"])
+            prev = r
+        total = sum(r["last"] - r["first"] + 1 for r in self.memmap if r["type"] == 1)
+        if total != self.ram:
+            raise ReportError("ram line %d != sum of RAM regions %d" % (self.ram, total))
+        if not any(r["pvhboot"] for r in self.memmap):
+            raise ReportError("no region marked as pvhboot's own")
+
+    def region_of(self, addr):
+        for r in self.memmap:
+            if r["first"] <= addr <= r["last"]:
+                return r
+        return None

@@ -1,0 +1,102 @@
+"""Starting QEMU for a boot test and collecting what the guest did.
+
+Every QEMU runs under a deadline and is stopped by its own PID when the
+deadline passes. A boot's result holds the console output (COM1 and the
+0xe9 debug port, each captured to its own file), QEMU's exit status,
+whether the deadline passed, and whether the CPU reset (a triple fault:
+QEMU logs it under -d cpu_reset, and with -no-reboot it then exits 0 as
+if the guest had powered off).
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+# QEMU's isa-debug-exit turns a write of v into exit status (v << 1) | 1.
+EXIT_POWEROFF = 0          # ACPI S5 (or Xen's shutdown) ends QEMU with 0
+EXIT_PANIC = (1 << 1) | 1  # pvhboot writes 1 on a fatal error
+
+DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
+
+
+class BootResult:
+    def __init__(self, status, timed_out, serial, debugcon, reset_log, elapsed, argv):
+        self.status = status
+        self.timed_out = timed_out
+        self.serial = serial          # bytes
+        self.debugcon = debugcon      # bytes
+        self.reset_log = reset_log    # text
+        self.elapsed = elapsed
+        self.argv = argv
+
+    @property
+    def triple_fault(self):
+        return "Triple fault" in self.reset_log
+
+    def lines(self, source="serial"):
+        """pvhboot's lines (bytes, from 'pvhboot: ' on) in order.
+
+        Firmware may print before us without a newline (SeaBIOS's
+        "Booting from ROM.."), so a line is taken from the first
+        'pvhboot: ' in it. CR from the UART's CR LF is dropped.
+        """
+        data = self.serial if source == "serial" else self.debugcon
+        out = []
+        for raw in data.split(b"\n"):
+            raw = raw.rstrip(b"\r")
+            at = raw.find(b"pvhboot: ")
+            if at >= 0:
+                out.append(raw[at:])
+        return out
+
+    def describe(self):
+        """A short account of how the boot ended, for failure messages."""
+        how = "timed out" if self.timed_out else "exit status %s" % self.status
+        if self.triple_fault:
+            how += ", triple fault"
+        tail = b"\n".join(self.lines()[-6:]).decode("ascii", "backslashreplace")
+        return "%s after %.2fs; last lines:\n%s" % (how, self.elapsed, tail)
+
+
+def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None):
+    """Run QEMU with args plus our capture devices; return a BootResult.
+
+    args: the machine-specific arguments (-M, -m, -kernel, ...), as str
+    or bytes (a cmdline may hold any byte but NUL).
+    """
+    own_dir = workdir is None
+    workdir = workdir or tempfile.mkdtemp(prefix="pvhboot-qemu-")
+    serial = os.path.join(workdir, "serial.txt")
+    debugcon = os.path.join(workdir, "debugcon.txt")
+    reset_log = os.path.join(workdir, "reset.log")
+    argv = [qemu, "-nographic", "-nodefaults", "-no-reboot",
+            "-serial", "file:" + serial, "-debugcon", "file:" + debugcon,
+            "-device", DEBUG_EXIT, "-d", "cpu_reset", "-D", reset_log] + list(args)
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    timed_out = False
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.kill(proc.pid, signal.SIGKILL)  # this QEMU, by its PID
+        _, err = proc.communicate()
+    elapsed = time.monotonic() - start
+
+    def read(path, mode="rb"):
+        try:
+            with open(path, mode) as f:
+                return f.read()
+        except FileNotFoundError:
+            return b"" if "b" in mode else ""
+
+    result = BootResult(proc.returncode, timed_out, read(serial), read(debugcon),
+                        read(reset_log, "r") + err.decode("utf-8", "replace"),
+                        elapsed, argv)
+    if own_dir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result

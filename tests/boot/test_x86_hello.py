@@ -1,0 +1,131 @@
+"""hello.elf under QEMU's PVH loader: every machine, memory size, module
+and cmdline combination the foundation promises, each checked against
+what QEMU was given; and the exception report on a NULL dereference."""
+
+import os
+import random
+import subprocess
+import zlib
+
+from common import TestFailure, check, expect_panic, expect_poweroff
+from hello_report import HelloReport, ReportError
+from qemu import run_qemu
+
+MACHINES = ["pc", "q35", "microvm"]
+MEMORY = {"128M": 128 << 20, "5G": 5 << 30}
+IMAGE_BASE = 0x100000  # hello.elf's load address (linker/x86_64.ld)
+# Firmware keeps a little RAM for itself (SeaBIOS: the EBDA and 128 KiB
+# below the top of low RAM; qboot: the EBDA): the RAM pvhboot reports
+# must be what QEMU was given, less at most this.
+FIRMWARE_RAM_SLACK = 1 << 20
+
+
+def cmdlines():
+    words = b"".join(b"word%04d=%d " % (i, i * 7) for i in range(600))
+    return {
+        "empty": b"",
+        "ordinary": b"console=ttyS0 root=/dev/vda1 ro quiet pvh.test=\"two words\"",
+        "long4000": (words[:3990] + b" end=tail")[:4000],
+        "bytes": bytes(range(0x01, 0x20)) + b" plain \"quoted\" back\\slash " +
+                 bytes(range(0x7f, 0x100)),
+    }
+
+
+def make_module(ctx):
+    path = os.path.join(ctx.tmp, "hello-module.bin")
+    if not os.path.exists(path):
+        rng = random.Random(0x5eed)
+        data = bytes(rng.getrandbits(8) for _ in range(150001))  # odd size on purpose
+        with open(path + ".part", "wb") as f:
+            f.write(data)
+        os.replace(path + ".part", path)
+    with open(path, "rb") as f:
+        return path, f.read()
+
+
+def boot_hello(ctx, machine, mem, cmdline, initrd=None, timeout=30):
+    args = ["-M", machine, "-m", mem, "-kernel", os.path.join(ctx.build, "hello.elf"),
+            "-append", cmdline]
+    if initrd:
+        args += ["-initrd", initrd]
+    return run_qemu(args, timeout, qemu=ctx.qemu)
+
+
+def check_report(result, cmdline, module, mem_bytes):
+    expect_poweroff(result)
+    try:
+        report = HelloReport(result.lines())
+        report.check_memmap()
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, result.describe()))
+    check(report.arch == "x86_64", "arch %r" % report.arch)
+    check(report.loader == "pvh-v1", "loader %r, QEMU gives start info v1" % report.loader)
+    check(report.hypervisor == "tcg", "hypervisor %r, expected tcg" % report.hypervisor)
+    check(report.cmdline == cmdline, "cmdline %r != given %r" % (report.cmdline[:100], cmdline[:100]))
+    if module is None:
+        check(not report.modules, "modules without -initrd: %r" % report.modules)
+    else:
+        check(len(report.modules) == 1, "expected 1 module, got %d" % len(report.modules))
+        m = report.modules[0]
+        check(m["size"] == len(module), "module size %d != file size %d" % (m["size"], len(module)))
+        check(m["crc32"] == zlib.crc32(module),
+              "module crc32 0x%08x != host's 0x%08x" % (m["crc32"], zlib.crc32(module)))
+        check(m["cmdline"] == b"", "QEMU's module has no cmdline, got %r" % m["cmdline"])
+        first = report.region_of(m["base"])
+        check(first is not None and first["type"] == 1 and
+              first["last"] >= m["base"] + m["size"] - 1, "module not inside one RAM region")
+    check(mem_bytes - FIRMWARE_RAM_SLACK <= report.ram <= mem_bytes,
+          "ram %d, QEMU was given %d (firmware keeps at most %d)" %
+          (report.ram, mem_bytes, FIRMWARE_RAM_SLACK))
+    own = report.region_of(IMAGE_BASE)
+    check(own is not None and own["pvhboot"] and own["type"] == 1,
+          "the image at 0x%x is not in a RAM region marked pvhboot" % IMAGE_BASE)
+    check(report.rsdp is not None and 0xe0000 <= report.rsdp < 0x100000,
+          "rsdp %r is not in the BIOS area where QEMU's firmware puts it" % report.rsdp)
+    check(result.lines("debugcon") == result.lines("serial"),
+          "the 0xe9 port and COM1 did not print the same lines")
+    return report
+
+
+def hello_case(ctx, machine, mem, with_module, cmd_name):
+    def test():
+        cmdline = cmdlines()[cmd_name]
+        path, data = make_module(ctx) if with_module else (None, None)
+        result = boot_hello(ctx, machine, mem, cmdline, path)
+        check_report(result, cmdline, data, MEMORY[mem])
+    return test
+
+
+def symbol_range(elf, name):
+    """[start, end) of a function symbol, from nm's sorted output."""
+    out = subprocess.run(["nm", "-n", elf], check=True, stdout=subprocess.PIPE).stdout.decode()
+    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines() if len(l.split()) == 3)]
+    for i, (addr, n) in enumerate(syms):
+        if n == name:
+            return addr, syms[i + 1][0]
+    raise TestFailure("no symbol %s in %s" % (name, elf))
+
+
+def null_dereference(ctx):
+    def test():
+        result = boot_hello(ctx, "pc", "128M", b"hello.crash=null")
+        line = expect_panic(result, b"pvhboot: error: exception page fault (vector 14) error 0x0 rip 0x")
+        check(line.endswith(b" cr2 0x0"), "cr2 should be 0 for a NULL read: %r" % line)
+        rip = int(line.split(b" rip 0x")[1].split()[0], 16)
+        lo, hi = symbol_range(os.path.join(ctx.build, "hello.elf"), "pvh_main")
+        check(lo <= rip < hi, "rip 0x%x is not in pvh_main [0x%x, 0x%x)" % (rip, lo, hi))
+        check(b"pvhboot: hello done" not in result.lines(), "hello went on after the fault")
+    return test
+
+
+def collect(ctx):
+    tests = []
+    for machine in MACHINES:
+        for mem in MEMORY:
+            for with_module in (False, True):
+                for cmd_name in cmdlines():
+                    name = "%s-%s-%s-%s" % (machine, mem, "initrd" if with_module else "nomodule",
+                                            cmd_name)
+                    tests.append((name, hello_case(ctx, machine, mem, with_module, cmd_name)))
+    tests.append(("null-dereference-reports-page-fault", null_dereference(ctx)))
+    return tests

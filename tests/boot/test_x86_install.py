@@ -1,0 +1,60 @@
+"""make install, then a unikernel built outside the tree from the
+installed files only (examples/memsize through pkg-config), booted."""
+
+import os
+import shutil
+import subprocess
+import zlib
+
+from common import TestFailure, check, expect_poweroff
+from qemu import run_qemu
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+    if proc.returncode:
+        raise TestFailure("%s failed (%d):\n%s" % (" ".join(cmd), proc.returncode,
+                                                   proc.stdout.decode(errors="replace")[-3000:]))
+    return proc.stdout.decode(errors="replace")
+
+
+def out_of_tree(ctx):
+    def test():
+        prefix = os.path.join(ctx.tmp, "prefix")
+        src = os.path.join(ctx.tmp, "memsize-src")
+        run(ctx.make.split() + ["-C", ctx.root, "--no-print-directory", "install",
+                                "PREFIX=" + prefix, "O=" + os.path.dirname(ctx.build)])
+        for need in ("include/pvhboot/pvhboot.h", "include/pvhboot/xen/e820.h",
+                     "lib/pvhboot/x86_64/libpvhboot.a", "lib/pvhboot/x86_64/entry.o",
+                     "lib/pvhboot/x86_64/pvhboot.ld", "lib/pkgconfig/pvhboot.pc"):
+            check(os.path.exists(os.path.join(prefix, need)), "make install did not install " + need)
+        shutil.copytree(os.path.join(ctx.root, "examples", "memsize"), src)
+        env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
+        # -I of the source tree must not be needed: build with a clean environment.
+        env.pop("CFLAGS", None)
+        run(["make", "-C", src, "--no-print-directory"], env=env)
+        elf = os.path.join(src, "memsize.elf")
+        notes = run(["readelf", "-n", elf])
+        check("Unknown note type: (0x00000012)" in notes or "PHYS32_ENTRY" in notes,
+              "memsize.elf has no PHYS32_ENTRY note:\n" + notes)
+
+        module = os.path.join(src, "memsize.c")
+        with open(module, "rb") as f:
+            data = f.read()
+        result = run_qemu(["-M", "q35", "-m", "256M", "-kernel", elf, "-append", "x",
+                           "-initrd", module], 30, qemu=ctx.qemu)
+        expect_poweroff(result)
+        lines = [l for l in result.lines() if l.startswith(b"pvhboot: memsize ")]
+        check(len(lines) == 1, "no memsize line: " + result.describe())
+        fields = lines[0].split()
+        got = dict(zip(fields[2::2], fields[3::2]))
+        check(got[b"modules"] == b"1", "modules %r" % got[b"modules"])
+        check(int(got[b"crc32"], 16) == zlib.crc32(data), "module crc32 mismatch")
+        ram = int(got[b"ram"])
+        check((256 << 20) - (1 << 20) <= ram <= (256 << 20), "ram %d for -m 256M" % ram)
+        check(int(got[b"pvhboot"]) > 0, "no memory marked as pvhboot's")
+    return test
+
+
+def collect(ctx):
+    return [("make-install-then-build-out-of-tree", out_of_tree(ctx))]
