@@ -75,19 +75,20 @@ BASE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 DEPFLAGS = -MMD -MP -MF $(@:.o=.d)
 
 COMMON_SRCS := common/acpi.c common/boot.c common/console.c common/crc32.c common/error.c \
-               common/format.c common/hypervisor.c common/memmap.c common/panic.c \
-               common/start_info.c common/string.c
+               common/format.c common/hypervisor.c common/memmap.c common/options.c \
+               common/panic.c common/start_info.c common/string.c common/xen_calls.c \
+               common/xen_console_ring.c common/xenfeat.c
 
 include arch/$(SRCARCH)/build.mk
 
 ALL_CFLAGS := $(BASE_CFLAGS) $(ARCH_CFLAGS) $(CFLAGS)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) $(ARCH_C_SRCS)) \
-            $(patsubst %.asm,$(BUILD)/obj/%.o,$(ARCH_ASM_SRCS))
+            $(patsubst %.asm,$(BUILD)/obj/%.o,$(ARCH_ASM_SRCS)) $(ARCH_GEN_OBJS)
 LIB := $(BUILD)/libpvhboot.a
 EXAMPLES := $(BUILD)/hello.elf
 
-.PHONY: all
-all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES)
+.PHONY: all FORCE
+all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)
 
 $(BUILD)/obj/%.o: %.c Makefile arch/$(SRCARCH)/build.mk
 	$(call quiet,CC,$@)
@@ -108,7 +109,7 @@ $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LD
 # Host builds of common/: unit tests (cmocka) under ASan and UBSan.
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
-HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c,$(COMMON_SRCS))
+HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c common/xen_calls.c,$(COMMON_SRCS))
 HOST_COMMON_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_COMMON_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOSTBUILD)/unit/%,$(UNIT_TEST_SRCS))
@@ -141,6 +142,7 @@ unit: $(UNIT_TESTS)
 
 deps:
 	$(Q)tools/deps.sh build test
+	$(Q)tools/fetch.sh xen
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit

@@ -50,6 +50,15 @@ void pvh_console_write(const char *buf, size_t len)
             sinks[i]->write(buf, len);
 }
 
+void pvh_console_flush(void)
+{
+    unsigned i;
+
+    for (i = 0; i < MAX_SINKS; i++)
+        if (sinks[i] && sinks[i]->flush)
+            sinks[i]->flush();
+}
+
 /* Formatted output is staged in a small buffer so that sinks with a
  * per-call cost (a hypercall, a ring notification) see few calls. */
 struct console_out {

@@ -280,6 +280,7 @@ int pvh_start_info_read_rest(struct pvh_boot_store *st, const struct pvh_phys *p
     uint32_t size = st->si.version == 0 ? HVM_START_INFO_V0_SIZE : HVM_START_INFO_V1_SIZE;
     int rc;
 
+    st->module_cmdlines_used = 0; /* this step may run again with a new map */
     /* Read before the map was known: now check they were in memory. */
     rc = check_in_memory(st, st->start_info_pa, size, "start info", err);
     if (!rc && st->si.version && st->si.memmap_paddr)

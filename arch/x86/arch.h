@@ -31,6 +31,7 @@ void x86_consoles_init(const struct pvh_hypervisor *hv);
 bool x86_uart_init(void);
 bool x86_debugcon_present(void);
 void x86_debugcon_register(void);
+void x86_debugcon_unregister(void);
 void x86_idt_init(void);
 void x86_cpu_probe(void);
 void x86_hypervisor_probe(struct pvh_hypervisor *hv);
@@ -43,5 +44,12 @@ int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err);
 bool x86_paging_mapped(uint64_t pa, uint64_t len);
 
 void x86_power_init(const struct pvh_boot *boot);
+
+/* Xen (arch/x86/hypercall.c, arch/x86/xen.c). */
+extern uint8_t x86_hypercall_page[];
+int x86_xen_hypercall_init(struct pvh_hypervisor *hv, bool use_page, struct pvh_error *err);
+int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err);
+int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
+void x86_xen_shutdown(unsigned reason);
 
 #endif

@@ -1,10 +1,28 @@
 # x86_64: the PVH entry (nasm), long mode, 16550/0xe9 consoles, ACPI poweroff.
 
-ARCH_CFLAGS := -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small
-ARCH_C_SRCS := arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c arch/x86/idt.c \
-               arch/x86/paging.c arch/x86/phys.c arch/x86/power.c arch/x86/start.c \
-               arch/x86/uart16550.c
+ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small $(ARCH_DEFINES)
+ARCH_C_SRCS := arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c arch/x86/hypercall.c \
+               arch/x86/idt.c arch/x86/paging.c arch/x86/phys.c arch/x86/power.c \
+               arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
 ARCH_ASM_SRCS := arch/x86/isr.asm
+ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
+
+# What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and
+# checks at boot. A unikernel sets its own with tools/xen-notes.sh (installed
+# as pvhboot-xen-notes): see README.
+XEN_FEATURES ?= !writable_page_tables|!auto_translated_physmap|hvm_callback_vector|hvm_safe_pvclock|dom0
+XEN_GUEST_OS ?= pvhboot
+XEN_GUEST_VERSION ?= $(VERSION)
+# How hypercalls are made by default: direct (VMCALL/VMMCALL) or page.
+# pvhboot.xen_hypercall=direct|page on the cmdline overrides it at run time.
+XEN_HYPERCALL ?= direct
+ifeq ($(XEN_HYPERCALL),page)
+ARCH_DEFINES := -DPVH_XEN_HYPERCALL_PAGE=1
+else ifeq ($(XEN_HYPERCALL),direct)
+ARCH_DEFINES := -DPVH_XEN_HYPERCALL_PAGE=0
+else
+$(error XEN_HYPERCALL=$(XEN_HYPERCALL): use direct or page)
+endif
 ENTRY_OBJ := $(BUILD)/entry.o
 LDSCRIPT := linker/x86_64.ld
 ARCH_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sections \
@@ -22,6 +40,35 @@ $(BUILD)/gen/x86.inc: arch/x86/x86.h tools/gen-nasm-inc.sh
 $(BUILD)/gen/elfnote.inc: include/xen/elfnote.h tools/gen-nasm-inc.sh
 	@mkdir -p $(dir $@)
 	$(Q)tools/gen-nasm-inc.sh $< > $@
+
+# The notes depend on the settings: a stamp that changes only when they do.
+XEN_NOTES_SETTINGS := $(XEN_FEATURES) $(XEN_GUEST_OS) $(XEN_GUEST_VERSION)
+$(BUILD)/gen/xen-notes.settings: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(XEN_NOTES_SETTINGS)' | cmp -s - $@ || echo '$(XEN_NOTES_SETTINGS)' > $@
+$(BUILD)/gen/xen-notes.asm: $(BUILD)/gen/xen-notes.settings include/xen/features.h tools/xen-notes.sh
+	$(call quiet,GEN,$@)
+	$(Q)tools/xen-notes.sh include/xen/features.h '$(XEN_FEATURES)' '$(XEN_GUEST_OS)' \
+		'$(XEN_GUEST_VERSION)' > $@
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.asm $(NASM_INCS)
+	$(call quiet,NASM,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+
+# A hello that requires a feature Xen does not grant a PVH dom0, to show
+# the refusal (tests/boot/test_x86_xen.py). Xen's note parser knows the
+# name, so Xen builds the domain and pvhboot itself must refuse.
+XEN_UNGRANTED_FEATURE ?= writable_descriptor_tables
+$(BUILD)/gen/xen-notes-require-ungranted.asm: include/xen/features.h tools/xen-notes.sh
+	$(Q)tools/xen-notes.sh include/xen/features.h '$(XEN_FEATURES)|!$(XEN_UNGRANTED_FEATURE)' \
+		'$(XEN_GUEST_OS)' '$(XEN_GUEST_VERSION)' > $@
+$(BUILD)/tests/hello-require-ungranted.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-notes-require-ungranted.o \
+		$(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/gen/xen-notes-require-ungranted.o $(BUILD)/obj/examples/hello/hello.o $(LIB)
+ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf
 
 $(BUILD)/obj/%.o: %.asm $(NASM_INCS)
 	$(call quiet,NASM,$@)

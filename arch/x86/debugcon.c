@@ -19,7 +19,7 @@ static void debugcon_write(const char *buf, size_t len)
         outb(X86_DEBUGCON_PORT, (uint8_t)buf[i]);
 }
 
-static const struct pvh_console debugcon_console = { "debugcon", debugcon_write };
+static const struct pvh_console debugcon_console = { "debugcon", debugcon_write, NULL };
 
 /* QEMU's debugcon reads back 0xe9; with nothing there the bus reads 0xff. */
 bool x86_debugcon_present(void)
@@ -30,4 +30,9 @@ bool x86_debugcon_present(void)
 void x86_debugcon_register(void)
 {
     pvh_console_register(&debugcon_console);
+}
+
+void x86_debugcon_unregister(void)
+{
+    pvh_console_unregister(&debugcon_console);
 }

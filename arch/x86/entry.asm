@@ -206,3 +206,6 @@ x86_stack_guard: resb X86_PAGE_SIZE
 x86_stack_top:
 
 extern __bss_start, __bss_end
+
+; No executable stack: say so, or the linker assumes one.
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -57,6 +57,11 @@ static inline uint64_t x86_rdmsr(uint32_t msr)
     return (uint64_t)hi << 32 | lo;
 }
 
+static inline void x86_wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
 static inline uint64_t x86_read_cr2(void)
 {
     uint64_t v;

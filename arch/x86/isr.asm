@@ -58,3 +58,6 @@ x86_isr_table:
     dq isr_ %+ vec
 %assign vec vec + 1
 %endrep
+
+; No executable stack: say so, or the linker assumes one.
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -2,8 +2,9 @@
  * Finishing the page tables once the memory map is known.
  *
  * The entry identity-mapped the first 4 GiB read-write-execute. Here:
- *  - the image's pages get their own rights: text read-only and
- *    executable, read-only data and the rest of the image no-execute;
+ *  - the image's pages get their own rights: text (and the Xen
+ *    hypercall page) read-only and executable, read-only data and the
+ *    rest of the image no-execute;
  *  - everything else in the first 4 GiB becomes no-execute;
  *  - page 0 and the page below the stack (the guard page) are unmapped;
  *  - memory above 4 GiB is identity-mapped, no-execute, in 1 GiB pages
@@ -170,6 +171,7 @@ static void protect_first_2mib(uint64_t nx)
 {
     uint64_t text = (uintptr_t)__text_start, text_end = (uintptr_t)__text_end;
     uint64_t ro_end = (uintptr_t)__rodata_end, guard = (uintptr_t)x86_stack_guard;
+    uint64_t hypercall_page = (uintptr_t)x86_hypercall_page;
     unsigned i;
 
     x86_pt0[0] = 0; /* NULL faults (x86_phys may have mapped page 0 to read loader data) */
@@ -181,6 +183,8 @@ static void protect_first_2mib(uint64_t nx)
             e |= nx;
         if (pa < text || pa >= ro_end)
             e |= X86_PTE_RW;
+        if (pa == hypercall_page) /* Xen wrote it (or it holds RET): run it, never write it */
+            e = pa | X86_PTE_P;
         x86_pt0[i] = pa == guard ? 0 : e;
     }
 }

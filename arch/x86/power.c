@@ -1,7 +1,7 @@
 /*
- * Stopping the machine on x86: ACPI S5 for a normal poweroff, QEMU's
- * isa-debug-exit port as the fallback and for failures, then a halt
- * with interrupts off.
+ * Stopping the machine on x86: under Xen, SCHEDOP_shutdown (poweroff or
+ * crash); otherwise ACPI S5 for a normal poweroff, QEMU's isa-debug-exit
+ * port as the fallback and for failures; then a halt with interrupts off.
  */
 #include <pvhboot/console.h>
 #include <pvhboot/power.h>
@@ -11,6 +11,8 @@
 #include "arch/x86/x86.h"
 #include "common/acpi.h"
 #include "common/arch_hooks.h"
+
+#include <xen/sched.h>
 
 /* How long to wait for an ACPI poweroff to take effect before trying
  * the next way: QEMU acts on it within a few thousand instructions,
@@ -80,6 +82,8 @@ void pvh_halt(void)
 
 void pvh_poweroff(void)
 {
+    x86_xen_shutdown(SHUTDOWN_poweroff); /* returns when not under Xen */
+    pvh_console_flush();
     acpi_poweroff();
     /* Still here: no ACPI, or it did not work. Under QEMU with
      * isa-debug-exit this ends with status 1. */
@@ -90,6 +94,8 @@ void pvh_poweroff(void)
 
 void pvh_arch_stop_failure(void)
 {
+    x86_xen_shutdown(SHUTDOWN_crash); /* returns when not under Xen */
+    pvh_console_flush();
     outl(X86_DEBUG_EXIT_PORT, X86_DEBUG_EXIT_FAILURE);
     pvh_halt();
 }

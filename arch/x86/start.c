@@ -1,8 +1,9 @@
 /*
  * The first C code: from entry.asm's long mode to the unikernel's
  * pvh_main(). Order matters: the IDT comes first and the consoles right
- * after, so any later failure is reported; the loader's data is copied before
- * anything could overwrite it.
+ * after, so any later failure is reported; the loader's data is copied
+ * before anything could overwrite it; under Xen, hypercalls are ready
+ * before the memory map is needed (PVH dom0 gets it only from Xen).
  */
 #include <pvhboot/boot.h>
 #include <pvhboot/console.h>
@@ -10,9 +11,34 @@
 
 #include "arch/x86/arch.h"
 #include "common/boot_store.h"
+#include "common/options.h"
+
+#ifndef PVH_XEN_HYPERCALL_PAGE
+#define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */
+#endif
 
 /* Written before it is read, so not zeroed at entry (see boot_store.h). */
 static struct pvh_boot_store store __attribute__((section(".noinit.store")));
+
+static bool under_xen(void)
+{
+    return store.boot.hv.kind == PVH_HV_XEN;
+}
+
+/* The memory map: the start info's, or Xen's when the start info has
+ * none (version 0) or the cmdline asks for it (pvhboot.xen_memmap). */
+static int read_memmap(struct pvh_error *err)
+{
+    int rc = pvh_start_info_read_memmap(&store, &x86_phys, err);
+
+    if (rc == PVH_ENOENT && store.si.version == 0) {
+        if (!under_xen())
+            pvh_panic("start info version 0 has no memory map, and no Xen to ask: hypervisor %s",
+                      store.boot.hv.name);
+        rc = x86_xen_memory_map(&store, err);
+    }
+    return rc;
+}
 
 static void load_boot_description(uint32_t start_info_pa)
 {
@@ -21,15 +47,41 @@ static void load_boot_description(uint32_t start_info_pa)
 
     rc = pvh_start_info_read_header(&store, &x86_phys, start_info_pa, &err);
     if (!rc)
-        rc = pvh_start_info_read_memmap(&store, &x86_phys, &err);
-    if (rc == PVH_ENOENT && store.si.version == 0)
-        pvh_panic("start info version 0 has no memory map, and no hypervisor to ask: %s",
-                  store.boot.hv.name);
+        rc = read_memmap(&err);
     if (!rc)
         rc = pvh_boot_set_memmap(&store, &err);
     if (!rc)
         rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
+    /* Asked to prefer Xen's map: fetch it and check everything again. */
+    if (!rc && under_xen() && store.si.version && pvh_option_is(store.cmdline, "xen_memmap", "xen")) {
+        rc = x86_xen_memory_map(&store, &err);
+        if (!rc)
+            rc = pvh_boot_set_memmap(&store, &err);
+        if (!rc)
+            rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
+    }
     if (rc)
+        pvh_panic("%s", err.msg);
+}
+
+static void xen_hypercalls(bool page)
+{
+    struct pvh_error err;
+
+    if (x86_xen_hypercall_init(&store.boot.hv, page, &err))
+        pvh_panic("%s", err.msg);
+}
+
+static void xen_setup(void)
+{
+    struct pvh_error err;
+
+    /* The cmdline may pick the other hypercall method. */
+    if (pvh_option_is(store.cmdline, "xen_hypercall", "page") && !PVH_XEN_HYPERCALL_PAGE)
+        xen_hypercalls(true);
+    else if (pvh_option_is(store.cmdline, "xen_hypercall", "direct") && PVH_XEN_HYPERCALL_PAGE)
+        xen_hypercalls(false);
+    if (x86_xen_setup(&store, &err))
         pvh_panic("%s", err.msg);
 }
 
@@ -43,12 +95,17 @@ void x86_start(uint32_t start_info_pa)
     pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
     x86_hypervisor_probe(&store.boot.hv);
     x86_consoles_init(&store.boot.hv);
+    if (under_xen())
+        xen_hypercalls(PVH_XEN_HYPERCALL_PAGE);
 
     load_boot_description(start_info_pa);
+    if (under_xen())
+        xen_setup();
     if (x86_paging_finish(&store, &err))
         pvh_panic("%s", err.msg);
     pvh_boot_finish(&store);
-    x86_power_init(&store.boot);
+    if (!under_xen())
+        x86_power_init(&store.boot);
 
     pvh_main(&store.boot);
     pvh_poweroff();

@@ -62,7 +62,7 @@ static void uart_write(const char *buf, size_t len)
     }
 }
 
-static const struct pvh_console uart_console = { "com1", uart_write };
+static const struct pvh_console uart_console = { "com1", uart_write, NULL };
 
 bool x86_uart_init(void)
 {

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include <pvhboot/pvhboot.h>
+#include <pvhboot/xen.h>
+#include <xen/start_info.h>
 
 static int is_space(char c)
 {
@@ -43,6 +45,36 @@ static void print_hypervisor(const struct pvh_hypervisor *hv)
         pvh_info("hypervisor %s", hv->name);
 }
 
+/* Under Xen: the full version, how hypercalls are made, every feature
+ * bit Xen granted by name. */
+static void print_xen(const struct pvh_hypervisor *hv)
+{
+    pvh_info("xen version %u.%u%s hypercall %s", hv->version_major, hv->version_minor,
+             hv->xen_extraversion, hv->xen_hypercall);
+    pvh_printf("pvhboot: xenfeat");
+    for (unsigned bit = 0; bit < hv->xen_feature_submaps * 32; bit++) {
+        const char *name = pvh_xenfeat_name(bit);
+
+        if (!(hv->xen_features[bit / 32] >> (bit % 32) & 1))
+            continue;
+        if (name)
+            pvh_printf(" %s", name);
+        else
+            pvh_printf(" bit%u", bit);
+    }
+    pvh_printf("\n");
+}
+
+static void print_start_flags(uint32_t flags)
+{
+    pvh_printf("pvhboot: start flags 0x%x", flags);
+    if (flags & SIF_PRIVILEGED)
+        pvh_printf(" privileged");
+    if (flags & SIF_INITDOMAIN)
+        pvh_printf(" initdomain");
+    pvh_printf("\n");
+}
+
 static void print_modules(const struct pvh_boot *boot)
 {
     for (unsigned i = 0; i < boot->nr_modules; i++) {
@@ -75,6 +107,10 @@ void pvh_main(const struct pvh_boot *boot)
     pvh_info("hello %s", pvh_arch_name());
     pvh_info("loader %s", pvh_loader_name(boot->loader));
     print_hypervisor(&boot->hv);
+    if (boot->hv.kind == PVH_HV_XEN)
+        print_xen(&boot->hv);
+    if (boot->loader != PVH_LOADER_FDT)
+        print_start_flags(boot->start_flags);
     pvh_info("cmdline \"%pE\"", boot->cmdline);
     print_modules(boot);
     print_memmap(boot);

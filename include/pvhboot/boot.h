@@ -57,16 +57,22 @@ enum pvh_hv_kind {
     PVH_HV_OTHER, /* identified by signature: see signature[] */
 };
 
-/* XENVER_get_features submaps pvhboot records. */
-#define PVH_XENFEAT_SUBMAPS 2u
+/* XENVER_get_features submaps pvhboot asks for (Xen 4.17 answers one). */
+#define PVH_XENFEAT_SUBMAPS 4u
 
 struct pvh_hypervisor {
     enum pvh_hv_kind kind;
     char signature[13];       /* the CPUID signature, NUL-terminated ("" if none) */
     const char *name;         /* "xen", "kvm", "tcg", "hyperv", ..., "none" */
     uint32_t cpuid_base;      /* x86: the leaf the signature was found at */
-    uint32_t version_major;   /* Xen: from CPUID (x86) or XENVER_version */
+    uint32_t version_major;   /* Xen: from CPUID (x86), then XENVER_version */
     uint32_t version_minor;
+
+    /* Xen only, filled once hypercalls work: */
+    char xen_extraversion[16];               /* XENVER_extraversion, e.g. ".7" */
+    uint32_t xen_features[PVH_XENFEAT_SUBMAPS]; /* XENVER_get_features, per submap */
+    unsigned xen_feature_submaps;            /* how many submaps Xen answered */
+    const char *xen_hypercall;               /* "vmcall", "vmmcall", "page", "hvc" */
 };
 
 struct pvh_boot {

@@ -35,11 +35,14 @@ size_t pvh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 struct pvh_console {
     const char *name;
     void (*write)(const char *buf, size_t len);
+    void (*flush)(void); /* may be NULL: wait until written bytes are out */
 };
 
 /* Add a sink; returns 0, or -1 when the list is full (the sink is not added). */
 int pvh_console_register(const struct pvh_console *sink);
 /* Remove a sink, e.g. when a better one replaces it. */
 void pvh_console_unregister(const struct pvh_console *sink);
+/* Wait until every sink has put out what it was given (before poweroff). */
+void pvh_console_flush(void);
 
 #endif

@@ -38,3 +38,18 @@ def expect_panic(result, line_prefix):
     check(result.status == EXIT_PANIC,
           "expected the failure exit status %d: %s" % (EXIT_PANIC, result.describe()))
     return errors[0]
+
+
+def file_once(path, make_bytes):
+    """Create path with make_bytes() unless it exists; return its bytes.
+    Safe when tests running in parallel ask for the same file."""
+    import os
+    import threading
+
+    if not os.path.exists(path):
+        part = "%s.part.%d.%d" % (path, os.getpid(), threading.get_ident())
+        with open(part, "wb") as f:
+            f.write(make_bytes())
+        os.replace(part, path)
+    with open(path, "rb") as f:
+        return f.read()

@@ -23,9 +23,11 @@ DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 
 class BootResult:
-    def __init__(self, status, timed_out, serial, debugcon, reset_log, elapsed, argv):
+    def __init__(self, status, timed_out, serial, debugcon, reset_log, elapsed, argv,
+                 stopped_on=None):
         self.status = status
         self.timed_out = timed_out
+        self.stopped_on = stopped_on  # the stop_on match that ended the boot, or None
         self.serial = serial          # bytes
         self.debugcon = debugcon      # bytes
         self.reset_log = reset_log    # text
@@ -54,18 +56,26 @@ class BootResult:
 
     def describe(self):
         """A short account of how the boot ended, for failure messages."""
-        how = "timed out" if self.timed_out else "exit status %s" % self.status
+        if self.timed_out:
+            how = "timed out"
+        elif self.stopped_on is not None:
+            how = "stopped on %r" % self.stopped_on
+        else:
+            how = "exit status %s" % self.status
         if self.triple_fault:
             how += ", triple fault"
         tail = b"\n".join(self.lines()[-6:]).decode("ascii", "backslashreplace")
         return "%s after %.2fs; last lines:\n%s" % (how, self.elapsed, tail)
 
 
-def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None):
+def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=None):
     """Run QEMU with args plus our capture devices; return a BootResult.
 
     args: the machine-specific arguments (-M, -m, -kernel, ...), as str
     or bytes (a cmdline may hold any byte but NUL).
+    stop_on: a compiled bytes regex; when the serial output matches it,
+    QEMU is given a moment to flush and then stopped by its PID. For
+    guests that never make QEMU exit (Xen idles after dom0 shuts down).
     """
     own_dir = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="pvhboot-qemu-")
@@ -79,8 +89,16 @@ def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     timed_out = False
+    stopped_on = None
     try:
-        _, err = proc.communicate(timeout=timeout)
+        if stop_on is None:
+            _, err = proc.communicate(timeout=timeout)
+        else:
+            stopped_on = _watch(proc, serial, stop_on, start + timeout)
+            if stopped_on is not None:
+                time.sleep(0.2)  # let the last lines reach the file
+                os.kill(proc.pid, signal.SIGKILL)  # this QEMU, by its PID
+            _, err = proc.communicate(timeout=max(start + timeout - time.monotonic(), 0.1))
     except subprocess.TimeoutExpired:
         timed_out = True
         os.kill(proc.pid, signal.SIGKILL)  # this QEMU, by its PID
@@ -96,7 +114,24 @@ def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None):
 
     result = BootResult(proc.returncode, timed_out, read(serial), read(debugcon),
                         read(reset_log, "r") + err.decode("utf-8", "replace"),
-                        elapsed, argv)
+                        elapsed, argv, stopped_on)
     if own_dir:
         shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+def _watch(proc, path, pattern, deadline):
+    """Poll the file at path until pattern matches (return the match),
+    the process ends (None) or the deadline passes (raise TimeoutExpired)."""
+    while time.monotonic() < deadline:
+        try:
+            with open(path, "rb") as f:
+                m = pattern.search(f.read())
+            if m:
+                return m.group(0)
+        except FileNotFoundError:
+            pass
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.05)
+    raise subprocess.TimeoutExpired(proc.args, deadline)

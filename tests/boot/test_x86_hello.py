@@ -7,7 +7,7 @@ import random
 import subprocess
 import zlib
 
-from common import TestFailure, check, expect_panic, expect_poweroff
+from common import TestFailure, check, expect_panic, expect_poweroff, file_once
 from hello_report import HelloReport, ReportError
 from qemu import run_qemu
 
@@ -33,14 +33,9 @@ def cmdlines():
 
 def make_module(ctx):
     path = os.path.join(ctx.tmp, "hello-module.bin")
-    if not os.path.exists(path):
-        rng = random.Random(0x5eed)
-        data = bytes(rng.getrandbits(8) for _ in range(150001))  # odd size on purpose
-        with open(path + ".part", "wb") as f:
-            f.write(data)
-        os.replace(path + ".part", path)
-    with open(path, "rb") as f:
-        return path, f.read()
+    rng = random.Random(0x5eed)
+    # An odd size on purpose.
+    return path, file_once(path, lambda: bytes(rng.getrandbits(8) for _ in range(150001)))
 
 
 def boot_hello(ctx, machine, mem, cmdline, initrd=None, timeout=30):

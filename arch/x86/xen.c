@@ -1,0 +1,180 @@
+/*
+ * Running under Xen on x86: what pvhboot asks of Xen once hypercalls
+ * work. The memory map when the start info has none (PVH dom0 gets
+ * version 0), Xen's version and features and the image's feature
+ * policy, the consoles Xen offers, and shutdown.
+ */
+#include <pvhboot/console.h>
+#include <pvhboot/xen.h>
+#include <xen/console.h>
+#include <xen/event_channel.h>
+#include <xen/hvm.h>
+#include <xen/memory.h>
+#include <xen/sched.h>
+#include <xen/start_info.h>
+#include <xen/xen.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/io.h"
+#include "arch/x86/x86.h"
+#include "common/xen.h"
+#include "common/xen_console_ring.h"
+
+/* One entry more than pvhboot accepts: Xen silently writes no more than
+ * the buffer holds, so a full buffer could hide a longer map. */
+static struct xen_e820_entry e820[PVH_MEMMAP_IN_MAX + 1]
+    __attribute__((section(".noinit.xen_e820")));
+
+int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    struct xen_memory_map map = { .nr_entries = PVH_MEMMAP_IN_MAX + 1,
+                                  .buffer = (uint64_t)(uintptr_t)e820 };
+    long rc = xen_memory_op(XENMEM_memory_map, &map);
+    unsigned i;
+
+    if (rc < 0)
+        return pvh_fail(err, PVH_EINVAL, "XENMEM_memory_map: error %ld", rc);
+    if (!map.nr_entries)
+        return pvh_fail(err, PVH_ENOENT, "XENMEM_memory_map: %u entries", map.nr_entries);
+    if (map.nr_entries > PVH_MEMMAP_IN_MAX)
+        return pvh_fail(err, PVH_E2BIG, "XENMEM_memory_map: more than %u entries",
+                        PVH_MEMMAP_IN_MAX);
+    for (i = 0; i < map.nr_entries; i++)
+        st->raw[i] = (struct pvh_region){ e820[i].addr, e820[i].size, e820[i].type, 0 };
+    st->nr_raw = map.nr_entries;
+    return PVH_OK;
+}
+
+/* --- HYPERVISOR_console_io: Xen's own console, open to dom0 --------------- */
+
+static void console_io_write(const char *buf, size_t len)
+{
+    while (len) {
+        int chunk = len > 1024 ? 1024 : (int)len;
+
+        if (xen_console_io(CONSOLEIO_write, chunk, buf) < 0)
+            return;
+        buf += chunk;
+        len -= (size_t)chunk;
+    }
+}
+
+static const struct pvh_console console_io = { "xen-console-io", console_io_write, NULL };
+
+/* --- The PV console ring: a domU's console, served by xenconsoled ------- */
+
+/* How many times to yield to the backend without seeing it consume
+ * before deciding it is gone (then output is dropped, never hung on). */
+#define RING_WAIT_YIELDS 100000
+
+static struct pvh_xencons ring;
+static struct evtchn_send ring_port;
+
+static void ring_notify(void *ctx)
+{
+    (void)ctx;
+    xen_event_channel_op(EVTCHNOP_send, &ring_port);
+}
+
+static bool ring_wait(void *ctx)
+{
+    XENCONS_RING_IDX cons = ring.ring->out_cons;
+
+    (void)ctx;
+    for (unsigned i = 0; i < RING_WAIT_YIELDS; i++) {
+        xen_sched_op(SCHEDOP_yield, NULL);
+        if (ring.ring->out_cons != cons)
+            return true;
+    }
+    return false;
+}
+
+static void ring_write(const char *buf, size_t len)
+{
+    pvh_xencons_write(&ring, buf, len);
+}
+
+static void ring_flush(void)
+{
+    pvh_xencons_flush(&ring);
+}
+
+static const struct pvh_console ring_console = { "xen-pv-console", ring_write, ring_flush };
+
+static bool hvm_param(uint32_t index, uint64_t *value)
+{
+    struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+
+    if (xen_hvm_op(HVMOP_get_param, &p) < 0)
+        return false;
+    *value = p.value;
+    return true;
+}
+
+static void open_pv_console(void)
+{
+    uint64_t pfn, port, pa;
+
+    if (!hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) || !pfn ||
+        !hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port))
+        return;
+    pa = pfn << 12;
+    if (pfn >> 52 || !x86_paging_mapped(pa, X86_PAGE_SIZE)) {
+        pvh_info("warning: PV console page at 0x%llx is not mapped; not using it",
+                 (unsigned long long)pa);
+        return;
+    }
+    ring = (struct pvh_xencons){ .ring = (volatile struct xencons_interface *)(uintptr_t)pa,
+                                 .notify = ring_notify, .wait = ring_wait };
+    ring_port.port = (evtchn_port_t)port;
+    pvh_console_register(&ring_console);
+}
+
+/* --- Bring-up after the boot description is known ------------------------ */
+
+static bool xen_ready;
+
+static void note_absent(unsigned bit)
+{
+    const char *name = pvh_xenfeat_name(bit);
+
+    if (name)
+        pvh_info("note: Xen does not offer supported feature %s", name);
+    else
+        pvh_info("note: Xen does not offer supported feature bit%u", bit);
+}
+
+int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    struct pvh_hypervisor *hv = &st->boot.hv;
+    int rc;
+
+    rc = pvh_xen_probe(hv, err);
+    if (rc)
+        return rc;
+    xen_ready = true;
+    pvh_xen_set_hypervisor(hv);
+
+    /* dom0 writes to Xen's console; a domU to its PV console ring. The
+     * 0xe9 port served until now; for dom0 console_io replaces it (both
+     * would print every line twice on Xen's console). */
+    if (st->boot.start_flags & SIF_INITDOMAIN) {
+        pvh_console_register(&console_io);
+        x86_debugcon_unregister();
+    } else {
+        open_pv_console();
+    }
+    return pvh_xen_check_features(hv, pvh_xen_required_features, pvh_xen_supported_features,
+                                  note_absent, err);
+}
+
+/* Returns only if Xen did not take the shutdown (or is not there). */
+void x86_xen_shutdown(unsigned reason)
+{
+    struct sched_shutdown s = { .reason = reason };
+
+    if (!xen_ready)
+        return;
+    pvh_console_flush();
+    xen_sched_op(SCHEDOP_shutdown, &s);
+}

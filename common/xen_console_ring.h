@@ -1,0 +1,31 @@
+/*
+ * Writing to a domU's PV console ring (struct xencons_interface): the
+ * guest produces into out[], the backend (xenconsoled, or Xen itself)
+ * consumes. Architecture-neutral and host-testable: the caller supplies
+ * how to notify the backend and how to wait for it.
+ */
+#ifndef PVH_COMMON_XEN_CONSOLE_RING_H
+#define PVH_COMMON_XEN_CONSOLE_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <xen/console.h>
+
+struct pvh_xencons {
+    volatile struct xencons_interface *ring;
+    void (*notify)(void *ctx);  /* tell the backend there is output */
+    /* Let the backend run; false when it has stopped consuming for good. */
+    bool (*wait)(void *ctx);
+    void *ctx;
+    bool broken; /* the backend stopped or corrupted the ring: output is dropped */
+};
+
+/* Queue len bytes, waiting for room when the ring is full. Returns the
+ * bytes queued (all of them unless the backend is broken). */
+size_t pvh_xencons_write(struct pvh_xencons *c, const char *buf, size_t len);
+
+/* Wait until the backend has consumed everything queued. */
+bool pvh_xencons_flush(struct pvh_xencons *c);
+
+#endif
