@@ -50,3 +50,47 @@ bool pvh_option_is(const char *cmdline, const char *name, const char *expected)
     return pvh_option(cmdline, name, &value, &len) && len == strlen(expected) &&
            !memcmp(value, expected, len);
 }
+
+static bool is_option_word(const char *word, size_t len)
+{
+    return len >= PREFIX_LEN && !memcmp(word, PREFIX, PREFIX_LEN);
+}
+
+size_t pvh_cmdline_strip_options(char *dst, size_t size, const char *cmdline)
+{
+    const char *s = cmdline;
+    size_t used = 0;
+    bool dropped = false;
+
+    while (*s) {
+        const char *gap = s, *word, *end;
+
+        while (is_space(*s))
+            s++;
+        word = s;
+        while (*s && !is_space(*s))
+            s++;
+        end = s;
+        if (word == end) { /* trailing spaces */
+            if (used + (size_t)(end - gap) >= size)
+                return (size_t)-1;
+            memcpy(dst + used, gap, (size_t)(end - gap));
+            used += (size_t)(end - gap);
+            break;
+        }
+        if (is_option_word(word, (size_t)(end - word))) {
+            dropped = true;
+            continue; /* drop the word and the spaces before it */
+        }
+        if (used == 0 && dropped)
+            gap = word; /* no leading spaces where a removed word stood */
+        if (used + (size_t)(end - gap) >= size)
+            return (size_t)-1;
+        memcpy(dst + used, gap, (size_t)(end - gap));
+        used += (size_t)(end - gap);
+    }
+    if (!size)
+        return (size_t)-1;
+    dst[used] = '\0';
+    return used;
+}

@@ -16,4 +16,11 @@ bool pvh_option(const char *cmdline, const char *name, const char **value, size_
 /* Is "pvhboot.<name>=<expected>" the last word setting <name>? */
 bool pvh_option_is(const char *cmdline, const char *name, const char *expected);
 
+/* Copy cmdline to dst (room for size bytes) without its pvhboot.* words:
+ * what a chainloaded kernel is given. Every other byte, spacing
+ * included, is kept; the spaces that separated a removed word go with
+ * it. Returns the length of the result, or (size_t)-1 when it does not
+ * fit (dst then holds nothing useful). */
+size_t pvh_cmdline_strip_options(char *dst, size_t size, const char *cmdline);
+
 #endif

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """pvhboot's test runner: host unit tests and boot tests, one summary.
 
-  tests/run.py --build build/x86_64 --host-build build/host [--jobs N]
-               [--filter TEXT] [--list]
+  tests/run.py --build-root build --host-build build/host [--arch A]...
+               [--jobs N] [--filter TEXT] [--list]
 
 Unit tests are the cmocka binaries in <host-build>/unit/, run with TAP
 output so every test case counts. Boot tests come from
 tests/boot/test_*.py: each module's collect(ctx) returns (name,
 function) pairs; a function passes by returning (optionally a short
-note) and fails by raising. A test that cannot run raises Skip, and a
+note) and fails by raising. A module whose ARCH is not among the
+selected architectures (--arch, default all built) is not run. A test that cannot run raises Skip, and a
 skip is reported as a skip, never as a pass; unless
 PVHBOOT_ALLOW_SKIP=1 is set, a skip also makes the run fail.
 
@@ -40,7 +41,8 @@ class Context:
 
     def __init__(self, args):
         self.root = ROOT
-        self.build = os.path.abspath(args.build)
+        self.build_root = os.path.abspath(args.build_root)
+        self.build = os.path.join(self.build_root, "x86_64")
         self.host_build = os.path.abspath(args.host_build)
         self.qemu = args.qemu
         self.make = args.make
@@ -76,12 +78,14 @@ def run_unit_binary(path):
     return results
 
 
-def boot_tests(ctx):
+def boot_tests(ctx, arches):
     for path in sorted(glob.glob(os.path.join(HERE, "boot", "test_*.py"))):
         name = os.path.splitext(os.path.basename(path))[0]
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        if getattr(module, "ARCH", None) not in arches:
+            continue
         for test_name, fn in module.collect(ctx):
             yield "%s/%s" % (name[len("test_"):], test_name), fn
 
@@ -124,7 +128,9 @@ def run_boot_test(reporter, name, fn):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default="build/x86_64")
+    ap.add_argument("--build-root", default="build")
+    ap.add_argument("--arch", action="append", default=[],
+                    help="run the boot tests of this architecture (repeatable; default: all)")
     ap.add_argument("--host-build", default="build/host")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--qemu", default="qemu-system-x86_64")
@@ -138,7 +144,8 @@ def main():
 
     units = [(n, p) for n, p in unit_tests(ctx) if selected("unit/" + n) or
              any(f.startswith("unit/") and f[5:] in n for f in args.filter)]
-    boots = [(n, f) for n, f in boot_tests(ctx) if selected(n)]
+    arches = args.arch or ["x86_64", "arm64"]
+    boots = [(n, f) for n, f in boot_tests(ctx, arches) if selected(n)]
     if args.list:
         for n, _ in units:
             print("unit/" + n)

@@ -2,6 +2,8 @@
 and cmdline combination the foundation promises, each checked against
 what QEMU was given; and the exception report on a NULL dereference."""
 
+ARCH = "x86_64"
+
 import os
 import random
 import subprocess

@@ -1,6 +1,8 @@
 """make install, then a unikernel built outside the tree from the
 installed files only (examples/memsize through pkg-config), booted."""
 
+ARCH = "x86_64"
+
 import os
 import shutil
 import subprocess
@@ -23,7 +25,7 @@ def out_of_tree(ctx):
         prefix = os.path.join(ctx.tmp, "prefix")
         src = os.path.join(ctx.tmp, "memsize-src")
         run(ctx.make.split() + ["-C", ctx.root, "--no-print-directory", "install",
-                                "PREFIX=" + prefix, "O=" + os.path.dirname(ctx.build)])
+                                "ARCH=x86_64", "PREFIX=" + prefix, "O=" + ctx.build_root])
         for need in ("include/pvhboot/pvhboot.h", "include/pvhboot/xen/e820.h",
                      "lib/pvhboot/x86_64/libpvhboot.a", "lib/pvhboot/x86_64/entry.o",
                      "lib/pvhboot/x86_64/pvhboot.ld", "lib/pkgconfig/pvhboot.pc"):

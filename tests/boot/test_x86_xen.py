@@ -3,6 +3,8 @@ booted by QEMU's multiboot loader with TCG and nested SVM), with and
 without an IOMMU, through both hypercall paths; and an image that
 requires a feature Xen does not grant, which pvhboot must refuse."""
 
+ARCH = "x86_64"
+
 import os
 import re
 import zlib

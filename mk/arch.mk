@@ -1,0 +1,78 @@
+# The build of one architecture: make -f mk/arch.mk ARCH=<arch> <target>.
+# The top-level Makefile runs it once per architecture.
+
+include mk/common.mk
+.DEFAULT_GOAL := all
+
+ifeq ($(ARCH),x86_64)
+SRCARCH := x86
+HOST_TRIPLET_PREFIX := x86_64-linux-gnu-
+else ifeq ($(ARCH),arm64)
+SRCARCH := arm64
+HOST_TRIPLET_PREFIX := aarch64-linux-gnu-
+else
+$(error ARCH=$(ARCH): unknown; use x86_64 or arm64)
+endif
+BUILD := $(O)/$(ARCH)
+
+# Tools. CROSS_COMPILE applies to the architecture being built; without it
+# a cross toolchain is used when the machine is not of that architecture.
+# make's own defaults for CC, LD and AR give way; values from the command
+# line or the environment are kept.
+HOST_MACHINE := $(shell uname -m)
+ifeq ($(origin CROSS_COMPILE),undefined)
+ifeq ($(subst aarch64,arm64,$(HOST_MACHINE)),$(ARCH))
+CROSS_COMPILE :=
+else
+CROSS_COMPILE := $(HOST_TRIPLET_PREFIX)
+endif
+endif
+ifneq ($(filter default undefined,$(origin CC)),)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifneq ($(filter default undefined,$(origin LD)),)
+LD := $(CROSS_COMPILE)ld
+endif
+ifneq ($(filter default undefined,$(origin AR)),)
+AR := $(CROSS_COMPILE)ar
+endif
+OBJCOPY ?= $(CROSS_COMPILE)objcopy
+NASM ?= nasm
+
+# ---------------------------------------------------------------------------
+# Freestanding C: no libc, no hidden runtime. Only the compiler's own
+# headers (stdint.h, stdarg.h, ...) are visible.
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+BASE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+               -fno-builtin -fno-stack-protector -fno-pic -fno-pie -fno-common \
+               -fno-asynchronous-unwind-tables -fno-unwind-tables \
+               -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
+               -O2 -g $(WARNINGS) -Iinclude -I.
+
+# The architecture's part: sources, flags, entry object, linker script,
+# and the rules for its examples (EXAMPLES) and test images (ARCH_TEST_IMAGES).
+include arch/$(SRCARCH)/build.mk
+
+ALL_CFLAGS := $(BASE_CFLAGS) $(ARCH_CFLAGS) $(CFLAGS)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) $(ARCH_C_SRCS)) \
+            $(patsubst %.asm,$(BUILD)/obj/%.o,$(ARCH_ASM_SRCS)) $(ARCH_GEN_OBJS)
+LIB := $(BUILD)/libpvhboot.a
+
+.PHONY: all FORCE
+all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)
+
+$(BUILD)/obj/%.o: %.c mk/common.mk mk/arch.mk arch/$(SRCARCH)/build.mk
+	$(call quiet,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(call quiet,AR,$@)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+install: all
+	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)" "$(ARCH)" "$(VERSION)" \
+		"$(LDSCRIPT)" "$(PKG_CFLAGS)"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
