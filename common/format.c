@@ -259,6 +259,8 @@ static void buffer_put(struct pvh_format_out *out, const char *s, size_t n)
 
     if (n > room)
         n = room;
+    if (!n)
+        return; /* buf may be NULL when size is 0, as with C's snprintf */
     memcpy(b->buf + b->used, s, n);
     b->used += n;
 }

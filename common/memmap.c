@@ -254,6 +254,9 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint3
             continue;
         if (r.type != E820_TYPE_RAM || r.flags || end > r_end)
             break;
+        /* Room for the pieces first: a half-done split would lose RAM. */
+        if (map->cap - map->nr < (unsigned)(end < r_end) + (unsigned)(base > r.base))
+            return pvh_fail(err, PVH_ENOMEM, "memory map: more than %u entries", map->cap);
         if (end < r_end) {
             rc = insert_at(map, i + 1, (struct pvh_region){ end, r_end - end, r.type, 0 }, err);
             if (rc)
