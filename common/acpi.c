@@ -1,5 +1,7 @@
 #include "common/acpi.h"
 
+#include <stddef.h>
+
 #include "common/bytes.h"
 #include "common/string.h"
 
@@ -148,21 +150,36 @@ static bool aml_integer(const uint8_t *p, const uint8_t *end, uint8_t *value, co
     }
 }
 
-/* Parse the Package after "_S5_" at p: PackageOp PkgLength NumElements SLP_TYPa SLP_TYPb. */
+/* Parse the Package after "_S5_" at p: PackageOp PkgLength NumElements
+ * SLP_TYPa SLP_TYPb. PkgLength (ACPI 6.5, 20.2.4) counts from its own
+ * first byte to the end of the package: its top two bits give the number
+ * of bytes that follow; with none, the low six bits are the length, else
+ * the low four bits and then the following bytes, least significant
+ * first. The package's contents are read only within that length. */
 static bool parse_s5_package(const uint8_t *p, const uint8_t *end, uint8_t *a, uint8_t *b)
 {
-    unsigned extra;
+    const uint8_t *len_at = p + 1, *pkg_end;
+    unsigned extra, i;
+    uint32_t len;
 
     if (end - p < 3 || p[0] != AML_PACKAGE_OP)
         return false;
-    extra = p[1] >> 6; /* PkgLength: bits 7:6 count the bytes that follow */
-    p += 2 + extra;
-    if (p >= end)
+    extra = len_at[0] >> 6;
+    if (end - len_at < (ptrdiff_t)(1 + extra))
+        return false;
+    len = extra ? len_at[0] & 0x0f : len_at[0] & 0x3f;
+    for (i = 0; i < extra; i++)
+        len |= (uint32_t)len_at[1 + i] << (4 + 8 * i);
+    if (len < 1 + extra || (uint64_t)len > (uint64_t)(end - len_at))
+        return false;
+    pkg_end = len_at + len;
+    p = len_at + 1 + extra;
+    if (p >= pkg_end)
         return false;
     p++; /* NumElements */
-    if (!aml_integer(p, end, a, &p))
+    if (!aml_integer(p, pkg_end, a, &p))
         return false;
-    if (!aml_integer(p, end, b, &p))
+    if (!aml_integer(p, pkg_end, b, &p))
         *b = *a; /* a one-element package: both the same */
     return true;
 }

@@ -5,6 +5,7 @@
  */
 #include "common/format.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -91,9 +92,12 @@ static bool needs_escape(unsigned char c)
 static void escaped(struct pvh_format_out *out, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *run = s;
+    const char *run;
     char esc[4] = { '\\', 'x', 0, 0 };
 
+    if (!s)
+        s = "(null)";
+    run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
 
@@ -142,6 +146,10 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
     }
     if (*f == '*') {
         sp->width = va_arg(*ap, int);
+        if (sp->width < 0) { /* as in C: a negative width left-justifies */
+            sp->left = true;
+            sp->width = sp->width == INT_MIN ? INT_MAX : -sp->width;
+        }
         f++;
     }
     for (; *f >= '0' && *f <= '9'; f++)
@@ -151,6 +159,8 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
         sp->precision = 0;
         if (*f == '*') {
             sp->precision = va_arg(*ap, int);
+            if (sp->precision < 0)
+                sp->precision = -1; /* as in C: a negative precision is none */
             f++;
         }
         for (; *f >= '0' && *f <= '9'; f++)

@@ -297,6 +297,23 @@ bool pvh_memmap_covers(const struct pvh_memmap *map, uint64_t base, uint64_t siz
     return at >= end;
 }
 
+uint64_t pvh_memmap_run(const struct pvh_memmap *map, uint64_t at, uint32_t type_mask)
+{
+    uint64_t end = at;
+    unsigned i;
+
+    for (i = 0; i < map->nr; i++) {
+        const struct pvh_region *r = &map->regions[i];
+
+        if (r->base + r->size <= end)
+            continue;
+        if (r->base > end || r->type >= 32 || !(type_mask & PVH_TYPE_BIT(r->type)))
+            break;
+        end = r->base + r->size;
+    }
+    return end - at;
+}
+
 static uint64_t align_down(uint64_t v, uint64_t align)
 {
     return v & ~(align - 1);

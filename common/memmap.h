@@ -57,6 +57,10 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size,
 bool pvh_memmap_covers(const struct pvh_memmap *map, uint64_t base, uint64_t size,
                        uint32_t type_mask);
 
+/* How many bytes from at on lie in one unbroken run of regions whose
+ * types are in type_mask (0 if at itself is not in one). */
+uint64_t pvh_memmap_run(const struct pvh_memmap *map, uint64_t at, uint32_t type_mask);
+
 #define PVH_TYPE_BIT(t) (1u << (t))
 /* Types that are memory (readable, and what a loader may place data in). */
 #define PVH_MEMORY_TYPES (PVH_TYPE_BIT(1) | PVH_TYPE_BIT(3) | PVH_TYPE_BIT(4) | PVH_TYPE_BIT(7))

@@ -140,39 +140,67 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     return PVH_OK;
 }
 
+/* How many bytes from at on can be read as loader data: up to the end of
+ * the memory run at holds (the legacy area counts), never into pvhboot. */
+static uint64_t readable_run(const struct pvh_boot_store *st, uint64_t at)
+{
+    uint64_t run = pvh_memmap_run(&st->map, at, PVH_MEMORY_TYPES);
+
+    if (at >= PVH_PAGE_SIZE && at < LEGACY_AREA_END && run < LEGACY_AREA_END - at)
+        run = LEGACY_AREA_END - at;
+    if (at < st->self_base && run > st->self_base - at)
+        run = st->self_base - at;
+    if (overlaps_self(st, at, 1))
+        run = 0;
+    return run;
+}
+
 /*
  * Copy the NUL-terminated string at pa (at most max bytes before the
- * NUL) into dst, which has room for max + 1 bytes. The string is read
- * a page at a time, each page checked first, so a string that runs
- * into pvhboot or off the end of memory is caught where it does.
+ * NUL) into dst, which has room for max + 1 bytes. The string is read a
+ * page at a time, each piece clipped to memory that may be read, so a
+ * string that runs into pvhboot or off the end of memory is caught
+ * where it does, and one that ends just before either is accepted.
  */
 static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *phys,
                        uint64_t pa, size_t max, char *dst, const char *what,
                        struct pvh_error *err)
 {
     size_t len = 0;
-    int rc;
 
     while (len <= max) {
         uint64_t at = pa + len;
         uint64_t chunk = PVH_PAGE_SIZE - (at & (PVH_PAGE_SIZE - 1));
+        uint64_t run = readable_run(st, at);
         const char *src;
         size_t i;
 
+        if (at < pa)
+            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: runs past 2^64", what,
+                            (unsigned long long)pa);
+        if (!run) {
+            bool self = overlaps_self(st, at, 1);
+
+            if (!len && self)
+                return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                                what, (unsigned long long)pa, (unsigned long long)st->self_base,
+                                (unsigned long long)st->self_end - 1);
+            if (!len)
+                return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: not in memory", what,
+                                (unsigned long long)pa);
+            return pvh_fail(err, self ? PVH_EOVERLAP : PVH_ERANGE,
+                            "%s at 0x%llx: no NUL before 0x%llx, where %s", what,
+                            (unsigned long long)pa, (unsigned long long)at,
+                            self ? "pvhboot begins" : "memory ends");
+        }
+        if (chunk > run)
+            chunk = run;
         if (chunk > max + 1 - len)
             chunk = max + 1 - len;
-        rc = check_range(st, at, chunk, what, err);
-        if (!rc)
-            rc = check_in_memory(st, at, chunk, what, err);
-        if (rc && len)
-            return pvh_fail(err, rc, "%s at 0x%llx: no NUL before 0x%llx, where %s", what,
-                            (unsigned long long)pa, (unsigned long long)at,
-                            rc == PVH_EOVERLAP ? "pvhboot begins" : "memory ends");
-        if (rc)
-            return rc;
-        src = map_range(phys, at, chunk, what, err);
+        src = phys->map(phys, at, chunk);
         if (!src)
-            return err->code;
+            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: 0x%llx is not accessible", what,
+                            (unsigned long long)pa, (unsigned long long)at);
         for (i = 0; i < chunk; i++) {
             dst[len + i] = src[i];
             if (!src[i])
@@ -229,7 +257,8 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_
     for (j = 0; j < i; j++) {
         const struct pvh_module *o = &st->modules[j];
 
-        if (m->base < o->base + o->size && o->base < m->base + m->size)
+        /* A module of no bytes overlaps nothing. */
+        if (m->size && o->size && m->base < o->base + o->size && o->base < m->base + m->size)
             return pvh_fail(err, PVH_EOVERLAP, "module %u at 0x%llx overlaps module %u at 0x%llx",
                             i, (unsigned long long)m->base, j, (unsigned long long)o->base);
     }

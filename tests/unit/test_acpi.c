@@ -509,7 +509,7 @@ static void s5_with_root_prefix(void **state)
 static void s5_with_word_and_dword_values(void **state)
 {
     static const uint8_t aml[] = {
-        0x08, '_', 'S', '5', '_', 0x12, 0x0b, 0x02, 0x0b, 0x06, 0x00, 0x0c, 0x03, 0x00, 0x00, 0x00,
+        0x08, '_', 'S', '5', '_', 0x12, 0x0a, 0x02, 0x0b, 0x06, 0x00, 0x0c, 0x03, 0x00, 0x00, 0x00,
     };
 
     expect_s5(aml, sizeof(aml), 6, 3);
@@ -578,32 +578,65 @@ static void rejects_empty_dsdt(void **state)
  */
 static void s5_truncated_at_end_of_table_is_not_read_past(void **state)
 {
+    /* PkgLength 8: itself, NumElements, then 0a 05, 0a 07, 00 00. */
     static const uint8_t full[] = {
-        0x08, '_', 'S', '5', '_', 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x07, 0x00, 0x00,
+        0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x07, 0x00, 0x00,
     };
     size_t k;
 
+    /* A package the table cuts short is not used at all. */
     for (k = 0; k <= sizeof(full); k++) {
         setup(state);
         add_v1_tables();
         add_table(FADT_PA, new_fadt(FADT_LEN_6), FADT_LEN_6);
         add_dsdt(DSDT_PA, full, k);
-        if (k < 10) {
+        if (k < sizeof(full)) {
             assert_error(find(), &err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
         } else {
             assert_int_equal(find(), PVH_OK);
             assert_int_equal(off.slp_typ_a, 5);
-            assert_int_equal(off.slp_typ_b, k < 12 ? 5 : 7);
+            assert_int_equal(off.slp_typ_b, 7);
         }
         teardown(state);
     }
+}
+
+/* PkgLength bounds the parse: bytes after the package are not its elements. */
+static void s5_package_length_bounds_the_elements(void **state)
+{
+    static const uint8_t aml[] = {
+        0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0a, 0x05, 0x0a, 0x07, 0x00, 0x00,
+    };
+
+    expect_s5(aml, sizeof(aml), 5, 5);
+}
+
+/* A PkgLength shorter than its own encoding, or past the table, is refused. */
+static void s5_rejects_impossible_package_lengths(void **state)
+{
+    static const uint8_t zero[] = { 0x08, '_', 'S', '5', '_', 0x12, 0xc0, 0x00, 0x00, 0x00,
+                                    0x01, 0x0a, 0x05 };
+    static const uint8_t past[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x3f, 0x01, 0x0a, 0x05 };
+
+    setup(state);
+    add_v1_tables();
+    add_table(FADT_PA, new_fadt(FADT_LEN_6), FADT_LEN_6);
+    add_dsdt(DSDT_PA, zero, sizeof(zero));
+    assert_error(find(), &err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
+    teardown(state);
+    setup(state);
+    add_v1_tables();
+    add_table(FADT_PA, new_fadt(FADT_LEN_6), FADT_LEN_6);
+    add_dsdt(DSDT_PA, past, sizeof(past));
+    assert_error(find(), &err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
+    teardown(state);
 }
 
 /* The same with word and dword values and a long PkgLength. */
 static void s5_truncated_wide_values_are_not_read_past(void **state)
 {
     static const uint8_t full[] = {
-        0x08, '\\', '_', 'S', '5', '_', 0x12, 0xc0, 0x00, 0x00, 0x00, 0x02,
+        0x08, '\\', '_', 'S', '5', '_', 0x12, 0xcd, 0x00, 0x00, 0x00, 0x02,
         0x0c, 0x02, 0x00, 0x00, 0x00, 0x0b, 0x03, 0x00,
     };
     size_t k;
@@ -613,12 +646,12 @@ static void s5_truncated_wide_values_are_not_read_past(void **state)
         add_v1_tables();
         add_table(FADT_PA, new_fadt(FADT_LEN_6), FADT_LEN_6);
         add_dsdt(DSDT_PA, full, k);
-        if (k < 17) {
+        if (k < sizeof(full)) {
             assert_error(find(), &err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
         } else {
             assert_int_equal(find(), PVH_OK);
             assert_int_equal(off.slp_typ_a, 2);
-            assert_int_equal(off.slp_typ_b, k < 20 ? 2 : 3);
+            assert_int_equal(off.slp_typ_b, 3);
         }
         teardown(state);
     }
@@ -869,6 +902,8 @@ int main(void)
         T(rejects_empty_dsdt),
         T(s5_truncated_at_end_of_table_is_not_read_past),
         T(s5_truncated_wide_values_are_not_read_past),
+        T(s5_package_length_bounds_the_elements),
+        T(s5_rejects_impossible_package_lengths),
         T(rejects_dsdt_address_0),
         T(rejects_rsdp_bad_signature),
         T(rejects_rsdp_bad_checksum),

@@ -461,6 +461,20 @@ static void empty_write_calls_no_sink(void **state)
     assert_int_equal(capture_writes(), 0);
 }
 
+/* %pE of NULL prints "(null)" like %s, instead of reading address 0. */
+static void escaped_null_prints_null(void **state)
+{
+    CHECK("[(null)]", "[%pE]", (const char *)NULL);
+}
+
+/* As in C: a negative '*' width left-justifies, a negative precision is none. */
+static void negative_star_width_and_precision(void **state)
+{
+    CHECK_LIBC("[ab   ]", "[%*s]", -5, "ab");
+    CHECK_LIBC("[7    ]", "[%*d]", -5, 7);
+    CHECK_LIBC("[abcdef]", "[%.*s]", -1, "abcdef");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +502,8 @@ int main(void)
         cmocka_unit_test(unregistering_an_unknown_sink_is_harmless),
         cmocka_unit_test(full_sink_list_refuses_and_frees_up),
         cmocka_unit_test(empty_write_calls_no_sink),
+        cmocka_unit_test(escaped_null_prints_null),
+        cmocka_unit_test(negative_star_width_and_precision),
     };
 
     return cmocka_run_group_tests_name("format", tests, NULL, NULL);

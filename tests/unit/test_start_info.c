@@ -544,7 +544,7 @@ static void rejects_cmdline_running_off_accessible_memory(void **state)
     SET_MEMMAP(E(0, 0x9f000, RAM), E(0x100000, 2 * SIM_SIZE, RAM));
     memset(F.ram + SIM_SIZE - 10, 'x', 10);
     F.si.cmdline_paddr = SIM_SIZE - 10;
-    assert_error(load(), &F.err, PVH_ERANGE, "cmdline at 0x4000000-0x4000fff: not accessible");
+    assert_error(load(), &F.err, PVH_ERANGE, "cmdline at 0x3fffff6: 0x4000000 is not accessible");
 }
 
 /* Unterminated at the end of RAM by the map. */
@@ -562,7 +562,7 @@ static void rejects_cmdline_starting_outside_memory(void **state)
     SET_MEMMAP(E(0, 0x9f000, RAM), E(0x100000, 31 * MIB, RAM), E(32 * MIB, MIB, RES));
     put_string(32 * MIB, "reserved");
     F.si.cmdline_paddr = 32 * MIB;
-    assert_error(load(), &F.err, PVH_ERANGE, "cmdline at 0x2000000-0x2000fff: not in memory");
+    assert_error(load(), &F.err, PVH_ERANGE, "cmdline at 0x2000000: not in memory");
 }
 
 static void rejects_cmdline_running_into_pvhboot(void **state)
@@ -579,7 +579,7 @@ static void rejects_cmdline_inside_pvhboot(void **state)
     put_string(SELF_BASE + 0x10, "inside");
     F.si.cmdline_paddr = SELF_BASE + 0x10;
     assert_error(load(), &F.err, PVH_EOVERLAP,
-                 "cmdline at 0x100010-0x100fff: overlaps pvhboot 0x100000-0x17ffff");
+                 "cmdline at 0x100010: overlaps pvhboot 0x100000-0x17ffff");
 }
 
 static void accepts_cmdline_ending_just_before_pvhboot(void **state)
@@ -593,7 +593,44 @@ static void accepts_cmdline_ending_just_before_pvhboot(void **state)
 static void rejects_cmdline_wrapping(void **state)
 {
     F.si.cmdline_paddr = 0xfffffffffffffff0ull;
-    assert_error(load(), &F.err, PVH_ERANGE, "cmdline at 0xfffffffffffffff0: size 0x10 wraps");
+    assert_error(load(), &F.err, PVH_ERANGE, "cmdline at 0xfffffffffffffff0: not in memory");
+}
+
+/* A module of no bytes inside another one overlaps nothing. */
+static void accepts_zero_size_module_inside_another(void **state)
+{
+    add_module(MOD_DATA, 0x4000, 0);
+    add_module(MOD_DATA + 0x1000, 0, 0);
+    assert_int_equal(load(), PVH_OK);
+    assert_int_equal(F.st->boot.nr_modules, 2);
+    assert_int_equal(F.st->boot.modules[1].size, 0);
+}
+
+/* A string may end right where memory ends, even mid-page: only the
+ * bytes up to its NUL must be readable. */
+static void accepts_cmdline_ending_at_unaligned_end_of_memory(void **state)
+{
+    uint64_t end = 0x3000000 + 0x880; /* ACPI data ends mid-page, then a hole */
+
+    SET_MEMMAP(E(0, 0x9fc00, RAM), E(0x100000, 0x3000000 - 0x100000, RAM),
+               E(0x3000000, 0x880, ACPI));
+    put_string(end - 6, "tail!");
+    F.si.cmdline_paddr = end - 6;
+    assert_int_equal(load(), PVH_OK);
+    assert_string_equal(F.st->boot.cmdline, "tail!");
+}
+
+/* ...but one byte more and it runs off memory. */
+static void rejects_cmdline_one_byte_past_unaligned_end_of_memory(void **state)
+{
+    uint64_t end = 0x3000000 + 0x880;
+
+    SET_MEMMAP(E(0, 0x9fc00, RAM), E(0x100000, 0x3000000 - 0x100000, RAM),
+               E(0x3000000, 0x880, ACPI));
+    put(end - 5, "tail!", 5); /* the NUL would be at end: outside memory */
+    F.si.cmdline_paddr = end - 5;
+    assert_error(load(), &F.err, PVH_ERANGE,
+                 "cmdline at 0x300087b: no NUL before 0x3000880, where memory ends");
 }
 
 /* ---- modules -------------------------------------------------------------- */
@@ -837,7 +874,7 @@ static void rejects_module_cmdline_at_0_page_or_not_in_memory(void **state)
     put_string(32 * MIB, "reserved");
     add_module(MOD_DATA, 0x1000, 32 * MIB);
     assert_error(load(), &F.err, PVH_ERANGE,
-                 "module 0 cmdline at 0x2000000-0x2000fff: not in memory");
+                 "module 0 cmdline at 0x2000000: not in memory");
 }
 
 /*
@@ -1078,6 +1115,11 @@ int main(void)
         T(accepts_structures_in_legacy_area_hole),
         T(page_0_needs_the_map),
         T(description_points_only_into_store),
+        cmocka_unit_test_setup_teardown(accepts_zero_size_module_inside_another, setup, teardown),
+        cmocka_unit_test_setup_teardown(accepts_cmdline_ending_at_unaligned_end_of_memory, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rejects_cmdline_one_byte_past_unaligned_end_of_memory,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests_name("start_info", tests, NULL, NULL);
