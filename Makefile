@@ -1,6 +1,6 @@
 # pvhboot: the one build.
 #
-#   make                 build every architecture (x86_64) into $(O)/<arch>
+#   make                 build every architecture (x86_64, arm64) into $(O)/<arch>
 #   make ARCH=x86_64     build one
 #   make run             boot examples/hello (x86_64) under QEMU and show what it prints
 #   make check           every test: host unit tests (ASan+UBSan), boot tests under QEMU and Xen
@@ -15,7 +15,7 @@
 include mk/common.mk
 .DEFAULT_GOAL := all
 
-ARCHS := x86_64
+ARCHS := x86_64 arm64
 ifdef ARCH
 ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH): unknown; one of $(ARCHS))

@@ -1,0 +1,61 @@
+/* What the arm64 C files share among themselves. */
+#ifndef PVH_ARM64_ARCH_H
+#define PVH_ARM64_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pvhboot/boot.h>
+
+#include "arch/arm64/arm64.h"
+#include "common/boot_store.h"
+#include "common/error.h"
+#include "common/fdt_boot.h"
+
+/* Linker-script and assembly symbols: addresses, not objects. */
+extern char __image_start[], __image_end[], __text_start[], __text_end[];
+extern char arm64_stack_guard[], arm64_stack_top[];
+
+/* The registers vectors.S saves (offsets fixed there). */
+struct arm64_frame {
+    uint64_t x[31];
+    uint64_t sp_el0;
+    uint64_t elr;
+    uint64_t spsr;
+    uint64_t esr;
+    uint64_t far;
+};
+_Static_assert(sizeof(struct arm64_frame) == EXCEPTION_FRAME_SIZE, "frame size");
+_Static_assert(__builtin_offsetof(struct arm64_frame, elr) == 256, "frame elr");
+_Static_assert(__builtin_offsetof(struct arm64_frame, far) == 280, "frame far");
+
+void arm64_start(uint64_t dtb_pa, uint64_t entry_el);
+__attribute__((noreturn)) void arm64_exception(uint64_t vector, const struct arm64_frame *f);
+
+/* cache.S */
+void arm64_dcache_clean(uint64_t start, uint64_t end);
+void arm64_dcache_clean_inval(uint64_t start, uint64_t end);
+void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t inval_start,
+                      uint64_t inval_end);
+__attribute__((noreturn)) void arm64_enter_image(uint64_t entry, uint64_t dtb, uint64_t own_start,
+                                                 uint64_t own_end);
+
+/* mmu.c: the identity map, from the memory nodes (raw RAM ranges). */
+int arm64_mmu_init(const struct pvh_region *ram, unsigned n, struct pvh_error *err);
+bool arm64_mmu_on(void);
+
+/* pl011.c: the PL011 / SBSA UART console. */
+void arm64_uart_init(enum pvh_uart_kind kind, uint64_t base);
+bool arm64_uart_present(void);
+
+/* psci.c: SMCCC calls on the /psci conduit, PSCI power, Xen detection. */
+void arm64_psci_init(enum pvh_psci_conduit conduit);
+bool arm64_xen_smccc_uid(void);
+
+/* xen.c / hypercall.c */
+void arm64_hypercalls_enable(void);
+int arm64_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
+void arm64_xen_shutdown(unsigned reason);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * AArch64 architecture constants pvhboot uses, from the Arm
+ * Architecture Reference Manual (ARM DDI 0487) and the Linux arm64
+ * boot protocol (Image header). Shared by the assembly and the C code.
+ */
+#ifndef PVH_ARM64_ARM64_H
+#define PVH_ARM64_ARM64_H
+
+#ifdef __ASSEMBLER__
+#define UL(x) x
+#else
+#define UL(x) x##ul
+#endif
+
+/* --- Image header (Linux Documentation/arm64/booting) ----------------- */
+#define IMAGE_MAGIC            UL(0x644d5241) /* "ARM\x64", little-endian, at offset 56 */
+#define IMAGE_MAGIC_OFFSET     56
+#define IMAGE_TEXT_OFFSET_OFF  8
+#define IMAGE_SIZE_OFF         16
+#define IMAGE_FLAGS_OFF        24
+#define IMAGE_HEADER_SIZE      64
+#define IMAGE_FLAG_BE          UL(1)          /* bit 0: kernel is big-endian */
+#define IMAGE_FLAG_PAGE_SHIFT  1              /* bits 1-2: page size */
+#define IMAGE_FLAG_PAGE_MASK   UL(3)
+#define IMAGE_FLAG_PAGE_4K     UL(1)
+#define IMAGE_FLAG_ANYWHERE    UL(8)          /* bit 3: any 2 MiB-aligned base in RAM */
+#define IMAGE_ALIGN            UL(0x200000)   /* the base (image - text_offset) is 2 MiB aligned */
+
+/* --- CurrentEL ---------------------------------------------------------- */
+#define CURRENTEL_SHIFT 2
+#define CURRENTEL_EL1   1
+#define CURRENTEL_EL2   2
+
+/* --- SPSR: the state an ERET returns to --------------------------------- */
+#define SPSR_MODE_EL1H UL(0x5)   /* EL1, using SP_EL1 */
+#define SPSR_DAIF      UL(0x3c0) /* D, A, I, F masked */
+
+/* --- HCR_EL2 ------------------------------------------------------------ */
+#define HCR_EL2_RW  (UL(1) << 31) /* EL1 runs in AArch64 */
+#define HCR_EL2_HCD (UL(1) << 29) /* HVC is undefined at EL1: no hypervisor answers it */
+
+/* --- CPTR_EL2 (E2H = 0) ------------------------------------------------- */
+#define CPTR_EL2_RES1 UL(0x33ff)   /* bits 13:12 and 9:0 */
+#define CPTR_EL2_TZ   (UL(1) << 8) /* trap SVE: cleared when the CPU has SVE */
+#define ZCR_ELX_LEN_MAX UL(0x1ff)  /* let EL1 use the longest vector length */
+
+/* --- CNTHCTL_EL2 -------------------------------------------------------- */
+#define CNTHCTL_EL1PCTEN UL(1) /* EL1 may read the physical counter */
+#define CNTHCTL_EL1PCEN  UL(2) /* EL1 may use the physical timer */
+
+/* --- ID registers ------------------------------------------------------- */
+#define ID_AA64PFR0_GIC_SHIFT 24 /* 4 bits: GIC system registers */
+#define ID_AA64PFR0_SVE_SHIFT 32 /* 4 bits: SVE */
+#define ID_AA64MMFR0_PARANGE_MASK UL(0xf)
+
+/* --- ICC_SRE_EL2 (GICv3 system register interface) ----------------------- */
+#define ICC_SRE_EL2_SRE    UL(1)       /* EL2 uses the system registers */
+#define ICC_SRE_EL2_ENABLE (UL(1) << 3) /* EL1 may use ICC_SRE_EL1 */
+
+/* --- SCTLR_EL1 ---------------------------------------------------------- */
+#define SCTLR_EL1_RES1 UL(0x30d00800) /* bits 29, 28, 23, 22, 20, 11 (ARMv8.0) */
+#define SCTLR_EL1_M    UL(1)          /* MMU on */
+#define SCTLR_EL1_C    (UL(1) << 2)   /* data caches on */
+#define SCTLR_EL1_SA   (UL(1) << 3)   /* SP alignment check */
+#define SCTLR_EL1_I    (UL(1) << 12)  /* instruction caches on */
+
+/* --- CTR_EL0 ------------------------------------------------------------ */
+#define CTR_DMINLINE_SHIFT 16 /* log2 of the smallest data cache line, in words */
+#define CTR_IMINLINE_MASK  UL(0xf)
+
+/* --- Stage-1 translation, 4 KiB granule, 48-bit VA (4 levels) ----------- */
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (UL(1) << PAGE_SHIFT)
+#define TCR_T0SZ_48     UL(16)
+#define TCR_T1SZ_SHIFT  16
+#define TCR_IRGN0_WBWA  (UL(1) << 8)
+#define TCR_ORGN0_WBWA  (UL(1) << 10)
+#define TCR_SH0_INNER   (UL(3) << 12)
+#define TCR_TG0_4K      (UL(0) << 14)
+#define TCR_EPD1        (UL(1) << 23) /* no walks through TTBR1: one address space */
+#define TCR_IPS_SHIFT   32
+
+/* MAIR_EL1 attribute slots. */
+#define MAIR_DEVICE_nGnRE UL(0x04)
+#define MAIR_NORMAL_WB    UL(0xff) /* inner and outer write-back, read/write allocate */
+#define ATTR_IDX_DEVICE   0
+#define ATTR_IDX_NORMAL   1
+#define MAIR_VALUE (MAIR_DEVICE_nGnRE << (8 * ATTR_IDX_DEVICE) | MAIR_NORMAL_WB << (8 * ATTR_IDX_NORMAL))
+
+/* Descriptor bits. */
+#define PTE_VALID      UL(1)
+#define PTE_TABLE      UL(2)        /* at levels 0-2: points to a table; at level 3: a page */
+#define PTE_ATTR_SHIFT 2
+#define PTE_SH_INNER   (UL(3) << 8)
+#define PTE_AF         (UL(1) << 10)
+#define PTE_PXN        (UL(1) << 53)
+#define PTE_UXN        (UL(1) << 54)
+#define PTE_ADDR_MASK  UL(0x0000fffffffff000)
+
+/* --- ESR_EL1 ------------------------------------------------------------ */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_MASK  UL(0x3f)
+
+/* --- SMCCC / PSCI (Arm DEN 0028, DEN 0022) ------------------------------- */
+#define PSCI_SYSTEM_OFF   0x84000008u
+#define PSCI_SYSTEM_RESET 0x84000009u
+#define SMCCC_HYP_CALL_UID 0x8500ff01u /* standard hypervisor service: call UID */
+/* Xen's answer to SMCCC_HYP_CALL_UID (w0..w3). */
+#define XEN_SMCCC_UID0 0xdc1218a7u
+#define XEN_SMCCC_UID1 0x694398c6u
+#define XEN_SMCCC_UID2 0xd179cf9au
+#define XEN_SMCCC_UID3 0x67e6de8du
+
+/* --- Xen on Arm --------------------------------------------------------- */
+#define XEN_HYPERCALL_TAG 0xEA1 /* the hvc immediate Xen takes as a hypercall */
+
+/* --- ELF relocations the image applies to itself ------------------------ */
+#define R_AARCH64_RELATIVE 1027
+#define RELA_SIZE 24 /* Elf64_Rela: r_offset, r_info, r_addend */
+
+/* --- Stacks -------------------------------------------------------------- */
+#define STACK_SIZE           UL(0x10000) /* 64 KiB, with an unmapped guard page below */
+#define EXCEPTION_STACK_SIZE UL(0x4000)  /* 16 KiB, SP_EL1: exceptions never share the main stack */
+#define EXCEPTION_FRAME_SIZE 288         /* x0-x30, sp_el0, elr, spsr, esr, far: 36 words */
+
+#endif

@@ -1,0 +1,64 @@
+# arm64: a Linux arm64 Image (GNU as entry), PL011/SBSA consoles, PSCI,
+# Xen through hvc, the device tree as the boot description.
+
+ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
+              -mno-outline-atomics
+ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c \
+               arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
+               arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/start.c arch/arm64/xen.c
+ARCH_ASM_SRCS :=
+ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S
+ARCH_GEN_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(ARCH_S_SRCS)) $(BUILD)/obj/gen/xen-features.o
+
+# What the image requires of Xen and would use (see tools/xen-feature-bitmaps.sh):
+# an Arm guest is always auto-translated; the rest is informative.
+XEN_FEATURES ?= !auto_translated_physmap|ARM_SMCCC_supported|dom0
+
+ENTRY_OBJ := $(BUILD)/entry.o
+LDSCRIPT := linker/arm64.ld
+# Linked at 0 as a static PIE: head.S applies the R_AARCH64_RELATIVE
+# relocations, so the image runs wherever the loader puts it.
+ARCH_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
+                -z noexecstack --gc-sections --build-id=none -z norelro
+# What a unikernel compiles its own code with (goes into its .pc).
+PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mstrict-align \
+              -mgeneral-regs-only -mcmodel=small -mno-outline-atomics
+
+EXAMPLES := $(BUILD)/hello.bin $(BUILD)/pvhboot.bin
+
+# An Image is the ELF's loadable bytes from address 0 on.
+$(BUILD)/%.bin: $(BUILD)/%.elf
+	$(call quiet,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+$(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/examples/hello/hello.o $(LIB)
+
+$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/arch/arm64/firmware.o \
+		$(BUILD)/obj/arch/arm64/linux.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/arch/arm64/firmware.o $(BUILD)/obj/arch/arm64/linux.o $(LIB)
+
+$(BUILD)/obj/%.o: %.S mk/common.mk mk/arch.mk arch/arm64/build.mk
+	$(call quiet,AS,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(ENTRY_OBJ): $(BUILD)/obj/arch/arm64/head.o
+	$(Q)cp $< $@
+
+# The feature bitmaps depend on the setting: a stamp that changes only when it does.
+$(BUILD)/gen/xen-features.settings: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(XEN_FEATURES)' | cmp -s - $@ || echo '$(XEN_FEATURES)' > $@
+$(BUILD)/gen/xen-features.c: $(BUILD)/gen/xen-features.settings include/xen/features.h \
+		tools/xen-feature-bitmaps.sh
+	$(call quiet,GEN,$@)
+	$(Q)tools/xen-feature-bitmaps.sh include/xen/features.h '$(XEN_FEATURES)' > $@
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	$(call quiet,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<

@@ -1,0 +1,45 @@
+/*
+ * pvhboot.bin: the firmware. It chainloads the Linux arm64 Image it was
+ * given as its first module; the module after it, if any, becomes the
+ * kernel's initrd. The kernel's cmdline is the kernel module's own
+ * (multiboot,module bootargs) when it has one, else pvhboot's cmdline
+ * without its pvhboot.* words.
+ */
+#include <pvhboot/boot.h>
+#include <pvhboot/console.h>
+#include <pvhboot/power.h>
+
+#include "arch/arm64/linux.h"
+#include "common/options.h"
+#include "common/string.h"
+
+static char kernel_cmdline[PVH_CMDLINE_MAX + 1];
+
+void pvh_main(const struct pvh_boot *boot)
+{
+    struct pvh_boot_store *st = arm64_boot_store();
+    const struct pvh_module *initrd = NULL;
+    struct arm64_linux k;
+    struct pvh_error err;
+
+    if (!boot->nr_modules)
+        pvh_panic("no kernel to chainload: modules %u", boot->nr_modules);
+    if (arm64_linux_header(&boot->modules[0], &k, &err))
+        pvh_panic("module 0: %s", err.msg);
+    if (boot->nr_modules > 1)
+        initrd = &boot->modules[1];
+    if (boot->modules[0].cmdline[0]) {
+        memcpy(kernel_cmdline, boot->modules[0].cmdline, strlen(boot->modules[0].cmdline) + 1);
+    } else if (pvh_cmdline_strip_options(kernel_cmdline, sizeof(kernel_cmdline), boot->cmdline) ==
+               (size_t)-1) {
+        pvh_panic("kernel cmdline: longer than %u bytes", PVH_CMDLINE_MAX);
+    }
+    if (arm64_linux_prepare(st, &k, kernel_cmdline, initrd, &err))
+        pvh_panic("%s", err.msg);
+    pvh_info("linux: Image at 0x%llx (text_offset 0x%llx image_size 0x%llx flags 0x%llx) "
+             "dtb 0x%llx initrd %s", (unsigned long long)k.entry, (unsigned long long)k.text_offset,
+             (unsigned long long)k.image_size, (unsigned long long)k.flags,
+             (unsigned long long)k.dtb, initrd ? "module 1" : "none");
+    pvh_info("linux: cmdline \"%pE\"", kernel_cmdline);
+    arm64_linux_enter(st, &k);
+}

@@ -1,0 +1,159 @@
+/*
+ * The arm64 entry: a Linux arm64 Image header, then the way from
+ * whatever state the loader left to C with a stack.
+ *
+ * Ways in (all follow the Linux arm64 boot protocol):
+ *  - QEMU's -kernel on bare virt: EL1, or EL2 with virtualization=on;
+ *  - Xen, the image as dom0 or as a dom0less domU: EL1;
+ *  - a firmware or bootloader on hardware: EL2 or EL1.
+ * What the protocol promises at entry:
+ *  - x0 = physical address of the device tree, x1 = x2 = x3 = 0;
+ *  - MMU off, data cache off (the image cleaned to the point of
+ *    coherency), interrupts masked;
+ *  - the image at a 2 MiB-aligned base + text_offset (0 here), and
+ *    image_size bytes from there free for it (bss and stacks).
+ * Nothing else is known: not where the image is (the loaders place it
+ * differently), nor any memory but the image's own. So the code is
+ * position-independent (adrp/add) and applies its own R_AARCH64_RELATIVE
+ * relocations before C runs; no stack exists until the image's own is
+ * set up.
+ *
+ * What C (arm64_start) is given: EL1 with SP_EL0 as its stack (SP_EL1 is
+ * the exception stack, so a stack overflow is still reported), the
+ * vectors installed, .bss zeroed, relocations applied, MMU still off.
+ */
+#include "arch/arm64/arm64.h"
+
+/* Load the address of sym, PC-relative: valid wherever we were loaded. */
+.macro adr_l reg, sym
+    adrp \reg, \sym
+    add \reg, \reg, :lo12:\sym
+.endm
+
+/* ICC_SRE_EL2 by its encoding: older assemblers may not know the name. */
+#define ICC_SRE_EL2 S3_4_C12_C9_5
+#define ZCR_EL2 S3_4_C1_C2_0
+
+    .section .text.head, "ax"
+    .globl _head
+_head:
+    /* --- the Image header: 64 bytes the loader reads ----------------- */
+    b primary_entry                      /* code0: the entry is the image's first byte */
+    .long 0                              /* code1 */
+    .quad 0                              /* text_offset: the image starts at the 2 MiB base */
+    .quad __image_size                   /* image_size: file, .bss, tables and stacks */
+    .quad IMAGE_FLAGS                    /* little-endian, 4 KiB pages, anywhere in RAM */
+    .quad 0, 0, 0                        /* reserved */
+    .long IMAGE_MAGIC                    /* "ARM\x64" */
+    .long 0                              /* reserved (PE header offset: none) */
+
+IMAGE_FLAGS = (IMAGE_FLAG_PAGE_4K << IMAGE_FLAG_PAGE_SHIFT) | IMAGE_FLAG_ANYWHERE
+
+primary_entry:
+    mov x19, x0                          /* the device tree: kept until C */
+    mrs x20, CurrentEL
+    lsr x20, x20, #CURRENTEL_SHIFT       /* x20: the EL we were entered at */
+    cmp x20, #CURRENTEL_EL2
+    b.eq from_el2
+    cmp x20, #CURRENTEL_EL1
+    b.eq at_el1
+    b park                               /* EL3 or EL0: not a state the protocol allows */
+
+    /* --- EL2 with no hypervisor above: leave it to EL1 ------------------ */
+from_el2:
+    /* EL1 in AArch64; no traps to EL2; HVC undefined at EL1, since no
+     * hypervisor will answer it (an HVC then reaches our own vectors). */
+    ldr x2, =(HCR_EL2_RW | HCR_EL2_HCD)
+    msr hcr_el2, x2
+    /* EL1 may use the physical counter and timer; no virtual offset. */
+    mrs x2, cnthctl_el2
+    orr x2, x2, #(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN)
+    msr cnthctl_el2, x2
+    msr cntvoff_el2, xzr
+    /* No FP/SIMD traps; no SVE trap where the CPU has SVE (a kernel we
+     * hand off to may use it), with the longest vector length. */
+    mov x2, #CPTR_EL2_RES1
+    mrs x3, id_aa64pfr0_el1
+    ubfx x3, x3, #ID_AA64PFR0_SVE_SHIFT, #4
+    cbz x3, 1f
+    bic x2, x2, #CPTR_EL2_TZ
+    msr cptr_el2, x2
+    isb
+    mov x3, #ZCR_ELX_LEN_MAX
+    msr ZCR_EL2, x3
+1:  msr cptr_el2, x2
+    msr hstr_el2, xzr
+    msr vttbr_el2, xzr
+    /* EL1 reads the real CPU identity. */
+    mrs x2, midr_el1
+    msr vpidr_el2, x2
+    mrs x2, mpidr_el1
+    msr vmpidr_el2, x2
+    /* GICv3: let EL1 use its system-register interface. */
+    mrs x2, id_aa64pfr0_el1
+    ubfx x2, x2, #ID_AA64PFR0_GIC_SHIFT, #4
+    cbz x2, 2f
+    mrs x2, ICC_SRE_EL2
+    mov x3, #(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE) /* not a logical immediate */
+    orr x2, x2, x3
+    msr ICC_SRE_EL2, x2
+    isb
+2:  /* EL1 starts with its MMU and caches off, all exceptions masked. */
+    ldr x2, =SCTLR_EL1_RES1
+    msr sctlr_el1, x2
+    mov x2, #(SPSR_MODE_EL1H | SPSR_DAIF)
+    msr spsr_el2, x2
+    adr_l x2, at_el1
+    msr elr_el2, x2
+    eret
+
+    /* --- EL1 -------------------------------------------------------------- */
+at_el1:
+    msr daifset, #0xf
+    ldr x2, =SCTLR_EL1_RES1              /* MMU and caches off, little-endian */
+    msr sctlr_el1, x2
+    isb
+    /* The exception stack on SP_EL1, the vectors, then SP_EL0 for C. */
+    adr_l x2, arm64_exception_stack_top
+    mov sp, x2
+    adr_l x2, arm64_vectors
+    msr vbar_el1, x2
+    isb
+    msr spsel, #0
+    adr_l x2, arm64_stack_top
+    mov sp, x2
+
+    /* --- apply our relocations: linked at 0, running at __image_start ---- */
+    adr_l x0, __image_start
+    adr_l x1, __rela_start
+    adr_l x2, __rela_end
+3:  cmp x1, x2
+    b.hs 4f
+    ldp x3, x4, [x1]                     /* r_offset, r_info */
+    ldr x5, [x1, #16]                    /* r_addend */
+    add x1, x1, #RELA_SIZE
+    cbz x4, 3b                           /* R_AARCH64_NONE: left by the link, nothing to do */
+    cmp x4, #R_AARCH64_RELATIVE          /* type in the low word, no symbol */
+    b.ne park                            /* the link made something we cannot apply */
+    add x5, x5, x0
+    str x5, [x0, x3]
+    b 3b
+
+    /* --- zero .bss (16-byte aligned and sized: the linker script asserts it) */
+4:  adr_l x0, __bss_start
+    adr_l x1, __bss_end
+5:  cmp x0, x1
+    b.hs 6f
+    stp xzr, xzr, [x0], #16
+    b 5b
+
+6:  mov x0, x19
+    mov x1, x20
+    bl arm64_start
+    /* arm64_start does not return; if it did, stop here. */
+park:
+    msr daifset, #0xf
+7:  wfi
+    b 7b
+
+    .ltorg

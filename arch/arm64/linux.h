@@ -1,0 +1,25 @@
+/* Handing over to a Linux arm64 Image (arch/arm64/linux.c). */
+#ifndef PVH_ARM64_LINUX_H
+#define PVH_ARM64_LINUX_H
+
+#include "arch/arm64/arch.h"
+
+struct arm64_linux {
+    uint64_t src, file_size;              /* the Image as loaded (a module) */
+    uint64_t text_offset, image_size, flags; /* from its header */
+    uint64_t base, entry;                 /* the 2 MiB-aligned base; base + text_offset */
+    uint64_t dtb, dtb_size;               /* the tree made for it */
+};
+
+/* Read and check the Image header of module m. */
+int arm64_linux_header(const struct pvh_module *m, struct arm64_linux *k, struct pvh_error *err);
+/* Place the image, make its device tree (cmdline; initrd may be NULL), copy the image. */
+int arm64_linux_prepare(struct pvh_boot_store *st, struct arm64_linux *k, const char *cmdline,
+                        const struct pvh_module *initrd, struct pvh_error *err);
+__attribute__((noreturn)) void arm64_linux_enter(const struct pvh_boot_store *st,
+                                                 const struct arm64_linux *k);
+
+/* The boot store (arch/arm64/start.c), for the firmware's hand-off. */
+struct pvh_boot_store *arm64_boot_store(void);
+
+#endif

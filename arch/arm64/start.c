@@ -1,0 +1,150 @@
+/*
+ * The first C code: from head.S (EL1, MMU off, stack and vectors ready)
+ * to the unikernel's pvh_main(). The order is forced by what each step
+ * needs:
+ *   1. the device tree's header and the platform pass (UART, PSCI,
+ *      /hypervisor), read bytewise with the MMU off;
+ *   2. the console, so every later failure is reported;
+ *   3. the memory nodes, normalised, with pvhboot's own memory claimed;
+ *   4. the identity map from them, MMU and caches on;
+ *   5. Xen (hypercall arguments must be cacheable, so after the MMU);
+ *   6. /chosen: cmdline, initrd and modules, checked against the map;
+ *   7. the device tree copied into memory pvhboot owns.
+ */
+#include <pvhboot/boot.h>
+#include <pvhboot/console.h>
+#include <pvhboot/power.h>
+#include <xen/e820.h>
+
+#include "arch/arm64/arch.h"
+#include "arch/arm64/linux.h"
+#include "common/boot_store.h"
+#include "common/fdt.h"
+#include "common/fdt_boot.h"
+#include "common/string.h"
+
+/* Linux's limit for a device tree; larger is refused, not read. */
+#define FDT_SIZE_MAX 0x200000u
+
+/* Written before it is read, so not zeroed at entry (see boot_store.h). */
+static struct pvh_boot_store store __attribute__((section(".noinit.store")));
+static struct pvh_fdt fdt;
+static struct pvh_fdt_platform platform;
+static struct pvh_range avoid[PVH_MODULES_MAX + 1];
+
+static void check(int rc, const struct pvh_error *err)
+{
+    if (rc)
+        pvh_panic("%s", err->msg);
+}
+
+static bool overlaps_self(uint64_t base, uint64_t size)
+{
+    return base < store.self_end && store.self_base < base + size;
+}
+
+/* Step 1: nothing about the blob is known yet, not even that the
+ * address is memory; its header is read only if it is not our own. */
+static void open_device_tree(uint64_t pa)
+{
+    const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
+    struct pvh_error err;
+    uint32_t total;
+
+    if (!pa)
+        pvh_panic("device tree: address 0");
+    if (pa + FDT_HEADER_SIZE < pa || overlaps_self(pa, FDT_HEADER_SIZE))
+        pvh_panic("device tree at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                  (unsigned long long)pa, (unsigned long long)store.self_base,
+                  (unsigned long long)store.self_end - 1);
+    total = pvh_be32(p + 4);
+    if (total > FDT_SIZE_MAX)
+        pvh_panic("device tree totalsize: 0x%x, at most 0x%x", total, FDT_SIZE_MAX);
+    if (pa + total < pa || overlaps_self(pa, total))
+        pvh_panic("device tree at 0x%llx-0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                  (unsigned long long)pa, (unsigned long long)(pa + total - 1),
+                  (unsigned long long)store.self_base, (unsigned long long)store.self_end - 1);
+    check(pvh_fdt_open(&fdt, p, total < FDT_HEADER_SIZE ? FDT_HEADER_SIZE : total, &err), &err);
+}
+
+static void detect_hypervisor(struct pvh_hypervisor *hv)
+{
+    /* dom0 has /hypervisor; a dom0less domU only answers the SMCCC
+     * hypervisor UID call. Bare QEMU and hardware answer neither. */
+    if (platform.xen_node || arm64_xen_smccc_uid()) {
+        hv->kind = PVH_HV_XEN;
+        hv->name = "xen";
+        hv->xen_hypercall = "hvc";
+    }
+}
+
+/* The tree itself must lie in RAM the memory nodes describe. */
+static void check_tree_in_ram(uint64_t pa)
+{
+    unsigned i;
+
+    for (i = 0; i < store.nr_raw; i++) {
+        const struct pvh_region *r = &store.raw[i];
+
+        if (r->type == E820_TYPE_RAM && pa >= r->base && pa - r->base < r->size &&
+            fdt.totalsize <= r->size - (pa - r->base))
+            return;
+    }
+    pvh_panic("device tree at 0x%llx size 0x%x: not in RAM", (unsigned long long)pa,
+              fdt.totalsize);
+}
+
+/* Step 7: the boot description must not point into the loader's data. */
+static void copy_device_tree(uint64_t pa)
+{
+    uint64_t size = (fdt.totalsize + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    unsigned i, n = 0;
+    uint64_t copy;
+
+    for (i = 0; i < store.boot.nr_modules; i++)
+        avoid[n++] = (struct pvh_range){ store.modules[i].base,
+                                         store.modules[i].base + store.modules[i].size };
+    avoid[n++] = (struct pvh_range){ pa, pa + fdt.totalsize };
+    copy = pvh_memmap_alloc(&store.map, size, PAGE_SIZE, ~0ull, avoid, n, PVH_REGION_PVHBOOT);
+    if (!copy)
+        pvh_panic("no free RAM for a copy of the device tree: 0x%llx bytes",
+                  (unsigned long long)size);
+    memcpy((void *)(uintptr_t)copy, fdt.blob, fdt.totalsize);
+    store.boot.fdt = copy;
+}
+
+void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
+{
+    struct pvh_error err;
+
+    pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
+    store.boot.loader = PVH_LOADER_FDT;
+
+    open_device_tree(dtb_pa);
+    store.boot.loader_version = fdt.version;
+    check(pvh_fdt_platform(&fdt, &platform, &err), &err);
+    arm64_psci_init(platform.psci);
+    arm64_uart_init(platform.uart, platform.uart_base);
+    detect_hypervisor(&store.boot.hv);
+    if (entry_el == CURRENTEL_EL2)
+        pvh_info("entered at EL2: running at EL1");
+
+    check(pvh_fdt_read_memory(&fdt, &store, &err), &err);
+    check(pvh_boot_set_memmap(&store, &err), &err);
+    check(arm64_mmu_init(store.raw, store.nr_raw, &err), &err);
+    if (store.boot.hv.kind == PVH_HV_XEN)
+        check(arm64_xen_setup(&store, &err), &err);
+
+    check_tree_in_ram(dtb_pa);
+    check(pvh_fdt_read_chosen(&fdt, &store, dtb_pa, &err), &err);
+    copy_device_tree(dtb_pa);
+    pvh_boot_finish(&store);
+
+    pvh_main(&store.boot);
+    pvh_poweroff();
+}
+
+struct pvh_boot_store *arm64_boot_store(void)
+{
+    return &store;
+}
