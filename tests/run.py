@@ -43,8 +43,10 @@ class Context:
         self.root = ROOT
         self.build_root = os.path.abspath(args.build_root)
         self.build = os.path.join(self.build_root, "x86_64")
+        self.build_arm64 = os.path.join(self.build_root, "arm64")
         self.host_build = os.path.abspath(args.host_build)
         self.qemu = args.qemu
+        self.qemu_aarch64 = args.qemu_aarch64
         self.make = args.make
         self.cache = os.path.abspath(os.environ.get("PVHBOOT_CACHE", os.path.join(ROOT, "cache")))
         self.tmp = tempfile.mkdtemp(prefix="pvhboot-tests-")
@@ -134,6 +136,7 @@ def main():
     ap.add_argument("--host-build", default="build/host")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--qemu-aarch64", default="qemu-system-aarch64")
     ap.add_argument("--make", default="make")
     ap.add_argument("--filter", action="append", default=[],
                     help="run only tests whose name contains this (repeatable)")
