@@ -70,7 +70,7 @@ unit: $(UNIT_TESTS)
 # ---------------------------------------------------------------------------
 deps:
 	$(Q)tools/deps.sh build test
-	$(Q)tools/fetch.sh xen
+	$(Q)tools/fetch.sh xen linux busybox
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit

@@ -5,7 +5,6 @@
  */
 #include "common/format.h"
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -148,7 +147,8 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
         sp->width = va_arg(*ap, int);
         if (sp->width < 0) { /* as in C: a negative width left-justifies */
             sp->left = true;
-            sp->width = sp->width == INT_MIN ? INT_MAX : -sp->width;
+            /* -INT_MIN does not exist: the widest field there is instead. */
+            sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
         }
         f++;
     }

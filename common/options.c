@@ -42,6 +42,14 @@ bool pvh_option(const char *cmdline, const char *name, const char **value, size_
     return found;
 }
 
+bool pvh_option_present(const char *cmdline, const char *name)
+{
+    const char *value;
+    size_t len;
+
+    return pvh_option(cmdline, name, &value, &len);
+}
+
 bool pvh_option_is(const char *cmdline, const char *name, const char *expected)
 {
     const char *value;

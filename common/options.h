@@ -13,6 +13,9 @@
  * the word has no '='. */
 bool pvh_option(const char *cmdline, const char *name, const char **value, size_t *len);
 
+/* Is there a "pvhboot.<name>" or "pvhboot.<name>=..." word? */
+bool pvh_option_present(const char *cmdline, const char *name);
+
 /* Is "pvhboot.<name>=<expected>" the last word setting <name>? */
 bool pvh_option_is(const char *cmdline, const char *name, const char *expected);
 

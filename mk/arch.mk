@@ -49,6 +49,10 @@ BASE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
                -O2 -g $(WARNINGS) -Iinclude -I.
 
+# Defined before the architecture's part: its link rules name it as a
+# prerequisite, and make expands prerequisites as it reads them.
+LIB := $(BUILD)/libpvhboot.a
+
 # The architecture's part: sources, flags, entry object, linker script,
 # and the rules for its examples (EXAMPLES) and test images (ARCH_TEST_IMAGES).
 include arch/$(SRCARCH)/build.mk
@@ -56,7 +60,6 @@ include arch/$(SRCARCH)/build.mk
 ALL_CFLAGS := $(BASE_CFLAGS) $(ARCH_CFLAGS) $(CFLAGS)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) $(ARCH_C_SRCS)) \
             $(patsubst %.asm,$(BUILD)/obj/%.o,$(ARCH_ASM_SRCS)) $(ARCH_GEN_OBJS)
-LIB := $(BUILD)/libpvhboot.a
 
 .PHONY: all FORCE
 all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)

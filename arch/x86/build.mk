@@ -1,10 +1,11 @@
 # x86_64: the PVH entry (nasm), long mode, 16550/0xe9 consoles, ACPI poweroff.
 
 ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small $(ARCH_DEFINES)
-ARCH_C_SRCS := arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c arch/x86/hypercall.c \
-               arch/x86/idt.c arch/x86/paging.c arch/x86/phys.c arch/x86/power.c \
-               arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
-ARCH_ASM_SRCS := arch/x86/isr.asm
+ARCH_C_SRCS := arch/x86/boot_linux.c arch/x86/boot_multiboot.c arch/x86/boot_payload.c \
+               arch/x86/boot_pvh.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c \
+               arch/x86/hypercall.c arch/x86/idt.c arch/x86/paging.c arch/x86/phys.c \
+               arch/x86/power.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
+ARCH_ASM_SRCS := arch/x86/handoff.asm arch/x86/isr.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
 # What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and
@@ -30,6 +31,17 @@ ARCH_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sect
 # What a unikernel compiles its own code with (goes into pvhboot.pc).
 PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
               -mgeneral-regs-only -mcmodel=small
+
+EXAMPLES := $(BUILD)/hello.elf $(BUILD)/pvhboot.elf
+$(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/examples/hello/hello.o $(LIB)
+# The firmware: pvhboot booting the kernel it is given.
+$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/common/firmware_main.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/common/firmware_main.o $(LIB)
 
 NASM_INCS := $(BUILD)/gen/x86.inc $(BUILD)/gen/elfnote.inc
 NASMFLAGS := -f elf64 -Werror -I$(BUILD)/gen/
@@ -68,7 +80,29 @@ $(BUILD)/tests/hello-require-ungranted.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-no
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/gen/xen-notes-require-ungranted.o $(BUILD)/obj/examples/hello/hello.o $(LIB)
-ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf
+# bootdump: a 32-bit test kernel that prints the boot information it gets,
+# as a Multiboot 1 flat binary (a.out kludge), a Multiboot 2 ELF and a PVH ELF.
+BOOTDUMP_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+                   -fno-builtin -fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
+                   -fno-asynchronous-unwind-tables -O2 $(WARNINGS)
+$(BUILD)/tests/obj/bootdump.o: tests/payloads/bootdump.c
+	$(call quiet,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BOOTDUMP_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(BUILD)/tests/obj/bootdump_entry_%.o: tests/payloads/bootdump_entry.asm
+	$(call quiet,NASM,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(NASM) -f elf32 -Werror -DVARIANT_$(shell echo $* | tr a-z A-Z) -o $@ $<
+$(BUILD)/tests/bootdump-%.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BUILD)/tests/obj/bootdump.o \
+		tests/payloads/bootdump.ld
+	$(call quiet,LD,$@)
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+		--no-warn-rwx-segments -T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
+$(BUILD)/tests/bootdump-mb1.bin: $(BUILD)/tests/bootdump-mb1.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf $(BUILD)/tests/bootdump-mb1.bin \
+                    $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf
 
 $(BUILD)/obj/%.o: %.asm $(NASM_INCS)
 	$(call quiet,NASM,$@)

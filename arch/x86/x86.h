@@ -13,6 +13,7 @@
 #define X86_SEL_TSS    0x20 /* a 64-bit TSS descriptor takes two slots */
 
 /* Control registers and MSRs. */
+#define X86_CR0_PE  0x00000001 /* protected mode */
 #define X86_CR0_WP  0x00010000 /* honour read-only pages in ring 0 */
 #define X86_CR0_PG  0x80000000
 #define X86_CR4_PAE 0x00000020

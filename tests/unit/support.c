@@ -14,12 +14,20 @@
 #include <pvhboot/console.h>
 
 #include "common/arch_hooks.h"
+#include "common/firmware.h"
 #include "tests/unit/support.h"
 
 /* A fatal error in common/ on the host: nothing sensible to return to. */
 void pvh_arch_stop_failure(void)
 {
     abort();
+}
+
+/* The firmware's hand-off: on the host, planning ends here. */
+int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err)
+{
+    (void)fw;
+    return pvh_fail(err, PVH_ENOENT, "no hand-off on the host");
 }
 
 /* ---- console capture ---------------------------------------------------- */

@@ -1,0 +1,42 @@
+/* The x86 hand-offs to a payload (arch/x86/boot_*.c, handoff.asm). */
+#ifndef PVH_X86_BOOT_PAYLOAD_H
+#define PVH_X86_BOOT_PAYLOAD_H
+
+#include <stdint.h>
+
+#include "common/firmware.h"
+
+#define FOUR_GIB (4ull << 30)
+
+int x86_boot_linux(struct pvh_fw *fw, struct pvh_error *err);
+int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err);
+int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err);
+
+/* Plan the copies of an ELF payload's PT_LOAD segments to their physical
+ * addresses, each below limit. */
+int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
+                 struct pvh_error *err);
+
+/* The low 4 GiB identity map, writable and executable everywhere (page 0
+ * included): what a kernel entered in long mode expects. */
+void x86_paging_for_handoff(void);
+
+/* A bounded writer for the boot information structures: a first pass
+ * with base NULL only counts. */
+struct x86_writer {
+    uint8_t *base;
+    uint64_t pa;   /* the physical address of base */
+    size_t used;
+};
+void x86_put(struct x86_writer *w, const void *data, size_t len);
+void x86_put_u32(struct x86_writer *w, uint32_t v);
+void x86_put_u64(struct x86_writer *w, uint64_t v);
+void x86_put_zero(struct x86_writer *w, size_t len);
+void x86_align(struct x86_writer *w, size_t align);
+/* The physical address of the next byte written. */
+uint64_t x86_here(const struct x86_writer *w);
+
+__attribute__((noreturn)) void x86_handoff_protected32(uint32_t entry, uint32_t eax, uint32_t ebx);
+__attribute__((noreturn)) void x86_handoff_linux64(uint64_t entry, uint64_t boot_params);
+
+#endif

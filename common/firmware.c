@@ -1,0 +1,554 @@
+/*
+ * The firmware's flow, shared by the architectures: which payload, what
+ * it is, and where things may go. The architecture builds the boot
+ * information its payload expects and jumps (pvh_arch_boot_payload).
+ */
+#include "common/firmware.h"
+
+#include <pvhboot/console.h>
+#include <xen/e820.h>
+
+#include "common/options.h"
+#include "common/string.h"
+
+/* The payload descriptor tools/pvhboot-pack fills in. Read through a
+ * volatile pointer: the compiler must not fold the unpacked defaults. */
+const volatile struct pvh_pack pvh_pack __attribute__((section(".pvhboot_pack"), used, aligned(8))) = {
+    .magic = PVH_PACK_MAGIC,
+    .version = PVH_PACK_VERSION,
+};
+
+void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!fw->verbose)
+        return;
+    pvh_printf("pvhboot: fw: ");
+    va_start(ap, fmt);
+    pvh_vprintf(fmt, ap);
+    va_end(ap);
+    pvh_printf("\n");
+}
+
+/* --- Ranges in use --------------------------------------------------------- */
+
+static bool overlap(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+    return a < b_end && b < a_end;
+}
+
+static int add_busy(struct pvh_fw *fw, uint64_t base, uint64_t end, enum pvh_busy_kind kind,
+                    struct pvh_error *err)
+{
+    if (fw->nr_busy == PVH_FW_MAX_BUSY)
+        return pvh_fail(err, PVH_E2BIG, "firmware: more than %u ranges in use", PVH_FW_MAX_BUSY);
+    fw->busy[fw->nr_busy++] = (struct pvh_busy){ base, end, kind };
+    return PVH_OK;
+}
+
+int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t limit,
+                    const char *what, struct pvh_error *err)
+{
+    uint64_t end = base + size;
+    unsigned i;
+
+    if (!size)
+        return PVH_OK;
+    if (end < base || end > limit)
+        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: beyond 0x%llx", what,
+                        (unsigned long long)base, (unsigned long long)(end - 1),
+                        (unsigned long long)limit);
+    if (!pvh_memmap_covers(&fw->map, base, size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not in RAM", what,
+                        (unsigned long long)base, (unsigned long long)(end - 1));
+    for (i = 0; i < fw->nr_busy; i++) {
+        const struct pvh_busy *b = &fw->busy[i];
+
+        if (b->kind == PVH_BUSY_MOVABLE || !overlap(base, end, b->base, b->end))
+            continue;
+        return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx-0x%llx: overlaps %s 0x%llx-0x%llx",
+                        what, (unsigned long long)base, (unsigned long long)(end - 1),
+                        b->kind == PVH_BUSY_FIXED ? "pvhboot" : "another part of the payload",
+                        (unsigned long long)b->base, (unsigned long long)(b->end - 1));
+    }
+    return add_busy(fw, base, end, PVH_BUSY_DEST, err);
+}
+
+int pvh_fw_add_copy(struct pvh_fw *fw, uint64_t dst, uint64_t src_off, uint64_t filesz,
+                    uint64_t memsz, struct pvh_error *err)
+{
+    if (fw->nr_copies == PVH_ELF_MAX_LOADS)
+        return pvh_fail(err, PVH_E2BIG, "firmware: more than %u copies", PVH_ELF_MAX_LOADS);
+    if (src_off > fw->payload.size || filesz > fw->payload.size - src_off)
+        return pvh_fail(err, PVH_EINVAL, "payload: bytes 0x%llx+0x%llx outside its %llu bytes",
+                        (unsigned long long)src_off, (unsigned long long)filesz,
+                        (unsigned long long)fw->payload.size);
+    /* src is relative until relocation is done: see pvh_fw_relocate_movables. */
+    fw->copies[fw->nr_copies++] = (struct pvh_copy){ dst, src_off, filesz, memsz };
+    return PVH_OK;
+}
+
+/* The avoid list for an allocation: everything in use, in any role. */
+static unsigned avoid_list(const struct pvh_fw *fw, struct pvh_range *out, uint64_t floor)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        out[n++] = (struct pvh_range){ fw->busy[i].base, fw->busy[i].end };
+    if (floor)
+        out[n++] = (struct pvh_range){ 0, floor };
+    return n;
+}
+
+uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t floor,
+                      uint64_t limit)
+{
+    static struct pvh_range avoid[PVH_FW_MAX_BUSY + 1];
+    struct pvh_error err;
+    uint64_t rounded = (size + PVH_PAGE_SIZE - 1) & ~(uint64_t)(PVH_PAGE_SIZE - 1);
+    uint64_t base;
+
+    if (!size || rounded < size || fw->nr_busy == PVH_FW_MAX_BUSY)
+        return 0;
+    base = pvh_memmap_alloc(&fw->map, rounded, align, limit, avoid, avoid_list(fw, avoid, floor),
+                            PVH_REGION_PVHBOOT);
+    if (base && add_busy(fw, base, base + rounded, PVH_BUSY_ALLOC, &err))
+        return 0;
+    return base;
+}
+
+/* Does [base, end) overlap a destination, or break the rule? */
+static bool misplaced(const struct pvh_fw *fw, uint64_t base, uint64_t end,
+                      const struct pvh_place_rule *rule)
+{
+    unsigned i;
+
+    if (rule && (end > rule->limit || (rule->align && base % rule->align)))
+        return true;
+    for (i = 0; i < fw->nr_busy; i++)
+        if (fw->busy[i].kind == PVH_BUSY_DEST && overlap(base, end, fw->busy[i].base, fw->busy[i].end))
+            return true;
+    return false;
+}
+
+/* Move one piece to a new place meeting rule; the old place stays busy
+ * (its bytes are read when the moves run, after the structures are written). */
+static int relocate(struct pvh_fw *fw, struct pvh_module *m, const struct pvh_place_rule *rule,
+                    const char *what, struct pvh_error *err)
+{
+    uint64_t limit = rule ? rule->limit : UINT64_MAX, align = rule ? rule->align : 0;
+    uint64_t to;
+
+    if (fw->nr_moves == PVH_MODULES_MAX + 1)
+        return pvh_fail(err, PVH_E2BIG, "firmware: too many moves");
+    to = pvh_fw_alloc(fw, m->size ? m->size : 1, align, 0, limit);
+    if (!to)
+        return pvh_fail(err, PVH_ENOMEM, "%s of %llu bytes at 0x%llx must move, and no free RAM "
+                        "below 0x%llx holds it", what, (unsigned long long)m->size,
+                        (unsigned long long)m->base, (unsigned long long)limit);
+    pvh_fw_log(fw, "moving %s 0x%llx+%llu to 0x%llx", what, (unsigned long long)m->base,
+               (unsigned long long)m->size, (unsigned long long)to);
+    fw->moves[fw->nr_moves++] = (struct pvh_copy){ to, m->base, m->size, m->size };
+    m->base = to;
+    return PVH_OK;
+}
+
+/* Does every copy read exactly where it writes? Then the payload already
+ * lies where it runs (packed by pvhboot-pack, or put there by the loader)
+ * and must not be moved out of its own way. */
+static bool copies_in_place(const struct pvh_fw *fw)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_copies; i++)
+        if (fw->payload.base + fw->copies[i].src != fw->copies[i].dst)
+            return false;
+    return fw->nr_copies > 0;
+}
+
+int pvh_fw_relocate_movables(struct pvh_fw *fw, const struct pvh_place_rule *modules,
+                             struct pvh_error *err)
+{
+    unsigned i;
+    int rc;
+
+    if (copies_in_place(fw)) {
+        fw->payload_in_place = true;
+        pvh_fw_log(fw, "payload lies where it runs: no copy");
+    }
+    if (!fw->payload_in_place &&
+        misplaced(fw, fw->payload.base, fw->payload.base + fw->payload.size, NULL)) {
+        rc = relocate(fw, &fw->payload, NULL, "payload", err);
+        if (rc)
+            return rc;
+    }
+    for (i = 0; i < fw->nr_copies; i++)
+        fw->copies[i].src += fw->payload.base;
+    for (i = 0; i < fw->nr_mods; i++) {
+        struct pvh_module *m = &fw->mods[i];
+
+        if (misplaced(fw, m->base, m->base + m->size, modules)) {
+            rc = relocate(fw, m, modules, "module", err);
+            if (rc)
+                return rc;
+        }
+    }
+    return PVH_OK;
+}
+
+void pvh_fw_run_copies(const struct pvh_fw *fw)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_moves; i++)
+        memmove((void *)(uintptr_t)fw->moves[i].dst, (const void *)(uintptr_t)fw->moves[i].src,
+                (size_t)fw->moves[i].filesz);
+    for (i = 0; i < fw->nr_copies; i++) {
+        const struct pvh_copy *c = &fw->copies[i];
+
+        memmove((void *)(uintptr_t)c->dst, (const void *)(uintptr_t)c->src, (size_t)c->filesz);
+        memset((void *)(uintptr_t)(c->dst + c->filesz), 0, (size_t)(c->memsz - c->filesz));
+    }
+}
+
+unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, unsigned max)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < fw->map.nr && n < max; i++) {
+        struct pvh_region r = fw->map.regions[i];
+
+        r.flags = 0;
+        if (n && out[n - 1].type == r.type && out[n - 1].base + out[n - 1].size == r.base)
+            out[n - 1].size += r.size;
+        else
+            out[n++] = r;
+    }
+    return n;
+}
+
+/* --- The payload and its modules ------------------------------------------ */
+
+/* A NUL-terminated string of ours (packed): in memory, at most max bytes. */
+static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t max,
+                              const char *what, struct pvh_error *err)
+{
+    const char *s = (const char *)(uintptr_t)pa;
+    size_t n;
+
+    if (!pvh_memmap_covers(&fw->map, pa, 1, PVH_MEMORY_TYPES))
+        return pvh_fail(err, PVH_ERANGE, "packed %s at 0x%llx: not in memory", what,
+                        (unsigned long long)pa);
+    for (n = 0; n <= max; n++) {
+        if (!pvh_memmap_covers(&fw->map, pa + n, 1, PVH_MEMORY_TYPES))
+            break;
+        dst[n] = s[n];
+        if (!s[n])
+            return PVH_OK;
+    }
+    return pvh_fail(err, PVH_EINVAL, "packed %s at 0x%llx: not terminated within %zu bytes",
+                    what, (unsigned long long)pa, max);
+}
+
+static int check_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm, unsigned i,
+                               struct pvh_module *out, struct pvh_error *err)
+{
+    char *dst = fw->mod_cmdlines + fw->mod_cmdlines_used;
+    size_t room = sizeof(fw->mod_cmdlines) - fw->mod_cmdlines_used;
+    int rc;
+
+    if (!pm->base || pm->base + pm->size < pm->base ||
+        !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        return pvh_fail(err, PVH_ERANGE, "packed module %u at 0x%llx size %llu: not in RAM", i,
+                        (unsigned long long)pm->base, (unsigned long long)pm->size);
+    if (overlap(pm->base, pm->base + pm->size, fw->boot->self_base, fw->boot->self_end))
+        return pvh_fail(err, PVH_EOVERLAP, "packed module %u at 0x%llx: overlaps pvhboot", i,
+                        (unsigned long long)pm->base);
+    *out = (struct pvh_module){ pm->base, pm->size, "" };
+    if (!pm->cmdline_pa)
+        return PVH_OK;
+    if (room < 2)
+        return pvh_fail(err, PVH_E2BIG, "packed module cmdlines: too long in all");
+    rc = copy_packed_string(fw, pm->cmdline_pa, dst, room - 1 < PVH_MODULE_CMDLINE_MAX ?
+                            room - 1 : PVH_MODULE_CMDLINE_MAX, "module cmdline", err);
+    if (rc)
+        return rc;
+    out->cmdline = dst;
+    fw->mod_cmdlines_used += strlen(dst) + 1;
+    return PVH_OK;
+}
+
+/* Read and check the packed descriptor and the packed modules. */
+static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module *packed,
+                     struct pvh_error *err)
+{
+    const volatile struct pvh_pack *vp = &pvh_pack;
+    unsigned i;
+    int rc;
+
+    memcpy(pack, (const void *)vp, sizeof(*pack)); /* one read of the volatile bytes */
+    if (memcmp(pack->magic, PVH_PACK_MAGIC, 8) || pack->version != PVH_PACK_VERSION)
+        return pvh_fail(err, PVH_EINVAL, "packed descriptor: bad magic or version %u",
+                        pack->version);
+    if (pack->nr_modules > PVH_PACK_MAX_MODULES)
+        return pvh_fail(err, PVH_E2BIG, "packed descriptor: %u modules", pack->nr_modules);
+    if ((pack->flags & PVH_PACK_KERNEL) && !pack->nr_modules)
+        return pvh_fail(err, PVH_EINVAL, "packed descriptor: a kernel flagged, none packed");
+    for (i = 0; i < pack->nr_modules; i++) {
+        rc = check_packed_module(fw, &pack->modules[i], i, &packed[i], err);
+        if (rc)
+            return rc;
+    }
+    if (pack->nr_modules)
+        pvh_fw_log(fw, "packed: %u module%s%s", pack->nr_modules, pack->nr_modules == 1 ? "" : "s",
+                   (pack->flags & PVH_PACK_KERNEL) ? ", the first the kernel" : "");
+    return PVH_OK;
+}
+
+/* pvhboot.payload=N: a decimal module index; ~0 when it is not one. */
+static unsigned payload_index(const struct pvh_fw *fw)
+{
+    const char *v;
+    size_t len, i;
+    unsigned n = 0;
+
+    if (!pvh_option(fw->boot->cmdline, "payload", &v, &len))
+        return 0;
+    if (!len || len > 3)
+        return ~0u;
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return ~0u;
+        n = n * 10 + (unsigned)(v[i] - '0');
+    }
+    return n;
+}
+
+/*
+ * The payload is the packed kernel if there is one, else the loader's
+ * module pvhboot.payload=N (default 0). Passed on, in order: the packed
+ * modules, then the loader's other modules.
+ */
+static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
+{
+    static struct pvh_module packed[PVH_PACK_MAX_MODULES];
+    static char packed_cmdline[PVH_CMDLINE_MAX + 1];
+    struct pvh_pack pack;
+    unsigned i, first_packed = 0, want = payload_index(fw);
+    int rc;
+
+    rc = read_pack(fw, &pack, packed, err);
+    if (rc)
+        return rc;
+    if (pack.flags & PVH_PACK_KERNEL) {
+        fw->payload = packed[0];
+        first_packed = 1;
+    } else if (!fw->boot->nr_modules) {
+        return pvh_fail(err, PVH_ENOENT, "no payload: nothing packed and no module");
+    } else if (want >= fw->boot->nr_modules) {
+        return pvh_fail(err, PVH_EINVAL, "pvhboot.payload: module %u of %u (or not a number)",
+                        want, fw->boot->nr_modules);
+    } else {
+        fw->payload = fw->boot->modules[want];
+    }
+    fw->payload_original = fw->payload.base;
+    if (pack.nr_modules - first_packed + fw->boot->nr_modules > PVH_MODULES_MAX)
+        return pvh_fail(err, PVH_E2BIG, "%u packed and %u loader modules: at most %u",
+                        pack.nr_modules, fw->boot->nr_modules, PVH_MODULES_MAX);
+    fw->nr_mods = 0;
+    for (i = first_packed; i < pack.nr_modules; i++)
+        fw->mods[fw->nr_mods++] = packed[i];
+    for (i = 0; i < fw->boot->nr_modules; i++)
+        if (first_packed || i != want)
+            fw->mods[fw->nr_mods++] = fw->boot->modules[i];
+
+    /* The loader's cmdline without our options; the packed default when that is empty. */
+    if (pvh_cmdline_strip_options(fw->cmdline, sizeof(fw->cmdline), fw->boot->cmdline) ==
+        (size_t)-1)
+        return pvh_fail(err, PVH_E2BIG, "cmdline: too long");
+    if (!fw->cmdline[0] && pack.cmdline_pa) {
+        rc = copy_packed_string(fw, pack.cmdline_pa, packed_cmdline, PVH_CMDLINE_MAX, "cmdline",
+                                err);
+        if (rc)
+            return rc;
+        if (pvh_cmdline_strip_options(fw->cmdline, sizeof(fw->cmdline), packed_cmdline) ==
+            (size_t)-1)
+            return pvh_fail(err, PVH_E2BIG, "packed cmdline: too long");
+    }
+    return PVH_OK;
+}
+
+/* --- What the payload is --------------------------------------------------- */
+
+static const char *kind_name(enum pvh_payload_kind kind)
+{
+    switch (kind) {
+    case PVH_PAYLOAD_LINUX: return "linux";
+    case PVH_PAYLOAD_MULTIBOOT1: return "multiboot";
+    case PVH_PAYLOAD_MULTIBOOT2: return "multiboot2";
+    case PVH_PAYLOAD_PVH: return "pvh";
+    case PVH_PAYLOAD_ARM64_IMAGE: return "image";
+    }
+    return "?";
+}
+
+/* Try one format; PVH_ENOENT when the image is not of it at all. */
+static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t *img,
+                    uint64_t len, struct pvh_error *err)
+{
+    int rc;
+
+    switch (kind) {
+    case PVH_PAYLOAD_LINUX:
+        if (!pvh_bzimage_detect(img, len))
+            return pvh_fail(err, PVH_ENOENT, "not a bzImage");
+        return pvh_bzimage_parse(img, len, &fw->bz, err);
+    case PVH_PAYLOAD_MULTIBOOT1:
+        return pvh_multiboot_find(img, len, 1, &fw->mb, err);
+    case PVH_PAYLOAD_MULTIBOOT2:
+        return pvh_multiboot_find(img, len, 2, &fw->mb, err);
+    case PVH_PAYLOAD_PVH:
+        if (!pvh_elf_detect(img, len))
+            return pvh_fail(err, PVH_ENOENT, "not an ELF");
+        rc = pvh_elf_parse(img, len, &fw->elf, err);
+        if (!rc && !fw->elf.has_pvh_entry)
+            return pvh_fail(err, PVH_ENOENT, "ELF without a PHYS32_ENTRY note");
+        return rc;
+    case PVH_PAYLOAD_ARM64_IMAGE:
+        return pvh_fail(err, PVH_ENOENT, "no arm64 Image support on this architecture");
+    }
+    return PVH_ENOENT;
+}
+
+/* QEMU's order for an image with several headers: multiboot before PVH. */
+static const enum pvh_payload_kind auto_order[] = {
+    PVH_PAYLOAD_LINUX, PVH_PAYLOAD_MULTIBOOT1, PVH_PAYLOAD_MULTIBOOT2, PVH_PAYLOAD_PVH,
+};
+
+static int forced_kind(const struct pvh_fw *fw, enum pvh_payload_kind *kind, bool *forced)
+{
+    static const enum pvh_payload_kind all[] = {
+        PVH_PAYLOAD_LINUX, PVH_PAYLOAD_MULTIBOOT1, PVH_PAYLOAD_MULTIBOOT2, PVH_PAYLOAD_PVH,
+        PVH_PAYLOAD_ARM64_IMAGE,
+    };
+    unsigned i;
+
+    *forced = false;
+    if (!pvh_option_present(fw->boot->cmdline, "format") ||
+        pvh_option_is(fw->boot->cmdline, "format", "auto"))
+        return PVH_OK;
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (pvh_option_is(fw->boot->cmdline, "format", kind_name(all[i]))) {
+            *kind = all[i];
+            *forced = true;
+            return PVH_OK;
+        }
+    }
+    return PVH_EINVAL;
+}
+
+static int identify(struct pvh_fw *fw, struct pvh_error *err)
+{
+    const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload.base;
+    uint64_t len = fw->payload.size;
+    struct pvh_error first = { .code = PVH_OK };
+    bool forced;
+    unsigned i;
+    int rc;
+
+    if (forced_kind(fw, &fw->kind, &forced))
+        return pvh_fail(err, PVH_EINVAL, "pvhboot.format: not auto, linux, multiboot, "
+                        "multiboot2, pvh or image");
+    if (forced)
+        return try_kind(fw, fw->kind, img, len, err);
+    for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+        rc = try_kind(fw, auto_order[i], img, len, err);
+        if (!rc) {
+            fw->kind = auto_order[i];
+            return PVH_OK;
+        }
+        if (rc != PVH_ENOENT && first.code == PVH_OK)
+            first = *err; /* a malformed header: report it unless another format fits */
+    }
+    if (first.code != PVH_OK) {
+        *err = first;
+        return first.code;
+    }
+    return pvh_fail(err, PVH_EINVAL, "payload of %llu bytes: not a bzImage, multiboot or PVH "
+                    "kernel (starts %02x %02x %02x %02x)", (unsigned long long)len,
+                    len > 0 ? img[0] : 0, len > 1 ? img[1] : 0, len > 2 ? img[2] : 0,
+                    len > 3 ? img[3] : 0);
+}
+
+/* --- The flow ------------------------------------------------------------------ */
+
+static int start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_error *err)
+{
+    unsigned i;
+
+    memset(fw, 0, sizeof(*fw));
+    fw->boot = boot;
+    fw->verbose = pvh_option_present(boot->cmdline, "verbose");
+    if (boot->nr_memmap > PVH_MEMMAP_MAX)
+        return pvh_fail(err, PVH_E2BIG, "memory map: %u entries", boot->nr_memmap);
+    for (i = 0; i < boot->nr_memmap; i++)
+        fw->regions[i] = boot->memmap[i];
+    fw->map = (struct pvh_memmap){ fw->regions, boot->nr_memmap, PVH_MEMMAP_MAX };
+    return add_busy(fw, boot->self_base, boot->self_end, PVH_BUSY_FIXED, err);
+}
+
+static int mark_movables(struct pvh_fw *fw, struct pvh_error *err)
+{
+    unsigned i;
+    int rc;
+
+    rc = add_busy(fw, fw->payload.base, fw->payload.base + fw->payload.size, PVH_BUSY_MOVABLE,
+                  err);
+    for (i = 0; !rc && i < fw->nr_mods; i++)
+        rc = add_busy(fw, fw->mods[i].base, fw->mods[i].base + fw->mods[i].size,
+                      PVH_BUSY_MOVABLE, err);
+    return rc;
+}
+
+/* Verbose: what the payload will be told, for people and for the tests. */
+static void log_handover(const struct pvh_fw *fw)
+{
+    static struct pvh_region map[PVH_MEMMAP_MAX];
+    unsigned n, i;
+
+    if (!fw->verbose)
+        return;
+    n = pvh_fw_payload_map(fw, map, PVH_MEMMAP_MAX);
+    for (i = 0; i < n; i++)
+        pvh_fw_log(fw, "map %u 0x%llx-0x%llx type %u", i, (unsigned long long)map[i].base,
+                   (unsigned long long)(map[i].base + map[i].size - 1), map[i].type);
+    for (i = 0; i < fw->nr_mods; i++)
+        pvh_fw_log(fw, "module %u at 0x%llx size %llu cmdline \"%pE\"", i,
+                   (unsigned long long)fw->mods[i].base, (unsigned long long)fw->mods[i].size,
+                   fw->mods[i].cmdline);
+    pvh_fw_log(fw, "rsdp 0x%llx", (unsigned long long)fw->boot->rsdp);
+}
+
+int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err)
+{
+    static struct pvh_fw fw_store __attribute__((section(".noinit.firmware")));
+    struct pvh_fw *fw = &fw_store;
+    int rc;
+
+    rc = start(fw, boot, err);
+    if (!rc)
+        rc = choose_payload(fw, err);
+    if (!rc)
+        rc = mark_movables(fw, err);
+    if (!rc)
+        rc = identify(fw, err);
+    if (rc)
+        return rc;
+    pvh_info("fw: payload %s at 0x%llx size %llu, %u module%s, cmdline \"%pE\"",
+             kind_name(fw->kind), (unsigned long long)fw->payload.base,
+             (unsigned long long)fw->payload.size, fw->nr_mods, fw->nr_mods == 1 ? "" : "s",
+             fw->cmdline);
+    log_handover(fw);
+    return pvh_arch_boot_payload(fw, err);
+}

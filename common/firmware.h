@@ -1,0 +1,158 @@
+/*
+ * The firmware: boot another kernel from a PVH boot. Chooses the
+ * payload (packed into the image, else a module), recognises its
+ * format, plans where everything goes, and hands over through the
+ * architecture's code.
+ */
+#ifndef PVH_COMMON_FIRMWARE_H
+#define PVH_COMMON_FIRMWARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pvhboot/boot.h>
+
+#include "common/bzimage.h"
+#include "common/elf.h"
+#include "common/error.h"
+#include "common/memmap.h"
+#include "common/multiboot.h"
+
+enum pvh_payload_kind {
+    PVH_PAYLOAD_LINUX,      /* x86 bzImage, 64-bit boot protocol */
+    PVH_PAYLOAD_MULTIBOOT1,
+    PVH_PAYLOAD_MULTIBOOT2,
+    PVH_PAYLOAD_PVH,        /* an ELF with XEN_ELFNOTE_PHYS32_ENTRY */
+    PVH_PAYLOAD_ARM64_IMAGE,
+};
+
+/* One copy the hand-off makes: filesz bytes from src to dst, zeroes up to memsz. */
+struct pvh_copy {
+    uint64_t dst, src, filesz, memsz;
+};
+
+/* What a range in use is, for the placement rules. */
+enum pvh_busy_kind {
+    PVH_BUSY_FIXED,    /* pvhboot itself: never moves, never overwritten before the hand-off */
+    PVH_BUSY_DEST,     /* where the payload's code goes */
+    PVH_BUSY_ALLOC,    /* structures built for the payload */
+    PVH_BUSY_MOVABLE,  /* the payload's source and the modules: may be moved out of the way */
+};
+
+struct pvh_busy {
+    uint64_t base, end;
+    enum pvh_busy_kind kind;
+};
+
+/* Copies: relocations of movables (one per module and the payload) run
+ * before the payload's own segments. */
+#define PVH_FW_MAX_COPIES (PVH_ELF_MAX_LOADS + PVH_MODULES_MAX + 2)
+#define PVH_FW_MAX_BUSY (2 * PVH_MODULES_MAX + PVH_FW_MAX_COPIES + 16)
+
+struct pvh_fw {
+    const struct pvh_boot *boot;
+    bool verbose;
+
+    /* A copy of the boot's memory map; structures for the payload are
+     * allocated (claimed) in it. */
+    struct pvh_memmap map;
+    struct pvh_region regions[PVH_MEMMAP_MAX];
+
+    /* Ranges in use until the hand-off (see enum pvh_busy_kind). */
+    struct pvh_busy busy[PVH_FW_MAX_BUSY];
+    unsigned nr_busy;
+
+    /* The cmdline the payload gets: the loader's without pvhboot.* words
+     * (or the packed default when the loader gave none). */
+    char cmdline[PVH_CMDLINE_MAX + 1];
+
+    struct pvh_module payload;
+    uint64_t payload_original;  /* where the payload was before any move (structures
+                                 * are written before the moves run) */
+    bool payload_in_place;      /* its code runs where it lies: never move it */
+    struct pvh_module mods[PVH_MODULES_MAX]; /* passed on to the payload */
+    unsigned nr_mods;
+    char mod_cmdlines[PVH_MODULE_CMDLINES_ALL]; /* of packed modules */
+    size_t mod_cmdlines_used;
+
+    enum pvh_payload_kind kind;
+    /* Relocations first (moves[]), then the payload's segments (copies[]). */
+    struct pvh_copy moves[PVH_MODULES_MAX + 1];
+    unsigned nr_moves;
+    struct pvh_copy copies[PVH_ELF_MAX_LOADS];
+    unsigned nr_copies;
+    uint64_t entry;
+    struct pvh_bzimage bz;
+    struct pvh_elf elf;
+    struct pvh_multiboot mb;
+};
+
+/* Boot the payload the boot describes. Returns only on failure. */
+int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err);
+
+/* --- For the hand-off code ------------------------------------------------ *
+ * Planning goes: destinations first (pvh_fw_add_dest, each RAM and clear of
+ * pvhboot and of each other), then movables in the way are relocated
+ * (pvh_fw_relocate_movables), then structures are allocated (pvh_fw_alloc,
+ * clear of everything, old and new places of moved pieces included), then
+ * the structures are written, and last pvh_fw_run_copies() runs the moves
+ * and the segment copies just before the jump. */
+
+/* Plan a destination: RAM, below limit, clear of pvhboot and other destinations. */
+int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t limit,
+                    const char *what, struct pvh_error *err);
+/* Plan a copy of the payload's bytes [src_off, src_off + filesz) to dst,
+ * zero-filled to memsz; dst must have been added as a destination. */
+int pvh_fw_add_copy(struct pvh_fw *fw, uint64_t dst, uint64_t src_off, uint64_t filesz,
+                    uint64_t memsz, struct pvh_error *err);
+/* Move the payload and every module out of the destinations, and any module
+ * that fails want (e.g. below 4 GiB, page aligned) to a place that meets it. */
+struct pvh_place_rule {
+    uint64_t limit;  /* the last byte must lie below this */
+    uint64_t align;  /* the first byte's alignment */
+};
+int pvh_fw_relocate_movables(struct pvh_fw *fw, const struct pvh_place_rule *modules,
+                             struct pvh_error *err);
+/* size bytes of free RAM in [floor, limit), aligned, clear of everything in use;
+ * 0 if none. Claimed in the map, and busy from then on. */
+uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t floor,
+                      uint64_t limit);
+/* Run the moves, then the copies (memmove, then zero to memsz). */
+void pvh_fw_run_copies(const struct pvh_fw *fw);
+/* The merged memory map the payload is told about: RAM regions pvhboot
+ * flagged are RAM again (it needs nothing after the hand-off). */
+unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, unsigned max);
+void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Provided by the architecture: boot the planned payload (never returns
+ * on success). The kinds an architecture cannot boot are an error. */
+int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err);
+
+/*
+ * The packed payload descriptor, in the image's read-only data (section
+ * .pvhboot_pack), filled in by tools/pvhboot-pack. The packed pieces are
+ * PT_LOAD segments the tool adds to the ELF, so the PVH loader puts them
+ * in memory with the rest of the image; the descriptor says where.
+ */
+#define PVH_PACK_MAGIC "PVHPACK1"
+#define PVH_PACK_VERSION 1
+#define PVH_PACK_MAX_MODULES 16
+#define PVH_PACK_KERNEL 0x1 /* flags: modules[0] is the kernel to boot */
+struct pvh_pack_module {
+    uint64_t base, size;  /* where the loader put it */
+    uint64_t cmdline_pa;  /* its NUL-terminated cmdline, or 0 */
+};
+struct pvh_pack {
+    char magic[8];          /* PVH_PACK_MAGIC */
+    uint32_t version;       /* PVH_PACK_VERSION */
+    uint32_t flags;         /* PVH_PACK_* */
+    uint64_t cmdline_pa;    /* the default cmdline, or 0 */
+    uint32_t nr_modules;    /* 0: nothing packed */
+    uint32_t reserved;
+    struct pvh_pack_module modules[PVH_PACK_MAX_MODULES];
+};
+_Static_assert(sizeof(struct pvh_pack) == 32 + 24 * PVH_PACK_MAX_MODULES, "pack size");
+_Static_assert(__builtin_offsetof(struct pvh_pack, nr_modules) == 24, "pack count offset");
+_Static_assert(__builtin_offsetof(struct pvh_pack, modules) == 32, "pack modules offset");
+
+#endif

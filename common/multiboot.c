@@ -1,0 +1,221 @@
+#include "common/multiboot.h"
+
+#include "common/bytes.h"
+#include "common/string.h"
+
+/* Multiboot 1 header layout. */
+#define MB1_FLAGS 4
+#define MB1_CHECKSUM 8
+#define MB1_HEADER_ADDR 12
+#define MB1_AOUT_SIZE 32 /* the header with the a.out kludge fields */
+
+/* Multiboot 2 header and tag layout. */
+#define MB2_ARCH 4
+#define MB2_LENGTH 8
+#define MB2_CHECKSUM 12
+#define MB2_FIXED 16
+#define MB2_TAG_END 0
+#define MB2_TAG_INFO_REQUEST 1
+#define MB2_TAG_ADDRESS 2
+#define MB2_TAG_ENTRY 3
+#define MB2_TAG_CONSOLE 4
+#define MB2_TAG_FRAMEBUFFER 5
+#define MB2_TAG_MODULE_ALIGN 6
+#define MB2_TAG_RELOCATABLE 10
+#define MB2_TAG_OPTIONAL 1 /* flags bit 0: the loader may ignore the tag */
+
+/* Information tags pvhboot provides (the boot information's tag types). */
+#define MB2_INFO_CMDLINE 1
+#define MB2_INFO_LOADER_NAME 2
+#define MB2_INFO_MODULE 3
+#define MB2_INFO_BASIC_MEMINFO 4
+#define MB2_INFO_MMAP 6
+#define MB2_INFO_ACPI_OLD 14
+#define MB2_INFO_ACPI_NEW 15
+
+static int find_mb1(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
+                    struct pvh_error *err)
+{
+    uint64_t end = len < MB1_SEARCH ? len : MB1_SEARCH, off;
+
+    for (off = 0; off + 12 <= end; off += 4) {
+        const uint8_t *h = img + off;
+        uint32_t flags;
+
+        if (pvh_le32(h) != MB1_HEADER_MAGIC)
+            continue;
+        flags = pvh_le32(h + MB1_FLAGS);
+        if ((uint32_t)(MB1_HEADER_MAGIC + flags + pvh_le32(h + MB1_CHECKSUM)) != 0)
+            return pvh_fail(err, PVH_EINVAL, "multiboot header at 0x%llx: bad checksum",
+                            (unsigned long long)off);
+        if (flags & 0xffffu & ~MB1_KNOWN_REQUIRED)
+            return pvh_fail(err, PVH_EINVAL, "multiboot header: required flags 0x%x not "
+                            "understood", flags & 0xffffu & ~MB1_KNOWN_REQUIRED);
+        mb->version = 1;
+        mb->header_offset = off;
+        mb->flags = flags;
+        mb->page_align_modules = flags & MB1_PAGE_ALIGN;
+        mb->wants_video = flags & MB1_VIDEO_MODE;
+        if (flags & MB1_AOUT_KLUDGE) {
+            if (off + MB1_AOUT_SIZE > len)
+                return pvh_fail(err, PVH_EINVAL, "multiboot header: a.out fields truncated");
+            mb->has_address = mb->has_entry = true;
+            mb->header_addr = pvh_le32(h + MB1_HEADER_ADDR);
+            mb->load_addr = pvh_le32(h + MB1_HEADER_ADDR + 4);
+            mb->load_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 8);
+            mb->bss_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 12);
+            mb->entry_addr = pvh_le32(h + MB1_HEADER_ADDR + 16);
+        }
+        return PVH_OK;
+    }
+    return pvh_fail(err, PVH_ENOENT, "no multiboot header");
+}
+
+static bool info_provided(uint32_t type)
+{
+    switch (type) {
+    case MB2_INFO_CMDLINE: case MB2_INFO_LOADER_NAME: case MB2_INFO_MODULE:
+    case MB2_INFO_BASIC_MEMINFO: case MB2_INFO_MMAP: case MB2_INFO_ACPI_OLD:
+    case MB2_INFO_ACPI_NEW:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t size,
+                   struct pvh_multiboot *mb, struct pvh_error *err)
+{
+    bool optional = flags & MB2_TAG_OPTIONAL;
+    uint32_t i;
+
+    switch (type) {
+    case MB2_TAG_INFO_REQUEST:
+        for (i = 8; i + 4 <= size; i += 4)
+            if (!optional && !info_provided(pvh_le32(t + i)))
+                return pvh_fail(err, PVH_EINVAL, "multiboot2: requires information tag %u",
+                                pvh_le32(t + i));
+        return PVH_OK;
+    case MB2_TAG_ADDRESS:
+        if (size < 24)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: address tag of %u bytes", size);
+        mb->has_address = true;
+        mb->header_addr = pvh_le32(t + 8);
+        mb->load_addr = pvh_le32(t + 12);
+        mb->load_end_addr = pvh_le32(t + 16);
+        mb->bss_end_addr = pvh_le32(t + 20);
+        return PVH_OK;
+    case MB2_TAG_ENTRY:
+        if (size < 12)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: entry tag of %u bytes", size);
+        mb->has_entry = true;
+        mb->entry_addr = pvh_le32(t + 8);
+        return PVH_OK;
+    case MB2_TAG_MODULE_ALIGN:
+        mb->page_align_modules = true;
+        return PVH_OK;
+    case MB2_TAG_FRAMEBUFFER:
+        mb->wants_video = true;
+        if (!optional)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: requires a framebuffer");
+        return PVH_OK;
+    case MB2_TAG_CONSOLE:
+    case MB2_TAG_RELOCATABLE:
+        return PVH_OK; /* a text console is what we have; loading where asked is allowed */
+    default:
+        if (!optional)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: required header tag %u not "
+                            "understood", type);
+        return PVH_OK;
+    }
+}
+
+static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh_multiboot *mb,
+                     struct pvh_error *err)
+{
+    uint32_t at = MB2_FIXED;
+
+    mb->version = 2;
+    mb->header_offset = off;
+    while (at + 8 <= length) {
+        uint16_t type = pvh_le16(h + at), flags = pvh_le16(h + at + 2);
+        uint32_t size = pvh_le32(h + at + 4);
+        int rc;
+
+        if (size < 8 || size > length - at)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: tag at +%u has size %u", at, size);
+        if (type == MB2_TAG_END)
+            return PVH_OK;
+        rc = mb2_tag(h + at, type, flags, size, mb, err);
+        if (rc)
+            return rc;
+        at += (size + 7) & ~7u;
+    }
+    return pvh_fail(err, PVH_EINVAL, "multiboot2: header tags have no end tag");
+}
+
+static int find_mb2(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
+                    struct pvh_error *err)
+{
+    uint64_t end = len < MB2_SEARCH ? len : MB2_SEARCH, off;
+
+    for (off = 0; off + MB2_FIXED <= end; off += 8) {
+        const uint8_t *h = img + off;
+        uint32_t arch, length;
+
+        if (pvh_le32(h) != MB2_HEADER_MAGIC)
+            continue;
+        arch = pvh_le32(h + MB2_ARCH);
+        length = pvh_le32(h + MB2_LENGTH);
+        if ((uint32_t)(MB2_HEADER_MAGIC + arch + length + pvh_le32(h + MB2_CHECKSUM)) != 0)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2 header at 0x%llx: bad checksum",
+                            (unsigned long long)off);
+        if (arch != MB2_ARCH_I386)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2 header: architecture %u", arch);
+        if (length < MB2_FIXED + 8 || length > len - off)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2 header: length %u", length);
+        return parse_mb2(h, off, length, mb, err);
+    }
+    return pvh_fail(err, PVH_ENOENT, "no multiboot2 header");
+}
+
+int pvh_multiboot_find(const uint8_t *img, uint64_t len, unsigned version,
+                       struct pvh_multiboot *out, struct pvh_error *err)
+{
+    struct pvh_multiboot mb = { 0 };
+    int rc = version == 2 ? find_mb2(img, len, &mb, err) : find_mb1(img, len, &mb, err);
+
+    if (!rc)
+        *out = mb;
+    return rc;
+}
+
+int pvh_multiboot_load_range(const struct pvh_multiboot *mb, uint64_t len, uint64_t *file_off,
+                             uint64_t *file_size, uint64_t *mem_size, struct pvh_error *err)
+{
+    uint64_t before = (uint64_t)mb->header_addr - mb->load_addr;
+    uint64_t end;
+
+    /* The header's own address tells where the file's bytes go: the
+     * header at header_offset lands at header_addr. */
+    if (mb->header_addr < mb->load_addr || before > mb->header_offset)
+        return pvh_fail(err, PVH_EINVAL, "multiboot: header_addr 0x%x and load_addr 0x%x do "
+                        "not fit the header at file offset 0x%llx", mb->header_addr,
+                        mb->load_addr, (unsigned long long)mb->header_offset);
+    *file_off = mb->header_offset - before;
+    end = mb->load_end_addr ? mb->load_end_addr : mb->load_addr + (len - *file_off);
+    if (end < mb->load_addr || end - mb->load_addr > len - *file_off)
+        return pvh_fail(err, PVH_EINVAL, "multiboot: load_end_addr 0x%llx is past the %llu-byte "
+                        "file", (unsigned long long)end, (unsigned long long)len);
+    *file_size = end - mb->load_addr;
+    *mem_size = *file_size;
+    if (mb->bss_end_addr) {
+        if (mb->bss_end_addr < end)
+            return pvh_fail(err, PVH_EINVAL, "multiboot: bss_end_addr 0x%x before load end 0x%llx",
+                            mb->bss_end_addr, (unsigned long long)end);
+        *mem_size = mb->bss_end_addr - (uint64_t)mb->load_addr;
+    }
+    if (!mb->has_entry)
+        return pvh_fail(err, PVH_EINVAL, "multiboot: loaded by address but no entry address");
+    return PVH_OK;
+}
