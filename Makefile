@@ -9,7 +9,7 @@
 #
 # Variables: ARCH, O (output folder, default build), V=1 (show commands),
 # CROSS_COMPILE, CC, LD, AR, OBJCOPY, NASM (per architecture build), HOSTCC,
-# PYTHON, QEMU_X86_64, PREFIX, DESTDIR, JOBS (parallel boot tests),
+# PYTHON, QEMU_X86_64, QEMU_AARCH64, PREFIX, DESTDIR, JOBS (parallel boot tests),
 # CFLAGS (added to ours), XEN_FEATURES, XEN_HYPERCALL (see arch/x86/build.mk).
 
 include mk/common.mk
@@ -69,13 +69,14 @@ unit: $(UNIT_TESTS)
 
 # ---------------------------------------------------------------------------
 deps:
-	$(Q)tools/deps.sh build test
+	$(Q)tools/deps.sh build test arm64
+	$(Q)tools/fetch-arm64.sh
 	$(Q)tools/fetch.sh xen linux busybox
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)$(PYTHON) tests/run.py --build-root $(O) --host-build $(HOSTBUILD) --jobs $(JOBS) \
-		$(addprefix --arch ,$(SELECTED_ARCHS)) --qemu $(QEMU_X86_64) --make "$(MAKE)"
+		$(addprefix --arch ,$(SELECTED_ARCHS)) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64) --make "$(MAKE)"
 
 RUN_CMDLINE ?= console=ttyS0 greeting="hello from make run"
 run: deps

@@ -26,6 +26,7 @@ DEPFLAGS = -MMD -MP -MF $(@:.o=.d)
 HOSTCC ?= gcc
 PYTHON ?= python3
 QEMU_X86_64 ?= qemu-system-x86_64
+QEMU_AARCH64 ?= qemu-system-aarch64
 PKG_CONFIG ?= pkg-config
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

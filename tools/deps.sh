@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages pvhboot's build and tests need.
-#   tools/deps.sh GROUP...     groups: build test
+#   tools/deps.sh GROUP...     groups: build test arm64
 # Packages already installed are left alone. As root the missing ones are
 # installed with apt-get; otherwise the exact command to run is printed
 # and the script fails.
@@ -8,13 +8,17 @@ set -eu
 
 pkgs_build="make gcc binutils nasm"
 pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
+# arm64: the cross toolchain, QEMU for aarch64, dtc (test device trees), libfdt (the
+# FDT reader's differential test).
+pkgs_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm device-tree-compiler libfdt-dev"
 
 wanted=""
 for group in "$@"; do
     case "$group" in
         build) wanted="$wanted $pkgs_build" ;;
         test) wanted="$wanted $pkgs_test" ;;
-        *) echo "deps.sh: unknown group '$group' (build, test)" >&2; exit 2 ;;
+        arm64) wanted="$wanted $pkgs_arm64" ;;
+        *) echo "deps.sh: unknown group '$group' (build, test, arm64)" >&2; exit 2 ;;
     esac
 done
 

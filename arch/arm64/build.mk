@@ -62,3 +62,16 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# A hello that requires a feature Xen does not grant a domU (dom0), to
+# show the refusal (tests/boot/test_arm64_xen.py).
+$(BUILD)/gen/xen-features-require-dom0.c: include/xen/features.h tools/xen-feature-bitmaps.sh
+	@mkdir -p $(dir $@)
+	$(Q)tools/xen-feature-bitmaps.sh include/xen/features.h '$(XEN_FEATURES)|!dom0' > $@
+$(BUILD)/tests/hello-require-dom0.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-features-require-dom0.o \
+		$(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/gen/xen-features-require-dom0.o $(BUILD)/obj/examples/hello/hello.o $(LIB)
+ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin
