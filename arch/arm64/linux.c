@@ -47,18 +47,24 @@ int arm64_linux_header(const struct pvh_module *m, struct arm64_linux *k, struct
     k->flags = pvh_le64(h + IMAGE_FLAGS_OFF);
     k->file_size = m->size;
     k->src = m->base;
+    k->appended = k->appended_size = 0;
     if (k->flags & IMAGE_FLAG_BE)
         return pvh_fail(err, PVH_EINVAL, "kernel: big-endian Image: flags 0x%llx",
                         (unsigned long long)k->flags);
     if (!k->image_size)
         return pvh_fail(err, PVH_EINVAL, "kernel: image_size 0 (kernels before Linux 3.17 are not supported)");
-    if (k->image_size < k->file_size)
-        return pvh_fail(err, PVH_EINVAL, "kernel: image_size 0x%llx smaller than its file: 0x%llx",
-                        (unsigned long long)k->image_size, (unsigned long long)k->file_size);
-    if (k->text_offset >= IMAGE_ALIGN || k->text_offset % 8)
-        return pvh_fail(err, PVH_EINVAL, "kernel: text_offset 0x%llx", (unsigned long long)k->text_offset);
     if (k->image_size > (1ull << 40))
         return pvh_fail(err, PVH_E2BIG, "kernel: image_size 0x%llx", (unsigned long long)k->image_size);
+    /* An Image file is never longer than image_size: bytes of the module
+     * from image_size (rounded up to a page) on are the kernel's initrd,
+     * appended (a dom0less domU gets only one module). */
+    if (k->file_size > page_up(k->image_size)) {
+        k->appended = m->base + page_up(k->image_size);
+        k->appended_size = m->size - page_up(k->image_size);
+        k->file_size = page_up(k->image_size);
+    }
+    if (k->text_offset >= IMAGE_ALIGN || k->text_offset % 8)
+        return pvh_fail(err, PVH_EINVAL, "kernel: text_offset 0x%llx", (unsigned long long)k->text_offset);
     return PVH_OK;
 }
 

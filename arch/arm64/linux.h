@@ -9,9 +9,12 @@ struct arm64_linux {
     uint64_t text_offset, image_size, flags; /* from its header */
     uint64_t base, entry;                 /* the 2 MiB-aligned base; base + text_offset */
     uint64_t dtb, dtb_size;               /* the tree made for it */
+    uint64_t appended, appended_size;     /* an initrd behind the Image in its module, or 0 */
 };
 
-/* Read and check the Image header of module m. */
+/* Read and check the Image header of module m. The module's bytes
+ * from image_size (rounded up to a page) on, if any, are an initrd the
+ * Image carries (appended, appended_size). */
 int arm64_linux_header(const struct pvh_module *m, struct arm64_linux *k, struct pvh_error *err);
 /* Place the image, make its device tree (cmdline; initrd may be NULL), copy the image. */
 int arm64_linux_prepare(struct pvh_boot_store *st, struct arm64_linux *k, const char *cmdline,

@@ -1,0 +1,141 @@
+"""pvhboot.bin chainloading Debian's arm64 kernel with a busybox-static
+initramfs whose /init prints the kernel's /proc/cmdline and powers off:
+on bare QEMU virt, entered at EL1 and at EL2 (kernel and initramfs as two multiboot modules of a
+device tree of our own; the cmdline is pvhboot's without its pvhboot.*
+words) and as a Xen 4.17 dom0less domU (one ramdisk: the Image with the
+initramfs behind it)."""
+
+ARCH = "arm64"
+
+import os
+import re
+import struct
+
+from common import Skip, TestFailure, check, file_once
+from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
+import test_arm64_xen as xen
+
+KERNEL_AT, INITRAMFS_AT = 0x50000000, 0x54000000  # clear of QEMU's DTB at 0x48000000
+MARKER = b"PVHBOOT-INITRD-RAN"
+INIT = b"""#!/bin/busybox sh
+/bin/busybox mkdir -p /proc
+/bin/busybox mount -t proc proc /proc
+echo "%s cmdline=[$(/bin/busybox cat /proc/cmdline)]"
+/bin/busybox poweroff -f
+""" % MARKER
+RESULT = re.compile(rb"PVHBOOT-INITRD-RAN cmdline=\[([^\]\r\n]*)\]")
+
+
+def cache_file(ctx, *parts):
+    path = os.path.join(ctx.cache, "arm64", *parts)
+    if not os.path.exists(path):
+        raise Skip("no %s: run tools/fetch-arm64.sh (make check does)" % path)
+    return path
+
+
+def cpio_newc(entries):
+    """A newc cpio archive of (name, mode, data) entries."""
+    out = b""
+    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], 1):
+        name_b = name.encode() + b"\0"
+        hdr = b"070701" + b"".join(b"%08x" % v for v in (
+            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0))
+        out += hdr + name_b
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return out
+
+
+def initramfs(ctx):
+    busybox = cache_file(ctx, "busybox", "busybox")
+
+    def make():
+        with open(busybox, "rb") as f:
+            bb = f.read()
+        return cpio_newc([("bin", 0o40755, b""), ("bin/busybox", 0o100755, bb),
+                          ("init", 0o100755, INIT)])
+    path = os.path.join(ctx.tmp, "arm64-initramfs.cpio")
+    file_once(path, make)
+    return path
+
+
+def expect_init_ran(output, cmdline, result):
+    found = RESULT.findall(output)
+    check(len(found) == 1, "the initramfs's /init did not report (kernel reached no /init?): " +
+          result.describe() + "\n" + output[-1500:].decode("ascii", "replace"))
+    check(found[0] == cmdline, "/proc/cmdline %r, expected %r" % (found[0], cmdline))
+
+
+def bare_tree(ctx, kernel_size, initramfs_size):
+    dts = dtb_to_dts(dump_dtb(ctx, "virt", "cortex-a57", "1G"))
+    nodes = ("\t\t#address-cells = <2>;\n\t\t#size-cells = <2>;\n"
+             "\t\tmodule@1 { compatible = \"multiboot,kernel\", \"multiboot,module\"; "
+             "reg = <0x0 0x%x 0x0 0x%x>; };\n"
+             "\t\tmodule@2 { compatible = \"multiboot,ramdisk\", \"multiboot,module\"; "
+             "reg = <0x0 0x%x 0x0 0x%x>; };" % (KERNEL_AT, kernel_size, INITRAMFS_AT, initramfs_size))
+    return dts_to_dtb(add_to_node(dts, "chosen", nodes), os.path.join(ctx.tmp, "linux-bare.dtb"))
+
+
+def bare_virt(ctx, el):
+    def test():
+        kernel = cache_file(ctx, "linux", "Image")
+        cpio = initramfs(ctx)
+        given = b"console=ttyAMA0 pvhboot.verbose rdinit=/init quiet marker=bare-virt pvhboot.x=1"
+        want = b"console=ttyAMA0 rdinit=/init quiet marker=bare-virt"
+        result = run_qemu_arm64(
+            ["-M", "virt,virtualization=on" if el == 2 else "virt", "-cpu", "cortex-a57", "-m", "1G",
+             "-dtb", bare_tree(ctx, os.path.getsize(kernel), os.path.getsize(cpio)),
+             "-kernel", os.path.join(ctx.build_arm64, "pvhboot.bin"), "-append", given,
+             "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (kernel, KERNEL_AT),
+             "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (cpio, INITRAMFS_AT)],
+            120, qemu=ctx.qemu_aarch64)
+        check(not result.timed_out, "did not end: " + result.describe())
+        check(b"pvhboot: linux: cmdline \"%s\"" % want in result.lines(),
+              "pvhboot did not hand over with the stripped cmdline: " + result.describe())
+        expect_init_ran(result.serial, want, result)
+        check(result.status == 0, "the kernel's poweroff should end QEMU with 0: " + result.describe())
+        return "%.2fs" % result.elapsed
+    return test
+
+
+def bundle(ctx):
+    """The Image, zero-padded to its image_size (rounded up to 4 KiB), then the initramfs."""
+    kernel = cache_file(ctx, "linux", "Image")
+    cpio = initramfs(ctx)
+
+    def make():
+        with open(kernel, "rb") as f:
+            image = f.read()
+        image_size = struct.unpack_from("<Q", image, 16)[0]
+        padded = (image_size + 4095) & ~4095
+        check(len(image) <= padded, "the Image is longer than its image_size")
+        with open(cpio, "rb") as f:
+            return image + b"\0" * (padded - len(image)) + f.read()
+    path = os.path.join(ctx.tmp, "arm64-image-and-initramfs.bin")
+    file_once(path, make)
+    return path
+
+
+def dom0less_domu(ctx):
+    def test():
+        ramdisk = bundle(ctx)
+        cmdline = b"console=ttyAMA0 rdinit=/init marker=domU"
+        end = re.compile(RESULT.pattern + rb"|\(XEN\) DOM1: pvhboot: error: [^\r\n]*")
+        result = xen.boot_domu(ctx, os.path.join(ctx.build_arm64, "pvhboot.bin"), cmdline.decode(),
+                               ramdisk, name="dom0less-linux.dtb", stop_on=end, timeout=120)
+        check(not result.timed_out, "no marker from the domU: " + result.describe() +
+              "\n" + result.serial[-1500:].decode("ascii", "replace"))
+        lines = domu_lines(result)
+        check(any(l.startswith(b"pvhboot: linux: Image at ") and l.endswith(b"initrd behind the Image")
+                  for l in lines), "pvhboot did not hand over with the appended initrd: %r" % lines[-4:])
+        expect_init_ran(result.serial, cmdline, result)
+        return "%.2fs to the marker" % result.elapsed
+    return test
+
+
+def collect(ctx):
+    return [
+        ("pvhboot-chainloads-debian-kernel-bare-virt-el1", bare_virt(ctx, 1)),
+        ("pvhboot-chainloads-debian-kernel-bare-virt-el2", bare_virt(ctx, 2)),
+        ("pvhboot-chainloads-debian-kernel-xen-dom0less-domU", dom0less_domu(ctx)),
+    ]
