@@ -64,6 +64,15 @@ $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_COMMON_OBJS) $(UNIT_
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $(filter %.o,$^) -lcmocka
 
+# The FDT tests (arm64's common/ code, not in COMMON_SRCS) link the FDT
+# objects, and libfdt for the differential test.
+FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt.c common/fdt_write.c common/fdt_boot.c)
+$(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMMON_OBJS) \
+		$(FDT_HOST_OBJS) $(UNIT_SUPPORT)
+	$(call quiet,HOSTLD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $(sort $(filter %.o,$^)) -lcmocka -lfdt
+
 .PHONY: unit
 unit: $(UNIT_TESTS)
 

@@ -32,13 +32,16 @@
 
 #include "common/error.h"
 
-/* From the Devicetree Specification, chapter 5. */
-#define FDT_MAGIC          0xd00dfeedu
-#define FDT_BEGIN_NODE     0x1u
-#define FDT_END_NODE       0x2u
-#define FDT_PROP           0x3u
-#define FDT_NOP            0x4u
-#define FDT_END            0x9u
+/* From the Devicetree Specification, chapter 5 (libfdt's fdt.h has the
+ * same values: a host test may include both). */
+#ifndef FDT_MAGIC
+#define FDT_MAGIC          0xd00dfeed
+#define FDT_BEGIN_NODE     0x1
+#define FDT_END_NODE       0x2
+#define FDT_PROP           0x3
+#define FDT_NOP            0x4
+#define FDT_END            0x9
+#endif
 #define FDT_HEADER_SIZE    40u  /* version 17 header: ten big-endian 32-bit words */
 #define FDT_V16_HEADER_SIZE 36u /* version 16 lacks size_dt_struct */
 #define FDT_RSV_ENTRY_SIZE 16u  /* address, size: big-endian 64-bit each */

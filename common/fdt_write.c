@@ -80,7 +80,8 @@ static int put_padded(struct pvh_fdt_writer *w, const void *data, uint32_t len,
 
     if (!room(w, padded))
         return writer_fail(w, err, "a name or value");
-    memcpy(w->buf + w->struct_end, data, len);
+    if (len) /* an empty property may come with no value pointer */
+        memcpy(w->buf + w->struct_end, data, len);
     memset(w->buf + w->struct_end + len, 0, (size_t)(padded - len));
     w->struct_end += (uint32_t)padded;
     return PVH_OK;

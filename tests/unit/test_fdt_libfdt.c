@@ -1,0 +1,282 @@
+/*
+ * The FDT reader against libfdt (Debian's libfdt-dev): over real device
+ * trees (QEMU virt's for several -m/-smp, Xen dom0's, in
+ * tests/unit/data/) both must see the same tokens; over fuzzed variants
+ * of them, whatever our reader accepts libfdt's fdt_check_full accepts
+ * too, with the same tokens, and our reader never reads outside the
+ * (exactly sized) buffer. Also: the /chosen rewrite gives a tree libfdt
+ * accepts, with the new values.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fdt.h"
+#include "tests/unit/support.h"
+
+#define MAX_TOKENS 4096
+#define FUZZ_ROUNDS 3000
+
+static const char *const fixtures[] = {
+    "qemu-virt-1_-smp1.dtb",
+    "qemu-virt-5_-smp4.dtb",
+    "qemu-virt_virtualization_on_gic-version_3-2_-smp2.dtb",
+    "xen-dom0.dtb",
+};
+
+struct tok {
+    int kind;
+    unsigned depth;
+    const char *name;
+    const void *value;
+    uint32_t len;
+};
+
+static struct tok ours[MAX_TOKENS], theirs[MAX_TOKENS];
+
+static uint8_t *load_fixture(const char *name, size_t *len)
+{
+    char path[512], dir[256];
+    const char *slash;
+    FILE *f;
+    uint8_t *buf;
+    long n;
+
+    /* The fixtures sit beside this source file. */
+    slash = strrchr(__FILE__, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+    snprintf(path, sizeof(path), "%s/data/%s", dir, name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Our tokens; -1 if our reader refuses the blob. */
+static int our_tokens(const uint8_t *blob, size_t len, struct pvh_error *err)
+{
+    struct pvh_fdt fdt;
+    struct pvh_fdt_walk w;
+    struct pvh_fdt_token t;
+    int n = 0;
+
+    if (pvh_fdt_open(&fdt, blob, len, err))
+        return -1;
+    pvh_fdt_walk_start(&w, &fdt);
+    for (;;) {
+        if (pvh_fdt_walk_next(&w, &t, err))
+            return -1;
+        if (t.kind == PVH_FDT_DONE)
+            return n;
+        if (n == MAX_TOKENS)
+            fail_msg("more than %d tokens", MAX_TOKENS);
+        ours[n++] = (struct tok){ t.kind, t.depth, t.name, t.value, t.len };
+    }
+}
+
+/* libfdt's tokens, by fdt_next_tag (the blob has passed fdt_check_full). */
+static int their_tokens(const void *blob)
+{
+    int off = 0, next, n = 0;
+    unsigned depth = 0;
+
+    for (;;) {
+        uint32_t tag = fdt_next_tag(blob, off, &next);
+        const struct fdt_property *p;
+        int len;
+
+        if (next < 0)
+            fail_msg("fdt_next_tag failed at %d after fdt_check_full passed", off);
+        if (n == MAX_TOKENS)
+            fail_msg("more than %d tokens", MAX_TOKENS);
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            theirs[n++] = (struct tok){ PVH_FDT_NODE, ++depth, fdt_get_name(blob, off, NULL), NULL, 0 };
+            break;
+        case FDT_END_NODE:
+            theirs[n++] = (struct tok){ PVH_FDT_END_NODE, depth--, NULL, NULL, 0 };
+            break;
+        case FDT_PROP:
+            p = fdt_get_property_by_offset(blob, off, &len);
+            assert_non_null(p);
+            theirs[n++] = (struct tok){ PVH_FDT_PROP, depth,
+                                        fdt_string(blob, (int)fdt32_to_cpu(p->nameoff)), p->data,
+                                        (uint32_t)len };
+            break;
+        case FDT_END:
+            return n;
+        default: /* FDT_NOP */
+            break;
+        }
+        off = next;
+    }
+}
+
+static void assert_same(int n, int m)
+{
+    int i;
+
+    assert_int_equal(n, m);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(ours[i].kind, theirs[i].kind);
+        assert_int_equal(ours[i].depth, theirs[i].depth);
+        if (ours[i].kind != PVH_FDT_END_NODE)
+            assert_string_equal(ours[i].name, theirs[i].name);
+        if (ours[i].kind == PVH_FDT_PROP) {
+            assert_int_equal(ours[i].len, theirs[i].len);
+            assert_ptr_equal(ours[i].value, theirs[i].value);
+        }
+    }
+}
+
+static void real_trees_read_the_same(void **state)
+{
+    struct pvh_error err;
+    unsigned i;
+
+    (void)state;
+    for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+        size_t len;
+        uint8_t *blob = load_fixture(fixtures[i], &len);
+        int n;
+
+        assert_int_equal(fdt_check_full(blob, len), 0);
+        n = our_tokens(blob, len, &err);
+        if (n < 0)
+            fail_msg("%s: our reader refused it: %s", fixtures[i], err.msg);
+        assert_true(n > 20);
+        assert_same(n, their_tokens(blob));
+        free(blob);
+    }
+}
+
+/* Errors our reader gives for rules stricter than libfdt's (documented in common/fdt.h). */
+static bool stricter_rule(const char *msg)
+{
+    static const char *const rules[] = { "not 4-byte aligned", "fdt version", "nested deeper",
+                                         "after a subnode", "a second root", "more than",
+                                         "no root node" };
+    unsigned i;
+
+    for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (strstr(msg, rules[i]))
+            return true;
+    return false;
+}
+
+static void mutate(uint8_t *b, size_t len)
+{
+    unsigned k, n = 1 + (unsigned)rng_below(4);
+
+    for (k = 0; k < n; k++) {
+        size_t at = rng_below(4) == 0 ? rng_below(40) : rng_below(len); /* the header often */
+        switch (rng_below(4)) {
+        case 0: b[at] ^= (uint8_t)(1u << rng_below(8)); break;
+        case 1: b[at] = (uint8_t)rng_next(); break;
+        case 2: b[at] = 0; break;
+        default: b[at] = 0xff; break;
+        }
+    }
+}
+
+static void fuzzed_trees_never_accepted_alone(void **state)
+{
+    unsigned i, accepted = 0, both = 0;
+
+    (void)state;
+    rng_seed(0xfd7);
+    for (i = 0; i < FUZZ_ROUNDS; i++) {
+        size_t len;
+        uint8_t *orig = load_fixture(fixtures[i % (sizeof(fixtures) / sizeof(fixtures[0]))], &len);
+        size_t cut = rng_below(8) == 0 ? rng_below(len) + 1 : len; /* sometimes truncated */
+        uint8_t *b = malloc(cut);
+        struct pvh_error err;
+        int n, theirs_ok;
+
+        memcpy(b, orig, cut);
+        mutate(b, cut);
+        n = our_tokens(b, cut, &err);
+        theirs_ok = cut >= sizeof(struct fdt_header) && fdt_check_full(b, cut) == 0;
+        if (n >= 0) {
+            accepted++;
+            if (!theirs_ok)
+                fail_msg("round %u: our reader accepted what libfdt refuses", i);
+            assert_same(n, their_tokens(b));
+        } else if (theirs_ok && !stricter_rule(err.msg)) {
+            fail_msg("round %u: libfdt accepts, we refuse: %s", i, err.msg);
+        }
+        both += theirs_ok && n >= 0;
+        free(b);
+        free(orig);
+    }
+    /* The fuzzing must leave some trees valid, or it tests only refusals. */
+    assert_true(accepted > FUZZ_ROUNDS / 20);
+    assert_int_equal(both, accepted);
+}
+
+static void rewritten_chosen_reads_back_in_libfdt(void **state)
+{
+    static uint8_t out[1 << 16];
+    struct pvh_fdt_chosen chosen = { "console=ttyAMA0 new words", 0x48000000, 0x48001234 };
+    struct pvh_error err;
+    struct pvh_fdt fdt;
+    uint32_t total;
+    size_t len;
+    uint8_t *blob = load_fixture("xen-dom0.dtb", &len);
+    const fdt64_t *v;
+    const char *s;
+    int node, l;
+
+    (void)state;
+    assert_int_equal(pvh_fdt_open(&fdt, blob, len, &err), 0);
+    assert_int_equal(pvh_fdt_rewrite_chosen(&fdt, &chosen, out, sizeof(out), &total, &err), 0);
+    assert_int_equal(fdt_check_full(out, total), 0);
+    node = fdt_path_offset(out, "/chosen");
+    assert_true(node >= 0);
+    s = fdt_getprop(out, node, "bootargs", &l);
+    assert_non_null(s);
+    assert_string_equal(s, "console=ttyAMA0 new words");
+    v = fdt_getprop(out, node, "linux,initrd-start", &l);
+    assert_int_equal(l, 8);
+    assert_int_equal(fdt64_ld(v), 0x48000000);
+    v = fdt_getprop(out, node, "linux,initrd-end", &l);
+    assert_int_equal(fdt64_ld(v), 0x48001234);
+    /* Everything else is still there. */
+    assert_true(fdt_path_offset(out, "/hypervisor") >= 0);
+    assert_int_equal(fdt_num_mem_rsv(out), fdt_num_mem_rsv(blob));
+
+    /* No initrd and no bootargs: both removed. */
+    chosen = (struct pvh_fdt_chosen){ NULL, 0, 0 };
+    assert_int_equal(pvh_fdt_rewrite_chosen(&fdt, &chosen, out, sizeof(out), &total, &err), 0);
+    assert_int_equal(fdt_check_full(out, total), 0);
+    node = fdt_path_offset(out, "/chosen");
+    assert_null(fdt_getprop(out, node, "bootargs", &l));
+    assert_null(fdt_getprop(out, node, "linux,initrd-start", &l));
+    free(blob);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(real_trees_read_the_same),
+        cmocka_unit_test(fuzzed_trees_never_accepted_alone),
+        cmocka_unit_test(rewritten_chosen_reads_back_in_libfdt),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
