@@ -14,6 +14,7 @@
 #include "arch/x86/x86.h"
 #include "common/bytes.h"
 #include "common/linux_boot.h"
+#include <xen/start_info.h>
 #include "common/string.h"
 
 static void put16(uint8_t *p, uint16_t v)
@@ -196,6 +197,12 @@ int x86_boot_linux(struct pvh_fw *fw, struct pvh_error *err)
 {
     uint64_t kaddr, initrd, initrd_size, zp;
     int rc;
+
+    /* Entered through startup_64, Linux never sees the start info: under
+     * Xen it runs as an HVM guest and cannot be the initial domain. */
+    if (fw->boot->hv.kind == PVH_HV_XEN && (fw->boot->start_flags & SIF_INITDOMAIN))
+        pvh_info("warning: a bzImage under Xen boots as an HVM guest, not as PVH dom0; "
+                 "boot its vmlinux instead (pvhboot-pack extract-vmlinux, or pack --pvh)");
 
     rc = place_kernel(fw, &kaddr, err);
     if (!rc)
