@@ -76,14 +76,21 @@ $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMM
 .PHONY: unit
 unit: $(UNIT_TESTS)
 
+# Fragments with their own targets: fuzzing and static checks (tests/fuzz/fuzz.mk,
+# tests/lint/lint.mk). Each defines its targets and adds to CHECK_EXTRA what
+# make check must run.
+CHECK_EXTRA :=
+-include tests/fuzz/fuzz.mk
+-include tests/lint/lint.mk
+
 # ---------------------------------------------------------------------------
 deps:
-	$(Q)tools/deps.sh build test arm64
+	$(Q)tools/deps.sh build test arm64 fuzz lint efi
 	$(Q)tools/fetch-arm64.sh
 	$(Q)tools/fetch.sh xen linux busybox
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory all unit $(CHECK_EXTRA)
 	$(Q)$(PYTHON) tests/run.py --build-root $(O) --host-build $(HOSTBUILD) --jobs $(JOBS) \
 		$(addprefix --arch ,$(SELECTED_ARCHS)) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64) --make "$(MAKE)"
 

@@ -76,6 +76,6 @@ $(LIB): $(LIB_OBJS)
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)" "$(ARCH)" "$(VERSION)" \
-		"$(LDSCRIPT)" "$(PKG_CFLAGS)"
+		"$(LDSCRIPT)" "$(PKG_CFLAGS)" "$(PKG_LDFLAGS)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

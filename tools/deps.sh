@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages pvhboot's build and tests need.
-#   tools/deps.sh GROUP...     groups: build test arm64
+#   tools/deps.sh GROUP...     groups: build test arm64 fuzz lint efi
 # Packages already installed are left alone. As root the missing ones are
 # installed with apt-get; otherwise the exact command to run is printed
 # and the script fails.
@@ -11,6 +11,13 @@ pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
 # arm64: the cross toolchain, QEMU for aarch64, dtc (test device trees), libfdt (the
 # FDT reader's differential test).
 pkgs_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm device-tree-compiler libfdt-dev"
+# fuzz: libFuzzer with ASan and UBSan (clang and its runtime library).
+pkgs_fuzz="clang libclang-rt-14-dev"
+# lint: the static checks of common/ in make check.
+pkgs_lint="cppcheck clang-tidy"
+# efi: pvhboot.efi (gnu-efi) and the UEFI firmware its tests boot (OVMF), mtools
+# to build the FAT image without root.
+pkgs_efi="gnu-efi ovmf mtools"
 
 wanted=""
 for group in "$@"; do
@@ -18,7 +25,10 @@ for group in "$@"; do
         build) wanted="$wanted $pkgs_build" ;;
         test) wanted="$wanted $pkgs_test" ;;
         arm64) wanted="$wanted $pkgs_arm64" ;;
-        *) echo "deps.sh: unknown group '$group' (build, test, arm64)" >&2; exit 2 ;;
+        fuzz) wanted="$wanted $pkgs_fuzz" ;;
+        lint) wanted="$wanted $pkgs_lint" ;;
+        efi) wanted="$wanted $pkgs_efi" ;;
+        *) echo "deps.sh: unknown group '$group' (build test arm64 fuzz lint efi)" >&2; exit 2 ;;
     esac
 done
 

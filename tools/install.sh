@@ -3,10 +3,12 @@
 #   $PREFIX/include/pvhboot/*.h        the API (include <pvhboot/pvhboot.h>)
 #   $PREFIX/include/pvhboot/xen/*.h    the Xen ABI headers (include <xen/...>)
 #   $PREFIX/lib/pvhboot/$ARCH/         libpvhboot.a, entry.o, pvhboot.ld
-#   $PREFIX/lib/pkgconfig/pvhboot.pc   compile and link flags
-# usage: install.sh DESTDIR PREFIX BUILD ARCH VERSION LDSCRIPT PKG_CFLAGS
+#   $PREFIX/lib/pkgconfig/pvhboot-$ARCH.pc   compile and link flags (x86_64 is
+#                                      also plain pvhboot.pc, the default)
+#   $PREFIX/bin/pvhboot-pack, pvhboot-xen-notes   the host tools
+# usage: install.sh DESTDIR PREFIX BUILD ARCH VERSION LDSCRIPT PKG_CFLAGS PKG_LDFLAGS
 set -eu
-destdir=$1 prefix=$2 build=$3 arch=$4 version=$5 ldscript=$6 pkg_cflags=$7
+destdir=$1 prefix=$2 build=$3 arch=$4 version=$5 ldscript=$6 pkg_cflags=$7 pkg_ldflags=$8
 
 inc="$destdir$prefix/include/pvhboot"
 lib="$destdir$prefix/lib/pvhboot/$arch"
@@ -17,8 +19,16 @@ install -m 644 include/xen/*.h "$inc/xen/"
 install -m 644 "$build/libpvhboot.a" "$build/entry.o" "$lib/"
 install -m 644 "$ldscript" "$lib/pvhboot.ld"
 
+bin="$destdir$prefix/bin"
+install -d "$bin"
+install -m 755 tools/pvhboot-pack "$bin/pvhboot-pack"
+# The notes generator reads bit numbers from the installed features.h.
+sed "s|^set -eu\$|set -eu\n[ \$# -eq 3 ] \&\& set -- \"$prefix/include/pvhboot/xen/features.h\" \"\$@\"|" \
+    tools/xen-notes.sh > "$bin/pvhboot-xen-notes"
+chmod 755 "$bin/pvhboot-xen-notes"
+
 # The .pc names paths under PREFIX (not DESTDIR): where they will be used.
-cat > "$pc/pvhboot.pc" <<PC
+cat > "$pc/pvhboot-$arch.pc" <<PC
 prefix=$prefix
 includedir=\${prefix}/include
 libdir=\${prefix}/lib/pvhboot/$arch
@@ -27,6 +37,7 @@ Name: pvhboot
 Description: guest-side PVH boot library for unikernels ($arch)
 Version: $version
 Cflags: -I\${includedir} -I\${includedir}/pvhboot $pkg_cflags
-Libs: -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none -Wl,-T,\${libdir}/pvhboot.ld \${libdir}/entry.o -L\${libdir} -lpvhboot
+Libs: $pkg_ldflags -Wl,-T,\${libdir}/pvhboot.ld \${libdir}/entry.o -L\${libdir} -lpvhboot
 PC
+[ "$arch" = x86_64 ] && cp "$pc/pvhboot-$arch.pc" "$pc/pvhboot.pc"
 echo "installed pvhboot $version ($arch) under $destdir$prefix"

@@ -31,6 +31,9 @@ ARCH_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --gc-sect
 # What a unikernel compiles its own code with (goes into pvhboot.pc).
 PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
               -mgeneral-regs-only -mcmodel=small
+# ...and links with, through the compiler driver.
+PKG_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
+               -Wl,-z,noexecstack -Wl,--build-id=none
 
 EXAMPLES := $(BUILD)/hello.elf $(BUILD)/pvhboot.elf
 $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
@@ -111,3 +114,9 @@ $(BUILD)/obj/%.o: %.asm $(NASM_INCS)
 
 $(ENTRY_OBJ): $(BUILD)/obj/arch/x86/entry.o
 	$(Q)cp $< $@
+
+# Test images kept in their own fragments: the hostile PVH loader
+# (tests/hostile/build.mk) and pvhboot.efi (efi/build.mk). Each adds its
+# images to ARCH_TEST_IMAGES or EXAMPLES.
+-include tests/hostile/build.mk
+-include efi/build.mk
