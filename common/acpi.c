@@ -190,7 +190,7 @@ static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b, st
     const uint8_t *p;
 
     for (p = dsdt + SDT_HEADER_SIZE + 1; p + 4 <= end; p++) {
-        if (memcmp(p, "_S5_", 4))
+        if (*p != '_' || memcmp(p, "_S5_", 4))
             continue;
         /* NameOp, possibly with the root prefix '\' before the name. */
         if (p[-1] != AML_NAME_OP && !(p[-1] == '\\' && p - 2 >= dsdt && p[-2] == AML_NAME_OP))

@@ -9,7 +9,9 @@
 #include <xen/e820.h>
 
 #include "common/options.h"
+#include "common/compiler.h"
 #include "common/string.h"
+#include "common/timing.h"
 
 /* The payload descriptor tools/pvhboot-pack fills in. Read through a
  * volatile pointer: the compiler must not fold the unpacked defaults. */
@@ -104,7 +106,7 @@ static unsigned avoid_list(const struct pvh_fw *fw, struct pvh_range *out, uint6
 uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t floor,
                       uint64_t limit)
 {
-    static struct pvh_range avoid[PVH_FW_MAX_BUSY + 1];
+    static struct pvh_range avoid[PVH_FW_MAX_BUSY + 1] PVH_NOINIT;
     struct pvh_error err;
     uint64_t rounded = (size + PVH_PAGE_SIZE - 1) & ~(uint64_t)(PVH_PAGE_SIZE - 1);
     uint64_t base;
@@ -210,6 +212,15 @@ void pvh_fw_run_copies(const struct pvh_fw *fw)
         memmove((void *)(uintptr_t)c->dst, (const void *)(uintptr_t)c->src, (size_t)c->filesz);
         memset((void *)(uintptr_t)(c->dst + c->filesz), 0, (size_t)(c->memsz - c->filesz));
     }
+}
+
+void pvh_fw_finish(const struct pvh_fw *fw)
+{
+    pvh_mark(PVH_MARK_PLACEMENT);
+    pvh_fw_run_copies(fw);
+    pvh_mark(PVH_MARK_COPY);
+    pvh_timing_report(fw->boot->cmdline);
+    pvh_console_flush();
 }
 
 unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, unsigned max)
@@ -332,8 +343,8 @@ static unsigned payload_index(const struct pvh_fw *fw)
  */
 static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
 {
-    static struct pvh_module packed[PVH_PACK_MAX_MODULES];
-    static char packed_cmdline[PVH_CMDLINE_MAX + 1];
+    static struct pvh_module packed[PVH_PACK_MAX_MODULES] PVH_NOINIT;
+    static char packed_cmdline[PVH_CMDLINE_MAX + 1] PVH_NOINIT;
     struct pvh_pack pack;
     unsigned i, first_packed = 0, want = payload_index(fw);
     int rc;
@@ -487,7 +498,13 @@ static int start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_erro
 {
     unsigned i;
 
-    memset(fw, 0, sizeof(*fw));
+    /* Only the counters and flags: every array is written before it is read
+     * (the whole structure is hundreds of KiB; clearing it would be most of
+     * the firmware's own work). */
+    fw->nr_busy = fw->nr_mods = fw->nr_moves = fw->nr_copies = 0;
+    fw->mod_cmdlines_used = 0;
+    fw->payload_in_place = false;
+    fw->entry = 0;
     fw->boot = boot;
     fw->verbose = pvh_option_present(boot->cmdline, "verbose");
     if (boot->nr_memmap > PVH_MEMMAP_MAX)
@@ -512,14 +529,14 @@ static int mark_movables(struct pvh_fw *fw, struct pvh_error *err)
 }
 
 /* Verbose: what the payload will be told, for people and for the tests. */
-static void log_handover(const struct pvh_fw *fw)
+static void log_handover(struct pvh_fw *fw)
 {
-    static struct pvh_region map[PVH_MEMMAP_MAX];
+    const struct pvh_region *map = fw->payload_map;
     unsigned n, i;
 
     if (!fw->verbose)
         return;
-    n = pvh_fw_payload_map(fw, map, PVH_MEMMAP_MAX);
+    n = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
     for (i = 0; i < n; i++)
         pvh_fw_log(fw, "map %u 0x%llx-0x%llx type %u", i, (unsigned long long)map[i].base,
                    (unsigned long long)(map[i].base + map[i].size - 1), map[i].type);
@@ -532,7 +549,7 @@ static void log_handover(const struct pvh_fw *fw)
 
 int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err)
 {
-    static struct pvh_fw fw_store __attribute__((section(".noinit.firmware")));
+    static struct pvh_fw fw_store PVH_NOINIT;
     struct pvh_fw *fw = &fw_store;
     int rc;
 

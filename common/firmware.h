@@ -81,6 +81,8 @@ struct pvh_fw {
     unsigned nr_moves;
     struct pvh_copy copies[PVH_ELF_MAX_LOADS];
     unsigned nr_copies;
+    /* Scratch for the memory map as the payload is told it. */
+    struct pvh_region payload_map[PVH_MEMMAP_MAX];
     uint64_t entry;
     struct pvh_bzimage bz;
     struct pvh_elf elf;
@@ -119,6 +121,9 @@ uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t
                       uint64_t limit);
 /* Run the moves, then the copies (memmove, then zero to memsz). */
 void pvh_fw_run_copies(const struct pvh_fw *fw);
+/* The last step before a jump: note the time, run the copies, print the
+ * timing line if asked, flush the consoles. */
+void pvh_fw_finish(const struct pvh_fw *fw);
 /* The merged memory map the payload is told about: RAM regions pvhboot
  * flagged are RAM again (it needs nothing after the hand-off). */
 unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, unsigned max);

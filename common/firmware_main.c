@@ -8,6 +8,10 @@
 #include <pvhboot/power.h>
 
 #include "common/firmware.h"
+#include "common/timing.h"
+
+/* The timing report comes just before the jump (pvh_fw_finish). */
+const _Bool pvh_timing_at_handoff = 1;
 
 void pvh_main(const struct pvh_boot *boot)
 {

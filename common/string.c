@@ -2,40 +2,91 @@
  * Freestanding string functions. Built with
  * -fno-tree-loop-distribute-patterns so the compiler does not turn
  * these loops back into calls to themselves.
+ *
+ * The firmware copies whole kernels (tens of MiB) with memmove and
+ * clears their bss with memset, so on x86 these are the string
+ * instructions: one "rep movsb" moves a kernel in a few host
+ * milliseconds under QEMU, where a C byte loop costs hundreds.
  */
 #include "common/string.h"
 
 #include <stdint.h>
 
-void *memcpy(void *dst, const void *src, size_t n)
+#if defined(__x86_64__)
+/* Eight bytes per step, then the tail: "rep movsb" goes a byte per step
+ * under QEMU's emulation. Forward qword steps are safe for dst < src and
+ * backward ones for dst > src, whatever the distance. */
+static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
+    size_t q = n / 8, b = n % 8;
 
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(b) : : "memory");
+}
+
+/* Direction flag set: from the last byte down, for overlapping moves. */
+static void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
+{
+    size_t q = n / 8, b = n % 8;
+    unsigned char *dq = d + q * 8 - 8;
+    const unsigned char *sq = s + q * 8 - 8;
+
+    d += n - 1;
+    s += n - 1;
+    __asm__ volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(b) : : "memory");
+    __asm__ volatile("std; rep movsq; cld" : "+D"(dq), "+S"(sq), "+c"(q) : : "memory");
+}
+
+static void fill(unsigned char *d, unsigned char c, size_t n)
+{
+    size_t q = n / 8, b = n % 8;
+    uint64_t pattern = 0x0101010101010101ull * c;
+
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(b) : "a"(c) : "memory");
+}
+#else
+static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
+{
     while (n--)
         *d++ = *s++;
+}
+
+static void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
+{
+    while (n--)
+        d[n] = s[n];
+}
+
+static void fill(unsigned char *d, unsigned char c, size_t n)
+{
+    while (n--)
+        *d++ = c;
+}
+#endif
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    copy_forward(dst, src, n);
     return dst;
 }
 
 void *memmove(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-
-    /* Compare as integers: the pointers need not point into one object. */
-    if ((uintptr_t)d <= (uintptr_t)s || (uintptr_t)d >= (uintptr_t)s + n)
-        return memcpy(dst, src, n);
-    while (n--)
-        d[n] = s[n];
+    /* Compare as integers: the pointers need not point into one object.
+     * A move onto itself (a payload already where it runs) does nothing. */
+    if (dst == src)
+        return dst;
+    if ((uintptr_t)dst < (uintptr_t)src || (uintptr_t)dst >= (uintptr_t)src + n)
+        copy_forward(dst, src, n);
+    else if (n)
+        copy_backward(dst, src, n);
     return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-
-    while (n--)
-        *d++ = (unsigned char)c;
+    fill(dst, (unsigned char)c, n);
     return dst;
 }
 

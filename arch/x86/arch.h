@@ -15,6 +15,7 @@ extern char __image_start[], __image_end[];
 extern char __text_start[], __text_end[], __rodata_end[];
 extern char x86_stack_guard[], x86_stack_top[];
 extern uint64_t x86_gdt[];
+extern uint64_t x86_entry_tsc;
 extern uint64_t x86_pml4[], x86_pdpt[], x86_pd[], x86_pt0[];
 
 struct x86_cpu {

@@ -115,8 +115,8 @@ static int place_initrd(struct pvh_fw *fw, uint64_t *base, uint64_t *size, struc
 /* e820 entries: the first 128 in the zero page, the rest in setup data. */
 static int write_e820(struct pvh_fw *fw, uint8_t *zp, struct pvh_error *err)
 {
-    static struct pvh_region map[PVH_MEMMAP_MAX];
-    unsigned n = pvh_fw_payload_map(fw, map, PVH_MEMMAP_MAX), i;
+    const struct pvh_region *map = fw->payload_map;
+    unsigned n = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX), i;
     unsigned in_zp = n < BP_E820_MAX ? n : BP_E820_MAX;
     uint8_t *sd = NULL;
     uint64_t sd_pa;
@@ -217,8 +217,7 @@ int x86_boot_linux(struct pvh_fw *fw, struct pvh_error *err)
                "zero page 0x%llx", fw->bz.version >> 8, fw->bz.version & 0xff,
                (unsigned long long)kaddr, fw->bz.init_size, (unsigned long long)initrd,
                (unsigned long long)initrd_size, (unsigned long long)zp);
-    pvh_console_flush();
-    pvh_fw_run_copies(fw);
+    pvh_fw_finish(fw);
     x86_paging_for_handoff();
     x86_handoff_linux64(kaddr + LINUX_ENTRY64_OFFSET, zp);
 }

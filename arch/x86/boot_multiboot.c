@@ -13,6 +13,7 @@
 
 #include "arch/x86/x86.h"
 #include "common/bytes.h"
+#include "common/compiler.h"
 #include "common/string.h"
 
 #define LOADER_NAME "pvhboot 0.1.0"
@@ -22,7 +23,7 @@
  * name, and kernels rely on it: Xen drops the first word. Ours is the
  * first word of the payload's own cmdline (a module's, or the name
  * pvhboot-pack recorded), else "kernel". */
-static char mb_cmdline[PVH_CMDLINE_MAX + PVH_MODULE_CMDLINE_MAX + 2];
+static char mb_cmdline[PVH_CMDLINE_MAX + PVH_MODULE_CMDLINE_MAX + 2] PVH_NOINIT;
 
 static int make_cmdline(const struct pvh_fw *fw, struct pvh_error *err)
 {
@@ -265,7 +266,7 @@ static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
 
 int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
 {
-    static struct pvh_region map[PVH_MEMMAP_MAX];
+    const struct pvh_region *map = fw->payload_map;
     /* Modules' addresses are 32-bit fields; some kernels want them page aligned. */
     struct pvh_place_rule rule = { FOUR_GIB, fw->mb.page_align_modules ? X86_PAGE_SIZE : 0 };
     struct x86_writer w = { 0 };
@@ -286,7 +287,7 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
     if (fw->mb.wants_video)
         pvh_info("note: the multiboot kernel asks for a video mode; pvhboot has none to give");
 
-    n = pvh_fw_payload_map(fw, map, PVH_MEMMAP_MAX);
+    n = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
     v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n); /* count */
     info = pvh_fw_alloc(fw, w.used, 8, 0, FOUR_GIB);
     if (!info)
@@ -296,8 +297,7 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
     v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n);
     pvh_fw_log(fw, "multiboot%s: entry 0x%llx, information at 0x%llx (%zu bytes)", v2 ? "2" : "",
                (unsigned long long)fw->entry, (unsigned long long)info, w.used);
-    pvh_console_flush();
-    pvh_fw_run_copies(fw);
+    pvh_fw_finish(fw);
     x86_handoff_protected32((uint32_t)fw->entry, v2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC,
                             (uint32_t)info);
 }

@@ -60,7 +60,7 @@ static void write_start_info(struct pvh_fw *fw, struct x86_writer *w,
 
 int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
 {
-    static struct pvh_region map[PVH_MEMMAP_MAX];
+    const struct pvh_region *map = fw->payload_map;
     struct x86_writer w = { 0 };
     unsigned nr_map;
     uint64_t si;
@@ -74,7 +74,7 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
     if (fw->elf.pvh_entry < X86_PAGE_SIZE)
         return pvh_fail(err, PVH_EINVAL, "PVH entry 0x%x: in page 0", fw->elf.pvh_entry);
 
-    nr_map = pvh_fw_payload_map(fw, map, PVH_MEMMAP_MAX);
+    nr_map = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
     write_start_info(fw, &w, map, nr_map);          /* count */
     si = pvh_fw_alloc(fw, w.used, 8, 0, START_INFO_LIMIT);
     if (!si)
@@ -86,7 +86,6 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
     write_start_info(fw, &w, map, nr_map);
     pvh_fw_log(fw, "pvh: entry 0x%x, start info 0x%llx (%zu bytes, %u memory map entries)",
                fw->elf.pvh_entry, (unsigned long long)si, w.used, nr_map);
-    pvh_console_flush();
-    pvh_fw_run_copies(fw);
+    pvh_fw_finish(fw);
     x86_handoff_protected32(fw->elf.pvh_entry, 0, (uint32_t)si);
 }

@@ -36,7 +36,7 @@ void x86_cpu_probe(void)
  */
 void x86_hypervisor_probe(struct pvh_hypervisor *hv)
 {
-    uint32_t base, r[4];
+    uint32_t base, r[4], last[4] = { 0 };
     bool found = false;
 
     hv->kind = PVH_HV_NONE;
@@ -49,6 +49,11 @@ void x86_hypervisor_probe(struct pvh_hypervisor *hv)
         char sig[12];
 
         x86_cpuid(base, 0, r);
+        /* A leaf the CPU lacks answers like the one before it (or all
+         * zeroes): nothing new to identify. */
+        if (r[0] == last[0] && r[1] == last[1] && r[2] == last[2] && r[3] == last[3])
+            continue;
+        last[0] = r[0], last[1] = r[1], last[2] = r[2], last[3] = r[3];
         memcpy(sig + 0, &r[1], 4);
         memcpy(sig + 4, &r[2], 4);
         memcpy(sig + 8, &r[3], 4);

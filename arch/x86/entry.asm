@@ -36,6 +36,9 @@ pvh_start32:
     cli
     cld
     mov ebp, ebx                ; keep the start info address: cpuid clobbers %ebx
+    rdtsc                       ; pvhboot.timing counts from here (in .data: .bss is zeroed below)
+    mov [x86_entry_tsc], eax
+    mov [x86_entry_tsc + 4], edx
 
     ; Phase 1: our own GDT and flat segments; the loader's may live in
     ; memory we are about to overwrite.
@@ -86,21 +89,43 @@ pvh_start32:
     add edi, 8
     loop .pdpt
 
+    ; Data pages are no-execute from the start where the CPU has NX (C
+    ; gives the image's own pages their rights, through PT0).
+    xor edx, edx
+    test esi, X86_CPUID_EXT_EDX_NX
+    jz .pd_start
+    mov edx, X86_PTE_NX_HIGH
+.pd_start:
     mov edi, x86_pd
     mov eax, X86_PTE_P + X86_PTE_RW + X86_PTE_PS
-    mov ecx, X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE
-.pd:
+    mov ecx, X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE / 4
+.pd:                            ; four entries a turn: this loop is most of the entry's work
     mov [edi], eax
+    mov [edi + 4], edx
     add eax, X86_LARGE_PAGE_SIZE
-    add edi, 8
+    mov [edi + 8], eax
+    mov [edi + 12], edx
+    add eax, X86_LARGE_PAGE_SIZE
+    mov [edi + 16], eax
+    mov [edi + 20], edx
+    add eax, X86_LARGE_PAGE_SIZE
+    mov [edi + 24], eax
+    mov [edi + 28], edx
+    add eax, X86_LARGE_PAGE_SIZE
+    add edi, 32
     loop .pd
     mov dword [x86_pd], x86_pt0 + X86_PTE_P + X86_PTE_RW
+    mov dword [x86_pd + 4], 0   ; a table entry: NX here would cover the image too
 
-    mov edi, x86_pt0 + 8        ; entry 0 stays zero: page 0 not present
+    mov edi, x86_pt0
+    mov dword [edi], 0          ; entry 0: page 0 not present
+    mov dword [edi + 4], 0
+    add edi, 8
     mov eax, X86_PAGE_SIZE + X86_PTE_P + X86_PTE_RW
     mov ecx, X86_PTES_PER_TABLE - 1
 .pt:
     mov [edi], eax
+    mov dword [edi + 4], 0
     add eax, X86_PAGE_SIZE
     add edi, 8
     loop .pt
@@ -189,11 +214,19 @@ gdt_descriptor:
     dw x86_gdt_end - x86_gdt - 1
     dq x86_gdt
 
+global x86_entry_tsc
+align 8
+x86_entry_tsc: dq 0
+
 section .bss nobits alloc noexec write align=4096
-; The early page tables: 7 pages, zeroed with .bss above.
+; The early page tables: 7 pages. The PML4 and PDPT, of which the entry
+; writes a few entries, are zeroed with .bss above; the PDs and PT0 have
+; every entry written, so they sit in .noinit, where nothing is zeroed.
 global x86_pml4, x86_pdpt, x86_pd, x86_pt0
 x86_pml4: resb X86_PAGE_SIZE    ; one entry: the PDPT
 x86_pdpt: resb X86_PAGE_SIZE    ; four entries, one per GiB; C adds those above 4 GiB
+
+section .noinit.tables nobits alloc noexec write align=4096
 x86_pd:   resb X86_EARLY_MAP_GIB * X86_PAGE_SIZE ; 2048 entries of 2 MiB
 x86_pt0:  resb X86_PAGE_SIZE    ; the first 2 MiB in 4 KiB pages
 

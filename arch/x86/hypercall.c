@@ -24,9 +24,10 @@ enum call_method { CALL_NONE, CALL_VMCALL, CALL_VMMCALL, CALL_PAGE };
 
 static enum call_method method;
 
-/* Executable once paging is finished (see x86_paging_finish). */
+/* Executable once paging is finished (see x86_paging_finish). Filled
+ * before use, so not zeroed at entry. */
 uint8_t x86_hypercall_page[X86_PAGE_SIZE]
-    __attribute__((aligned(X86_PAGE_SIZE), section(".bss.hypercall_page")));
+    __attribute__((aligned(X86_PAGE_SIZE), section(".noinit.hypercall_page")));
 
 static bool intel_like(const char *vendor)
 {

@@ -5,7 +5,8 @@
  *  - the image's pages get their own rights: text (and the Xen
  *    hypercall page) read-only and executable, read-only data and the
  *    rest of the image no-execute;
- *  - everything else in the first 4 GiB becomes no-execute;
+ *  - everything else in the first 4 GiB is no-execute (the entry built
+ *    its 2 MiB pages so);
  *  - page 0 and the page below the stack (the guard page) are unmapped;
  *  - memory above 4 GiB is identity-mapped, no-execute, in 1 GiB pages
  *    where the CPU has them, else 2 MiB pages. Page-table pages come
@@ -192,12 +193,9 @@ static void protect_first_2mib(uint64_t nx)
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
 {
     uint64_t nx = x86_cpu.nx ? PTE_NX : 0;
-    unsigned i;
     int rc;
 
-    protect_first_2mib(nx);
-    for (i = 1; i < X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE; i++)
-        x86_pd[i] |= nx;
+    protect_first_2mib(nx); /* the entry already made the 2 MiB pages no-execute */
     rc = map_high_memory(st, nx, err);
     x86_write_cr3(x86_read_cr3()); /* drop every stale translation */
     return rc;

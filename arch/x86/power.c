@@ -20,14 +20,20 @@
 #define POWEROFF_WAIT_POLLS 1000000
 
 static struct pvh_acpi_poweroff acpi_off;
+static uint64_t acpi_rsdp;
 
+/* Only remember the RSDP: the tables are read when a poweroff needs them,
+ * so boots that never power off (a firmware's hand-off) do not pay for it. */
 void x86_power_init(const struct pvh_boot *boot)
+{
+    acpi_rsdp = boot->rsdp;
+}
+
+static void acpi_find_poweroff(void)
 {
     struct pvh_error err;
 
-    if (!boot->rsdp)
-        return;
-    if (pvh_acpi_find_poweroff(&x86_phys, boot->rsdp, &acpi_off, &err))
+    if (acpi_rsdp && pvh_acpi_find_poweroff(&x86_phys, acpi_rsdp, &acpi_off, &err))
         pvh_info("warning: no ACPI poweroff: %s", err.msg);
 }
 
@@ -58,6 +64,7 @@ static void acpi_poweroff(void)
 {
     const struct pvh_acpi_poweroff *a = &acpi_off;
 
+    acpi_find_poweroff();
     switch (a->kind) {
     case PVH_ACPI_OFF_PM1:
         gas_write(&a->pm1a_cnt, (uint32_t)a->slp_typ_a << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SLP_EN);

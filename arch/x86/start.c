@@ -12,6 +12,7 @@
 #include "arch/x86/arch.h"
 #include "common/boot_store.h"
 #include "common/options.h"
+#include "common/timing.h"
 
 #ifndef PVH_XEN_HYPERCALL_PAGE
 #define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */
@@ -90,6 +91,8 @@ void x86_start(uint32_t start_info_pa)
 {
     struct pvh_error err;
 
+    pvh_mark(PVH_MARK_C);
+    pvh_mark_at(PVH_MARK_ENTRY, x86_entry_tsc);
     x86_idt_init();
     x86_cpu_probe();
     pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
@@ -97,16 +100,22 @@ void x86_start(uint32_t start_info_pa)
     x86_consoles_init(&store.boot.hv);
     if (under_xen())
         xen_hypercalls(PVH_XEN_HYPERCALL_PAGE);
+    pvh_mark(PVH_MARK_HYPERVISOR);
 
     load_boot_description(start_info_pa);
+    pvh_mark(PVH_MARK_BOOT);
     if (under_xen())
         xen_setup();
+    pvh_mark(PVH_MARK_XEN);
     if (x86_paging_finish(&store, &err))
         pvh_panic("%s", err.msg);
     pvh_boot_finish(&store);
     if (!under_xen())
         x86_power_init(&store.boot);
+    pvh_mark(PVH_MARK_PAGING);
 
+    if (!pvh_timing_at_handoff)
+        pvh_timing_report(store.cmdline);
     pvh_main(&store.boot);
     pvh_poweroff();
 }

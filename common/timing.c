@@ -1,0 +1,57 @@
+#include "common/timing.h"
+
+#include <pvhboot/console.h>
+
+#include "common/options.h"
+
+static uint64_t marks[PVH_MARK_NR];
+
+/* A unikernel's report comes at pvh_main; common/firmware_main.c says otherwise. */
+__attribute__((weak)) const _Bool pvh_timing_at_handoff = 0;
+
+static const char *const names[PVH_MARK_NR] = {
+    [PVH_MARK_C] = "entry-to-c",
+    [PVH_MARK_HYPERVISOR] = "hypervisor",
+    [PVH_MARK_BOOT] = "boot-description",
+    [PVH_MARK_XEN] = "xen",
+    [PVH_MARK_PAGING] = "page-tables",
+    [PVH_MARK_PLACEMENT] = "placement",
+    [PVH_MARK_COPY] = "copy",
+};
+
+void pvh_mark_at(enum pvh_mark mark, uint64_t ts)
+{
+    marks[mark] = ts;
+}
+
+void pvh_mark(enum pvh_mark mark)
+{
+    marks[mark] = pvh_timestamp();
+}
+
+void pvh_timing_report(const char *cmdline)
+{
+    uint64_t now = pvh_timestamp(), prev;
+    unsigned m;
+
+    if (!pvh_option_present(cmdline, "timing"))
+        return;
+    /* An architecture without an entry timestamp starts at its first C. */
+    if (!marks[PVH_MARK_ENTRY])
+        marks[PVH_MARK_ENTRY] = marks[PVH_MARK_C];
+    prev = marks[PVH_MARK_ENTRY];
+    pvh_printf("pvhboot: timing");
+    for (m = PVH_MARK_C; m < PVH_MARK_NR; m++) {
+        if (!marks[m])
+            continue; /* a phase this boot did not have */
+        pvh_printf(" %s=%llu", names[m], (unsigned long long)(marks[m] - prev));
+        prev = marks[m];
+    }
+    pvh_printf(" total=%llu unit=%s\n", (unsigned long long)(now - marks[PVH_MARK_ENTRY]),
+#if defined(__aarch64__)
+               "cntvct"
+#else
+               "tsc"
+#endif
+    );
+}
