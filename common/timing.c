@@ -1,5 +1,7 @@
 #include "common/timing.h"
 
+#include <stdbool.h>
+
 #include <pvhboot/console.h>
 
 #include "common/options.h"
@@ -32,7 +34,8 @@ void pvh_mark(enum pvh_mark mark)
 void pvh_timing_report(const char *cmdline)
 {
     uint64_t now = pvh_timestamp(), prev;
-    unsigned m;
+    bool done[PVH_MARK_NR] = { false };
+    unsigned n;
 
     if (!pvh_option_present(cmdline, "timing"))
         return;
@@ -41,13 +44,23 @@ void pvh_timing_report(const char *cmdline)
         marks[PVH_MARK_ENTRY] = marks[PVH_MARK_C];
     prev = marks[PVH_MARK_ENTRY];
     pvh_printf("pvhboot: timing");
-    for (m = PVH_MARK_C; m < PVH_MARK_NR; m++) {
-        if (!marks[m])
-            continue; /* a phase this boot did not have */
-        pvh_printf(" %s=%llu", names[m], (unsigned long long)(marks[m] - prev));
-        prev = marks[m];
+    /* In the order the phases ran, which differs between architectures
+     * (arm64 turns the MMU on before it talks to Xen). */
+    for (n = PVH_MARK_C; n < PVH_MARK_NR; n++) {
+        unsigned m, next = PVH_MARK_NR;
+
+        for (m = PVH_MARK_C; m < PVH_MARK_NR; m++)
+            if (marks[m] && !done[m] && (next == PVH_MARK_NR || marks[m] < marks[next]))
+                next = m;
+        if (next == PVH_MARK_NR)
+            break; /* the phases this boot had are all printed */
+        done[next] = true;
+        pvh_printf(" %s=%llu", names[next], (unsigned long long)(marks[next] - prev));
+        prev = marks[next];
     }
-    pvh_printf(" total=%llu unit=%s\n", (unsigned long long)(now - marks[PVH_MARK_ENTRY]),
+    /* What ran after the last phase boundary, so the phases add up to the total. */
+    pvh_printf(" rest=%llu total=%llu unit=%s\n", (unsigned long long)(now - prev),
+               (unsigned long long)(now - marks[PVH_MARK_ENTRY]),
 #if defined(__aarch64__)
                "cntvct"
 #else

@@ -5,10 +5,11 @@
  * phase; nothing is printed, stored or computed beyond that otherwise.
  *
  *   pvhboot: timing entry-to-c=N hypervisor=N boot-description=N xen=N
- *            page-tables=N [placement=N copy=N] total=N unit=<tsc|cntvct>
+ *            page-tables=N [placement=N copy=N] rest=N total=N unit=<tsc|cntvct>
  *
- * Each value is the counter ticks the phase took; total is from the entry
- * to the report (taken at pvh_main, or just before a hand-off).
+ * Each value is the counter ticks the phase took, in the order the phases
+ * ran; rest is what ran after the last phase; total, from the entry to
+ * the report (taken at pvh_main, or just before a hand-off), is their sum.
  */
 #ifndef PVH_COMMON_TIMING_H
 #define PVH_COMMON_TIMING_H

@@ -15,8 +15,12 @@
 #include "arch/arm64/linux.h"
 #include "common/options.h"
 #include "common/string.h"
+#include "common/timing.h"
 
 static char kernel_cmdline[PVH_CMDLINE_MAX + 1];
+
+/* The timing report comes just before the jump. */
+const _Bool pvh_timing_at_handoff = 1;
 
 void pvh_main(const struct pvh_boot *boot)
 {
@@ -45,12 +49,15 @@ void pvh_main(const struct pvh_boot *boot)
                (size_t)-1) {
         pvh_panic("kernel cmdline: longer than %u bytes", PVH_CMDLINE_MAX);
     }
+    pvh_mark(PVH_MARK_PLACEMENT);
     if (arm64_linux_prepare(st, &k, kernel_cmdline, initrd, &err))
         pvh_panic("%s", err.msg);
+    pvh_mark(PVH_MARK_COPY);
     pvh_info("linux: Image at 0x%llx (text_offset 0x%llx image_size 0x%llx flags 0x%llx) "
              "dtb 0x%llx initrd %s", (unsigned long long)k.entry, (unsigned long long)k.text_offset,
              (unsigned long long)k.image_size, (unsigned long long)k.flags,
              (unsigned long long)k.dtb, k.appended_size ? "behind the Image" : initrd ? "module 1" : "none");
     pvh_info("linux: cmdline \"%pE\"", kernel_cmdline);
+    pvh_timing_report(boot->cmdline);
     arm64_linux_enter(st, &k);
 }

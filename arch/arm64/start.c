@@ -18,6 +18,7 @@
 
 #include "arch/arm64/arch.h"
 #include "arch/arm64/linux.h"
+#include "common/timing.h"
 #include "common/boot_store.h"
 #include "common/fdt.h"
 #include "common/fdt_boot.h"
@@ -117,6 +118,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
 {
     struct pvh_error err;
 
+    pvh_mark(PVH_MARK_C);
     pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
     store.boot.loader = PVH_LOADER_FDT;
 
@@ -126,20 +128,26 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
     arm64_psci_init(platform.psci);
     arm64_uart_init(platform.uart, platform.uart_base);
     detect_hypervisor(&store.boot.hv);
+    pvh_mark(PVH_MARK_HYPERVISOR);
     if (entry_el == CURRENTEL_EL2)
         pvh_info("entered at EL2: running at EL1");
 
     check(pvh_fdt_read_memory(&fdt, &store, &err), &err);
     check(pvh_boot_set_memmap(&store, &err), &err);
+    pvh_mark(PVH_MARK_BOOT);
     check(arm64_mmu_init(store.raw, store.nr_raw, &err), &err);
+    pvh_mark(PVH_MARK_PAGING);
     if (store.boot.hv.kind == PVH_HV_XEN)
         check(arm64_xen_setup(&store, &err), &err);
+    pvh_mark(PVH_MARK_XEN);
 
     check_tree_in_ram(dtb_pa);
     check(pvh_fdt_read_chosen(&fdt, &store, dtb_pa, &err), &err);
     copy_device_tree(dtb_pa);
     pvh_boot_finish(&store);
 
+    if (!pvh_timing_at_handoff)
+        pvh_timing_report(store.cmdline);
     pvh_main(&store.boot);
     pvh_poweroff();
 }
