@@ -240,9 +240,14 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint3
     uint64_t end = base + size;
     unsigned i;
 
+    /* Wrapping is checked before rounding: an end that wraps to just
+     * below base would otherwise round up past it and claim one page. */
+    if (!size || end < base)
+        return pvh_fail(err, PVH_ERANGE, "claim of 0x%llx bytes at 0x%llx: empty or wraps",
+                        (unsigned long long)size, (unsigned long long)base);
     base &= ~(uint64_t)(PVH_PAGE_SIZE - 1);
     end = (end + PVH_PAGE_SIZE - 1) & ~(uint64_t)(PVH_PAGE_SIZE - 1);
-    if (!size || end <= base)
+    if (end <= base) /* rounding up the last page wrapped to 0 */
         return pvh_fail(err, PVH_ERANGE, "claim of 0x%llx bytes at 0x%llx: empty or wraps",
                         (unsigned long long)size, (unsigned long long)base);
     for (i = 0; i < map->nr; i++) {

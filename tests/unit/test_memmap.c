@@ -658,6 +658,18 @@ static void claim_rejects_empty_or_wrapping_range(void **state)
                  "empty or wraps");
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_memmap.c): a size that wraps base + size
+ * round to just below base was rounded up past base and claimed one page. */
+static void claim_rejects_size_wrapping_to_below_base_in_its_page(void **state)
+{
+    claim_map();
+    assert_error(claim(0x140800, 0 - 0x100ull, PVH_REGION_PVHBOOT), &F->err, PVH_ERANGE,
+                 "claim of 0xffffffffffffff00 bytes at 0x140800: empty or wraps");
+    assert_error(claim(0x140fff, 0 - 0xfffull, PVH_REGION_PVHBOOT), &F->err, PVH_ERANGE,
+                 "empty or wraps");
+    expect_map(R(0xf0000, 0x10000, RES), R(0x100000, 0x100000, RAM), OTHERS);
+}
+
 static void claim_adjacent_same_flag_merges(void **state)
 {
     claim_map();
@@ -962,6 +974,7 @@ int main(void)
         T(claim_fails_for_range_spanning_two_regions),
         T(claim_fails_for_already_claimed_range),
         T(claim_rejects_empty_or_wrapping_range),
+        T(claim_rejects_size_wrapping_to_below_base_in_its_page),
         T(claim_adjacent_same_flag_merges),
         T(claim_adjacent_other_flag_stays_separate),
         T(claim_without_room_leaves_map_unchanged),
