@@ -72,7 +72,7 @@ static const void *map_range(const struct pvh_phys *phys, uint64_t base, uint64_
 int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys *phys,
                                uint64_t pa, struct pvh_error *err)
 {
-    const struct hvm_start_info *si;
+    const uint8_t *si; /* the loader may misalign it: read bytes, never through the struct */
     uint32_t magic, version, size;
     int rc;
 
@@ -82,8 +82,8 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
     si = map_range(phys, pa, 8, "start info", err);
     if (!si)
         return err->code;
-    memcpy(&magic, &si->magic, sizeof(magic));
-    memcpy(&version, &si->version, sizeof(version));
+    memcpy(&magic, si + offsetof(struct hvm_start_info, magic), sizeof(magic));
+    memcpy(&version, si + offsetof(struct hvm_start_info, version), sizeof(version));
     if (magic != XEN_HVM_START_MAGIC_VALUE)
         return pvh_fail(err, PVH_EINVAL, "start info magic: 0x%x, expected 0x%x", magic,
                         XEN_HVM_START_MAGIC_VALUE);
@@ -110,7 +110,8 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
 int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
                                struct pvh_error *err)
 {
-    const struct hvm_memmap_table_entry *e;
+    struct hvm_memmap_table_entry entry;
+    const uint8_t *e; /* possibly misaligned: copied out entry by entry */
     uint64_t bytes;
     unsigned i;
     int rc;
@@ -123,7 +124,7 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
                         st->si.memmap_entries, PVH_MEMMAP_IN_MAX);
-    bytes = (uint64_t)st->si.memmap_entries * sizeof(*e);
+    bytes = (uint64_t)st->si.memmap_entries * sizeof(entry);
     rc = check_range(st, st->si.memmap_paddr, bytes, "memory map", err);
     if (rc)
         return rc;
@@ -131,9 +132,7 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     if (!e)
         return err->code;
     for (i = 0; i < st->si.memmap_entries; i++) {
-        struct hvm_memmap_table_entry entry;
-
-        memcpy(&entry, &e[i], sizeof(entry));
+        memcpy(&entry, e + (size_t)i * sizeof(entry), sizeof(entry));
         st->raw[i] = (struct pvh_region){ entry.addr, entry.size, entry.type, 0 };
     }
     st->nr_raw = st->si.memmap_entries;
@@ -268,9 +267,9 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_
 static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
                         struct pvh_error *err)
 {
-    const struct hvm_modlist_entry *list;
+    const uint8_t *list; /* possibly misaligned: copied out entry by entry */
     uint32_t n = st->si.nr_modules;
-    uint64_t bytes = (uint64_t)n * sizeof(*list);
+    uint64_t bytes = (uint64_t)n * sizeof(struct hvm_modlist_entry);
     unsigned i;
     int rc;
 
@@ -291,7 +290,7 @@ static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
     for (i = 0; i < n; i++) {
         struct hvm_modlist_entry e;
 
-        memcpy(&e, &list[i], sizeof(e));
+        memcpy(&e, list + (size_t)i * sizeof(e), sizeof(e));
         st->modules[i] = (struct pvh_module){ .base = e.paddr, .size = e.size, .cmdline = "" };
         rc = check_module(st, i, err);
         if (!rc)

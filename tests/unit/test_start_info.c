@@ -223,6 +223,29 @@ static void loads_minimal_start_info(void **state)
     assert_int_equal(F.st->start_info_pa, SI_PA);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_start_info.c): nothing makes a hostile
+ * loader align these structures, and reading them through a misaligned
+ * structure pointer is undefined behaviour (UBSan stops this test there). */
+static void reads_start_info_memmap_and_modlist_at_odd_addresses(void **state)
+{
+    const struct pvh_boot *b = &F.st->boot;
+    const uint64_t si_pa = SI_PA + 3, list_pa = MODLIST_PA + 1;
+
+    put_memmap(MEMMAP_PA + 5, pc_map, COUNT(pc_map));
+    add_module(MOD_DATA, 0x1000, MODCMD_PA);
+    put_string(MODCMD_PA, "initrd");
+    F.si.modlist_paddr = list_pa;
+    put(list_pa, F.mods, sizeof(F.mods[0]));
+    put(si_pa, &F.si, sizeof(F.si));
+    assert_int_equal(pvh_start_info_load(F.st, &F.mem.phys, si_pa, &F.err), PVH_OK);
+    assert_int_equal(b->nr_modules, 1);
+    assert_int_equal(b->modules[0].base, MOD_DATA);
+    assert_int_equal(b->modules[0].size, 0x1000);
+    assert_string_equal(b->modules[0].cmdline, "initrd");
+    expect_region(0, 0, 0x9f000, RAM, 0);
+    expect_region(1, 0x9fc00, 0x400, RES, 0);
+}
+
 static void rejects_start_info_at_address_0(void **state)
 {
     put(0, &F.si, sizeof(F.si));
@@ -1050,6 +1073,7 @@ int main(void)
         T(store_init_gives_empty_description),
         T(names_memory_types_and_loaders),
         T(loads_minimal_start_info),
+        T(reads_start_info_memmap_and_modlist_at_odd_addresses),
         T(rejects_start_info_at_address_0),
         T(rejects_start_info_overlapping_pvhboot),
         T(rejects_start_info_running_into_pvhboot),
