@@ -1,0 +1,380 @@
+"""pvhboot entered by a hostile PVH loader (issue 7).
+
+QEMU boots the tests' own loader (tests/hostile/, a 32-bit PVH image at
+64 MiB); it loads hello.elf as a PVH loader would and enters it with the
+start info the case named on its cmdline crafts, every general register
+but %ebx garbage, %esp included, the direction flag set and an IDT that
+points nowhere. Each case below says what the loader does and what
+pvhboot must do about it:
+
+  BOOTS       hello runs and prints the right description: the cmdline,
+              modules (CRC-32 of the bytes the loader put there) and RSDP
+              the loader reports having handed over, and the memory map a
+              reference model (memmap_model.py) derives from the raw map;
+              then powers off through ACPI (exit status 0)
+  BOOTS_NO_ACPI(warning)  the same, but the RSDP leads to no poweroff
+              method: the warning line (if any), then the isa-debug-exit
+              fallback (exit status 1)
+  REFUSED(line)  exactly this one error line, then the failure stop (exit
+              status 3); "{self}" stands for pvhboot's own range
+
+A triple fault, a hang, an exception report, a second error line or a
+wrong description fails the case. QEMU: -M pc -m 512M (RAM from 1 MiB to
+0x1ffe0000, SeaBIOS's 128 KiB reserved above it, nothing at 0x30000000).
+"""
+
+import os
+import re
+import zlib
+
+from common import TestFailure, check, expect_panic, expect_poweroff
+from hello_report import HelloReport, ReportError
+from hostile_loader import EXIT_UNKNOWN_CASE, RAM_END, Account, boot_case
+import memmap_model
+
+ARCH = "x86_64"
+EXIT_FALLBACK_POWEROFF = 1  # isa-debug-exit written with 0
+
+
+class Boots:
+    def __init__(self, extra=None, acpi=True, warning=None):
+        self.extra, self.acpi, self.warning = extra, acpi, warning
+
+
+def BOOTS_NO_ACPI(warning=None):
+    return Boots(acpi=False, warning=warning)
+
+
+class REFUSED:
+    def __init__(self, line):
+        self.line = line
+
+
+BOOTS = Boots()
+
+
+# Extra checks for some booting cases, on top of matching the loader's account.
+def n_modules(n):
+    def extra(report, account):
+        check(len(report.modules) == n, "%d modules, expected %d" % (len(report.modules), n))
+    return extra
+
+
+def cmdline_is(want):
+    def extra(report, account):
+        check(report.cmdline == want, "cmdline %r, expected %r" % (report.cmdline[:80], want[:80]))
+    return extra
+
+
+def ram_is(n):
+    def extra(report, account):
+        check(report.ram == n, "ram %d, expected %d" % (report.ram, n))
+    return extra
+
+
+def has_region(first, last, typ):
+    def extra(report, account):
+        check(any(r["first"] == first and r["last"] == last and r["type"] == typ
+                  for r in report.memmap), "no region 0x%x-0x%x type %d" % (first, last, typ))
+    return extra
+
+
+def start_flags(n):
+    def extra(report, account):
+        flags = [l for l in report.lines if l.startswith(b"pvhboot: start flags ")]
+        check(flags and flags[0].startswith(b"pvhboot: start flags 0x%x" % n),
+              "start flags line %r" % flags)
+    return extra
+
+
+def module_cmdlines(*want):
+    def extra(report, account):
+        got = tuple(m["cmdline"] for m in report.modules)
+        check(got == want, "module cmdlines %r, expected %r" % (got, want))
+    return extra
+
+
+def all_of(*checks):
+    def extra(report, account):
+        for c in checks:
+            c(report, account)
+    return extra
+
+
+ALL_BYTES = bytes(range(1, 256))
+END = RAM_END
+
+CASES = [
+    # name, what the loader does, what pvhboot must do
+    # --- the start info itself
+    ("baseline", "QEMU's map, two modules (one with a cmdline), a cmdline, QEMU's RSDP",
+     Boots(all_of(n_modules(2), cmdline_is(b"hostile default cmdline")))),
+    ("bss-not-zeroed", "the image's bss left full of 0xa5 instead of zeros", BOOTS),
+    ("magic-bad", "magic 0x12345678",
+     REFUSED("start info magic: 0x12345678, expected 0x336ec578")),
+    ("magic-byte-swapped", "the magic's bytes reversed",
+     REFUSED("start info magic: 0x78c56e33, expected 0x336ec578")),
+    ("version-0", "version 0 (no memory map), not under Xen",
+     REFUSED("start info version 0 has no memory map, and no Xen to ask: hypervisor tcg")),
+    ("version-2", "version 2, 16 bytes of unknown fields after the v1 ones", BOOTS),
+    ("version-max", "version 0xffffffff", BOOTS),
+    ("flags-all-set", "flags 0xffffffff", Boots(start_flags(0xffffffff))),
+    ("reserved-fields-set", "every reserved field of start info, map and module list all ones",
+     BOOTS),
+    # --- where the start info is
+    ("start-info-at-0", "%ebx = 0", REFUSED("start info: address 0")),
+    ("start-info-overlaps-image", "%ebx inside pvhboot's image",
+     REFUSED("start info at 0x100800-0x100807: overlaps pvhboot {self}")),
+    ("start-info-past-end-of-ram", "%ebx = 0x30000000, where there is no memory (reads as 0)",
+     REFUSED("start info magic: 0x0, expected 0x336ec578")),
+    ("start-info-last-bytes-of-ram", "the start info in the last 56 bytes of RAM", BOOTS),
+    ("start-info-straddles-end-of-ram",
+     "map cut at 256 MiB; the start info's last 16 bytes past it (real RAM, unmapped)",
+     REFUSED("start info at 0xfffffd8-0x1000000f: not in memory")),
+    ("start-info-outside-map", "map cut at 256 MiB; a valid start info above it",
+     REFUSED("start info at 0x10001000-0x10001037: not in memory")),
+    ("unaligned-everything", "start info, map, module list, cmdlines and modules at odd addresses",
+     Boots(module_cmdlines(b"odd module", b""))),
+    ("structures-in-legacy-area", "all structures below 1 MiB, as QEMU's option ROM does",
+     Boots(cmdline_is(b"cmdline below 1 MiB"))),
+    ("structures-in-page-0", "start info at 0x10, everything else in page 0 too",
+     Boots(cmdline_is(b"cmdline in page 0"))),
+    # --- modules: how many
+    ("modules-0-list-garbage", "0 modules, module list address 0xdeadbeef000", Boots(n_modules(0))),
+    ("modules-64", "64 modules, every third without a cmdline", Boots(n_modules(64))),
+    ("modules-128", "128 modules (pvhboot's limit)", Boots(n_modules(128))),
+    ("modules-129", "129 modules", REFUSED("start info: 129 modules, at most 128 supported")),
+    ("modules-max", "2^32-1 modules",
+     REFUSED("start info: 4294967295 modules, at most 128 supported")),
+    # --- modules: the list
+    ("modlist-at-0", "two modules, list at address 0", REFUSED("module list: address 0")),
+    ("modlist-past-end-of-ram", "list at 0x30000000",
+     REFUSED("module list at 0x30000000-0x3000003f: not in memory")),
+    ("modlist-above-4g", "list at 4 GiB (no RAM there)",
+     REFUSED("module list at 0x100000000-0x10000003f: not in memory")),
+    ("modlist-overlaps-image", "list inside pvhboot's image",
+     REFUSED("module list at 0x100800-0x10083f: overlaps pvhboot {self}")),
+    ("modlist-wraps", "list 32 bytes below 2^64 (64 bytes long)",
+     REFUSED("module list at 0xffffffffffffffe0: size 0x40 wraps past 2^64")),
+    ("modlist-straddles-end-of-ram", "the second entry past the end of RAM",
+     REFUSED("module list at 0x%x-0x%x: not in memory" % (END - 32, END + 31))),
+    # --- modules: each
+    ("module-at-0", "module 0 at address 0", REFUSED("module 0: address 0")),
+    ("module-past-end-of-ram", "module 0 at 0x30000000",
+     REFUSED("module 0 at 0x30000000 size 4096: not in RAM")),
+    ("module-straddles-end-of-ram", "module 0's second page past the end of RAM",
+     REFUSED("module 0 at 0x%x size 8192: not in RAM" % (END - 4096))),
+    ("module-above-4g", "module 0 at 4 GiB", REFUSED("module 0 at 0x100000000 size 4096: not in RAM")),
+    ("module-in-legacy-hole", "module 0 in the VGA hole at 0xa0000",
+     REFUSED("module 0 at 0xa0000 size 4096: not in RAM")),
+    ("module-overlaps-image", "module 0 inside pvhboot's image",
+     REFUSED("module 0 at 0x100800-0x1017ff: overlaps pvhboot {self}")),
+    ("module-wraps", "module 0 at 2^64-4K, 8 KiB long",
+     REFUSED("module 0 at 0xfffffffffffff000: size 0x2000 wraps past 2^64")),
+    ("modules-overlap", "module 1 starts inside module 0",
+     REFUSED("module 1 at 0x1001000 overlaps module 0 at 0x1000000")),
+    ("module-zero-size-inside-another", "module 1: 0 bytes inside module 0", Boots(n_modules(2))),
+    ("module-covers-start-info", "module 1 is the bytes of the start info, map, list and cmdline",
+     Boots(n_modules(2))),
+    # --- module cmdlines
+    ("module-cmdline-unterminated-to-end-of-ram", "module 0's cmdline: the last 100 bytes of RAM, no NUL",
+     REFUSED("module 0 cmdline at 0x%x: no NUL before 0x%x, where memory ends" % (END - 100, END))),
+    ("module-cmdline-too-long", "module 0's cmdline 4097 bytes",
+     REFUSED("module 0 cmdline at 0x2000000: longer than 4096 bytes")),
+    ("module-cmdline-of-max-length", "module 0's cmdline exactly 4096 bytes",
+     Boots(module_cmdlines(b"m" * 4096, b""))),
+    ("module-cmdline-overlaps-image", "module 0's cmdline inside pvhboot",
+     REFUSED("module 0 cmdline at 0x100800: overlaps pvhboot {self}")),
+    ("module-cmdline-past-end-of-ram", "module 0's cmdline at 0x30000000",
+     REFUSED("module 0 cmdline at 0x30000000: not in memory")),
+    ("module-cmdlines-over-64k-in-all", "20 modules with 4000-byte cmdlines",
+     REFUSED("module cmdlines: more than 65536 bytes in all")),
+    ("module-cmdline-bytes", "module 1's cmdline: every byte 0x01-0xff",
+     Boots(module_cmdlines(b"module zero arg=1", ALL_BYTES))),
+    ("module-cmdlines-shared", "both modules point at one cmdline",
+     Boots(module_cmdlines(b"module zero arg=1", b"module zero arg=1"))),
+    # --- the cmdline
+    ("cmdline-absent", "cmdline address 0", Boots(cmdline_is(b""))),
+    ("cmdline-empty", "cmdline \"\"", Boots(cmdline_is(b""))),
+    ("cmdline-bytes", "every byte 0x01-0xff, quotes and a backslash",
+     Boots(cmdline_is(ALL_BYTES + b' "quoted" back\\slash'))),
+    ("cmdline-of-max-length", "65536 bytes (pvhboot's limit)", Boots(cmdline_is(b"c" * 65536))),
+    ("cmdline-1mib", "1 MiB long", REFUSED("cmdline at 0x2000000: longer than 65536 bytes")),
+    ("cmdline-unterminated-to-end-of-ram", "the last 12 KiB of RAM, no NUL",
+     REFUSED("cmdline at 0x%x: no NUL before 0x%x, where memory ends" % (END - 0x3000, END))),
+    ("cmdline-unterminated-to-end-of-map",
+     "map cut at 256 MiB; the bytes go on past it in real RAM, no NUL",
+     REFUSED("cmdline at 0xfffd000: no NUL before 0x10000000, where memory ends")),
+    ("cmdline-ends-at-end-of-ram", "8 KiB whose NUL is the last byte of RAM",
+     Boots(cmdline_is(b"c" * 0x2000))),
+    ("cmdline-past-end-of-ram", "cmdline at 0x30000000", REFUSED("cmdline at 0x30000000: not in memory")),
+    ("cmdline-above-4g", "cmdline at 4 GiB", REFUSED("cmdline at 0x100000000: not in memory")),
+    ("cmdline-overlaps-image", "cmdline inside pvhboot",
+     REFUSED("cmdline at 0x100800: overlaps pvhboot {self}")),
+    ("cmdline-wraps", "cmdline 8 bytes below 2^64",
+     REFUSED("cmdline at 0xfffffffffffffff8: not in memory")),
+    ("cmdline-inside-module", "cmdline inside module 0's bytes",
+     Boots(cmdline_is(b"cmdline inside module 0"))),
+    # --- the memory map
+    ("memmap-at-0", "map address 0 (7 entries)", REFUSED("start info memory map: 7 entries at 0x0")),
+    ("memmap-empty", "0 entries", REFUSED("start info memory map: 0 entries at 0x801000")),
+    ("memmap-entries-max", "2^32-1 entries",
+     REFUSED("start info memory map: 4294967295 entries, at most 1024 supported")),
+    ("memmap-1024-entries", "QEMU's map padded to 1024 entries (pvhboot's limit) with 4 KiB holes",
+     BOOTS),
+    ("memmap-1025-entries", "1025 entries",
+     REFUSED("start info memory map: 1025 entries, at most 1024 supported")),
+    ("memmap-past-end-of-ram", "map at 0x30000000: reads as zero-size entries, so no RAM at all",
+     REFUSED("memory map has no RAM for pvhboot itself: {self}")),
+    ("memmap-outside-itself", "map cut at 256 MiB, placed above 256 MiB",
+     REFUSED("memory map at 0x10001000-0x100010a7: not in memory")),
+    ("memmap-above-4g", "map at 4 GiB", REFUSED("memory map at 0x100000000-0x1000000a7: not accessible")),
+    ("memmap-overlaps-image", "map inside pvhboot",
+     REFUSED("memory map at 0x100800-0x1008a7: overlaps pvhboot {self}")),
+    ("memmap-wraps", "map 16 bytes below 2^64",
+     REFUSED("memory map at 0xfffffffffffffff0: size 0xa8 wraps past 2^64")),
+    ("memmap-unsorted", "QEMU's map in reverse order", BOOTS),
+    ("memmap-overlapping", "RAM listed twice; reserved, ACPI, NVS and unusable entries over RAM",
+     Boots(has_region(0x9000000, 0x90fffff, memmap_model.ACPI))),
+    ("memmap-zero-size-entries", "zero-size entries, one all zero (as QEMU's microvm)", BOOTS),
+    ("memmap-unknown-types", "entries of types 0, 12, 31, 32, 0xffffffff, 0x12345678; 2 and 20 "
+     "overlapping", Boots(all_of(has_region(0x8008000, 0x8008fff, 0xffffffff),
+                                 has_region(0x800b000, 0x800cfff, 20)))),
+    ("memmap-entry-wraps", "an entry from 2^64-4K, 8 KiB long",
+     REFUSED("memory map entry 7 wraps past 2^64: base 0xfffffffffffff000 size 0x2000")),
+    ("memmap-entry-ends-at-2-64", "an entry whose last byte is 2^64-1",
+     REFUSED("memory map entry 7 wraps past 2^64: base 0xfffffffffffff000 size 0x1000")),
+    ("memmap-nonexistent-ram", "256 MiB of RAM at 0x30000000, where there is no memory",
+     Boots(has_region(0x30000000, 0x3fffffff, memmap_model.RAM))),
+    ("memmap-without-image-ram", "RAM everywhere but 1-2 MiB",
+     REFUSED("memory map has no RAM for pvhboot itself: {self}")),
+    ("memmap-image-partly-reserved", "a reserved page inside pvhboot's image",
+     REFUSED("memory map has no RAM for pvhboot itself: {self}")),
+    ("memmap-reserves-itself", "a reserved entry over the map's own page",
+     REFUSED("memory map at 0x801000-0x8010bf: not in memory")),
+    ("memmap-only-image-mib", "RAM only 1-2 MiB; structures in the legacy area, a module at 0x1f0000",
+     Boots(ram_is(0x100000))),
+    # --- the RSDP
+    ("rsdp-absent", "RSDP 0", BOOTS_NO_ACPI()),
+    ("rsdp-garbage", "RSDP pointing at module 0's random bytes",
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x1000000: bad signature or checksum")),
+    ("rsdp-above-4g", "RSDP at 4 GiB",
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x100000000: not accessible")),
+    ("rsdp-wraps", "RSDP 4 bytes below 2^64",
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0xfffffffffffffffc: not accessible")),
+    ("rsdp-to-nowhere", "a valid RSDP whose RSDT is at 0x30000000",
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT")),
+]
+
+
+def check_description(report, account):
+    """hello's report against the loader's account of what it handed over."""
+    check(report.loader == ("pvh-v1" if account.version else "pvh-v0"), "loader %r" % report.loader)
+    check(report.hypervisor == "tcg", "hypervisor %r" % report.hypervisor)
+    start_flags(account.flags)(report, account)
+    if account.cmdline == b"none":
+        check(report.cmdline == b"", "cmdline %r, the loader gave none" % report.cmdline[:80])
+    else:
+        check(isinstance(account.cmdline, tuple), "pvhboot accepted a cmdline the loader calls %r" %
+              (account.cmdline,))
+        length, crc = account.cmdline
+        check((len(report.cmdline), zlib.crc32(report.cmdline)) == (length, crc),
+              "cmdline of %d bytes crc32 0x%08x; the loader wrote %d bytes crc32 0x%08x" %
+              (len(report.cmdline), zlib.crc32(report.cmdline), length, crc))
+    check(len(report.modules) == len(account.modules),
+          "%d modules, the loader gave %d" % (len(report.modules), len(account.modules)))
+    for got, want in zip(report.modules, account.modules):
+        for key in ("base", "size", "crc32", "cmdline"):
+            check(got[key] == want[key], "module %d %s %r, the loader gave %r" %
+                  (got["index"], key, got[key], want[key]))
+    model = memmap_model.claim(memmap_model.normalise(account.memmap), *account.self_range)
+    check(model is not None, "the model has no RAM for pvhboot, yet it booted")
+    got = [[r["first"], r["last"], r["type"], r["pvhboot"]] for r in report.memmap]
+    check(got == model, "memory map\n  %s\nexpected\n  %s" % (
+        "\n  ".join("0x%x-0x%x %d%s" % (a, b, t, " pvhboot" if p else "") for a, b, t, p in got[:40]),
+        "\n  ".join("0x%x-0x%x %d%s" % (a, b, t, " pvhboot" if p else "") for a, b, t, p in model[:40])))
+    check(report.ram == memmap_model.ram_total(model), "ram %d" % report.ram)
+    check(report.rsdp == account.rsdp, "rsdp 0x%x, the loader gave 0x%x" % (report.rsdp, account.rsdp))
+
+
+def boots(ctx, name, want):
+    result = boot_case(ctx, name)
+    account = Account(result, name)
+    lines = result.lines()
+    check(not [l for l in lines if l.startswith(b"pvhboot: error: ")],
+          "an error: " + result.describe())
+    if want.acpi:
+        expect_poweroff(result)
+    else:
+        check(not result.timed_out and not result.triple_fault, result.describe())
+        check(result.status == EXIT_FALLBACK_POWEROFF,
+              "expected the isa-debug-exit fallback poweroff (status 1): " + result.describe())
+    warnings = [l for l in lines if l.startswith(b"pvhboot: warning: ")]
+    expected = [b"pvhboot: warning: " + want.warning.encode()] if want.warning else []
+    check(warnings == expected, "warnings %r, expected %r" % (warnings, expected))
+    try:
+        report = HelloReport(lines)
+        report.check_memmap()
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, result.describe()))
+    check_description(report, account)
+    if want.extra:
+        want.extra(report, account)
+
+
+def refused(ctx, name, want):
+    result = boot_case(ctx, name)
+    account = Account(result, name)
+    line = expect_panic(result, b"pvhboot: error: ")
+    expected = "pvhboot: error: " + want.line.replace("{self}", account.self_text())
+    check(line == expected.encode(), "error line\n  %r\nexpected\n  %r" % (line, expected))
+    check(b"pvhboot: hello done" not in result.lines(), "hello ran after the error")
+
+
+def case_test(ctx, name, want):
+    def test():
+        if isinstance(want, REFUSED):
+            refused(ctx, name, want)
+        else:
+            boots(ctx, name, want)
+    return test
+
+
+def loader_case_names(ctx):
+    with open(os.path.join(ctx.root, "tests", "hostile", "cases.c")) as f:
+        return re.findall(r'^    \{ "([a-z0-9-]+)", \w+, ', f.read(), re.M)
+
+
+def every_case_has_an_expectation(ctx):
+    """The loader's table and this one name the same cases (the fill
+    case is tests/boot/test_x86_hostile_hardening.py's)."""
+    def test():
+        theirs = set(loader_case_names(ctx)) - {"fill-free-ram"}
+        ours = set(name for name, _, _ in CASES)
+        check(len(ours) == len(CASES), "a case is listed twice")
+        check(theirs == ours, "only in the loader: %s; only here: %s" %
+              (sorted(theirs - ours), sorted(ours - theirs)))
+        return "%d cases" % len(ours)
+    return test
+
+
+def unknown_case_is_refused(ctx):
+    """A misspelt case stops the loader with its own status: a typo cannot pass."""
+    def test():
+        result = boot_case(ctx, "no-such-case")
+        check(not result.timed_out and not result.triple_fault, result.describe())
+        check(result.status == EXIT_UNKNOWN_CASE, "status %s, expected %d" %
+              (result.status, EXIT_UNKNOWN_CASE))
+        check(b'hostile: error: unknown case: cmdline "case=no-such-case"' in result.serial,
+              "no unknown-case line: " + result.describe())
+        check(not result.lines(), "the image ran")
+    return test
+
+
+def collect(ctx):
+    tests = [("every-case-has-an-expectation", every_case_has_an_expectation(ctx)),
+             ("unknown-case-is-refused", unknown_case_is_refused(ctx))]
+    for name, _what, want in CASES:
+        kind = "refuses" if isinstance(want, REFUSED) else "boots"
+        tests.append(("%s-%s" % (kind, name), case_test(ctx, name, want)))
+    return tests

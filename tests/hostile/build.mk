@@ -1,0 +1,30 @@
+# The hostile-loader tests (issue 7): included at the end of
+# arch/x86/build.mk. Images go to $(BUILD)/tests/:
+#   hostile-loader.elf  a 32-bit PVH ELF (linked at 64 MiB) that loads the
+#                       PVH image QEMU gives it as -initrd and enters it with
+#                       a crafted start info (tests/hostile/cases.c)
+
+HOSTILE_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+                  -fno-builtin -fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
+                  -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
+                  -O2 -Iinclude -I. $(WARNINGS)
+HOSTILE_SRCS := tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_load.c \
+                tests/hostile/fill.c tests/hostile/layout.c tests/hostile/machine.c \
+                tests/hostile/main.c
+HOSTILE_OBJS := $(patsubst tests/hostile/%.c,$(BUILD)/tests/obj/hostile/%.o,$(HOSTILE_SRCS)) \
+                $(BUILD)/tests/obj/hostile/entry.o
+
+$(BUILD)/tests/obj/hostile/%.o: tests/hostile/%.c tests/hostile/build.mk
+	$(call quiet,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOSTILE_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(BUILD)/tests/obj/hostile/entry.o: tests/hostile/entry.asm
+	$(call quiet,NASM,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(NASM) -f elf32 -Werror -o $@ $<
+$(BUILD)/tests/hostile-loader.elf: $(HOSTILE_OBJS) tests/hostile/loader.ld
+	$(call quiet,LD,$@)
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+		--no-warn-rwx-segments -T tests/hostile/loader.ld -o $@ $(filter %.o,$^)
+
+ARCH_TEST_IMAGES += $(BUILD)/tests/hostile-loader.elf
