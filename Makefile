@@ -5,6 +5,7 @@
 #   make run             boot examples/hello (x86_64) under QEMU and show what it prints
 #   make check           every test: host unit tests (ASan+UBSan), boot tests under QEMU and Xen
 #   make install PREFIX=/opt/pvhboot   headers, library, entry object, linker script, .pc
+#   make bench           measure speed and size (build/bench/results.md; minutes)
 #   make deps            install the Debian packages and fetch the components the tests need
 #
 # Variables: ARCH, O (output folder, default build), V=1 (show commands),
@@ -27,7 +28,7 @@ endif
 JOBS ?= 2
 ARCH_MAKE = $(MAKE) --no-print-directory -f mk/arch.mk
 
-.PHONY: all install deps check run clean help unit FORCE
+.PHONY: all install deps check run clean help unit bench FORCE
 
 all:
 	$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a all; done
@@ -76,6 +77,12 @@ $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMM
 .PHONY: unit
 unit: $(UNIT_TESTS)
 
+# The host side of make bench: common/ with -O2 and no sanitizers.
+$(HOSTBUILD)/bench/bench_parsers: tests/bench/bench_parsers.c $(HOST_COMMON_SRCS) Makefile
+	$(call quiet,HOSTCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 $(WARNINGS) -Iinclude -I. -o $@ $(filter %.c,$^)
+
 # Fragments with their own targets: fuzzing and static checks (tests/fuzz/fuzz.mk,
 # tests/lint/lint.mk). Each defines its targets and adds to CHECK_EXTRA what
 # make check must run.
@@ -93,6 +100,12 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all unit $(CHECK_EXTRA)
 	$(Q)$(PYTHON) tests/run.py --build-root $(O) --host-build $(HOSTBUILD) --jobs $(JOBS) \
 		$(addprefix --arch ,$(SELECTED_ARCHS)) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64) --make "$(MAKE)"
+
+# Not part of check: minutes of boots. Writes build/bench/results.md and a chart.
+bench: deps
+	$(Q)tools/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all $(HOSTBUILD)/bench/bench_parsers
+	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64)
 
 RUN_CMDLINE ?= console=ttyS0 greeting="hello from make run"
 run: deps

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages pvhboot's build and tests need.
-#   tools/deps.sh GROUP...     groups: build test arm64 fuzz lint efi
+#   tools/deps.sh GROUP...     groups: build test arm64 fuzz lint efi bench
 # Packages already installed are left alone. As root the missing ones are
 # installed with apt-get; otherwise the exact command to run is printed
 # and the script fails.
@@ -18,6 +18,8 @@ pkgs_lint="cppcheck clang-tidy"
 # efi: pvhboot.efi (gnu-efi) and the UEFI firmware its tests boot (OVMF), mtools
 # to build the FAT image without root.
 pkgs_efi="gnu-efi ovmf mtools"
+# bench: the chart of make bench.
+pkgs_bench="gnuplot-nox"
 
 wanted=""
 for group in "$@"; do
@@ -28,7 +30,8 @@ for group in "$@"; do
         fuzz) wanted="$wanted $pkgs_fuzz" ;;
         lint) wanted="$wanted $pkgs_lint" ;;
         efi) wanted="$wanted $pkgs_efi" ;;
-        *) echo "deps.sh: unknown group '$group' (build test arm64 fuzz lint efi)" >&2; exit 2 ;;
+        bench) wanted="$wanted $pkgs_bench" ;;
+        *) echo "deps.sh: unknown group '$group' (build test arm64 fuzz lint efi bench)" >&2; exit 2 ;;
     esac
 done
 

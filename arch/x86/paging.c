@@ -77,10 +77,14 @@ bool x86_paging_mapped(uint64_t pa, uint64_t len)
     return true;
 }
 
+/* Table pages come from one block allocated up front (one claim in the
+ * memory map, not one per GiB), sized for the worst case of the ranges to
+ * be mapped; pages left over go back to nobody: they stay pvhboot's. */
 struct table_source {
     struct pvh_boot_store *st;
     struct pvh_range avoid[PVH_MODULES_MAX];
     unsigned nr_avoid;
+    uint64_t next, end; /* the block's unused pages */
 };
 
 /* The table an entry points to; a fresh zeroed one if it is empty. */
@@ -90,18 +94,65 @@ static uint64_t *next_table(uint64_t *entry, struct table_source *src, struct pv
 
     if (*entry & X86_PTE_P)
         return table_at(*entry);
-    pa = pvh_memmap_alloc(&src->st->map, X86_PAGE_SIZE, X86_PAGE_SIZE, FOUR_GIB, src->avoid,
-                          src->nr_avoid, PVH_REGION_PVHBOOT);
-    if (!pa) {
-        pvh_fail(err, PVH_ENOMEM, "page tables: no free RAM below 4 GiB for a table page");
+    if (src->next == src->end) {
+        pvh_fail(err, PVH_ENOMEM, "page tables: more table pages needed than reserved");
         return NULL;
     }
+    pa = src->next;
+    src->next += X86_PAGE_SIZE;
     memset((void *)(uintptr_t)pa, 0, X86_PAGE_SIZE);
     *entry = pa | X86_PTE_P | X86_PTE_RW;
     return (uint64_t *)(uintptr_t)pa;
 }
 
-/* Identity-map [base, end) (2 MiB aligned) read-write with leaf flags nx. */
+/* Table pages [base, end) can need at most: one PDPT per 512 GiB, and a
+ * PD for every GiB it touches, or with 1 GiB pages only for the partial
+ * GiBs at its two ends. */
+static uint64_t tables_for(uint64_t base, uint64_t end)
+{
+    uint64_t gibs = ((end + GIB - 1) >> 30) - (base >> 30);
+    uint64_t pdpts = ((end + (512 * GIB) - 1) / (512 * GIB)) - base / (512 * GIB);
+
+    if (x86_cpu.page1gb)
+        gibs = (base & (GIB - 1) ? 1 : 0) + (end & (GIB - 1) ? 1 : 0);
+    return gibs + pdpts;
+}
+
+static int reserve_tables(struct table_source *src, uint64_t pages, struct pvh_error *err)
+{
+    uint64_t pa;
+
+    if (!pages)
+        return PVH_OK;
+    pa = pvh_memmap_alloc(&src->st->map, pages * X86_PAGE_SIZE, X86_PAGE_SIZE, FOUR_GIB,
+                          src->avoid, src->nr_avoid, PVH_REGION_PVHBOOT);
+    if (!pa)
+        return pvh_fail(err, PVH_ENOMEM, "page tables: no free RAM below 4 GiB for %llu table "
+                        "pages", (unsigned long long)pages);
+    src->next = pa;
+    src->end = pa + pages * X86_PAGE_SIZE;
+    return PVH_OK;
+}
+
+/* Fill the 2 MiB entries of one page directory for [at, end) that are
+ * not present yet: one tight loop per GiB, not a walk per entry. */
+static uint64_t fill_pd(uint64_t *pd, uint64_t at, uint64_t end, uint64_t nx)
+{
+    unsigned i = index_at(at, 21), last;
+    uint64_t gib_end = (at & ~(GIB - 1)) + GIB;
+
+    if (end > gib_end)
+        end = gib_end;
+    last = index_at(end - 1, 21);
+    for (; i <= last; i++, at += MIB2)
+        if (!(pd[i] & X86_PTE_P))
+            pd[i] = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
+    return end;
+}
+
+/* Identity-map [base, end) (2 MiB aligned) read-write with leaf flags nx:
+ * 1 GiB pages where the CPU has them and a whole GiB is wanted, else a
+ * page directory of 2 MiB pages per GiB. */
 static int map_large(uint64_t base, uint64_t end, uint64_t nx, struct table_source *src,
                      struct pvh_error *err)
 {
@@ -129,18 +180,26 @@ static int map_large(uint64_t base, uint64_t end, uint64_t nx, struct table_sour
         pd = next_table(e, src, err);
         if (!pd)
             return err->code;
-        e = &pd[index_at(at, 21)];
-        if (!(*e & X86_PTE_P))
-            *e = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
-        at += MIB2;
+        at = fill_pd(pd, at, end, nx);
     }
     return PVH_OK;
+}
+
+/* The memory-type regions above 4 GiB, rounded out to 2 MiB. */
+static bool high_range(const struct pvh_region *r, uint64_t *base, uint64_t *end)
+{
+    if (r->base + r->size <= FOUR_GIB || r->type >= 32 || !(PVH_MEMORY_TYPES & PVH_TYPE_BIT(r->type)))
+        return false;
+    *base = (r->base < FOUR_GIB ? FOUR_GIB : r->base) & ~(MIB2 - 1);
+    *end = (r->base + r->size + MIB2 - 1) & ~(MIB2 - 1);
+    return true;
 }
 
 static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_error *err)
 {
     struct table_source src = { .st = st };
-    unsigned i;
+    uint64_t base, end, pages = 0;
+    unsigned i, nr;
     int rc;
 
     for (i = 0; i < st->boot.nr_modules; i++) {
@@ -148,23 +207,18 @@ static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_er
 
         src.avoid[src.nr_avoid++] = (struct pvh_range){ m->base, m->base + m->size };
     }
-    /* Walk a snapshot of the count: allocations below 4 GiB may split
-     * regions there, never the ones above that this loop maps. */
-    for (i = 0; i < st->map.nr; i++) {
-        const struct pvh_region r = st->map.regions[i];
-        uint64_t base = r.base, end = r.base + r.size;
-
-        if (end <= FOUR_GIB || r.type >= 32 || !(PVH_MEMORY_TYPES & PVH_TYPE_BIT(r.type)))
-            continue;
-        if (base < FOUR_GIB)
-            base = FOUR_GIB;
-        base &= ~(MIB2 - 1);
-        end = (end + MIB2 - 1) & ~(MIB2 - 1);
-        rc = map_large(base, end, nx, &src, err);
-        if (rc)
-            return rc;
-    }
-    return PVH_OK;
+    /* With 1 GiB pages most ranges need no PD at all; reserve for the worst. */
+    nr = st->map.nr;
+    for (i = 0; i < nr; i++)
+        if (high_range(&st->map.regions[i], &base, &end))
+            pages += tables_for(base, end);
+    rc = reserve_tables(&src, pages, err);
+    /* The reservation split a region below 4 GiB, never one of those above:
+     * walk the same count of regions from the same place on. */
+    for (i = 0; !rc && i < st->map.nr; i++)
+        if (high_range(&st->map.regions[i], &base, &end))
+            rc = map_large(base, end, nx, &src, err);
+    return rc;
 }
 
 /* Rights for the pages of the first 2 MiB, which PT0 maps. */

@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""make bench: how fast and how small pvhboot is, beside the firmware
+people use today. Writes build/bench/results.md and
+build/bench/time-to-userspace.png, and prints the tables.
+
+  1. pvhboot's own cost, phase by phase (pvhboot.timing): TSC ticks under
+     QEMU with -icount shift=0 (one tick per instruction: deterministic,
+     comparable between machines; each run twice to show it repeats) and
+     without it (median of --runs).
+  2. Time from starting QEMU to the first userspace instruction of
+     Debian's kernel (a busybox /init that ends QEMU at once), median of
+     --runs, the paths taken in turn so drift hits them alike; ratios
+     against QEMU's own PVH loader booting the vmlinux directly.
+  3. Size: each loadable segment's bytes; memory at run time.
+  4. Scale: pvhboot's cost as RAM grows (128M, 4G, 64G; 2 MiB and 1 GiB
+     pages) and, on the host, as the memory map and module list grow.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+
+import linux  # noqa: E402
+from common import file_once  # noqa: E402
+from qemu import run_qemu  # noqa: E402
+
+QBOOT = "/usr/share/qemu/qboot.rom"
+EXIT_AT_ONCE = r"""#!/bin/busybox sh
+busybox mount -t devtmpfs dev /dev
+busybox printf '\020' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+"""
+
+
+class Ctx:
+    def __init__(self, args):
+        self.root = ROOT
+        self.build_root = os.path.abspath(args.build_root)
+        self.build = os.path.join(self.build_root, "x86_64")
+        self.cache = os.path.abspath(os.environ.get("PVHBOOT_CACHE", os.path.join(ROOT, "cache")))
+        self.qemu = args.qemu
+        self.tmp = tempfile.mkdtemp(prefix="pvhboot-bench-")
+        self.out = os.path.join(self.build_root, "bench")
+        os.makedirs(self.out, exist_ok=True)
+
+
+def exit_at_once_initramfs(ctx):
+    path = os.path.join(ctx.tmp, "exit-at-once.cpio")
+    busybox = linux.cache_file(ctx, "busybox", "busybox")
+
+    def build():
+        with open(busybox, "rb") as f:
+            bb = f.read()
+        S_IFDIR, S_IFREG, S_IFCHR = 0o040000, 0o100000, 0o020000
+        return linux.cpio_newc([
+            ("bin", S_IFDIR | 0o755, b"", 0, 0), ("dev", S_IFDIR | 0o755, b"", 0, 0),
+            ("dev/console", S_IFCHR | 0o600, b"", 5, 1),
+            ("bin/busybox", S_IFREG | 0o755, bb, 0, 0),
+            ("init", S_IFREG | 0o755, EXIT_AT_ONCE.encode(), 0, 0)])
+    file_once(path, build)
+    return path
+
+
+def pack(ctx, name, *args):
+    out = os.path.join(ctx.tmp, name)
+    if not os.path.exists(out):
+        linux.pack_tool(ctx, "pack", "--firmware", os.path.join(ctx.build, "pvhboot.elf"),
+                        *args, "-o", out)
+    return out
+
+
+# --- 1. phases -------------------------------------------------------------------
+
+TIMING = re.compile(rb"pvhboot: timing (.*?) unit=(\w+)")
+
+
+def phases(ctx, args, icount, cpu=None, machine="q35", mem="512M"):
+    """One boot up to pvhboot's timing line: {phase: ticks}."""
+    cmd = ["-M", machine, "-m", mem] + (["-cpu", cpu] if cpu else []) + args
+    if mem.endswith("G") and int(mem[:-1]) > 8:
+        # More guest RAM than this host may commit: back it with a sparse
+        # file, of which only the pages the guest touches take space.
+        backing = os.path.join(ctx.tmp, "ram-%s" % mem)
+        cmd = ["-object", "memory-backend-file,id=ram,size=%s,mem-path=%s,share=on" % (mem, backing),
+               "-machine", "memory-backend=ram"] + cmd
+    if icount:
+        cmd += ["-icount", "shift=0"]
+    result = run_qemu(cmd, 60, qemu=ctx.qemu, stop_on=TIMING)
+    m = TIMING.search(result.serial)
+    if not m:
+        raise RuntimeError("no timing line:\n" + result.describe())
+    return dict((k.decode(), int(v)) for k, v in (kv.split(b"=") for kv in m.group(1).split()))
+
+
+PHASE_ORDER = ["entry-to-c", "hypervisor", "boot-description", "xen", "page-tables",
+               "placement", "copy", "rest", "total"]
+
+
+def phase_cases(ctx):
+    initramfs = exit_at_once_initramfs(ctx)
+    fw_initrd = pack(ctx, "fw-initrd.elf", "--module", initramfs)
+    return [
+        ("hello (unikernel)", ["-kernel", os.path.join(ctx.build, "hello.elf"),
+                               "-append", "pvhboot.timing"]),
+        ("bzImage, packed", ["-kernel", pack(ctx, "fw-bz.elf", "--kernel", linux.bzimage(ctx),
+                                             "--module", initramfs),
+                             "-append", "pvhboot.timing console=ttyS0"]),
+        ("bzImage, module", ["-kernel", fw_initrd, "-initrd", linux.bzimage(ctx),
+                             "-append", "pvhboot.timing console=ttyS0"]),
+        ("vmlinux (PVH), packed", ["-kernel", pack(ctx, "fw-vm.elf", "--kernel", linux.vmlinux(ctx),
+                                                   "--module", initramfs),
+                                   "-append", "pvhboot.timing console=ttyS0"]),
+        ("vmlinux (PVH), module", ["-kernel", fw_initrd, "-initrd", linux.vmlinux(ctx),
+                                   "-append", "pvhboot.timing console=ttyS0"]),
+    ]
+
+
+def bench_phases(ctx, runs):
+    rows = []
+    for name, args in phase_cases(ctx):
+        a = phases(ctx, args, True)
+        b = phases(ctx, args, True)
+        wall = [phases(ctx, args, False) for _ in range(runs)]
+        med = {k: statistics.median(w.get(k, 0) for w in wall) for k in PHASE_ORDER}
+        rows.append((name, a, a == b, med))
+    return rows
+
+
+# --- 2. time to userspace -------------------------------------------------------------
+
+def userspace_paths(ctx):
+    initramfs = exit_at_once_initramfs(ctx)
+    bz, vm = linux.bzimage(ctx), linux.vmlinux(ctx)
+    append = ["-append", "console=ttyS0 quiet"]
+    fw_initrd = pack(ctx, "fw-initrd.elf", "--module", initramfs)
+    fw_bz = pack(ctx, "fw-bz.elf", "--kernel", bz, "--module", initramfs)
+    fw_vm = pack(ctx, "fw-vm.elf", "--kernel", vm, "--module", initramfs)
+    return [
+        ("QEMU bzImage loader (SeaBIOS)", ["-kernel", bz, "-initrd", initramfs] + append),
+        ("qboot, bzImage", ["-bios", QBOOT, "-kernel", bz, "-initrd", initramfs] + append),
+        ("pvhboot.elf + bzImage module (SeaBIOS)", ["-kernel", fw_initrd, "-initrd", bz] + append),
+        ("pvhboot.elf, bzImage packed (SeaBIOS)", ["-kernel", fw_bz] + append),
+        ("pvhboot.elf, bzImage packed (qboot)", ["-bios", QBOOT, "-kernel", fw_bz] + append),
+        ("QEMU PVH loader, vmlinux (SeaBIOS)", ["-kernel", vm, "-initrd", initramfs] + append),
+        ("pvhboot.elf, vmlinux packed (SeaBIOS)", ["-kernel", fw_vm] + append),
+        ("pvhboot.elf + vmlinux module (SeaBIOS)", ["-kernel", fw_initrd, "-initrd", vm] + append),
+        ("QEMU PVH loader, vmlinux (qboot)", ["-bios", QBOOT, "-kernel", vm, "-initrd", initramfs] + append),
+        ("pvhboot.elf, vmlinux packed (qboot)", ["-bios", QBOOT, "-kernel", fw_vm] + append),
+    ]
+
+
+def bench_userspace(ctx, runs):
+    paths = userspace_paths(ctx)
+    times = {name: [] for name, _ in paths}
+    for _ in range(runs):
+        for name, args in paths:
+            start = time.monotonic()
+            result = run_qemu(["-M", "pc", "-m", "512M"] + args, 120, qemu=ctx.qemu)
+            elapsed = time.monotonic() - start
+            if result.status != linux.INIT_EXIT_STATUS:
+                raise RuntimeError("%s: /init did not end QEMU:\n%s" % (name, result.describe()))
+            times[name].append(elapsed)
+    return [(name, statistics.median(times[name]), times[name]) for name, _ in paths]
+
+
+# --- 3. size -------------------------------------------------------------------------
+
+def elf_loads(path):
+    with open(path, "rb") as f:
+        d = f.read()
+    is64 = d[4] == 2
+    phoff = struct.unpack_from("<Q" if is64 else "<I", d, 32 if is64 else 28)[0]
+    phentsize, phnum = struct.unpack_from("<HH", d, 54 if is64 else 42)
+    out = []
+    for i in range(phnum):
+        if is64:
+            t, flags, _, _, paddr, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", d, phoff + i * phentsize)
+        else:
+            t, _, _, paddr, filesz, memsz, flags, _ = struct.unpack_from("<IIIIIIII", d, phoff + i * phentsize)
+        if t == 1:
+            out.append((paddr, filesz, memsz, flags))
+    return out
+
+
+def bench_size(ctx):
+    rows = []
+    for arch, name in (("x86_64", "hello.elf"), ("x86_64", "pvhboot.elf"),
+                       ("arm64", "hello.elf"), ("arm64", "pvhboot.elf")):
+        path = os.path.join(ctx.build_root, arch, name)
+        if not os.path.exists(path):
+            continue
+        loads = elf_loads(path)
+        binary = path[:-4] + ".bin"
+        rows.append(("%s/%s" % (arch, name), loads,
+                     os.path.getsize(binary) if arch == "arm64" and os.path.exists(binary) else None))
+    return rows
+
+
+# --- 4. scale ------------------------------------------------------------------------
+
+def bench_scale(ctx):
+    rows = []
+    hello = ["-kernel", os.path.join(ctx.build, "hello.elf"), "-append", "pvhboot.timing"]
+    for cpu, pages in (("qemu64", "2 MiB"), ("max", "1 GiB")):
+        for mem in ("128M", "4G", "64G"):
+            p = phases(ctx, hello, True, cpu=cpu, mem=mem)
+            rows.append((mem, pages, p["page-tables"], p["total"]))
+    host = subprocess.run([os.path.join(ctx.build_root, "host", "bench", "bench_parsers")],
+                          check=True, stdout=subprocess.PIPE).stdout.decode()
+    return rows, host
+
+
+# --- report --------------------------------------------------------------------------
+
+def markdown(phase_rows, user_rows, size_rows, scale_rows, host):
+    out = ["# pvhboot bench", "",
+           "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
+    out += ["## pvhboot's own cost, by phase", "",
+            "TSC ticks. `-icount shift=0`: one tick per guest instruction, the same every run "
+            "(repeat = a second run gave identical numbers). Wall: median of the runs without "
+            "icount. `copy` is the payload's own bytes (none when it lies where it runs); the "
+            "target (at most 100,000 instructions) is for the rest.", ""]
+    out.append("| boot | " + " | ".join(PHASE_ORDER) + " | without copy | repeat | wall total |")
+    out.append("|---" * (len(PHASE_ORDER) + 4) + "|")
+    for name, a, same, wall in phase_rows:
+        own = a.get("total", 0) - a.get("copy", 0)
+        out.append("| %s | %s | %d | %s | %d |" % (
+            name, " | ".join(str(a.get(k, "-")) for k in PHASE_ORDER), own,
+            "yes" if same else "NO", wall["total"]))
+    out += ["", "## Time to the first userspace instruction", "",
+            "Debian's kernel (%s) with a busybox initramfs whose /init ends QEMU at once; "
+            "`-M pc -m 512M`; seconds from starting QEMU to its exit; median of %d, the paths "
+            "taken in turn." % (kernel_name(), len(user_rows[0][2])), ""]
+    base = dict((n, m) for n, m, _ in user_rows)["QEMU PVH loader, vmlinux (SeaBIOS)"]
+    out.append("| path | median (s) | runs | vs QEMU's PVH loader (SeaBIOS) |")
+    out.append("|---|---|---|---|")
+    for name, med, runs in user_rows:
+        out.append("| %s | %.3f | %s | %.3f |" % (name, med, " ".join("%.2f" % r for r in runs),
+                                                  med / base))
+    out += ["", "## Size", "", "| image | loadable segments (address: file bytes / memory bytes) "
+            "| loadable bytes | memory at run time | Image file |", "|---|---|---|---|---|"]
+    for name, loads, binsize in size_rows:
+        out.append("| %s | %s | %d | %d | %s |" % (
+            name, ", ".join("0x%x: %d / %d" % (p, f, m) for p, f, m, _ in loads),
+            sum(f for _, f, _, _ in loads), sum(m for _, _, m, _ in loads),
+            binsize if binsize is not None else "-"))
+    out += ["", "## Scale", "", "hello under `-icount shift=0`, q35: instructions as RAM grows.",
+            "", "| RAM | pages above 4 GiB | page-tables phase | total |", "|---|---|---|---|"]
+    for mem, pages, pt, total in scale_rows:
+        out.append("| %s | %s | %d | %d |" % (mem, pages, pt, total))
+    out += ["", "On the host (common/ built with -O2), as the inputs grow:", "", "```", host.strip(),
+            "```", ""]
+    return "\n".join(out)
+
+
+def qemu_version():
+    return subprocess.run(["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
+                          check=True).stdout.decode().split("\n")[0].split("version ")[1]
+
+
+def kernel_name():
+    try:
+        with open(os.path.join(ROOT, "cache", "linux", "package")) as f:
+            return f.read().strip()
+    except OSError:
+        return "linux"
+
+
+def chart(ctx, user_rows):
+    data = os.path.join(ctx.out, "time-to-userspace.dat")
+    png = os.path.join(ctx.out, "time-to-userspace.png")
+    with open(data, "w") as f:
+        for i, (name, med, _) in enumerate(user_rows):
+            f.write('%d "%s" %.3f\n' % (i, name.replace('"', ""), med))
+    script = """set terminal png size 1100,560
+set output '%s'
+set title 'Time from QEMU start to the first userspace instruction (median, seconds)'
+set style fill solid 0.7
+set boxwidth 0.6
+set yrange [0:*]
+set xtics rotate by -30 left font ',9'
+set bmargin 9
+set rmargin 8
+unset key
+plot '%s' using 1:3:xtic(2) with boxes, '' using 1:3:(sprintf('%%.2f', $3)) with labels offset 0,1
+""" % (png, data)
+    subprocess.run(["gnuplot"], input=script.encode(), check=True)
+    return png
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build-root", default="build")
+    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    ctx = Ctx(args)
+    try:
+        print("bench: phases...", flush=True)
+        phase_rows = bench_phases(ctx, args.runs)
+        print("bench: time to userspace (%d runs of each path)..." % args.runs, flush=True)
+        user_rows = bench_userspace(ctx, args.runs)
+        size_rows = bench_size(ctx)
+        print("bench: scale...", flush=True)
+        scale_rows, host = bench_scale(ctx)
+        report = markdown(phase_rows, user_rows, size_rows, scale_rows, host)
+        with open(os.path.join(ctx.out, "results.md"), "w") as f:
+            f.write(report)
+        png = chart(ctx, user_rows)
+        print(report)
+        print("wrote %s and %s" % (os.path.join(ctx.out, "results.md"), png))
+    finally:
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
