@@ -20,7 +20,8 @@ from common import TestFailure, check
 from hello_report import decode_escaped
 from qemu import run_qemu
 
-MACHINE = ["-M", "pc", "-m", "512M"]
+MACHINE = ["-M", "pc"]
+MEMORY = "512M"
 RAM_END = 0x1ffe0000           # QEMU -M pc -m 512M: RAM from 1 MiB ends here (SeaBIOS keeps the rest)
 EXIT_UNKNOWN_CASE = (0x7d << 1) | 1
 EXIT_BROKEN_SETUP = (0x7e << 1) | 1
@@ -41,10 +42,10 @@ def loader_image(ctx):
     return os.path.join(ctx.build, "tests", "hostile-loader.elf")
 
 
-def boot_case(ctx, case, image=None, extra=(), timeout=20, **kw):
+def boot_case(ctx, case, image=None, extra=(), timeout=20, memory=MEMORY, **kw):
     """One boot: QEMU -> hostile loader -> image (default hello.elf)."""
     image = image or os.path.join(ctx.build, "hello.elf")
-    args = MACHINE + ["-kernel", loader_image(ctx), "-initrd", image,
+    args = MACHINE + ["-m", memory, "-kernel", loader_image(ctx), "-initrd", image,
                       "-append", "case=" + case] + list(extra)
     return run_qemu(args, timeout, qemu=ctx.qemu, **kw)
 

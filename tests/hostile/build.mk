@@ -3,6 +3,7 @@
 #   hostile-loader.elf  a 32-bit PVH ELF (linked at 64 MiB) that loads the
 #                       PVH image QEMU gives it as -initrd and enters it with
 #                       a crafted start info (tests/hostile/cases.c)
+#   stack-overflow.elf  a hello-like unikernel that overflows its stack
 
 HOSTILE_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                   -fno-builtin -fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
@@ -27,4 +28,12 @@ $(BUILD)/tests/hostile-loader.elf: $(HOSTILE_OBJS) tests/hostile/loader.ld
 	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
 		--no-warn-rwx-segments -T tests/hostile/loader.ld -o $@ $(filter %.o,$^)
 
-ARCH_TEST_IMAGES += $(BUILD)/tests/hostile-loader.elf
+# Linked like hello.elf, with its own pvh_main.
+$(BUILD)/tests/stack-overflow.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/stack_overflow.o $(LIB) \
+		$(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/tests/hostile/stack_overflow.o $(LIB)
+
+ARCH_TEST_IMAGES += $(BUILD)/tests/hostile-loader.elf $(BUILD)/tests/stack-overflow.elf

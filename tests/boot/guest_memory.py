@@ -1,0 +1,96 @@
+"""Reading a guest's RAM after it has finished, through QEMU's monitor.
+
+With -action shutdown=pause an ACPI poweroff leaves QEMU paused instead of
+exiting; a human monitor on a unix socket then saves guest-physical memory
+to a file (pmemsave) and quits QEMU. QEMU itself still runs under
+run_qemu(), with its deadline and its PID.
+"""
+
+import os
+import socket
+import threading
+import time
+
+from common import TestFailure
+
+PROMPT = b"(qemu) "
+
+
+def monitor_args(sock_path):
+    return ["-monitor", "unix:%s,server=on,wait=off" % sock_path, "-action", "shutdown=pause"]
+
+
+class Monitor:
+    def __init__(self, path, deadline):
+        self.deadline = deadline
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        while True:
+            try:
+                self.sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    raise TestFailure("QEMU's monitor socket never opened")
+                time.sleep(0.05)
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.1))
+        self._until_prompt()
+
+    def _until_prompt(self):
+        out = b""
+        while not out.endswith(PROMPT):
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise TestFailure("QEMU's monitor closed: %r" % out[-200:])
+            out += chunk
+        return out
+
+    def command(self, text):
+        self.sock.sendall(text.encode() + b"\n")
+        return self._until_prompt()
+
+    def quit(self):
+        """Ask QEMU to exit; wait until it closes the monitor."""
+        self.sock.sendall(b"quit\n")
+        try:
+            while self.sock.recv(4096):
+                pass
+        finally:
+            self.sock.close()
+
+
+def run_and_dump(start, serial_path, sock_path, done_marker, size, dump_path, timeout):
+    """Run start() (which runs QEMU through run_qemu) in a thread; once the
+    serial output holds done_marker and the guest is paused by its
+    poweroff, save guest RAM [0, size) to dump_path and quit QEMU.
+    Returns start()'s result."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("result", start()))
+    thread.start()
+    deadline = time.monotonic() + timeout
+    error = None
+    try:
+        while True:
+            if not thread.is_alive():
+                raise TestFailure("QEMU ended before the guest was done")
+            try:
+                with open(serial_path, "rb") as f:
+                    if done_marker in f.read():
+                        break
+            except FileNotFoundError:
+                pass
+            if time.monotonic() > deadline:
+                raise TestFailure("the guest never printed %r" % done_marker)
+            time.sleep(0.05)
+        mon = Monitor(sock_path, deadline)
+        while b"paused (shutdown)" not in mon.command("info status"):
+            if time.monotonic() > deadline:
+                raise TestFailure("the guest printed %r but never powered off" % done_marker)
+            time.sleep(0.05)
+        mon.command('pmemsave 0 0x%x "%s"' % (size, dump_path))
+        mon.quit()
+    except TestFailure as e:
+        error = e
+    thread.join()
+    if error:
+        raise TestFailure("%s: %s" % (error, box["result"].describe() if "result" in box else ""))
+    return box["result"]
