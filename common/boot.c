@@ -53,13 +53,7 @@ void pvh_boot_finish(struct pvh_boot_store *st)
 
 uint64_t pvh_boot_ram_total(const struct pvh_boot *boot)
 {
-    uint64_t total = 0;
-    unsigned i;
-
-    for (i = 0; i < boot->nr_memmap; i++)
-        if (boot->memmap[i].type == E820_TYPE_RAM)
-            total += boot->memmap[i].size;
-    return total;
+    return pvh_regions_ram_total(boot->memmap, boot->nr_memmap);
 }
 
 const char *pvh_memtype_name(uint32_t type)

@@ -369,13 +369,18 @@ uint64_t pvh_memmap_alloc(struct pvh_memmap *map, uint64_t size, uint64_t align,
     return 0;
 }
 
-uint64_t pvh_memmap_ram_total(const struct pvh_memmap *map)
+uint64_t pvh_regions_ram_total(const struct pvh_region *regions, unsigned n)
 {
     uint64_t total = 0;
     unsigned i;
 
-    for (i = 0; i < map->nr; i++)
-        if (map->regions[i].type == E820_TYPE_RAM)
-            total += map->regions[i].size;
+    for (i = 0; i < n; i++)
+        if (regions[i].type == E820_TYPE_RAM)
+            total += regions[i].size;
     return total;
+}
+
+uint64_t pvh_memmap_ram_total(const struct pvh_memmap *map)
+{
+    return pvh_regions_ram_total(map->regions, map->nr);
 }

@@ -79,5 +79,7 @@ uint64_t pvh_memmap_alloc(struct pvh_memmap *map, uint64_t size, uint64_t align,
                           uint32_t flags);
 
 uint64_t pvh_memmap_ram_total(const struct pvh_memmap *map);
+/* The same over a plain array of regions. */
+uint64_t pvh_regions_ram_total(const struct pvh_region *regions, unsigned n);
 
 #endif

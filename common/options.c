@@ -10,21 +10,26 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* The next word at or after *s: [*word, *end); *s moves past it. Returns
+ * false at the end of the string (then *word == *end == *s). */
+static bool next_word(const char **s, const char **word, const char **end)
+{
+    while (is_space(**s))
+        (*s)++;
+    *word = *s;
+    while (**s && !is_space(**s))
+        (*s)++;
+    *end = *s;
+    return *word != *end;
+}
+
 bool pvh_option(const char *cmdline, const char *name, const char **value, size_t *len)
 {
     size_t name_len = strlen(name);
     bool found = false;
-    const char *s = cmdline;
+    const char *s = cmdline, *word, *end;
 
-    while (*s) {
-        const char *word, *end;
-
-        while (is_space(*s))
-            s++;
-        word = s;
-        while (*s && !is_space(*s))
-            s++;
-        end = s;
+    while (next_word(&s, &word, &end)) {
         if ((size_t)(end - word) < PREFIX_LEN + name_len ||
             memcmp(word, PREFIX, PREFIX_LEN) || memcmp(word + PREFIX_LEN, name, name_len))
             continue;
@@ -73,13 +78,7 @@ size_t pvh_cmdline_strip_options(char *dst, size_t size, const char *cmdline)
     while (*s) {
         const char *gap = s, *word, *end;
 
-        while (is_space(*s))
-            s++;
-        word = s;
-        while (*s && !is_space(*s))
-            s++;
-        end = s;
-        if (word == end) { /* trailing spaces */
+        if (!next_word(&s, &word, &end)) { /* trailing spaces */
             if (used + (size_t)(end - gap) >= size)
                 return (size_t)-1;
             memcpy(dst + used, gap, (size_t)(end - gap));

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <pvhboot/boot.h>
+#include <pvhboot/console.h>
 
 #include "common/error.h"
 
@@ -23,6 +24,13 @@ int pvh_xen_probe(struct pvh_hypervisor *hv, struct pvh_error *err);
 int pvh_xen_check_features(const struct pvh_hypervisor *hv, uint32_t required,
                            uint32_t supported, void (*note)(unsigned bit),
                            struct pvh_error *err);
+
+/* Print the note for a supported feature Xen did not grant (the usual
+ * note() for pvh_xen_check_features). */
+void pvh_xen_note_absent(unsigned bit);
+
+/* Xen's own console through HYPERVISOR_console_io (open to dom0). */
+extern const struct pvh_console pvh_xen_console_io;
 
 /* Remember the boot description's hypervisor for pvh_xen_has_feature(). */
 void pvh_xen_set_hypervisor(const struct pvh_hypervisor *hv);

@@ -73,6 +73,16 @@ size_t pvh_xenfeat_format(char *buf, size_t size, const uint32_t *maps, unsigned
     return used;
 }
 
+void pvh_xen_note_absent(unsigned bit)
+{
+    const char *name = pvh_xenfeat_name(bit);
+
+    if (name)
+        pvh_info("note: Xen does not offer supported feature %s", name);
+    else
+        pvh_info("note: Xen does not offer supported feature bit%u", bit);
+}
+
 int pvh_xen_check_features(const struct pvh_hypervisor *hv, uint32_t required,
                            uint32_t supported, void (*note)(unsigned bit),
                            struct pvh_error *err)

@@ -14,31 +14,6 @@
 
 static bool xen_ready;
 
-/* --- HYPERVISOR_console_io: Xen's own console ------------------------------ */
-
-static void console_io_write(const char *buf, size_t len)
-{
-    while (len) {
-        int chunk = len > 1024 ? 1024 : (int)len;
-
-        if (xen_console_io(CONSOLEIO_write, chunk, buf) < 0)
-            return;
-        buf += chunk;
-        len -= (size_t)chunk;
-    }
-}
-
-static const struct pvh_console console_io = { "xen-console-io", console_io_write, NULL };
-
-static void note_absent(unsigned bit)
-{
-    const char *name = pvh_xenfeat_name(bit);
-
-    if (name)
-        pvh_info("note: Xen does not offer supported feature %s", name);
-    else
-        pvh_info("note: Xen does not offer supported feature bit%u", bit);
-}
 
 int arm64_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
 {
@@ -51,13 +26,13 @@ int arm64_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
      * dom0less domU has its vpl011. Never both: every line would show
      * twice on Xen's console. */
     if (!arm64_uart_present())
-        pvh_console_register(&console_io);
+        pvh_console_register(&pvh_xen_console_io);
     rc = pvh_xen_probe(hv, err);
     if (rc)
         return rc;
     pvh_xen_set_hypervisor(hv);
     return pvh_xen_check_features(hv, pvh_xen_required_features, pvh_xen_supported_features,
-                                  note_absent, err);
+                                  pvh_xen_note_absent, err);
 }
 
 /* Returns only if Xen did not take the shutdown (or is not there). */

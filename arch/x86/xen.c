@@ -45,21 +45,6 @@ int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err)
     return PVH_OK;
 }
 
-/* --- HYPERVISOR_console_io: Xen's own console, open to dom0 --------------- */
-
-static void console_io_write(const char *buf, size_t len)
-{
-    while (len) {
-        int chunk = len > 1024 ? 1024 : (int)len;
-
-        if (xen_console_io(CONSOLEIO_write, chunk, buf) < 0)
-            return;
-        buf += chunk;
-        len -= (size_t)chunk;
-    }
-}
-
-static const struct pvh_console console_io = { "xen-console-io", console_io_write, NULL };
 
 /* --- The PV console ring: a domU's console, served by xenconsoled ------- */
 
@@ -134,16 +119,6 @@ static void open_pv_console(void)
 
 static bool xen_ready;
 
-static void note_absent(unsigned bit)
-{
-    const char *name = pvh_xenfeat_name(bit);
-
-    if (name)
-        pvh_info("note: Xen does not offer supported feature %s", name);
-    else
-        pvh_info("note: Xen does not offer supported feature bit%u", bit);
-}
-
 int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
 {
     struct pvh_hypervisor *hv = &st->boot.hv;
@@ -159,13 +134,13 @@ int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
      * 0xe9 port served until now; for dom0 console_io replaces it (both
      * would print every line twice on Xen's console). */
     if (st->boot.start_flags & SIF_INITDOMAIN) {
-        pvh_console_register(&console_io);
+        pvh_console_register(&pvh_xen_console_io);
         x86_debugcon_unregister();
     } else {
         open_pv_console();
     }
     return pvh_xen_check_features(hv, pvh_xen_required_features, pvh_xen_supported_features,
-                                  note_absent, err);
+                                  pvh_xen_note_absent, err);
 }
 
 /* Returns only if Xen did not take the shutdown (or is not there). */
