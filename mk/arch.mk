@@ -47,7 +47,7 @@ BASE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                -fno-builtin -fno-stack-protector -fno-pic -fno-pie -fno-common \
                -fno-asynchronous-unwind-tables -fno-unwind-tables \
                -fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections \
-               -O2 -g $(WARNINGS) -Iinclude -I.
+               -Os -g $(WARNINGS) -Iinclude -I.
 
 # Defined before the architecture's part: its link rules name it as a
 # prerequisite, and make expands prerequisites as it reads them.
