@@ -108,6 +108,17 @@ static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, b
     return PVH_OK;
 }
 
+/* Does a loaded segment hold the byte at addr? */
+static bool in_a_load(const struct pvh_elf *elf, uint64_t addr)
+{
+    unsigned i;
+
+    for (i = 0; i < elf->nr_loads; i++)
+        if (addr >= elf->loads[i].paddr && addr - elf->loads[i].paddr < elf->loads[i].memsz)
+            return true;
+    return false;
+}
+
 int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err)
 {
     const struct layout *l;
@@ -149,5 +160,9 @@ int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct 
     }
     if (!out->nr_loads)
         return pvh_fail(err, PVH_EINVAL, "ELF: no loadable segment");
+    /* An entry no segment loads would run whatever lies there. */
+    if (out->has_pvh_entry && !in_a_load(out, out->pvh_entry))
+        return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY 0x%x: outside every loadable segment",
+                        out->pvh_entry);
     return PVH_OK;
 }

@@ -57,6 +57,11 @@ int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t li
 
     if (!size)
         return PVH_OK;
+    /* Page 0 stays unmapped while pvhboot runs, so that NULL faults:
+     * a copy there would fault. No kernel format needs it. */
+    if (base < PVH_PAGE_SIZE)
+        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: in page 0", what,
+                        (unsigned long long)base, (unsigned long long)(end - 1));
     if (end < base || end > limit)
         return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: beyond 0x%llx", what,
                         (unsigned long long)base, (unsigned long long)(end - 1),

@@ -243,5 +243,10 @@ int pvh_multiboot_load_range(const struct pvh_multiboot *mb, uint64_t len, uint6
     }
     if (!mb->has_entry)
         return pvh_fail(err, PVH_EINVAL, "multiboot: loaded by address but no entry address");
+    /* An entry outside what is loaded would run whatever lies there. */
+    if (mb->entry_addr < mb->load_addr || mb->entry_addr - (uint64_t)mb->load_addr >= *mem_size)
+        return pvh_fail(err, PVH_EINVAL, "multiboot: entry_addr 0x%x outside the kernel at "
+                        "0x%x-0x%llx", mb->entry_addr, mb->load_addr,
+                        (unsigned long long)(mb->load_addr + *mem_size - 1));
     return PVH_OK;
 }

@@ -1,0 +1,146 @@
+/*
+ * common/elf.c: the rule added after the hostile-payload tests
+ * (tests/boot/test_x86_hostile_payloads.py) found pvhboot.elf jumping to
+ * a PHYS32_ENTRY no segment loads, and hanging there: the PVH entry must
+ * lie inside a loadable segment.
+ *
+ * The image: an ELF32 executable, one PT_LOAD of 0x1000 file bytes and
+ * 0x2000 memory bytes at 0x400000, one PT_NOTE holding the Xen
+ * PHYS32_ENTRY note.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <xen/elfnote.h>
+
+#include "common/elf.h"
+#include "tests/unit/support.h"
+
+#define PHOFF 52
+#define NOTE_OFF 0x100
+#define LOAD_OFF 0x1000
+#define LOAD_PADDR 0x400000u
+#define LOAD_FILESZ 0x1000u
+#define LOAD_MEMSZ 0x2000u
+#define IMAGE_SIZE (LOAD_OFF + LOAD_FILESZ)
+
+static uint8_t image[IMAGE_SIZE];
+
+static void put16(unsigned off, uint16_t v)
+{
+    memcpy(image + off, &v, 2);
+}
+
+static void put32(unsigned off, uint32_t v)
+{
+    memcpy(image + off, &v, 4);
+}
+
+static void phdr(unsigned i, uint32_t type, uint32_t off, uint32_t paddr, uint32_t filesz,
+                 uint32_t memsz)
+{
+    unsigned at = PHOFF + 32 * i;
+
+    put32(at, type);
+    put32(at + 4, off);
+    put32(at + 8, paddr);
+    put32(at + 12, paddr);
+    put32(at + 16, filesz);
+    put32(at + 20, memsz);
+    put32(at + 28, 4);
+}
+
+static void build(uint32_t pvh_entry)
+{
+    memset(image, 0, sizeof(image));
+    memcpy(image, "\177ELF", 4);
+    image[4] = 1; /* ELFCLASS32 */
+    image[5] = 1; /* little endian */
+    image[6] = 1; /* version */
+    put16(16, 2); /* ET_EXEC */
+    put16(18, 3); /* EM_386 */
+    put32(24, LOAD_PADDR);
+    put32(28, PHOFF);
+    put16(42, 32);
+    put16(44, 2);
+    phdr(0, 1, LOAD_OFF, LOAD_PADDR, LOAD_FILESZ, LOAD_MEMSZ);
+    phdr(1, 4, NOTE_OFF, 0, 20, 20);
+    put32(NOTE_OFF, 4);
+    put32(NOTE_OFF + 4, 4);
+    put32(NOTE_OFF + 8, XEN_ELFNOTE_PHYS32_ENTRY);
+    memcpy(image + NOTE_OFF + 12, "Xen", 4);
+    put32(NOTE_OFF + 16, pvh_entry);
+}
+
+static int parse(struct pvh_elf *elf, struct pvh_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    return pvh_elf_parse(image, sizeof(image), elf, err);
+}
+
+static void accepts_entry_at_first_and_last_loaded_byte(void **state)
+{
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_true(elf.has_pvh_entry);
+    assert_int_equal(elf.pvh_entry, LOAD_PADDR);
+    /* The memory size counts, not the file size: bss is loaded too. */
+    build(LOAD_PADDR + LOAD_MEMSZ - 1);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+}
+
+static void rejects_entry_outside_every_segment(void **state)
+{
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(0x30000000);
+    assert_error(parse(&elf, &err), &err, PVH_EINVAL,
+                 "ELF PHYS32_ENTRY 0x30000000: outside every loadable segment");
+    build(0);
+    assert_error(parse(&elf, &err), &err, PVH_EINVAL,
+                 "ELF PHYS32_ENTRY 0x0: outside every loadable segment");
+}
+
+static void rejects_entry_just_past_the_segment(void **state)
+{
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR + LOAD_MEMSZ);
+    assert_error(parse(&elf, &err), &err, PVH_EINVAL, "outside every loadable segment");
+    build(LOAD_PADDR - 1);
+    assert_error(parse(&elf, &err), &err, PVH_EINVAL, "outside every loadable segment");
+}
+
+static void entry_rule_needs_no_note(void **state)
+{
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    /* Without the note (a multiboot ELF) e_entry is not checked here. */
+    build(0x30000000);
+    put32(NOTE_OFF + 8, XEN_ELFNOTE_PHYS32_ENTRY + 1);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_false(elf.has_pvh_entry);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(accepts_entry_at_first_and_last_loaded_byte),
+        cmocka_unit_test(rejects_entry_outside_every_segment),
+        cmocka_unit_test(rejects_entry_just_past_the_segment),
+        cmocka_unit_test(entry_rule_needs_no_note),
+    };
+
+    return cmocka_run_group_tests_name("elf", tests, NULL, NULL);
+}
