@@ -371,9 +371,23 @@ def unknown_case_is_refused(ctx):
     return test
 
 
+def firmware_under_hostile_loader(ctx):
+    """The loader enters pvhboot.elf the same way: its start of day takes
+    the baseline layout, and its payload (module 0, pattern bytes) is
+    refused as no kernel."""
+    def test():
+        result = boot_case(ctx, "baseline", image=os.path.join(ctx.build, "pvhboot.elf"))
+        account = Account(result, "baseline")
+        want = b"pvhboot: error: payload of %d bytes: not a bzImage, multiboot or PVH kernel " \
+               b"(starts " % account.modules[0]["size"]
+        expect_panic(result, want)
+    return test
+
+
 def collect(ctx):
     tests = [("every-case-has-an-expectation", every_case_has_an_expectation(ctx)),
-             ("unknown-case-is-refused", unknown_case_is_refused(ctx))]
+             ("unknown-case-is-refused", unknown_case_is_refused(ctx)),
+             ("firmware-under-hostile-loader", firmware_under_hostile_loader(ctx))]
     for name, _what, want in CASES:
         kind = "refuses" if isinstance(want, REFUSED) else "boots"
         tests.append(("%s-%s" % (kind, name), case_test(ctx, name, want)))
