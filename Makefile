@@ -108,7 +108,9 @@ bench: deps
 	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64)
 
 RUN_CMDLINE ?= console=ttyS0 greeting="hello from make run"
-run: deps
+# make run needs only the x86 build and QEMU, not everything make check fetches.
+run:
+	$(Q)tools/deps.sh build test
 	$(Q)$(ARCH_MAKE) ARCH=x86_64 all
 	@printf 'a sample module for make run\n' > $(O)/x86_64/sample-module.txt
 	timeout 60 $(QEMU_X86_64) -M pc -m 256M -nographic -nodefaults -no-reboot \

@@ -234,8 +234,10 @@ static void merge_around(struct pvh_memmap *map, unsigned i)
     }
 }
 
-int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t flags,
-                     struct pvh_error *err)
+/* Give the pages of [base, base + size), which must lie in one free RAM
+ * region, the type and flags asked for, splitting the region around them. */
+static int retag(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t type,
+                 uint32_t flags, struct pvh_error *err)
 {
     uint64_t end = base + size;
     unsigned i;
@@ -267,7 +269,7 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint3
             if (rc)
                 return rc;
         }
-        map->regions[i] = (struct pvh_region){ base, end - base, r.type, flags };
+        map->regions[i] = (struct pvh_region){ base, end - base, type, flags };
         if (base > r.base) {
             rc = insert_at(map, i, (struct pvh_region){ r.base, base - r.base, r.type, 0 }, err);
             if (rc)
@@ -279,6 +281,18 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint3
     }
     return pvh_fail(err, PVH_ERANGE, "0x%llx-0x%llx is not inside one free RAM region",
                     (unsigned long long)base, (unsigned long long)(end - 1));
+}
+
+int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t flags,
+                     struct pvh_error *err)
+{
+    return retag(map, base, size, E820_TYPE_RAM, flags, err);
+}
+
+int pvh_memmap_reserve(struct pvh_memmap *map, uint64_t base, uint64_t size,
+                       struct pvh_error *err)
+{
+    return retag(map, base, size, E820_TYPE_RESERVED, 0, err);
 }
 
 bool pvh_memmap_covers(const struct pvh_memmap *map, uint64_t base, uint64_t size,

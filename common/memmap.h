@@ -52,6 +52,11 @@ int pvh_memmap_normalise(const struct pvh_region *in, unsigned n,
 int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size,
                      uint32_t flags, struct pvh_error *err);
 
+/* Make [base, base + size), inside one free RAM region, reserved: pages
+ * that are not the program's to use as RAM (Xen's shared ring pages). */
+int pvh_memmap_reserve(struct pvh_memmap *map, uint64_t base, uint64_t size,
+                       struct pvh_error *err);
+
 /* Is every byte of [base, base + size) in a region whose type is in
  * the mask (bit N for type N)? size 0 asks about the byte at base. */
 bool pvh_memmap_covers(const struct pvh_memmap *map, uint64_t base, uint64_t size,

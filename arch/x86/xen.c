@@ -7,6 +7,7 @@
 #include <pvhboot/console.h>
 #include <pvhboot/xen.h>
 #include <xen/console.h>
+#include <xen/e820.h>
 #include <xen/event_channel.h>
 #include <xen/hvm.h>
 #include <xen/memory.h>
@@ -96,6 +97,23 @@ static bool hvm_param(uint32_t index, uint64_t *value)
     return true;
 }
 
+/* A page Xen shares with this domain (console or xenstore ring): never
+ * RAM to us or to a kernel we hand over to. Usually Xen puts them in a
+ * reserved hole already; when a map says RAM there, it is corrected. */
+static void reserve_shared_page(struct pvh_boot_store *st, uint32_t param, const char *what)
+{
+    struct pvh_error err;
+    uint64_t pfn;
+
+    if (!hvm_param(param, &pfn) || !pfn || pfn >> 52)
+        return;
+    if (!pvh_memmap_covers(&st->map, pfn << 12, X86_PAGE_SIZE, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        return;
+    if (pvh_memmap_reserve(&st->map, pfn << 12, X86_PAGE_SIZE, &err))
+        pvh_info("warning: Xen's %s page 0x%llx is RAM in the map and stays so: %s", what,
+                 (unsigned long long)(pfn << 12), err.msg);
+}
+
 static void open_pv_console(void)
 {
     uint64_t pfn, port, pa;
@@ -137,6 +155,8 @@ int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
         pvh_console_register(&pvh_xen_console_io);
         x86_debugcon_unregister();
     } else {
+        reserve_shared_page(st, HVM_PARAM_CONSOLE_PFN, "console ring");
+        reserve_shared_page(st, HVM_PARAM_STORE_PFN, "xenstore ring");
         open_pv_console();
     }
     return pvh_xen_check_features(hv, pvh_xen_required_features, pvh_xen_supported_features,

@@ -942,6 +942,40 @@ static void ram_total_counts_ram_including_claimed(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- reserve: Xen's shared pages out of RAM ---------------------------- */
+
+static void reserve_turns_a_ram_page_into_reserved(void **state)
+{
+    uint64_t before;
+
+    claim_map();
+    before = pvh_memmap_ram_total(&F->map);
+    memset(&F->err, 0, sizeof(F->err));
+    assert_int_equal(pvh_memmap_reserve(&F->map, 0x180000, 0x1000, &F->err), PVH_OK);
+    expect_map(R(0xf0000, 0x10000, RES), R(0x100000, 0x80000, RAM), R(0x180000, 0x1000, RES),
+               R(0x181000, 0x7f000, RAM), OTHERS);
+    assert_int_equal(pvh_memmap_ram_total(&F->map), before - 0x1000);
+}
+
+/* A reserved page is no longer RAM: it cannot be claimed, nor reserved twice. */
+static void reserved_page_cannot_be_claimed_or_reserved_again(void **state)
+{
+    claim_map();
+    assert_int_equal(pvh_memmap_reserve(&F->map, 0x300000, 0x1000, &F->err), PVH_OK);
+    assert_error(claim(0x300000, 0x1000, PVH_REGION_PVHBOOT), &F->err, PVH_ERANGE,
+                 "not inside one free RAM region");
+    assert_error(pvh_memmap_reserve(&F->map, 0x300000, 0x1000, &F->err), &F->err, PVH_ERANGE,
+                 "not inside one free RAM region");
+}
+
+static void reserve_refuses_what_is_not_ram(void **state)
+{
+    claim_map();
+    assert_error(pvh_memmap_reserve(&F->map, 0x200000, 0x1000, &F->err), &F->err, PVH_ERANGE,
+                 "not inside one free RAM region");
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -995,6 +1029,9 @@ int main(void)
         T(covers_rejects_wrapping_ranges),
         T(covers_empty_map_covers_nothing),
         T(ram_total_counts_ram_including_claimed),
+        T(reserve_turns_a_ram_page_into_reserved),
+        T(reserved_page_cannot_be_claimed_or_reserved_again),
+        T(reserve_refuses_what_is_not_ram),
     };
 
     return cmocka_run_group_tests_name("memmap", tests, NULL, NULL);
