@@ -94,6 +94,10 @@ int pvh_fdt_open(struct pvh_fdt *fdt, const void *buf, size_t len, struct pvh_er
     if (last_comp > FDT_LAST_VERSION)
         return pvh_fail(err, PVH_EINVAL, "fdt last compatible version: %u, at most %u supported",
                         last_comp, FDT_LAST_VERSION);
+    /* A blob is compatible back to some version, never forward to a later one. */
+    if (last_comp > version)
+        return pvh_fail(err, PVH_EINVAL, "fdt last compatible version: %u, above its version %u",
+                        last_comp, version);
     hdr_size = version >= 17 ? FDT_HEADER_SIZE : FDT_V16_HEADER_SIZE;
     fdt->blob = h;
     fdt->version = version;
@@ -164,6 +168,10 @@ static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
                         (unsigned long long)off);
     if (w->depth == 0 && w->seen_root)
         return pvh_fail(err, PVH_EINVAL, "fdt: a second root node at 0x%llx",
+                        (unsigned long long)off);
+    /* The root is "/" with an empty name (the spec; libfdt refuses others). */
+    if (w->depth == 0 && name_len)
+        return pvh_fail(err, PVH_EINVAL, "fdt: the root node at 0x%llx has a name",
                         (unsigned long long)off);
     if (w->depth >= PVH_FDT_MAX_DEPTH)
         return pvh_fail(err, PVH_E2BIG, "fdt: nodes nested deeper than %u at 0x%llx",
@@ -248,6 +256,11 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
             w->next = (uint32_t)(off + 4);
             return PVH_OK;
         case FDT_NOP:
+            /* The root node is followed by FDT_END alone (the spec's
+             * grammar; libfdt refuses a NOP there too). */
+            if (!w->depth && w->seen_root)
+                return pvh_fail(err, PVH_EINVAL, "fdt: FDT_NOP after the root node at 0x%llx",
+                                (unsigned long long)off);
             w->next = (uint32_t)(off + 4);
             continue;
         case FDT_END:

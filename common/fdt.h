@@ -8,7 +8,8 @@
  * it works on memory with any alignment and with the MMU off. Each
  * malformed input is refused with an error ("<what>: <value>"), never
  * with a read out of bounds:
- *   - bad magic, a version below 16 or last_comp_version above 17;
+ *   - bad magic, a version below 16, last_comp_version above 17 or
+ *     above the version;
  *   - totalsize smaller than the header or larger than the buffer;
  *   - a block (reservation map, structure, strings) outside totalsize,
  *     or a structure block not 4-byte aligned;
@@ -20,8 +21,9 @@
  *   - a property value longer than what is left of the structure block;
  *   - nesting deeper than PVH_FDT_MAX_DEPTH;
  *   - an unknown token, END_NODE with no node open, a property outside
- *     any node or after a subnode of its node, a second root node, or
- *     no FDT_END token where the tree ends.
+ *     any node or after a subnode of its node, a root node with a name,
+ *     a second root node, anything but FDT_END after the root node (a
+ *     NOP included), or no FDT_END token where the tree ends.
  */
 #ifndef PVH_COMMON_FDT_H
 #define PVH_COMMON_FDT_H

@@ -241,6 +241,18 @@ static void rejects_old_version(void **state)
     assert_error(open_and_check(), &err, PVH_EINVAL, "fdt version: 15");
 }
 
+/* Found by fuzzing against libfdt (tests/fuzz/fuzz_fdt.c): a blob cannot
+ * be compatible forward, with a later version than its own. */
+static void rejects_last_compatible_version_above_version(void **state)
+{
+    (void)state;
+    build_default();
+    be32(blob + H_VERSION, 16);
+    be32(blob + 24, 17); /* last_comp_version */
+    assert_error(open_and_check(), &err, PVH_EINVAL,
+                 "fdt last compatible version: 17, above its version 16");
+}
+
 static void rejects_struct_block_outside_blob(void **state)
 {
     (void)state;
@@ -438,6 +450,53 @@ static void rejects_second_root(void **state)
     assert_error(open_and_check(), &err, PVH_EINVAL, "fdt: a second root node");
 }
 
+/* The root and an empty child, in a blob of exactly their size:
+ * BEGIN_NODE "" | BEGIN_NODE "child" | END_NODE | END_NODE | END. */
+static void build_root_and_child(const char *root_name)
+{
+    static uint8_t buf[BUF];
+    struct pvh_fdt_writer w;
+    uint32_t total;
+
+    pvh_fdt_writer_init(&w, buf, sizeof(buf), NULL, 0, &err);
+    pvh_fdt_begin_node(&w, root_name, &err);
+    pvh_fdt_begin_node(&w, "child", &err);
+    pvh_fdt_end_node(&w, &err);
+    pvh_fdt_end_node(&w, &err);
+    assert_int_equal(pvh_fdt_finish(&w, &total, &err), 0);
+    take(buf, total);
+}
+
+/* Found by fuzzing against libfdt (tests/fuzz/fuzz_fdt.c): the root node
+ * is "/", with an empty name; libfdt refuses any other. */
+static void rejects_named_root_node(void **state)
+{
+    (void)state;
+    build_root_and_child("");
+    assert_int_equal(open_and_check(), 0);
+    build_root_and_child("x");
+    assert_error(open_and_check(), &err, PVH_EINVAL, "fdt: the root node at 0x0 has a name");
+}
+
+/* Found by fuzzing against libfdt: only FDT_END may follow the root
+ * node; NOPs inside the tree stay allowed. Words of the structure block:
+ * 0-1 the root's BEGIN_NODE and name, 2-5 the child, 6 the root's
+ * END_NODE, 7 FDT_END. */
+static void rejects_nop_after_root_node(void **state)
+{
+    uint32_t s, i;
+
+    (void)state;
+    build_root_and_child("");
+    s = hdr(H_OFF_STRUCT);
+    for (i = 2; i < 6; i++) /* the child becomes NOPs inside the root */
+        be32(blob + s + 4 * i, FDT_NOP);
+    assert_int_equal(open_and_check(), 0);
+    be32(blob + s + 4 * 2, FDT_END_NODE); /* the root ends at once, then NOPs */
+    be32(blob + s + 4 * 6, FDT_NOP);
+    assert_error(open_and_check(), &err, PVH_EINVAL, "fdt: FDT_NOP after the root node at 0xc");
+}
+
 static void writer_refuses_overflow(void **state)
 {
     uint8_t buf[64];
@@ -622,6 +681,7 @@ int main(void)
         cmocka_unit_test_teardown(rejects_totalsize_beyond_buffer, teardown),
         cmocka_unit_test_teardown(rejects_totalsize_smaller_than_header, teardown),
         cmocka_unit_test_teardown(rejects_old_version, teardown),
+        cmocka_unit_test_teardown(rejects_last_compatible_version_above_version, teardown),
         cmocka_unit_test_teardown(rejects_struct_block_outside_blob, teardown),
         cmocka_unit_test_teardown(rejects_struct_offset_past_end, teardown),
         cmocka_unit_test_teardown(rejects_strings_block_outside_blob, teardown),
@@ -640,6 +700,8 @@ int main(void)
         cmocka_unit_test_teardown(rejects_nesting_deeper_than_the_bound, teardown),
         cmocka_unit_test_teardown(rejects_property_after_subnode, teardown),
         cmocka_unit_test_teardown(rejects_second_root, teardown),
+        cmocka_unit_test_teardown(rejects_named_root_node, teardown),
+        cmocka_unit_test_teardown(rejects_nop_after_root_node, teardown),
         cmocka_unit_test_teardown(writer_refuses_overflow, teardown),
         cmocka_unit_test_setup_teardown(platform_finds_console_psci_hypervisor, setup_store,
                                         teardown_store),
