@@ -224,7 +224,7 @@ void pvh_fw_finish(const struct pvh_fw *fw)
     pvh_mark(PVH_MARK_PLACEMENT);
     pvh_fw_run_copies(fw);
     pvh_mark(PVH_MARK_COPY);
-    pvh_timing_report(fw->boot->cmdline);
+    pvh_timing_report(fw->options);
     pvh_console_flush();
 }
 
@@ -391,6 +391,12 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
         if (pvh_cmdline_strip_options(fw->cmdline, sizeof(fw->cmdline), packed_cmdline) ==
             (size_t)-1)
             return pvh_fail(err, PVH_E2BIG, "packed cmdline: too long");
+        /* The packed default's pvhboot.* options apply too; the loader's,
+         * read last, win. */
+        pvh_snprintf(fw->options_buf, sizeof(fw->options_buf), "%s %s", packed_cmdline,
+                     fw->boot->cmdline);
+        fw->options = fw->options_buf;
+        fw->verbose = pvh_option_present(fw->options, "verbose");
     }
     return PVH_OK;
 }
@@ -451,11 +457,11 @@ static int forced_kind(const struct pvh_fw *fw, enum pvh_payload_kind *kind, boo
     unsigned i;
 
     *forced = false;
-    if (!pvh_option_present(fw->boot->cmdline, "format") ||
-        pvh_option_is(fw->boot->cmdline, "format", "auto"))
+    if (!pvh_option_present(fw->options, "format") ||
+        pvh_option_is(fw->options, "format", "auto"))
         return PVH_OK;
     for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (pvh_option_is(fw->boot->cmdline, "format", kind_name(all[i]))) {
+        if (pvh_option_is(fw->options, "format", kind_name(all[i]))) {
             *kind = all[i];
             *forced = true;
             return PVH_OK;
@@ -511,7 +517,8 @@ static int start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_erro
     fw->payload_in_place = false;
     fw->entry = 0;
     fw->boot = boot;
-    fw->verbose = pvh_option_present(boot->cmdline, "verbose");
+    fw->options = boot->cmdline;
+    fw->verbose = pvh_option_present(fw->options, "verbose");
     if (boot->nr_memmap > PVH_MEMMAP_MAX)
         return pvh_fail(err, PVH_E2BIG, "memory map: %u entries", boot->nr_memmap);
     for (i = 0; i < boot->nr_memmap; i++)

@@ -65,6 +65,10 @@ struct pvh_fw {
     /* The cmdline the payload gets: the loader's without pvhboot.* words
      * (or the packed default when the loader gave none). */
     char cmdline[PVH_CMDLINE_MAX + 1];
+    /* Where pvhboot.* options are read: the loader's cmdline, after the
+     * packed default when that is in use (the loader's own words win). */
+    const char *options;
+    char options_buf[2 * PVH_CMDLINE_MAX + 2];
 
     struct pvh_module payload;
     uint64_t payload_original;  /* where the payload was before any move (structures

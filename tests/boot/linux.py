@@ -6,7 +6,8 @@ isa-debug-exit with its own value, so a test knows /init ran to the end.
 /init prints, each line starting "pvhtest: ":
   init                      /init started
   cmdline [<the bytes of /proc/cmdline>]
-  dmesg <line>              each BIOS-e820, ACPI RSDP and Xen line of dmesg
+  dmesg <line>              each BIOS-e820 (and "extended:", the table after
+                            SETUP_E820_EXT), ACPI RSDP and Xen line of dmesg
   done
 and exits QEMU with status INIT_EXIT_STATUS.
 """
@@ -28,7 +29,7 @@ busybox mount -t proc proc /proc
 busybox mount -t devtmpfs dev /dev
 echo "pvhtest: init"
 echo "pvhtest: cmdline [$(busybox cat /proc/cmdline)]"
-busybox dmesg | busybox grep -E 'BIOS-e820|ACPI: RSDP|Xen|PVH' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
+busybox dmesg | busybox grep -E 'BIOS-e820|extended: |ACPI: RSDP|Xen|PVH' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
 echo "pvhtest: done"
 busybox printf '\OCTAL' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 busybox poweroff -f
@@ -102,7 +103,7 @@ def pack_tool(ctx, *args):
 class InitReport:
     """What /init printed: the cmdline Linux got, its e820 map, its RSDP."""
 
-    E820 = re.compile(rb"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (.+)$")
+    E820 = re.compile(rb"(BIOS-e820|extended): \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (.+)$")
     RSDP = re.compile(rb"ACPI: RSDP 0x([0-9A-Fa-f]+)")
     TYPES = {b"usable": 1, b"reserved": 2, b"ACPI data": 3, b"ACPI NVS": 4, b"unusable": 5,
              b"persistent (type 7)": 7}
@@ -116,16 +117,22 @@ class InitReport:
         check(len(cmd) == 1 and cmd[0].endswith(b"]"), "no cmdline line from /init")
         self.cmdline = cmd[0][len(b"pvhtest: cmdline ["):-1]
         self.e820 = []
+        extended = []
         self.rsdp = None
         for l in mine:
             m = self.E820.search(l)
             if m:
-                kind = m.group(3).strip()
-                self.e820.append((int(m.group(1), 16), int(m.group(2), 16),
-                                  self.TYPES.get(kind, kind)))
+                kind = m.group(4).strip()
+                entry = (int(m.group(2), 16), int(m.group(3), 16), self.TYPES.get(kind, kind))
+                (extended if m.group(1) == b"extended" else self.e820).append(entry)
             m = self.RSDP.search(l)
             if m:
                 self.rsdp = int(m.group(1), 16)
+        # Linux prints the zero page's entries first, then, when setup data
+        # extended them, the whole table again under "extended".
+        self.zero_page_e820 = self.e820
+        if extended:
+            self.e820 = extended
         self.dmesg = [l[len(b"pvhtest: dmesg "):] for l in mine if l.startswith(b"pvhtest: dmesg ")]
 
     def ram(self):

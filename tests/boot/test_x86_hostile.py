@@ -347,9 +347,10 @@ def loader_case_names(ctx):
 
 def every_case_has_an_expectation(ctx):
     """The loader's table and this one name the same cases (the fill
-    case is tests/boot/test_x86_hostile_hardening.py's)."""
+    case is tests/boot/test_x86_hostile_hardening.py's, firmware-map-over-128
+    is linux_e820_over_128's)."""
     def test():
-        theirs = set(loader_case_names(ctx)) - {"fill-free-ram"}
+        theirs = set(loader_case_names(ctx)) - {"fill-free-ram", "firmware-map-over-128"}
         ours = set(name for name, _, _ in CASES)
         check(len(ours) == len(CASES), "a case is listed twice")
         check(theirs == ours, "only in the loader: %s; only here: %s" %
@@ -384,10 +385,42 @@ def firmware_under_hostile_loader(ctx):
     return test
 
 
+def linux_e820_over_128(ctx):
+    """More memory map entries than a Linux zero page holds: pvhboot.elf
+    (Debian's bzImage and the oracle initramfs packed in) entered with a
+    200-entry map must pass the rest in SETUP_E820_EXT setup data, and
+    Linux itself must list every entry pvhboot handed over."""
+    from linux import INIT_EXIT_STATUS, InitReport, bzimage, firmware_map, initramfs, pack_tool
+
+    def test():
+        fw = os.path.join(ctx.tmp, "fw-linux-for-hostile.elf")
+        if not os.path.exists(fw):
+            pack_tool(ctx, "pack", "--firmware", os.path.join(ctx.build, "pvhboot.elf"),
+                      "--kernel", bzimage(ctx), "--module", initramfs(ctx),
+                      "--cmdline", "pvhboot.verbose console=ttyS0 quiet", "-o", fw + ".part")
+            os.replace(fw + ".part", fw)
+        result = boot_case(ctx, "firmware-map-over-128", image=fw, timeout=120)
+        check(result.status == INIT_EXIT_STATUS and not result.triple_fault,
+              "expected Linux's /init to end QEMU: " + result.describe())
+        fw_map = firmware_map(result.lines())
+        report = InitReport(result.serial)
+        check(len(fw_map) > 128, "pvhboot passed on only %d entries" % len(fw_map))
+        check(any(b"SETUP_E820_EXT" in l for l in result.lines()),
+              "pvhboot did not use SETUP_E820_EXT")
+        check(len(report.zero_page_e820) == 128, "the zero page held %d entries, not 128" %
+              len(report.zero_page_e820))
+        check(report.e820 == fw_map, "Linux's e820 (%d entries) differs from pvhboot's map "
+              "(%d entries)" % (len(report.e820), len(fw_map)))
+        check(report.cmdline == b"console=ttyS0 quiet", "cmdline %r" % report.cmdline)
+        return "%d entries" % len(report.e820)
+    return test
+
+
 def collect(ctx):
     tests = [("every-case-has-an-expectation", every_case_has_an_expectation(ctx)),
              ("unknown-case-is-refused", unknown_case_is_refused(ctx)),
-             ("firmware-under-hostile-loader", firmware_under_hostile_loader(ctx))]
+             ("firmware-under-hostile-loader", firmware_under_hostile_loader(ctx)),
+             ("linux-gets-over-128-e820-entries", linux_e820_over_128(ctx))]
     for name, _what, want in CASES:
         kind = "refuses" if isinstance(want, REFUSED) else "boots"
         tests.append(("%s-%s" % (kind, name), case_test(ctx, name, want)))

@@ -391,6 +391,22 @@ static void memmap_1024_entries(struct crafted *c) { map_padded(c, 1024); }
 
 static void memmap_1025_entries(struct crafted *c) { map_padded(c, 1025); }
 
+/* For pvhboot.elf with a packed kernel: a map of 200 entries (more than
+ * the 128 a Linux zero page holds), no modules, no cmdline (the packed
+ * default applies). A packed Linux spans 1 MiB to about 82 MiB, where the
+ * loader writes nothing: the start info and map go above it. */
+#define ABOVE_PACKED_LINUX 0x06000000u
+
+static void firmware_map_over_128(struct crafted *c)
+{
+    map_padded(c, 200);
+    c->si.nr_modules = 0;
+    c->si.modlist_paddr = 0;
+    c->si.cmdline_paddr = 0;
+    c->si_pa = ABOVE_PACKED_LINUX;
+    c->si.memmap_paddr = ABOVE_PACKED_LINUX + 0x1000;
+}
+
 static void memmap_past_end_of_ram(struct crafted *c) { c->si.memmap_paddr = PAST_RAM; }
 
 static void memmap_outside_itself(struct crafted *c)
@@ -576,6 +592,7 @@ static const struct hostile_case cases[] = {
     { "memmap-entries-max", memmap_entries_max, 0 },
     { "memmap-1024-entries", memmap_1024_entries, 0 },
     { "memmap-1025-entries", memmap_1025_entries, 0 },
+    { "firmware-map-over-128", firmware_map_over_128, 0 },
     { "memmap-past-end-of-ram", memmap_past_end_of_ram, 0 },
     { "memmap-outside-itself", memmap_outside_itself, 0 },
     { "memmap-above-4g", memmap_above_4g, 0 },
