@@ -1,0 +1,266 @@
+/*
+ * Fuzz target: the device-tree reader (common/fdt.c) and the device tree
+ * to boot store steps arm64 runs (common/fdt_boot.c, with
+ * common/memmap.c): platform (UART, PSCI, /hypervisor), memory nodes and
+ * reservations, normalisation and pvhboot's claim, /chosen.
+ *
+ * Input: u64 self_base, u32 self_size (pvhboot's own memory), u64 the
+ * blob's physical address, then the blob, in an exactly sized buffer.
+ * Seeds: QEMU virt's trees (several -m, -smp, GIC, virtualization) and
+ * Xen dom0's, from tests/unit/data/.
+ *
+ * Checked: against libfdt, the reference reader: whatever ours accepts,
+ * fdt_check_full accepts too, with the same tokens; whatever libfdt
+ * accepts and ours refuses breaks one of the rules common/fdt.h lists as
+ * stricter than libfdt's. Every token's name is terminated inside its
+ * block and every value lies inside the structure block. On a tree that
+ * goes through the boot steps: a well-formed map with pvhboot's memory
+ * claimed, a terminated cmdline within its bound, modules of non-zero
+ * size in RAM, clear of pvhboot, of the tree and of each other, with
+ * terminated cmdlines in the store.
+ */
+#include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xen/e820.h>
+
+#include "common/fdt.h"
+#include "common/fdt_boot.h"
+#include "tests/fuzz/fuzz.h"
+
+#define MAX_TOKENS 8192
+
+struct tok {
+    int kind;
+    unsigned depth;
+    const char *name;
+    const void *value;
+    uint32_t len;
+};
+
+static struct tok ours[MAX_TOKENS], theirs[MAX_TOKENS];
+static struct pvh_boot_store st;
+
+/* Our tokens, each checked to lie inside its block; -1 if refused. */
+static int our_tokens(const struct pvh_fdt *fdt, struct pvh_error *err)
+{
+    const uint8_t *s = fdt->blob + fdt->off_struct, *strings = fdt->blob + fdt->off_strings;
+    struct pvh_fdt_walk w;
+    struct pvh_fdt_token t;
+    int n = 0;
+
+    pvh_fdt_walk_start(&w, fdt);
+    for (;;) {
+        if (pvh_fdt_walk_next(&w, &t, err))
+            return -1;
+        if (t.kind == PVH_FDT_DONE)
+            return n;
+        FUZZ_CHECK(n < MAX_TOKENS, "more than %d tokens", MAX_TOKENS);
+        FUZZ_CHECK(t.depth >= 1 && t.depth <= PVH_FDT_MAX_DEPTH, "depth %u", t.depth);
+        if (t.kind == PVH_FDT_NODE) {
+            const uint8_t *name = (const uint8_t *)t.name;
+
+            FUZZ_CHECK(name > s && name < s + fdt->size_struct &&
+                           memchr(name, 0, (size_t)(s + fdt->size_struct - name)),
+                       "node name outside the structure block");
+        } else if (t.kind == PVH_FDT_PROP) {
+            const uint8_t *name = (const uint8_t *)t.name;
+
+            FUZZ_CHECK(name >= strings && name < strings + fdt->size_strings &&
+                           memchr(name, 0, (size_t)(strings + fdt->size_strings - name)),
+                       "property name outside the strings block");
+            FUZZ_CHECK(t.value >= s && t.value <= s + fdt->size_struct &&
+                           t.len <= (size_t)(s + fdt->size_struct - t.value),
+                       "property value outside the structure block");
+        }
+        ours[n++] = (struct tok){ t.kind, t.depth, t.name, t.value, t.len };
+    }
+}
+
+/* libfdt's tokens (the blob has passed fdt_check_full). */
+static int their_tokens(const void *blob)
+{
+    int off = 0, next, n = 0;
+    unsigned depth = 0;
+
+    for (;;) {
+        uint32_t tag = fdt_next_tag(blob, off, &next);
+        const struct fdt_property *p;
+        int len;
+
+        FUZZ_CHECK(next >= 0, "fdt_next_tag failed at %d after fdt_check_full passed", off);
+        FUZZ_CHECK(n < MAX_TOKENS, "more than %d tokens", MAX_TOKENS);
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            theirs[n++] = (struct tok){ PVH_FDT_NODE, ++depth, fdt_get_name(blob, off, NULL), NULL, 0 };
+            break;
+        case FDT_END_NODE:
+            theirs[n++] = (struct tok){ PVH_FDT_END_NODE, depth--, NULL, NULL, 0 };
+            break;
+        case FDT_PROP:
+            p = fdt_get_property_by_offset(blob, off, &len);
+            FUZZ_CHECK(p != NULL, "libfdt: no property at %d", off);
+            theirs[n++] = (struct tok){ PVH_FDT_PROP, depth,
+                                        fdt_string(blob, (int)fdt32_to_cpu(p->nameoff)), p->data,
+                                        (uint32_t)len };
+            break;
+        case FDT_END:
+            return n;
+        default: /* FDT_NOP */
+            break;
+        }
+        off = next;
+    }
+}
+
+static void check_same_tokens(int n, int m)
+{
+    int i;
+
+    FUZZ_CHECK(n == m, "%d tokens, libfdt reads %d", n, m);
+    for (i = 0; i < n; i++) {
+        FUZZ_CHECK(ours[i].kind == theirs[i].kind && ours[i].depth == theirs[i].depth,
+                   "token %d: kind %d depth %u, libfdt kind %d depth %u", i, ours[i].kind,
+                   ours[i].depth, theirs[i].kind, theirs[i].depth);
+        if (ours[i].kind != PVH_FDT_END_NODE)
+            FUZZ_CHECK(theirs[i].name && !strcmp(ours[i].name, theirs[i].name),
+                       "token %d: name differs from libfdt's", i);
+        if (ours[i].kind == PVH_FDT_PROP)
+            FUZZ_CHECK(ours[i].len == theirs[i].len && ours[i].value == theirs[i].value,
+                       "token %d: value differs from libfdt's", i);
+    }
+}
+
+/* The rules common/fdt.h documents beyond libfdt's. The reservation map's
+ * terminator is one: the spec ends it with an entry of address and size 0,
+ * libfdt stops at the first size 0 whatever the address. */
+static bool stricter_rule(const char *msg)
+{
+    static const char *const rules[] = { "not 4-byte aligned", "fdt version", "nested deeper",
+                                         "after a subnode", "a second root", "more than",
+                                         "no root node", "map has no terminator" };
+    unsigned i;
+
+    for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (strstr(msg, rules[i]))
+            return true;
+    return false;
+}
+
+/* libfdt 1.6.1 adds a property's length to an int offset: a length near
+ * 2^32 wraps to a small step and libfdt reads on. Ours refuses such a
+ * value (it runs past the structure block); that difference is libfdt's. */
+static bool libfdt_wraps(const char *msg)
+{
+    const char *at = strstr(msg, ": value of ");
+    unsigned long len;
+
+    return at && strstr(msg, "runs past the structure block") &&
+           sscanf(at, ": value of %lu bytes", &len) == 1 && len >= 0x80000000ul;
+}
+
+static bool overlap(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
+{
+    return a < b + b_len && b < a + a_len;
+}
+
+static void check_boot(const struct pvh_fdt *fdt, uint64_t dtb_pa)
+{
+    const struct pvh_boot *b = &st.boot;
+    unsigned i, j;
+
+    fuzz_check_memmap(b->memmap, b->nr_memmap, "boot memory map");
+    FUZZ_CHECK(pvh_memmap_covers(&st.map, st.self_base, st.self_end - st.self_base,
+                                 PVH_TYPE_BIT(E820_TYPE_RAM)),
+               "pvhboot's own memory is not RAM");
+    FUZZ_CHECK(b->cmdline == st.cmdline && fuzz_terminated(st.cmdline, sizeof(st.cmdline)) &&
+                   b->cmdline_len == strlen(st.cmdline),
+               "cmdline");
+    FUZZ_CHECK(b->nr_modules <= PVH_MODULES_MAX, "%u modules", b->nr_modules);
+    for (i = 0; i < b->nr_modules; i++) {
+        const struct pvh_module *m = &b->modules[i];
+
+        FUZZ_CHECK(m->size && m->base + m->size > m->base, "module %u: empty or wrapping", i);
+        FUZZ_CHECK(pvh_memmap_covers(&st.map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)),
+                   "module %u not in RAM", i);
+        FUZZ_CHECK(!overlap(m->base, m->size, st.self_base, st.self_end - st.self_base),
+                   "module %u overlaps pvhboot", i);
+        FUZZ_CHECK(!overlap(m->base, m->size, dtb_pa, fdt->totalsize),
+                   "module %u overlaps the tree", i);
+        for (j = 0; j < i; j++)
+            FUZZ_CHECK(!overlap(m->base, m->size, b->modules[j].base, b->modules[j].size),
+                       "modules %u and %u overlap", i, j);
+        FUZZ_CHECK(!m->cmdline[0] ||
+                       (m->cmdline >= st.module_cmdlines &&
+                        m->cmdline < st.module_cmdlines + PVH_MODULE_CMDLINES_ALL &&
+                        memchr(m->cmdline, 0, (size_t)(st.module_cmdlines +
+                                                       PVH_MODULE_CMDLINES_ALL - m->cmdline))),
+                   "module %u cmdline outside the store", i);
+        FUZZ_CHECK(strlen(m->cmdline) <= PVH_MODULE_CMDLINE_MAX, "module %u cmdline too long", i);
+    }
+}
+
+static void boot_steps(const struct pvh_fdt *fdt, uint64_t self_base, uint64_t self_size,
+                       uint64_t dtb_pa)
+{
+    struct pvh_fdt_platform p;
+    struct pvh_error err;
+    int rc;
+
+    rc = pvh_fdt_platform(fdt, &p, &err);
+    FUZZ_CHECK(rc == PVH_OK || fuzz_terminated(err.msg, sizeof(err.msg)), "message");
+    if (rc)
+        return;
+    FUZZ_CHECK(p.uart != PVH_UART_NONE || !p.uart_from_stdout_path, "stdout-path without a UART");
+    memset(&st, 0xa5, sizeof(st));
+    pvh_boot_store_init(&st, self_base, self_base + self_size);
+    st.boot.loader = PVH_LOADER_FDT;
+    rc = pvh_fdt_read_memory(fdt, &st, &err);
+    FUZZ_CHECK(rc || st.nr_raw <= PVH_MEMMAP_IN_MAX, "%u raw ranges", st.nr_raw);
+    if (!rc)
+        rc = pvh_boot_set_memmap(&st, &err);
+    if (!rc)
+        rc = pvh_fdt_read_chosen(fdt, &st, dtb_pa, &err);
+    if (rc) {
+        FUZZ_CHECK(rc < 0 && rc >= PVH_ENOENT && err.code == rc, "rc %d", rc);
+        FUZZ_CHECK(fuzz_terminated(err.msg, sizeof(err.msg)), "error message not terminated");
+        return;
+    }
+    pvh_boot_finish(&st);
+    check_boot(fdt, dtb_pa);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fuzz_in in = { data, size };
+    uint64_t self_base = fuzz_u64(&in), self_size = fuzz_u32(&in), dtb_pa = fuzz_u64(&in);
+    size_t len = in.left;
+    uint8_t *blob = malloc(len ? len : 1);
+    struct pvh_error err;
+    struct pvh_fdt fdt;
+    bool theirs_ok;
+    int n = -1;
+
+    if (!blob)
+        abort();
+    memcpy(blob, in.p, len);
+    if (!pvh_fdt_open(&fdt, blob, len, &err))
+        n = our_tokens(&fdt, &err);
+    theirs_ok = len >= sizeof(struct fdt_header) && fdt_check_full(blob, len) == 0;
+    if (n >= 0) {
+        FUZZ_CHECK(theirs_ok, "our reader accepts what libfdt refuses");
+        check_same_tokens(n, their_tokens(blob));
+        if (self_size && self_base + self_size > self_base)
+            boot_steps(&fdt, self_base, self_size, dtb_pa);
+    } else {
+        FUZZ_CHECK(fuzz_terminated(err.msg, sizeof(err.msg)), "error message not terminated");
+        FUZZ_CHECK(!theirs_ok || stricter_rule(err.msg) || libfdt_wraps(err.msg),
+                   "libfdt accepts, we refuse: %s", err.msg);
+    }
+    free(blob);
+    return 0;
+}
