@@ -43,18 +43,23 @@ static bool room(const struct pvh_fdt_writer *w, uint64_t n)
 int pvh_fdt_writer_init(struct pvh_fdt_writer *w, void *buf, size_t size,
                         const uint64_t (*rsv)[2], unsigned n, struct pvh_error *err)
 {
-    uint64_t need = FDT_HEADER_SIZE + (uint64_t)(n + 1) * FDT_RSV_ENTRY_SIZE;
+    /* n + 1 in 64 bits: n = UINT_MAX must not wrap to an empty map. */
+    uint64_t need = FDT_HEADER_SIZE + ((uint64_t)n + 1) * FDT_RSV_ENTRY_SIZE;
     unsigned i;
 
     memset(w, 0, sizeof(*w));
     w->buf = buf;
-    w->size = size > UINT32_MAX ? UINT32_MAX : size;
+    w->size = size;
+    if (w->size > UINT32_MAX) /* offsets in a blob are 32-bit */
+        w->size = UINT32_MAX;
     if (need > w->size)
         return writer_fail(w, err, "the header");
     memset(w->buf, 0, (size_t)need);
     for (i = 0; i < n; i++) {
-        put_be64(w->buf + FDT_HEADER_SIZE + i * FDT_RSV_ENTRY_SIZE, rsv[i][0]);
-        put_be64(w->buf + FDT_HEADER_SIZE + i * FDT_RSV_ENTRY_SIZE + 8, rsv[i][1]);
+        uint8_t *e = w->buf + FDT_HEADER_SIZE + (size_t)i * FDT_RSV_ENTRY_SIZE;
+
+        put_be64(e, rsv[i][0]);
+        put_be64(e + 8, rsv[i][1]);
     }
     w->off_struct = (uint32_t)need;
     w->struct_end = (uint32_t)need;

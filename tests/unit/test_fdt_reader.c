@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -497,6 +498,22 @@ static void rejects_nop_after_root_node(void **state)
     assert_error(open_and_check(), &err, PVH_EINVAL, "fdt: FDT_NOP after the root node at 0xc");
 }
 
+/* Found with clang-tidy (tests/lint/): the header's size counted n + 1
+ * reservation entries in 32 bits, so n = UINT_MAX wrapped to an empty map,
+ * passed the room check and the entries were written past the buffer. */
+static void writer_refuses_reservation_count_that_wraps(void **state)
+{
+    uint8_t *buf = malloc(64);
+    const uint64_t rsv[1][2] = { { 0x48000000, 0x1000 } };
+    struct pvh_fdt_writer w;
+
+    (void)state;
+    assert_non_null(buf);
+    assert_error(pvh_fdt_writer_init(&w, buf, 64, rsv, UINT_MAX, &err), &err, PVH_ENOMEM,
+                 "fdt writer: no room for the header in 0x40 bytes");
+    free(buf);
+}
+
 static void writer_refuses_overflow(void **state)
 {
     uint8_t buf[64];
@@ -703,6 +720,7 @@ int main(void)
         cmocka_unit_test_teardown(rejects_named_root_node, teardown),
         cmocka_unit_test_teardown(rejects_nop_after_root_node, teardown),
         cmocka_unit_test_teardown(writer_refuses_overflow, teardown),
+        cmocka_unit_test_teardown(writer_refuses_reservation_count_that_wraps, teardown),
         cmocka_unit_test_setup_teardown(platform_finds_console_psci_hypervisor, setup_store,
                                         teardown_store),
         cmocka_unit_test_setup_teardown(fills_cmdline_initrd_modules_memory, setup_store,
