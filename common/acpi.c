@@ -165,7 +165,7 @@ static bool parse_s5_package(const uint8_t *p, const uint8_t *end, uint8_t *a, u
     if (end - p < 3 || p[0] != AML_PACKAGE_OP)
         return false;
     extra = len_at[0] >> 6;
-    if (end - len_at < (ptrdiff_t)(1 + extra))
+    if (end - len_at < (ptrdiff_t)extra + 1)
         return false;
     len = extra ? len_at[0] & 0x0f : len_at[0] & 0x3f;
     for (i = 0; i < extra; i++)

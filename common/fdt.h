@@ -117,6 +117,17 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
 /* Walk the whole tree once, checking every rule above. */
 int pvh_fdt_check(const struct pvh_fdt *fdt, struct pvh_error *err);
 
+/* Is name exactly want? Reads each only up to its NUL (a name in a blob
+ * may be shorter than want). */
+static inline bool pvh_fdt_name_is(const char *name, const char *want)
+{
+    while (*want && *name == *want) {
+        name++;
+        want++;
+    }
+    return *name == *want;
+}
+
 /* Property values. */
 /* Is s one of the NUL-separated strings of the value (a "compatible" list)? */
 bool pvh_fdt_strlist_has(const uint8_t *value, uint32_t len, const char *s);

@@ -46,11 +46,6 @@ struct node_walk {
     char path[PVH_FDT_PATH_MAX + 1];
 };
 
-static bool name_is(const char *name, const char *want)
-{
-    return !strncmp(name, want, strlen(want) + 1);
-}
-
 /* "memory@40000000" is a "memory" node: the part before '@'. */
 static bool base_name_is(const char *name, const char *want)
 {
@@ -90,11 +85,11 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
 
 static void note_prop(struct frame *f, const struct pvh_fdt_token *tok)
 {
-    if (name_is(tok->name, "#address-cells") && tok->len == 4)
+    if (pvh_fdt_name_is(tok->name, "#address-cells") && tok->len == 4)
         f->node.child_addr_cells = pvh_be32(tok->value);
-    else if (name_is(tok->name, "#size-cells") && tok->len == 4)
+    else if (pvh_fdt_name_is(tok->name, "#size-cells") && tok->len == 4)
         f->node.child_size_cells = pvh_be32(tok->value);
-    else if (name_is(tok->name, "ranges"))
+    else if (pvh_fdt_name_is(tok->name, "ranges"))
         f->ranges_empty = tok->len == 0;
 }
 
@@ -154,6 +149,9 @@ static int prop(const struct pvh_fdt *fdt, const struct node *n, const char *nam
     struct pvh_fdt_walk w;
     struct pvh_fdt_token tok;
 
+    /* Defined whatever the answer: callers test "found" as rc > 0. */
+    *value = NULL;
+    *len = 0;
     pvh_fdt_walk_at(&w, fdt, n->props, n->depth);
     for (;;) {
         int rc = pvh_fdt_walk_next(&w, &tok, err);
@@ -162,7 +160,7 @@ static int prop(const struct pvh_fdt *fdt, const struct node *n, const char *nam
             return rc;
         if (tok.kind != PVH_FDT_PROP)
             return 0;
-        if (name_is(tok.name, name)) {
+        if (pvh_fdt_name_is(tok.name, name)) {
             *value = tok.value;
             *len = tok.len;
             return 1;
@@ -224,7 +222,7 @@ static int find_stdout(void *ctx, const struct pvh_fdt *fdt, const struct node *
 
     if (n->depth != 2)
         return PVH_OK;
-    if (name_is(n->name, "chosen")) {
+    if (pvh_fdt_name_is(n->name, "chosen")) {
         rc = prop(fdt, n, "stdout-path", &v, &len, err);
         if (rc <= 0)
             return rc;
@@ -237,7 +235,7 @@ static int find_stdout(void *ctx, const struct pvh_fdt *fdt, const struct node *
             pw->alias = (const char *)v;
             pw->alias_len = end;
         }
-    } else if (name_is(n->name, "aliases")) {
+    } else if (pvh_fdt_name_is(n->name, "aliases")) {
         /* Remember the node: the alias is looked up once /chosen is read. */
         pw->have_aliases = true;
         pw->aliases_props = n->props;
@@ -325,7 +323,7 @@ static int check_uart(struct platform_walk *pw, const struct pvh_fdt *fdt, const
     rc = first_reg(fdt, n, &base, err);
     if (rc <= 0)
         return rc;
-    named = n->path && pw->stdout_path[0] && name_is(n->path, pw->stdout_path);
+    named = n->path && pw->stdout_path[0] && pvh_fdt_name_is(n->path, pw->stdout_path);
     if (pw->p->uart == PVH_UART_NONE || (named && !pw->p->uart_from_stdout_path)) {
         pw->p->uart = kind;
         pw->p->uart_base = base;
@@ -341,7 +339,7 @@ static int platform_node(void *ctx, const struct pvh_fdt *fdt, const struct node
     bool yes;
     int rc;
 
-    if (n->depth == 2 && name_is(n->name, "hypervisor")) {
+    if (n->depth == 2 && pvh_fdt_name_is(n->name, "hypervisor")) {
         rc = compatible_with(fdt, n, "xen,xen", &yes, err);
         if (rc)
             return rc;
@@ -417,7 +415,7 @@ static int add_reg(struct pvh_boot_store *st, const struct pvh_fdt *fdt, const s
         uint64_t base, size;
 
         pvh_fdt_cells(v + at, ac, &base);
-        pvh_fdt_cells(v + at + ac * 4, sc, &size);
+        pvh_fdt_cells(v + at + (size_t)ac * 4, sc, &size);
         if (base + size < base)
             return pvh_fail(err, PVH_ERANGE, "fdt: %s: range 0x%llx size 0x%llx wraps past 2^64",
                             what, (unsigned long long)base, (unsigned long long)size);
@@ -628,7 +626,7 @@ static int read_module_node(struct chosen_walk *cw, const struct pvh_fdt *fdt,
     if (rc == 0 || reg_len < (n->addr_cells + n->size_cells) * 4)
         return pvh_fail(err, PVH_EINVAL, "fdt: module %s: no reg", n->name);
     pvh_fdt_cells(reg, n->addr_cells, &base);
-    pvh_fdt_cells(reg + n->addr_cells * 4, n->size_cells, &size);
+    pvh_fdt_cells(reg + (size_t)n->addr_cells * 4, n->size_cells, &size);
     rc = prop(fdt, n, "bootargs", &args, &args_len, err);
     if (rc < 0)
         return rc;
@@ -640,7 +638,7 @@ static int chosen_node(void *ctx, const struct pvh_fdt *fdt, const struct node *
 {
     struct chosen_walk *cw = ctx;
 
-    if (n->depth == 2 && name_is(n->name, "chosen") && !cw->chosen_seen) {
+    if (n->depth == 2 && pvh_fdt_name_is(n->name, "chosen") && !cw->chosen_seen) {
         cw->chosen_seen = true;
         if (read_bootargs(cw, fdt, n, err) || read_initrd(cw, fdt, n, err))
             return err->code;

@@ -234,8 +234,8 @@ static int put_chosen_props(struct pvh_fdt_writer *w, const struct pvh_fdt_chose
 
 static bool replaced(const char *name)
 {
-    return !strncmp(name, "bootargs", 9) || !strncmp(name, "linux,initrd-start", 19) ||
-           !strncmp(name, "linux,initrd-end", 17);
+    return pvh_fdt_name_is(name, "bootargs") || pvh_fdt_name_is(name, "linux,initrd-start") ||
+           pvh_fdt_name_is(name, "linux,initrd-end");
 }
 
 /* Is the node whose BEGIN_NODE token was just read a multiboot module?
@@ -252,7 +252,7 @@ static int is_module_node(const struct pvh_fdt_walk *at, bool *module, struct pv
             return err->code;
         if (tok.kind != PVH_FDT_PROP)
             return PVH_OK;
-        if (!strncmp(tok.name, "compatible", 11) &&
+        if (pvh_fdt_name_is(tok.name, "compatible") &&
             pvh_fdt_strlist_has(tok.value, tok.len, "multiboot,module"))
             *module = true;
     }
@@ -282,7 +282,7 @@ static int rewrite_node(struct rewrite *r, const struct pvh_fdt_token *tok, stru
             return PVH_OK;
         }
     }
-    if (tok->depth == 2 && !strncmp(tok->name, "chosen", 7))
+    if (tok->depth == 2 && pvh_fdt_name_is(tok->name, "chosen"))
         r->chosen_depth = 2;
     return pvh_fdt_begin_node(&r->out, tok->name, err);
 }

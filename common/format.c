@@ -116,7 +116,7 @@ static unsigned long long unsigned_arg(const struct spec *sp, va_list *ap)
     switch (sp->length) {
     case 1: return va_arg(*ap, unsigned long);
     case 2: return va_arg(*ap, unsigned long long);
-    case 3: return va_arg(*ap, size_t);
+    case 3: return (unsigned long long)va_arg(*ap, size_t);
     default: return va_arg(*ap, unsigned int);
     }
 }

@@ -37,15 +37,15 @@
  * with room bytes of header in [0, end); end when there is none. This is
  * most of what identifying a kernel costs (up to 6144 positions for an
  * image without multiboot headers): four positions a turn. */
-static uint64_t find_magic(const uint8_t *img, uint64_t end, unsigned step, uint32_t magic,
-                           unsigned room)
+static uint64_t find_magic(const uint8_t *img, uint64_t end, uint64_t step, uint32_t magic,
+                           uint64_t room)
 {
     uint64_t off = 0, last;
 
     if (end < room)
         return end;
     last = end - room; /* the last offset a header fits at */
-    for (; off + 3 * (uint64_t)step <= last; off += 4 * (uint64_t)step) {
+    for (; off + 3 * step <= last; off += 4 * step) {
         if (pvh_le32(img + off) == magic)
             return off;
         if (pvh_le32(img + off + step) == magic)
@@ -64,8 +64,10 @@ static uint64_t find_magic(const uint8_t *img, uint64_t end, unsigned step, uint
 static int find_mb1(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
                     struct pvh_error *err)
 {
-    uint64_t end = len < MB1_SEARCH ? len : MB1_SEARCH, off;
+    uint64_t end = len, off;
 
+    if (end > MB1_SEARCH)
+        end = MB1_SEARCH;
     off = find_magic(img, end, 4, MB1_HEADER_MAGIC, 12);
     if (off < end) {
         const uint8_t *h = img + off;
@@ -184,8 +186,10 @@ static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh
 static int find_mb2(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
                     struct pvh_error *err)
 {
-    uint64_t end = len < MB2_SEARCH ? len : MB2_SEARCH, off;
+    uint64_t end = len, off;
 
+    if (end > MB2_SEARCH)
+        end = MB2_SEARCH;
     off = find_magic(img, end, 8, MB2_HEADER_MAGIC, MB2_FIXED);
     if (off < end) {
         const uint8_t *h = img + off;

@@ -70,16 +70,16 @@ static const void *map_range(const struct pvh_phys *phys, uint64_t base, uint64_
 }
 
 int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys *phys,
-                               uint64_t pa, struct pvh_error *err)
+                               uint64_t start_info_pa, struct pvh_error *err)
 {
     const uint8_t *si; /* the loader may misalign it: read bytes, never through the struct */
     uint32_t magic, version, size;
     int rc;
 
-    rc = check_range(st, pa, 8, "start info", err);
+    rc = check_range(st, start_info_pa, 8, "start info", err);
     if (rc)
         return rc;
-    si = map_range(phys, pa, 8, "start info", err);
+    si = map_range(phys, start_info_pa, 8, "start info", err);
     if (!si)
         return err->code;
     memcpy(&magic, si + offsetof(struct hvm_start_info, magic), sizeof(magic));
@@ -90,15 +90,15 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
 
     /* Later versions only append fields: read what version 1 defines. */
     size = version == 0 ? HVM_START_INFO_V0_SIZE : HVM_START_INFO_V1_SIZE;
-    rc = check_range(st, pa, size, "start info", err);
+    rc = check_range(st, start_info_pa, size, "start info", err);
     if (rc)
         return rc;
-    si = map_range(phys, pa, size, "start info", err);
+    si = map_range(phys, start_info_pa, size, "start info", err);
     if (!si)
         return err->code;
     memset(&st->si, 0, sizeof(st->si));
     memcpy(&st->si, si, size);
-    st->start_info_pa = pa;
+    st->start_info_pa = start_info_pa;
 
     st->boot.loader = version == 0 ? PVH_LOADER_PVH_V0 : PVH_LOADER_PVH_V1;
     st->boot.loader_version = version;
