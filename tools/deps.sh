@@ -15,9 +15,9 @@ pkgs_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm dev
 pkgs_fuzz="clang libclang-rt-14-dev"
 # lint: the static checks of common/ in make check.
 pkgs_lint="cppcheck clang-tidy"
-# efi: pvhboot.efi (gnu-efi) and the UEFI firmware its tests boot (OVMF), mtools
-# to build the FAT image without root.
-pkgs_efi="gnu-efi ovmf mtools"
+# efi: pvhboot.efi (gnu-efi) and the UEFI firmware its tests boot (OVMF; the
+# tests give it a FAT volume through QEMU's vvfat, so no mtools).
+pkgs_efi="gnu-efi ovmf"
 # bench: the chart of make bench.
 pkgs_bench="gnuplot-nox"
 
