@@ -31,10 +31,10 @@ ARCH_MAKE = $(MAKE) --no-print-directory -f mk/arch.mk
 .PHONY: all install deps check run clean help unit bench FORCE
 
 all:
-	$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a all; done
+	+$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a all; done
 
 install:
-	$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a install; done
+	+$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a install; done
 
 # ---------------------------------------------------------------------------
 # Host builds of common/: unit tests (cmocka) under ASan and UBSan.

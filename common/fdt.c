@@ -119,6 +119,17 @@ int pvh_fdt_open(struct pvh_fdt *fdt, const void *buf, size_t len, struct pvh_er
     return read_rsvmap(fdt, err);
 }
 
+uint32_t pvh_fdt_used_size(const struct pvh_fdt *fdt)
+{
+    uint64_t used = (uint64_t)fdt->off_rsvmap + ((uint64_t)fdt->nr_rsv + 1) * FDT_RSV_ENTRY_SIZE;
+
+    if ((uint64_t)fdt->off_struct + fdt->size_struct > used)
+        used = (uint64_t)fdt->off_struct + fdt->size_struct;
+    if ((uint64_t)fdt->off_strings + fdt->size_strings > used)
+        used = (uint64_t)fdt->off_strings + fdt->size_strings;
+    return used < fdt->totalsize ? (uint32_t)used : fdt->totalsize;
+}
+
 void pvh_fdt_rsv(const struct pvh_fdt *fdt, uint32_t i, uint64_t *base, uint64_t *size)
 {
     const uint8_t *e = fdt->blob + fdt->off_rsvmap + (uint64_t)i * FDT_RSV_ENTRY_SIZE;

@@ -63,6 +63,14 @@ static inline uint64_t pvh_be64(const uint8_t *p)
     return (uint64_t)pvh_be32(p) << 32 | pvh_be32(p + 4);
 }
 
+static inline void pvh_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
 /* An opened, header-checked blob. */
 struct pvh_fdt {
     const uint8_t *blob;
@@ -76,6 +84,11 @@ struct pvh_fdt {
 
 /* Check the header of the blob at buf (len readable bytes) and open it. */
 int pvh_fdt_open(struct pvh_fdt *fdt, const void *buf, size_t len, struct pvh_error *err);
+
+/* The bytes the open blob uses: to the end of the last of its header,
+ * reservation map, structure and strings blocks. What follows, up to
+ * totalsize, is free space (QEMU pads its trees to 1 MiB). */
+uint32_t pvh_fdt_used_size(const struct pvh_fdt *fdt);
 
 /* Reservation-map entry i (< fdt->nr_rsv). */
 void pvh_fdt_rsv(const struct pvh_fdt *fdt, uint32_t i, uint64_t *base, uint64_t *size);

@@ -12,13 +12,7 @@
 
 #include "common/string.h"
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+#define put_be32 pvh_put_be32
 
 static void put_be64(uint8_t *p, uint64_t v)
 {

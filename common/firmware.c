@@ -13,13 +13,6 @@
 #include "common/string.h"
 #include "common/timing.h"
 
-/* The payload descriptor tools/pvhboot-pack fills in. Read through a
- * volatile pointer: the compiler must not fold the unpacked defaults. */
-const volatile struct pvh_pack pvh_pack __attribute__((section(".pvhboot_pack"), used, aligned(8))) = {
-    .magic = PVH_PACK_MAGIC,
-    .version = PVH_PACK_VERSION,
-};
-
 void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...)
 {
     va_list ap;

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/memmap.h"
 #include "common/multiboot.h"
+#include "common/pack.h"
 
 enum pvh_payload_kind {
     PVH_PAYLOAD_LINUX,      /* x86 bzImage, 64-bit boot protocol */
@@ -136,32 +137,5 @@ void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...) __attribute__((fo
 /* Provided by the architecture: boot the planned payload (never returns
  * on success). The kinds an architecture cannot boot are an error. */
 int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err);
-
-/*
- * The packed payload descriptor, in the image's read-only data (section
- * .pvhboot_pack), filled in by tools/pvhboot-pack. The packed pieces are
- * PT_LOAD segments the tool adds to the ELF, so the PVH loader puts them
- * in memory with the rest of the image; the descriptor says where.
- */
-#define PVH_PACK_MAGIC "PVHPACK1"
-#define PVH_PACK_VERSION 1
-#define PVH_PACK_MAX_MODULES 16
-#define PVH_PACK_KERNEL 0x1 /* flags: modules[0] is the kernel to boot */
-struct pvh_pack_module {
-    uint64_t base, size;  /* where the loader put it */
-    uint64_t cmdline_pa;  /* its NUL-terminated cmdline, or 0 */
-};
-struct pvh_pack {
-    char magic[8];          /* PVH_PACK_MAGIC */
-    uint32_t version;       /* PVH_PACK_VERSION */
-    uint32_t flags;         /* PVH_PACK_* */
-    uint64_t cmdline_pa;    /* the default cmdline, or 0 */
-    uint32_t nr_modules;    /* 0: nothing packed */
-    uint32_t reserved;
-    struct pvh_pack_module modules[PVH_PACK_MAX_MODULES];
-};
-_Static_assert(sizeof(struct pvh_pack) == 32 + 24 * PVH_PACK_MAX_MODULES, "pack size");
-_Static_assert(__builtin_offsetof(struct pvh_pack, nr_modules) == 24, "pack count offset");
-_Static_assert(__builtin_offsetof(struct pvh_pack, modules) == 32, "pack modules offset");
 
 #endif

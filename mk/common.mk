@@ -34,6 +34,6 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 
 COMMON_SRCS := common/acpi.c common/boot.c common/bzimage.c common/console.c common/crc32.c \
                common/elf.c common/error.c common/firmware.c common/format.c \
-               common/hypervisor.c common/memmap.c common/multiboot.c common/options.c \
+               common/hypervisor.c common/memmap.c common/multiboot.c common/options.c common/pack.c \
                common/panic.c common/start_info.c common/string.c common/timing.c common/xen_calls.c \
                common/xen_console_ring.c common/xenfeat.c

@@ -1,12 +1,16 @@
 /*
- * pvhboot.bin: the firmware. It chainloads the Linux arm64 Image it was
- * given as its first module; the module after it, if any, becomes the
- * kernel's initrd. Where a loader passes one module only (a Xen
- * dom0less domU gets one ramdisk), the initrd may instead follow the
- * Image inside that module, from the Image's image_size rounded up to
- * 4 KiB (an Image file never reaches past image_size). The kernel's cmdline is the kernel module's own
- * (multiboot,module bootargs) when it has one, else pvhboot's cmdline
- * without its pvhboot.* words.
+ * pvhboot.bin: the firmware. It chainloads a Linux arm64 Image:
+ *  - the kernel: the one packed into pvhboot.bin (pvhboot-pack pack
+ *    --kernel), else the loader's first module;
+ *  - the initrd, at most one: the loader's module after the kernel, else
+ *    the one packed after a packed kernel (or the only module packed
+ *    without one), else one behind the Image inside its module, from the
+ *    Image's image_size rounded up to 4 KiB (a Xen dom0less domU gets a
+ *    single ramdisk; an Image file never reaches past image_size);
+ *  - the cmdline: the kernel module's own (multiboot,module bootargs, or
+ *    the packed kernel's) when it has one, else pvhboot's cmdline
+ *    without its pvhboot.* words, else the packed default cmdline.
+ * What the loader gives replaces what is packed, as on x86.
  */
 #include <pvhboot/boot.h>
 #include <pvhboot/console.h>
@@ -14,50 +18,121 @@
 
 #include "arch/arm64/linux.h"
 #include "common/options.h"
+#include "common/pack.h"
 #include "common/string.h"
 #include "common/timing.h"
 
 static char kernel_cmdline[PVH_CMDLINE_MAX + 1];
+static struct pvh_packed packed;
 
 /* The timing report comes just before the jump. */
 const _Bool pvh_timing_at_handoff = 1;
 
+/* The descriptor (one read of its volatile bytes), checked against the
+ * image as loaded: our own bytes, then the packed ones up to image_size. */
+static void read_packed(const struct pvh_boot_store *st)
+{
+    struct pvh_pack d;
+    struct pvh_error err;
+
+    memcpy(&d, (const void *)&pvh_pack, sizeof(d));
+    if (pvh_pack_read_relative(&d, st->self_base, (uintptr_t)__image_end - st->self_base,
+                               st->self_end - st->self_base, &packed, &err))
+        pvh_panic("%s", err.msg);
+    if (packed.nr > 2 || (packed.nr == 2 && !(packed.flags & PVH_PACK_KERNEL)))
+        pvh_panic("packed: %u modules%s; an Image takes a kernel and one initrd", packed.nr,
+                  (packed.flags & PVH_PACK_KERNEL) ? " with the kernel" : " without a kernel");
+    if (packed.nr)
+        pvh_info("packed: %s%s", (packed.flags & PVH_PACK_KERNEL) ? "kernel" : "",
+                 packed.nr == 2 ? " and initrd" : (packed.flags & PVH_PACK_KERNEL) ? "" : "initrd");
+}
+
+/* The one initrd, by the order above; NULL for none. */
+static const struct pvh_module *choose_initrd(const struct pvh_boot *boot, const struct arm64_linux *k,
+                                              unsigned first_loader_initrd, struct pvh_module *appended)
+{
+    const struct pvh_module *from_loader = boot->nr_modules > first_loader_initrd ?
+                                           &boot->modules[first_loader_initrd] : NULL;
+    const struct pvh_module *from_pack = NULL;
+
+    if (packed.nr && packed.nr == 1 + !!(packed.flags & PVH_PACK_KERNEL))
+        from_pack = &packed.mods[packed.nr - 1];
+    if (boot->nr_modules > first_loader_initrd + 1)
+        pvh_panic("%u modules: an Image takes a kernel and one initrd", boot->nr_modules);
+    if (k->appended_size && (from_loader || from_pack))
+        pvh_panic("two initrds: one behind the Image (%llu bytes) and %s",
+                  (unsigned long long)k->appended_size, from_loader ? "a loader's module" : "a packed one");
+    if (k->appended_size) {
+        *appended = (struct pvh_module){ k->appended, k->appended_size, "" };
+        return appended;
+    }
+    if (from_loader && from_pack)
+        pvh_info("initrd: the loader's module %u replaces the packed one", first_loader_initrd);
+    return from_loader ? from_loader : from_pack;
+}
+
+/* The kernel's cmdline; returns the string whose pvhboot.* options apply. */
+static const char *choose_cmdline(const struct pvh_boot *boot, const struct pvh_module *kernel)
+{
+    const char *options = boot->cmdline;
+
+    if (kernel->cmdline[0]) {
+        memcpy(kernel_cmdline, kernel->cmdline, strlen(kernel->cmdline) + 1);
+        return options;
+    }
+    if (!boot->cmdline[0] && packed.cmdline)
+        options = packed.cmdline;
+    if (pvh_cmdline_strip_options(kernel_cmdline, sizeof(kernel_cmdline), options) == (size_t)-1)
+        pvh_panic("kernel cmdline: longer than %u bytes", PVH_CMDLINE_MAX);
+    return options;
+}
+
+static const char *initrd_source(const struct arm64_linux *k, const struct pvh_module *initrd)
+{
+    if (!initrd)
+        return "none";
+    if (k->appended_size)
+        return "behind the Image";
+    if (initrd >= packed.mods && initrd < packed.mods + PVH_PACK_MAX_MODULES)
+        return "packed";
+    return "a module";
+}
+
 void pvh_main(const struct pvh_boot *boot)
 {
     struct pvh_boot_store *st = arm64_boot_store();
-    const struct pvh_module *initrd = NULL;
+    const struct pvh_module *kernel, *initrd;
     struct pvh_module appended;
     struct arm64_linux k;
     struct pvh_error err;
+    const char *options;
+    unsigned first_loader_initrd = 1;
 
-    if (!boot->nr_modules)
-        pvh_panic("no kernel to chainload: modules %u", boot->nr_modules);
-    if (arm64_linux_header(&boot->modules[0], &k, &err))
-        pvh_panic("module 0: %s", err.msg);
-    if (k.appended_size && boot->nr_modules > 1)
-        pvh_panic("two initrds: one behind the Image in module 0 (%llu bytes) and module 1",
-                  (unsigned long long)k.appended_size);
-    if (k.appended_size) {
-        appended = (struct pvh_module){ k.appended, k.appended_size, "" };
-        initrd = &appended;
-    } else if (boot->nr_modules > 1) {
-        initrd = &boot->modules[1];
+    read_packed(st);
+    if (packed.flags & PVH_PACK_KERNEL) {
+        kernel = &packed.mods[0];
+        first_loader_initrd = 0;
+    } else if (boot->nr_modules) {
+        kernel = &boot->modules[0];
+    } else {
+        pvh_panic("no kernel to chainload: nothing packed and modules %u", boot->nr_modules);
     }
-    if (boot->modules[0].cmdline[0]) {
-        memcpy(kernel_cmdline, boot->modules[0].cmdline, strlen(boot->modules[0].cmdline) + 1);
-    } else if (pvh_cmdline_strip_options(kernel_cmdline, sizeof(kernel_cmdline), boot->cmdline) ==
-               (size_t)-1) {
-        pvh_panic("kernel cmdline: longer than %u bytes", PVH_CMDLINE_MAX);
-    }
+    if (arm64_linux_header(kernel, &k, &err))
+        pvh_panic("%s %s", first_loader_initrd ? "module 0:" : "packed kernel:", err.msg);
+    initrd = choose_initrd(boot, &k, first_loader_initrd, &appended);
+    options = choose_cmdline(boot, kernel);
+    /* pvhboot-pack lays a packed kernel out where it can run. */
+    if (first_loader_initrd == 0)
+        arm64_linux_fits_in_place(&k, (uintptr_t)__image_end, st->self_end, initrd);
     pvh_mark(PVH_MARK_PLACEMENT);
     if (arm64_linux_prepare(st, &k, kernel_cmdline, initrd, &err))
         pvh_panic("%s", err.msg);
     pvh_mark(PVH_MARK_COPY);
-    pvh_info("linux: Image at 0x%llx (text_offset 0x%llx image_size 0x%llx flags 0x%llx) "
-             "dtb 0x%llx initrd %s", (unsigned long long)k.entry, (unsigned long long)k.text_offset,
-             (unsigned long long)k.image_size, (unsigned long long)k.flags,
-             (unsigned long long)k.dtb, k.appended_size ? "behind the Image" : initrd ? "module 1" : "none");
+    pvh_info("linux: Image at 0x%llx%s (text_offset 0x%llx image_size 0x%llx flags 0x%llx) "
+             "dtb 0x%llx initrd %s", (unsigned long long)k.entry, k.in_place ? " in place" : "",
+             (unsigned long long)k.text_offset, (unsigned long long)k.image_size,
+             (unsigned long long)k.flags, (unsigned long long)k.dtb, initrd_source(&k, initrd));
     pvh_info("linux: cmdline \"%pE\"", kernel_cmdline);
-    pvh_timing_report(boot->cmdline);
+    pvh_timing_report(options);
     arm64_linux_enter(st, &k);
 }

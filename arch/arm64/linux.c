@@ -48,6 +48,7 @@ int arm64_linux_header(const struct pvh_module *m, struct arm64_linux *k, struct
     k->file_size = m->size;
     k->src = m->base;
     k->appended = k->appended_size = 0;
+    k->in_place = false;
     if (k->flags & IMAGE_FLAG_BE)
         return pvh_fail(err, PVH_EINVAL, "kernel: big-endian Image: flags 0x%llx",
                         (unsigned long long)k->flags);
@@ -80,6 +81,18 @@ static unsigned avoid_modules(const struct pvh_boot_store *st, uint64_t extra_ba
     return n;
 }
 
+bool arm64_linux_fits_in_place(struct arm64_linux *k, uint64_t own_start, uint64_t own_end,
+                               const struct pvh_module *initrd)
+{
+    uint64_t base = k->src - k->text_offset, span = page_up(k->text_offset + k->image_size);
+
+    k->in_place = (k->flags & IMAGE_FLAG_ANYWHERE) && k->src >= k->text_offset &&
+                  !(base % IMAGE_ALIGN) && base >= own_start && base <= own_end &&
+                  span <= own_end - base &&
+                  (!initrd || initrd->base >= base + span || base >= initrd->base + initrd->size);
+    return k->in_place;
+}
+
 /* Where the 2 MiB-aligned base goes; the span is claimed in the map. */
 static int place(struct pvh_boot_store *st, struct arm64_linux *k, struct pvh_error *err)
 {
@@ -87,7 +100,9 @@ static int place(struct pvh_boot_store *st, struct arm64_linux *k, struct pvh_er
     unsigned n = avoid_modules(st, 0, 0), i;
     uint64_t base = 0;
 
-    if (k->flags & IMAGE_FLAG_ANYWHERE) {
+    if (k->in_place) {
+        base = k->src - k->text_offset; /* memory of ours already: nothing to claim */
+    } else if (k->flags & IMAGE_FLAG_ANYWHERE) {
         base = pvh_memmap_alloc(&st->map, span, IMAGE_ALIGN, ~0ull, avoid, n, 0);
         if (!base)
             return pvh_fail(err, PVH_ENOMEM, "kernel: no 2 MiB-aligned free RAM for 0x%llx bytes",
@@ -133,7 +148,12 @@ static int make_tree(struct pvh_boot_store *st, struct arm64_linux *k, const cha
     }
     size = page_up((uint64_t)fdt.totalsize + strlen(cmdline) + CHOSEN_SLACK);
     n = avoid_modules(st, k->base, k->base + page_up(k->text_offset + k->image_size));
-    k->dtb = pvh_memmap_alloc(&st->map, size, PAGE_SIZE, ~0ull, avoid, n, 0);
+    /* Linux maps the tree with 2 MiB blocks before it knows where RAM
+     * is, so the block(s) around it must be RAM too: a small tree in the
+     * last page below a 1 GiB boundary made 6.1's early page tables fault
+     * ("unknown instruction" inside the kernel). A block of its own. */
+    k->dtb = pvh_memmap_alloc(&st->map, (size + IMAGE_ALIGN - 1) & ~(IMAGE_ALIGN - 1), IMAGE_ALIGN,
+                              ~0ull, avoid, n, 0);
     if (!k->dtb)
         return pvh_fail(err, PVH_ENOMEM, "no free RAM for the kernel's device tree: 0x%llx bytes",
                         (unsigned long long)size);
@@ -169,7 +189,8 @@ int arm64_linux_prepare(struct pvh_boot_store *st, struct arm64_linux *k, const 
         rc = make_tree(st, k, cmdline, initrd, err);
     if (rc)
         return rc;
-    copy_image(k->entry, k->src, k->file_size);
+    if (!k->in_place)
+        copy_image(k->entry, k->src, k->file_size);
     return PVH_OK;
 }
 
@@ -181,5 +202,7 @@ void arm64_linux_enter(const struct pvh_boot_store *st, const struct arm64_linux
     arm64_dcache_clean_inval(k->entry, k->entry + k->file_size);
     arm64_dcache_clean_inval(k->dtb, k->dtb + k->dtb_size);
     arm64_dcache_clean_inval(st->boot.fdt, st->boot.fdt + pvh_be32((const uint8_t *)(uintptr_t)st->boot.fdt + 4));
-    arm64_enter_image(k->entry, k->dtb, st->self_base, st->self_end);
+    /* Our own writable memory ends at __image_end: what pvhboot-pack put
+     * behind it (st->self_end) was only read. */
+    arm64_enter_image(k->entry, k->dtb, st->self_base, (uintptr_t)__image_end);
 }

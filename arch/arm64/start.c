@@ -20,6 +20,7 @@
 #include "arch/arm64/linux.h"
 #include "common/timing.h"
 #include "common/boot_store.h"
+#include "common/bytes.h"
 #include "common/fdt.h"
 #include "common/fdt_boot.h"
 #include "common/string.h"
@@ -95,10 +96,13 @@ static void check_tree_in_ram(uint64_t pa)
               fdt.totalsize);
 }
 
-/* Step 7: the boot description must not point into the loader's data. */
+/* Step 7: the boot description must not point into the loader's data.
+ * The copy holds the bytes the tree uses, without the loader's free
+ * space, and says so in its totalsize. */
 static void copy_device_tree(uint64_t pa)
 {
-    uint64_t size = (fdt.totalsize + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    uint32_t used = pvh_fdt_used_size(&fdt);
+    uint64_t size = (used + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     unsigned i, n = 0;
     uint64_t copy;
 
@@ -110,8 +114,25 @@ static void copy_device_tree(uint64_t pa)
     if (!copy)
         pvh_panic("no free RAM for a copy of the device tree: 0x%llx bytes",
                   (unsigned long long)size);
-    memcpy((void *)(uintptr_t)copy, fdt.blob, fdt.totalsize);
+    memcpy((void *)(uintptr_t)copy, fdt.blob, used);
+    pvh_put_be32((uint8_t *)(uintptr_t)copy + 4, used); /* totalsize */
     store.boot.fdt = copy;
+}
+
+/* The end of what the loader kept for us: the header's image_size from
+ * our first byte. Unpacked, that is the link's __image_end; pvhboot-pack
+ * raises it to cover the kernel and initrd it appends behind. */
+static uint64_t loaded_image_end(void)
+{
+    uint64_t base = (uintptr_t)__image_start, own = (uintptr_t)__image_end - base;
+    uint64_t size = pvh_le64((const uint8_t *)__image_start + IMAGE_SIZE_OFF);
+
+    if (size <= own)
+        return base + own;
+    if (base + size < base)
+        pvh_panic("image_size 0x%llx at 0x%llx: wraps past 2^64", (unsigned long long)size,
+                  (unsigned long long)base);
+    return base + size;
 }
 
 void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
@@ -119,7 +140,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
     struct pvh_error err;
 
     pvh_mark(PVH_MARK_C);
-    pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
+    pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 
     open_device_tree(dtb_pa);

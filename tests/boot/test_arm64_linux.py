@@ -12,6 +12,7 @@ import re
 import struct
 
 from common import Skip, TestFailure, check, file_once
+from linux import pack_tool
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 import test_arm64_xen as xen
 
@@ -133,9 +134,86 @@ def dom0less_domu(ctx):
     return test
 
 
+def packed_image(ctx):
+    """pvhboot.bin with the kernel, the initramfs and a default cmdline packed in."""
+    out = os.path.join(ctx.tmp, "arm64-pvhboot-packed.bin")
+
+    def make():
+        part = out + ".part.%d" % os.getpid()
+        pack_tool(ctx, "pack", "--firmware", os.path.join(ctx.build_arm64, "pvhboot.bin"),
+                  "--kernel", cache_file(ctx, "linux", "Image"), "--module", initramfs(ctx),
+                  "--cmdline", PACKED_CMDLINE.decode(), "-o", part)
+        with open(part, "rb") as f:
+            data = f.read()
+        os.remove(part)
+        return data
+    file_once(out, make)
+    return out
+
+
+PACKED_CMDLINE = b"console=ttyAMA0 rdinit=/init marker=packed pvhboot.timing"
+
+
+def packed_bare_virt(ctx, given, want):
+    """qemu -kernel of the packed image alone: no tree of ours, no
+    -initrd. The kernel runs where the pack put it (no copy)."""
+    def test():
+        args = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G", "-kernel", packed_image(ctx)]
+        if given:
+            args += ["-append", given]
+        result = run_qemu_arm64(args, 120, qemu=ctx.qemu_aarch64)
+        check(not result.timed_out, "did not end: " + result.describe())
+        check(b"pvhboot: packed: kernel and initrd" in result.lines(),
+              "pvhboot did not find the packed pieces: " + result.describe())
+        handoff = [l for l in result.lines() if l.startswith(b"pvhboot: linux: Image at ")]
+        check(len(handoff) == 1 and b" in place " in handoff[0] and
+              handoff[0].endswith(b"initrd packed"),
+              "not handed over in place with the packed initrd: %r" % handoff)
+        check(b"pvhboot: linux: cmdline \"%s\"" % want in result.lines(),
+              "pvhboot did not hand over the expected cmdline %r: %s" % (want, result.describe()))
+        expect_init_ran(result.serial, want, result)
+        return "%.2fs" % result.elapsed
+    return test
+
+
+def packed_descriptor_tampered(ctx):
+    """The initrd's size in the descriptor reaching past the image_size:
+    one error line, no kernel started."""
+    def test():
+        with open(packed_image(ctx), "rb") as f:
+            image = bytearray(f.read())
+        at = image.find(b"PVHPACK1")
+        while at % 8 or struct.unpack_from("<I", image, at + 8)[0] != 1:
+            at = image.find(b"PVHPACK1", at + 1)
+        image_size = struct.unpack_from("<Q", image, 16)[0]
+        initrd_off = struct.unpack_from("<Q", image, at + 32 + 24)[0]
+        struct.pack_into("<Q", image, at + 32 + 24 + 8, image_size - initrd_off + 1)
+        path = os.path.join(ctx.tmp, "arm64-pvhboot-packed-tampered.bin")
+        with open(path, "wb") as f:
+            f.write(image)
+        result = run_qemu_arm64(["-M", "virt", "-cpu", "cortex-a57", "-m", "1G", "-kernel", path],
+                                30, qemu=ctx.qemu_aarch64)
+        check(not result.timed_out, "no clean stop: " + result.describe())
+        errors = [l for l in result.lines() if l.startswith(b"pvhboot: error: ")]
+        want = b"pvhboot: error: packed module 1 at offset 0x%x size 0x%x: outside the packed part" % (
+            initrd_off, image_size - initrd_off + 1)
+        check(len(errors) == 1 and errors[0].startswith(want), "error lines %r, expected %r" %
+              (errors, want))
+        check(not RESULT.search(result.serial) and b"Booting Linux" not in result.serial,
+              "the kernel ran anyway")
+        return errors[0].decode()[len("pvhboot: error: "):][:60]
+    return test
+
+
 def collect(ctx):
     return [
         ("pvhboot-chainloads-debian-kernel-bare-virt-el1", bare_virt(ctx, 1)),
         ("pvhboot-chainloads-debian-kernel-bare-virt-el2", bare_virt(ctx, 2)),
         ("pvhboot-chainloads-debian-kernel-xen-dom0less-domU", dom0less_domu(ctx)),
+        ("packed-pvhboot-bin-boots-debian-kernel-with-packed-cmdline",
+         packed_bare_virt(ctx, None, b"console=ttyAMA0 rdinit=/init marker=packed")),
+        ("packed-pvhboot-bin-loader-cmdline-replaces-packed-one",
+         packed_bare_virt(ctx, "console=ttyAMA0 rdinit=/init marker=from-loader pvhboot.verbose",
+                          b"console=ttyAMA0 rdinit=/init marker=from-loader")),
+        ("packed-pvhboot-bin-refuses-descriptor-past-image-size", packed_descriptor_tampered(ctx)),
     ]

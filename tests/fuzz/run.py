@@ -40,6 +40,7 @@ MAX_LEN = {
     "acpi": 16 * 1024,
     "firmware": 12 * 1024,
     "xen_console_ring": 8 * 1024,
+    "pack": 4 * 1024,
 }
 
 print_lock = threading.Lock()

@@ -290,6 +290,37 @@ def fdt_seed(dtb, self_base, dtb_pa):
     return struct.pack("<QIQ", self_base, 0x100000, dtb_pa) + dtb
 
 
+PACK_KERNEL, PACK_RELATIVE = 0x1, 0x2
+
+
+def pack_seed(own, image_size, flags, cmdline_off, mods, strings):
+    """mods: (offset, size, cmdline offset); strings: the bytes at offset own."""
+    desc = struct.pack("<8sIIQII", b"PVHPACK1", 1, flags, cmdline_off, len(mods), 0)
+    desc += b"".join(struct.pack("<QQQ", *m) for m in mods)
+    desc += b"\0" * (32 + 24 * 16 - len(desc))
+    return struct.pack("<II", own, image_size) + desc + strings
+
+
+def pack_seeds():
+    """pvhboot-pack's arm64 layouts: strings behind pvhboot's own bytes,
+    then the initrd, then the kernel at the next 2 MiB with its bss."""
+    own = 0xe000
+    cmdline = b"console=ttyAMA0 rdinit=/init quiet\0"
+    initrd_cmd = b"initrd words\0"
+    strings = cmdline + b"\0" * (8 - len(cmdline) % 8) + initrd_cmd
+    initrd_cmd_off = own + len(cmdline) + 8 - len(cmdline) % 8
+    kernel = (0x200000, 0x1f6dfc0 // 16, 0)
+    initrd = (own + 0x1000, 0x1c2f7c, initrd_cmd_off)
+    return {
+        "kernel-initrd-cmdline": pack_seed(own, 0x400000, PACK_KERNEL | PACK_RELATIVE, own,
+                                           [kernel, initrd], strings),
+        "kernel-only": pack_seed(own, 0x400000, PACK_KERNEL | PACK_RELATIVE, 0, [kernel], b""),
+        "initrd-without-kernel": pack_seed(own, own + 0x200000, PACK_RELATIVE, own, [initrd[:2] + (0,)],
+                                           cmdline),
+        "unpacked": pack_seed(own, own, 0, 0, [], b""),
+    }
+
+
 def options_seed(cmdline, name, expected, room=1024):
     return (struct.pack("<HB", room, len(name)) + name + struct.pack("<B", len(expected)) +
             expected + cmdline)
@@ -446,6 +477,9 @@ def build_seeds(args, tmp):
         firmware_seed(fw_self, pc_map, [(0x1000000, 0x25, b"initrd words"), (0x2000000, size, b"")],
                       b"pvhboot.payload=1 x",
                       [(0x2000000 + o, d) for o, d in pieces]))
+
+    for name, data in pack_seeds().items():
+        add("pack", name, data)
 
     # xen_console_ring: pvhboot's lines through a backend that reads in bursts.
     lines = b"".join(b"pvhboot: memmap %d 0x%x-0x%x ram\n" % (i, i << 20, (i + 1 << 20) - 1)

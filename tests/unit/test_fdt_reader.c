@@ -200,6 +200,32 @@ static void accepts_the_writers_tree(void **state)
     assert_int_equal(open_and_check(), 0);
 }
 
+/* Free space after the blocks (QEMU pads to 1 MiB) is not "used"; the
+ * trimmed copy pvhboot keeps opens and reads the same. */
+static void used_size_leaves_out_free_space(void **state)
+{
+    struct pvh_fdt fdt;
+    uint32_t used;
+    uint8_t *padded;
+
+    (void)state;
+    build_default();
+    used = blob_len;
+    assert_int_equal(pvh_fdt_open(&fdt, blob, blob_len, &err), 0);
+    assert_int_equal(pvh_fdt_used_size(&fdt), used);
+    padded = calloc(1, used + 0x10000);
+    memcpy(padded, blob, used);
+    be32(padded + H_TOTALSIZE, used + 0x10000);
+    assert_int_equal(pvh_fdt_open(&fdt, padded, used + 0x10000, &err), 0);
+    assert_int_equal(pvh_fdt_used_size(&fdt), used);
+    /* Blocks in another order: the strings block first, the structure last. */
+    be32(padded + H_OFF_STRINGS, used + 0x100);
+    memcpy(padded + used + 0x100, blob + hdr(H_OFF_STRINGS), hdr(H_SIZE_STRINGS));
+    assert_int_equal(pvh_fdt_open(&fdt, padded, used + 0x10000, &err), 0);
+    assert_int_equal(pvh_fdt_used_size(&fdt), used + 0x100 + hdr(H_SIZE_STRINGS));
+    free(padded);
+}
+
 static void rejects_bad_magic(void **state)
 {
     (void)state;
@@ -693,6 +719,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(accepts_the_writers_tree, teardown),
+        cmocka_unit_test_teardown(used_size_leaves_out_free_space, teardown),
         cmocka_unit_test_teardown(rejects_bad_magic, teardown),
         cmocka_unit_test_teardown(rejects_buffer_smaller_than_header, teardown),
         cmocka_unit_test_teardown(rejects_totalsize_beyond_buffer, teardown),

@@ -1,0 +1,110 @@
+/*
+ * The packed payload descriptor and its reader for position-independent
+ * images (arm64). The x86 firmware reads its absolute descriptor against
+ * the memory map (common/firmware.c).
+ */
+#include "common/pack.h"
+
+#include "common/string.h"
+
+const volatile struct pvh_pack pvh_pack __attribute__((section(".pvhboot_pack"), used, aligned(8))) = {
+    .magic = PVH_PACK_MAGIC,
+    .version = PVH_PACK_VERSION,
+};
+
+/* [off, off + size) inside the packed part [own, image_size). */
+static bool in_packed_part(uint64_t off, uint64_t size, uint64_t own, uint64_t image_size)
+{
+    return off >= own && off <= image_size && size <= image_size - off;
+}
+
+/* A string at offset off: it must end before image_size, within max bytes. */
+static int packed_string(uint64_t base, uint64_t off, uint64_t own, uint64_t image_size,
+                         size_t max, const char *what, const char **out, struct pvh_error *err)
+{
+    const char *s = (const char *)(uintptr_t)(base + off);
+    uint64_t room, n;
+
+    if (!in_packed_part(off, 1, own, image_size))
+        return pvh_fail(err, PVH_ERANGE, "packed %s at offset 0x%llx: outside the packed part "
+                        "0x%llx-0x%llx of the image", what, (unsigned long long)off,
+                        (unsigned long long)own, (unsigned long long)image_size);
+    room = image_size - off;
+    for (n = 0; n < room && n <= max; n++)
+        if (!s[n]) {
+            *out = s;
+            return PVH_OK;
+        }
+    return pvh_fail(err, PVH_EINVAL, "packed %s at offset 0x%llx: not terminated within %llu bytes",
+                    what, (unsigned long long)off,
+                    (unsigned long long)(room < max + 1 ? room : max + 1));
+}
+
+static int packed_module(const struct pvh_pack_module *pm, unsigned i, uint64_t base, uint64_t own,
+                         uint64_t image_size, struct pvh_packed *out, struct pvh_error *err)
+{
+    struct pvh_module *m = &out->mods[i];
+    unsigned j;
+
+    if (!pm->size)
+        return pvh_fail(err, PVH_EINVAL, "packed module %u at offset 0x%llx: size 0", i,
+                        (unsigned long long)pm->base);
+    if (!in_packed_part(pm->base, pm->size, own, image_size))
+        return pvh_fail(err, PVH_ERANGE, "packed module %u at offset 0x%llx size 0x%llx: outside "
+                        "the packed part 0x%llx-0x%llx of the image", i,
+                        (unsigned long long)pm->base, (unsigned long long)pm->size,
+                        (unsigned long long)own, (unsigned long long)image_size);
+    *m = (struct pvh_module){ base + pm->base, pm->size, "" };
+    for (j = 0; j < i; j++)
+        if (m->base < out->mods[j].base + out->mods[j].size &&
+            out->mods[j].base < m->base + m->size)
+            return pvh_fail(err, PVH_EOVERLAP, "packed module %u at offset 0x%llx overlaps "
+                            "packed module %u", i, (unsigned long long)pm->base, j);
+    if (pm->cmdline_pa)
+        return packed_string(base, pm->cmdline_pa, own, image_size, PVH_MODULE_CMDLINE_MAX,
+                             "module cmdline", &m->cmdline, err);
+    return PVH_OK;
+}
+
+int pvh_pack_read_relative(const struct pvh_pack *d, uint64_t base, uint64_t own,
+                           uint64_t image_size, struct pvh_packed *out, struct pvh_error *err)
+{
+    unsigned i;
+    int rc;
+
+    *out = (struct pvh_packed){ 0 };
+    if (memcmp(d->magic, PVH_PACK_MAGIC, 8) || d->version != PVH_PACK_VERSION)
+        return pvh_fail(err, PVH_EINVAL, "packed descriptor: bad magic or version %u", d->version);
+    if (!d->nr_modules && !d->cmdline_pa)
+        return PVH_OK;
+    if (!(d->flags & PVH_PACK_RELATIVE))
+        return pvh_fail(err, PVH_EINVAL, "packed descriptor: flags 0x%x, expected offsets "
+                        "(0x%x) in a position-independent image", d->flags, PVH_PACK_RELATIVE);
+    if (d->flags & ~(uint32_t)(PVH_PACK_KERNEL | PVH_PACK_RELATIVE))
+        return pvh_fail(err, PVH_EINVAL, "packed descriptor: unknown flags 0x%x", d->flags);
+    if (d->nr_modules > PVH_PACK_MAX_MODULES)
+        return pvh_fail(err, PVH_E2BIG, "packed descriptor: %u modules, at most %u",
+                        d->nr_modules, PVH_PACK_MAX_MODULES);
+    if ((d->flags & PVH_PACK_KERNEL) && !d->nr_modules)
+        return pvh_fail(err, PVH_EINVAL, "packed descriptor: a kernel flagged, none packed");
+    if (own > image_size)
+        return pvh_fail(err, PVH_EINVAL, "image_size 0x%llx: smaller than the image's own 0x%llx",
+                        (unsigned long long)image_size, (unsigned long long)own);
+    if (base + image_size < base)
+        return pvh_fail(err, PVH_ERANGE, "image at 0x%llx size 0x%llx: wraps past 2^64",
+                        (unsigned long long)base, (unsigned long long)image_size);
+    for (i = 0; i < d->nr_modules; i++) {
+        rc = packed_module(&d->modules[i], i, base, own, image_size, out, err);
+        if (rc)
+            return rc;
+    }
+    if (d->cmdline_pa) {
+        rc = packed_string(base, d->cmdline_pa, own, image_size, PVH_CMDLINE_MAX, "cmdline",
+                           &out->cmdline, err);
+        if (rc)
+            return rc;
+    }
+    out->flags = d->flags;
+    out->nr = d->nr_modules;
+    return PVH_OK;
+}

@@ -1,0 +1,72 @@
+/*
+ * The packed payload descriptor: a kernel, modules and a default
+ * cmdline that tools/pvhboot-pack put into the firmware image itself,
+ * so that a loader which takes one file (qemu -kernel, Firecracker, a
+ * dom0less domU) boots a kernel through pvhboot. The descriptor lives in
+ * the image's read-only data (section .pvhboot_pack), filled in by the
+ * tool; unpacked, it says "nothing packed".
+ *
+ * Where the pieces are:
+ *  - x86_64 (pvhboot.elf): each piece is a PT_LOAD segment the tool adds,
+ *    at a fixed physical address the descriptor holds.
+ *  - arm64 (pvhboot.bin): the Image runs wherever the loader puts it, so
+ *    the pieces follow the image's own memory inside the file and the
+ *    descriptor holds offsets from the image's first byte
+ *    (PVH_PACK_RELATIVE); the header's image_size covers them, so the
+ *    loader keeps them clear.
+ */
+#ifndef PVH_COMMON_PACK_H
+#define PVH_COMMON_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pvhboot/boot.h>
+
+#include "common/error.h"
+
+#define PVH_PACK_MAGIC "PVHPACK1"
+#define PVH_PACK_VERSION 1
+#define PVH_PACK_MAX_MODULES 16
+#define PVH_PACK_KERNEL 0x1   /* flags: modules[0] is the kernel to boot */
+#define PVH_PACK_RELATIVE 0x2 /* flags: addresses are offsets from the image's first byte */
+struct pvh_pack_module {
+    uint64_t base, size;  /* where the loader put it (or its offset) */
+    uint64_t cmdline_pa;  /* its NUL-terminated cmdline (or its offset), or 0 */
+};
+struct pvh_pack {
+    char magic[8];          /* PVH_PACK_MAGIC */
+    uint32_t version;       /* PVH_PACK_VERSION */
+    uint32_t flags;         /* PVH_PACK_* */
+    uint64_t cmdline_pa;    /* the default cmdline (or its offset), or 0 */
+    uint32_t nr_modules;    /* 0: nothing packed */
+    uint32_t reserved;
+    struct pvh_pack_module modules[PVH_PACK_MAX_MODULES];
+};
+_Static_assert(sizeof(struct pvh_pack) == 32 + 24 * PVH_PACK_MAX_MODULES, "pack size");
+_Static_assert(__builtin_offsetof(struct pvh_pack, nr_modules) == 24, "pack count offset");
+_Static_assert(__builtin_offsetof(struct pvh_pack, modules) == 32, "pack modules offset");
+
+/* The image's own descriptor (common/pack.c). Volatile: the tool changes
+ * it after the link, so the compiler must not fold the unpacked values. */
+extern const volatile struct pvh_pack pvh_pack;
+
+/* What a position-independent image carries, checked and made absolute. */
+struct pvh_packed {
+    uint32_t flags;            /* PVH_PACK_KERNEL: mods[0] is the kernel */
+    unsigned nr;
+    struct pvh_module mods[PVH_PACK_MAX_MODULES]; /* cmdlines point into the image */
+    const char *cmdline;       /* the default cmdline in the image, or NULL */
+};
+
+/*
+ * Read a PVH_PACK_RELATIVE descriptor d of the image loaded at base:
+ * own bytes of it are pvhboot's own (code, data, stacks), image_size
+ * bytes were loaded and kept. Every piece and string must lie in
+ * [base + own, base + image_size), pieces must not overlap, strings must
+ * end within it. An unpacked descriptor gives nr == 0.
+ */
+int pvh_pack_read_relative(const struct pvh_pack *d, uint64_t base, uint64_t own,
+                           uint64_t image_size, struct pvh_packed *out, struct pvh_error *err);
+
+#endif
