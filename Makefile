@@ -105,7 +105,7 @@ check: deps
 bench: deps
 	$(Q)tools/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all $(HOSTBUILD)/bench/bench_parsers
-	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64)
+	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64)
 
 RUN_CMDLINE ?= console=ttyS0 greeting="hello from make run"
 # make run needs only the x86 build and QEMU, not everything make check fetches.

@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 import linux  # noqa: E402
 from common import file_once  # noqa: E402
 from qemu import run_qemu  # noqa: E402
+from qemu_arm64 import run_qemu_arm64  # noqa: E402
 
 QBOOT = "/usr/share/qemu/qboot.rom"
 EXIT_AT_ONCE = r"""#!/bin/busybox sh
@@ -49,6 +50,7 @@ class Ctx:
         self.build = os.path.join(self.build_root, "x86_64")
         self.cache = os.path.abspath(os.environ.get("PVHBOOT_CACHE", os.path.join(ROOT, "cache")))
         self.qemu = args.qemu
+        self.qemu_aarch64 = args.qemu_aarch64
         self.tmp = tempfile.mkdtemp(prefix="pvhboot-bench-")
         self.out = os.path.join(self.build_root, "bench")
         os.makedirs(self.out, exist_ok=True)
@@ -131,6 +133,45 @@ def bench_phases(ctx, runs):
         a = phases(ctx, args, True)
         b = phases(ctx, args, True)
         wall = [phases(ctx, args, False) for _ in range(runs)]
+        med = {k: statistics.median(w.get(k, 0) for w in wall) for k in PHASE_ORDER}
+        rows.append((name, a, a == b, med))
+    return rows
+
+
+# arm64: the generic timer of QEMU's virt runs at 62.5 MHz, and
+# -icount shift=0 makes a guest nanosecond one instruction: a tick is 16.
+ARM64_INSNS_PER_TICK = 16
+
+
+def arm64_phases(ctx, args, icount):
+    cmd = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G"] + args
+    if icount:
+        cmd += ["-icount", "shift=0"]
+    result = run_qemu_arm64(cmd, 60, qemu=ctx.qemu_aarch64, stop_on=TIMING)
+    m = TIMING.search(result.serial)
+    if not m:
+        raise RuntimeError("no timing line:\n" + result.describe())
+    return dict((k.decode(), int(v)) for k, v in (kv.split(b"=") for kv in m.group(1).split()))
+
+
+def bench_arm64_phases(ctx, runs):
+    build = os.path.join(ctx.build_root, "arm64")
+    if not os.path.exists(os.path.join(build, "hello.bin")):
+        return []
+    cases = [("hello (unikernel)", ["-kernel", os.path.join(build, "hello.bin"),
+                                    "-append", "pvhboot.timing"])]
+    image = os.path.join(ctx.cache, "arm64", "linux", "Image")
+    if os.path.exists(image):
+        packed = os.path.join(ctx.tmp, "arm64-packed.bin")
+        linux.pack_tool(ctx, "pack", "--firmware", os.path.join(build, "pvhboot.bin"),
+                        "--kernel", image, "--cmdline", "console=ttyAMA0 pvhboot.timing",
+                        "-o", packed)
+        cases.append(("Image, packed (in place)", ["-kernel", packed]))
+    rows = []
+    for name, args in cases:
+        a = arm64_phases(ctx, args, True)
+        b = arm64_phases(ctx, args, True)
+        wall = [arm64_phases(ctx, args, False) for _ in range(runs)]
         med = {k: statistics.median(w.get(k, 0) for w in wall) for k in PHASE_ORDER}
         rows.append((name, a, a == b, med))
     return rows
@@ -222,7 +263,7 @@ def bench_scale(ctx):
 
 # --- report --------------------------------------------------------------------------
 
-def markdown(phase_rows, user_rows, size_rows, scale_rows, host):
+def markdown(phase_rows, arm64_rows, user_rows, size_rows, scale_rows, host):
     out = ["# pvhboot bench", "",
            "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
     out += ["## pvhboot's own cost, by phase", "",
@@ -237,6 +278,17 @@ def markdown(phase_rows, user_rows, size_rows, scale_rows, host):
         out.append("| %s | %s | %d | %s | %d |" % (
             name, " | ".join(str(a.get(k, "-")) for k in PHASE_ORDER), own,
             "yes" if same else "NO", wall["total"]))
+    if arm64_rows:
+        out += ["", "## arm64: pvhboot's own cost, by phase", "",
+                "Generic-timer ticks (62.5 MHz) on `-M virt -cpu cortex-a57 -m 1G`. Under "
+                "`-icount shift=0` a tick is %d guest instructions; the last column says how many "
+                "in all." % ARM64_INSNS_PER_TICK, ""]
+        out.append("| boot | " + " | ".join(PHASE_ORDER) + " | instructions | repeat | wall total |")
+        out.append("|---" * (len(PHASE_ORDER) + 4) + "|")
+        for name, a, same, wall in arm64_rows:
+            out.append("| %s | %s | %d | %s | %d |" % (
+                name, " | ".join(str(a.get(k, "-")) for k in PHASE_ORDER),
+                a.get("total", 0) * ARM64_INSNS_PER_TICK, "yes" if same else "NO", wall["total"]))
     out += ["", "## Time to the first userspace instruction", "",
             "Debian's kernel (%s) with a busybox initramfs whose /init ends QEMU at once; "
             "`-M pc -m 512M`; seconds from starting QEMU to its exit; median of %d, the paths "
@@ -302,18 +354,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-root", default="build")
     ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--qemu-aarch64", default="qemu-system-aarch64")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     ctx = Ctx(args)
     try:
         print("bench: phases...", flush=True)
         phase_rows = bench_phases(ctx, args.runs)
+        arm64_rows = bench_arm64_phases(ctx, args.runs)
         print("bench: time to userspace (%d runs of each path)..." % args.runs, flush=True)
         user_rows = bench_userspace(ctx, args.runs)
         size_rows = bench_size(ctx)
         print("bench: scale...", flush=True)
         scale_rows, host = bench_scale(ctx)
-        report = markdown(phase_rows, user_rows, size_rows, scale_rows, host)
+        report = markdown(phase_rows, arm64_rows, user_rows, size_rows, scale_rows, host)
         with open(os.path.join(ctx.out, "results.md"), "w") as f:
             f.write(report)
         png = chart(ctx, user_rows)
