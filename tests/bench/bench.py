@@ -97,7 +97,11 @@ def phases(ctx, args, icount, cpu=None, machine="q35", mem="512M"):
                "-machine", "memory-backend=ram"] + cmd
     if icount:
         cmd += ["-icount", "shift=0"]
-    result = run_qemu(cmd, 60, qemu=ctx.qemu, stop_on=TIMING)
+    return timing_line(run_qemu(cmd, 60, qemu=ctx.qemu, stop_on=TIMING))
+
+
+def timing_line(result):
+    """{phase: ticks} from the pvhboot.timing line of a boot."""
     m = TIMING.search(result.serial)
     if not m:
         raise RuntimeError("no timing line:\n" + result.describe())
@@ -127,15 +131,21 @@ def phase_cases(ctx):
     ]
 
 
-def bench_phases(ctx, runs):
+def phase_rows(cases, boot, runs):
+    """Each case twice under icount (do they repeat?) and runs times
+    without: (name, icount phases, repeated, wall medians)."""
     rows = []
-    for name, args in phase_cases(ctx):
-        a = phases(ctx, args, True)
-        b = phases(ctx, args, True)
-        wall = [phases(ctx, args, False) for _ in range(runs)]
+    for name, args in cases:
+        a = boot(args, True)
+        b = boot(args, True)
+        wall = [boot(args, False) for _ in range(runs)]
         med = {k: statistics.median(w.get(k, 0) for w in wall) for k in PHASE_ORDER}
         rows.append((name, a, a == b, med))
     return rows
+
+
+def bench_phases(ctx, runs):
+    return phase_rows(phase_cases(ctx), lambda args, icount: phases(ctx, args, icount), runs)
 
 
 # arm64: the generic timer of QEMU's virt runs at 62.5 MHz, and
@@ -147,11 +157,7 @@ def arm64_phases(ctx, args, icount):
     cmd = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G"] + args
     if icount:
         cmd += ["-icount", "shift=0"]
-    result = run_qemu_arm64(cmd, 60, qemu=ctx.qemu_aarch64, stop_on=TIMING)
-    m = TIMING.search(result.serial)
-    if not m:
-        raise RuntimeError("no timing line:\n" + result.describe())
-    return dict((k.decode(), int(v)) for k, v in (kv.split(b"=") for kv in m.group(1).split()))
+    return timing_line(run_qemu_arm64(cmd, 60, qemu=ctx.qemu_aarch64, stop_on=TIMING))
 
 
 def bench_arm64_phases(ctx, runs):
@@ -167,14 +173,7 @@ def bench_arm64_phases(ctx, runs):
                         "--kernel", image, "--cmdline", "console=ttyAMA0 pvhboot.timing",
                         "-o", packed)
         cases.append(("Image, packed (in place)", ["-kernel", packed]))
-    rows = []
-    for name, args in cases:
-        a = arm64_phases(ctx, args, True)
-        b = arm64_phases(ctx, args, True)
-        wall = [arm64_phases(ctx, args, False) for _ in range(runs)]
-        med = {k: statistics.median(w.get(k, 0) for w in wall) for k in PHASE_ORDER}
-        rows.append((name, a, a == b, med))
-    return rows
+    return phase_rows(cases, lambda args, icount: arm64_phases(ctx, args, icount), runs)
 
 
 # --- 2. time to userspace -------------------------------------------------------------

@@ -53,3 +53,24 @@ def file_once(path, make_bytes):
         os.replace(part, path)
     with open(path, "rb") as f:
         return f.read()
+
+
+def check_timing(with_option, without_option, phases, unit):
+    """pvhboot.timing: the boot with the option printed one timing line
+    with these phases in this order, then rest and total, their sum; the
+    boot without it printed none."""
+    check(not [l for l in without_option.lines() if l.startswith(b"pvhboot: timing")],
+          "a timing line without pvhboot.timing: " + without_option.describe())
+    lines = [l for l in with_option.lines() if l.startswith(b"pvhboot: timing ")]
+    check(len(lines) == 1, "expected one timing line: " + with_option.describe())
+    fields = [w.split(b"=", 1) for w in lines[0].split()[2:]]
+    names = [k.decode() for k, _ in fields]
+    check(names == phases + ["rest", "total", "unit"],
+          "timing phases %r, expected %r" % (names, phases + ["rest", "total", "unit"]))
+    values = dict((k.decode(), v) for k, v in fields)
+    check(values["unit"] == unit.encode(), "unit %r, expected %r" % (values["unit"], unit))
+    ticks = [int(values[k]) for k in phases + ["rest"]]
+    check(sum(ticks) == int(values["total"]),
+          "the phases add up to %d, total says %s" % (sum(ticks), values["total"]))
+    check(int(values["total"]) > 0, "total 0: the counter did not move")
+    return lines[0].decode()

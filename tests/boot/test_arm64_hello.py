@@ -13,7 +13,7 @@ import re
 import subprocess
 import zlib
 
-from common import TestFailure, check, file_once
+from common import TestFailure, check, check_timing, file_once
 from hello_report import HelloReport, ReportError
 from qemu_arm64 import add_to_node, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 
@@ -237,6 +237,19 @@ def null_dereference(ctx, el, cpu):
     return test
 
 
+def timing_report(ctx, el):
+    """pvhboot.timing prints the phases in the order they ran (the MMU
+    before Xen on arm64, an empty Xen phase on bare virt); nothing without it."""
+    def test():
+        timed = boot(ctx, el, "cortex-a57", "1G", b"pvhboot.timing")
+        expect_poweroff(timed)
+        plain = boot(ctx, el, "cortex-a57", "1G", b"")
+        expect_poweroff(plain)
+        return check_timing(timed, plain, ["entry-to-c", "hypervisor", "boot-description",
+                                           "page-tables", "xen"], "cntvct")[len("pvhboot: timing "):]
+    return test
+
+
 def collect(ctx):
     tests = []
     for cpu in CPUS:
@@ -253,4 +266,6 @@ def collect(ctx):
     for el, cpu in ((1, "cortex-a57"), (2, "max")):
         tests.append(("null-dereference-reports-data-abort-%s-el%d" % (cpu, el),
                       null_dereference(ctx, el, cpu)))
+    for el in (1, 2):
+        tests.append(("timing-report-phases-in-order-el%d" % el, timing_report(ctx, el)))
     return tests

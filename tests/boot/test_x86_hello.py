@@ -9,7 +9,7 @@ import random
 import subprocess
 import zlib
 
-from common import TestFailure, check, expect_panic, expect_poweroff, file_once
+from common import TestFailure, check, check_timing, expect_panic, expect_poweroff, file_once
 from hello_report import HelloReport, ReportError
 from qemu import run_qemu
 
@@ -115,6 +115,18 @@ def null_dereference(ctx):
     return test
 
 
+def timing_report(ctx, machine):
+    """pvhboot.timing prints the phases in the order they ran; nothing without it."""
+    def test():
+        timed = boot_hello(ctx, machine, "128M", b"console=ttyS0 pvhboot.timing")
+        expect_poweroff(timed)
+        plain = boot_hello(ctx, machine, "128M", b"console=ttyS0")
+        expect_poweroff(plain)
+        return check_timing(timed, plain, ["entry-to-c", "hypervisor", "boot-description", "xen",
+                                           "page-tables"], "tsc")[len("pvhboot: timing "):]
+    return test
+
+
 def collect(ctx):
     tests = []
     for machine in MACHINES:
@@ -125,4 +137,6 @@ def collect(ctx):
                                             cmd_name)
                     tests.append((name, hello_case(ctx, machine, mem, with_module, cmd_name)))
     tests.append(("null-dereference-reports-page-fault", null_dereference(ctx)))
+    for machine in MACHINES:
+        tests.append(("timing-report-phases-in-order-%s" % machine, timing_report(ctx, machine)))
     return tests
