@@ -85,6 +85,41 @@ def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=Non
     argv = [qemu, "-nographic", "-nodefaults", "-no-reboot",
             "-serial", "file:" + serial, "-debugcon", "file:" + debugcon,
             "-device", DEBUG_EXIT, "-d", "cpu_reset", "-D", reset_log] + list(args)
+    run = run_watched(argv, timeout, serial, stop_on)
+
+    def read(path, mode="rb"):
+        try:
+            with open(path, mode) as f:
+                return f.read()
+        except FileNotFoundError:
+            return b"" if "b" in mode else ""
+
+    result = BootResult(run.status, run.timed_out, read(serial), read(debugcon),
+                        read(reset_log, "r") + run.stderr, run.elapsed, argv, run.stopped_on)
+    if own_dir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+class WatchedRun:
+    """How a QEMU run by run_watched ended."""
+
+    def __init__(self, status, timed_out, stopped_on, stderr, elapsed):
+        self.status = status          # its exit status (negative: killed)
+        self.timed_out = timed_out
+        self.stopped_on = stopped_on  # the stop_on match that ended it, or None
+        self.stderr = stderr          # text
+        self.elapsed = elapsed
+
+
+def run_watched(argv, timeout, serial, stop_on=None):
+    """Run argv (a QEMU writing its serial output to the file at serial)
+    until it exits or the deadline passes; return a WatchedRun.
+
+    stop_on: a compiled bytes regex; when the serial output matches it,
+    QEMU is given a moment to flush and then stopped. Whatever stops it,
+    it is stopped by its own PID, never by name.
+    """
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
@@ -103,21 +138,8 @@ def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=Non
         timed_out = True
         os.kill(proc.pid, signal.SIGKILL)  # this QEMU, by its PID
         _, err = proc.communicate()
-    elapsed = time.monotonic() - start
-
-    def read(path, mode="rb"):
-        try:
-            with open(path, mode) as f:
-                return f.read()
-        except FileNotFoundError:
-            return b"" if "b" in mode else ""
-
-    result = BootResult(proc.returncode, timed_out, read(serial), read(debugcon),
-                        read(reset_log, "r") + err.decode("utf-8", "replace"),
-                        elapsed, argv, stopped_on)
-    if own_dir:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return result
+    return WatchedRun(proc.returncode, timed_out, stopped_on, err.decode("utf-8", "replace"),
+                      time.monotonic() - start)
 
 
 def _watch(proc, path, pattern, deadline):

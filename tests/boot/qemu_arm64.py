@@ -1,11 +1,12 @@
 """Starting qemu-system-aarch64 for an arm64 boot test.
 
-Like qemu.py (whose BootResult it returns), every QEMU runs under a
-deadline and is stopped by its own PID, never by name. The PL011 (bare
-virt, and Xen's own console) is captured to a file. There is no
-isa-debug-exit on Arm: a guest ends through PSCI SYSTEM_OFF (QEMU exits
-with status 0), a fatal error as well after its error line; so tests
-tell success from failure by the lines, and by QEMU ending by itself.
+Like qemu.py (whose run_watched it uses, and BootResult it returns),
+every QEMU runs under a deadline and is stopped by its own PID, never by
+name. The PL011 (bare virt, and Xen's own console) is captured to a
+file. There is no isa-debug-exit on Arm: a guest ends through PSCI
+SYSTEM_OFF (QEMU exits with status 0), a fatal error as well after its
+error line; so tests tell success from failure by the lines, and by
+QEMU ending by itself.
 
 Also: dumping QEMU's own device tree for a configuration, and building
 a variant of it with extra text (via dtc), for tests that hand QEMU or
@@ -15,13 +16,11 @@ Xen a tree of their own.
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
-import time
 
-from qemu import BootResult, _watch
+from qemu import BootResult, run_watched
 
 # Xen prefixes a dom0less domU's vpl011 output with this.
 DOMU_PREFIX = re.compile(rb"^\(XEN\) DOM\d+: ")
@@ -35,30 +34,12 @@ def run_qemu_arm64(args, timeout, qemu="qemu-system-aarch64", stop_on=None):
     workdir = tempfile.mkdtemp(prefix="pvhboot-qemu-arm64-")
     serial = os.path.join(workdir, "serial.txt")
     argv = [qemu, "-nographic", "-nodefaults", "-no-reboot", "-serial", "file:" + serial] + list(args)
-    start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    timed_out = False
-    stopped_on = None
-    try:
-        if stop_on is None:
-            _, err = proc.communicate(timeout=timeout)
-        else:
-            stopped_on = _watch(proc, serial, stop_on, start + timeout)
-            if stopped_on is not None:
-                time.sleep(0.2)  # let the last lines reach the file
-                os.kill(proc.pid, signal.SIGKILL)  # this QEMU, by its PID
-            _, err = proc.communicate(timeout=max(start + timeout - time.monotonic(), 0.1))
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        os.kill(proc.pid, signal.SIGKILL)  # this QEMU, by its PID
-        _, err = proc.communicate()
-    elapsed = time.monotonic() - start
+    run = run_watched(argv, timeout, serial, stop_on)
     with open(serial, "rb") as f:
         out = f.read()
     shutil.rmtree(workdir, ignore_errors=True)
-    return BootResult(proc.returncode, timed_out, out, b"", err.decode("utf-8", "replace"),
-                      elapsed, argv, stopped_on)
+    return BootResult(run.status, run.timed_out, out, b"", run.stderr, run.elapsed, argv,
+                      run.stopped_on)
 
 
 def domu_lines(result):
