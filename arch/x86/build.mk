@@ -88,7 +88,10 @@ $(BUILD)/tests/hello-require-ungranted.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-no
 BOOTDUMP_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                    -fno-builtin -fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
                    -fno-asynchronous-unwind-tables -O2 $(WARNINGS)
-$(BUILD)/tests/obj/bootdump.o: tests/payloads/bootdump.c
+# Its own code and the console it shares with the hostile loader
+# (tests/payloads/serial.c), each built with these flags.
+BOOTDUMP_OBJS := $(BUILD)/tests/obj/bootdump.o $(BUILD)/tests/obj/serial.o
+$(BOOTDUMP_OBJS): $(BUILD)/tests/obj/%.o: tests/payloads/%.c
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BOOTDUMP_CFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -96,7 +99,7 @@ $(BUILD)/tests/obj/bootdump_entry_%.o: tests/payloads/bootdump_entry.asm
 	$(call quiet,NASM,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(NASM) -f elf32 -Werror -DVARIANT_$(shell echo $* | tr a-z A-Z) -o $@ $<
-$(BUILD)/tests/bootdump-%.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BUILD)/tests/obj/bootdump.o \
+$(BUILD)/tests/bootdump-%.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOTDUMP_OBJS) \
 		tests/payloads/bootdump.ld
 	$(call quiet,LD,$@)
 	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \

@@ -1,6 +1,7 @@
 /*
  * bootdump: prints what a boot loader handed it, for the firmware tests.
- * 32-bit freestanding C (no 64-bit division: hex for 64-bit values).
+ * 32-bit freestanding C (no 64-bit division: hex for 64-bit values),
+ * printing through say() (tests/payloads/serial.h) on COM1 and 0xe9.
  * Every line starts "bootdump: "; strings are escaped like pvhboot's
  * (\xNN for bytes below 0x20, 0x7f and above, '"' and '\').
  *
@@ -19,89 +20,14 @@
  */
 #include <stdint.h>
 
+#include "serial.h"
+
 #define MB1_MAGIC 0x2badb002u
 #define MB2_MAGIC 0x36d76289u
 #define PVH_MAGIC 0x336ec578u
-#define COM1 0x3f8
-#define DEBUGCON 0xe9
-#define DEBUG_EXIT 0xf4
 #define DONE_VALUE 0x21
 
 void bootdump_main(uint32_t magic, uint32_t info);
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static void put_char(char c)
-{
-    for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
-        ;
-    outb(COM1, (uint8_t)c);
-    outb(DEBUGCON, (uint8_t)c);
-}
-
-static void put_str(const char *s)
-{
-    while (*s)
-        put_char(*s++);
-}
-
-static void hex(uint64_t v)
-{
-    static const char digits[] = "0123456789abcdef";
-    char buf[17];
-    int n = 0;
-
-    put_str("0x");
-    do {
-        buf[n++] = digits[v & 0xf];
-        v >>= 4;
-    } while (v);
-    while (n)
-        put_char(buf[--n]);
-}
-
-static void dec(uint32_t v)
-{
-    char buf[11];
-    int n = 0;
-
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        put_char(buf[--n]);
-}
-
-static void quoted(const char *s)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    put_char('"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            put_str("\\x");
-            put_char(digits[c >> 4]);
-            put_char(digits[c & 0xf]);
-        } else {
-            put_char((char)c);
-        }
-    }
-    put_char('"');
-}
 
 static uint32_t crc32(const uint8_t *p, uint32_t len)
 {
@@ -130,54 +56,25 @@ static const char *str(uint32_t pa)
     return (const char *)pa;
 }
 
-static void line(const char *what)
-{
-    put_str("bootdump: ");
-    put_str(what);
-}
-
 static void module(unsigned i, uint64_t base, uint64_t size, const char *cmdline)
 {
-    line("module ");
-    dec(i);
-    put_str(" base ");
-    hex(base);
-    put_str(" size ");
-    dec((uint32_t)size);
-    put_str(" crc32 ");
-    hex(crc32((const uint8_t *)(uint32_t)base, (uint32_t)size));
-    put_str(" cmdline ");
-    quoted(cmdline);
-    put_char('\n');
+    say("bootdump: module %u base %llx size %u crc32 %x cmdline %q\n", i, base, (uint32_t)size,
+        crc32((const uint8_t *)(uint32_t)base, (uint32_t)size), cmdline);
 }
 
 static void memmap(unsigned i, uint64_t base, uint64_t size, uint32_t type)
 {
-    line("memmap ");
-    dec(i);
-    put_char(' ');
-    hex(base);
-    put_char('-');
-    hex(base + size - 1);
-    put_str(" type ");
-    dec(type);
-    put_char('\n');
+    say("bootdump: memmap %u %llx-%llx type %u\n", i, base, base + size - 1, type);
 }
 
 static void meminfo(uint32_t lower, uint32_t upper)
 {
-    line("meminfo lower ");
-    dec(lower);
-    put_str(" upper ");
-    dec(upper);
-    put_char('\n');
+    say("bootdump: meminfo lower %u upper %u\n", lower, upper);
 }
 
 static void string_line(const char *what, const char *s)
 {
-    line(what);
-    quoted(s);
-    put_char('\n');
+    say("bootdump: %s %q\n", what, s);
 }
 
 /* Multiboot 1 information (spec 0.6.96, 3.3). */
@@ -185,11 +82,11 @@ static void dump_mb1(uint32_t mbi)
 {
     uint32_t flags = rd32(mbi), i;
 
-    line("protocol mb1\n");
+    say("bootdump: protocol mb1\n");
     if (flags & (1u << 2))
-        string_line("cmdline ", str(rd32(mbi + 16)));
+        string_line("cmdline", str(rd32(mbi + 16)));
     if (flags & (1u << 9))
-        string_line("loader ", str(rd32(mbi + 64)));
+        string_line("loader", str(rd32(mbi + 64)));
     if (flags & 1u)
         meminfo(rd32(mbi + 4), rd32(mbi + 8));
     if (flags & (1u << 3))
@@ -216,11 +113,7 @@ static void dump_rsdp_copy(uint32_t tag)
     for (int i = 0; i < 6; i++)
         text[i] = oem[i];
     text[6] = '\0';
-    line("acpi rsdp rev ");
-    dec(*(const uint8_t *)(tag + 8 + 15));
-    put_str(" oem ");
-    quoted(text);
-    put_char('\n');
+    say("bootdump: acpi rsdp rev %u oem %q\n", (uint32_t)*(const uint8_t *)(tag + 8 + 15), text);
 }
 
 /* Multiboot 2 information (spec 2.0, 3.6). */
@@ -228,16 +121,16 @@ static void dump_mb2(uint32_t mbi)
 {
     uint32_t at = mbi + 8, end = mbi + rd32(mbi), mods = 0, i;
 
-    line("protocol mb2\n");
+    say("bootdump: protocol mb2\n");
     while (at + 8 <= end) {
         uint32_t type = rd32(at), size = rd32(at + 4);
 
         if (type == 0)
             break;
         if (type == 1)
-            string_line("cmdline ", str(at + 8));
+            string_line("cmdline", str(at + 8));
         else if (type == 2)
-            string_line("loader ", str(at + 8));
+            string_line("loader", str(at + 8));
         else if (type == 3)
             module(mods++, rd32(at + 8), rd32(at + 12) - rd32(at + 8), str(at + 16));
         else if (type == 4)
@@ -259,11 +152,9 @@ static void dump_pvh(uint32_t si)
 {
     uint32_t i;
 
-    line("protocol pvh\n");
-    line("flags ");
-    hex(rd32(si + 8));
-    put_char('\n');
-    string_line("cmdline ", rd64(si + 24) ? str((uint32_t)rd64(si + 24)) : "");
+    say("bootdump: protocol pvh\n");
+    say("bootdump: flags %x\n", rd32(si + 8));
+    string_line("cmdline", rd64(si + 24) ? str((uint32_t)rd64(si + 24)) : "");
     for (i = 0; i < rd32(si + 12); i++) {
         uint32_t m = (uint32_t)rd64(si + 16) + 32 * i;
 
@@ -275,9 +166,7 @@ static void dump_pvh(uint32_t si)
 
             memmap(i, rd64(e), rd64(e + 8), rd32(e + 16));
         }
-    line("rsdp ");
-    hex(rd64(si + 32));
-    put_char('\n');
+    say("bootdump: rsdp %llx\n", rd64(si + 32));
 }
 
 static void dump_cpu(void)
@@ -287,13 +176,7 @@ static void dump_cpu(void)
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("pushf; pop %0" : "=r"(eflags));
-    line("cr0 ");
-    hex(cr0);
-    put_str(" cr4 ");
-    hex(cr4);
-    put_str(" eflags ");
-    hex(eflags);
-    put_char('\n');
+    say("bootdump: cr0 %x cr4 %x eflags %x\n", cr0, cr4, eflags);
 }
 
 void bootdump_main(uint32_t magic, uint32_t info)
@@ -305,15 +188,10 @@ void bootdump_main(uint32_t magic, uint32_t info)
         dump_mb2(info);
     else if (rd32(info) == PVH_MAGIC)
         dump_pvh(info);
-    else {
-        line("error: unknown entry: eax ");
-        hex(magic);
-        put_str(" ebx ");
-        hex(info);
-        put_char('\n');
-    }
-    line("done\n");
-    __asm__ volatile("outl %0, %1" : : "a"((uint32_t)DONE_VALUE), "Nd"((uint16_t)DEBUG_EXIT));
+    else
+        say("bootdump: error: unknown entry: eax %x ebx %x\n", magic, info);
+    say("bootdump: done\n");
+    outl(X86_DEBUG_EXIT_PORT, DONE_VALUE);
     for (;;)
         __asm__ volatile("cli; hlt");
 }
