@@ -40,18 +40,27 @@ def expect_panic(result, line_prefix):
     return errors[0]
 
 
-def file_once(path, make_bytes):
-    """Create path with make_bytes() unless it exists; return its bytes.
-    Safe when tests running in parallel ask for the same file."""
+def file_made_once(path, write):
+    """Create path unless it exists, by write(part) writing a file of
+    another name that then takes path's place; return path. Safe when
+    tests running in parallel (threads of one process) ask for the same
+    file: each writes its own part."""
     import os
     import threading
 
     if not os.path.exists(path):
         part = "%s.part.%d.%d" % (path, os.getpid(), threading.get_ident())
+        write(part)
+        os.replace(part, path)
+    return path
+
+
+def file_once(path, make_bytes):
+    """Create path with make_bytes() unless it exists; return its bytes."""
+    def write(part):
         with open(part, "wb") as f:
             f.write(make_bytes())
-        os.replace(part, path)
-    with open(path, "rb") as f:
+    with open(file_made_once(path, write), "rb") as f:
         return f.read()
 
 

@@ -18,7 +18,7 @@ import struct
 import subprocess
 import sys
 
-from common import Skip, TestFailure, check, file_once
+from common import Skip, TestFailure, check, file_made_once, file_once
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INIT_EXIT_VALUE = 0x10
@@ -83,12 +83,8 @@ def initramfs(ctx):
 
 def vmlinux(ctx):
     """The ELF inside Debian's bzImage (it carries a PVH entry note)."""
-    path = os.path.join(ctx.tmp, "vmlinux")
-    if not os.path.exists(path):
-        part = path + ".part.%d" % os.getpid()
-        pack_tool(ctx, "extract-vmlinux", bzimage(ctx), "-o", part)
-        os.replace(part, path)
-    return path
+    return file_made_once(os.path.join(ctx.tmp, "vmlinux"),
+                          lambda part: pack_tool(ctx, "extract-vmlinux", bzimage(ctx), "-o", part))
 
 
 def pack_tool(ctx, *args):

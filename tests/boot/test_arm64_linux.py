@@ -11,7 +11,7 @@ import os
 import re
 import struct
 
-from common import Skip, TestFailure, check, file_once
+from common import Skip, TestFailure, check, file_made_once, file_once
 from linux import pack_tool
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 import test_arm64_xen as xen
@@ -136,19 +136,10 @@ def dom0less_domu(ctx):
 
 def packed_image(ctx):
     """pvhboot.bin with the kernel, the initramfs and a default cmdline packed in."""
-    out = os.path.join(ctx.tmp, "arm64-pvhboot-packed.bin")
-
-    def make():
-        part = out + ".part.%d" % os.getpid()
-        pack_tool(ctx, "pack", "--firmware", os.path.join(ctx.build_arm64, "pvhboot.bin"),
-                  "--kernel", cache_file(ctx, "linux", "Image"), "--module", initramfs(ctx),
-                  "--cmdline", PACKED_CMDLINE.decode(), "-o", part)
-        with open(part, "rb") as f:
-            data = f.read()
-        os.remove(part)
-        return data
-    file_once(out, make)
-    return out
+    return file_made_once(os.path.join(ctx.tmp, "arm64-pvhboot-packed.bin"), lambda part: pack_tool(
+        ctx, "pack", "--firmware", os.path.join(ctx.build_arm64, "pvhboot.bin"),
+        "--kernel", cache_file(ctx, "linux", "Image"), "--module", initramfs(ctx),
+        "--cmdline", PACKED_CMDLINE.decode(), "-o", part))
 
 
 PACKED_CMDLINE = b"console=ttyAMA0 rdinit=/init marker=packed pvhboot.timing"

@@ -16,7 +16,7 @@ import os
 import re
 import zlib
 
-from common import TestFailure, check, expect_panic, expect_poweroff, file_once
+from common import TestFailure, check, expect_panic, expect_poweroff, file_made_once, file_once
 from hello_report import HelloReport, ReportError, decode_escaped
 from linux import (INIT_EXIT_STATUS, InitReport, bzimage, firmware_map, initramfs, pack_tool,
                    vmlinux)
@@ -35,12 +35,8 @@ def fw_elf(ctx):
 
 def packed(ctx, name, *args):
     """pvhboot.elf with things packed in, built once per run."""
-    out = os.path.join(ctx.tmp, name)
-    if not os.path.exists(out):
-        part = out + ".part.%d" % os.getpid()
-        pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), *args, "-o", part)
-        os.replace(part, out)
-    return out
+    return file_made_once(os.path.join(ctx.tmp, name), lambda part: pack_tool(
+        ctx, "pack", "--firmware", fw_elf(ctx), *args, "-o", part))
 
 
 def data_file(ctx, name, size, seed):

@@ -20,7 +20,7 @@ import re
 import struct
 import subprocess
 
-from common import TestFailure, check, expect_panic, file_once
+from common import TestFailure, check, expect_panic, file_made_once, file_once
 from linux import INIT_EXIT_STATUS, InitReport, cache_file, initramfs, pack_tool
 from payload_mutations import (E_ENTRY, E_PHENTSIZE, E_PHNUM, E_PHOFF, E_SHNUM, E_SHOFF, E_TYPE,
                                P_FILESZ, P_MEMSZ, P_PADDR, P_TYPE, PT_NULL, extra_load, mb1,
@@ -365,7 +365,8 @@ def boots_bootdump(ctx, name, source, mutation, want):
 def boots_linux(ctx, name, source, mutation):
     path, _, _ = mutated_file(ctx, name, source, mutation)
     fw = os.path.join(ctx.tmp, "hostile-fw-initramfs.elf")
-    file_once(fw, lambda: _packed(ctx, fw))
+    file_made_once(fw, lambda part: pack_tool(ctx, "pack", "--firmware", firmware(ctx),
+                                              "--module", initramfs(ctx), "-o", part))
     cmdline = b"console=ttyS0 quiet pvhtest.mutation=" + name.encode()
     result = run_qemu(["-M", "q35", "-m", "512M", "-kernel", fw, "-initrd", path,
                        "-append", cmdline], 120, qemu=ctx.qemu)
@@ -374,15 +375,6 @@ def boots_linux(ctx, name, source, mutation):
     report = InitReport(result.serial)
     check(report.cmdline == cmdline, "Linux's cmdline %r" % report.cmdline)
     return "%.1fs" % result.elapsed
-
-
-def _packed(ctx, out):
-    part = out + ".pack.%d" % os.getpid()
-    pack_tool(ctx, "pack", "--firmware", firmware(ctx), "--module", initramfs(ctx), "-o", part)
-    with open(part, "rb") as f:
-        data = f.read()
-    os.remove(part)
-    return data
 
 
 XEN_STARTED = re.compile(rb"\(XEN\) Bootloader: [^\n]*")
