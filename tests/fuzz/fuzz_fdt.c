@@ -18,7 +18,8 @@
  * inside the structure block. On a tree that goes through the boot steps:
  * a well-formed map with pvhboot's memory claimed, a terminated cmdline
  * within its bound, modules of non-zero size in RAM, clear of pvhboot, of
- * the tree and of each other, with terminated cmdlines in the store.
+ * the tree and of each other, with terminated cmdlines in the store. And
+ * the copy arm64 keeps, cut to pvh_fdt_used_size(), reads back the same.
  */
 #include <libfdt.h>
 #include <stdlib.h>
@@ -170,6 +171,41 @@ static bool libfdt_can_judge(const uint8_t *blob, size_t len)
     return true;
 }
 
+/* arm64 keeps a copy of the tree cut to pvh_fdt_used_size(), with that as
+ * its totalsize: the copy must read back as the same tree. */
+static void check_used_copy(const struct pvh_fdt *fdt, int n, bool judge)
+{
+    uint32_t used = pvh_fdt_used_size(fdt);
+    uint8_t *copy = malloc(used ? used : 1);
+    struct pvh_fdt cut;
+    struct pvh_error err;
+    int m, i;
+
+    if (!copy)
+        abort();
+    FUZZ_CHECK(used >= FDT_V16_HEADER_SIZE && used <= fdt->totalsize, "used size 0x%x of 0x%x",
+               used, fdt->totalsize);
+    memcpy(copy, fdt->blob, used);
+    pvh_put_be32(copy + 4, used);
+    FUZZ_CHECK(!pvh_fdt_open(&cut, copy, used, &err), "the cut copy does not open: %s", err.msg);
+    FUZZ_CHECK(cut.nr_rsv == fdt->nr_rsv, "the cut copy has %u reservations, not %u", cut.nr_rsv,
+               fdt->nr_rsv);
+    /* Compare by content: the copy's tokens point into the copy. */
+    memcpy(theirs, ours, (size_t)n * sizeof(ours[0]));
+    m = our_tokens(&cut, &err);
+    FUZZ_CHECK(m == n, "the cut copy reads %d tokens, not %d (%s)", m, n, m < 0 ? err.msg : "");
+    for (i = 0; i < n; i++)
+        FUZZ_CHECK(ours[i].kind == theirs[i].kind && ours[i].depth == theirs[i].depth &&
+                       ours[i].len == theirs[i].len &&
+                       (ours[i].kind == PVH_FDT_END_NODE || !strcmp(ours[i].name, theirs[i].name)) &&
+                       (ours[i].kind != PVH_FDT_PROP ||
+                        !memcmp(ours[i].value, theirs[i].value, ours[i].len)),
+                   "the cut copy differs at token %d", i);
+    if (judge)
+        FUZZ_CHECK(fdt_check_full(copy, used) == 0, "libfdt refuses the cut copy");
+    free(copy);
+}
+
 static bool overlap(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
 {
     return a < b + b_len && b < a + a_len;
@@ -265,6 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(theirs_ok || !judge, "our reader accepts what libfdt refuses");
         if (judge)
             check_same_tokens(n, their_tokens(blob));
+        check_used_copy(&fdt, n, judge);
         if (self_size && self_base + self_size > self_base)
             boot_steps(&fdt, self_base, self_size, dtb_pa);
     } else {
