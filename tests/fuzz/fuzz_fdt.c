@@ -12,8 +12,8 @@
  * Checked: against libfdt, the reference reader: whatever ours accepts,
  * fdt_check_full accepts too, with the same tokens; whatever libfdt
  * accepts and ours refuses breaks one of the rules common/fdt.h lists as
- * stricter than libfdt's. (Blobs with a property length of 2^31 or more,
- * which make libfdt 1.6.1 loop forever, are left out of the comparison.)
+ * stricter than libfdt's. (Blobs that make libfdt 1.6.1 loop forever or
+ * crash, see libfdt_can_judge(), are left out of the comparison.)
  * Every token's name is terminated inside its block and every value lies
  * inside the structure block. On a tree that goes through the boot steps:
  * a well-formed map with pvhboot's memory claimed, a terminated cmdline
@@ -150,17 +150,22 @@ static bool stricter_rule(const char *msg)
     return false;
 }
 
-/* libfdt 1.6.1 adds a property's length to an int offset: a length of
- * 2^31 or more wraps it (0xfffffff4 back to the same token, and
- * fdt_check_full never returns; others it accepts). Its walk visits only
- * 4-byte steps of the structure block, so a blob with no such FDT_PROP
- * word there is one libfdt can judge. Ours refuses any such value. */
+/* Blobs libfdt 1.6.1 cannot judge, which ours refuses anyway:
+ *   - versions below 16 (ours needs 16): for them fdt_check_full reads the
+ *     root's name through fdt_get_name, which returns NULL for a name
+ *     without '/', and dereferences it;
+ *   - a property length of 2^31 or more: libfdt adds it to an int offset,
+ *     which wraps (0xfffffff4 back to the same token: fdt_check_full never
+ *     returns). Its walk visits only 4-byte steps of the structure block,
+ *     so a blob with no such FDT_PROP word there is safe. */
 static bool libfdt_can_judge(const uint8_t *blob, size_t len)
 {
     uint64_t off, start, end;
 
     if (len < 40)
         return true;
+    if (pvh_be32(blob + 20) < 16)
+        return false;
     start = pvh_be32(blob + 8);
     end = start + pvh_be32(blob + 36);
     if (end > len)
