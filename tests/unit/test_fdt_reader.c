@@ -524,6 +524,32 @@ static void rejects_nop_after_root_node(void **state)
     assert_error(open_and_check(), &err, PVH_EINVAL, "fdt: FDT_NOP after the root node at 0xc");
 }
 
+/* Found by fuzzing against libfdt: a property before the root node
+ * belongs to no node (libfdt 1.6.1 lets it pass). The root's property,
+ * words 2-5 of the structure block, moves in front of the root. */
+static void rejects_property_before_root_node(void **state)
+{
+    static uint8_t buf[BUF];
+    struct pvh_fdt_writer w;
+    uint32_t total, s, words[4];
+
+    (void)state;
+    pvh_fdt_writer_init(&w, buf, sizeof(buf), NULL, 0, &err);
+    pvh_fdt_begin_node(&w, "", &err);
+    pvh_fdt_property(&w, "x", "abc", 4, &err);
+    pvh_fdt_end_node(&w, &err);
+    assert_int_equal(pvh_fdt_finish(&w, &total, &err), 0);
+    take(buf, total);
+    assert_int_equal(open_and_check(), 0);
+    s = hdr(H_OFF_STRUCT);
+    assert_int_equal(pvh_be32(blob + s), FDT_BEGIN_NODE);
+    assert_int_equal(pvh_be32(blob + s + 8), FDT_PROP);
+    memcpy(words, blob + s + 8, sizeof(words));
+    memmove(blob + s + 16, blob + s, 8); /* BEGIN_NODE and the empty name */
+    memcpy(blob + s, words, sizeof(words));
+    assert_error(open_and_check(), &err, PVH_EINVAL, "fdt: property outside any node at 0x0");
+}
+
 /* Found with clang-tidy (tests/lint/): the header's size counted n + 1
  * reservation entries in 32 bits, so n = UINT_MAX wrapped to an empty map,
  * passed the room check and the entries were written past the buffer. */
@@ -746,6 +772,7 @@ int main(void)
         cmocka_unit_test_teardown(rejects_second_root, teardown),
         cmocka_unit_test_teardown(rejects_named_root_node, teardown),
         cmocka_unit_test_teardown(rejects_nop_after_root_node, teardown),
+        cmocka_unit_test_teardown(rejects_property_before_root_node, teardown),
         cmocka_unit_test_teardown(writer_refuses_overflow, teardown),
         cmocka_unit_test_teardown(writer_refuses_reservation_count_that_wraps, teardown),
         cmocka_unit_test_setup_teardown(platform_finds_console_psci_hypervisor, setup_store,
