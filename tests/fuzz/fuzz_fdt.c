@@ -138,13 +138,16 @@ static void check_same_tokens(int n, int m)
  * terminator is one: the spec ends it with an entry of address and size 0,
  * libfdt stops at the first size 0 whatever the address. Another: a
  * property before the root node belongs to no node; libfdt 1.6.1's
- * fdt_check_full lets it pass. */
+ * fdt_check_full lets it pass. And a property name must lie in the
+ * strings block: libfdt checks that only from version 17 on, and below it
+ * takes any name inside the blob. */
 static bool stricter_rule(const char *msg)
 {
     static const char *const rules[] = { "not 4-byte aligned", "fdt version", "nested deeper",
                                          "after a subnode", "a second root", "more than",
                                          "no root node", "map has no terminator",
-                                         "property outside any node" };
+                                         "property outside any node",
+                                         "name offset outside the strings block" };
     unsigned i;
 
     for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
