@@ -8,10 +8,12 @@ build/bench/time-to-userspace.png, and prints the tables.
      comparable between machines; each run twice to show it repeats) and
      without it (median of --runs).
   2. Time from starting QEMU to the first userspace instruction of
-     Debian's kernel (a busybox /init that ends QEMU at once), median of
-     --runs, the paths taken in turn (every other round backwards) so
-     drift hits them alike; ratios against QEMU's own PVH loader booting
-     the vmlinux directly.
+     Debian's kernel (busybox initramfs; /init, tsc_init.c, ends QEMU as
+     its first act), median of --runs, the paths taken in turn (every
+     other round backwards) so drift hits them alike; ratios against
+     QEMU's own PVH loader booting the vmlinux directly. Then the same
+     paths under -icount: the guest's own path to userspace in TSC ticks,
+     free of the host's noise.
   3. Size: each loadable segment's bytes; memory at run time.
   4. Scale: pvhboot's cost as RAM grows (128M, 4G, 64G; 2 MiB and 1 GiB
      pages) and, on the host, as the memory map and module list grow.
@@ -38,10 +40,9 @@ from qemu import run_qemu  # noqa: E402
 from qemu_arm64 import run_qemu_arm64  # noqa: E402
 
 QBOOT = "/usr/share/qemu/qboot.rom"
-EXIT_AT_ONCE = r"""#!/bin/busybox sh
-busybox mount -t devtmpfs dev /dev
-busybox printf '\020' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
-"""
+# /init: reads the TSC, prints it and ends QEMU (tests/bench/tsc_init.c).
+TSC_INIT_SRC = os.path.join(HERE, "tsc_init.c")
+INIT_TSC = re.compile(rb"bench: init tsc (\d+)")
 
 
 class Ctx:
@@ -58,18 +59,27 @@ class Ctx:
 
 
 def exit_at_once_initramfs(ctx):
+    """Debian's busybox-static beside an /init that ends QEMU as its first
+    act (tsc_init.c): the archive has busybox's size, the boot no shell."""
     path = os.path.join(ctx.tmp, "exit-at-once.cpio")
     busybox = linux.cache_file(ctx, "busybox", "busybox")
+    init = os.path.join(ctx.tmp, "tsc_init")
 
     def build():
+        subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static",
+                        "-nostdlib", "-ffreestanding", "-fno-tree-loop-distribute-patterns", "-fno-pie",
+                        "-no-pie", "-fno-stack-protector",
+                        "-mgeneral-regs-only", "-o", init, TSC_INIT_SRC], check=True)
         with open(busybox, "rb") as f:
             bb = f.read()
+        with open(init, "rb") as f:
+            init_bytes = f.read()
         S_IFDIR, S_IFREG, S_IFCHR = 0o040000, 0o100000, 0o020000
         return linux.cpio_newc([
             ("bin", S_IFDIR | 0o755, b"", 0, 0), ("dev", S_IFDIR | 0o755, b"", 0, 0),
             ("dev/console", S_IFCHR | 0o600, b"", 5, 1),
             ("bin/busybox", S_IFREG | 0o755, bb, 0, 0),
-            ("init", S_IFREG | 0o755, EXIT_AT_ONCE.encode(), 0, 0)])
+            ("init", S_IFREG | 0o755, init_bytes, 0, 0)])
     file_once(path, build)
     return path
 
@@ -216,6 +226,24 @@ def bench_userspace(ctx, runs):
     return [(name, statistics.median(times[name]), times[name]) for name, _ in paths]
 
 
+def bench_userspace_icount(ctx):
+    """The same paths under -icount shift=0,sleep=off, twice each: the TSC
+    /init reads counts the guest's instructions from reset, and idle time
+    jumps to the next timer, so the host's noise is gone. [(name, [ticks])]"""
+    rows = []
+    for name, args in userspace_paths(ctx):
+        ticks = []
+        for _ in range(2):
+            result = run_qemu(["-M", "pc", "-m", "512M", "-icount", "shift=0,sleep=off"] + args,
+                              240, qemu=ctx.qemu)
+            m = INIT_TSC.search(result.serial)
+            if result.status != linux.INIT_EXIT_STATUS or not m:
+                raise RuntimeError("%s: no TSC from /init:\n%s" % (name, result.describe()))
+            ticks.append(int(m.group(1)))
+        rows.append((name, ticks))
+    return rows
+
+
 # --- 3. size -------------------------------------------------------------------------
 
 def elf_loads(path):
@@ -265,7 +293,7 @@ def bench_scale(ctx):
 
 # --- report --------------------------------------------------------------------------
 
-def markdown(phase_rows, arm64_rows, user_rows, size_rows, scale_rows, host):
+def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host):
     out = ["# pvhboot bench", "",
            "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
     out += ["## pvhboot's own cost, by phase", "",
@@ -292,7 +320,8 @@ def markdown(phase_rows, arm64_rows, user_rows, size_rows, scale_rows, host):
                 name, " | ".join(str(a.get(k, "-")) for k in PHASE_ORDER),
                 a.get("total", 0) * ARM64_INSNS_PER_TICK, "yes" if same else "NO", wall["total"]))
     out += ["", "## Time to the first userspace instruction", "",
-            "Debian's kernel (%s) with a busybox initramfs whose /init ends QEMU at once; "
+            "Debian's kernel (%s) with a busybox initramfs whose /init (tests/bench/tsc_init.c) "
+            "ends QEMU as its first act; "
             "`-M pc -m 512M`; seconds from starting QEMU to its exit; median of %d, the paths "
             "taken in turn, every other round backwards." % (kernel_name(), len(user_rows[0][2])), ""]
     base = dict((n, m) for n, m, _ in user_rows)["QEMU PVH loader, vmlinux (SeaBIOS)"]
@@ -301,6 +330,19 @@ def markdown(phase_rows, arm64_rows, user_rows, size_rows, scale_rows, host):
     for name, med, runs in user_rows:
         out.append("| %s | %.3f | %s | %.3f |" % (name, med, " ".join("%.2f" % r for r in runs),
                                                   med / base))
+    if icount_rows:
+        out += ["", "Under `-icount shift=0,sleep=off` the TSC ticks once per guest instruction and "
+                "idle time jumps to the next timer. The TSC that /init reads as its first "
+                "instruction is then the guest's own path from reset to userspace (firmware, "
+                "pvhboot, kernel), without the host's noise. Two runs of each path; they differ "
+                "by the few reads of the host's clock (the RTC).", "",
+                "| path | TSC at /init, two runs | vs QEMU's PVH loader (SeaBIOS) |",
+                "|---|---|---|"]
+        mean = dict((n, statistics.mean(t)) for n, t in icount_rows)
+        ibase = mean["QEMU PVH loader, vmlinux (SeaBIOS)"]
+        for name, ticks in icount_rows:
+            out.append("| %s | %s | %.4f |" % (name, " ".join("%d" % t for t in ticks),
+                                                mean[name] / ibase))
     out += ["", "## Size", "", "| image | loadable segments (address: file bytes / memory bytes) "
             "| loadable bytes | memory at run time | Image file |", "|---|---|---|---|---|"]
     for name, loads, binsize in size_rows:
@@ -366,10 +408,12 @@ def main():
         arm64_rows = bench_arm64_phases(ctx, args.runs)
         print("bench: time to userspace (%d runs of each path)..." % args.runs, flush=True)
         user_rows = bench_userspace(ctx, args.runs)
+        print("bench: guest instructions to userspace (-icount)...", flush=True)
+        icount_rows = bench_userspace_icount(ctx)
         size_rows = bench_size(ctx)
         print("bench: scale...", flush=True)
         scale_rows, host = bench_scale(ctx)
-        report = markdown(phase_rows, arm64_rows, user_rows, size_rows, scale_rows, host)
+        report = markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host)
         with open(os.path.join(ctx.out, "results.md"), "w") as f:
             f.write(report)
         png = chart(ctx, user_rows)
