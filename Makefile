@@ -68,6 +68,8 @@ $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_COMMON_OBJS) $(UNIT_
 # The FDT tests (arm64's common/ code, not in COMMON_SRCS) link the FDT
 # objects, and libfdt for the differential test.
 FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt.c common/fdt_write.c common/fdt_boot.c)
+# The differential's libfdt half is shared with the fuzz target.
+$(HOSTBUILD)/unit/test_fdt_libfdt: $(HOSTBUILD)/obj/tests/unit/libfdt_tokens.o
 $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMMON_OBJS) \
 		$(FDT_HOST_OBJS) $(UNIT_SUPPORT)
 	$(call quiet,HOSTLD,$@)

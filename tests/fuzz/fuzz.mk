@@ -32,6 +32,8 @@ FUZZ_COMMON_OBJS := $(patsubst %.c,$(FUZZBUILD)/obj/%.o,$(FUZZ_COMMON_SRCS))
 FUZZ_LIB := $(FUZZBUILD)/libcommon.a
 FUZZ_SUPPORT := $(FUZZBUILD)/obj/tests/fuzz/fuzz_support.o
 FUZZ_BINS := $(patsubst %,$(FUZZBUILD)/fuzz_%,$(FUZZ_ALL))
+# The FDT target shares the differential's libfdt half with the unit test.
+$(FUZZBUILD)/fuzz_fdt: $(FUZZBUILD)/obj/tests/unit/libfdt_tokens.o
 # Targets that link a system library beside common/.
 FUZZ_LIBS_fdt := -lfdt
 FUZZ_LIBS_fdt_write := -lfdt

@@ -30,18 +30,11 @@
 #include "common/fdt.h"
 #include "common/fdt_boot.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/unit/libfdt_tokens.h"
 
 #define MAX_TOKENS 8192
 
-struct tok {
-    int kind;
-    unsigned depth;
-    const char *name;
-    const void *value;
-    uint32_t len;
-};
-
-static struct tok ours[MAX_TOKENS], theirs[MAX_TOKENS];
+static struct fdt_tok ours[MAX_TOKENS], theirs[MAX_TOKENS];
 static struct pvh_boot_store st;
 
 /* Our tokens, each checked to lie inside its block; -1 if refused. */
@@ -76,84 +69,22 @@ static int our_tokens(const struct pvh_fdt *fdt, struct pvh_error *err)
                            t.len <= (size_t)(s + fdt->size_struct - t.value),
                        "property value outside the structure block");
         }
-        ours[n++] = (struct tok){ t.kind, t.depth, t.name, t.value, t.len };
+        ours[n++] = (struct fdt_tok){ t.kind, t.depth, t.name, t.value, t.len };
     }
 }
 
-/* libfdt's tokens (the blob has passed fdt_check_full). */
-static int their_tokens(const void *blob)
+/* Ours and libfdt's tokens are the same (the blob has passed
+ * fdt_check_full). */
+static void check_same_tokens(const void *blob, int n)
 {
-    int off = 0, next, n = 0;
-    unsigned depth = 0;
+    const char *why = "";
+    int m = libfdt_tokens(blob, theirs, MAX_TOKENS, &why), d;
 
-    for (;;) {
-        uint32_t tag = fdt_next_tag(blob, off, &next);
-        const struct fdt_property *p;
-        int len;
-
-        FUZZ_CHECK(next >= 0, "fdt_next_tag failed at %d after fdt_check_full passed", off);
-        FUZZ_CHECK(n < MAX_TOKENS, "more than %d tokens", MAX_TOKENS);
-        switch (tag) {
-        case FDT_BEGIN_NODE:
-            theirs[n++] = (struct tok){ PVH_FDT_NODE, ++depth, fdt_get_name(blob, off, NULL), NULL, 0 };
-            break;
-        case FDT_END_NODE:
-            theirs[n++] = (struct tok){ PVH_FDT_END_NODE, depth--, NULL, NULL, 0 };
-            break;
-        case FDT_PROP:
-            p = fdt_get_property_by_offset(blob, off, &len);
-            FUZZ_CHECK(p != NULL, "libfdt: no property at %d", off);
-            theirs[n++] = (struct tok){ PVH_FDT_PROP, depth,
-                                        fdt_string(blob, (int)fdt32_to_cpu(p->nameoff)), p->data,
-                                        (uint32_t)len };
-            break;
-        case FDT_END:
-            return n;
-        default: /* FDT_NOP */
-            break;
-        }
-        off = next;
-    }
-}
-
-static void check_same_tokens(int n, int m)
-{
-    int i;
-
-    FUZZ_CHECK(n == m, "%d tokens, libfdt reads %d", n, m);
-    for (i = 0; i < n; i++) {
-        FUZZ_CHECK(ours[i].kind == theirs[i].kind && ours[i].depth == theirs[i].depth,
-                   "token %d: kind %d depth %u, libfdt kind %d depth %u", i, ours[i].kind,
-                   ours[i].depth, theirs[i].kind, theirs[i].depth);
-        if (ours[i].kind != PVH_FDT_END_NODE)
-            FUZZ_CHECK(theirs[i].name && !strcmp(ours[i].name, theirs[i].name),
-                       "token %d: name differs from libfdt's", i);
-        if (ours[i].kind == PVH_FDT_PROP)
-            FUZZ_CHECK(ours[i].len == theirs[i].len && ours[i].value == theirs[i].value,
-                       "token %d: value differs from libfdt's", i);
-    }
-}
-
-/* The rules common/fdt.h documents beyond libfdt's. The reservation map's
- * terminator is one: the spec ends it with an entry of address and size 0,
- * libfdt stops at the first size 0 whatever the address. Another: a
- * property before the root node belongs to no node; libfdt 1.6.1's
- * fdt_check_full lets it pass. And a property name must lie in the
- * strings block: libfdt checks that only from version 17 on, and below it
- * takes any name inside the blob. */
-static bool stricter_rule(const char *msg)
-{
-    static const char *const rules[] = { "not 4-byte aligned", "fdt version", "nested deeper",
-                                         "after a subnode", "a second root", "more than",
-                                         "no root node", "map has no terminator",
-                                         "property outside any node",
-                                         "name offset outside the strings block" };
-    unsigned i;
-
-    for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-        if (strstr(msg, rules[i]))
-            return true;
-    return false;
+    FUZZ_CHECK(m >= 0, "libfdt: %s", why);
+    d = fdt_tokens_first_difference(ours, n, theirs, m);
+    FUZZ_CHECK(d < 0, "token %d of %d differs from libfdt's (of %d): kind %d depth %u, libfdt kind %d "
+               "depth %u", d, n, m, d < n ? ours[d].kind : -1, d < n ? ours[d].depth : 0,
+               d < m ? theirs[d].kind : -1, d < m ? theirs[d].depth : 0);
 }
 
 /* Blobs libfdt 1.6.1 cannot judge, which ours refuses anyway:
@@ -311,13 +242,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n >= 0) {
         FUZZ_CHECK(theirs_ok || !judge, "our reader accepts what libfdt refuses");
         if (judge)
-            check_same_tokens(n, their_tokens(blob));
+            check_same_tokens(blob, n);
         check_used_copy(&fdt, n, judge);
         if (self_size && self_base + self_size > self_base)
             boot_steps(&fdt, self_base, self_size, dtb_pa);
     } else {
         FUZZ_CHECK(fuzz_terminated(err.msg, sizeof(err.msg)), "error message not terminated");
-        FUZZ_CHECK(!theirs_ok || stricter_rule(err.msg), "libfdt accepts, we refuse: %s", err.msg);
+        FUZZ_CHECK(!theirs_ok || fdt_stricter_rule(err.msg), "libfdt accepts, we refuse: %s", err.msg);
     }
     free(blob);
     return 0;
