@@ -19,6 +19,7 @@
 ; inside the copy, or addresses computed at run time.
 
 %include "x86.inc"
+%include "leave_long_mode.inc"
 
 EFI_CR4_PCIDE equ 0x00020000    ; must be clear before paging is turned off
 EFI_SEL_CODE32 equ 0x08         ; the selectors of the GDT below
@@ -55,25 +56,7 @@ pvh_efi_trampoline:
 
 bits 32
 compat:
-    ; Paging off first (this leaves long mode), then the rest of the
-    ; long-mode state, in the order the SDM requires.
-    mov eax, cr0
-    and eax, ~X86_CR0_PG
-    mov cr0, eax
-    mov ecx, X86_MSR_EFER
-    rdmsr
-    and eax, ~(X86_EFER_LME | X86_EFER_NXE)
-    wrmsr
-    xor eax, eax
-    mov cr4, eax
-    mov eax, X86_CR0_PE
-    mov cr0, eax
-    mov eax, EFI_SEL_DATA
-    mov ds, eax
-    mov es, eax
-    mov fs, eax
-    mov gs, eax
-    mov ss, eax
+    LEAVE_LONG_MODE EFI_SEL_DATA
 
     ; Move the staged runs: sizes are whole pages, nothing overlaps.
     cld

@@ -46,8 +46,8 @@ $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/common/firmware_main.o $(LIB) $(
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/common/firmware_main.o $(LIB)
 
-NASM_INCS := $(BUILD)/gen/x86.inc $(BUILD)/gen/elfnote.inc
-NASMFLAGS := -f elf64 -Werror -I$(BUILD)/gen/
+NASM_INCS := $(BUILD)/gen/x86.inc $(BUILD)/gen/elfnote.inc arch/x86/leave_long_mode.inc
+NASMFLAGS := -f elf64 -Werror -I$(BUILD)/gen/ -Iarch/x86/
 
 $(BUILD)/gen/x86.inc: arch/x86/x86.h tools/gen-nasm-inc.sh
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
 ; which the caller made sure no copy overwrites.
 
 %include "x86.inc"
+%include "leave_long_mode.inc"
 
 bits 64
 section .text
@@ -33,25 +34,7 @@ x86_handoff_protected32:        ; edi = entry, esi = value for eax, edx = value 
     retfq                       ; into compatibility mode, still paging
 bits 32
 .compat:
-    ; Paging off first (this also leaves long mode: LMA clears), then the
-    ; rest of the long-mode state, as the SDM's order requires.
-    mov eax, cr0
-    and eax, ~X86_CR0_PG
-    mov cr0, eax
-    mov ecx, X86_MSR_EFER
-    rdmsr
-    and eax, ~(X86_EFER_LME | X86_EFER_NXE)
-    wrmsr
-    xor eax, eax
-    mov cr4, eax
-    mov eax, X86_CR0_PE
-    mov cr0, eax
-    mov eax, X86_SEL_DATA
-    mov ds, eax
-    mov es, eax
-    mov fs, eax
-    mov gs, eax
-    mov ss, eax
+    LEAVE_LONG_MODE X86_SEL_DATA
     mov eax, esi
     mov ebx, ebp
     xor ecx, ecx
