@@ -88,9 +88,9 @@ $(BUILD)/tests/hello-require-ungranted.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-no
 BOOTDUMP_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                    -fno-builtin -fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
                    -fno-asynchronous-unwind-tables -O2 $(WARNINGS)
-# Its own code and the console it shares with the hostile loader
-# (tests/payloads/serial.c), each built with these flags.
-BOOTDUMP_OBJS := $(BUILD)/tests/obj/bootdump.o $(BUILD)/tests/obj/serial.o
+# Its own code and the console and CRC-32 it shares with the hostile
+# loader (tests/payloads/serial.c, crc32.c), each built with these flags.
+BOOTDUMP_OBJS := $(BUILD)/tests/obj/bootdump.o $(BUILD)/tests/obj/serial.o $(BUILD)/tests/obj/crc32.o
 $(BOOTDUMP_OBJS): $(BUILD)/tests/obj/%.o: tests/payloads/%.c
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)

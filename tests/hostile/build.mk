@@ -13,14 +13,15 @@ HOSTILE_SRCS := tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_
                 tests/hostile/fill.c tests/hostile/layout.c tests/hostile/machine.c \
                 tests/hostile/main.c
 HOSTILE_OBJS := $(patsubst tests/hostile/%.c,$(BUILD)/tests/obj/hostile/%.o,$(HOSTILE_SRCS)) \
-                $(BUILD)/tests/obj/hostile/serial.o $(BUILD)/tests/obj/hostile/entry.o
+                $(BUILD)/tests/obj/hostile/serial.o $(BUILD)/tests/obj/hostile/crc32.o \
+                $(BUILD)/tests/obj/hostile/entry.o
 
 $(BUILD)/tests/obj/hostile/%.o: tests/hostile/%.c tests/hostile/build.mk
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOSTILE_CFLAGS) $(DEPFLAGS) -c -o $@ $<
-# The console it shares with bootdump, built with the loader's flags.
-$(BUILD)/tests/obj/hostile/serial.o: tests/payloads/serial.c tests/hostile/build.mk
+# The console and CRC-32 it shares with bootdump, built with the loader's flags.
+$(BUILD)/tests/obj/hostile/%.o: tests/payloads/%.c tests/hostile/build.mk
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOSTILE_CFLAGS) $(DEPFLAGS) -c -o $@ $<

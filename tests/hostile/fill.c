@@ -3,6 +3,7 @@
 
 #include "tests/hostile/console.h"
 #include "tests/hostile/machine.h"
+#include "tests/payloads/crc32.h"
 
 #define PAGE 4096u
 

@@ -18,6 +18,7 @@
 
 #include "tests/hostile/console.h"
 #include "tests/hostile/machine.h"
+#include "tests/payloads/crc32.h"
 
 #define MODULE_CMDLINE_LIMIT 4096u /* bytes read back of a module cmdline */
 #define CMDLINE_LIMIT 0x110000u    /* bytes read back of the cmdline */

@@ -164,19 +164,6 @@ bool readable(uint64_t pa, uint64_t len)
            (pa >= ONE_MIB && end <= M.ram_end);
 }
 
-uint32_t crc32_at(uint32_t pa, uint32_t len)
-{
-    const volatile uint8_t *p = (const volatile uint8_t *)pa;
-    uint32_t crc = ~0u;
-
-    while (len--) {
-        crc ^= *p++;
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-    }
-    return ~crc;
-}
-
 int32_t string_length_at(uint64_t pa, uint32_t max)
 {
     for (uint32_t n = 0; n <= max; n++) {

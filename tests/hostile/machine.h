@@ -47,9 +47,6 @@ void fill_pattern(uint64_t pa, uint32_t len, uint32_t seed);
 /* Is [pa, pa + len) RAM (QEMU's map) below 4 GiB, readable by the loader? */
 bool readable(uint64_t pa, uint64_t len);
 
-/* CRC-32 (IEEE 802.3) of len bytes at pa, which must be readable. */
-uint32_t crc32_at(uint32_t pa, uint32_t len);
-
 /*
  * The NUL-terminated string at pa as a reader that stops at the end of
  * readable memory sees it: its length (at most max), or -1 when no NUL

@@ -20,6 +20,7 @@
  */
 #include <stdint.h>
 
+#include "crc32.h"
 #include "serial.h"
 
 #define MB1_MAGIC 0x2badb002u
@@ -28,18 +29,6 @@
 #define DONE_VALUE 0x21
 
 void bootdump_main(uint32_t magic, uint32_t info);
-
-static uint32_t crc32(const uint8_t *p, uint32_t len)
-{
-    uint32_t crc = ~0u;
-
-    while (len--) {
-        crc ^= *p++;
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-    }
-    return ~crc;
-}
 
 static uint32_t rd32(uint32_t pa)
 {
@@ -59,7 +48,7 @@ static const char *str(uint32_t pa)
 static void module(unsigned i, uint64_t base, uint64_t size, const char *cmdline)
 {
     say("bootdump: module %u base %llx size %u crc32 %x cmdline %q\n", i, base, (uint32_t)size,
-        crc32((const uint8_t *)(uint32_t)base, (uint32_t)size), cmdline);
+        crc32_at((uint32_t)base, (uint32_t)size), cmdline);
 }
 
 static void memmap(unsigned i, uint64_t base, uint64_t size, uint32_t type)
