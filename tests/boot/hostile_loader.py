@@ -54,13 +54,7 @@ class Account:
     """What the loader says it handed over."""
 
     def __init__(self, result, case):
-        lines = []
-        for raw in result.serial.split(b"\n"):
-            raw = raw.rstrip(b"\r")
-            at = raw.find(b"hostile: ")
-            if at >= 0:
-                lines.append(raw[at:])
-        self.lines = lines
+        self.lines = lines = result.lines(prefix=b"hostile: ")
         errors = [l for l in lines if l.startswith(b"hostile: error: ")]
         check(not errors, "the loader failed: %r" % errors)
         check(b"hostile: case " + case.encode() in lines,

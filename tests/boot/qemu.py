@@ -38,18 +38,19 @@ class BootResult:
     def triple_fault(self):
         return "Triple fault" in self.reset_log
 
-    def lines(self, source="serial"):
-        """pvhboot's lines (bytes, from 'pvhboot: ' on) in order.
+    def lines(self, source="serial", prefix=b"pvhboot: "):
+        """pvhboot's lines (bytes, from 'pvhboot: ' on) in order, or
+        those of another speaker's prefix (a test kernel's, a loader's).
 
         Firmware may print before us without a newline (SeaBIOS's
         "Booting from ROM.."), so a line is taken from the first
-        'pvhboot: ' in it. CR from the UART's CR LF is dropped.
+        prefix in it. CR from the UART's CR LF is dropped.
         """
         data = self.serial if source == "serial" else self.debugcon
         out = []
         for raw in data.split(b"\n"):
             raw = raw.rstrip(b"\r")
-            at = raw.find(b"pvhboot: ")
+            at = raw.find(prefix)
             if at >= 0:
                 out.append(raw[at:])
         return out

@@ -254,16 +254,6 @@ class RefusalBoot:
         return result
 
 
-def pvhtest_lines(result):
-    out = []
-    for raw in result.serial.split(b"\n"):
-        raw = raw.rstrip(b"\r")
-        at = raw.find(b"pvhtest: ")
-        if at >= 0:
-            out.append(raw[at:])
-    return out
-
-
 def refusal_case(shared, index):
     name, _, want, status = REFUSALS[index]
 
@@ -275,8 +265,8 @@ def refusal_case(shared, index):
               (1 + len(REFUSALS), errors))
         check(re.match(want, errors[1 + index]), "error line %r does not match %r" %
               (errors[1 + index], want))
-        returned = [l for l in pvhtest_lines(result) if l.startswith(b"pvhtest: %s returned " %
-                                                                      name.encode())]
+        said = b"pvhtest: %s returned " % name.encode()
+        returned = [l for l in result.lines(prefix=b"pvhtest: ") if l.startswith(said)]
         check(len(returned) == 1, "the shell did not go on after %s: %s" %
               (name, result.describe()))
         # The shell's %lasterror% shows the status without its error bit.
@@ -296,7 +286,7 @@ def default_path_missing(shared):
         # OVMF's boot manager says what the application returned, then goes on.
         check(re.search(rb"BdsDxe: failed to start Boot\d+ [^\n]*: Not Found", result.serial),
               "the boot manager did not get EFI_NOT_FOUND back: " + result.describe())
-        check(b"pvhtest: done" in pvhtest_lines(result),
+        check(b"pvhtest: done" in result.lines(prefix=b"pvhtest: "),
               "the firmware did not go on to the shell: " + result.describe())
         return None
     return test

@@ -44,18 +44,13 @@ def data_file(ctx, name, size, seed):
     return path, file_once(path, lambda: bytes((i * seed + (i >> 7)) & 0xff for i in range(size)))
 
 
-def lines_of(result):
-    return result.lines()
-
-
 # --- bootdump: exactly what each protocol hands over ----------------------------
 
 class Dump:
     """What bootdump printed."""
 
     def __init__(self, result):
-        self.lines = [l[l.index(b"bootdump: "):] for l in
-                      (x.rstrip(b"\r") for x in result.serial.split(b"\n")) if b"bootdump: " in l]
+        self.lines = result.lines(prefix=b"bootdump: ")
         check(b"bootdump: done" in self.lines, "bootdump did not finish: " + result.describe())
         check(result.status == BOOTDUMP_EXIT, "bootdump's exit status: " + result.describe())
 
