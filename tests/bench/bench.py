@@ -210,8 +210,7 @@ def userspace_paths(ctx):
     ]
 
 
-def bench_userspace(ctx, runs):
-    paths = userspace_paths(ctx)
+def bench_userspace(ctx, paths, runs):
     times = {name: [] for name, _ in paths}
     for run in range(runs):
         # Every other round in reverse: drift on the host (caches, clocks)
@@ -226,12 +225,12 @@ def bench_userspace(ctx, runs):
     return [(name, statistics.median(times[name]), times[name]) for name, _ in paths]
 
 
-def bench_userspace_icount(ctx):
+def bench_userspace_icount(ctx, paths):
     """The same paths under -icount shift=0,sleep=off, twice each: the TSC
     /init reads counts the guest's instructions from reset, and idle time
     jumps to the next timer, so the host's noise is gone. [(name, [ticks])]"""
     rows = []
-    for name, args in userspace_paths(ctx):
+    for name, args in paths:
         ticks = []
         for _ in range(2):
             result = run_qemu(["-M", "pc", "-m", "512M", "-icount", "shift=0,sleep=off"] + args,
@@ -407,9 +406,10 @@ def main():
         phase_rows = bench_phases(ctx, args.runs)
         arm64_rows = bench_arm64_phases(ctx, args.runs)
         print("bench: time to userspace (%d runs of each path)..." % args.runs, flush=True)
-        user_rows = bench_userspace(ctx, args.runs)
+        paths = userspace_paths(ctx)
+        user_rows = bench_userspace(ctx, paths, args.runs)
         print("bench: guest instructions to userspace (-icount)...", flush=True)
-        icount_rows = bench_userspace_icount(ctx)
+        icount_rows = bench_userspace_icount(ctx, paths)
         size_rows = bench_size(ctx)
         print("bench: scale...", flush=True)
         scale_rows, host = bench_scale(ctx)
