@@ -8,7 +8,10 @@
 #   make bench           measure speed and size (build/bench/results.md; minutes)
 #   make deps            install the Debian packages and fetch the components the tests need
 #
-# Variables: ARCH, O (output folder, default build), V=1 (show commands),
+# Each goal first installs the Debian packages it needs (tools/deps.sh; as
+# non-root it prints the apt-get line instead). DEPS=0 leaves packages alone.
+#
+# Variables: ARCH, O (output folder, default build), V=1 (show commands), DEPS,
 # CROSS_COMPILE, CC, LD, AR, OBJCOPY, NASM (per architecture build), HOSTCC,
 # PYTHON, QEMU_X86_64, QEMU_AARCH64, PREFIX, DESTDIR, JOBS (parallel boot tests),
 # CFLAGS (added to ours), XEN_FEATURES, XEN_HYPERCALL (see arch/x86/build.mk).
@@ -28,12 +31,19 @@ endif
 JOBS ?= 2
 ARCH_MAKE = $(MAKE) --no-print-directory -f mk/arch.mk
 
+# $(call need,GROUPS): a recipe line that installs the tools/deps.sh groups.
+DEPS ?= 1
+need = $(if $(filter 1,$(DEPS)),$(Q)tools/deps.sh $(1))
+BUILD_GROUPS := build $(addprefix build-,$(SELECTED_ARCHS))
+
 .PHONY: all install deps check run clean help unit bench FORCE
 
 all:
+	$(call need,$(BUILD_GROUPS))
 	+$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a all; done
 
 install:
+	$(call need,$(BUILD_GROUPS))
 	+$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a install; done
 
 # ---------------------------------------------------------------------------
@@ -94,9 +104,9 @@ CHECK_EXTRA :=
 
 # ---------------------------------------------------------------------------
 deps:
-	$(Q)tools/deps.sh build test arm64 fuzz lint efi
+	$(call need,$(BUILD_GROUPS) test arm64 fuzz lint efi)
 	$(Q)tools/fetch-arm64.sh
-	$(Q)tools/fetch.sh xen linux busybox
+	$(Q)tools/fetch.sh xen linux busybox xen-other linux-other
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit $(CHECK_EXTRA)
@@ -105,15 +115,16 @@ check: deps
 
 # Not part of check: minutes of boots. Writes build/bench/results.md and a chart.
 bench: deps
-	$(Q)tools/deps.sh bench
+	$(call need,bench)
 	$(Q)$(MAKE) --no-print-directory all $(HOSTBUILD)/bench/bench_parsers
 	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64)
 
 RUN_CMDLINE ?= console=ttyS0 greeting="hello from make run"
-# make run needs only the x86 build and QEMU, not everything make check fetches.
+# make run builds hello.elf alone and needs only the compiler, nasm and QEMU:
+# nothing of what the other artefacts and make check need.
 run:
-	$(Q)tools/deps.sh build test
-	$(Q)$(ARCH_MAKE) ARCH=x86_64 all
+	$(call need,build test)
+	+$(Q)$(ARCH_MAKE) ARCH=x86_64 $(O)/x86_64/hello.elf
 	@printf 'a sample module for make run\n' > $(O)/x86_64/sample-module.txt
 	timeout 60 $(QEMU_X86_64) -M pc -m 256M -nographic -nodefaults -no-reboot \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \

@@ -41,7 +41,7 @@ EFI_SECTIONS := .text .sdata .data .dynamic .dynsym .rel .rela .reloc
 EXAMPLES += $(BUILD)/pvhboot.efi
 
 $(EFI_CRT0) $(EFI_LDS) $(EFI_LIBGNUEFI):
-	@echo "pvhboot.efi needs gnu-efi ($@ is missing): run tools/deps.sh efi" >&2
+	@echo "pvhboot.efi needs gnu-efi ($@ is missing): run tools/deps.sh build-x86_64" >&2
 	@exit 1
 
 $(EFI_BUILD)/%.o: %.c $(EFI_CRT0) efi/build.mk mk/common.mk

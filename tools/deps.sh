@@ -1,39 +1,74 @@
 #!/bin/sh
 # Install the Debian packages pvhboot's build and tests need.
-#   tools/deps.sh GROUP...     groups: build test arm64 fuzz lint efi bench
+#   tools/deps.sh GROUP...          install what the groups need and is missing
+#   tools/deps.sh --list GROUP...   print the groups' packages, one a line
+# Groups:
+#   build          make, the host compiler and nasm: every build needs them
+#   build-x86_64   what building x86_64 adds: gnu-efi (pvhboot.efi), and a
+#                  cross toolchain where the machine is not x86_64
+#   build-arm64    what building arm64 adds: the aarch64 cross toolchain
+#                  where the machine is not aarch64
+#   test arm64 efi fuzz lint bench   what make check, make run and make bench
+#                  need beyond the build
 # Packages already installed are left alone. As root the missing ones are
 # installed with apt-get; otherwise the exact command to run is printed
-# and the script fails.
+# and the script fails. On a system without dpkg nothing can be checked:
+# the script names the packages and goes on.
 set -eu
 
+host=$(uname -m)
 pkgs_build="make gcc binutils nasm"
+# gnu-efi: the headers, crt0 and linker script of pvhboot.efi (x86_64 only).
+pkgs_build_x86_64="gnu-efi"
+[ "$host" = x86_64 ] || pkgs_build_x86_64="$pkgs_build_x86_64 gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu"
+pkgs_build_arm64=""
+[ "$host" = aarch64 ] || pkgs_build_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
 pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
-# arm64: the cross toolchain, QEMU for aarch64, dtc (test device trees), libfdt (the
-# FDT reader's differential test).
-pkgs_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm device-tree-compiler libfdt-dev"
+# arm64 tests: QEMU for aarch64, dtc (test device trees), libfdt (the FDT
+# reader's differential test).
+pkgs_arm64="qemu-system-arm device-tree-compiler libfdt-dev"
 # fuzz: libFuzzer with ASan and UBSan (clang and its runtime library).
 pkgs_fuzz="clang libclang-rt-14-dev"
 # lint: the static checks of common/ in make check.
 pkgs_lint="cppcheck clang-tidy"
-# efi: pvhboot.efi (gnu-efi) and the UEFI firmware its tests boot (OVMF; the
-# tests give it a FAT volume through QEMU's vvfat, so no mtools).
-pkgs_efi="gnu-efi ovmf"
+# efi tests: the UEFI firmware they boot (OVMF; the tests give it a FAT
+# volume through QEMU's vvfat, so no mtools).
+pkgs_efi="ovmf"
 # bench: the chart of make bench.
 pkgs_bench="gnuplot-nox"
+
+list=false
+if [ "${1:-}" = --list ]; then
+    list=true
+    shift
+fi
 
 wanted=""
 for group in "$@"; do
     case "$group" in
         build) wanted="$wanted $pkgs_build" ;;
+        build-x86_64) wanted="$wanted $pkgs_build_x86_64" ;;
+        build-arm64) wanted="$wanted $pkgs_build_arm64" ;;
         test) wanted="$wanted $pkgs_test" ;;
         arm64) wanted="$wanted $pkgs_arm64" ;;
         fuzz) wanted="$wanted $pkgs_fuzz" ;;
         lint) wanted="$wanted $pkgs_lint" ;;
         efi) wanted="$wanted $pkgs_efi" ;;
         bench) wanted="$wanted $pkgs_bench" ;;
-        *) echo "deps.sh: unknown group '$group' (build test arm64 fuzz lint efi bench)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$group' (build build-x86_64 build-arm64 test arm64 efi fuzz lint bench)" >&2
+           exit 2 ;;
     esac
 done
+
+if $list; then
+    for p in $wanted; do echo "$p"; done
+    exit 0
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps.sh: no dpkg here, so nothing is checked; Debian would need:$wanted" >&2
+    exit 0
+fi
 
 missing=""
 for p in $wanted; do

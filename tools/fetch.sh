@@ -5,6 +5,13 @@
 #   tools/fetch.sh xen        cache/xen/xen.elf  (Xen 4.17, the hypervisor binary)
 #   tools/fetch.sh linux      cache/linux/bzImage (Debian's current amd64 kernel)
 #   tools/fetch.sh busybox    cache/busybox/busybox (busybox-static, amd64)
+#   tools/fetch.sh xen-other linux-other
+#                             cache/xen-other/xen.elf, cache/linux-other/bzImage:
+#                             another build of each, from whichever bookworm
+#                             suite (release, -updates, -security) holds another
+#                             version than the one above, so that the tests see
+#                             two; where the archive holds one version only,
+#                             cache/<component>/none says so and names it
 # Already fetched components are left alone.
 set -eu
 cache=${PVHBOOT_CACHE:-$(pwd)/cache}
@@ -32,22 +39,42 @@ download() {
     fi
 }
 
-fetch_xen() {
-    [ -s "$cache/xen/xen.elf" ] && return 0
-    download xen-hypervisor-4.17-amd64
-    rm -rf "$cache/xen.tmp"
-    dpkg -x "$(deb xen-hypervisor-4.17-amd64)" "$cache/xen.tmp"
+# Unpack Xen's package DEB into cache/DIR, with xen.elf beside it.
+unpack_xen() {
+    rm -rf "$cache/$2.tmp"
+    dpkg -x "$1" "$cache/$2.tmp"
     # Debian ships it gzipped; QEMU's multiboot loader wants the ELF.
-    zcat "$cache/xen.tmp/boot/xen-4.17-amd64.gz" > "$cache/xen.tmp/xen.elf"
-    rm -rf "$cache/xen"
-    mv "$cache/xen.tmp" "$cache/xen"
-    echo "fetch: Xen 4.17 in $cache/xen/xen.elf"
+    zcat "$cache/$2.tmp/boot/xen-4.17-amd64.gz" > "$cache/$2.tmp/xen.elf"
+    dpkg-deb -f "$1" Version > "$cache/$2.tmp/version"
+    rm -rf "${cache:?}/$2"
+    mv "$cache/$2.tmp" "$cache/$2"
+    echo "fetch: Xen $(cat "$cache/$2/version") in $cache/$2/xen.elf"
+}
+
+fetch_xen() {
+    [ -s "$cache/xen/xen.elf" ] && [ -s "$cache/xen/version" ] && return 0
+    download xen-hypervisor-4.17-amd64
+    unpack_xen "$(deb xen-hypervisor-4.17-amd64)" xen
 }
 
 # The package linux-image-amd64 depends on the current versioned kernel.
 current_kernel_package() {
     apt-cache depends linux-image-amd64 2>/dev/null |
         sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
+}
+
+# Unpack the kernel package PKG's DEB into cache/DIR: its bzImage, and
+# the package's name in DIR/package.
+unpack_linux() {
+    rm -rf "$cache/$3.tmp"
+    dpkg -x "$2" "$cache/$3.tmp"
+    mkdir -p "$cache/$3.tmp/out"
+    cp "$cache/$3.tmp"/boot/vmlinuz-* "$cache/$3.tmp/out/bzImage"
+    echo "$1" > "$cache/$3.tmp/out/package"
+    rm -rf "${cache:?}/$3"
+    mv "$cache/$3.tmp/out" "$cache/$3"
+    rm -rf "$cache/$3.tmp"
+    echo "fetch: $1 in $cache/$3/bzImage"
 }
 
 fetch_linux() {
@@ -59,15 +86,95 @@ fetch_linux() {
     fi
     [ -n "$pkg" ] || { echo "fetch.sh: cannot tell the current linux-image-*-amd64" >&2; return 1; }
     download "$pkg"
-    rm -rf "$cache/linux.tmp"
-    dpkg -x "$(deb "$pkg")" "$cache/linux.tmp"
-    mkdir -p "$cache/linux.tmp/out"
-    cp "$cache/linux.tmp"/boot/vmlinuz-* "$cache/linux.tmp/out/bzImage"
-    echo "$pkg" > "$cache/linux.tmp/out/package"
-    rm -rf "$cache/linux"
-    mv "$cache/linux.tmp/out" "$cache/linux"
-    rm -rf "$cache/linux.tmp"
-    echo "fetch: $pkg in $cache/linux/bzImage"
+    unpack_linux "$pkg" "$(deb "$pkg")" linux
+}
+
+# --- The second builds -------------------------------------------------------
+# They come through a private apt configuration under cache/apt that lists
+# every bookworm suite, whatever this machine's own sources list holds (a
+# minimal Debian lists the release alone), and that touches nothing of the
+# system's. PVHBOOT_DEBIAN_MIRROR and PVHBOOT_DEBIAN_SECURITY_MIRROR name
+# other mirrors.
+mirror=${PVHBOOT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${PVHBOOT_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# every_suite apt-get|apt-cache ARGS...: the tool under that configuration.
+every_suite() {
+    tool=$1
+    shift
+    "$tool" -q -o Dir::Etc::SourceList="$cache/apt/sources.list" \
+        -o Dir::Etc::SourceParts="$cache/apt/sources.list.d" -o Dir::State::Lists="$cache/apt/lists" \
+        -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Architecture=amd64 \
+        -o APT::Architectures=amd64 "$@"
+}
+
+# Fresh package lists of every suite, once per run of this script.
+every_suite_lists() {
+    [ -z "${every_suite_fresh:-}" ] || return 0
+    mkdir -p "$cache/apt/lists/partial" "$cache/apt/sources.list.d"
+    {
+        echo "deb [signed-by=$keyring] $mirror bookworm main"
+        echo "deb [signed-by=$keyring] $mirror bookworm-updates main"
+        echo "deb [signed-by=$keyring] $security bookworm-security main"
+    } > "$cache/apt/sources.list"
+    every_suite apt-get update >/dev/null || {
+        echo "fetch.sh: cannot read bookworm's package lists from $mirror and $security" >&2
+        return 1
+    }
+    every_suite_fresh=1
+}
+
+# The versions of PKG in every suite, newest first, one a line.
+every_version() {
+    every_suite apt-cache madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u -r -V
+}
+
+# Download PKG:amd64[=VERSION] from every suite into cache/debs-other.
+download_other() {
+    mkdir -p "$cache/debs-other"
+    (cd "$cache/debs-other" && every_suite apt-get download "$1" >/dev/null) || {
+        echo "fetch.sh: cannot download $1 from Debian's archive" >&2
+        return 1
+    }
+}
+
+# No second build of COMPONENT: say so, and which one there is, in its folder.
+only_one_build() {
+    rm -rf "${cache:?}/$1"
+    mkdir -p "$cache/$1"
+    echo "$2" > "$cache/$1/none"
+    echo "fetch: $1: bookworm holds one build only ($2)"
+}
+
+fetch_xen_other() {
+    [ -s "$cache/xen-other/xen.elf" ] || [ -s "$cache/xen-other/none" ] && return 0
+    fetch_xen
+    every_suite_lists
+    have=$(cat "$cache/xen/version")
+    other=$(every_version xen-hypervisor-4.17-amd64 | grep -vxF "$have" | head -n 1)
+    [ -n "$other" ] || { only_one_build xen-other "xen-hypervisor-4.17-amd64 $have"; return 0; }
+    download_other "xen-hypervisor-4.17-amd64:amd64=$other"
+    unpack_xen "$(ls "$cache/debs-other/xen-hypervisor-4.17-amd64_"*_amd64.deb | grep -F "_$(echo "$other" | sed 's/:/%3a/')_")" xen-other
+}
+
+fetch_linux_other() {
+    [ -s "$cache/linux-other/bzImage" ] || [ -s "$cache/linux-other/none" ] && return 0
+    fetch_linux
+    every_suite_lists
+    have=$(cat "$cache/linux/package")
+    other=""
+    for v in $(every_version linux-image-amd64); do
+        pkg=$(every_suite apt-cache show "linux-image-amd64=$v" |
+              sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*-amd64\).*/\1/p' | head -n 1)
+        if [ -n "$pkg" ] && [ "$pkg" != "$have" ]; then
+            other=$pkg
+            break
+        fi
+    done
+    [ -n "$other" ] || { only_one_build linux-other "$have"; return 0; }
+    download_other "$other:amd64"
+    unpack_linux "$other" "$(ls "$cache/debs-other/${other}_"*_amd64.deb | head -n 1)" linux-other
 }
 
 fetch_busybox() {
@@ -88,6 +195,9 @@ for what in "$@"; do
         xen) fetch_xen ;;
         linux) fetch_linux ;;
         busybox) fetch_busybox ;;
-        *) echo "fetch.sh: unknown component '$what' (xen linux busybox)" >&2; exit 2 ;;
+        xen-other) fetch_xen_other ;;
+        linux-other) fetch_linux_other ;;
+        *) echo "fetch.sh: unknown component '$what' (xen linux busybox xen-other linux-other)" >&2
+           exit 2 ;;
     esac
 done

@@ -49,6 +49,14 @@ def phdr(d, i):
     return struct.unpack_from("<I", d, E_PHOFF)[0] + i * PHDR32
 
 
+def segment(d, i):
+    """(offset, paddr, filesz, memsz) of program header i."""
+    at = phdr(d, i)
+    offset, paddr, filesz, memsz = (struct.unpack_from("<I", d, at + f)[0]
+                                    for f in (P_OFFSET, P_PADDR, P_FILESZ, P_MEMSZ))
+    return offset, paddr, filesz, memsz
+
+
 def phdr_field(i, field, value):
     def m(d):
         struct.pack_into("<I", d, phdr(d, i) + field, value)

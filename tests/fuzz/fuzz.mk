@@ -56,7 +56,7 @@ $(FUZZBUILD)/fuzz_%: $(FUZZBUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(FUZZ
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-deps
 fuzz-deps:
-	$(Q)tools/deps.sh fuzz
+	$(call need,fuzz)
 
 fuzz-build: $(FUZZ_BINS)
 

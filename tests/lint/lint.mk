@@ -32,7 +32,7 @@ lint-cppcheck: $(LINTBUILD)/cppcheck.stamp
 lint-clang-tidy: $(LINT_TIDY_STAMPS)
 
 lint-deps:
-	$(Q)tools/deps.sh lint
+	$(call need,lint)
 
 $(LINTBUILD)/cppcheck.stamp: $(LINT_SRCS) $(LINT_HEADERS) tests/lint/cppcheck.supp tests/lint/lint.mk
 	$(call quiet,CPPCHECK,common/)
