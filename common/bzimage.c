@@ -5,6 +5,7 @@
 
 #define SETUP_SECTS_DEFAULT 4 /* setup_sects 0 means 4, for very old images */
 #define HDR_LIMIT 0x290       /* boot_params' setup header ends before edd_mbr_sig_buffer */
+#define SYSSIZE_UNIT 16       /* syssize counts 16-byte paragraphs */
 
 bool pvh_bzimage_detect(const uint8_t *img, uint64_t len)
 {
@@ -21,7 +22,7 @@ static int check_sizes(const uint8_t *img, uint64_t len, struct pvh_bzimage *b,
                        struct pvh_error *err)
 {
     unsigned sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : SETUP_SECTS_DEFAULT;
-    uint64_t syssize_bytes = (uint64_t)pvh_le32(img + HDR_SYSSIZE) * 16;
+    uint64_t syssize_bytes = (uint64_t)pvh_le32(img + HDR_SYSSIZE) * SYSSIZE_UNIT;
 
     b->header_end = 0x202u + img[HDR_JUMP + 1];
     if (b->header_end < HDR_END_MIN || b->header_end > HDR_LIMIT || b->header_end > len)
@@ -31,7 +32,10 @@ static int check_sizes(const uint8_t *img, uint64_t len, struct pvh_bzimage *b,
         return pvh_fail(err, PVH_EINVAL, "bzImage: truncated: %llu bytes, setup alone is %u",
                         (unsigned long long)len, b->setup_size);
     b->pm_size = len - b->setup_size;
-    if (syssize_bytes > b->pm_size)
+    /* syssize is rounded up to whole paragraphs by Linux's build tool, and
+     * GRUB and QEMU load the file's bytes without checking it: up to 15
+     * bytes short is a whole kernel (memtest86+ 7 is 8 bytes short). */
+    if (syssize_bytes > b->pm_size + SYSSIZE_UNIT - 1)
         return pvh_fail(err, PVH_EINVAL,
                         "bzImage: truncated: kernel is %llu bytes, the header says %llu",
                         (unsigned long long)b->pm_size, (unsigned long long)syssize_bytes);

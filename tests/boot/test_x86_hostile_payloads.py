@@ -144,6 +144,15 @@ def moved_mb1(L, addr):
                mb1(28, addr + L.mb1_entry - L.mb1_load))
 
 
+def cut_to_syssize(delta):
+    """The bzImage cut where its header says the kernel ends, plus delta
+    bytes (Debian's files carry a signature past that end)."""
+    def m(d):
+        end = (d[SETUP_SECTS] + 1) * 512 + struct.unpack_from("<I", d, SYSSIZE)[0] * 16
+        return d[:end + delta]
+    return m
+
+
 def mutations(L):
     """Every case: (name, source, mutation, what it does, expected); L is
     bootdump's layout."""
@@ -162,6 +171,12 @@ def mutations(L):
          REFUSED("bzImage: truncated: kernel is {pm} bytes, the header says {syssize}")),
         ("bzimage-cut-2000-bytes-short", "bzimage", truncate_by(2000), "the last 2000 bytes missing",
          REFUSED("bzImage: truncated: kernel is {pm} bytes, the header says {syssize}")),
+        ("bzimage-crc-cut-off", "bzimage", cut_to_syssize(-4),
+         "cut 4 bytes short of syssize (Linux's CRC-32 gone), as rounding syssize up to a "
+         "paragraph leaves memtest86+", BOOTS_LINUX),
+        ("bzimage-cut-a-paragraph-short", "bzimage", cut_to_syssize(-16),
+         "cut 16 bytes short of syssize", REFUSED("bzImage: truncated: kernel is {pm} bytes, "
+                                                  "the header says {syssize}")),
         ("bzimage-no-boot-flag", "bzimage", poke(BOOT_FLAG, "H", 0), "boot flag 0xaa55 cleared",
          REFUSED(NOT_A_KERNEL)),
         ("bzimage-header-ends-too-soon", "bzimage", poke(JUMP + 1, "B", 0), "jump byte 0: header ends at 0x202",
