@@ -100,6 +100,9 @@ int pvh_xen_check_features(const struct pvh_hypervisor *hv, uint32_t required,
             return pvh_fail(err, PVH_ENOENT, "Xen lacks required feature bit%u", bit);
         }
     }
+    /* XENFEAT_dom0 names a role, not a capability: every domU lacks it, so
+     * its absence is no news to the one who reads the console. */
+    supported &= ~(1u << XENFEAT_dom0);
     for (bit = 0; bit < 32; bit++)
         if ((supported & ~required & ~granted) >> bit & 1)
             note(bit);

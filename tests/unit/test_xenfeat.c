@@ -95,7 +95,7 @@ static void required_unnamed_bit_is_refused_as_bitN(void **state)
 static void supported_absent_features_are_noted(void **state)
 {
     uint32_t granted = (1u << 0) | (1u << 2);
-    uint32_t supported = (1u << 0) | (1u << 2) | (1u << 8) | (1u << 11);
+    uint32_t supported = (1u << 0) | (1u << 2) | (1u << 8) | (1u << 10);
     struct pvh_hypervisor hv = xen_with(granted);
     struct pvh_error err;
 
@@ -103,7 +103,25 @@ static void supported_absent_features_are_noted(void **state)
     assert_int_equal(pvh_xen_check_features(&hv, 1u << 0, supported, note, &err), PVH_OK);
     assert_int_equal(nr_noted, 2);
     assert_int_equal(noted[0], 8);
-    assert_int_equal(noted[1], 11);
+    assert_int_equal(noted[1], 10);
+}
+
+/* Every domU lacks dom0: an image that can run as either says nothing of it
+ * (it used to open every domU boot with a note); one that requires it is
+ * still refused. */
+static void dom0_absent_is_not_noted_in_a_domu(void **state)
+{
+    uint32_t granted = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap);
+    uint32_t supported = granted | (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_dom0);
+    struct pvh_hypervisor hv = xen_with(granted);
+    struct pvh_error err;
+
+    nr_noted = 0;
+    assert_int_equal(pvh_xen_check_features(&hv, granted, supported, note, &err), PVH_OK);
+    assert_int_equal(nr_noted, 1);
+    assert_int_equal(noted[0], XENFEAT_hvm_callback_vector);
+    assert_error(pvh_xen_check_features(&hv, 1u << XENFEAT_dom0, supported, note, &err), &err,
+                 PVH_ENOENT, "Xen lacks required feature dom0");
 }
 
 /* No submap answered: nothing is granted. */
@@ -143,6 +161,7 @@ int main(void)
         cmocka_unit_test(required_feature_missing_is_refused_by_name),
         cmocka_unit_test(required_unnamed_bit_is_refused_as_bitN),
         cmocka_unit_test(supported_absent_features_are_noted),
+        cmocka_unit_test(dom0_absent_is_not_noted_in_a_domu),
         cmocka_unit_test(no_submaps_means_nothing_granted),
         cmocka_unit_test(has_feature_reads_the_booted_hypervisor),
     };
