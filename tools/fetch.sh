@@ -130,13 +130,20 @@ every_version() {
     every_suite apt-cache madison "$1" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u -r -V
 }
 
-# Download PKG:amd64[=VERSION] from every suite into cache/debs-other.
+# Download PKG:amd64[=VERSION] from every suite into cache/debs-other and
+# print the file's path. It arrives alone in an empty folder first, so the
+# path needs no guessing from apt's file name (which escapes an epoch).
 download_other() {
-    mkdir -p "$cache/debs-other"
-    (cd "$cache/debs-other" && every_suite apt-get download "$1" >/dev/null) || {
+    rm -rf "$cache/debs-other/incoming"
+    mkdir -p "$cache/debs-other/incoming"
+    (cd "$cache/debs-other/incoming" && every_suite apt-get download "$1" >/dev/null) || {
         echo "fetch.sh: cannot download $1 from Debian's archive" >&2
         return 1
     }
+    file=$(ls "$cache/debs-other/incoming"/*.deb)
+    mv "$file" "$cache/debs-other/"
+    rmdir "$cache/debs-other/incoming"
+    echo "$cache/debs-other/$(basename "$file")"
 }
 
 # No second build of COMPONENT: say so, and which one there is, in its folder.
@@ -154,8 +161,8 @@ fetch_xen_other() {
     have=$(cat "$cache/xen/version")
     other=$(every_version xen-hypervisor-4.17-amd64 | grep -vxF "$have" | head -n 1)
     [ -n "$other" ] || { only_one_build xen-other "xen-hypervisor-4.17-amd64 $have"; return 0; }
-    download_other "xen-hypervisor-4.17-amd64:amd64=$other"
-    unpack_xen "$(ls "$cache/debs-other/xen-hypervisor-4.17-amd64_"*_amd64.deb | grep -F "_$(echo "$other" | sed 's/:/%3a/')_")" xen-other
+    file=$(download_other "xen-hypervisor-4.17-amd64:amd64=$other")
+    unpack_xen "$file" xen-other
 }
 
 fetch_linux_other() {
@@ -173,8 +180,8 @@ fetch_linux_other() {
         fi
     done
     [ -n "$other" ] || { only_one_build linux-other "$have"; return 0; }
-    download_other "$other:amd64"
-    unpack_linux "$other" "$(ls "$cache/debs-other/${other}_"*_amd64.deb | head -n 1)" linux-other
+    file=$(download_other "$other:amd64")
+    unpack_linux "$other" "$file" linux-other
 }
 
 fetch_busybox() {

@@ -92,6 +92,13 @@ class Headers:
         """A little-endian field of the setup header."""
         return struct.unpack_from("<" + fmt, self.data, off)[0]
 
+    def setup_size(self):
+        """Bytes before the protected-mode kernel: the boot sector and setup."""
+        return (self.data[SETUP_SECTS] + 1) * 512
+
+    def syssize_bytes(self):
+        return self.field(SYSSIZE) * 16
+
     def segment(self, i):
         """(offset, paddr, filesz, memsz) of ELF program header i."""
         return segment(self.data, i)
@@ -148,8 +155,8 @@ def cut_to_syssize(delta):
     """The bzImage cut where its header says the kernel ends, plus delta
     bytes (Debian's files carry a signature past that end)."""
     def m(d):
-        end = (d[SETUP_SECTS] + 1) * 512 + struct.unpack_from("<I", d, SYSSIZE)[0] * 16
-        return d[:end + delta]
+        h = Headers(d)
+        return d[:h.setup_size() + h.syssize_bytes() + delta]
     return m
 
 
@@ -376,9 +383,10 @@ def mutated_file(ctx, name, source, mutation):
 
 
 def expected_line(ctx, text, original, data):
-    setup = (original[SETUP_SECTS] + 1) * 512
+    h = Headers(original)
+    setup = h.setup_size()
     fields = dict(len=len(data), setup=setup, pm=len(data) - setup, pm255=len(data) - 256 * 512,
-                  syssize=struct.unpack_from("<I", original, SYSSIZE)[0] * 16,
+                  syssize=h.syssize_bytes(),
                   start=" ".join("%02x" % (data[i] if i < len(data) else 0) for i in range(4)),
                   fw=firmware_range(ctx) if "{fw}" in text else "")
     return ("pvhboot: error: " + text.format(**fields)).encode()
@@ -461,8 +469,8 @@ def bzimage_variant(d):
     preferred address 4 MiB higher, the alignment doubled."""
     d += bytes(0x1000)
     for off, fmt, delta in ((SYSSIZE, "I", 0x100), (INIT_SIZE, "I", 0x1000), (PREF_ADDRESS, "Q", 0x400000)):
-        poke(off, fmt, struct.unpack_from("<" + fmt, d, off)[0] + delta)(d)
-    return poke(KERNEL_ALIGNMENT, "I", struct.unpack_from("<I", d, KERNEL_ALIGNMENT)[0] * 2)(d)
+        poke(off, fmt, Headers(d).field(off, fmt) + delta)(d)
+    return poke(KERNEL_ALIGNMENT, "I", Headers(d).field(KERNEL_ALIGNMENT) * 2)(d)
 
 
 def xen_variant(d):
