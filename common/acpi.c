@@ -251,3 +251,72 @@ int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
     out->kind = PVH_ACPI_OFF_PM1;
     return PVH_OK;
 }
+
+/* --- Finding the RSDP when the loader gives none -------------------------- */
+
+/*
+ * Where a PC BIOS leaves the RSDP (ACPI 6.5, 5.2.5.1): in the first KiB
+ * of the Extended BIOS Data Area, whose real-mode segment is the 16-bit
+ * word at 0x40e of the BIOS data area, or on a 16-byte boundary in the
+ * BIOS read-only area 0xe0000-0xfffff. Firecracker keeps this habit and
+ * passes rsdp_paddr 0.
+ */
+#define BDA_EBDA_SEGMENT   0x40eu
+#define EBDA_SCAN_BYTES    0x400u
+#define BIOS_AREA_START    0xe0000u
+#define BIOS_AREA_END      0x100000u
+#define RSDP_ALIGN         16u
+/* An EBDA lives in conventional memory, below the 640 KiB line. One said
+ * to start in page 0 is garbage (page 0 holds the real-mode interrupt
+ * table and the BIOS data area, and pvhboot leaves it unmapped). */
+#define EBDA_LOWEST        0x1000u
+#define EBDA_END_LIMIT     0xa0000u
+
+/* A whole RSDP at r (bytes available from r on: left): signature, the
+ * checksum of the first 20 bytes and, from revision 2 on, the extended
+ * checksum of all 36 (what ACPI defines as the length of revision 2). */
+static bool rsdp_at(const uint8_t *r, uint32_t left)
+{
+    if (left < RSDP_V1_SIZE || memcmp(r, "RSD PTR ", 8) || checksum(r, RSDP_V1_SIZE))
+        return false;
+    if (r[RSDP_REVISION] < 2)
+        return true;
+    return left >= RSDP_V2_SIZE && !checksum(r, RSDP_V2_SIZE);
+}
+
+/* The first RSDP in [base, base + len) on a 16-byte boundary, or 0. */
+static uint64_t scan_window(const struct pvh_phys *phys, uint64_t base, uint32_t len)
+{
+    const uint8_t *w = phys->map(phys, base, len);
+    uint32_t off;
+
+    if (!w)
+        return 0;
+    for (off = 0; off + RSDP_V1_SIZE <= len; off += RSDP_ALIGN)
+        if (rsdp_at(w + off, len - off))
+            return base + off;
+    return 0;
+}
+
+uint64_t pvh_acpi_scan_rsdp(const struct pvh_phys *phys, enum pvh_rsdp_source *where)
+{
+    const uint8_t *bda = phys->map(phys, BDA_EBDA_SEGMENT, 2);
+    uint64_t found;
+
+    *where = PVH_RSDP_NONE;
+    if (bda) {
+        uint32_t ebda = (uint32_t)pvh_le16(bda) << 4;
+
+        if (ebda >= EBDA_LOWEST && ebda + EBDA_SCAN_BYTES <= EBDA_END_LIMIT) {
+            found = scan_window(phys, ebda, EBDA_SCAN_BYTES);
+            if (found) {
+                *where = PVH_RSDP_EBDA;
+                return found;
+            }
+        }
+    }
+    found = scan_window(phys, BIOS_AREA_START, BIOS_AREA_END - BIOS_AREA_START);
+    if (found)
+        *where = PVH_RSDP_BIOS_AREA;
+    return found;
+}

@@ -47,4 +47,14 @@ struct pvh_acpi_poweroff {
 int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
                            struct pvh_acpi_poweroff *out, struct pvh_error *err);
 
+/*
+ * The RSDP where a PC BIOS leaves it, for a loader that passes none:
+ * the first KiB of the EBDA (if the BIOS data area's pointer to it is
+ * sane), then the BIOS area 0xe0000-0xfffff, on 16-byte boundaries; a
+ * candidate counts only with its checksum (and, from revision 2, its
+ * extended checksum) right. Returns its address and says in *where which
+ * area held it; 0 and PVH_RSDP_NONE when there is none.
+ */
+uint64_t pvh_acpi_scan_rsdp(const struct pvh_phys *phys, enum pvh_rsdp_source *where);
+
 #endif

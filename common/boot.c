@@ -69,6 +69,17 @@ const char *pvh_memtype_name(uint32_t type)
     }
 }
 
+const char *pvh_rsdp_source_name(enum pvh_rsdp_source source)
+{
+    switch (source) {
+    case PVH_RSDP_NONE:      return "none";
+    case PVH_RSDP_LOADER:    return "start info";
+    case PVH_RSDP_EBDA:      return "EBDA";
+    case PVH_RSDP_BIOS_AREA: return "BIOS area";
+    }
+    return "unknown";
+}
+
 const char *pvh_loader_name(enum pvh_loader loader)
 {
     switch (loader) {

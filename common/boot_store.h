@@ -9,6 +9,7 @@
 #ifndef PVH_COMMON_BOOT_STORE_H
 #define PVH_COMMON_BOOT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,8 +56,9 @@ void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t
 /*
  * Reading a PVH start info, in the order the steps must run:
  *   1. read_header   checks the address, the magic and the version, copies the header;
- *   2. read_memmap   copies the loader's memory map (version 1; version 0 has none:
- *                    PVH_ENOENT, and the platform may fill st->raw another way);
+ *   2. read_memmap   copies the loader's memory map (version 1; version 0 has none,
+ *                    nor has version 1 with 0 entries: PVH_ENOENT, and the platform
+ *                    may fill st->raw another way: find_memmap asks it);
  *   3. pvh_boot_set_memmap normalises the map and claims pvhboot's own memory;
  *   4. read_rest     checks every structure lies in memory, copies cmdline and modules;
  *   5. pvh_boot_finish points struct pvh_boot at the copies.
@@ -66,6 +68,17 @@ void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t
 int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys *phys,
                                uint64_t start_info_pa, struct pvh_error *err);
 int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               struct pvh_error *err);
+
+/* Version 0 has no memory map; version 1 and later say "none" with 0 entries. */
+bool pvh_start_info_lacks_memmap(const struct pvh_boot_store *st);
+/* A platform's own memory map (Xen: XENMEM_memory_map) into st->raw, st->nr_raw. */
+typedef int pvh_platform_memmap_fn(struct pvh_boot_store *st, struct pvh_error *err);
+/* Step 2 where the platform may know the map: the start info's if it has
+ * one, else the platform's (NULL: there is no one to ask, an error that
+ * names the hypervisor hv_name). */
+int pvh_start_info_find_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               pvh_platform_memmap_fn *platform, const char *hv_name,
                                struct pvh_error *err);
 int pvh_boot_set_memmap(struct pvh_boot_store *st, struct pvh_error *err);
 int pvh_start_info_read_rest(struct pvh_boot_store *st, const struct pvh_phys *phys,

@@ -16,6 +16,20 @@
  * maps leave partly undescribed even though it is always backed. */
 #define LEGACY_AREA_END 0x100000u
 
+/*
+ * Page 0 stays unmapped once the boot description is built, so that a
+ * NULL pointer faults. What pvhboot copies while it builds it (start
+ * info, map, module list, cmdlines) may lie there: QEMU's option ROM
+ * keeps its map at 0x5a8. A module or the RSDP is read later, by the
+ * unikernel, the poweroff code or a kernel handed over, and would fault
+ * there far from its cause; no real loader puts one there (the real-mode
+ * interrupt table and BIOS data area live there), so they are refused.
+ */
+static bool in_page_0(uint64_t base)
+{
+    return base < PVH_PAGE_SIZE;
+}
+
 static bool wraps(uint64_t base, uint64_t size)
 {
     return base + size < base;
@@ -104,6 +118,7 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
     st->boot.loader_version = version;
     st->boot.start_flags = st->si.flags;
     st->boot.rsdp = st->si.rsdp_paddr;
+    st->boot.rsdp_source = st->si.rsdp_paddr ? PVH_RSDP_LOADER : PVH_RSDP_NONE;
     return PVH_OK;
 }
 
@@ -118,7 +133,11 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
 
     if (st->si.version == 0)
         return pvh_fail(err, PVH_ENOENT, "start info version 0: no memory map");
-    if (!st->si.memmap_paddr || !st->si.memmap_entries)
+    /* 0 entries is how version 1 says "no map": Xen's start_info.h. */
+    if (!st->si.memmap_entries)
+        return pvh_fail(err, PVH_ENOENT, "start info memory map: none given (0 entries at 0x%llx)",
+                        (unsigned long long)st->si.memmap_paddr);
+    if (!st->si.memmap_paddr)
         return pvh_fail(err, PVH_ENOENT, "start info memory map: %u entries at 0x%llx",
                         st->si.memmap_entries, (unsigned long long)st->si.memmap_paddr);
     if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
@@ -137,6 +156,27 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     }
     st->nr_raw = st->si.memmap_entries;
     return PVH_OK;
+}
+
+bool pvh_start_info_lacks_memmap(const struct pvh_boot_store *st)
+{
+    return st->si.version == 0 || st->si.memmap_entries == 0;
+}
+
+int pvh_start_info_find_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               pvh_platform_memmap_fn *platform, const char *hv_name,
+                               struct pvh_error *err)
+{
+    if (!pvh_start_info_lacks_memmap(st))
+        return pvh_start_info_read_memmap(st, phys, err);
+    if (platform)
+        return platform(st, err);
+    if (st->si.version == 0)
+        return pvh_fail(err, PVH_ENOENT,
+                        "start info version 0 has no memory map, and no Xen to ask: hypervisor %s",
+                        hv_name);
+    return pvh_fail(err, PVH_ENOENT, "start info memory map: the loader gave none (0 entries), "
+                    "and there is no Xen to ask: hypervisor %s", hv_name);
 }
 
 /* How many bytes from at on can be read as loader data: up to the end of
@@ -250,6 +290,10 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_
     rc = check_range(st, m->base, m->size, what, err);
     if (rc)
         return rc;
+    if (in_page_0(m->base))
+        return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: in page 0, which "
+                        "pvhboot leaves unmapped", i, (unsigned long long)m->base,
+                        (unsigned long long)m->size);
     if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
         return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: not in RAM", i,
                         (unsigned long long)m->base, (unsigned long long)m->size);
@@ -311,10 +355,13 @@ int pvh_start_info_read_rest(struct pvh_boot_store *st, const struct pvh_phys *p
     st->module_cmdlines_used = 0; /* this step may run again with a new map */
     /* Read before the map was known: now check they were in memory. */
     rc = check_in_memory(st, st->start_info_pa, size, "start info", err);
-    if (!rc && st->si.version && st->si.memmap_paddr)
+    if (!rc && !pvh_start_info_lacks_memmap(st))
         rc = check_in_memory(st, st->si.memmap_paddr,
                              (uint64_t)st->si.memmap_entries * sizeof(struct hvm_memmap_table_entry),
                              "memory map", err);
+    if (!rc && st->si.rsdp_paddr && in_page_0(st->si.rsdp_paddr))
+        rc = pvh_fail(err, PVH_ERANGE, "rsdp at 0x%llx: in page 0, which pvhboot leaves unmapped",
+                      (unsigned long long)st->si.rsdp_paddr);
     if (rc)
         return rc;
 

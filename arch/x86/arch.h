@@ -39,6 +39,8 @@ void x86_hypervisor_probe(struct pvh_hypervisor *hv);
 
 /* How the C code reads physical memory: the identity map. */
 extern const struct pvh_phys x86_phys;
+/* Take down what x86_phys mapped above 4 GiB for the loader's data. */
+void x86_phys_release(void);
 
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err);
 /* Is [pa, pa + len) mapped (identity) right now? */
@@ -51,6 +53,7 @@ extern uint8_t x86_hypercall_page[];
 int x86_xen_hypercall_init(struct pvh_hypervisor *hv, bool use_page, struct pvh_error *err);
 int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err);
 int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
+void x86_xen_open_pv_console(void);
 void x86_xen_shutdown(unsigned reason);
 
 #endif

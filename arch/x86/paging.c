@@ -250,6 +250,7 @@ int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
     int rc;
 
     protect_first_2mib(nx); /* the entry already made the 2 MiB pages no-execute */
+    x86_phys_release();     /* the loader's data above 4 GiB was mapped read-only */
     rc = map_high_memory(st, nx, err);
     x86_write_cr3(x86_read_cr3()); /* drop every stale translation */
     return rc;

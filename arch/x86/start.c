@@ -10,6 +10,7 @@
 #include <pvhboot/power.h>
 
 #include "arch/x86/arch.h"
+#include "common/acpi.h"
 #include "common/boot_store.h"
 #include "common/options.h"
 #include "common/timing.h"
@@ -27,18 +28,12 @@ static bool under_xen(void)
 }
 
 /* The memory map: the start info's, or Xen's when the start info has
- * none (version 0) or the cmdline asks for it (pvhboot.xen_memmap). */
+ * none (version 0, or 0 entries) or the cmdline asks for it
+ * (pvhboot.xen_memmap). */
 static int read_memmap(struct pvh_error *err)
 {
-    int rc = pvh_start_info_read_memmap(&store, &x86_phys, err);
-
-    if (rc == PVH_ENOENT && store.si.version == 0) {
-        if (!under_xen())
-            pvh_panic("start info version 0 has no memory map, and no Xen to ask: hypervisor %s",
-                      store.boot.hv.name);
-        rc = x86_xen_memory_map(&store, err);
-    }
-    return rc;
+    return pvh_start_info_find_memmap(&store, &x86_phys, under_xen() ? x86_xen_memory_map : NULL,
+                                      store.boot.hv.name, err);
 }
 
 static void load_boot_description(uint32_t start_info_pa)
@@ -63,6 +58,25 @@ static void load_boot_description(uint32_t start_info_pa)
     }
     if (rc)
         pvh_panic("%s", err.msg);
+}
+
+/*
+ * A loader that passes no RSDP (Firecracker) leaves it where a PC BIOS
+ * would: look there, as Linux does, while page 0 (the BIOS data area's
+ * pointer to the EBDA) can still be read. Not under Xen: Xen gives every
+ * PVH guest that has ACPI tables their RSDP in the start info, and a Xen
+ * guest's low memory is plain RAM with no BIOS, where a scan could only
+ * find stale bytes.
+ */
+static void find_rsdp(void)
+{
+    if (store.boot.rsdp || under_xen())
+        return;
+    store.boot.rsdp = pvh_acpi_scan_rsdp(&x86_phys, &store.boot.rsdp_source);
+    if (store.boot.rsdp)
+        pvh_info("note: the loader gave no RSDP; found one in the %s at 0x%llx",
+                 pvh_rsdp_source_name(store.boot.rsdp_source),
+                 (unsigned long long)store.boot.rsdp);
 }
 
 static void xen_hypercalls(bool page)
@@ -98,11 +112,14 @@ void x86_start(uint32_t start_info_pa)
     pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
     x86_hypervisor_probe(&store.boot.hv);
     x86_consoles_init(&store.boot.hv);
-    if (under_xen())
+    if (under_xen()) {
         xen_hypercalls(PVH_XEN_HYPERCALL_PAGE);
+        x86_xen_open_pv_console();
+    }
     pvh_mark(PVH_MARK_HYPERVISOR);
 
     load_boot_description(start_info_pa);
+    find_rsdp();
     pvh_mark(PVH_MARK_BOOT);
     if (under_xen())
         xen_setup();

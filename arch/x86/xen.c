@@ -114,10 +114,19 @@ static void reserve_shared_page(struct pvh_boot_store *st, uint32_t param, const
                  (unsigned long long)(pfn << 12), err.msg);
 }
 
-static void open_pv_console(void)
+static bool pv_console_open;
+
+/* A domU's PV console, opened as soon as hypercalls work so that even a
+ * refused boot description is reported where `xl console` and
+ * xenconsoled look (the 0xe9 port reaches only Xen's own log, and only
+ * with guest_loglvl=all). dom0 has no console page: Xen's console_io
+ * serves it. */
+void x86_xen_open_pv_console(void)
 {
     uint64_t pfn, port, pa;
 
+    if (pv_console_open)
+        return;
     if (!hvm_param(HVM_PARAM_CONSOLE_PFN, &pfn) || !pfn ||
         !hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port))
         return;
@@ -131,11 +140,14 @@ static void open_pv_console(void)
                                  .notify = ring_notify, .wait = ring_wait };
     ring_port.port = (evtchn_port_t)port;
     pvh_console_register(&ring_console);
+    pv_console_open = true;
+    /* One console per domain, as for dom0: the ring is the domU's
+     * (xenconsoled, `xl console`); 0xe9 reached only Xen's log, one trap
+     * per byte. */
+    x86_debugcon_unregister();
 }
 
 /* --- Bring-up after the boot description is known ------------------------ */
-
-static bool xen_ready;
 
 int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
 {
@@ -145,7 +157,6 @@ int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
     rc = pvh_xen_probe(hv, err);
     if (rc)
         return rc;
-    xen_ready = true;
     pvh_xen_set_hypervisor(hv);
 
     /* dom0 writes to Xen's console; a domU to its PV console ring. The
@@ -157,19 +168,21 @@ int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
     } else {
         reserve_shared_page(st, HVM_PARAM_CONSOLE_PFN, "console ring");
         reserve_shared_page(st, HVM_PARAM_STORE_PFN, "xenstore ring");
-        open_pv_console();
+        x86_xen_open_pv_console();
     }
     return pvh_xen_check_features(hv, pvh_xen_required_features, pvh_xen_supported_features,
                                   pvh_xen_note_absent, err);
 }
 
-/* Returns only if Xen did not take the shutdown (or is not there). */
+/* Returns only if Xen did not take the shutdown, or hypercalls are not
+ * set up (not under Xen). Under Xen this must not fall through to the
+ * halt: a PVH vCPU that halts with interrupts off is taken down by Xen,
+ * and a domain whose vCPUs are all down is shut down as a *poweroff*,
+ * which would hide a failure from the toolstack. */
 void x86_xen_shutdown(unsigned reason)
 {
     struct sched_shutdown s = { .reason = reason };
 
-    if (!xen_ready)
-        return;
     pvh_console_flush();
     xen_sched_op(SCHEDOP_shutdown, &s);
 }

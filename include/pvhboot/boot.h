@@ -75,6 +75,14 @@ struct pvh_hypervisor {
     const char *xen_hypercall;               /* "vmcall", "vmmcall", "page", "hvc" */
 };
 
+/* Where boot->rsdp came from. */
+enum pvh_rsdp_source {
+    PVH_RSDP_NONE,      /* no RSDP: rsdp is 0 */
+    PVH_RSDP_LOADER,    /* the loader's start info */
+    PVH_RSDP_EBDA,      /* found in the first KiB of the Extended BIOS Data Area */
+    PVH_RSDP_BIOS_AREA, /* found in the BIOS area 0xe0000-0xfffff */
+};
+
 struct pvh_boot {
     enum pvh_loader loader;
     uint32_t loader_version;  /* start info version as given by the loader */
@@ -97,6 +105,8 @@ struct pvh_boot {
 
     uint64_t self_base;       /* pvhboot's own image, stack and tables: first byte */
     uint64_t self_end;        /* ... and one past the last */
+
+    enum pvh_rsdp_source rsdp_source; /* x86: where rsdp came from */
 };
 
 /* The unikernel's C entry. Returning from it powers the machine off. */
@@ -107,6 +117,9 @@ uint64_t pvh_boot_ram_total(const struct pvh_boot *boot);
 
 /* "ram", "reserved", "acpi", "nvs", "unusable", "pmem"; NULL for others. */
 const char *pvh_memtype_name(uint32_t type);
+
+/* "start info", "EBDA", "BIOS area"; "none". */
+const char *pvh_rsdp_source_name(enum pvh_rsdp_source source);
 
 /* "pvh-v0", "pvh-v1", "fdt". */
 const char *pvh_loader_name(enum pvh_loader loader);

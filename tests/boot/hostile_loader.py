@@ -8,6 +8,7 @@ The loader prints, before it enters the image (tests/hostile/layout.c):
   hostile: memmap <i> 0x<base> 0x<size> <type>
   hostile: module <i> base 0x<x> size 0x<x> crc32 0x<x>|none cmdline "<...>"|none|unterminated
   hostile: cmdline none | unterminated | len <n> crc32 0x<x>
+  hostile: bios rsdp 0x<x>   (the RSDP the loader's own BIOS-area scan finds; 0: none)
   hostile: enter 0x<entry> ebx 0x<pa>
 Each is read back from guest memory after the loader wrote it: what a
 correct image must report.
@@ -34,6 +35,7 @@ LINE = {
     "memmap": re.compile(rb"^hostile: memmap (\d+) 0x([0-9a-f]+) 0x([0-9a-f]+) (\d+)$"),
     "module": re.compile(rb'^hostile: module (\d+) base 0x([0-9a-f]+) size 0x([0-9a-f]+) '
                          rb'crc32 (0x[0-9a-f]+|none) cmdline ("(.*)"|none|unterminated)$'),
+    "bios_rsdp": re.compile(rb"^hostile: bios rsdp 0x([0-9a-f]+)$"),
     "cmdline": re.compile(rb"^hostile: cmdline (none|unterminated|len (\d+) crc32 0x([0-9a-f]+))$"),
 }
 
@@ -81,6 +83,16 @@ class Account:
                                                     else decode_escaped(m.group(6)))))
         m = self._one("cmdline")
         self.cmdline = m.group(1) if m.group(2) is None else (int(m.group(2)), int(m.group(3), 16))
+        found = self._all("bios_rsdp")
+        self.bios_rsdp = int(found[0].group(1), 16) if len(found) == 1 else None
+
+    def rsdp_expected(self):
+        """The RSDP a correct image reports: the loader's, else the one a
+        scan of the EBDA and BIOS area finds (0: none)."""
+        if self.rsdp:
+            return self.rsdp
+        check(self.bios_rsdp is not None, "the loader printed no 'bios rsdp' line")
+        return self.bios_rsdp
 
     def _all(self, kind):
         return [m for m in (LINE[kind].match(l) for l in self.lines) if m]

@@ -20,7 +20,9 @@ pvhboot must do about it:
 
 A triple fault, a hang, an exception report, a second error line or a
 wrong description fails the case. QEMU: -M pc -m 512M (RAM from 1 MiB to
-0x1ffe0000, SeaBIOS's 128 KiB reserved above it, nothing at 0x30000000).
+0x1ffe0000, SeaBIOS's 128 KiB reserved above it, nothing at 0x30000000 nor
+at 4 GiB); the cases in HIGH_MEMORY_CASES get -m 5G (RAM above 4 GiB at
+0x100000000-0x17fffffff), which the loader reaches through PAE paging.
 """
 
 import os
@@ -29,7 +31,7 @@ import zlib
 
 from common import TestFailure, check, expect_panic, expect_poweroff
 from hello_report import HelloReport, ReportError
-from hostile_loader import EXIT_UNKNOWN_CASE, RAM_END, Account, boot_case
+from hostile_loader import EXIT_UNKNOWN_CASE, MEMORY, RAM_END, Account, boot_case
 import memmap_model
 
 ARCH = "x86_64"
@@ -101,8 +103,23 @@ def all_of(*checks):
     return extra
 
 
+def rsdp_found_in(area):
+    """RSDP 0: pvhboot's scan found one, in the EBDA (below 640 KiB) or the BIOS area."""
+    def extra(report, account):
+        check(account.rsdp == 0 and account.bios_rsdp, "the loader gave an RSDP or has none to find")
+        in_ebda = account.bios_rsdp < 0xa0000
+        check(in_ebda == (area == "EBDA"), "the loader's scan found 0x%x, not in the %s" %
+              (account.bios_rsdp, area))
+    return extra
+
+
 ALL_BYTES = bytes(range(1, 256))
 END = RAM_END
+HIGH_MEMORY = "5G"
+HIGH_END = 0x180000000  # QEMU -M pc -m 5G: RAM above 4 GiB ends here
+# Cases that need RAM above 4 GiB; the rest run with hostile_loader.MEMORY.
+HIGH_MEMORY_CASES = {"structures-above-4g", "modlist-straddles-end-of-high-ram",
+                     "module-straddles-end-of-high-ram", "cmdline-unterminated-to-end-of-high-ram"}
 
 CASES = [
     # name, what the loader does, what pvhboot must do
@@ -139,6 +156,15 @@ CASES = [
      Boots(cmdline_is(b"cmdline below 1 MiB"))),
     ("structures-in-page-0", "start info at 0x10, everything else in page 0 too",
      Boots(cmdline_is(b"cmdline in page 0"))),
+    # --- page 0: unmapped once the loader's data is copied (NULL faults)
+    ("module-in-page-0", "module 0 at 0x800, 256 bytes (RAM, but read after page 0 is unmapped)",
+     REFUSED("module 0 at 0x800 size 256: in page 0, which pvhboot leaves unmapped")),
+    ("module-straddles-page-0-and-1", "module 0 at 0xf00, 512 bytes",
+     REFUSED("module 0 at 0xf00 size 512: in page 0, which pvhboot leaves unmapped")),
+    ("cmdline-in-page-0-runs-into-page-1", "the cmdline at 0xfe0, its end in page 1 (copied early)",
+     Boots(cmdline_is(b"a cmdline from page 0 into page 1"))),
+    ("module-cmdline-in-page-0", "module 1's cmdline at 0x20",
+     Boots(module_cmdlines(b"module zero arg=1", b"module cmdline at 0x20"))),
     # --- modules: how many
     ("modules-0-list-garbage", "0 modules, module list address 0xdeadbeef000", Boots(n_modules(0))),
     ("modules-64", "64 modules, every third without a cmdline", Boots(n_modules(64))),
@@ -217,7 +243,9 @@ CASES = [
      Boots(cmdline_is(b"cmdline inside module 0"))),
     # --- the memory map
     ("memmap-at-0", "map address 0 (7 entries)", REFUSED("start info memory map: 7 entries at 0x0")),
-    ("memmap-empty", "0 entries", REFUSED("start info memory map: 0 entries at 0x801000")),
+    ("memmap-empty", "0 entries: \"no map given\"; no Xen to ask for one",
+     REFUSED("start info memory map: the loader gave none (0 entries), and there is no Xen to "
+             "ask: hypervisor tcg")),
     ("memmap-entries-max", "2^32-1 entries",
      REFUSED("start info memory map: 4294967295 entries, at most 1024 supported")),
     ("memmap-1024-entries", "QEMU's map padded to 1024 entries (pvhboot's limit) with 4 KiB holes",
@@ -228,7 +256,9 @@ CASES = [
      REFUSED("memory map has no RAM for pvhboot itself: {self}")),
     ("memmap-outside-itself", "map cut at 256 MiB, placed above 256 MiB",
      REFUSED("memory map at 0x10001000-0x100010a7: not in memory")),
-    ("memmap-above-4g", "map at 4 GiB", REFUSED("memory map at 0x100000000-0x1000000a7: not accessible")),
+    ("memmap-above-4g", "map at 4 GiB, where -m 512M has no RAM: read (the map cannot be "
+     "checked before it is known), it is zero-size entries, as at 0x30000000",
+     REFUSED("memory map has no RAM for pvhboot itself: {self}")),
     ("memmap-overlaps-image", "map inside pvhboot",
      REFUSED("memory map at 0x100800-0x1008a7: overlaps pvhboot {self}")),
     ("memmap-wraps", "map 16 bytes below 2^64",
@@ -254,8 +284,29 @@ CASES = [
      REFUSED("memory map at 0x801000-0x8010bf: not in memory")),
     ("memmap-only-image-mib", "RAM only 1-2 MiB; structures in the legacy area, a module at 0x1f0000",
      Boots(ram_is(0x100000))),
+    # --- above 4 GiB (QEMU -m 5G: RAM 0x100000000-0x17fffffff)
+    ("structures-above-4g", "memory map, module list, cmdlines, modules and RSDP above 4 GiB, "
+     "over two GiBs, at odd addresses",
+     Boots(all_of(cmdline_is(b"cmdline above 4 GiB"),
+                  module_cmdlines(b"module above 4 GiB", b"module in the second GiB above 4 GiB")))),
+    ("modlist-straddles-end-of-high-ram", "the list's second entry past the end of RAM above 4 GiB",
+     REFUSED("module list at 0x%x-0x%x: not in memory" % (HIGH_END - 32, HIGH_END + 31))),
+    ("module-straddles-end-of-high-ram", "module 0's second page past the end of RAM above 4 GiB",
+     REFUSED("module 0 at 0x%x size 8192: not in RAM" % (HIGH_END - 4096))),
+    ("cmdline-unterminated-to-end-of-high-ram", "the last 12 KiB of RAM above 4 GiB, no NUL",
+     REFUSED("cmdline at 0x%x: no NUL before 0x%x, where memory ends" % (HIGH_END - 0x3000,
+                                                                        HIGH_END))),
+    ("memmap-beyond-physical-address-width", "map at 0x7ffffffff000: canonical, but past the "
+     "CPU's 40 address bits", REFUSED("memory map at 0x7ffffffff000-0x7ffffffff0a7: not accessible")),
     # --- the RSDP
-    ("rsdp-absent", "RSDP 0", BOOTS_NO_ACPI()),
+    ("rsdp-absent", "RSDP 0: SeaBIOS's RSDP in the BIOS area is found, as Linux finds it",
+     Boots(rsdp_found_in("BIOS area"))),
+    ("rsdp-absent-found-in-ebda", "RSDP 0, the EBDA pointer at 0x40e says 0x90000, a copy of "
+     "QEMU's RSDP there", Boots(rsdp_found_in("EBDA"))),
+    ("rsdp-absent-ebda-in-page-0", "RSDP 0, the EBDA pointer says 0x10, a copy of QEMU's RSDP "
+     "there: not looked at", Boots(rsdp_found_in("BIOS area"))),
+    ("rsdp-in-page-0", "a copy of QEMU's RSDP at 0x10 (read only after page 0 is unmapped)",
+     REFUSED("rsdp at 0x10: in page 0, which pvhboot leaves unmapped")),
     ("rsdp-garbage", "RSDP pointing at module 0's random bytes",
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x1000000: bad signature or checksum")),
     ("rsdp-above-4g", "RSDP at 4 GiB",
@@ -265,6 +316,38 @@ CASES = [
     ("rsdp-to-nowhere", "a valid RSDP whose RSDT is at 0x30000000",
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT")),
 ]
+
+
+TABLE_PAGES_MAX = 16  # page-table pages pvhboot may take to map RAM above 4 GiB
+
+
+def without_page_tables(regions, account):
+    """The report's map with the pages pvhboot took for page tables (RAM
+    marked pvhboot apart from its image, only when there is RAM above
+    4 GiB to map) given back as plain RAM, neighbours merged: what the
+    model, which knows only the image, predicts."""
+    image = [account.self_range[0], account.self_range[1] - 1]
+    tables = [r for r in regions if r[3] and r[:2] != image]
+    if not tables:
+        return regions
+    high_ram = any(t == memmap_model.RAM and base + size > 1 << 32
+                   for base, size, t in account.memmap)
+    check(high_ram, "pvhboot took %r for itself, with no RAM above 4 GiB to map" % tables)
+    pages = sum(last + 1 - first for first, last, _, _ in tables) // 4096
+    check(all(t == memmap_model.RAM and last < 1 << 32 and first % 4096 == 0
+              for first, last, t, _ in tables) and pages <= TABLE_PAGES_MAX,
+          "page-table pages %r: not RAM below 4 GiB, or more than %d" % (tables, TABLE_PAGES_MAX))
+    for m in account.modules:
+        check(all(m["size"] == 0 or m["base"] + m["size"] <= first or m["base"] > last
+                  for first, last, _, _ in tables), "page tables over module at 0x%x" % m["base"])
+    merged = []
+    for first, last, t, own in regions:
+        own = own and [first, last] == image
+        if merged and merged[-1][2:] == [t, own] and merged[-1][1] + 1 == first:
+            merged[-1][1] = last
+        else:
+            merged.append([first, last, t, own])
+    return merged
 
 
 def check_description(report, account):
@@ -289,16 +372,33 @@ def check_description(report, account):
                   (got["index"], key, got[key], want[key]))
     model = memmap_model.claim(memmap_model.normalise(account.memmap), *account.self_range)
     check(model is not None, "the model has no RAM for pvhboot, yet it booted")
-    got = [[r["first"], r["last"], r["type"], r["pvhboot"]] for r in report.memmap]
+    got = without_page_tables([[r["first"], r["last"], r["type"], r["pvhboot"]]
+                               for r in report.memmap], account)
     check(got == model, "memory map\n  %s\nexpected\n  %s" % (
         "\n  ".join("0x%x-0x%x %d%s" % (a, b, t, " pvhboot" if p else "") for a, b, t, p in got[:40]),
         "\n  ".join("0x%x-0x%x %d%s" % (a, b, t, " pvhboot" if p else "") for a, b, t, p in model[:40])))
     check(report.ram == memmap_model.ram_total(model), "ram %d" % report.ram)
-    check(report.rsdp == account.rsdp, "rsdp 0x%x, the loader gave 0x%x" % (report.rsdp, account.rsdp))
+    want_rsdp = account.rsdp_expected()
+    check(report.rsdp == want_rsdp, "rsdp 0x%x, expected 0x%x (the loader gave 0x%x, its own "
+          "scan of the BIOS areas found 0x%x)" % (report.rsdp, want_rsdp, account.rsdp,
+                                                   account.bios_rsdp or 0))
+    notes = [l for l in report.lines if l.startswith(b"pvhboot: note: the loader gave no RSDP")]
+    if account.rsdp or not want_rsdp:
+        check(not notes, "a note on a scanned RSDP: %r" % notes)
+    else:
+        where = b"EBDA" if want_rsdp < 0xa0000 else b"BIOS area"
+        expected = b"pvhboot: note: the loader gave no RSDP; found one in the %s at 0x%x" % (
+            where, want_rsdp)
+        check(notes == [expected], "notes %r, expected %r" % (notes, [expected]))
+
+
+
+def case_memory(name):
+    return HIGH_MEMORY if name in HIGH_MEMORY_CASES else MEMORY
 
 
 def boots(ctx, name, want):
-    result = boot_case(ctx, name)
+    result = boot_case(ctx, name, memory=case_memory(name))
     account = Account(result, name)
     lines = result.lines()
     check(not [l for l in lines if l.startswith(b"pvhboot: error: ")],
@@ -323,7 +423,7 @@ def boots(ctx, name, want):
 
 
 def refused(ctx, name, want):
-    result = boot_case(ctx, name)
+    result = boot_case(ctx, name, memory=case_memory(name))
     account = Account(result, name)
     line = expect_panic(result, b"pvhboot: error: ")
     expected = "pvhboot: error: " + want.line.replace("{self}", account.self_text())

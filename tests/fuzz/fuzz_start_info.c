@@ -2,13 +2,15 @@
  * Fuzz target: reading an x86 PVH start info into the boot store
  * (common/start_info.c, common/boot.c, with common/memmap.c), in the
  * order arch/x86/start.c runs the steps: header, memory map (or, for
- * version 0, the platform's map, as Xen's XENMEM_memory_map gives it),
+ * version 0 and for version 1 with 0 entries, the platform's map, as
+ * Xen's XENMEM_memory_map gives it, or a refusal without one),
  * normalisation and pvhboot's own claim, command line and modules; and,
  * when asked (pvhboot.xen_memmap=xen), the platform's map again and
  * the last two steps once more.
  *
  * Input: u64 self_base, u32 self_size (pvhboot's own memory), u64 start
- * info address, u8 flags (bit 0: read again with the platform map),
+ * info address, u8 flags (bit 0: read again with the platform map;
+ * bit 1: no platform map to fall back on, as without Xen),
  * u16 platform entries, u8 segments; the segments of simulated memory
  * (fuzz.h); then the platform entries (u64 addr, u64 size, u32 type).
  * Seeds: what QEMU (pc, q35, microvm) and Xen hand over, captured.
@@ -17,7 +19,8 @@
  * is known every read lies in memory (the map's RAM, ACPI, NVS or PMEM,
  * or the legacy area below 1 MiB); on success the description holds
  * copies equal to the loader's bytes, every string terminated and within
- * its bound, every module in RAM, clear of pvhboot and of each other,
+ * its bound, every module in RAM, out of page 0 (unmapped later), clear
+ * of pvhboot and of each other, the RSDP the loader's and out of page 0,
  * and the map well formed with pvhboot's memory claimed; on failure a
  * known error code and a terminated message.
  */
@@ -145,6 +148,7 @@ static void check_boot(void)
         memcpy(&e, &list[i], sizeof(e));
         FUZZ_CHECK(m->base == e.paddr && m->size == e.size, "module %u differs from the list", i);
         FUZZ_CHECK(m->base && m->base + m->size >= m->base, "module %u at 0 or wrapping", i);
+        FUZZ_CHECK(m->base >= PVH_PAGE_SIZE, "module %u in page 0, which is unmapped later", i);
         FUZZ_CHECK(pvh_memmap_covers(&st.map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)),
                    "module %u not in RAM", i);
         FUZZ_CHECK(!overlaps_self(m->base, m->size ? m->size : 1) || !m->size,
@@ -171,6 +175,9 @@ static void check_boot(void)
     }
     FUZZ_CHECK(used <= st.module_cmdlines_used && st.module_cmdlines_used <= PVH_MODULE_CMDLINES_ALL,
                "module cmdlines: %zu bytes, %zu counted", used, st.module_cmdlines_used);
+    FUZZ_CHECK(b->rsdp == st.si.rsdp_paddr && (!b->rsdp || b->rsdp >= PVH_PAGE_SIZE) &&
+                   b->rsdp_source == (b->rsdp ? PVH_RSDP_LOADER : PVH_RSDP_NONE),
+               "rsdp 0x%llx from %d", (unsigned long long)b->rsdp, b->rsdp_source);
     /* Every loader structure read lies clear of pvhboot. */
     FUZZ_CHECK(!overlaps_self(st.start_info_pa, HVM_START_INFO_V0_SIZE), "start info in pvhboot");
     if (b->nr_modules)
@@ -179,32 +186,40 @@ static void check_boot(void)
                    "module list in pvhboot or outside memory");
 }
 
-static int use_platform_map(unsigned n, struct pvh_error *err)
+static unsigned n_platform, platform_calls;
+
+static int use_platform_map(struct pvh_boot_store *store, struct pvh_error *err)
 {
+    platform_calls++;
     /* As x86_xen_memory_map: at most PVH_MEMMAP_IN_MAX entries. */
-    if (n > PVH_MEMMAP_IN_MAX)
-        return pvh_fail(err, PVH_E2BIG, "platform map: %u entries", n);
-    memcpy(st.raw, platform, n * sizeof(platform[0]));
-    st.nr_raw = n;
+    if (n_platform > PVH_MEMMAP_IN_MAX)
+        return pvh_fail(err, PVH_E2BIG, "platform map: %u entries", n_platform);
+    memcpy(store->raw, platform, n_platform * sizeof(platform[0]));
+    store->nr_raw = n_platform;
     return PVH_OK;
 }
 
-static int load(uint8_t flags, unsigned n_platform, uint64_t si_pa, struct pvh_error *err)
+static int load(uint8_t flags, uint64_t si_pa, struct pvh_error *err)
 {
+    /* Flags bit 1: no Xen, no platform map to fall back on. */
+    pvh_platform_memmap_fn *fallback = (flags & 2) ? NULL : use_platform_map;
     int rc = pvh_start_info_read_header(&st, &phys, si_pa, err);
 
     if (rc)
         return rc;
-    rc = pvh_start_info_read_memmap(&st, &phys, err);
-    if (rc == PVH_ENOENT && st.si.version == 0)
-        rc = use_platform_map(n_platform, err);
+    platform_calls = 0;
+    rc = pvh_start_info_find_memmap(&st, &phys, fallback, fallback ? "xen" : "tcg", err);
+    /* The platform is asked exactly when the start info has no map. */
+    FUZZ_CHECK(platform_calls == (fallback && pvh_start_info_lacks_memmap(&st) ? 1u : 0u),
+               "platform asked %u times, version %u, %u entries", platform_calls, st.si.version,
+               st.si.memmap_entries);
     if (!rc)
         rc = pvh_boot_set_memmap(&st, err);
     map_known = !rc;
     if (!rc)
         rc = pvh_start_info_read_rest(&st, &phys, err);
-    if (!rc && (flags & 1) && st.si.version && n_platform) {
-        rc = use_platform_map(n_platform, err);
+    if (!rc && (flags & 1) && st.si.version && n_platform && fallback) {
+        rc = use_platform_map(&st, err);
         if (!rc)
             rc = pvh_boot_set_memmap(&st, err);
         if (!rc)
@@ -220,11 +235,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_in in = { data, size };
     uint64_t self_base = fuzz_u64(&in), self_size = fuzz_u32(&in), si_pa = fuzz_u64(&in);
     uint8_t flags = fuzz_u8(&in);
-    unsigned n_platform = fuzz_u16(&in) % (PVH_MEMMAP_IN_MAX + 2), nseg = fuzz_u8(&in), i;
+    unsigned nseg, i;
     struct pvh_error err;
     int rc;
 
     /* pvhboot's own extent comes from its linker script: never empty, never wrapping. */
+    n_platform = fuzz_u16(&in) % (PVH_MEMMAP_IN_MAX + 2);
+    nseg = fuzz_u8(&in);
     if (!self_size || self_base + self_size < self_base)
         return 0;
     fuzz_mem_from_input(&mem, &in, nseg);
@@ -239,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&st, 0xa5, sizeof(st));
     pvh_boot_store_init(&st, self_base, self_base + self_size);
     map_known = false;
-    rc = load(flags, n_platform, si_pa, &err);
+    rc = load(flags, si_pa, &err);
     if (getenv("FUZZ_DEBUG")) /* for making seeds: how far an input gets */
         fprintf(stderr, "%s: %s\n", rc ? "refused" : "accepted", rc ? err.msg : "");
     if (rc) {

@@ -38,6 +38,7 @@ MAX_LEN = {
     "multiboot": 12 * 1024,
     "options": 4 * 1024,
     "acpi": 16 * 1024,
+    "rsdp_scan": 4 * 1024,
     "firmware": 12 * 1024,
     "xen_console_ring": 8 * 1024,
     "pack": 4 * 1024,

@@ -136,6 +136,32 @@ static void structures_in_page_0(struct crafted *c)
     set_cmdline(c, 0xc00, "cmdline in page 0");
 }
 
+/* --- page 0, which pvhboot unmaps once it has copied the loader's data ---- */
+
+static void module_in_page_0(struct crafted *c)
+{
+    c->mods[0].paddr = 0x800;
+    c->mods[0].size = 0x100;
+}
+
+static void module_straddles_page_0_and_1(struct crafted *c)
+{
+    c->mods[0].paddr = 0xf00;
+    c->mods[0].size = 0x200;
+}
+
+/* Copied before page 0 goes: fine, even running on into page 1. */
+static void cmdline_in_page_0_runs_into_page_1(struct crafted *c)
+{
+    set_cmdline(c, 0xfe0, "a cmdline from page 0 into page 1");
+}
+
+static void module_cmdline_in_page_0(struct crafted *c)
+{
+    poke_string(0x20, "module cmdline at 0x20");
+    c->mods[1].cmdline_paddr = 0x20;
+}
+
 /* --- modules: how many ------------------------------------------------------ */
 
 static void modules_0_list_garbage(struct crafted *c)
@@ -501,6 +527,49 @@ static void memmap_only_image_mib(struct crafted *c)
 
 static void rsdp_absent(struct crafted *c) { c->si.rsdp_paddr = 0; }
 
+/* A copy of QEMU's RSDP (20 or 36 bytes, as its revision says) at pa. */
+static void copy_qemu_rsdp(uint64_t pa)
+{
+    const volatile uint8_t *r = (const volatile uint8_t *)(uint32_t)M.rsdp;
+    uint8_t copy[36];
+    uint32_t len = r[15] >= 2 ? 36 : 20;
+
+    for (uint32_t i = 0; i < len; i++)
+        copy[i] = r[i];
+    poke(pa, copy, len);
+}
+
+static void set_ebda_segment(uint16_t seg)
+{
+    poke(0x40e, &seg, sizeof(seg));
+}
+
+/* RSDP 0 and a copy of QEMU's RSDP in the EBDA, which the BIOS data
+ * area now says is at 0x90000: found there before SeaBIOS's own. */
+static void rsdp_absent_found_in_ebda(struct crafted *c)
+{
+    c->si.rsdp_paddr = 0;
+    set_ebda_segment(0x9000);
+    copy_qemu_rsdp(0x90000 + 0x40);
+}
+
+/* RSDP 0 and an EBDA pointer into page 0, where a copy of the RSDP waits:
+ * not looked at; SeaBIOS's in the BIOS area is found. */
+static void rsdp_absent_ebda_in_page_0(struct crafted *c)
+{
+    c->si.rsdp_paddr = 0;
+    set_ebda_segment(0x0001);
+    copy_qemu_rsdp(0x10);
+}
+
+/* A valid RSDP (QEMU's, copied) at 0x10: pvhboot would read it after
+ * page 0 is unmapped. */
+static void rsdp_in_page_0(struct crafted *c)
+{
+    copy_qemu_rsdp(0x10);
+    c->si.rsdp_paddr = 0x10;
+}
+
 static void rsdp_garbage(struct crafted *c) { c->si.rsdp_paddr = c->mods[0].paddr; }
 
 static void rsdp_above_4g(struct crafted *c) { c->si.rsdp_paddr = ABOVE_4G; }
@@ -521,6 +590,66 @@ static void rsdp_to_nowhere(struct crafted *c)
     r[8] = (uint8_t)-sum;
     poke(BIG_PA, r, sizeof(r));
     c->si.rsdp_paddr = BIG_PA;
+}
+
+/* --- above 4 GiB: RAM there with QEMU -m 5G (0x100000000-0x17fffffff) ---- */
+
+#define SECOND_GIB 0x40000000ull
+#define BEYOND_PHYS_BITS 0x7ffffffff000ull /* canonical, past QEMU TCG's 40 address bits */
+
+static uint64_t high_ram(void)
+{
+    uint64_t base = high_ram_base();
+
+    if (!base)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "no RAM above 4 GiB: give QEMU -m 5G");
+    return base;
+}
+
+/* Everything but the start info (%ebx is 32 bits) above 4 GiB, over two
+ * GiBs, at odd addresses; the RSDP a copy of QEMU's. */
+static void structures_above_4g(struct crafted *c)
+{
+    uint64_t h = high_ram();
+
+    c->si.memmap_paddr = h + 0x1000 + 8;
+    c->si.modlist_paddr = h + SECOND_GIB + 0x2000 + 4;
+    c->modcmd_next = h + 0x3000 + 1;
+    mods_clear(c);
+    mod_add(c, h + 0x100000, 12345, "module above 4 GiB");
+    mod_add(c, h + SECOND_GIB + 0x200000 + 3, 4096, "module in the second GiB above 4 GiB");
+    set_cmdline(c, h + 0x5000 + 1, "cmdline above 4 GiB");
+    copy_qemu_rsdp(h + 0x6000);
+    c->si.rsdp_paddr = h + 0x6000;
+}
+
+/* The list's first entry in the last 32 bytes of RAM, the second past it. */
+static void modlist_straddles_end_of_high_ram(struct crafted *c)
+{
+    c->si.modlist_paddr = high_ram_end() - sizeof(c->mods[0]);
+    (void)high_ram();
+}
+
+static void module_straddles_end_of_high_ram(struct crafted *c)
+{
+    c->mods[0].paddr = high_ram_end() - 4096;
+    c->mods[0].size = 8192;
+    (void)high_ram();
+}
+
+static void cmdline_unterminated_to_end_of_high_ram(struct crafted *c)
+{
+    uint64_t end = high_ram_end();
+
+    (void)high_ram();
+    fill(end - 0x3000, 0x3000, 'c');
+    c->si.cmdline_paddr = end - 0x3000;
+}
+
+/* Past what the CPU can address: no page table can map it. */
+static void memmap_beyond_physical_address_width(struct crafted *c)
+{
+    c->si.memmap_paddr = BEYOND_PHYS_BITS;
 }
 
 /* --- loading ---------------------------------------------------------------- */
@@ -545,6 +674,10 @@ static const struct hostile_case cases[] = {
     { "unaligned-everything", unaligned_everything, 0 },
     { "structures-in-legacy-area", structures_in_legacy_area, 0 },
     { "structures-in-page-0", structures_in_page_0, 0 },
+    { "module-in-page-0", module_in_page_0, 0 },
+    { "module-straddles-page-0-and-1", module_straddles_page_0_and_1, 0 },
+    { "cmdline-in-page-0-runs-into-page-1", cmdline_in_page_0_runs_into_page_1, 0 },
+    { "module-cmdline-in-page-0", module_cmdline_in_page_0, 0 },
     { "modules-0-list-garbage", modules_0_list_garbage, 0 },
     { "modules-64", modules_64, 0 },
     { "modules-128", modules_128, 0 },
@@ -609,7 +742,15 @@ static const struct hostile_case cases[] = {
     { "memmap-image-partly-reserved", memmap_image_partly_reserved, 0 },
     { "memmap-reserves-itself", memmap_reserves_itself, 0 },
     { "memmap-only-image-mib", memmap_only_image_mib, 0 },
+    { "structures-above-4g", structures_above_4g, 0 },
+    { "modlist-straddles-end-of-high-ram", modlist_straddles_end_of_high_ram, 0 },
+    { "module-straddles-end-of-high-ram", module_straddles_end_of_high_ram, 0 },
+    { "cmdline-unterminated-to-end-of-high-ram", cmdline_unterminated_to_end_of_high_ram, 0 },
+    { "memmap-beyond-physical-address-width", memmap_beyond_physical_address_width, 0 },
     { "rsdp-absent", rsdp_absent, 0 },
+    { "rsdp-absent-found-in-ebda", rsdp_absent_found_in_ebda, 0 },
+    { "rsdp-absent-ebda-in-page-0", rsdp_absent_ebda_in_page_0, 0 },
+    { "rsdp-in-page-0", rsdp_in_page_0, 0 },
     { "rsdp-garbage", rsdp_garbage, 0 },
     { "rsdp-above-4g", rsdp_above_4g, 0 },
     { "rsdp-wraps", rsdp_wraps, 0 },

@@ -10,9 +10,11 @@
  *   hostile: memmap <i> 0x<base> 0x<size> <type>        (raw, as written)
  *   hostile: module <i> base 0x<x> size 0x<x> crc32 0x<x>|none cmdline "<...>"|none|unterminated
  *   hostile: cmdline none | unterminated | len <n> crc32 0x<x>
+ *   hostile: bios rsdp 0x<x>        (the RSDP a BIOS-area scan finds, 0 if none)
  *   hostile: enter 0x<entry> ebx 0x<pa>
  * Lines are left out where the structure is not in readable RAM (the
- * test then expects pvhboot to refuse it).
+ * test then expects pvhboot to refuse it). RAM above 4 GiB is read back
+ * too (see machine.h).
  */
 #include "tests/hostile/layout.h"
 
@@ -114,8 +116,8 @@ static void describe_module(unsigned i, const struct hvm_modlist_entry *m)
     int32_t len;
 
     say("hostile: module %u base %llx size %llx crc32 ", i, m->paddr, m->size);
-    if (readable(m->paddr, m->size))
-        say("%x", crc32_at((uint32_t)m->paddr, (uint32_t)m->size));
+    if (m->size <= 0xffffffffu && readable_any(m->paddr, m->size))
+        say("%x", crc32_any(m->paddr, (uint32_t)m->size));
     else
         say("none");
     say(" cmdline ");
@@ -128,8 +130,7 @@ static void describe_module(unsigned i, const struct hvm_modlist_entry *m)
         say("unterminated\n");
         return;
     }
-    for (int32_t k = 0; k <= len; k++)
-        text[k] = *(const volatile char *)(uint32_t)(m->cmdline_paddr + (uint32_t)k);
+    peek(m->cmdline_paddr, text, (uint32_t)len + 1);
     say("%q\n", text);
 }
 
@@ -146,7 +147,7 @@ static void describe_cmdline(const struct hvm_start_info *si)
         say("hostile: cmdline unterminated\n");
     else
         say("hostile: cmdline len %u crc32 %x\n", (uint32_t)len,
-            crc32_at((uint32_t)si->cmdline_paddr, (uint32_t)len));
+            crc32_any(si->cmdline_paddr, (uint32_t)len));
 }
 
 static void crafted_describe(const struct crafted *c, const char *name)
@@ -159,30 +160,31 @@ static void crafted_describe(const struct crafted *c, const char *name)
     say("hostile: image %x-%x entry %x\n", M.image_lo, M.image_hi - 1, M.entry);
     say("hostile: start info %x version %u flags %x rsdp %llx\n", c->si_pa, si->version,
         si->flags, si->rsdp_paddr);
-    if (si->memmap_entries <= CRAFTED_MAP_MAX && readable(si->memmap_paddr, map_bytes)) {
-        const struct hvm_memmap_table_entry *e = (const void *)(uint32_t)si->memmap_paddr;
+    if (si->memmap_entries <= CRAFTED_MAP_MAX && readable_any(si->memmap_paddr, map_bytes)) {
+        for (unsigned i = 0; i < si->memmap_entries; i++) {
+            struct hvm_memmap_table_entry e;
 
-        for (unsigned i = 0; i < si->memmap_entries; i++)
-            say("hostile: memmap %u %llx %llx %u\n", i, e[i].addr, e[i].size, e[i].type);
+            peek(si->memmap_paddr + i * (uint64_t)sizeof(e), &e, sizeof(e));
+            say("hostile: memmap %u %llx %llx %u\n", i, e.addr, e.size, e.type);
+        }
     }
-    if (si->nr_modules <= CRAFTED_MODS_MAX && readable(si->modlist_paddr, mod_bytes)) {
-        const struct hvm_modlist_entry *m = (const void *)(uint32_t)si->modlist_paddr;
-
+    if (si->nr_modules <= CRAFTED_MODS_MAX && readable_any(si->modlist_paddr, mod_bytes)) {
         for (unsigned i = 0; i < si->nr_modules; i++) {
-            struct hvm_modlist_entry copy = m[i];
+            struct hvm_modlist_entry copy;
 
+            peek(si->modlist_paddr + i * (uint64_t)sizeof(copy), &copy, sizeof(copy));
             describe_module(i, &copy);
         }
     }
     describe_cmdline(si);
+    say("hostile: bios rsdp %x\n", bios_rsdp());
 }
 
 uint32_t crafted_commit(struct crafted *c, const char *name)
 {
-    if (c->si.memmap_paddr < 0x100000000ull)
-        poke(c->si.memmap_paddr, c->map, c->nr_map * (uint32_t)sizeof(c->map[0]));
-    if (c->si.modlist_paddr < 0x100000000ull)
-        poke(c->si.modlist_paddr, c->mods, c->nr_mods * (uint32_t)sizeof(c->mods[0]));
+    /* poke() writes only RAM, below 4 GiB or above, and never wraps. */
+    poke(c->si.memmap_paddr, c->map, c->nr_map * (uint32_t)sizeof(c->map[0]));
+    poke(c->si.modlist_paddr, c->mods, c->nr_mods * (uint32_t)sizeof(c->mods[0]));
     poke(c->si_pa, &c->si, c->si_bytes);
     crafted_describe(c, name);
     say("hostile: enter %x ebx %x\n", M.entry, c->si_pa);

@@ -38,7 +38,7 @@ struct crafted {
     unsigned nr_map;
     struct hvm_modlist_entry mods[CRAFTED_MODS_MAX];    /* written at si.modlist_paddr */
     unsigned nr_mods;
-    uint32_t modcmd_next;     /* where mod_add puts the next module cmdline */
+    uint64_t modcmd_next;     /* where mod_add puts the next module cmdline */
     bool bss_garbage;         /* load the image with its bss not zeroed */
 };
 

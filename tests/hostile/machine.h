@@ -47,11 +47,28 @@ void fill_pattern(uint64_t pa, uint32_t len, uint32_t seed);
 /* Is [pa, pa + len) RAM (QEMU's map) below 4 GiB, readable by the loader? */
 bool readable(uint64_t pa, uint64_t len);
 
+/* RAM above 4 GiB (QEMU -m 5G on pc: 0x100000000-0x17fffffff), which the
+ * loader reaches through PAE paging switched on around each access. poke()
+ * writes there too; 0 from high_ram_base() when there is none. */
+uint64_t high_ram_base(void);
+uint64_t high_ram_end(void);
+/* readable(), and RAM above 4 GiB too. */
+bool readable_any(uint64_t pa, uint64_t len);
+/* Copy len bytes at pa (anywhere readable_any() allows) to dst. */
+void peek(uint64_t pa, void *dst, uint32_t len);
+/* CRC-32 of the len bytes at pa, below or above 4 GiB. */
+uint32_t crc32_any(uint64_t pa, uint32_t len);
+
 /*
  * The NUL-terminated string at pa as a reader that stops at the end of
  * readable memory sees it: its length (at most max), or -1 when no NUL
  * comes first.
  */
 int32_t string_length_at(uint64_t pa, uint32_t max);
+
+/* The RSDP where a BIOS leaves it: the first KiB of the EBDA (if the
+ * word at 0x40e gives a segment between 4 KiB and 640 KiB), then
+ * 0xe0000-0xfffff; 0 if none. Read from memory as it is now. */
+uint32_t bios_rsdp(void);
 
 #endif

@@ -382,7 +382,133 @@ static void rejects_memmap_address_0(void **state)
 static void rejects_memmap_with_0_entries(void **state)
 {
     F.si.memmap_entries = 0;
-    assert_error(load(), &F.err, PVH_ENOENT, "start info memory map: 0 entries at 0x201000");
+    assert_error(load(), &F.err, PVH_ENOENT, "start info memory map: none given (0 entries at 0x201000)");
+}
+
+/* ---- no memory map in the start info: the platform's (Xen's) ------------ */
+
+/* A fake XENMEM_memory_map: a map of its own, unlike pc_map, so a test
+ * can tell whose map was used. */
+static unsigned platform_calls;
+static const struct pvh_region xen_map[] = {
+    { 0, 0xa0000, RAM, 0 },
+    { 0x100000, 0x2f00000, RAM, 0 },
+    { 0xfc000000, 0x1000, ACPI, 0 },
+};
+
+static int fake_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    (void)err;
+    platform_calls++;
+    memcpy(st->raw, xen_map, sizeof(xen_map));
+    st->nr_raw = COUNT(xen_map);
+    return PVH_OK;
+}
+
+static int fake_xen_memory_map_fails(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    (void)st;
+    platform_calls++;
+    return pvh_fail(err, PVH_EINVAL, "XENMEM_memory_map: error -38");
+}
+
+/* The steps as arch/x86/start.c runs them, with the platform given. */
+static int load_with_platform(pvh_platform_memmap_fn *platform, const char *hv_name)
+{
+    int rc;
+
+    put(SI_PA, &F.si, sizeof(F.si));
+    if (F.nr_mods)
+        put(MODLIST_PA, F.mods, F.nr_mods * sizeof(F.mods[0]));
+    memset(&F.err, 0, sizeof(F.err));
+    platform_calls = 0;
+    rc = pvh_start_info_read_header(F.st, &F.mem.phys, SI_PA, &F.err);
+    if (!rc)
+        rc = pvh_start_info_find_memmap(F.st, &F.mem.phys, platform, hv_name, &F.err);
+    if (!rc)
+        rc = pvh_boot_set_memmap(F.st, &F.err);
+    if (!rc)
+        rc = pvh_start_info_read_rest(F.st, &F.mem.phys, &F.err);
+    if (!rc)
+        pvh_boot_finish(F.st);
+    return rc;
+}
+
+/* Version 1 with 0 entries: "no map given" (Xen's start_info.h); Xen's
+ * map is used, and the address beside the count, garbage here, is never
+ * read or checked. */
+static void memmap_0_entries_takes_xen_map(void **state)
+{
+    F.si.memmap_entries = 0;
+    F.si.memmap_paddr = 0xdead0000000ull;
+    F.si.cmdline_paddr = CMDLINE_PA;
+    put_string(CMDLINE_PA, "map from Xen");
+    assert_int_equal(load_with_platform(fake_xen_memory_map, "xen"), PVH_OK);
+    assert_int_equal(platform_calls, 1);
+    assert_int_equal(F.st->boot.loader, PVH_LOADER_PVH_V1);
+    assert_string_equal(F.st->boot.cmdline, "map from Xen");
+    assert_int_equal(F.st->nr_raw, COUNT(xen_map));
+    assert_int_equal(F.st->boot.memmap[F.st->boot.nr_memmap - 1].base, 0xfc000000);
+    assert_int_equal(pvh_boot_ram_total(&F.st->boot), 0xa0000 + 0x2f00000);
+}
+
+static void memmap_0_entries_at_0_takes_xen_map(void **state)
+{
+    F.si.memmap_entries = 0;
+    F.si.memmap_paddr = 0;
+    assert_int_equal(load_with_platform(fake_xen_memory_map, "xen"), PVH_OK);
+    assert_int_equal(platform_calls, 1);
+    assert_int_equal(F.st->nr_raw, COUNT(xen_map));
+}
+
+static void memmap_0_entries_without_xen_is_refused(void **state)
+{
+    F.si.memmap_entries = 0;
+    assert_error(load_with_platform(NULL, "tcg"), &F.err, PVH_ENOENT,
+                 "start info memory map: the loader gave none (0 entries), and there is no Xen "
+                 "to ask: hypervisor tcg");
+    assert_int_equal(platform_calls, 0);
+}
+
+static void memmap_0_entries_xen_failure_is_reported(void **state)
+{
+    F.si.memmap_entries = 0;
+    assert_error(load_with_platform(fake_xen_memory_map_fails, "xen"), &F.err, PVH_EINVAL,
+                 "XENMEM_memory_map: error -38");
+    assert_int_equal(platform_calls, 1);
+}
+
+static void version_0_takes_xen_map(void **state)
+{
+    F.si.version = 0;
+    assert_int_equal(load_with_platform(fake_xen_memory_map, "xen"), PVH_OK);
+    assert_int_equal(platform_calls, 1);
+    assert_int_equal(F.st->boot.loader, PVH_LOADER_PVH_V0);
+    assert_int_equal(F.st->nr_raw, COUNT(xen_map));
+}
+
+static void version_0_without_xen_is_refused(void **state)
+{
+    F.si.version = 0;
+    assert_error(load_with_platform(NULL, "kvm"), &F.err, PVH_ENOENT,
+                 "start info version 0 has no memory map, and no Xen to ask: hypervisor kvm");
+}
+
+/* A start info with a map of its own: the platform is not asked. */
+static void memmap_given_platform_not_asked(void **state)
+{
+    assert_int_equal(load_with_platform(fake_xen_memory_map, "xen"), PVH_OK);
+    assert_int_equal(platform_calls, 0);
+    assert_int_equal(F.st->nr_raw, COUNT(pc_map));
+}
+
+/* Address 0 with entries is no "none": still refused, Xen or not. */
+static void memmap_address_0_with_entries_not_taken_for_none(void **state)
+{
+    F.si.memmap_paddr = 0;
+    assert_error(load_with_platform(fake_xen_memory_map, "xen"), &F.err, PVH_ENOENT,
+                 "start info memory map: 4 entries at 0x0");
+    assert_int_equal(platform_calls, 0);
 }
 
 static void rejects_more_than_1024_memmap_entries(void **state)
@@ -1024,6 +1150,141 @@ static void page_0_needs_the_map(void **state)
     assert_int_equal(load(), PVH_OK);
 }
 
+/* A module or the RSDP is read after page 0 is unmapped: refused there,
+ * even where the map says RAM. */
+static void rejects_module_in_page_0(void **state)
+{
+    add_module(0x800, 0x100, 0);
+    assert_error(load(), &F.err, PVH_ERANGE,
+                 "module 0 at 0x800 size 256: in page 0, which pvhboot leaves unmapped");
+}
+
+static void rejects_module_straddling_page_0_and_1(void **state)
+{
+    add_module(0xf00, 0x200, 0);
+    assert_error(load(), &F.err, PVH_ERANGE,
+                 "module 0 at 0xf00 size 512: in page 0, which pvhboot leaves unmapped");
+}
+
+static void rejects_empty_module_in_page_0(void **state)
+{
+    add_module(MOD_DATA, 0x1000, 0);
+    add_module(0xfff, 0, 0);
+    assert_error(load(), &F.err, PVH_ERANGE,
+                 "module 1 at 0xfff size 0: in page 0, which pvhboot leaves unmapped");
+}
+
+static void accepts_module_from_page_1(void **state)
+{
+    add_module(0x1000, 0x800, 0);
+    assert_int_equal(load(), PVH_OK);
+    assert_int_equal(F.st->boot.modules[0].base, 0x1000);
+}
+
+static void rejects_rsdp_in_page_0(void **state)
+{
+    F.si.rsdp_paddr = 0x10;
+    assert_error(load(), &F.err, PVH_ERANGE, "rsdp at 0x10: in page 0, which pvhboot leaves unmapped");
+    pvh_boot_store_init(F.st, SELF_BASE, SELF_END);
+    F.si.rsdp_paddr = 0xfff;
+    assert_error(load(), &F.err, PVH_ERANGE, "rsdp at 0xfff: in page 0, which pvhboot leaves unmapped");
+    pvh_boot_store_init(F.st, SELF_BASE, SELF_END);
+    F.si.rsdp_paddr = 0x1000;
+    assert_int_equal(load(), PVH_OK);
+    assert_int_equal(F.st->boot.rsdp, 0x1000);
+    assert_int_equal(F.st->boot.rsdp_source, PVH_RSDP_LOADER);
+}
+
+static void rsdp_0_is_none(void **state)
+{
+    F.si.rsdp_paddr = 0;
+    assert_int_equal(load(), PVH_OK);
+    assert_int_equal(F.st->boot.rsdp, 0);
+    assert_int_equal(F.st->boot.rsdp_source, PVH_RSDP_NONE);
+}
+
+/* Strings are copied while page 0 can be read: there, and running on
+ * into page 1, they are fine. */
+static void accepts_cmdlines_in_page_0(void **state)
+{
+    put_string(0xff0, "starts in page 0, ends in page 1");
+    put_string(0x20, "module cmdline at 0x20");
+    F.si.cmdline_paddr = 0xff0;
+    add_module(MOD_DATA, 0x1000, 0x20);
+    assert_int_equal(load(), PVH_OK);
+    assert_string_equal(F.st->boot.cmdline, "starts in page 0, ends in page 1");
+    assert_string_equal(F.st->boot.modules[0].cmdline, "module cmdline at 0x20");
+}
+
+/* ---- above 4 GiB ------------------------------------------------------------ */
+
+#define HIGH_PA 0x100000000ull
+#define HIGH_SIZE (4 * MIB)
+
+/* Every address but the start info's own is 64 bits: with RAM above
+ * 4 GiB in the map, the map, module list, cmdlines and modules may all
+ * lie there. */
+static void reads_structures_above_4g(void **state)
+{
+    const struct hvm_memmap_table_entry map[] = {
+        E(0, 0x9fc00, RAM), E(0x100000, SIM_SIZE - 0x100000, RAM), E(HIGH_PA, HIGH_SIZE, RAM),
+    };
+    uint8_t *high = sim_add(&F.mem, HIGH_PA, HIGH_SIZE);
+    struct hvm_modlist_entry mod = { HIGH_PA + 0x200000, 0x1000, HIGH_PA + 0x3001, 0 };
+
+    memcpy(high + 0x1008, map, sizeof(map));
+    F.si.memmap_paddr = HIGH_PA + 0x1008;
+    F.si.memmap_entries = COUNT(map);
+    memcpy(high + 0x2004, &mod, sizeof(mod));
+    F.si.modlist_paddr = HIGH_PA + 0x2004;
+    F.si.nr_modules = 1;
+    strcpy((char *)high + 0x3001, "module cmdline above 4 GiB");
+    /* A cmdline across a page boundary: read a page at a time. */
+    strcpy((char *)high + 0x4ff0, "cmdline above 4 GiB, over a page boundary");
+    F.si.cmdline_paddr = HIGH_PA + 0x4ff0;
+    F.si.rsdp_paddr = HIGH_PA + 0x6000;
+    assert_int_equal(load(), PVH_OK);
+    assert_string_equal(F.st->boot.cmdline, "cmdline above 4 GiB, over a page boundary");
+    assert_int_equal(F.st->boot.nr_modules, 1);
+    assert_int_equal(F.st->boot.modules[0].base, HIGH_PA + 0x200000);
+    assert_string_equal(F.st->boot.modules[0].cmdline, "module cmdline above 4 GiB");
+    assert_int_equal(F.st->boot.rsdp, HIGH_PA + 0x6000);
+    assert_int_equal(pvh_boot_ram_total(&F.st->boot), 0x9f000 + SIM_SIZE - 0x100000 + HIGH_SIZE);
+}
+
+/* Above 4 GiB the same rule as below: only inside what the map says is
+ * memory, up to its last byte. */
+static void rejects_structures_above_4g_outside_map(void **state)
+{
+    uint8_t *high = sim_add(&F.mem, HIGH_PA, HIGH_SIZE);
+    const struct hvm_memmap_table_entry map[] = {
+        E(0, 0x9fc00, RAM), E(0x100000, SIM_SIZE - 0x100000, RAM), E(HIGH_PA, 2 * MIB, RAM),
+    };
+    struct hvm_modlist_entry mod = { HIGH_PA + 0x1ff000, 0x2000, 0, 0 };
+
+    put_memmap(MEMMAP_PA, map, COUNT(map));
+    /* The module list in the part the map leaves out. */
+    memcpy(high + 2 * MIB, &mod, sizeof(mod));
+    F.si.modlist_paddr = HIGH_PA + 2 * MIB;
+    F.si.nr_modules = 1;
+    assert_error(load(), &F.err, PVH_ERANGE,
+                 "module list at 0x100200000-0x10020001f: not in memory");
+
+    /* In the map, but the module runs past its end. */
+    pvh_boot_store_init(F.st, SELF_BASE, SELF_END);
+    memcpy(high + 0x1000, &mod, sizeof(mod));
+    F.si.modlist_paddr = HIGH_PA + 0x1000;
+    assert_error(load(), &F.err, PVH_ERANGE, "module 0 at 0x1001ff000 size 8192: not in RAM");
+
+    /* A cmdline whose NUL lies past the map's end. */
+    pvh_boot_store_init(F.st, SELF_BASE, SELF_END);
+    F.si.nr_modules = 0;
+    memset(high + 2 * MIB - 16, 'c', 32);
+    F.si.cmdline_paddr = HIGH_PA + 2 * MIB - 16;
+    assert_error(load(), &F.err, PVH_ERANGE,
+                 "cmdline at 0x1001ffff0: no NUL before 0x100200000, where memory ends");
+}
+
 /* ---- the result ------------------------------------------------------------ */
 
 /* After loading, the description points only into the store: wiping the
@@ -1085,6 +1346,14 @@ int main(void)
         T(copies_rsdp_and_flags),
         T(rejects_memmap_address_0),
         T(rejects_memmap_with_0_entries),
+        T(memmap_0_entries_takes_xen_map),
+        T(memmap_0_entries_at_0_takes_xen_map),
+        T(memmap_0_entries_without_xen_is_refused),
+        T(memmap_0_entries_xen_failure_is_reported),
+        T(version_0_takes_xen_map),
+        T(version_0_without_xen_is_refused),
+        T(memmap_given_platform_not_asked),
+        T(memmap_address_0_with_entries_not_taken_for_none),
         T(rejects_more_than_1024_memmap_entries),
         T(rejects_memmap_overlapping_pvhboot),
         T(rejects_memmap_wrapping),
@@ -1138,6 +1407,15 @@ int main(void)
         T(full_pool_refuses_even_empty_cmdline),
         T(accepts_structures_in_legacy_area_hole),
         T(page_0_needs_the_map),
+        T(rejects_module_in_page_0),
+        T(rejects_module_straddling_page_0_and_1),
+        T(rejects_empty_module_in_page_0),
+        T(accepts_module_from_page_1),
+        T(rejects_rsdp_in_page_0),
+        T(rsdp_0_is_none),
+        T(accepts_cmdlines_in_page_0),
+        T(reads_structures_above_4g),
+        T(rejects_structures_above_4g_outside_map),
         T(description_points_only_into_store),
         cmocka_unit_test_setup_teardown(accepts_zero_size_module_inside_another, setup, teardown),
         cmocka_unit_test_setup_teardown(accepts_cmdline_ending_at_unaligned_end_of_memory, setup,
