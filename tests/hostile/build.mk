@@ -2,7 +2,8 @@
 # arch/x86/build.mk. Images go to $(BUILD)/tests/:
 #   hostile-loader.elf  a 32-bit PVH ELF (linked at 64 MiB) that loads the
 #                       PVH image QEMU gives it as -initrd and enters it with
-#                       a crafted start info (tests/hostile/cases.c)
+#                       a crafted start info (tests/hostile/cases.c), or as
+#                       a Firecracker or Cloud Hypervisor replica (vmm.h)
 #   stack-overflow.elf  a hello-like unikernel that overflows its stack
 
 HOSTILE_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
@@ -11,10 +12,13 @@ HOSTILE_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem 
                   -O2 -Iinclude -I. $(WARNINGS)
 HOSTILE_SRCS := tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_load.c \
                 tests/hostile/fill.c tests/hostile/layout.c tests/hostile/machine.c \
-                tests/hostile/main.c
+                tests/hostile/main.c \
+                tests/hostile/vmm_acpi.c tests/hostile/vmm_boot.c \
+                tests/hostile/vmm_cloud_hypervisor.c tests/hostile/vmm_firecracker.c \
+                tests/hostile/vmm_linux_loader.c tests/hostile/vmm_low_memory.c
 HOSTILE_OBJS := $(patsubst tests/hostile/%.c,$(BUILD)/tests/obj/hostile/%.o,$(HOSTILE_SRCS)) \
                 $(BUILD)/tests/obj/hostile/serial.o $(BUILD)/tests/obj/hostile/crc32.o \
-                $(BUILD)/tests/obj/hostile/entry.o
+                $(BUILD)/tests/obj/hostile/entry.o $(BUILD)/tests/obj/hostile/vmm_enter.o
 
 $(BUILD)/tests/obj/hostile/%.o: tests/hostile/%.c tests/hostile/build.mk
 	$(call quiet,CC,$@)
@@ -25,7 +29,7 @@ $(BUILD)/tests/obj/hostile/%.o: tests/payloads/%.c tests/hostile/build.mk
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOSTILE_CFLAGS) $(DEPFLAGS) -c -o $@ $<
-$(BUILD)/tests/obj/hostile/entry.o: tests/hostile/entry.asm
+$(BUILD)/tests/obj/hostile/%.o: tests/hostile/%.asm
 	$(call quiet,NASM,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(NASM) -f elf32 -Werror -o $@ $<

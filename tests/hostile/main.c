@@ -5,6 +5,10 @@
  * would and enters it with the start info the named case crafts (see
  * cases.c). An unknown name stops with its own exit status, so a typo
  * in a test cannot pass for an outcome.
+ *
+ * A cmdline that starts "vmm=<name>" runs a VMM replica instead
+ * (vmm.h): the image is loaded and entered as Firecracker or Cloud
+ * Hypervisor would.
  */
 #include <stdint.h>
 
@@ -13,6 +17,7 @@
 #include "tests/hostile/elf_load.h"
 #include "tests/hostile/fill.h"
 #include "tests/hostile/machine.h"
+#include "tests/hostile/vmm.h"
 
 /* The loader's structures and module bytes after a fill (see fill.h). */
 #define WRITTEN_STRUCTURES_END (MODCMD_PA + 0x1000u)
@@ -25,9 +30,13 @@ void hostile_main(uint32_t qemu_start_info)
 {
     static struct crafted c;
     const struct hostile_case *k;
+    const struct vmm_replica *vmm;
     uint32_t ebx;
 
     machine_read_qemu(qemu_start_info);
+    vmm = vmm_find(M.cmdline);
+    if (vmm)
+        vmm_boot(vmm, M.cmdline);
     k = case_find(M.cmdline);
     if (!k)
         hostile_fail(HOSTILE_EXIT_UNKNOWN_CASE, "unknown case: cmdline %q", M.cmdline);

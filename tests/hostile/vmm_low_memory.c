@@ -1,0 +1,80 @@
+/*
+ * The first MiB as a VMM's guest has it: plain RAM, zero but for what
+ * the VMM writes there.
+ *
+ * The replicas run on QEMU -M pc (i440FX, SeaBIOS), where the first MiB
+ * is not all RAM: 0xa0000-0xbffff is the VGA window and 0xc0000-0xfffff
+ * holds SeaBIOS's shadowed ROM, read-only after boot. Both VMMs write
+ * there (Cloud Hypervisor's RSDP and tables at 0xa0000, Firecracker's
+ * tables from 0x9fc00 on and its RSDP at 0xe0000). The i440FX maps RAM
+ * there again when asked through its PCI configuration space (device
+ * 00:00.0): SMRAM control (0x72) with D_OPEN set shows the RAM behind
+ * 0xa0000-0xbffff, and the PAM registers (0x59-0x5f) set to "read and
+ * write RAM" do the same for 0xc0000-0xfffff. -M pc is what the other
+ * Linux boot tests use: on microvm Linux's TSC calibration sometimes
+ * hangs under TCG (tests/testbed notes).
+ *
+ * SeaBIOS's code, its RSDP and its BDA/EBDA data are gone afterwards,
+ * as they would be in a VMM's guest: nothing the guest finds below 1 MiB
+ * is the host firmware's. Its ACPI tables live higher up and are moved
+ * into the VMM's place first (vmm_acpi.c).
+ */
+#include "tests/hostile/vmm.h"
+
+#include "tests/hostile/console.h"
+
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA    0xcfc
+#define PCI_ENABLE         0x80000000u
+#define I440FX_PAM0        0x59 /* high nibble: 0xf0000-0xfffff */
+#define I440FX_PAM_LAST    0x5f /* then two 16 KiB ranges a register, 0xc0000 on */
+#define I440FX_SMRAM       0x72
+#define SMRAM_D_OPEN       0x40
+#define PAM_RAM_RW         0x33 /* both nibbles: read enable | write enable */
+#define VGA_WINDOW         0xa0000u
+#define ROM_WINDOW         0xc0000u
+#define ONE_MIB            0x100000u
+#define PROBE              0x5a17c0deu
+
+static uint8_t host_bridge_read(uint8_t reg)
+{
+    outl(PCI_CONFIG_ADDRESS, PCI_ENABLE | (reg & 0xfcu));
+    return inb((uint16_t)(PCI_CONFIG_DATA + (reg & 3u)));
+}
+
+static void host_bridge_write(uint8_t reg, uint8_t v)
+{
+    outl(PCI_CONFIG_ADDRESS, PCI_ENABLE | (reg & 0xfcu));
+    outb((uint16_t)(PCI_CONFIG_DATA + (reg & 3u)), v);
+}
+
+/* Fail the boot unless a word written at pa reads back. */
+static void expect_ram(uint32_t pa, const char *how)
+{
+    volatile uint32_t *p = (volatile uint32_t *)pa;
+
+    *p = PROBE;
+    if (*p != PROBE)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "%x is not RAM after %s (reads %x)", pa, how, *p);
+    *p = 0;
+}
+
+void low_memory_open(void)
+{
+    host_bridge_write(I440FX_SMRAM, host_bridge_read(I440FX_SMRAM) | SMRAM_D_OPEN);
+    host_bridge_write(I440FX_PAM0, (uint8_t)((host_bridge_read(I440FX_PAM0) & 0x0f) |
+                                             (PAM_RAM_RW & 0xf0)));
+    for (uint8_t reg = I440FX_PAM0 + 1; reg <= I440FX_PAM_LAST; reg++)
+        host_bridge_write(reg, PAM_RAM_RW);
+    expect_ram(VGA_WINDOW, "opening SMRAM (i440FX 0x72 D_OPEN)");
+    expect_ram(ONE_MIB - 0x20000u, "setting the PAM registers");
+    expect_ram(ONE_MIB - 4, "setting the PAM registers");
+}
+
+/* With rep stosl: a C store through address 0 is undefined behaviour. */
+void low_memory_zero(void)
+{
+    uint32_t dst = 0, words = ONE_MIB / 4;
+
+    __asm__ volatile("cld; rep stosl" : "+D"(dst), "+c"(words) : "a"(0) : "memory");
+}
