@@ -5,6 +5,11 @@
 #   tools/fetch.sh xen        cache/xen/xen.elf  (Xen 4.17, the hypervisor binary)
 #   tools/fetch.sh linux      cache/linux/bzImage (Debian's current amd64 kernel)
 #   tools/fetch.sh busybox    cache/busybox/busybox (busybox-static, amd64)
+#   tools/fetch.sh xen-tools  cache/xen-tools/: what a PV dom0 needs to run
+#                             Xen's toolstack (xl) for domU tests: root/ holds
+#                             xen-utils-4.17 and its libraries unpacked,
+#                             modules/ the Xen drivers of the kernel in
+#                             cache/linux (named in modules/package)
 #   tools/fetch.sh xen-other linux-other
 #                             cache/xen-other/xen.elf, cache/linux-other/bzImage:
 #                             another build of each, from whichever bookworm
@@ -197,14 +202,49 @@ fetch_busybox() {
     echo "fetch: busybox in $cache/busybox/busybox"
 }
 
+# Xen's toolstack, matching the hypervisor's version, and every library it
+# links, the C library included, so that dom0's root holds Debian's files
+# only, whatever the host runs. Unpacked, never installed.
+XEN_TOOLS_PACKAGES="xen-utils-4.17 xen-utils-common libxenmisc4.17 libxencall1 libxendevicemodel1
+libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenhypfs1 libxenstore4 libxentoolcore1
+libxentoollog1 xenstore-utils libyajl2 libc6 libgcc-s1 zlib1g liblzma5 libuuid1 libzstd1"
+# The dom0 kernel's drivers for /dev/xen/* and /proc/xen (insmod order).
+XEN_DOM0_MODULES="xen-privcmd xen-evtchn xen-gntdev xen-gntalloc xenfs"
+
+fetch_xen_tools() {
+    fetch_linux
+    kernel=$(cat "$cache/linux/package")
+    [ -x "$cache/xen-tools/root/usr/lib/xen-4.17/bin/xl" ] &&
+        [ "$(cat "$cache/xen-tools/modules/package" 2>/dev/null)" = "$kernel" ] && return 0
+    rm -rf "$cache/xen-tools.tmp"
+    mkdir -p "$cache/xen-tools.tmp/modules"
+    for pkg in $XEN_TOOLS_PACKAGES; do
+        download "$pkg"
+        dpkg -x "$(deb "$pkg")" "$cache/xen-tools.tmp/root"
+    done
+    dpkg -x "$(deb "$kernel")" "$cache/xen-tools.tmp/kernel"
+    for m in $XEN_DOM0_MODULES; do
+        found=$(find "$cache/xen-tools.tmp/kernel/lib/modules" -name "$m.ko" | head -n 1)
+        [ -n "$found" ] || { echo "fetch.sh: $kernel has no $m.ko" >&2; return 1; }
+        cp "$found" "$cache/xen-tools.tmp/modules/"
+    done
+    rm -rf "$cache/xen-tools.tmp/kernel"
+    echo "$kernel" > "$cache/xen-tools.tmp/modules/package"
+    dpkg-deb -f "$(deb xen-utils-4.17)" Version > "$cache/xen-tools.tmp/version"
+    rm -rf "${cache:?}/xen-tools"
+    mv "$cache/xen-tools.tmp" "$cache/xen-tools"
+    echo "fetch: Xen tools $(cat "$cache/xen-tools/version") and $kernel's Xen drivers in $cache/xen-tools"
+}
+
 for what in "$@"; do
     case "$what" in
         xen) fetch_xen ;;
         linux) fetch_linux ;;
         busybox) fetch_busybox ;;
+        xen-tools) fetch_xen_tools ;;
         xen-other) fetch_xen_other ;;
         linux-other) fetch_linux_other ;;
-        *) echo "fetch.sh: unknown component '$what' (xen linux busybox xen-other linux-other)" >&2
+        *) echo "fetch.sh: unknown component '$what' (xen linux busybox xen-tools xen-other linux-other)" >&2
            exit 2 ;;
     esac
 done
