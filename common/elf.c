@@ -19,11 +19,11 @@
 struct layout {
     unsigned ehdr_size, phdr_size;
     unsigned e_machine, e_entry, e_phoff, e_phentsize, e_phnum;
-    unsigned p_type, p_offset, p_paddr, p_filesz, p_memsz, p_align;
+    unsigned p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 };
 
-static const struct layout elf32 = { 52, 32, 18, 24, 28, 42, 44, 0, 4, 12, 16, 20, 28 };
-static const struct layout elf64 = { 64, 56, 18, 24, 32, 54, 56, 0, 8, 24, 32, 40, 48 };
+static const struct layout elf32 = { 52, 32, 18, 24, 28, 42, 44, 0, 4, 8, 12, 16, 20, 28 };
+static const struct layout elf64 = { 64, 56, 18, 24, 32, 54, 56, 0, 8, 16, 24, 32, 40, 48 };
 
 static uint64_t word(const uint8_t *p, bool is64)
 {
@@ -81,6 +81,7 @@ static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, b
     uint32_t type = pvh_le32(ph + l->p_type);
     uint64_t off = word(ph + l->p_offset, is64), filesz = word(ph + l->p_filesz, is64);
     uint64_t paddr = word(ph + l->p_paddr, is64), memsz = word(ph + l->p_memsz, is64);
+    uint64_t vaddr = word(ph + l->p_vaddr, is64);
 
     if (type == PT_NOTE) {
         uint64_t align = word(ph + l->p_align, is64) == 8 ? 8 : 4;
@@ -104,7 +105,7 @@ static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, b
                         (unsigned long long)paddr, (unsigned long long)memsz);
     if (out->nr_loads == PVH_ELF_MAX_LOADS)
         return pvh_fail(err, PVH_E2BIG, "ELF: more than %u loadable segments", PVH_ELF_MAX_LOADS);
-    out->loads[out->nr_loads++] = (struct pvh_elf_load){ off, filesz, paddr, memsz };
+    out->loads[out->nr_loads++] = (struct pvh_elf_load){ off, filesz, paddr, memsz, vaddr };
     return PVH_OK;
 }
 
@@ -117,6 +118,19 @@ static bool in_a_load(const struct pvh_elf *elf, uint64_t addr)
         if (addr >= elf->loads[i].paddr && addr - elf->loads[i].paddr < elf->loads[i].memsz)
             return true;
     return false;
+}
+
+uint64_t pvh_elf_entry_physical(const struct pvh_elf *elf)
+{
+    unsigned i;
+
+    for (i = 0; i < elf->nr_loads; i++) {
+        const struct pvh_elf_load *l = &elf->loads[i];
+
+        if (elf->entry >= l->vaddr && elf->entry - l->vaddr < l->memsz)
+            return elf->entry - l->vaddr + l->paddr;
+    }
+    return elf->entry;
 }
 
 int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err)

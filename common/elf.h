@@ -23,6 +23,7 @@ struct pvh_elf_load {
     uint64_t filesz;
     uint64_t paddr;  /* where it goes (physical) */
     uint64_t memsz;  /* >= filesz; the rest is zeroed */
+    uint64_t vaddr;  /* where it runs (virtual): only to translate e_entry */
 };
 
 struct pvh_elf {
@@ -40,5 +41,12 @@ bool pvh_elf_detect(const uint8_t *img, uint64_t len);
 /* Check the header, every program header and every note against len;
  * collect the PT_LOAD segments (memsz > 0) and the PVH entry note. */
 int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err);
+
+/* e_entry as a physical address. A kernel linked to run at a virtual
+ * address (a higher-half multiboot kernel) gives e_entry in that space:
+ * it is translated through the loadable segment whose virtual range holds
+ * it, as GRUB does; one that no segment's virtual range holds is taken as
+ * physical already. */
+uint64_t pvh_elf_entry_physical(const struct pvh_elf *elf);
 
 #endif

@@ -23,6 +23,8 @@
 #define MB2_TAG_MODULE_ALIGN 6
 #define MB2_TAG_RELOCATABLE 10
 #define MB2_TAG_OPTIONAL 1 /* flags bit 0: the loader may ignore the tag */
+#define MB2_CONSOLE_REQUIRED 1 /* console tag's flags bit 0: a console must be described */
+#define MB2_LOAD_FROM_START 0xffffffffu /* address tag's load_addr: load the file from offset 0 */
 
 /* Information tags pvhboot provides (the boot information's tag types). */
 #define MB2_INFO_CMDLINE 1
@@ -80,11 +82,16 @@ static int find_mb1(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
         if (flags & 0xffffu & ~MB1_KNOWN_REQUIRED)
             return pvh_fail(err, PVH_EINVAL, "multiboot header: required flags 0x%x not "
                             "understood", flags & 0xffffu & ~MB1_KNOWN_REQUIRED);
+        /* Bits 0-15 are requirements: a loader that cannot meet one must
+         * not boot the kernel. QEMU only warns ("multiboot knows VBE. we
+         * don't.") and boots it without the video fields it asked for. */
+        if (flags & MB1_VIDEO_MODE)
+            return pvh_fail(err, PVH_EINVAL, "multiboot header: flags 0x%x require a video mode "
+                            "(bit 2); pvhboot has none to set", flags);
         mb->version = 1;
         mb->header_offset = off;
         mb->flags = flags;
         mb->page_align_modules = flags & MB1_PAGE_ALIGN;
-        mb->wants_video = flags & MB1_VIDEO_MODE;
         if (flags & MB1_AOUT_KLUDGE) {
             if (off + MB1_AOUT_SIZE > len)
                 return pvh_fail(err, PVH_EINVAL, "multiboot header: a.out fields truncated");
@@ -149,14 +156,36 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
             return pvh_fail(err, PVH_EINVAL, "multiboot2: requires a framebuffer");
         return PVH_OK;
     case MB2_TAG_CONSOLE:
+        if (size < 12)
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: console tag of %u bytes", size);
+        /* The kernel needs a console described in the boot information
+         * (an EGA text or framebuffer tag); pvhboot describes none. */
+        if (!optional && (pvh_le32(t + 8) & MB2_CONSOLE_REQUIRED))
+            return pvh_fail(err, PVH_EINVAL, "multiboot2: requires a console (console flags "
+                            "0x%x); pvhboot has none to describe", pvh_le32(t + 8));
+        return PVH_OK;
     case MB2_TAG_RELOCATABLE:
-        return PVH_OK; /* a text console is what we have; loading where asked is allowed */
+        return PVH_OK; /* loading where the kernel asks is allowed */
     default:
         if (!optional)
             return pvh_fail(err, PVH_EINVAL, "multiboot2: required header tag %u not "
                             "understood", type);
         return PVH_OK;
     }
+}
+
+/* load_addr -1: the file is loaded from its first byte, which lands
+ * header_offset bytes below header_addr. */
+static int mb2_resolve_load_addr(struct pvh_multiboot *mb, struct pvh_error *err)
+{
+    if (!mb->has_address || mb->load_addr != MB2_LOAD_FROM_START)
+        return PVH_OK;
+    if (mb->header_addr < mb->header_offset)
+        return pvh_fail(err, PVH_EINVAL, "multiboot2: load_addr -1 puts the file's start below 0: "
+                        "header_addr 0x%x, header at file offset 0x%llx", mb->header_addr,
+                        (unsigned long long)mb->header_offset);
+    mb->load_addr = mb->header_addr - (uint32_t)mb->header_offset;
+    return PVH_OK;
 }
 
 static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh_multiboot *mb,
@@ -174,7 +203,7 @@ static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh
         if (size < 8 || size > length - at)
             return pvh_fail(err, PVH_EINVAL, "multiboot2: tag at +%u has size %u", at, size);
         if (type == MB2_TAG_END)
-            return PVH_OK;
+            return mb2_resolve_load_addr(mb, err);
         rc = mb2_tag(h + at, type, flags, size, mb, err);
         if (rc)
             return rc;

@@ -34,7 +34,7 @@ struct pvh_multiboot {
     bool has_entry;
     uint32_t entry_addr;
     bool page_align_modules;
-    bool wants_video;          /* noted; pvhboot has no framebuffer to offer */
+    bool wants_video;          /* an optional framebuffer tag: noted, pvhboot has none */
 };
 
 /* Find and check the header of the given version (1 or 2). PVH_ENOENT

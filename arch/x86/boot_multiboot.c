@@ -275,7 +275,7 @@ static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
         rc = x86_plan_elf(fw, &fw->elf, FOUR_GIB, "multiboot kernel segment", err);
     if (rc)
         return rc;
-    fw->entry = mb->has_entry ? mb->entry_addr : fw->elf.entry;
+    fw->entry = mb->has_entry ? mb->entry_addr : pvh_elf_entry_physical(&fw->elf);
     return check_entry_in_segments(fw, err);
 }
 

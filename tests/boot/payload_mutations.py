@@ -40,7 +40,7 @@ def seq(*mutations):
 # --- ELF32 (bootdump-pvh.elf and friends) --------------------------------------
 
 E_TYPE, E_ENTRY, E_PHOFF, E_SHOFF, E_PHENTSIZE, E_PHNUM, E_SHNUM = 16, 24, 28, 32, 42, 44, 48
-P_TYPE, P_OFFSET, P_PADDR, P_FILESZ, P_MEMSZ = 0, 4, 12, 16, 20
+P_TYPE, P_OFFSET, P_VADDR, P_PADDR, P_FILESZ, P_MEMSZ = 0, 4, 8, 12, 16, 20
 PHDR32 = 32
 PT_NULL, PT_LOAD, PT_NOTE = 0, 1, 4
 

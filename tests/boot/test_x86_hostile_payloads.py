@@ -27,7 +27,7 @@ import subprocess
 from common import TestFailure, check, expect_panic, file_made_once, file_once
 from linux import INIT_EXIT_STATUS, InitReport, cache_file, initramfs, pack_tool
 from payload_mutations import (E_ENTRY, E_PHENTSIZE, E_PHNUM, E_PHOFF, E_SHNUM, E_SHOFF, E_TYPE,
-                               P_FILESZ, P_MEMSZ, P_PADDR, P_TYPE, PT_NULL, extra_load, mb1,
+                               P_FILESZ, P_MEMSZ, P_PADDR, P_TYPE, P_VADDR, PT_NULL, extra_load, mb1,
                                mb2, mb2_tag, note_field, phdr_field, poke, segment, seq,
                                truncate, truncate_by)
 from qemu import run_qemu
@@ -74,6 +74,7 @@ SOURCES = {
 
 NOT_A_KERNEL = "payload of {len} bytes: not a bzImage, multiboot or PVH kernel (starts {start})"
 VIDEO_NOTE = b"pvhboot: note: the multiboot kernel asks for a video mode; pvhboot has none to give"
+HIGHER_HALF = 0xc0000000  # where a higher-half kernel links itself
 
 # Linux boot protocol setup header offsets.
 SETUP_SECTS, SYSSIZE, BOOT_FLAG, JUMP, TYPE_OF_LOADER, LOADFLAGS = 0x1f1, 0x1f4, 0x1fe, 0x200, 0x210, 0x211
@@ -112,7 +113,10 @@ class BootdumpLayout:
     def __init__(self, ctx):
         pvh = self._segment(SOURCES["pvh"](ctx))
         self.pvh_offset, self.pvh_base, self.pvh_filesz, self.pvh_memsz = pvh
-        self.mb2_offset, _, self.mb2_filesz, _ = self._segment(SOURCES["mb2"](ctx))
+        self.mb2_offset, self.mb2_base, self.mb2_filesz, self.mb2_memsz = \
+            self._segment(SOURCES["mb2"](ctx))
+        with open(SOURCES["mb2"](ctx), "rb") as f:
+            self.mb2_entry, = struct.unpack_from("<I", f.read(), E_ENTRY)
         with open(SOURCES["mb1"](ctx), "rb") as f:
             mb1_image = f.read()
         self.mb1_size = len(mb1_image)
@@ -234,10 +238,6 @@ def mutations(L):
         ("xen-cut-in-half", "xen", lambda d: d[:len(d) // 2], "the second half missing",
          REFUSED(lambda h: "ELF segment 0: file bytes 0x%x+0x%x outside the {len}-byte file" %
                  (h.segment(0)[0], h.segment(0)[2]))),
-        ("xen-segment-over-firmware", "xen", phdr_field(0, P_PADDR, 0x100000),
-         "its segment moved to 1 MiB, over pvhboot.elf",
-         REFUSED(lambda h: "multiboot kernel segment at 0x100000-0x%x: overlaps pvhboot {fw}" %
-                 (0x100000 + h.segment(0)[3] - 1))),
         # --- bootdump as a PVH ELF32
         ("pvh-cut-to-10-bytes", "pvh", truncate(10), "10 bytes", REFUSED(NOT_A_KERNEL)),
         ("pvh-cut-in-elf-header", "pvh", truncate(40), "40 bytes: half an ELF header",
@@ -270,8 +270,6 @@ def mutations(L):
          REFUSED("ELF: no loadable segment")),
         ("pvh-segment-across-4g", "pvh", moved_pvh(0xfffff000), "segment (and entry) at 4 GiB - 4 KiB",
          REFUSED("PVH kernel segment at 0xfffff000-0x%x: beyond 0x100000000" % L.pvh_last(0xfffff000))),
-        ("pvh-segment-over-firmware", "pvh", moved_pvh(0x100000), "segment (and entry) at 1 MiB",
-         REFUSED("PVH kernel segment at 0x100000-0x%x: overlaps pvhboot {fw}" % L.pvh_last(0x100000))),
         ("pvh-segment-past-ram", "pvh", moved_pvh(0x30000000), "segment (and entry) at 768 MiB",
          REFUSED("PVH kernel segment at 0x30000000-0x%x: not in RAM" % L.pvh_last(0x30000000))),
         ("pvh-segment-in-page-0", "pvh", moved_pvh(0), "segment (and entry) at physical 0",
@@ -312,8 +310,6 @@ def mutations(L):
          REFUSED("multiboot: bss_end_addr 0x400010 before load end 0x%x" % L.mb1_load_end)),
         ("mb1-bss-end-max", "mb1", mb1(24, 0xffffffff), "bss_end_addr 2^32-1",
          REFUSED("multiboot kernel at 0x400000-0xfffffffe: not in RAM")),
-        ("mb1-load-over-firmware", "mb1", moved_mb1(L, 0x100000), "loaded at 1 MiB",
-         REFUSED("multiboot kernel at 0x100000-0x%x: overlaps pvhboot {fw}" % L.mb1_last(0x100000))),
         ("mb1-load-past-ram", "mb1", moved_mb1(L, 0x30000000), "loaded at 768 MiB",
          REFUSED("multiboot kernel at 0x30000000-0x%x: not in RAM" % L.mb1_last(0x30000000))),
         ("mb1-load-in-page-0", "mb1", moved_mb1(L, 0), "loaded at physical 0",
@@ -329,7 +325,8 @@ def mutations(L):
                  (L.mb1_bss_end, L.mb1_load, L.mb1_last(L.mb1_load)))),
         ("mb1-load-end-0", "mb1", mb1(20, 0), "load_end_addr 0: the whole file", BOOTS("mb1")),
         ("mb1-wants-video-mode", "mb1", mb1(4, 0x10007), "flags ask for a video mode",
-         BOOTS("mb1", note=VIDEO_NOTE)),
+         REFUSED("multiboot header: flags 0x10007 require a video mode (bit 2); pvhboot has "
+                 "none to set")),
         # --- bootdump as Multiboot 2 (header at 0x1000: info request, entry, end tags)
         ("mb2-bad-checksum", "mb2", poke(0x100c, "I", 0), "checksum 0",
          REFUSED("multiboot2 header at 0x1000: bad checksum")),
@@ -348,6 +345,38 @@ def mutations(L):
          REFUSED("multiboot2: requires a framebuffer")),
         ("mb2-optional-framebuffer", "mb2", seq(mb2_tag(0, "H", 5), mb2_tag(0, "H", 1, field=2)),
          "the same framebuffer tag, optional", BOOTS("mb2", note=VIDEO_NOTE)),
+        ("mb2-requires-console", "mb2", seq(mb2_tag(0, "H", 4), mb2_tag(0, "I", 1, field=8)),
+         "information request made a console tag: console required",
+         REFUSED("multiboot2: requires a console (console flags 0x1); pvhboot has none to describe")),
+        ("mb2-console-ega-text", "mb2", seq(mb2_tag(0, "H", 4), mb2_tag(0, "I", 2, field=8)),
+         "the same console tag: EGA text supported, no console required", BOOTS("mb2")),
+        ("mb2-optional-console-required", "mb2",
+         seq(mb2_tag(0, "H", 4), mb2_tag(0, "I", 1, field=8), mb2_tag(0, "H", 1, field=2)),
+         "the console-required tag, optional", BOOTS("mb2")),
+        # The information request made an address tag (24 bytes, its
+        # padding included): the file loads from its first byte, the ELF
+        # header 0x1000 below bootdump's code, its bss zeroed to the end.
+        ("mb2-load-addr-minus-1", "mb2",
+         seq(mb2_tag(0, "H", 2), mb2_tag(0, "I", 24, field=4),
+             mb2_tag(0, "I", L.mb2_base, field=8), mb2_tag(0, "I", 0xffffffff, field=12),
+             mb2_tag(0, "I", L.mb2_base + L.mb2_filesz, field=16),
+             mb2_tag(0, "I", L.mb2_base + L.mb2_memsz, field=20)),
+         "address tag, load_addr -1: load the file from its start", BOOTS("mb2")),
+        ("mb2-load-addr-minus-1-below-0", "mb2",
+         seq(mb2_tag(0, "H", 2), mb2_tag(0, "I", 24, field=4),
+             mb2_tag(0, "I", L.mb2_offset // 2, field=8), mb2_tag(0, "I", 0xffffffff, field=12),
+             mb2_tag(0, "I", 0, field=16), mb2_tag(0, "I", 0, field=20)),
+         "the same with header_addr below the header's file offset",
+         REFUSED("multiboot2: load_addr -1 puts the file's start below 0: header_addr 0x%x, "
+                 "header at file offset 0x%x" % (L.mb2_offset // 2, L.mb2_offset))),
+        # No entry tag (made an optional unknown one): e_entry is used, given
+        # here in a higher half the segment's p_vaddr names.
+        ("mb2-elf-entry-virtual", "mb2",
+         seq(mb2_tag(1, "H", 99), mb2_tag(1, "H", 1, field=2),
+             phdr_field(0, P_VADDR, HIGHER_HALF + L.mb2_base),
+             poke(E_ENTRY, "I", HIGHER_HALF + L.mb2_entry)),
+         "e_entry and p_vaddr at 0xc0000000 + their physical addresses: translated as GRUB does",
+         BOOTS("mb2")),
         ("mb2-unknown-required-tag", "mb2", mb2_tag(2, "H", 99), "end tag made an unknown tag 99",
          REFUSED("multiboot2: required header tag 99 not understood")),
         ("mb2-no-end-tag", "mb2", seq(mb2_tag(2, "H", 99), mb2_tag(2, "H", 1, field=2)),

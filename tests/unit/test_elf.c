@@ -4,6 +4,9 @@
  * a PHYS32_ENTRY no segment loads, and hanging there: the PVH entry must
  * lie inside a loadable segment.
  *
+ * And e_entry as a physical address (pvh_elf_entry_physical): translated
+ * through the segments' virtual addresses, as GRUB does for multiboot.
+ *
  * The image: an ELF32 executable, one PT_LOAD of 0x1000 file bytes and
  * 0x2000 memory bytes at 0x400000, one PT_NOTE holding the Xen
  * PHYS32_ENTRY note.
@@ -133,6 +136,41 @@ static void entry_rule_needs_no_note(void **state)
     assert_false(elf.has_pvh_entry);
 }
 
+/* A higher-half kernel: segment 0 runs at HIGHER + its physical address,
+ * and e_entry is given in that space (GRUB translates it). */
+#define HIGHER 0xc0000000u
+
+static void entry_translated_from_virtual_to_physical(void **state)
+{
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR);
+    put32(PHOFF + 8, HIGHER + LOAD_PADDR);      /* p_vaddr */
+    put32(24, HIGHER + LOAD_PADDR + 0x40);      /* e_entry */
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(elf.loads[0].vaddr, HIGHER + LOAD_PADDR);
+    assert_int_equal(pvh_elf_entry_physical(&elf), LOAD_PADDR + 0x40);
+    /* The last byte of memory (bss) counts; one past it does not. */
+    put32(24, HIGHER + LOAD_PADDR + LOAD_MEMSZ - 1);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(pvh_elf_entry_physical(&elf), LOAD_PADDR + LOAD_MEMSZ - 1);
+    put32(24, HIGHER + LOAD_PADDR + LOAD_MEMSZ);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(pvh_elf_entry_physical(&elf), HIGHER + LOAD_PADDR + LOAD_MEMSZ);
+}
+
+static void entry_already_physical_is_kept(void **state)
+{
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR);
+    put32(24, LOAD_PADDR + 0x40);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(pvh_elf_entry_physical(&elf), LOAD_PADDR + 0x40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +178,8 @@ int main(void)
         cmocka_unit_test(rejects_entry_outside_every_segment),
         cmocka_unit_test(rejects_entry_just_past_the_segment),
         cmocka_unit_test(entry_rule_needs_no_note),
+        cmocka_unit_test(entry_translated_from_virtual_to_physical),
+        cmocka_unit_test(entry_already_physical_is_kept),
     };
 
     return cmocka_run_group_tests_name("elf", tests, NULL, NULL);

@@ -1,5 +1,8 @@
 /*
- * common/multiboot.c: the rule added after the hostile-payload tests
+ * common/multiboot.c. Multiboot 1: a video mode request (flags bit 2) is
+ * refused. Multiboot 2: a required console is refused, an address tag's
+ * load_addr -1 loads the file from its start. And the rule added after
+ * the hostile-payload tests
  * (tests/boot/test_x86_hostile_payloads.py) found pvhboot.elf jumping to
  * a Multiboot 1 entry_addr outside the kernel it loaded, and hanging
  * there: a kernel loaded by its header's addresses (the a.out kludge)
@@ -86,12 +89,139 @@ static void rejects_entry_at_either_edge(void **state)
     assert_error(load_range(&err), &err, PVH_EINVAL, "outside the kernel");
 }
 
+static void rejects_mb1_video_mode(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+    uint32_t flags = MB1_AOUT_KLUDGE | MB1_VIDEO_MODE;
+
+    build(LOAD + 0x20);
+    memcpy(image + 4, &flags, 4);
+    flags = -(MB1_HEADER_MAGIC + flags);
+    memcpy(image + 8, &flags, 4);
+    memset(&err, 0, sizeof(err));
+    assert_error(pvh_multiboot_find(image, sizeof(image), 1, &mb, &err), &err, PVH_EINVAL,
+                 "multiboot header: flags 0x10004 require a video mode (bit 2); pvhboot has "
+                 "none to set");
+}
+
+/* --- Multiboot 2: a header at MB2_AT with the given tags, then the end tag. */
+#define MB2_AT 0x100u
+#define MB2_MAGIC 0xe85250d6u
+
+static void build_mb2(const uint32_t *tags, unsigned words)
+{
+    uint32_t h[4] = { MB2_MAGIC, 0, 16 + 4 * words + 8, 0 };
+    uint32_t end[2] = { 0, 8 };
+
+    h[3] = -(h[0] + h[1] + h[2]);
+    memset(image, 0, sizeof(image));
+    memcpy(image + MB2_AT, h, sizeof(h));
+    memcpy(image + MB2_AT + 16, tags, 4 * words);
+    memcpy(image + MB2_AT + 16 + 4 * words, end, sizeof(end));
+}
+
+static int find_mb2(struct pvh_multiboot *mb, struct pvh_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    return pvh_multiboot_find(image, sizeof(image), 2, mb, err);
+}
+
+/* A console tag: u16 type 4, u16 flags, u32 size 12, u32 console flags;
+ * padded to 8 bytes. */
+static void console_tag(uint16_t tag_flags, uint32_t console_flags)
+{
+    uint32_t tags[4] = { 4u | (uint32_t)tag_flags << 16, 12, console_flags, 0 };
+
+    build_mb2(tags, 4);
+}
+
+static void mb2_console_required_is_refused(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+
+    console_tag(0, 1);
+    assert_error(find_mb2(&mb, &err), &err, PVH_EINVAL,
+                 "multiboot2: requires a console (console flags 0x1); pvhboot has none to "
+                 "describe");
+    console_tag(0, 3); /* EGA text supported, and a console required */
+    assert_error(find_mb2(&mb, &err), &err, PVH_EINVAL, "requires a console (console flags 0x3)");
+}
+
+static void mb2_console_not_required_boots(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+
+    console_tag(0, 2);          /* "EGA text supported": no requirement */
+    assert_int_equal(find_mb2(&mb, &err), PVH_OK);
+    console_tag(1, 1);          /* required console, but the tag is optional */
+    assert_int_equal(find_mb2(&mb, &err), PVH_OK);
+}
+
+static void mb2_console_tag_too_short(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+    uint32_t tags[2] = { 4, 8 };
+
+    build_mb2(tags, 2);
+    assert_error(find_mb2(&mb, &err), &err, PVH_EINVAL, "multiboot2: console tag of 8 bytes");
+}
+
+/* An address tag (u16 2, u16 0, u32 24, header_addr, load_addr,
+ * load_end_addr, bss_end_addr) and an entry tag (3, 0, 12, entry, pad). */
+static void address_tag(uint32_t header_addr, uint32_t load_addr)
+{
+    uint32_t tags[10] = { 2, 24, header_addr, load_addr, 0, 0, 3, 12, header_addr, 0 };
+
+    build_mb2(tags, 10);
+}
+
+static void mb2_load_addr_minus_1_loads_from_file_start(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+    uint64_t off, filesz, memsz;
+
+    address_tag(LOAD + MB2_AT, 0xffffffffu);
+    assert_int_equal(find_mb2(&mb, &err), PVH_OK);
+    assert_true(mb.has_address);
+    assert_int_equal(mb.load_addr, LOAD);
+    assert_int_equal(pvh_multiboot_load_range(&mb, sizeof(image), &off, &filesz, &memsz, &err),
+                     PVH_OK);
+    assert_int_equal(off, 0);
+    assert_int_equal(filesz, sizeof(image));
+    /* The same as naming the address outright. */
+    address_tag(LOAD + MB2_AT, LOAD);
+    assert_int_equal(find_mb2(&mb, &err), PVH_OK);
+    assert_int_equal(mb.load_addr, LOAD);
+}
+
+static void mb2_load_addr_minus_1_below_0_is_refused(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+
+    address_tag(MB2_AT - 1, 0xffffffffu);
+    assert_error(find_mb2(&mb, &err), &err, PVH_EINVAL,
+                 "multiboot2: load_addr -1 puts the file's start below 0: header_addr 0xff, "
+                 "header at file offset 0x100");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepts_entry_in_the_loaded_range),
         cmocka_unit_test(rejects_entry_outside_the_kernel),
         cmocka_unit_test(rejects_entry_at_either_edge),
+        cmocka_unit_test(rejects_mb1_video_mode),
+        cmocka_unit_test(mb2_console_required_is_refused),
+        cmocka_unit_test(mb2_console_not_required_boots),
+        cmocka_unit_test(mb2_console_tag_too_short),
+        cmocka_unit_test(mb2_load_addr_minus_1_loads_from_file_start),
+        cmocka_unit_test(mb2_load_addr_minus_1_below_0_is_refused),
     };
 
     return cmocka_run_group_tests_name("multiboot", tests, NULL, NULL);
