@@ -16,6 +16,23 @@ from common import TestFailure
 PROMPT = b"(qemu) "
 
 
+def subtract(ranges, holes):
+    """[first, end) ranges of guest-physical memory minus [first, end) holes."""
+    out = list(ranges)
+    for h0, h1 in holes:
+        nxt = []
+        for a, b in out:
+            if b <= h0 or h1 <= a:
+                nxt.append((a, b))
+                continue
+            if a < h0:
+                nxt.append((a, h0))
+            if h1 < b:
+                nxt.append((h1, b))
+        out = nxt
+    return out
+
+
 def monitor_args(sock_path):
     return ["-monitor", "unix:%s,server=on,wait=off" % sock_path, "-action", "shutdown=pause"]
 

@@ -20,7 +20,7 @@ import tempfile
 import zlib
 
 from common import TestFailure, check, expect_panic
-from guest_memory import monitor_args, run_and_dump
+from guest_memory import monitor_args, run_and_dump, subtract
 from hello_report import HelloReport, ReportError
 from hostile_loader import Account, boot_case
 from qemu import run_qemu
@@ -35,23 +35,6 @@ WRITTEN = re.compile(rb"^hostile: written 0x([0-9a-f]+)-0x([0-9a-f]+) crc32 0x([
 
 def pattern_page(page):
     return struct.pack("<I", 0xc3000000 | (page >> 12)) * (PAGE // 4)
-
-
-def subtract(ranges, holes):
-    """[first, end) ranges minus [first, end) holes."""
-    out = list(ranges)
-    for h0, h1 in holes:
-        nxt = []
-        for a, b in out:
-            if b <= h0 or h1 <= a:
-                nxt.append((a, b))
-                continue
-            if a < h0:
-                nxt.append((a, h0))
-            if h1 < b:
-                nxt.append((h1, b))
-        out = nxt
-    return out
 
 
 def changed_bytes(ram, first, end):

@@ -44,7 +44,7 @@ import subprocess
 import zlib
 
 from common import TestFailure, check, file_made_once, file_once
-from guest_memory import monitor_args, run_and_dump
+from guest_memory import monitor_args, run_and_dump, subtract
 from hello_report import HelloReport, ReportError, decode_escaped
 from hostile_loader import Account
 from linux import INIT_EXIT_STATUS, InitReport, bzimage, initramfs, pack_tool
@@ -198,22 +198,6 @@ def check_low_memory(ram, vmm, mem, cmdline, initrd_size):
         nonzero = ram[a:b].strip(b"\0")
         check(not nonzero, "non-zero bytes in 0x%x-0x%x (at 0x%x)" %
               (a, b - 1, a + len(ram[a:b]) - len(ram[a:b].lstrip(b"\0"))))
-
-
-def subtract(ranges, holes):
-    out = list(ranges)
-    for h0, h1 in holes:
-        nxt = []
-        for a, b in out:
-            if b <= h0 or h1 <= a:
-                nxt.append((a, b))
-                continue
-            if a < h0:
-                nxt.append((a, h0))
-            if h1 < b:
-                nxt.append((h1, b))
-        out = nxt
-    return out
 
 
 # --- hello's report -------------------------------------------------------------
