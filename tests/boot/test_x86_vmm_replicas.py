@@ -25,15 +25,16 @@ Sources (read for facts, see the C files' headers for the details):
 
 What is replicated byte for byte, and checked here from guest memory
 after hello has powered off: the start info, module list, memory map and
-cmdline at the VMM's addresses, the boot GDT (its TSS made busy by ltr,
+cmdline at the VMM's addresses, Firecracker's MP table at 0x9fc00, the boot GDT (its TSS made busy by ltr,
 as KVM's vCPU has it) and IDT, Cloud Hypervisor's EBDA pointer, zeros in
 the rest of the first MiB. The registers at entry are checked through
 bootdump (its PVH build, converted to ELF64, since linux-loader takes
 nothing else). What is the host's: the ACPI tables under the VMM's RSDP
 are QEMU's (SeaBIOS's layout), moved into the VMM's table area, so the
 guest's ACPI poweroff reaches the PIIX4 QEMU emulates. Not replicated:
-Firecracker's MP table, Cloud Hypervisor's SMBIOS and MP tables, MSRs,
-CPUID. QEMU: -M pc, with the i440FX's SMRAM and PAM registers opened so
+Cloud Hypervisor's SMBIOS and MP tables, MSRs, CPUID. Firecracker's MP
+table (mptable.rs, one vCPU) is replicated and compared with one built
+here from the MP specification's layouts. QEMU: -M pc, with the i440FX's SMRAM and PAM registers opened so
 that 0xa0000-0xfffff is RAM, as in a VMM's guest (vmm_low_memory.c).
 """
 
@@ -92,10 +93,33 @@ def cloud_hypervisor_map(mem):
     return out
 
 
+def firecracker_mptable(at, cpus=1):
+    """mptable.rs's MP table (Intel MP spec 1.4) at at, for cpus vCPUs:
+    built here from the specification's layouts, not from the C replica."""
+    ioapic = cpus + 1
+    entries = [struct.pack("<BBBBII8x", 0, i, 0x14, 1 | (2 if i == 0 else 0), 0x600, 0x201)
+               for i in range(cpus)]
+    entries.append(struct.pack("<BB6s", 1, 0, b"ISA   "))
+    entries.append(struct.pack("<BBBBI", 2, ioapic, 0x14, 1, 0xfec00000))
+    entries += [struct.pack("<BBHBBBB", 3, 0, 0, 0, irq, ioapic, irq) for irq in range(24)]
+    entries.append(struct.pack("<BBHBBBB", 4, 3, 0, 0, 0, 0, 0))      # ExtINT -> LINT0
+    entries.append(struct.pack("<BBHBBBB", 4, 1, 0, 0, 0, 0xff, 1))   # NMI -> LINT1
+    body = b"".join(entries)
+    count = len(entries) + 1      # Firecracker counts the floating pointer too
+    header = struct.pack("<4sHBB8s12sIHHII", b"PCMP", 44 + len(body), 4, 0, b"FC      ",
+                         b"0" * 12, 0, 0, count, 0xfee00000, 0)
+    table = bytearray(header + body)
+    table[7] = -acpi_sum(table) & 0xff
+    floating = bytearray(struct.pack("<4sIBBB5x", b"_MP_", at + 16, 1, 4, 0))
+    floating[10] = -acpi_sum(floating) & 0xff
+    return bytes(floating + table)
+
+
 class Vmm:
-    def __init__(self, name, memmap, rsdp_at, rsdp_in_start_info, ebda_pointer):
+    def __init__(self, name, memmap, rsdp_at, rsdp_in_start_info, ebda_pointer, mptable_at=None):
         self.name, self.memmap, self.rsdp_at = name, memmap, rsdp_at
         self.rsdp_in_start_info, self.ebda_pointer = rsdp_in_start_info, ebda_pointer
+        self.mptable_at = mptable_at
 
     def start_info_rsdp(self):
         return self.rsdp_at if self.rsdp_in_start_info else 0
@@ -103,7 +127,7 @@ class Vmm:
 
 VMMS = [
     # Firecracker: RSDP at 0xe0000, not named in the start info (the guest scans).
-    Vmm("firecracker", firecracker_map, 0xe0000, False, 0),
+    Vmm("firecracker", firecracker_map, 0xe0000, False, 0, mptable_at=0x9fc00),
     # Cloud Hypervisor: RSDP at the EBDA, 0xa0000, named; BDA[0x40e] = 0xa000.
     Vmm("cloud-hypervisor", cloud_hypervisor_map, 0xa0000, True, 0xa000),
 ]
@@ -180,6 +204,8 @@ def check_low_memory(ram, vmm, mem, cmdline, initrd_size):
     }
     if initrd_size:
         expected[MODLIST] = struct.pack("<4Q", initrd_at(mem, initrd_size), initrd_size, 0, 0)
+    if vmm.mptable_at:
+        expected[vmm.mptable_at] = firecracker_mptable(vmm.mptable_at)
     for at, want in sorted(expected.items()):
         got = ram[at:at + len(want)]
         check(got == want, "0x%x: %s, expected %s" % (at, got.hex(), want.hex()))

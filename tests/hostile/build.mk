@@ -15,7 +15,8 @@ HOSTILE_SRCS := tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_
                 tests/hostile/main.c \
                 tests/hostile/vmm_acpi.c tests/hostile/vmm_boot.c \
                 tests/hostile/vmm_cloud_hypervisor.c tests/hostile/vmm_firecracker.c \
-                tests/hostile/vmm_linux_loader.c tests/hostile/vmm_low_memory.c
+                tests/hostile/vmm_linux_loader.c tests/hostile/vmm_low_memory.c \
+                tests/hostile/vmm_mptable.c
 HOSTILE_OBJS := $(patsubst tests/hostile/%.c,$(BUILD)/tests/obj/hostile/%.o,$(HOSTILE_SRCS)) \
                 $(BUILD)/tests/obj/hostile/serial.o $(BUILD)/tests/obj/hostile/crc32.o \
                 $(BUILD)/tests/obj/hostile/entry.o $(BUILD)/tests/obj/hostile/vmm_enter.o

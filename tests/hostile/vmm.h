@@ -13,8 +13,8 @@
  * (vmm_linux_loader.c), which both VMMs use.
  *
  * Replicated byte for byte: the start info, module list, memory map and
- * cmdline at the VMM's addresses, the boot GDT and IDT, the registers at
- * entry. The ACPI tables are the host's (QEMU's, through SeaBIOS), moved
+ * cmdline at the VMM's addresses, the boot GDT and IDT, Firecracker's MP
+ * table, the registers at entry. The ACPI tables are the host's (QEMU's, through SeaBIOS), moved
  * to where the VMM keeps its own (vmm_acpi.c): a guest's ACPI poweroff
  * must work on the machine it really runs on.
  */
@@ -59,6 +59,7 @@ struct vmm_replica {
     uint32_t acpi_tables_at;      /* where its ACPI tables go */
     bool rsdp_in_start_info;      /* rsdp_paddr = rsdp_at, or 0 */
     uint32_t ebda_pointer;        /* value of the BDA word at 0x40e (0: left zero) */
+    uint32_t mptable_at;          /* where it writes its MP table (0: none replicated) */
     uint32_t cmdline_max;         /* its cmdline limit, the NUL included */
     /* The memory map, in the order the VMM writes it. */
     unsigned (*memmap)(uint64_t mem, struct hvm_memmap_table_entry *map);
@@ -82,6 +83,11 @@ static inline uint64_t vmm_lowmem_end(uint64_t mem)
  * Refusals print "hostile: error: linux-loader: ..." and exit with
  * VMM_EXIT_REFUSED. Returns the PVH entry; sets M.image_lo/hi. */
 uint32_t linux_loader_load(uint32_t base, uint32_t size, uint64_t mem);
+
+/* Firecracker's MP table for cpus vCPUs, to be written at at, into buf
+ * (room for MPTABLE_MAX bytes); returns its size (vmm_mptable.c). */
+#define MPTABLE_MAX 1024
+uint32_t mptable_build(uint8_t *buf, uint32_t at, unsigned cpus);
 
 /* Low memory as a VMM's guest has it: plain RAM, zero (vmm_low_memory.c). */
 void low_memory_open(void);

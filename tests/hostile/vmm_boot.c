@@ -245,6 +245,11 @@ static void write_structures(const struct vmm_replica *r, const struct vmm_reque
 
         write_bytes(BDA_EBDA_POINTER, &seg, sizeof(seg));
     }
+    if (r->mptable_at) {
+        static uint8_t mptable[MPTABLE_MAX];
+
+        write_bytes(r->mptable_at, mptable, mptable_build(mptable, r->mptable_at, 1));
+    }
 }
 
 /* What the guest will find, read back from memory. */

@@ -21,10 +21,10 @@
  *    0x00cf9b000000ffff, flat data 0x00cf93000000ffff, TSS
  *    0x00008b0000000067) and an 8-byte zero IDT at 0x520.
  *
- * Not replicated: the MP table at 0x9fc00 (Firecracker's mptable.rs;
- * pvhboot does not read MP tables, and Linux prefers ACPI's MADT), the
- * MSRs Firecracker sets (zeros, MISC_ENABLE fast strings), and
- * Firecracker's own ACPI tables: the host's take their place.
+ * The MP table at 0x9fc00 (mptable.rs) is replicated in vmm_mptable.c.
+ * Not replicated: the MSRs Firecracker sets (zeros, MISC_ENABLE fast
+ * strings), and Firecracker's own ACPI tables: the host's take their
+ * place.
  */
 #include "tests/hostile/vmm.h"
 
@@ -80,6 +80,7 @@ const struct vmm_replica vmm_firecracker = {
     .acpi_tables_at = FC_ACPI_TABLES,
     .rsdp_in_start_info = false,
     .ebda_pointer = 0,
+    .mptable_at = (uint32_t)FC_SYSTEM_MEM_START, /* the first allocation from system memory */
     .cmdline_max = 2048,          /* layout.rs CMDLINE_MAX_SIZE */
     .memmap = fc_memmap,
 };
