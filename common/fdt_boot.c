@@ -445,8 +445,20 @@ static int memory_node(void *ctx, const struct pvh_fdt *fdt, const struct node *
     }
     /* Children of /reserved-memory with a fixed place ("reg"; those with
      * only "size" are allocated by the OS and are not reserved yet). */
-    if (n->depth == 3 && n->path && !strncmp(n->path, "/reserved-memory/", 17))
-        return add_reg(mw->st, fdt, n, E820_TYPE_RESERVED, err);
+    if (n->depth == 3 && n->path && !strncmp(n->path, "/reserved-memory/", 17)) {
+        unsigned first = mw->st->nr_raw, i;
+        const uint8_t *v;
+        uint32_t len;
+
+        rc = add_reg(mw->st, fdt, n, E820_TYPE_RESERVED, err);
+        if (rc)
+            return rc;
+        rc = prop(fdt, n, "no-map", &v, &len, err);
+        if (rc < 0)
+            return err->code;
+        for (i = first; rc == 1 && i < mw->st->nr_raw; i++)
+            mw->st->raw[i].flags |= PVH_FDT_REGION_NO_MAP;
+    }
     return PVH_OK;
 }
 
@@ -472,6 +484,7 @@ int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
         rc = add_raw(st, base, size, E820_TYPE_RESERVED, "/memreserve/", err);
         if (rc)
             return rc;
+        st->raw[st->nr_raw - 1].flags |= PVH_FDT_REGION_NO_MAP;
     }
     for (i = 0; i < st->nr_raw; i++)
         if (st->raw[i].type == E820_TYPE_RAM && st->raw[i].size)
@@ -657,4 +670,102 @@ int pvh_fdt_read_chosen(const struct pvh_fdt *fdt, struct pvh_boot_store *st, ui
     st->boot.nr_modules = 0;
     st->module_cmdlines_used = 0;
     return walk_nodes(fdt, chosen_node, &cw, err);
+}
+
+/* --- The identity map's plan ---------------------------------------------- */
+
+#define PLAN_PAGE 4096ull
+
+static uint64_t page_down(uint64_t v)
+{
+    return v & ~(PLAN_PAGE - 1);
+}
+
+/* The page-rounded end; 2^64 - PLAN_PAGE at most (no range reaches 2^64:
+ * the readers refuse those that wrap). */
+static uint64_t page_up_end(uint64_t v)
+{
+    return v > ~0ull - (PLAN_PAGE - 1) ? ~0ull - (PLAN_PAGE - 1) : page_down(v + PLAN_PAGE - 1);
+}
+
+static bool plan_covers(const struct pvh_region *r, uint64_t at)
+{
+    return r->size && at >= page_down(r->base) && at < page_up_end(r->base + r->size);
+}
+
+static bool is_ram(const struct pvh_region *r)
+{
+    return r->type == E820_TYPE_RAM;
+}
+
+static bool is_hole(const struct pvh_region *r)
+{
+    return r->type != E820_TYPE_RAM && (r->flags & PVH_FDT_REGION_NO_MAP);
+}
+
+/* Insert v into the sorted, duplicate-free points[0..*n). */
+static void add_point(uint64_t *points, unsigned *n, uint64_t v)
+{
+    unsigned i = *n;
+
+    while (i && points[i - 1] > v)
+        i--;
+    if (i && points[i - 1] == v)
+        return;
+    memmove(points + i + 1, points + i, (*n - i) * sizeof(*points));
+    points[i] = v;
+    (*n)++;
+}
+
+static enum pvh_map_kind kind_at(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
+                                 uint64_t keep_end, uint64_t at, bool *any)
+{
+    bool ram = false, hole = false;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        if (!plan_covers(&raw[i], at))
+            continue;
+        ram |= is_ram(&raw[i]);
+        hole |= is_hole(&raw[i]);
+    }
+    *any = ram || hole;
+    if (hole && !(keep_end > keep_base && at >= page_down(keep_base) && at < page_up_end(keep_end)))
+        return PVH_MAP_NONE;
+    return PVH_MAP_NORMAL;
+}
+
+int pvh_fdt_map_plan(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
+                     uint64_t keep_end, struct pvh_map_plan *plan, struct pvh_error *err)
+{
+    unsigned i, np = 0;
+
+    if (n > PVH_MEMMAP_IN_MAX)
+        return pvh_fail(err, PVH_E2BIG, "map plan: %u ranges, at most %u", n, PVH_MEMMAP_IN_MAX);
+    for (i = 0; i < n; i++) {
+        if (!raw[i].size || !(is_ram(&raw[i]) || is_hole(&raw[i])))
+            continue;
+        add_point(plan->points, &np, page_down(raw[i].base));
+        add_point(plan->points, &np, page_up_end(raw[i].base + raw[i].size));
+    }
+    if (keep_end > keep_base) {
+        add_point(plan->points, &np, page_down(keep_base));
+        add_point(plan->points, &np, page_up_end(keep_end));
+    }
+    plan->nr = 0;
+    for (i = 0; i + 1 < np; i++) {
+        uint64_t base = plan->points[i], end = plan->points[i + 1];
+        struct pvh_map_range *last = plan->nr ? &plan->ranges[plan->nr - 1] : NULL;
+        bool any;
+        enum pvh_map_kind kind = kind_at(raw, n, keep_base, keep_end, base, &any);
+
+        if (!any)
+            continue; /* neither RAM nor a hole: left as the device map has it */
+        if (last && last->end == base && last->kind == kind) {
+            last->end = end;
+            continue;
+        }
+        plan->ranges[plan->nr++] = (struct pvh_map_range){ base, end, kind };
+    }
+    return PVH_OK;
 }

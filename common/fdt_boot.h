@@ -47,6 +47,12 @@ struct pvh_fdt_platform {
 
 int pvh_fdt_platform(const struct pvh_fdt *fdt, struct pvh_fdt_platform *p, struct pvh_error *err);
 
+/* Reserved ranges that are not to be mapped at all carry this flag in
+ * st->raw (never in the normalised map): /reserved-memory children with
+ * "no-map" (firmware carve-outs a speculative access must not reach)
+ * and /memreserve/ entries. */
+#define PVH_FDT_REGION_NO_MAP 0x100u
+
 int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
                         struct pvh_error *err);
 
@@ -56,5 +62,34 @@ int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
  * which no module may overlap. */
 int pvh_fdt_read_chosen(const struct pvh_fdt *fdt, struct pvh_boot_store *st, uint64_t dtb_pa,
                         struct pvh_error *err);
+
+/*
+ * The identity map's plan for memory (arm64 mmu.c), from st->raw: every
+ * page of RAM is Normal memory, except the pages of ranges flagged
+ * PVH_FDT_REGION_NO_MAP, which are not mapped at all; the pages of
+ * [keep_base, keep_end) (the device tree, which a /memreserve/ entry
+ * often covers) stay Normal all the same. Ranges are page-rounded
+ * outwards, so a page that holds any byte of a no-map range is not
+ * mapped. The result is sorted and disjoint; addresses that are
+ * neither RAM nor a no-map range are not in it.
+ */
+enum pvh_map_kind {
+    PVH_MAP_NORMAL, /* write-back cacheable */
+    PVH_MAP_NONE,   /* not mapped */
+};
+
+struct pvh_map_range {
+    uint64_t base, end; /* page-aligned, [base, end) */
+    enum pvh_map_kind kind;
+};
+
+struct pvh_map_plan {
+    struct pvh_map_range ranges[2 * PVH_MEMMAP_IN_MAX + 2];
+    unsigned nr;
+    uint64_t points[2 * PVH_MEMMAP_IN_MAX + 2]; /* working space */
+};
+
+int pvh_fdt_map_plan(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
+                     uint64_t keep_end, struct pvh_map_plan *plan, struct pvh_error *err);
 
 #endif

@@ -39,10 +39,18 @@ void arm64_dcache_clean_inval(uint64_t start, uint64_t end);
 void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t inval_start,
                       uint64_t inval_end);
 __attribute__((noreturn)) void arm64_enter_image(uint64_t entry, uint64_t dtb, uint64_t own_start,
-                                                 uint64_t own_end);
+                                                 uint64_t own_end, uint64_t at_el2);
 
-/* mmu.c: the identity map, from the memory nodes (raw RAM ranges). */
-int arm64_mmu_init(const struct pvh_region *ram, unsigned n, struct pvh_error *err);
+/* el2.c: EL2 set up for code at EL1 below it (called by head.S). */
+void arm64_el2_setup(void);
+/* The EL pvhboot was entered at (CURRENTEL_EL1 or CURRENTEL_EL2): at
+ * EL2 the EL2 stub (hyp.S) is installed and a kernel is entered at EL2. */
+extern unsigned arm64_entry_el;
+
+/* mmu.c: the identity map, from the memory nodes and reserved ranges
+ * as read (raw); [keep_base, keep_end) stays mapped (the device tree). */
+int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
+                   struct pvh_error *err);
 bool arm64_mmu_on(void);
 
 /* pl011.c: the PL011 / SBSA UART console. */

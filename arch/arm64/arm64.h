@@ -34,24 +34,85 @@
 /* --- SPSR: the state an ERET returns to --------------------------------- */
 #define SPSR_MODE_EL1H UL(0x5)   /* EL1, using SP_EL1 */
 #define SPSR_DAIF      UL(0x3c0) /* D, A, I, F masked */
+#define SPSR_SP_ELX    UL(0x1)   /* the exception was taken on SP_ELx (EL1h), not SP_EL0 */
+#define SPSR_EL_SHIFT  2         /* bits 3:2: the EL it came from */
 
 /* --- HCR_EL2 ------------------------------------------------------------ */
-#define HCR_EL2_RW  (UL(1) << 31) /* EL1 runs in AArch64 */
-#define HCR_EL2_HCD (UL(1) << 29) /* HVC is undefined at EL1: no hypervisor answers it */
+#define HCR_EL2_RW     (UL(1) << 31) /* EL1 runs in AArch64 */
+#define HCR_EL2_E2H    (UL(1) << 34) /* EL2 host mode (VHE): RES1 on CPUs without FEAT_E2H0 */
+#define HCR_EL2_APK    (UL(1) << 40) /* pointer authentication keys: no trap */
+#define HCR_EL2_API    (UL(1) << 41) /* pointer authentication instructions: no trap */
+#define HCR_EL2_ENSCXT (UL(1) << 53) /* SCXTNUM_ELx: no trap */
+#define HCR_EL2_ATA    (UL(1) << 56) /* MTE allocation tags: no trap */
+
+/* --- HCRX_EL2 (FEAT_HCX) ------------------------------------------------ */
+#define HCRX_EL2_MSCEN  (UL(1) << 11) /* memory copy/set instructions enabled */
+#define HCRX_EL2_TCR2EN (UL(1) << 14) /* TCR2_EL1 enabled */
+
+/* --- SCTLR_EL2 (E2H = 0): MMU and caches off, little-endian ------------- */
+#define SCTLR_EL2_RES1 UL(0x30c50830) /* bits 29, 28, 23, 22, 18, 16, 11, 5, 4 */
 
 /* --- CPTR_EL2 (E2H = 0) ------------------------------------------------- */
-#define CPTR_EL2_RES1 UL(0x33ff)   /* bits 13:12 and 9:0 */
-#define CPTR_EL2_TZ   (UL(1) << 8) /* trap SVE: cleared when the CPU has SVE */
-#define ZCR_ELX_LEN_MAX UL(0x1ff)  /* let EL1 use the longest vector length */
+#define CPTR_EL2_RES1 UL(0x33ff)    /* bits 13:12 and 9:0 */
+#define CPTR_EL2_TZ   (UL(1) << 8)  /* trap SVE: cleared when the CPU has SVE */
+#define CPTR_EL2_TSM  (UL(1) << 12) /* trap SME (RES1 without SME): cleared when it has SME */
+#define ZCR_ELX_LEN_MAX UL(0x1ff)   /* let EL1 use the longest vector length (ZCR, SMCR) */
+#define CPACR_FPEN    (UL(3) << 20) /* CPTR_EL2 with E2H = 1: FP/SIMD enabled */
+#define CPACR_ZEN     (UL(3) << 16) /* ... SVE enabled */
+#define CPACR_SMEN    (UL(3) << 24) /* ... SME enabled */
+#define SMCR_ELX_FA64 (UL(1) << 31) /* the full A64 instruction set in streaming mode */
+#define SMCR_ELX_EZT0 (UL(1) << 30) /* ZT0 (SME2) usable */
+#define SMIDR_SMPS    (UL(1) << 15) /* SME priority mapping implemented */
+
+/* --- MDCR_EL2 ------------------------------------------------------------ */
+#define MDCR_EL2_E2PB_EL1 (UL(3) << 12) /* profiling buffer owned by EL1, untrapped */
+#define MDCR_EL2_E2TB_EL1 (UL(3) << 24) /* trace buffer owned by EL1, untrapped */
+#define PMCR_N_SHIFT 11                 /* PMCR_EL0.N: the number of event counters */
+#define PMCR_N_MASK  UL(0x1f)
+
+/* --- Fine-grained read/write traps (HFGRTR_EL2, HFGWTR_EL2): the bits
+ * that trap when CLEAR, for registers of the feature named. ------------ */
+#define HFGXTR_NPOR_EL0    (UL(1) << 59) /* S1POE */
+#define HFGXTR_NPIR_EL1    (UL(1) << 58) /* S1PIE */
+#define HFGXTR_NPIRE0_EL1  (UL(1) << 57) /* S1PIE */
+#define HFGXTR_NTPIDR2_EL0 (UL(1) << 55) /* SME */
+#define HFGXTR_NSMPRI_EL1  (UL(1) << 54) /* SME */
+#define HFGXTR_NGCS_EL1    (UL(1) << 53) /* GCS */
+#define HFGXTR_NGCS_EL0    (UL(1) << 52) /* GCS */
 
 /* --- CNTHCTL_EL2 -------------------------------------------------------- */
 #define CNTHCTL_EL1PCTEN UL(1) /* EL1 may read the physical counter */
 #define CNTHCTL_EL1PCEN  UL(2) /* EL1 may use the physical timer */
+#define CNTHCTL_E2H_SHIFT 10   /* with E2H = 1 the same two bits sit 10 higher */
 
-/* --- ID registers ------------------------------------------------------- */
-#define ID_AA64PFR0_GIC_SHIFT 24 /* 4 bits: GIC system registers */
-#define ID_AA64PFR0_SVE_SHIFT 32 /* 4 bits: SVE */
+/* --- ID registers: shifts of their 4-bit fields ------------------------ */
+#define ID_AA64PFR0_GIC_SHIFT  24 /* GIC system registers */
+#define ID_AA64PFR0_SVE_SHIFT  32
+#define ID_AA64PFR0_AMU_SHIFT  44 /* activity monitors */
+#define ID_AA64PFR0_CSV2_SHIFT 56 /* 2 or more: SCXTNUM_ELx exist */
+#define ID_AA64PFR1_MTE_SHIFT  8
+#define ID_AA64PFR1_SME_SHIFT  24
+#define ID_AA64PFR1_GCS_SHIFT  44
+#define ID_AA64ISAR1_APA_SHIFT 4  /* pointer authentication, QARMA5 */
+#define ID_AA64ISAR1_API_SHIFT 8  /* pointer authentication, implementation defined */
+#define ID_AA64ISAR1_GPA_SHIFT 24
+#define ID_AA64ISAR1_GPI_SHIFT 28
+#define ID_AA64ISAR2_GPA3_SHIFT 8 /* pointer authentication, QARMA3 */
+#define ID_AA64ISAR2_APA3_SHIFT 12
+#define ID_AA64ISAR2_MOPS_SHIFT 16
 #define ID_AA64MMFR0_PARANGE_MASK UL(0xf)
+#define ID_AA64MMFR0_FGT_SHIFT 56 /* fine-grained traps */
+#define ID_AA64MMFR1_LO_SHIFT  16 /* LORegions */
+#define ID_AA64MMFR1_HCX_SHIFT 40 /* HCRX_EL2 */
+#define ID_AA64MMFR3_TCRX_SHIFT  0
+#define ID_AA64MMFR3_S1PIE_SHIFT 8
+#define ID_AA64MMFR3_S1POE_SHIFT 16
+#define ID_AA64DFR0_PMUVER_SHIFT 8
+#define ID_AA64DFR0_PMUVER_IMPDEF 0xf
+#define ID_AA64DFR0_PMSVER_SHIFT 32      /* statistical profiling */
+#define ID_AA64DFR0_TRACEBUFFER_SHIFT 44
+#define ID_AA64SMFR0_FA64 (UL(1) << 63)
+#define ID_AA64SMFR0_SMEVER_SHIFT 56
 
 /* --- ICC_SRE_EL2 (GICv3 system register interface) ----------------------- */
 #define ICC_SRE_EL2_SRE    UL(1)       /* EL2 uses the system registers */
@@ -91,6 +152,7 @@
 #define PTE_VALID      UL(1)
 #define PTE_TABLE      UL(2)        /* at levels 0-2: points to a table; at level 3: a page */
 #define PTE_ATTR_SHIFT 2
+#define PTE_RDONLY     (UL(1) << 7) /* AP[2]: read-only */
 #define PTE_SH_INNER   (UL(3) << 8)
 #define PTE_AF         (UL(1) << 10)
 #define PTE_PXN        (UL(1) << 53)
@@ -100,6 +162,12 @@
 /* --- ESR_EL1 ------------------------------------------------------------ */
 #define ESR_EC_SHIFT 26
 #define ESR_EC_MASK  UL(0x3f)
+#define ESR_EC_HVC64 0x16         /* HVC from AArch64: the ISS holds the immediate */
+#define ESR_HVC_IMM_MASK 0xffff
+
+/* The HVC immediate pvhboot's EL1 code uses to ask the EL2 stub
+ * (hyp.S) for the hand-off at EL2; SMCCC calls use 0. */
+#define HVC_IMM_HANDOFF 0xb07
 
 /* --- SMCCC / PSCI (Arm DEN 0028, DEN 0022) ------------------------------- */
 #define PSCI_SYSTEM_OFF   0x84000008u

@@ -3,11 +3,11 @@
 
 ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
               -mno-outline-atomics
-ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c \
+ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c arch/arm64/el2.c \
                arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
                arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/start.c arch/arm64/xen.c
 ARCH_ASM_SRCS :=
-ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S
+ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S arch/arm64/hyp.S
 ARCH_GEN_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(ARCH_S_SRCS)) $(BUILD)/obj/gen/xen-features.o
 
 # What the image requires of Xen and would use (see tools/xen-feature-bitmaps.sh):
@@ -77,4 +77,11 @@ $(BUILD)/tests/hello-require-dom0.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-feature
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/gen/xen-features-require-dom0.o $(BUILD)/obj/examples/hello/hello.o $(LIB)
-ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin
+
+# A unikernel that touches what it is told (tests/arm64/probe.c): the
+# memory-attribute and EL2 set-up tests (tests/boot/test_arm64_memory.py).
+$(BUILD)/tests/probe.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB)
+ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin $(BUILD)/tests/probe.bin

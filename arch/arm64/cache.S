@@ -66,19 +66,21 @@ arm64_mmu_enable:
 
 /*
  * void arm64_enter_image(uint64_t entry, uint64_t dtb, uint64_t own_start,
- *                        uint64_t own_end)  -- does not return
+ *                        uint64_t own_end, uint64_t at_el2)  -- does not return
  * The Linux arm64 boot protocol's hand-off: MMU and data cache off, no
  * stale instruction cache lines, x0 = device tree, x1-x3 = 0. The
  * caller has cleaned what the kernel reads (its image, the tree) to the
  * point of coherency. Our own memory [own_start, own_end) is cleaned and
  * invalidated here, after the caches are off and without touching the
  * stack, so that no dirty line of ours is ever written back over the
- * kernel's data later.
+ * kernel's data later. With at_el2 non-zero the kernel is entered at
+ * EL2 through the stub (hyp.S), which takes x1 = entry, x2 = tree.
  */
     .globl arm64_enter_image
 arm64_enter_image:
     mov x19, x0
     mov x20, x1
+    mov x21, x4
     mrs x4, sctlr_el1
     mov x5, #(SCTLR_EL1_M | SCTLR_EL1_C)
     bic x4, x4, x5
@@ -93,6 +95,11 @@ arm64_enter_image:
     mov x1, xzr
     mov x2, xzr
     mov x3, xzr
+    cbnz x21, 1f
     br x19
+1:  mov x1, x19
+    mov x2, x20
+    hvc #HVC_IMM_HANDOFF
+    b .                                  /* the stub does not return */
 
     .ltorg

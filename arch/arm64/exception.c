@@ -17,6 +17,7 @@ static const char *class_name(unsigned ec)
     case 0x00: return "unknown instruction";
     case 0x01: return "wfi/wfe trap";
     case 0x07: return "fp/simd access";
+    case 0x09: return "pointer authentication trap";
     case 0x0e: return "illegal execution state";
     case 0x15: return "svc";
     case 0x16: return "hvc";

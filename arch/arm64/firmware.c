@@ -133,6 +133,7 @@ void pvh_main(const struct pvh_boot *boot)
              (unsigned long long)k.text_offset, (unsigned long long)k.image_size,
              (unsigned long long)k.flags, (unsigned long long)k.dtb, initrd_source(&k, initrd));
     pvh_info("linux: cmdline \"%pE\"", kernel_cmdline);
+    pvh_info("linux: entering at EL%u", arm64_entry_el);
     pvh_timing_report(options);
     arm64_linux_enter(st, &k);
 }

@@ -18,6 +18,10 @@
  * relocations before C runs; no stack exists until the image's own is
  * set up.
  *
+ * Entered at EL2, EL2 is set up for EL1 below it (el2.c: nothing the
+ * CPU has is trapped), its vectors become the stub of hyp.S (the way
+ * back to EL2 for a kernel's hand-off), and the rest runs at EL1.
+ *
  * What C (arm64_start) is given: EL1 with SP_EL0 as its stack (SP_EL1 is
  * the exception stack, so a stack overflow is still reported), the
  * vectors installed, .bss zeroed, relocations applied, MMU still off.
@@ -29,10 +33,6 @@
     adrp \reg, \sym
     add \reg, \reg, :lo12:\sym
 .endm
-
-/* ICC_SRE_EL2 by its encoding: older assemblers may not know the name. */
-#define ICC_SRE_EL2 S3_4_C12_C9_5
-#define ZCR_EL2 S3_4_C1_C2_0
 
     .section .text.head, "ax"
     .globl _head
@@ -59,46 +59,18 @@ primary_entry:
     b.eq at_el1
     b park                               /* EL3 or EL0: not a state the protocol allows */
 
-    /* --- EL2 with no hypervisor above: leave it to EL1 ------------------ */
+    /* --- EL2 with no hypervisor above: set it up, keep a stub, go to EL1.
+     * pvhboot runs at EL1 whichever way it came in (hyp.S says why);
+     * arm64_el2_setup (el2.c) leaves nothing trapped that the CPU has,
+     * and is C that touches no global, so it runs before relocation on
+     * the main stack (SP_EL2 here; EL1 sets up its own below). */
 from_el2:
-    /* EL1 in AArch64; no traps to EL2; HVC undefined at EL1, since no
-     * hypervisor will answer it (an HVC then reaches our own vectors). */
-    ldr x2, =(HCR_EL2_RW | HCR_EL2_HCD)
-    msr hcr_el2, x2
-    /* EL1 may use the physical counter and timer; no virtual offset. */
-    mrs x2, cnthctl_el2
-    orr x2, x2, #(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN)
-    msr cnthctl_el2, x2
-    msr cntvoff_el2, xzr
-    /* No FP/SIMD traps; no SVE trap where the CPU has SVE (a kernel we
-     * hand off to may use it), with the longest vector length. */
-    mov x2, #CPTR_EL2_RES1
-    mrs x3, id_aa64pfr0_el1
-    ubfx x3, x3, #ID_AA64PFR0_SVE_SHIFT, #4
-    cbz x3, 1f
-    bic x2, x2, #CPTR_EL2_TZ
-    msr cptr_el2, x2
-    isb
-    mov x3, #ZCR_ELX_LEN_MAX
-    msr ZCR_EL2, x3
-1:  msr cptr_el2, x2
-    msr hstr_el2, xzr
-    msr vttbr_el2, xzr
-    /* EL1 reads the real CPU identity. */
-    mrs x2, midr_el1
-    msr vpidr_el2, x2
-    mrs x2, mpidr_el1
-    msr vmpidr_el2, x2
-    /* GICv3: let EL1 use its system-register interface. */
-    mrs x2, id_aa64pfr0_el1
-    ubfx x2, x2, #ID_AA64PFR0_GIC_SHIFT, #4
-    cbz x2, 2f
-    mrs x2, ICC_SRE_EL2
-    mov x3, #(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE) /* not a logical immediate */
-    orr x2, x2, x3
-    msr ICC_SRE_EL2, x2
-    isb
-2:  /* EL1 starts with its MMU and caches off, all exceptions masked. */
+    adr_l x2, arm64_stack_top
+    mov sp, x2
+    bl arm64_el2_setup
+    adr_l x2, arm64_hyp_vectors
+    msr vbar_el2, x2
+    /* EL1 starts with its MMU and caches off, all exceptions masked. */
     ldr x2, =SCTLR_EL1_RES1
     msr sctlr_el1, x2
     mov x2, #(SPSR_MODE_EL1H | SPSR_DAIF)

@@ -6,6 +6,8 @@
  *   - the image copied to a 2 MiB-aligned base + text_offset: anywhere
  *     in RAM when flags bit 3 says so, else the lowest 2 MiB boundary of
  *     RAM; clear of every module, of the trees and of pvhboot itself;
+ *     with an initrd, the kernel and the initrd inside one 1 GiB-aligned
+ *     window of at most 32 GiB (Linux ignores an initrd outside it);
  *   - a device tree whose /chosen has the cmdline and initrd pvhboot
  *     decided on, 8-byte aligned, in RAM;
  *   - what the kernel reads cleaned to the point of coherency, then MMU
@@ -18,6 +20,11 @@
 #include "common/bytes.h"
 #include "common/fdt.h"
 #include "common/string.h"
+
+/* booting.rst: the initrd within a 1 GiB-aligned window of up to 32 GiB
+ * that covers the kernel Image as well. */
+#define WINDOW_ALIGN (1ull << 30)
+#define WINDOW_SIZE  (32ull << 30)
 
 /* Room the new /chosen may add to the tree besides the cmdline:
  * property headers, the initrd values, their names. */
@@ -93,8 +100,28 @@ bool arm64_linux_fits_in_place(struct arm64_linux *k, uint64_t own_start, uint64
     return k->in_place;
 }
 
+/* Whether [a, a_end) and [b, b_end) fit one window (WINDOW_ALIGN-aligned
+ * start, WINDOW_SIZE long). */
+static bool one_window(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+    uint64_t lo = (a < b ? a : b) & ~(WINDOW_ALIGN - 1);
+    uint64_t hi = a_end > b_end ? a_end : b_end;
+
+    return hi - lo <= WINDOW_SIZE;
+}
+
+/* The highest address the kernel may end at with this initrd: the end
+ * of the window that starts where the initrd's does. */
+static uint64_t window_limit(const struct pvh_module *initrd)
+{
+    uint64_t lo = initrd->base & ~(WINDOW_ALIGN - 1);
+
+    return lo > ~0ull - WINDOW_SIZE ? ~0ull : lo + WINDOW_SIZE;
+}
+
 /* Where the 2 MiB-aligned base goes; the span is claimed in the map. */
-static int place(struct pvh_boot_store *st, struct arm64_linux *k, struct pvh_error *err)
+static int place(struct pvh_boot_store *st, struct arm64_linux *k, const struct pvh_module *initrd,
+                 struct pvh_error *err)
 {
     uint64_t span = page_up(k->text_offset + k->image_size);
     unsigned n = avoid_modules(st, 0, 0), i;
@@ -103,10 +130,13 @@ static int place(struct pvh_boot_store *st, struct arm64_linux *k, struct pvh_er
     if (k->in_place) {
         base = k->src - k->text_offset; /* memory of ours already: nothing to claim */
     } else if (k->flags & IMAGE_FLAG_ANYWHERE) {
-        base = pvh_memmap_alloc(&st->map, span, IMAGE_ALIGN, ~0ull, avoid, n, 0);
+        /* As high as the initrd's window allows: on a large guest the top
+         * of RAM may be more than 32 GiB above a loader's initrd. */
+        base = pvh_memmap_alloc(&st->map, span, IMAGE_ALIGN, initrd ? window_limit(initrd) : ~0ull,
+                                avoid, n, 0);
         if (!base)
-            return pvh_fail(err, PVH_ENOMEM, "kernel: no 2 MiB-aligned free RAM for 0x%llx bytes",
-                            (unsigned long long)span);
+            return pvh_fail(err, PVH_ENOMEM, "kernel: no 2 MiB-aligned free RAM for 0x%llx bytes%s",
+                            (unsigned long long)span, initrd ? " near the initrd" : "");
     } else {
         /* The old rule: as low in RAM as a 2 MiB boundary allows. */
         for (i = 0; i < st->map.nr && !base; i++)
@@ -122,6 +152,12 @@ static int place(struct pvh_boot_store *st, struct arm64_linux *k, struct pvh_er
                             (unsigned long long)base, (unsigned long long)(base + span - 1),
                             err->msg);
     }
+    if (initrd && !one_window(base, base + span, initrd->base, initrd->base + initrd->size))
+        return pvh_fail(err, PVH_ERANGE,
+                        "kernel at 0x%llx-0x%llx and initrd at 0x%llx-0x%llx: not inside one "
+                        "1 GiB-aligned 32 GiB window", (unsigned long long)base,
+                        (unsigned long long)(base + span - 1), (unsigned long long)initrd->base,
+                        (unsigned long long)(initrd->base + initrd->size - 1));
     k->base = base;
     k->entry = base + k->text_offset;
     return PVH_OK;
@@ -183,7 +219,7 @@ static void copy_image(uint64_t dst, uint64_t src, uint64_t len)
 int arm64_linux_prepare(struct pvh_boot_store *st, struct arm64_linux *k, const char *cmdline,
                         const struct pvh_module *initrd, struct pvh_error *err)
 {
-    int rc = place(st, k, err);
+    int rc = place(st, k, initrd, err);
 
     if (!rc)
         rc = make_tree(st, k, cmdline, initrd, err);
@@ -204,5 +240,6 @@ void arm64_linux_enter(const struct pvh_boot_store *st, const struct arm64_linux
     arm64_dcache_clean_inval(st->boot.fdt, st->boot.fdt + pvh_be32((const uint8_t *)(uintptr_t)st->boot.fdt + 4));
     /* Our own writable memory ends at __image_end: what pvhboot-pack put
      * behind it (st->self_end) was only read. */
-    arm64_enter_image(k->entry, k->dtb, st->self_base, (uintptr_t)__image_end);
+    arm64_enter_image(k->entry, k->dtb, st->self_base, (uintptr_t)__image_end,
+                      arm64_entry_el == CURRENTEL_EL2);
 }

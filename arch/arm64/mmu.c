@@ -1,31 +1,42 @@
 /*
  * The identity map pvhboot runs on: 4 KiB granule, 48-bit addresses,
- * four levels. Built in C with the MMU off from the memory nodes:
- *   - all physical addresses below min(2^PARange, 1 TiB) as Device-nGnRE,
- *     never executable (UARTs and whatever else a unikernel drives);
- *   - every RAM range as normal write-back memory, wherever it lies;
- *   - page 0 unmapped, so that a NULL access faults, and the page below
- *     the stack unmapped, so that an overflow faults.
+ * four levels. Built in C with the MMU off, in this order (a later
+ * step overrides an earlier one where they meet):
+ *   1. all physical addresses below min(2^PARange, 1 TiB) as
+ *      Device-nGnRE, never executable (UARTs and whatever else a
+ *      unikernel drives);
+ *   2. the plan of common/fdt_boot.c: RAM as Normal write-back memory,
+ *      wherever it lies, execute-never; /reserved-memory "no-map"
+ *      ranges and /memreserve/ ranges not mapped at all (not even as
+ *      Device: a speculative access must never reach a firmware
+ *      carve-out), the device tree excepted;
+ *   3. pvhboot's own text and read-only data: read-only and executable,
+ *      the only executable memory (W^X);
+ *   4. page 0 unmapped, so that a NULL access faults, and the page below
+ *      the stack unmapped, so that an overflow faults.
  * Ranges are mapped with the largest blocks that fit (1 GiB, 2 MiB,
  * 4 KiB); a block that a later range cuts into is split into a table
  * of the same attributes.
  */
 #include "arch/arm64/arch.h"
+#include "common/fdt_boot.h"
 #include "common/string.h"
 
 /* Tables come from a fixed pool: one level-0 table, two level-1 tables
- * for the device map, and per RAM boundary at most one level-2 and one
- * level-3 table. 64 pages (256 KiB) cover 28 unaligned boundaries. */
-#define TABLES 64
+ * for the device map, and per range boundary (RAM, holes, the text) at
+ * most one level-2 and one level-3 table. 128 pages (512 KiB) cover 60
+ * unaligned boundaries. */
+#define TABLES 128
 #define ENTRIES 512
 #define DEVICE_LIMIT_MAX (1ull << 40)
 
-enum attr { UNMAPPED, DEVICE, NORMAL };
+enum attr { UNMAPPED, DEVICE, NORMAL, TEXT };
 
 static uint64_t tables[TABLES][ENTRIES]
     __attribute__((aligned(PAGE_SIZE), section(".noinit.page_tables")));
 static unsigned tables_used;
 static bool mmu_on;
+static struct pvh_map_plan plan; /* ~48 KiB: kept off the stack */
 
 static unsigned shift_of(unsigned level)
 {
@@ -40,7 +51,11 @@ static uint64_t leaf(uint64_t pa, enum attr a, unsigned level)
         return 0;
     if (a == DEVICE)
         return pa | type | PTE_AF | (uint64_t)ATTR_IDX_DEVICE << PTE_ATTR_SHIFT | PTE_PXN | PTE_UXN;
-    return pa | type | PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT;
+    if (a == TEXT) /* read-only, executable at EL1 only */
+        return pa | type | PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT |
+               PTE_RDONLY | PTE_UXN;
+    return pa | type | PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT |
+           PTE_PXN | PTE_UXN;
 }
 
 static uint64_t *new_table(struct pvh_error *err)
@@ -120,10 +135,34 @@ static unsigned pa_bits(uint64_t parange)
     return parange < sizeof(bits) / sizeof(bits[0]) ? bits[parange] : 48;
 }
 
-int arm64_mmu_init(const struct pvh_region *ram, unsigned n, struct pvh_error *err)
+/* Step 2: RAM Normal, the no-map ranges not mapped. */
+static int map_memory(uint64_t *root, const struct pvh_region *raw, unsigned n, uint64_t keep_base,
+                      uint64_t keep_end, struct pvh_error *err)
+{
+    unsigned i;
+
+    if (pvh_fdt_map_plan(raw, n, keep_base, keep_end, &plan, err))
+        return err->code;
+    for (i = 0; i < plan.nr; i++) {
+        const struct pvh_map_range *r = &plan.ranges[i];
+        uint64_t end = r->end;
+
+        if (r->kind == PVH_MAP_NORMAL && end > 1ull << 48)
+            return pvh_fail(err, PVH_ERANGE, "RAM at 0x%llx-0x%llx: beyond 48-bit addresses",
+                            (unsigned long long)r->base, (unsigned long long)end - 1);
+        if (end > 1ull << 48) /* a hole up there: nothing is mapped there anyway */
+            end = 1ull << 48;
+        if (r->base < end &&
+            map(root, r->base, end, r->kind == PVH_MAP_NORMAL ? NORMAL : UNMAPPED, err))
+            return err->code;
+    }
+    return PVH_OK;
+}
+
+int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
+                   struct pvh_error *err)
 {
     uint64_t mmfr0, parange, device_limit, tcr, *root;
-    unsigned i;
 
     __asm__ volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
     parange = mmfr0 & ID_AA64MMFR0_PARANGE_MASK;
@@ -135,19 +174,10 @@ int arm64_mmu_init(const struct pvh_region *ram, unsigned n, struct pvh_error *e
 
     tables_used = 0;
     root = new_table(err);
-    if (!root || map(root, 0, device_limit, DEVICE, err))
+    if (!root || map(root, 0, device_limit, DEVICE, err) ||
+        map_memory(root, raw, n, keep_base, keep_end, err) ||
+        map(root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err))
         return err->code;
-    for (i = 0; i < n; i++) {
-        uint64_t end = ram[i].base + ram[i].size;
-
-        if (ram[i].type != 1 /* E820_TYPE_RAM */ || !ram[i].size)
-            continue;
-        if (end > 1ull << 48 || end < ram[i].base)
-            return pvh_fail(err, PVH_ERANGE, "RAM at 0x%llx-0x%llx: beyond 48-bit addresses",
-                            (unsigned long long)ram[i].base, (unsigned long long)end - 1);
-        if (map(root, ram[i].base, end, NORMAL, err))
-            return err->code;
-    }
     if (map(root, 0, PAGE_SIZE, UNMAPPED, err) ||
         map(root, (uintptr_t)arm64_stack_guard, (uintptr_t)arm64_stack_guard + PAGE_SIZE,
             UNMAPPED, err))

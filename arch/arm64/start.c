@@ -6,7 +6,8 @@
  *      /hypervisor), read bytewise with the MMU off;
  *   2. the console, so every later failure is reported;
  *   3. the memory nodes, normalised, with pvhboot's own memory claimed;
- *   4. the identity map from them, MMU and caches on;
+ *   4. the identity map from them (no-map ranges left out, the tree
+ *      kept), MMU and caches on;
  *   5. Xen (hypercall arguments must be cacheable, so after the MMU);
  *   6. /chosen: cmdline, initrd and modules, checked against the map;
  *   7. the device tree copied into memory pvhboot owns.
@@ -33,6 +34,7 @@ static struct pvh_boot_store store __attribute__((section(".noinit.store")));
 static struct pvh_fdt fdt;
 static struct pvh_fdt_platform platform;
 static struct pvh_range avoid[PVH_MODULES_MAX + 1];
+unsigned arm64_entry_el = CURRENTEL_EL1;
 
 static void check(int rc, const struct pvh_error *err)
 {
@@ -140,6 +142,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
     struct pvh_error err;
 
     pvh_mark(PVH_MARK_C);
+    arm64_entry_el = (unsigned)entry_el;
     pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 
@@ -156,13 +159,13 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
     check(pvh_fdt_read_memory(&fdt, &store, &err), &err);
     check(pvh_boot_set_memmap(&store, &err), &err);
     pvh_mark(PVH_MARK_BOOT);
-    check(arm64_mmu_init(store.raw, store.nr_raw, &err), &err);
+    check_tree_in_ram(dtb_pa);
+    check(arm64_mmu_init(store.raw, store.nr_raw, dtb_pa, dtb_pa + fdt.totalsize, &err), &err);
     pvh_mark(PVH_MARK_PAGING);
     if (store.boot.hv.kind == PVH_HV_XEN)
         check(arm64_xen_setup(&store, &err), &err);
     pvh_mark(PVH_MARK_XEN);
 
-    check_tree_in_ram(dtb_pa);
     check(pvh_fdt_read_chosen(&fdt, &store, dtb_pa, &err), &err);
     copy_device_tree(dtb_pa);
     pvh_boot_finish(&store);

@@ -189,6 +189,36 @@ static void check_boot(const struct pvh_fdt *fdt, uint64_t dtb_pa)
     }
 }
 
+/* The identity map's plan: sorted, disjoint, page-aligned ranges, and
+ * the first page of every no-map range (outside the kept tree) unmapped. */
+static void check_map_plan(uint64_t keep, uint32_t keep_size)
+{
+    static struct pvh_map_plan plan;
+    struct pvh_error err;
+    uint64_t keep_end = keep + keep_size < keep ? ~0ull : keep + keep_size;
+    unsigned i, j;
+
+    FUZZ_CHECK(!pvh_fdt_map_plan(st.raw, st.nr_raw, keep, keep_end, &plan, &err), "plan: %s",
+               err.msg);
+    for (i = 0; i < plan.nr; i++) {
+        const struct pvh_map_range *r = &plan.ranges[i];
+
+        FUZZ_CHECK(r->base < r->end && !(r->base % 4096) && !(r->end % 4096), "range %u", i);
+        FUZZ_CHECK(!i || plan.ranges[i - 1].end <= r->base, "range %u not after the last", i);
+    }
+    for (j = 0; j < st.nr_raw; j++) {
+        uint64_t page = st.raw[j].base & ~4095ull;
+
+        if (!(st.raw[j].flags & PVH_FDT_REGION_NO_MAP) || !st.raw[j].size ||
+            (keep_end > keep && page < keep_end && (keep & ~4095ull) <= page))
+            continue;
+        for (i = 0; i < plan.nr; i++)
+            if (plan.ranges[i].base <= page && page < plan.ranges[i].end)
+                FUZZ_CHECK(plan.ranges[i].kind == PVH_MAP_NONE, "no-map page 0x%llx mapped",
+                           (unsigned long long)page);
+    }
+}
+
 static void boot_steps(const struct pvh_fdt *fdt, uint64_t self_base, uint64_t self_size,
                        uint64_t dtb_pa)
 {
@@ -206,6 +236,8 @@ static void boot_steps(const struct pvh_fdt *fdt, uint64_t self_base, uint64_t s
     st.boot.loader = PVH_LOADER_FDT;
     rc = pvh_fdt_read_memory(fdt, &st, &err);
     FUZZ_CHECK(rc || st.nr_raw <= PVH_MEMMAP_IN_MAX, "%u raw ranges", st.nr_raw);
+    if (!rc)
+        check_map_plan(dtb_pa, fdt->totalsize);
     if (!rc)
         rc = pvh_boot_set_memmap(&st, &err);
     if (!rc)

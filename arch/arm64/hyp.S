@@ -1,0 +1,102 @@
+/*
+ * The EL2 stub: the only code pvhboot keeps at EL2 when it was entered
+ * there. pvhboot itself runs at EL1 below it (see head.S for why), so
+ * that the same code serves every way in; EL2 is only the door back.
+ *
+ * Why a stub rather than staying at EL2: entered at EL1 (Xen, or a
+ * CPU without EL2) pvhboot must run at EL1 anyway, and staying at EL2
+ * would need a second MMU and vector set-up in EL2's registers (VHE,
+ * which would hide most of that, is missing from ARMv8.0 CPUs such as
+ * the Cortex-A57). Linux wants to be entered at EL2 when the CPU was
+ * (booting.rst: every CPU enters the kernel at the same EL, and PSCI
+ * starts the secondaries at EL2), so the hand-off returns here.
+ *
+ * What reaches EL2 from below (HCR_EL2 routes no interrupt here):
+ *  - "hvc #HVC_IMM_HANDOFF" with x1 = entry, x2 = device tree: EL1 has
+ *    turned its MMU and data cache off and cleaned what the kernel
+ *    reads; the kernel is entered at EL2 with x0 = tree, x1-x3 = 0;
+ *  - any other HVC: answered with SMCCC's NOT_SUPPORTED (-1) in x0;
+ *  - any other synchronous exception (a trap pvhboot did not expect):
+ *    handed to EL1's own vectors as if it had been taken there, so the
+ *    EL1 handler reports it (ESR, ELR, FAR as EL2 saw them).
+ * This code uses no stack and no memory: x0 is kept in TPIDR_EL2.
+ */
+#include "arch/arm64/arm64.h"
+
+/* VBAR_ELx offsets of the vector groups. */
+#define VECTOR_CURRENT_SPX 0x200
+#define VECTOR_LOWER_A64   0x400
+
+.macro park_vector
+    .balign 0x80
+    b hyp_park
+.endm
+
+    .section .text.hyp, "ax"
+    .balign 0x800                        /* VBAR_EL2 needs 2 KiB alignment */
+    .globl arm64_hyp_vectors
+arm64_hyp_vectors:
+    .rept 8                              /* taken at EL2: the stub never faults */
+    park_vector
+    .endr
+    .balign 0x80                         /* lower EL, AArch64, synchronous */
+    b hyp_sync
+    .rept 7                              /* lower EL IRQ/FIQ/SError (routed to EL1), AArch32 */
+    park_vector
+    .endr
+
+hyp_park:
+    wfi
+    b hyp_park
+
+hyp_sync:
+    msr tpidr_el2, x0
+    mrs x0, esr_el2
+    ubfx x0, x0, #ESR_EC_SHIFT, #6
+    cmp x0, #ESR_EC_HVC64
+    b.ne hyp_reflect
+    mrs x0, esr_el2
+    and x0, x0, #ESR_HVC_IMM_MASK
+    cmp x0, #HVC_IMM_HANDOFF
+    b.eq hyp_handoff
+    mov x0, #-1                          /* SMCCC NOT_SUPPORTED; ELR_EL2 is past the hvc */
+    eret
+
+hyp_handoff:
+    /* The exception masked D, A, I and F; EL2's MMU was never on. */
+    ic iallu
+    dsb nsh
+    isb
+    mov x16, x1
+    mov x0, x2
+    mov x1, xzr
+    mov x2, xzr
+    mov x3, xzr
+    br x16
+
+hyp_reflect:
+    /* EL1 sees the exception in its own registers... */
+    mrs x0, esr_el2
+    msr esr_el1, x0
+    mrs x0, far_el2
+    msr far_el1, x0
+    mrs x0, elr_el2
+    msr elr_el1, x0
+    mrs x0, spsr_el2
+    msr spsr_el1, x0
+    /* ...and enters the vector it would have been taken to: from EL1
+     * on SP_EL0 (+0), from EL1 on SP_EL1 (+0x200), from EL0 (+0x400). */
+    tbz x0, #SPSR_EL_SHIFT, 2f           /* bit 2 of the mode: EL1 (set) or EL0 */
+    tbz x0, #0, 1f                       /* SPSR_SP_ELX */
+    mrs x0, vbar_el1
+    add x0, x0, #VECTOR_CURRENT_SPX
+    b 3f
+1:  mrs x0, vbar_el1
+    b 3f
+2:  mrs x0, vbar_el1
+    add x0, x0, #VECTOR_LOWER_A64
+3:  msr elr_el2, x0
+    mov x0, #(SPSR_MODE_EL1H | SPSR_DAIF)
+    msr spsr_el2, x0
+    mrs x0, tpidr_el2
+    eret
