@@ -106,7 +106,7 @@ CHECK_EXTRA :=
 deps:
 	$(call need,$(BUILD_GROUPS) test arm64 fuzz lint efi)
 	$(Q)tools/fetch-arm64.sh
-	$(Q)tools/fetch.sh xen linux busybox xen-tools xen-other linux-other
+	$(Q)tools/fetch.sh xen linux busybox memtest xen-tools xen-other linux-other
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit $(CHECK_EXTRA)

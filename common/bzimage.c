@@ -60,7 +60,10 @@ static int check_layout(struct pvh_bzimage *b, const uint8_t *img, struct pvh_er
     if (b->init_size < b->pm_size)
         return pvh_fail(err, PVH_EINVAL, "bzImage: init_size 0x%x is smaller than the kernel "
                         "(%llu bytes)", b->init_size, (unsigned long long)b->pm_size);
-    if (!b->relocatable && (b->pref_address % b->kernel_alignment || b->pref_address < 0x100000))
+    /* kernel_alignment binds a loader that moves the kernel; a kernel that
+     * is not relocatable runs at pref_address, aligned or not (memtest86+
+     * at 1 MiB says 2 MiB alignment). */
+    if (!b->relocatable && b->pref_address < 0x100000)
         return pvh_fail(err, PVH_EINVAL, "bzImage: fixed load address 0x%llx is unusable",
                         (unsigned long long)b->pref_address);
     return PVH_OK;

@@ -67,6 +67,8 @@ int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t li
 
         if (b->kind == PVH_BUSY_MOVABLE || !overlap(base, end, b->base, b->end))
             continue;
+        if (b->kind == PVH_BUSY_FIXED && fw->late_copies)
+            continue; /* written by the trampoline, after pvhboot is done */
         return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx-0x%llx: overlaps %s 0x%llx-0x%llx",
                         what, (unsigned long long)base, (unsigned long long)(end - 1),
                         b->kind == PVH_BUSY_FIXED ? "pvhboot" : "another part of the payload",
@@ -154,6 +156,31 @@ static int relocate(struct pvh_fw *fw, struct pvh_module *m, const struct pvh_pl
     return PVH_OK;
 }
 
+bool pvh_fw_copy_is_late(const struct pvh_fw *fw, const struct pvh_copy *c)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        if (fw->busy[i].kind == PVH_BUSY_FIXED &&
+            overlap(c->dst, c->dst + c->memsz, fw->busy[i].base, fw->busy[i].end))
+            return true;
+    return false;
+}
+
+/* Must the payload move below late_src_limit, so the trampoline (which
+ * sees only that much) can read it for the late copies? */
+static bool payload_too_high_for_late_copies(const struct pvh_fw *fw)
+{
+    unsigned i;
+
+    if (fw->payload.base + fw->payload.size <= fw->late_src_limit)
+        return false;
+    for (i = 0; i < fw->nr_copies; i++)
+        if (pvh_fw_copy_is_late(fw, &fw->copies[i]))
+            return true;
+    return false;
+}
+
 /* Does every copy read exactly where it writes? Then the payload already
  * lies where it runs (packed by pvhboot-pack, or put there by the loader)
  * and must not be moved out of its own way. */
@@ -177,8 +204,14 @@ int pvh_fw_relocate_movables(struct pvh_fw *fw, const struct pvh_place_rule *mod
         fw->payload_in_place = true;
         pvh_fw_log(fw, "payload lies where it runs: no copy");
     }
-    if (!fw->payload_in_place &&
-        misplaced(fw, fw->payload.base, fw->payload.base + fw->payload.size, NULL)) {
+    if (!fw->payload_in_place && payload_too_high_for_late_copies(fw)) {
+        struct pvh_place_rule low = { fw->late_src_limit, 0 };
+
+        rc = relocate(fw, &fw->payload, &low, "payload", err);
+        if (rc)
+            return rc;
+    } else if (!fw->payload_in_place &&
+               misplaced(fw, fw->payload.base, fw->payload.base + fw->payload.size, NULL)) {
         rc = relocate(fw, &fw->payload, NULL, "payload", err);
         if (rc)
             return rc;
@@ -207,6 +240,8 @@ void pvh_fw_run_copies(const struct pvh_fw *fw)
     for (i = 0; i < fw->nr_copies; i++) {
         const struct pvh_copy *c = &fw->copies[i];
 
+        if (pvh_fw_copy_is_late(fw, c))
+            continue;
         memmove((void *)(uintptr_t)c->dst, (const void *)(uintptr_t)c->src, (size_t)c->filesz);
         memset((void *)(uintptr_t)(c->dst + c->filesz), 0, (size_t)(c->memsz - c->filesz));
     }
@@ -238,6 +273,20 @@ unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, uns
 }
 
 /* --- The payload and its modules ------------------------------------------ */
+
+/* Does [base, end) overlap pvhboot's own memory? Its image, and what the
+ * boot flagged as pvhboot's (the page tables for RAM above 4 GiB, which
+ * were taken from the memory map before the packed modules were known). */
+static bool overlaps_pvhboot(const struct pvh_fw *fw, uint64_t base, uint64_t end)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        if (fw->busy[i].kind == PVH_BUSY_FIXED && overlap(base, end, fw->busy[i].base,
+                                                          fw->busy[i].end))
+            return true;
+    return false;
+}
 
 /* A NUL-terminated string of ours (packed): in memory, at most max bytes. */
 static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t max,
@@ -271,7 +320,7 @@ static int check_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *
         !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
         return pvh_fail(err, PVH_ERANGE, "packed module %u at 0x%llx size %llu: not in RAM", i,
                         (unsigned long long)pm->base, (unsigned long long)pm->size);
-    if (overlap(pm->base, pm->base + pm->size, fw->boot->self_base, fw->boot->self_end))
+    if (overlaps_pvhboot(fw, pm->base, pm->base + pm->size))
         return pvh_fail(err, PVH_EOVERLAP, "packed module %u at 0x%llx: overlaps pvhboot", i,
                         (unsigned long long)pm->base);
     *out = (struct pvh_module){ pm->base, pm->size, "" };
@@ -498,9 +547,10 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
 
 /* --- The flow ------------------------------------------------------------------ */
 
-static int start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_error *err)
+int pvh_fw_start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_error *err)
 {
     unsigned i;
+    int rc;
 
     /* Only the counters and flags: every array is written before it is read
      * (the whole structure is hundreds of KiB; clearing it would be most of
@@ -508,6 +558,8 @@ static int start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_erro
     fw->nr_busy = fw->nr_mods = fw->nr_moves = fw->nr_copies = 0;
     fw->mod_cmdlines_used = 0;
     fw->payload_in_place = false;
+    fw->late_copies = false;
+    fw->late_src_limit = UINT64_MAX;
     fw->entry = 0;
     fw->boot = boot;
     fw->options = boot->cmdline;
@@ -517,7 +569,16 @@ static int start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_erro
     for (i = 0; i < boot->nr_memmap; i++)
         fw->regions[i] = boot->memmap[i];
     fw->map = (struct pvh_memmap){ fw->regions, boot->nr_memmap, PVH_MEMMAP_MAX };
-    return add_busy(fw, boot->self_base, boot->self_end, PVH_BUSY_FIXED, err);
+    rc = add_busy(fw, boot->self_base, boot->self_end, PVH_BUSY_FIXED, err);
+    /* All of pvhboot's memory: the image again, and the page tables for RAM
+     * above 4 GiB, which the boot claimed in its map. */
+    for (i = 0; !rc && i < boot->nr_memmap; i++) {
+        const struct pvh_region *r = &boot->memmap[i];
+
+        if (r->flags & PVH_REGION_PVHBOOT)
+            rc = add_busy(fw, r->base, r->base + r->size, PVH_BUSY_FIXED, err);
+    }
+    return rc;
 }
 
 static int mark_movables(struct pvh_fw *fw, struct pvh_error *err)
@@ -558,7 +619,7 @@ int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err)
     struct pvh_fw *fw = &fw_store;
     int rc;
 
-    rc = start(fw, boot, err);
+    rc = pvh_fw_start(fw, boot, err);
     if (!rc)
         rc = choose_payload(fw, err);
     if (!rc)

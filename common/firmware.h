@@ -34,7 +34,10 @@ struct pvh_copy {
 
 /* What a range in use is, for the placement rules. */
 enum pvh_busy_kind {
-    PVH_BUSY_FIXED,    /* pvhboot itself: never moves, never overwritten before the hand-off */
+    PVH_BUSY_FIXED,    /* pvhboot's own memory (its image, stack and page tables, and any
+                        * RAM the boot flagged PVH_REGION_PVHBOOT): never moves, never
+                        * allocated; a destination only where the architecture runs the
+                        * copies there after pvhboot is done with it (late_copies) */
     PVH_BUSY_DEST,     /* where the payload's code goes */
     PVH_BUSY_ALLOC,    /* structures built for the payload */
     PVH_BUSY_MOVABLE,  /* the payload's source and the modules: may be moved out of the way */
@@ -53,6 +56,12 @@ struct pvh_busy {
 struct pvh_fw {
     const struct pvh_boot *boot;
     bool verbose;
+    /* Set by the architecture before it plans: payload segments may land on
+     * pvhboot's own memory, because the copies there (the late copies) run
+     * from a trampoline after pvhboot is done. Their source must then lie
+     * below late_src_limit, and the payload is moved there if it does not. */
+    bool late_copies;
+    uint64_t late_src_limit;
 
     /* A copy of the boot's memory map; structures for the payload are
      * allocated (claimed) in it. */
@@ -96,6 +105,9 @@ struct pvh_fw {
 
 /* Boot the payload the boot describes. Returns only on failure. */
 int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err);
+/* Its first step: fw emptied, the boot's memory map copied, and pvhboot's
+ * own memory (every region the boot flagged PVH_REGION_PVHBOOT) in use. */
+int pvh_fw_start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_error *err);
 
 /* --- For the hand-off code ------------------------------------------------ *
  * Planning goes: destinations first (pvh_fw_add_dest, each RAM and clear of
@@ -105,7 +117,8 @@ int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err);
  * the structures are written, and last pvh_fw_run_copies() runs the moves
  * and the segment copies just before the jump. */
 
-/* Plan a destination: RAM, below limit, clear of pvhboot and other destinations. */
+/* Plan a destination: RAM, below limit, clear of other destinations, and
+ * clear of pvhboot unless late_copies. */
 int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t limit,
                     const char *what, struct pvh_error *err);
 /* Plan a copy of the payload's bytes [src_off, src_off + filesz) to dst,
@@ -124,10 +137,13 @@ int pvh_fw_relocate_movables(struct pvh_fw *fw, const struct pvh_place_rule *mod
  * 0 if none. Claimed in the map, and busy from then on. */
 uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t floor,
                       uint64_t limit);
-/* Run the moves, then the copies (memmove, then zero to memsz). */
+/* Does this copy write pvhboot's own memory? Then it is a late copy: the
+ * architecture's trampoline runs it after pvhboot is done (late_copies). */
+bool pvh_fw_copy_is_late(const struct pvh_fw *fw, const struct pvh_copy *c);
+/* Run the moves, then the copies but the late ones (memmove, then zero to memsz). */
 void pvh_fw_run_copies(const struct pvh_fw *fw);
-/* The last step before a jump: note the time, run the copies, print the
- * timing line if asked, flush the consoles. */
+/* The last step before a jump: note the time, run the copies (not the
+ * late ones), print the timing line if asked, flush the consoles. */
 void pvh_fw_finish(const struct pvh_fw *fw);
 /* The merged memory map the payload is told about: RAM regions pvhboot
  * flagged are RAM again (it needs nothing after the hand-off). */

@@ -5,6 +5,8 @@
 #   tools/fetch.sh xen        cache/xen/xen.elf  (Xen 4.17, the hypervisor binary)
 #   tools/fetch.sh linux      cache/linux/bzImage (Debian's current amd64 kernel)
 #   tools/fetch.sh busybox    cache/busybox/busybox (busybox-static, amd64)
+#   tools/fetch.sh memtest    cache/memtest/memtest86+x64.bin (memtest86+, a
+#                             Linux boot protocol image that runs at 1 MiB)
 #   tools/fetch.sh xen-tools  cache/xen-tools/: what a PV dom0 needs to run
 #                             Xen's toolstack (xl) for domU tests: root/ holds
 #                             xen-utils-4.17 and its libraries unpacked,
@@ -202,6 +204,20 @@ fetch_busybox() {
     echo "fetch: busybox in $cache/busybox/busybox"
 }
 
+fetch_memtest() {
+    [ -s "$cache/memtest/memtest86+x64.bin" ] && return 0
+    download memtest86+
+    rm -rf "$cache/memtest.tmp"
+    dpkg -x "$(deb memtest86+)" "$cache/memtest.tmp"
+    mkdir -p "$cache/memtest.tmp/out"
+    cp "$cache/memtest.tmp/boot/memtest86+x64.bin" "$cache/memtest.tmp/out/memtest86+x64.bin"
+    dpkg-deb -f "$(deb memtest86+)" Version > "$cache/memtest.tmp/out/version"
+    rm -rf "$cache/memtest"
+    mv "$cache/memtest.tmp/out" "$cache/memtest"
+    rm -rf "$cache/memtest.tmp"
+    echo "fetch: memtest86+ $(cat "$cache/memtest/version") in $cache/memtest/memtest86+x64.bin"
+}
+
 # Xen's toolstack, matching the hypervisor's version, and every library it
 # links, the C library included, so that dom0's root holds Debian's files
 # only, whatever the host runs. Unpacked, never installed.
@@ -241,10 +257,11 @@ for what in "$@"; do
         xen) fetch_xen ;;
         linux) fetch_linux ;;
         busybox) fetch_busybox ;;
+        memtest) fetch_memtest ;;
         xen-tools) fetch_xen_tools ;;
         xen-other) fetch_xen_other ;;
         linux-other) fetch_linux_other ;;
-        *) echo "fetch.sh: unknown component '$what' (xen linux busybox xen-tools xen-other linux-other)" >&2
+        *) echo "fetch.sh: unknown component '$what' (xen linux busybox memtest xen-tools xen-other linux-other)" >&2
            exit 2 ;;
     esac
 done

@@ -217,7 +217,7 @@ int x86_boot_linux(struct pvh_fw *fw, struct pvh_error *err)
                "zero page 0x%llx", fw->bz.version >> 8, fw->bz.version & 0xff,
                (unsigned long long)kaddr, fw->bz.init_size, (unsigned long long)initrd,
                (unsigned long long)initrd_size, (unsigned long long)zp);
-    pvh_fw_finish(fw);
-    x86_paging_for_handoff();
-    x86_handoff_linux64(kaddr + LINUX_ENTRY64_OFFSET, zp);
+    return x86_enter_payload(fw, &(struct x86_entry){ .linux64 = true,
+                             .entry = (uint32_t)(kaddr + LINUX_ENTRY64_OFFSET),
+                             .ebx = (uint32_t)zp }, err);
 }

@@ -312,7 +312,7 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
     v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n);
     pvh_fw_log(fw, "multiboot%s: entry 0x%llx, information at 0x%llx (%zu bytes)", v2 ? "2" : "",
                (unsigned long long)fw->entry, (unsigned long long)info, w.used);
-    pvh_fw_finish(fw);
-    x86_handoff_protected32((uint32_t)fw->entry, v2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC,
-                            (uint32_t)info);
+    return x86_enter_payload(fw, &(struct x86_entry){ .entry = (uint32_t)fw->entry,
+                             .eax = v2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC,
+                             .ebx = (uint32_t)info }, err);
 }

@@ -8,6 +8,10 @@
 
 int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err)
 {
+    /* Every hand-off ends in the trampoline (boot_trampoline.c), which runs
+     * with paging off: it can write pvhboot's memory, and read below 4 GiB. */
+    fw->late_copies = true;
+    fw->late_src_limit = FOUR_GIB;
     switch (fw->kind) {
     case PVH_PAYLOAD_LINUX:
         return x86_boot_linux(fw, err);

@@ -1,7 +1,8 @@
-/* The x86 hand-offs to a payload (arch/x86/boot_*.c, handoff.asm). */
+/* The x86 hand-offs to a payload (arch/x86/boot_*.c, trampoline.asm). */
 #ifndef PVH_X86_BOOT_PAYLOAD_H
 #define PVH_X86_BOOT_PAYLOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/firmware.h"
@@ -17,8 +18,8 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err);
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
 
-/* The low 4 GiB identity map, writable and executable everywhere (page 0
- * included): what a kernel entered in long mode expects. */
+/* pvhboot's low 4 GiB identity map made writable and executable
+ * everywhere (page 0 included), so the trampoline's copy can run. */
 void x86_paging_for_handoff(void);
 
 /* A bounded writer for the boot information structures: a first pass
@@ -36,7 +37,16 @@ void x86_align(struct x86_writer *w, size_t align);
 /* The physical address of the next byte written. */
 uint64_t x86_here(const struct x86_writer *w);
 
-__attribute__((noreturn)) void x86_handoff_protected32(uint32_t entry, uint32_t eax, uint32_t ebx);
-__attribute__((noreturn)) void x86_handoff_linux64(uint64_t entry, uint64_t boot_params);
+/* How the payload is entered (arch/x86/trampoline.asm): 32-bit protected
+ * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or
+ * Linux's 64-bit boot protocol with %rsi = ebx (the zero page). */
+struct x86_entry {
+    bool linux64;
+    uint32_t entry, eax, ebx;
+};
+/* The last step of every hand-off: the trampoline's area allocated (the
+ * plan's last allocation), the copies run, the jump. Returns only when
+ * there is no room for the trampoline. */
+int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh_error *err);
 
 #endif

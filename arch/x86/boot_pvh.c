@@ -86,6 +86,6 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
     write_start_info(fw, &w, map, nr_map);
     pvh_fw_log(fw, "pvh: entry 0x%x, start info 0x%llx (%zu bytes, %u memory map entries)",
                fw->elf.pvh_entry, (unsigned long long)si, w.used, nr_map);
-    pvh_fw_finish(fw);
-    x86_handoff_protected32(fw->elf.pvh_entry, 0, (uint32_t)si);
+    return x86_enter_payload(fw, &(struct x86_entry){ .entry = fw->elf.pvh_entry,
+                             .ebx = (uint32_t)si }, err);
 }

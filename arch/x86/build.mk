@@ -2,10 +2,10 @@
 
 ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small $(ARCH_DEFINES)
 ARCH_C_SRCS := arch/x86/boot_linux.c arch/x86/boot_multiboot.c arch/x86/boot_payload.c \
-               arch/x86/boot_pvh.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c \
+               arch/x86/boot_pvh.c arch/x86/boot_trampoline.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c \
                arch/x86/hypercall.c arch/x86/idt.c arch/x86/paging.c arch/x86/phys.c \
                arch/x86/power.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
-ARCH_ASM_SRCS := arch/x86/handoff.asm arch/x86/isr.asm
+ARCH_ASM_SRCS := arch/x86/trampoline.asm arch/x86/isr.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
 # What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and
@@ -106,9 +106,32 @@ $(BUILD)/tests/bootdump-%.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOTDUMP_
 		--no-warn-rwx-segments -T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
 $(BUILD)/tests/bootdump-mb1.bin: $(BUILD)/tests/bootdump-mb1.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
+# The same kernels at 1 MiB, the classic load address, where pvhboot.elf
+# itself runs (tests/boot/test_x86_firmware_placement.py).
+BOOTDUMP_LOW_BASE := 0x100000
+$(BUILD)/tests/bootdump-%-1mib.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOTDUMP_OBJS) \
+		tests/payloads/bootdump.ld
+	$(call quiet,LD,$@)
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+		--no-warn-rwx-segments --defsym BOOTDUMP_BASE=$(BOOTDUMP_LOW_BASE) \
+		-T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
+$(BUILD)/tests/bootdump-mb1-1mib.bin: $(BUILD)/tests/bootdump-mb1-1mib.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+# And as PVH at the top of RAM below 4 GiB of QEMU -M pc -m 6G (RAM ends at
+# 0xbffdffff under SeaBIOS), where pvhboot keeps the page tables that map
+# RAM above 4 GiB.
+BOOTDUMP_HIGH_BASE := 0xbffdb000
+$(BUILD)/tests/bootdump-%-high.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOTDUMP_OBJS) \
+		tests/payloads/bootdump.ld
+	$(call quiet,LD,$@)
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+		--no-warn-rwx-segments --defsym BOOTDUMP_BASE=$(BOOTDUMP_HIGH_BASE) \
+		-T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
 
 ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf $(BUILD)/tests/bootdump-mb1.bin \
-                    $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf
+                    $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf \
+                    $(BUILD)/tests/bootdump-mb1-1mib.bin $(BUILD)/tests/bootdump-mb2-1mib.elf \
+                    $(BUILD)/tests/bootdump-pvh-1mib.elf $(BUILD)/tests/bootdump-pvh-high.elf
 
 $(BUILD)/obj/%.o: %.asm $(NASM_INCS)
 	$(call quiet,NASM,$@)

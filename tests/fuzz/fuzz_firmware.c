@@ -17,7 +17,10 @@
  * added as RAM first; u8 modules (at most 8), each u32 offset in the
  * window, u32 size, u8 cmdline length and bytes; u16 cmdline length and
  * bytes; then pieces of module contents (u32 window offset, u16 length,
- * bytes). Inputs the boot description could not hold (a module outside
+ * bytes). Like x86's paging.c, the harness claims the page tables for RAM
+ * above 4 GiB (1 to 4 pages, by self_size's low bits) at the top of free
+ * RAM below 4 GiB, clear of the loader's modules, flagged as pvhboot's.
+ * Inputs the boot description could not hold (a module outside
  * RAM, over pvhboot or over another) are skipped, as start_info.c would
  * refuse them. Seeds: Debian's bzImage header, vmlinux and xen.elf
  * headers and notes, the bootdump payloads, as module 0.
@@ -25,12 +28,16 @@
  * Checked: the cmdline passed on has no pvhboot.* word; the payload is
  * the module asked for and the others follow in order; the format found
  * is the one the bytes have; the plan keeps every promise of
- * common/firmware.h: destinations in RAM, out of page 0, clear of
- * pvhboot and of each other; allocations page-aligned free RAM clear of
- * everything in use; after relocation no module and no moved payload
- * under a destination, each module meeting the rule; every move into an
- * allocation; every copy from inside the payload into a destination or
- * allocation; the payload's map well formed with the boot's RAM.
+ * common/firmware.h, with late copies on as x86 has them: pvhboot's
+ * memory (its image and the flagged page tables) in use from the start;
+ * destinations in RAM, out of page 0, clear of each other (pvhboot's
+ * memory allowed: the copies there are late); allocations page-aligned
+ * free RAM clear of everything in use, pvhboot's memory included; after
+ * relocation no module and no moved payload under a destination, each
+ * module meeting the rule; every move into an allocation; every copy from
+ * inside the payload into a destination or allocation; every late copy
+ * below 4 GiB, reading below late_src_limit; the payload's map well formed
+ * with the boot's RAM.
  */
 #include <sanitizer/asan_interface.h>
 #include <stdio.h>
@@ -250,11 +257,18 @@ static void check_busy(const struct pvh_fw *fw)
             if (!overlap(a->base, a->end, b->base, b->end))
                 continue;
             /* Only movables may lie under destinations (until relocation) and
-             * over each other (modules of size 0); nothing under an allocation. */
+             * over each other (modules of size 0); destinations over pvhboot's
+             * memory when the copies there are late; pvhboot's ranges over
+             * each other (the image is also a flagged region); nothing under
+             * an allocation. */
             FUZZ_CHECK(a->kind != PVH_BUSY_ALLOC && b->kind != PVH_BUSY_ALLOC,
                        "allocation overlaps range (kinds %d, %d) 0x%llx-0x%llx / 0x%llx-0x%llx",
                        a->kind, b->kind, (unsigned long long)a->base, (unsigned long long)a->end,
                        (unsigned long long)b->base, (unsigned long long)b->end);
+            if ((a->kind == PVH_BUSY_FIXED && b->kind == PVH_BUSY_FIXED) ||
+                (fw->late_copies && ((a->kind == PVH_BUSY_FIXED && b->kind == PVH_BUSY_DEST) ||
+                                     (a->kind == PVH_BUSY_DEST && b->kind == PVH_BUSY_FIXED))))
+                continue;
             FUZZ_CHECK(a->kind == PVH_BUSY_MOVABLE || b->kind == PVH_BUSY_MOVABLE,
                        "ranges %u and %u (kinds %d, %d) overlap", i, j, a->kind, b->kind);
         }
@@ -308,6 +322,11 @@ static void check_relocated(const struct pvh_fw *fw)
         FUZZ_CHECK(!c->memsz || inside_busy(fw, c->dst, c->dst + c->memsz, true),
                    "copy %u writes 0x%llx+0x%llx outside every destination", i,
                    (unsigned long long)c->dst, (unsigned long long)c->memsz);
+        if (pvh_fw_copy_is_late(fw, c))
+            FUZZ_CHECK(c->dst + c->memsz <= FOUR_GIB && c->src + c->filesz <= fw->late_src_limit,
+                       "late copy %u 0x%llx+0x%llx from 0x%llx: beyond what the trampoline sees",
+                       i, (unsigned long long)c->dst, (unsigned long long)c->memsz,
+                       (unsigned long long)c->src);
     }
 }
 
@@ -327,6 +346,25 @@ static void check_payload_map(const struct pvh_fw *fw)
                (unsigned long long)ram, (unsigned long long)pvh_memmap_ram_total(&st.map));
 }
 
+/* Every region the boot flagged as pvhboot's is in use from the start. */
+static void check_pvhboot_memory(const struct pvh_fw *fw)
+{
+    unsigned i, j;
+
+    for (i = 0; i < st.map.nr; i++) {
+        const struct pvh_region *r = &st.map.regions[i];
+        bool held = false;
+
+        if (!(r->flags & PVH_REGION_PVHBOOT))
+            continue;
+        for (j = 0; j < fw->nr_busy; j++)
+            held |= fw->busy[j].kind == PVH_BUSY_FIXED && fw->busy[j].base <= r->base &&
+                    r->base + r->size <= fw->busy[j].end;
+        FUZZ_CHECK(held, "pvhboot's region 0x%llx+0x%llx is not in use",
+                   (unsigned long long)r->base, (unsigned long long)r->size);
+    }
+}
+
 /* The hand-off, on the host: plan, check, go no further. */
 int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err)
 {
@@ -334,6 +372,9 @@ int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err)
 
     check_choice(fw);
     check_kind(fw);
+    check_pvhboot_memory(fw);
+    fw->late_copies = true; /* as x86's hand-off sets them */
+    fw->late_src_limit = FOUR_GIB;
     relocated = mod_rule_set = false;
     switch (fw->kind) {
     case PVH_PAYLOAD_LINUX: rc = plan_linux(fw, err); break;
@@ -393,6 +434,20 @@ static unsigned take_string(struct fuzz_in *in, size_t len, char *dst, size_t ro
     return (unsigned)got;
 }
 
+/* What x86's paging.c does before the firmware runs: page tables for RAM
+ * above 4 GiB from the top of free RAM below it, clear of the loader's
+ * modules (not of the packed ones, which it does not know). */
+static void claim_high_tables(unsigned pages)
+{
+    struct pvh_range avoid[MAX_MODS];
+    unsigned i;
+
+    for (i = 0; i < st.boot.nr_modules; i++)
+        avoid[i] = (struct pvh_range){ st.modules[i].base, st.modules[i].base + st.modules[i].size };
+    (void)pvh_memmap_alloc(&st.map, pages * PAGE, PAGE, FOUR_GIB, avoid, st.boot.nr_modules,
+                           PVH_REGION_PVHBOOT);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -430,6 +485,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     st.boot.nr_modules = n_mods;
     take_string(&in, fuzz_u16(&in), st.cmdline, sizeof(st.cmdline));
+    claim_high_tables(1 + (unsigned)(self_size & 3));
     pvh_boot_finish(&st);
     if (!modules_acceptable())
         return 0;

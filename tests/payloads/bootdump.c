@@ -7,6 +7,8 @@
  *
  *   bootdump: protocol mb1|mb2|pvh
  *   bootdump: cr0 0x.. cr4 0x.. eflags 0x..
+ *   bootdump: gdtr 0x.. limit 0x.. idtr 0x.. limit 0x.. tr 0x.. base 0x.. limit 0x.. type 0x..
+ *             (the TSS descriptor's fields as the GDT holds them; tr 0: none)
  *   bootdump: flags 0x..                              (pvh)
  *   bootdump: cmdline "..."
  *   bootdump: loader "..."                            (mb1, mb2)
@@ -158,6 +160,26 @@ static void dump_pvh(uint32_t si)
     say("bootdump: rsdp %llx\n", rd64(si + 32));
 }
 
+/* Where the loader left the descriptor tables, and the TSS TR selects. */
+static void dump_tables(void)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr, idtr;
+    uint16_t tr;
+    uint32_t lo = 0, hi = 0;
+
+    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    __asm__ volatile("str %0" : "=r"(tr));
+    if (tr & ~7u) {
+        lo = rd32(gdtr.base + (tr & ~7u));
+        hi = rd32(gdtr.base + (tr & ~7u) + 4);
+    }
+    say("bootdump: gdtr %x limit %x idtr %x limit %x tr %x base %x limit %x type %x\n",
+        gdtr.base, gdtr.limit, idtr.base, idtr.limit, tr,
+        (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u),
+        (lo & 0xffff) | (hi & 0xf0000u), (hi >> 8) & 0xf);
+}
+
 static void dump_cpu(void)
 {
     uint32_t cr0, cr4, eflags;
@@ -166,6 +188,7 @@ static void dump_cpu(void)
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("pushf; pop %0" : "=r"(eflags));
     say("bootdump: cr0 %x cr4 %x eflags %x\n", cr0, cr4, eflags);
+    dump_tables();
 }
 
 void bootdump_main(uint32_t magic, uint32_t info)

@@ -5,6 +5,13 @@
  * is unmapped while pvhboot runs): no destination may touch page 0.
  *
  * The memory map: RAM from 0 to 640 KiB and from 1 MiB to 64 MiB.
+ *
+ * And issue 15's: payload segments may land on pvhboot's own memory when
+ * the architecture runs those copies late (x86: from its trampoline), and
+ * the planner knows all of that memory: its image and the page tables for
+ * RAM above 4 GiB that the boot claimed (flagged PVH_REGION_PVHBOOT);
+ * nothing is allocated there, a copy there is late, and the payload moves
+ * below late_src_limit when a late copy reads it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,12 +81,144 @@ static void empty_destination_is_nothing(void **state)
     assert_int_equal(fw->nr_busy, 0);
 }
 
+/* ---- pvhboot's own memory (pvh_fw_start) ------------------------------------ */
+
+#define SELF_BASE 0x100000ull
+#define SELF_END 0x200000ull
+#define TABLES_BASE 0x3ffc000ull /* four table pages at the top of RAM below 4 GiB */
+#define TABLES_END 0x4000000ull
+
+static struct pvh_region boot_map[] = {
+    { 0, 0xa0000, E820_TYPE_RAM, 0 },
+    { SELF_BASE, SELF_END - SELF_BASE, E820_TYPE_RAM, PVH_REGION_PVHBOOT },
+    { SELF_END, TABLES_BASE - SELF_END, E820_TYPE_RAM, 0 },
+    { TABLES_BASE, TABLES_END - TABLES_BASE, E820_TYPE_RAM, PVH_REGION_PVHBOOT },
+    { FOUR_GIB, 2ull << 30, E820_TYPE_RAM, 0 },
+};
+static struct pvh_boot boot;
+
+static int setup_started(void **state)
+{
+    struct pvh_error err;
+
+    if (setup(state))
+        return -1;
+    boot = (struct pvh_boot){ .cmdline = "", .memmap = boot_map,
+                              .nr_memmap = sizeof(boot_map) / sizeof(boot_map[0]),
+                              .self_base = SELF_BASE, .self_end = SELF_END };
+    return pvh_fw_start(fw, &boot, &err);
+}
+
+static bool fixed(uint64_t base, uint64_t end)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        if (fw->busy[i].kind == PVH_BUSY_FIXED && fw->busy[i].base == base && fw->busy[i].end == end)
+            return true;
+    return false;
+}
+
+static void start_holds_image_and_high_page_tables(void **state)
+{
+    assert_true(fixed(SELF_BASE, SELF_END));
+    assert_true(fixed(TABLES_BASE, TABLES_END));
+    assert_false(fw->late_copies);
+}
+
+static void refuses_segment_on_page_tables_without_late_copies(void **state)
+{
+    struct pvh_error err;
+
+    assert_error(add_dest(TABLES_BASE - 0x1000, 0x2000, &err), &err, PVH_EOVERLAP,
+                 "kernel at 0x3ffb000-0x3ffcfff: overlaps pvhboot 0x3ffc000-0x3ffffff");
+    assert_error(add_dest(SELF_BASE, 0x5000, &err), &err, PVH_EOVERLAP,
+                 "kernel at 0x100000-0x104fff: overlaps pvhboot 0x100000-0x1fffff");
+}
+
+static void late_copies_may_land_on_pvhboot(void **state)
+{
+    struct pvh_error err;
+    struct pvh_copy image = { SELF_BASE, 0, 0x5000, 0x80000 };
+    struct pvh_copy tables = { TABLES_BASE - 0x1000, 0, 0x1000, 0x2000 };
+    struct pvh_copy elsewhere = { 0x800000, 0, 0x1000, 0x1000 };
+
+    fw->late_copies = true;
+    assert_int_equal(add_dest(image.dst, image.memsz, &err), PVH_OK);
+    assert_int_equal(add_dest(tables.dst, tables.memsz, &err), PVH_OK);
+    assert_int_equal(add_dest(elsewhere.dst, elsewhere.memsz, &err), PVH_OK);
+    assert_true(pvh_fw_copy_is_late(fw, &image));
+    assert_true(pvh_fw_copy_is_late(fw, &tables));
+    assert_false(pvh_fw_copy_is_late(fw, &elsewhere));
+    /* Still one destination per place. */
+    assert_error(add_dest(SELF_BASE + 0x1000, 0x1000, &err), &err, PVH_EOVERLAP,
+                 "overlaps another part of the payload");
+}
+
+static void allocations_avoid_pvhboot_even_with_late_copies(void **state)
+{
+    uint64_t a;
+    unsigned i;
+
+    fw->late_copies = true;
+    for (i = 0; i < 64; i++) {
+        a = pvh_fw_alloc(fw, 0x3000, 0x1000, 0, FOUR_GIB);
+        assert_true(a != 0);
+        assert_true(a + 0x3000 <= SELF_BASE || (a >= SELF_END && a + 0x3000 <= TABLES_BASE));
+    }
+}
+
+static void plan_payload(uint64_t payload_base, uint64_t dst, struct pvh_error *err)
+{
+    fw->late_copies = true;
+    fw->late_src_limit = FOUR_GIB;
+    fw->payload = (struct pvh_module){ payload_base, 0x10000, "" };
+    fw->payload_original = payload_base;
+    assert_int_equal(add_dest(dst, 0x8000, err), PVH_OK);
+    assert_int_equal(pvh_fw_add_copy(fw, dst, 0x1000, 0x4000, 0x8000, err), PVH_OK);
+    assert_int_equal(pvh_fw_relocate_movables(fw, NULL, err), PVH_OK);
+}
+
+static void payload_read_by_a_late_copy_moves_below_4g(void **state)
+{
+    struct pvh_error err;
+
+    plan_payload(FOUR_GIB + 0x200000, SELF_BASE, &err);
+    assert_int_equal(fw->nr_moves, 1);
+    assert_true(fw->payload.base + fw->payload.size <= FOUR_GIB);
+    assert_int_equal(fw->moves[0].src, FOUR_GIB + 0x200000);
+    assert_int_equal(fw->moves[0].dst, fw->payload.base);
+    assert_int_equal(fw->copies[0].src, fw->payload.base + 0x1000);
+    assert_true(pvh_fw_copy_is_late(fw, &fw->copies[0]));
+}
+
+static void payload_above_4g_stays_when_no_copy_is_late(void **state)
+{
+    struct pvh_error err;
+
+    plan_payload(FOUR_GIB + 0x200000, 0x800000, &err);
+    assert_int_equal(fw->nr_moves, 0);
+    assert_int_equal(fw->copies[0].src, FOUR_GIB + 0x201000);
+    assert_false(pvh_fw_copy_is_late(fw, &fw->copies[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(rejects_destination_in_page_0, setup, teardown),
         cmocka_unit_test_setup_teardown(accepts_low_ram_above_page_0, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_destination_is_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(start_holds_image_and_high_page_tables, setup_started,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(refuses_segment_on_page_tables_without_late_copies,
+                                        setup_started, teardown),
+        cmocka_unit_test_setup_teardown(late_copies_may_land_on_pvhboot, setup_started, teardown),
+        cmocka_unit_test_setup_teardown(allocations_avoid_pvhboot_even_with_late_copies,
+                                        setup_started, teardown),
+        cmocka_unit_test_setup_teardown(payload_read_by_a_late_copy_moves_below_4g, setup_started,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(payload_above_4g_stays_when_no_copy_is_late, setup_started,
+                                        teardown),
     };
 
     return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);
