@@ -464,7 +464,8 @@ def boots_linux(ctx, name, source, mutation):
     return "%.1fs" % result.elapsed
 
 
-XEN_STARTED = re.compile(rb"\(XEN\) Bootloader: [^\n]*")
+# The whole line: a match on a line still being written could stop QEMU half-way.
+XEN_STARTED = re.compile(rb"\(XEN\) Bootloader: [^\n]*\n")
 
 
 def boots_xen_mb2(ctx, name, source, mutation):

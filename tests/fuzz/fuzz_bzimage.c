@@ -39,8 +39,8 @@ static void check_accepted(const uint8_t *img, uint64_t len, const struct pvh_bz
                    b->min_alignment <= b->kernel_alignment,
                "min_alignment 0x%x", b->min_alignment);
     FUZZ_CHECK(b->init_size >= b->pm_size, "init_size 0x%x < pm_size", b->init_size);
-    FUZZ_CHECK(b->relocatable ||
-                   (b->pref_address % b->kernel_alignment == 0 && b->pref_address >= 0x100000),
+    /* A fixed address need not be aligned (memtest86+), only at or above 1 MiB. */
+    FUZZ_CHECK(b->relocatable || b->pref_address >= 0x100000,
                "fixed address 0x%llx", (unsigned long long)b->pref_address);
     FUZZ_CHECK(b->init_size == pvh_le32(img + HDR_INIT_SIZE) &&
                    b->cmdline_size == pvh_le32(img + HDR_CMDLINE_SIZE) &&

@@ -8,7 +8,8 @@
  * Checked: parse() never accepts what detect() refuses; on success the
  * loads are exactly the PT_LOAD headers with memsz > 0, read directly
  * from the image here, each with its file bytes inside the image,
- * filesz <= memsz and no wrap; a PVH entry fits 32 bits.
+ * filesz <= memsz and no wrap; a PVH entry fits 32 bits; e_entry made
+ * physical goes through the first load whose virtual range holds it.
  */
 #include <string.h>
 
@@ -22,6 +23,26 @@ static uint64_t word(const uint8_t *p, bool is64)
 }
 
 /* The PT_LOADs with memsz > 0, read from the image without elf.c. */
+/* e_entry made physical: through the first load whose virtual range
+ * holds it, else unchanged. */
+static void check_entry_physical(const struct pvh_elf *e)
+{
+    uint64_t pa = pvh_elf_entry_physical(e);
+    unsigned i;
+
+    for (i = 0; i < e->nr_loads; i++) {
+        const struct pvh_elf_load *l = &e->loads[i];
+
+        if (e->entry >= l->vaddr && e->entry - l->vaddr < l->memsz) {
+            FUZZ_CHECK(pa == e->entry - l->vaddr + l->paddr, "entry 0x%llx: physical 0x%llx",
+                       (unsigned long long)e->entry, (unsigned long long)pa);
+            return;
+        }
+    }
+    FUZZ_CHECK(pa == e->entry, "entry 0x%llx in no load: physical 0x%llx",
+               (unsigned long long)e->entry, (unsigned long long)pa);
+}
+
 static void check_loads(const uint8_t *img, uint64_t len, const struct pvh_elf *e)
 {
     bool is64 = img[4] == 2;
@@ -44,6 +65,7 @@ static void check_loads(const uint8_t *img, uint64_t len, const struct pvh_elf *
         l.paddr = word(ph + (is64 ? 24 : 12), is64);
         l.filesz = word(ph + (is64 ? 32 : 16), is64);
         l.memsz = word(ph + (is64 ? 40 : 20), is64);
+        l.vaddr = word(ph + (is64 ? 16 : 8), is64);
         if (!l.memsz)
             continue;
         FUZZ_CHECK(k < e->nr_loads, "PT_LOAD %u missing", i);
@@ -52,6 +74,7 @@ static void check_loads(const uint8_t *img, uint64_t len, const struct pvh_elf *
     }
     FUZZ_CHECK(k == e->nr_loads && k >= 1 && k <= PVH_ELF_MAX_LOADS, "%u loads, %u PT_LOADs",
                e->nr_loads, k);
+    check_entry_physical(e);
     for (i = 0; i < e->nr_loads; i++) {
         const struct pvh_elf_load *l = &e->loads[i];
 
