@@ -122,3 +122,16 @@ class HelloReport:
             if r["first"] <= addr <= r["last"]:
                 return r
         return None
+
+
+def checked_report(lines, context):
+    """hello's report read from lines, its memory map's promises checked;
+    a malformed one fails the test, with context (how the boot went)."""
+    from common import TestFailure
+
+    try:
+        report = HelloReport(lines)
+        report.check_memmap()
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, context))
+    return report

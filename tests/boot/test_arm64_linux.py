@@ -11,7 +11,7 @@ import os
 import re
 import struct
 
-from common import Skip, TestFailure, check, file_made_once, file_once
+from common import Skip, check, file_made_once, file_once
 from linux import pack_tool
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 import test_arm64_xen as xen
@@ -47,17 +47,23 @@ def cpio_newc(entries):
     return out
 
 
-def initramfs(ctx):
+def busybox_initramfs(ctx, name, init):
+    """An arm64 busybox initramfs whose /init is init, made once per run
+    as name in the run's folder."""
     busybox = cache_file(ctx, "busybox", "busybox")
 
     def make():
         with open(busybox, "rb") as f:
             bb = f.read()
         return cpio_newc([("bin", 0o40755, b""), ("bin/busybox", 0o100755, bb),
-                          ("init", 0o100755, INIT)])
-    path = os.path.join(ctx.tmp, "arm64-initramfs.cpio")
+                          ("init", 0o100755, init)])
+    path = os.path.join(ctx.tmp, name)
     file_once(path, make)
     return path
+
+
+def initramfs(ctx):
+    return busybox_initramfs(ctx, "arm64-initramfs.cpio", INIT)
 
 
 def expect_init_ran(output, cmdline, result):

@@ -24,9 +24,9 @@ import re
 import struct
 import subprocess
 
-from common import check, file_made_once, file_once
+from common import check, file_made_once
 from qemu_arm64 import add_to_node, dtb_to_dts, dts_to_dtb, run_qemu_arm64
-from test_arm64_linux import cache_file, cpio_newc
+from test_arm64_linux import busybox_initramfs, cache_file
 from linux import pack_tool
 
 SMP = 2
@@ -56,16 +56,7 @@ REPORT = re.compile(rb"PVHBOOT-CPUS online=\[([^\]]*)\] started=\[([^\]]*)\] inc
 
 
 def initramfs(ctx):
-    busybox = cache_file(ctx, "busybox", "busybox")
-
-    def make():
-        with open(busybox, "rb") as f:
-            bb = f.read()
-        return cpio_newc([("bin", 0o40755, b""), ("bin/busybox", 0o100755, bb),
-                          ("init", 0o100755, INIT)])
-    path = os.path.join(ctx.tmp, "arm64-cpus-initramfs.cpio")
-    file_once(path, make)
-    return path
+    return busybox_initramfs(ctx, "arm64-cpus-initramfs.cpio", INIT)
 
 
 def packed(ctx):

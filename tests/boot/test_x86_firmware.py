@@ -19,7 +19,7 @@ import os
 import re
 import zlib
 
-from common import TestFailure, check, expect_panic, expect_poweroff, file_made_once, file_once
+from common import TestFailure, check, expect_panic, file_made_once, file_once
 from hello_report import HelloReport, ReportError, decode_escaped
 from linux import (INIT_EXIT_STATUS, InitReport, bzimage, firmware_map, initramfs, pack_tool,
                    vmlinux)

@@ -28,8 +28,8 @@ import re
 import struct
 import zlib
 
-from common import TestFailure, check, expect_poweroff, file_made_once
-from hello_report import HelloReport, ReportError
+from common import check, expect_poweroff, file_made_once
+from hello_report import checked_report
 from linux import bzimage, cache_file, initramfs
 from qemu import run_qemu
 from test_x86_firmware import (Dump, MEMORY, check_linux, data_file, fw_elf, packed)
@@ -57,11 +57,7 @@ def check_late_copies(lines):
 def check_hello(result, cmdline):
     expect_poweroff(result)
     lines = result.lines()
-    try:
-        report = HelloReport(lines)
-        report.check_memmap()
-    except ReportError as e:
-        raise TestFailure("%s\n%s" % (e, result.describe()))
+    report = checked_report(lines, result.describe())
     check(report.loader == "pvh-v1" and report.hypervisor == "tcg",
           "loader %r, hypervisor %r" % (report.loader, report.hypervisor))
     check(report.cmdline == cmdline, "hello's cmdline %r, expected %r" % (report.cmdline, cmdline))

@@ -9,8 +9,8 @@ import os
 import re
 import zlib
 
-from common import Skip, TestFailure, check, file_once
-from hello_report import HelloReport, ReportError
+from common import Skip, check, file_once
+from hello_report import checked_report
 from qemu import run_qemu
 
 DOM0_MEM = 64 << 20
@@ -63,11 +63,7 @@ def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall):
     check(result.stopped_on is not None and HALTED.match(result.stopped_on),
           "expected Xen to report dom0 halted (SCHEDOP_shutdown poweroff): " + result.describe())
     lines = result.lines()
-    try:
-        report = HelloReport(lines)
-        report.check_memmap()
-    except ReportError as e:
-        raise TestFailure("%s\n%s" % (e, result.describe()))
+    report = checked_report(lines, result.describe())
     check(report.loader == "pvh-v0", "Xen gives PVH dom0 start info v0, got %r" % report.loader)
     check(report.hypervisor == "xen 4.17", "hypervisor %r" % report.hypervisor)
     version = [l for l in lines if l.startswith(b"pvhboot: xen version 4.17")]

@@ -26,8 +26,8 @@ import re
 import struct
 import zlib
 
-from common import TestFailure, check, file_made_once, file_once
-from hello_report import HelloReport, ReportError
+from common import check, file_made_once, file_once
+from hello_report import checked_report
 from linux import InitReport, initramfs, pack_tool, vmlinux
 from xen_domu import Guest, SharedSession
 
@@ -208,11 +208,7 @@ def expect_shutdown(run, reason):
 
 def hello_report(run):
     lines = run.pvhboot_lines()
-    try:
-        report = HelloReport(lines)
-        report.check_memmap()
-    except ReportError as e:
-        raise TestFailure("%s\n%s" % (e, run.describe()))
+    report = checked_report(lines, run.describe())
     return report
 
 
