@@ -86,19 +86,19 @@ int pvh_bzimage_parse(const uint8_t *img, uint64_t len, struct pvh_bzimage *out,
                         pvh_le32(img + HDR_MAGIC));
     b.version = pvh_le16(img + HDR_VERSION);
     if (b.version < PVH_BZIMAGE_MIN_VERSION)
-        return pvh_fail(err, PVH_EINVAL, "bzImage: boot protocol %u.%02u, at least 2.12 needed",
+        return pvh_fail(err, PVH_EINVAL, "bzImage: boot protocol %u.%02u, at least 2.10 needed "
+                        "(older headers have no pref_address and init_size)",
                         b.version >> 8, b.version & 0xff);
     rc = check_sizes(img, len, &b, err);
     if (rc)
         return rc;
     b.loadflags = img[HDR_LOADFLAGS];
-    b.xloadflags = pvh_le16(img + HDR_XLOADFLAGS);
+    /* Before 2.12 those bytes are padding. */
+    b.xloadflags = b.version >= PVH_BZIMAGE_XLOADFLAGS_VERSION ? pvh_le16(img + HDR_XLOADFLAGS) : 0;
+    b.entry64 = b.xloadflags & XLF_KERNEL_64;
     if (!(b.loadflags & LOADED_HIGH))
         return pvh_fail(err, PVH_EINVAL, "bzImage: loadflags 0x%x: not loaded high (a zImage)",
                         b.loadflags);
-    if (!(b.xloadflags & XLF_KERNEL_64))
-        return pvh_fail(err, PVH_EINVAL, "bzImage: xloadflags 0x%x: no 64-bit entry",
-                        b.xloadflags);
     rc = check_layout(&b, img, err);
     if (rc)
         return rc;

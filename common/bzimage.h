@@ -13,7 +13,8 @@ struct pvh_bzimage {
     uint32_t header_end;       /* the setup header ends here (copy 0x1f1 up to it) */
     uint64_t pm_size;          /* bytes of protected-mode code the image holds */
     uint8_t loadflags;
-    uint16_t xloadflags;
+    uint16_t xloadflags;       /* 0 before protocol 2.12 */
+    bool entry64;              /* XLF_KERNEL_64: startup_64 at +0x200; else startup_32 */
     bool relocatable;
     uint32_t kernel_alignment; /* a power of two */
     uint32_t min_alignment;    /* bytes, a power of two, <= kernel_alignment */
@@ -23,15 +24,19 @@ struct pvh_bzimage {
     uint32_t cmdline_size;     /* longest cmdline, without the NUL */
 };
 
-/* The oldest protocol pvhboot boots: 2.12 brought XLF_KERNEL_64 (the
- * 64-bit entry) and, with it, pref_address and init_size. */
-#define PVH_BZIMAGE_MIN_VERSION 0x020c
+/* The oldest protocol pvhboot boots: 2.10 brought pref_address and
+ * init_size, without which a loader cannot tell where the kernel may run
+ * or how much room it needs. 2.12 brought xloadflags and, with
+ * XLF_KERNEL_64, the 64-bit entry; older kernels, and those without that
+ * flag, enter through the 32-bit boot protocol (startup_32). */
+#define PVH_BZIMAGE_MIN_VERSION 0x020a
+#define PVH_BZIMAGE_XLOADFLAGS_VERSION 0x020c
 
 /* Is this plausibly a bzImage (boot sector flag and "HdrS")? */
 bool pvh_bzimage_detect(const uint8_t *img, uint64_t len);
 
 /* Check the setup header of the len-byte image: magic, protocol
- * version, sizes against len, 64-bit entry, alignment. */
+ * version, sizes against len, alignment; which entry it has. */
 int pvh_bzimage_parse(const uint8_t *img, uint64_t len, struct pvh_bzimage *out,
                       struct pvh_error *err);
 

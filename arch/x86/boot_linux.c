@@ -1,10 +1,12 @@
 /*
- * Booting a Linux bzImage through the 64-bit boot protocol: the kernel's
+ * Booting a Linux bzImage through the 64-bit boot protocol (or, for a
+ * kernel without that entry, the 32-bit one): the kernel's
  * protected-mode code at an address its header allows (where it already
  * lies when that will do), a zero page built from its setup header, the
  * e820 map (beyond 128 entries in SETUP_E820_EXT setup data), the
  * cmdline, the initrd within initrd_addr_max, the RSDP, and startup_64
- * entered in long mode with %rsi pointing at the zero page.
+ * entered in long mode with %rsi pointing at the zero page (startup_32
+ * in protected mode, paging off, with %esi pointing at it).
  */
 #include "arch/x86/boot_payload.h"
 
@@ -165,8 +167,8 @@ static int write_cmdline(struct pvh_fw *fw, uint8_t *zp, struct pvh_error *err)
     return PVH_OK;
 }
 
-static int build_zero_page(struct pvh_fw *fw, uint64_t initrd, uint64_t initrd_size,
-                           uint64_t *zp_pa, struct pvh_error *err)
+static int build_zero_page(struct pvh_fw *fw, uint64_t kaddr, uint64_t initrd,
+                           uint64_t initrd_size, uint64_t *zp_pa, struct pvh_error *err)
 {
     const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload_original;
     uint8_t *zp;
@@ -187,6 +189,8 @@ static int build_zero_page(struct pvh_fw *fw, uint64_t initrd, uint64_t initrd_s
     put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_size >> 32));
     put64(zp + BP_ACPI_RSDP_ADDR, fw->boot->rsdp);
     put64(zp + HDR_SETUP_DATA, 0);
+    /* Where the protected-mode code runs: startup_32's address. */
+    put32(zp + HDR_CODE32_START, (uint32_t)kaddr);
     rc = write_cmdline(fw, zp, err);
     if (!rc)
         rc = write_e820(fw, zp, err);
@@ -210,14 +214,21 @@ int x86_boot_linux(struct pvh_fw *fw, struct pvh_error *err)
     if (!rc)
         rc = place_initrd(fw, &initrd, &initrd_size, err);
     if (!rc)
-        rc = build_zero_page(fw, initrd, initrd_size, &zp, err);
+        rc = build_zero_page(fw, kaddr, initrd, initrd_size, &zp, err);
     if (rc)
         return rc;
     pvh_fw_log(fw, "linux: protocol %u.%02u, kernel 0x%llx (init_size 0x%x), initrd 0x%llx+%llu, "
                "zero page 0x%llx", fw->bz.version >> 8, fw->bz.version & 0xff,
                (unsigned long long)kaddr, fw->bz.init_size, (unsigned long long)initrd,
                (unsigned long long)initrd_size, (unsigned long long)zp);
-    return x86_enter_payload(fw, &(struct x86_entry){ .linux64 = true,
-                             .entry = (uint32_t)(kaddr + LINUX_ENTRY64_OFFSET),
-                             .ebx = (uint32_t)zp }, err);
+    if (fw->bz.entry64)
+        return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_LINUX64,
+                                 .entry = (uint32_t)(kaddr + LINUX_ENTRY64_OFFSET),
+                                 .ebx = (uint32_t)zp }, err);
+    /* No 64-bit entry (protocol 2.10/2.11, or XLF_KERNEL_64 clear): the
+     * 32-bit boot protocol, startup_32 at the load address. */
+    pvh_fw_log(fw, "linux: no 64-bit entry: 32-bit boot protocol, startup_32 at 0x%llx",
+               (unsigned long long)kaddr);
+    return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_LINUX32,
+                             .entry = (uint32_t)kaddr, .ebx = (uint32_t)zp }, err);
 }

@@ -312,7 +312,8 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
     v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n);
     pvh_fw_log(fw, "multiboot%s: entry 0x%llx, information at 0x%llx (%zu bytes)", v2 ? "2" : "",
                (unsigned long long)fw->entry, (unsigned long long)info, w.used);
-    return x86_enter_payload(fw, &(struct x86_entry){ .entry = (uint32_t)fw->entry,
+    return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,
+                             .entry = (uint32_t)fw->entry,
                              .eax = v2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC,
                              .ebx = (uint32_t)info }, err);
 }

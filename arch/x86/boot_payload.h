@@ -39,9 +39,11 @@ uint64_t x86_here(const struct x86_writer *w);
 
 /* How the payload is entered (arch/x86/trampoline.asm): 32-bit protected
  * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or
- * Linux's 64-bit boot protocol with %rsi = ebx (the zero page). */
+ * Linux's 64-bit boot protocol with %rsi = ebx (the zero page), or its
+ * 32-bit boot protocol with %esi = ebx. */
+enum x86_entry_mode { X86_ENTRY_PROTECTED32, X86_ENTRY_LINUX64, X86_ENTRY_LINUX32 };
 struct x86_entry {
-    bool linux64;
+    enum x86_entry_mode mode;
     uint32_t entry, eax, ebx;
 };
 /* The last step of every hand-off: the trampoline's area allocated (the

@@ -86,6 +86,7 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
     write_start_info(fw, &w, map, nr_map);
     pvh_fw_log(fw, "pvh: entry 0x%x, start info 0x%llx (%zu bytes, %u memory map entries)",
                fw->elf.pvh_entry, (unsigned long long)si, w.used, nr_map);
-    return x86_enter_payload(fw, &(struct x86_entry){ .entry = fw->elf.pvh_entry,
+    return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,
+                             .entry = fw->elf.pvh_entry,
                              .ebx = (uint32_t)si }, err);
 }

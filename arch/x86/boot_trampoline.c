@@ -28,7 +28,9 @@
 
 #define TRAMP_MODE_PROTECTED32 0
 #define TRAMP_MODE_LINUX64 1
+#define TRAMP_MODE_LINUX32 2
 #define TRAMP_SEL_CODE64 0x10
+#define TRAMP_SEL_BOOT_CS 0x10 /* Linux's __BOOT_CS: 32-bit code in that mode */
 #define LINUX_TABLE_PAGES 6 /* PML4, PDPT, a page directory per GiB of the first four */
 #define LINUX_STACK_PAGES 1
 #define PTE_LARGE (X86_PTE_P | X86_PTE_RW | X86_PTE_PS)
@@ -44,7 +46,8 @@ struct x86_tramp_args {
     uint32_t cr3;         /* Linux: the identity map in this area */
     uint32_t efer;        /* Linux: EFER bits set with LME */
     uint32_t stack;       /* Linux: %rsp */
-    uint32_t far64_offset; /* Linux: where long mode resumes, in the copy */
+    uint32_t far64_offset; /* Linux 64-bit: where long mode resumes, in the copy;
+                            * Linux 32-bit: the entry itself */
     uint16_t far64_selector;
     uint16_t pad;
     uint32_t nr_copies;
@@ -129,9 +132,13 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
     unsigned nr_late = count_late(fw), i, k = 0;
     size_t head = round_page(args_off + sizeof(struct x86_tramp_args) +
                              nr_late * sizeof(struct x86_tramp_copy));
-    bool own_tables = how->linux64 && own_tables_survive(fw);
-    size_t size = head + (how->linux64 ? LINUX_STACK_PAGES * X86_PAGE_SIZE : 0) +
-                  (how->linux64 && !own_tables ? LINUX_TABLE_PAGES * X86_PAGE_SIZE : 0);
+    bool linux64 = how->mode == X86_ENTRY_LINUX64;
+    bool own_tables = linux64 && own_tables_survive(fw);
+    size_t size = head + (linux64 ? LINUX_STACK_PAGES * X86_PAGE_SIZE : 0) +
+                  (linux64 && !own_tables ? LINUX_TABLE_PAGES * X86_PAGE_SIZE : 0);
+    static const uint32_t modes[] = { [X86_ENTRY_PROTECTED32] = TRAMP_MODE_PROTECTED32,
+                                      [X86_ENTRY_LINUX64] = TRAMP_MODE_LINUX64,
+                                      [X86_ENTRY_LINUX32] = TRAMP_MODE_LINUX32 };
     struct x86_tramp_args *a;
     uint64_t at;
 
@@ -141,10 +148,15 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
                         "trampoline", size);
     a = (struct x86_tramp_args *)(uintptr_t)(at + args_off);
     *a = (struct x86_tramp_args){
-        .mode = how->linux64 ? TRAMP_MODE_LINUX64 : TRAMP_MODE_PROTECTED32,
+        .mode = modes[how->mode],
         .entry = how->entry, .eax = how->eax, .ebx = how->ebx, .nr_copies = nr_late,
     };
-    if (how->linux64) {
+    if (how->mode == X86_ENTRY_LINUX32) {
+        /* A far jump straight into startup_32 with %cs = __BOOT_CS. */
+        a->far64_offset = how->entry;
+        a->far64_selector = TRAMP_SEL_BOOT_CS;
+    }
+    if (linux64) {
         a->stack = (uint32_t)(at + head + LINUX_STACK_PAGES * X86_PAGE_SIZE);
         a->cr3 = (uint32_t)(own_tables ? (uintptr_t)x86_pml4 : build_identity_map(a->stack));
         a->efer = x86_cpu.nx ? X86_EFER_NXE : 0;

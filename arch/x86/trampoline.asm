@@ -12,6 +12,9 @@
 ;      - TRAMP_MODE_PROTECTED32 (PVH, Multiboot 1 and 2): flat 32-bit %cs,
 ;        flat %ds/%es/%fs/%gs/%ss, CR0 = PE, CR4 = 0, EFER.LME clear,
 ;        %eax and %ebx as given, %esp 0 (the protocols leave it undefined);
+;      - TRAMP_MODE_LINUX32 (Linux's 32-bit boot protocol): the same, but
+;        %cs = 0x10 (__BOOT_CS, made 32-bit code for it), %esi the zero
+;        page, %ebx, %ebp and %edi zero;
 ;      - TRAMP_MODE_LINUX64 (Linux's 64-bit boot protocol): long mode again
 ;        on the identity map of the first 4 GiB that C built in this area,
 ;        %cs = 0x10 (__BOOT_CS) 64-bit code, %ds/%es/%ss = 0x18 (__BOOT_DS),
@@ -32,6 +35,8 @@ TRAMP_SEL_DATA equ 0x18         ; Linux's __BOOT_DS
 TRAMP_SEL_TSS equ 0x20
 
 TRAMP_MODE_LINUX64 equ 1
+TRAMP_MODE_LINUX32 equ 2
+GDT_CODE32 equ 0x00cf9b000000ffff ; 32-bit code, exec/read, accessed, 4 GiB
 
 ; struct x86_tramp_args (arch/x86/boot_trampoline.c checks these offsets).
 ARGS_MODE equ 0
@@ -59,6 +64,13 @@ x86_trampoline:
     cli
     lea rax, [rel gdt]
     mov [rel gdtr_base], rax    ; the GDT lies in this copy
+    ; Linux's 32-bit boot protocol wants __BOOT_CS (0x10) to be 32-bit
+    ; code: that mode needs no 64-bit selector, so 0x10 changes.
+    cmp dword [rdi + ARGS_MODE], TRAMP_MODE_LINUX32
+    jne .gdt_ready
+    mov rax, GDT_CODE32
+    mov [rel gdt + TRAMP_SEL_CODE64], rax
+.gdt_ready:
     lgdt [rel gdtr]
     lidt [rel null_idtr]
     mov ebp, edi                ; the arguments: below 4 GiB
@@ -111,6 +123,8 @@ compat:
 .enter:
     cmp dword [ebp + ARGS_MODE], TRAMP_MODE_LINUX64
     je .linux64
+    cmp dword [ebp + ARGS_MODE], TRAMP_MODE_LINUX32
+    je .linux32
     mov edi, [ebp + ARGS_ENTRY]
     mov eax, [ebp + ARGS_EAX]
     mov ebx, [ebp + ARGS_EBX]
@@ -120,6 +134,16 @@ compat:
     xor ebp, ebp
     xor esp, esp                ; the protocols leave %esp undefined: make that visible
     jmp edi
+
+.linux32:                       ; startup_32: %cs __BOOT_CS, %ds/%es/%ss __BOOT_DS (loaded above)
+    mov esi, [ebp + ARGS_EBX]   ; the zero page
+    mov eax, ebp
+    xor ebx, ebx                ; the protocol wants %ebp, %edi and %ebx zero
+    xor ecx, ecx
+    xor edx, edx
+    xor edi, edi
+    xor ebp, ebp
+    jmp far [eax + ARGS_FAR64]  ; {entry, 0x10}
 
 .linux64:                       ; long mode again, on this area's identity map
     mov eax, X86_CR4_PAE

@@ -394,7 +394,8 @@ def refusals(ctx):
         ("refuses-bzimage-without-HdrS", refuse_case(
             ctx, bad_magic, b"pvhboot: error: payload of ")),
         ("refuses-too-old-boot-protocol", refuse_case(
-            ctx, old_protocol, b"pvhboot: error: bzImage: boot protocol 2.02, at least 2.12 needed")),
+            ctx, old_protocol, b"pvhboot: error: bzImage: boot protocol 2.02, at least 2.10 needed "
+            b"(older headers have no pref_address and init_size)")),
         ("refuses-initrd-too-large-for-initrd_addr_max", refuse_case(
             ctx, initrd_too_high,
             b"pvhboot: error: initrd of 25165824 bytes: no room below initrd_addr_max 0x1ffffff")),

@@ -15,6 +15,8 @@ Each mutation (payload_mutations.py) has its expected outcome:
                     and security update.
   BOOTS(protocol)   harmless: bootdump runs to its end under that protocol
   BOOTS_LINUX       harmless: Linux runs the oracle /init
+  BOOTS_LINUX32     the same, entered through the 32-bit boot protocol
+                    (pvhboot's verbose log says so)
   BOOTS_XEN_MB2     harmless: Xen starts as a Multiboot 2 kernel
 A triple fault, a hang or an exception report fails the case.
 """
@@ -53,6 +55,8 @@ class BOOTS:
 
 
 BOOTS_LINUX = "linux"
+BOOTS_LINUX32 = "linux32"
+ENTRY32_LINE = b"pvhboot: fw: linux: no 64-bit entry: 32-bit boot protocol, startup_32 at 0x"
 BOOTS_XEN_MB2 = "xen-mb2"
 
 SOURCES = {
@@ -79,7 +83,7 @@ HIGHER_HALF = 0xc0000000  # where a higher-half kernel links itself
 # Linux boot protocol setup header offsets.
 SETUP_SECTS, SYSSIZE, BOOT_FLAG, JUMP, TYPE_OF_LOADER, LOADFLAGS = 0x1f1, 0x1f4, 0x1fe, 0x200, 0x210, 0x211
 CODE32_START, RAMDISK_IMAGE, RAMDISK_SIZE, CMD_LINE_PTR = 0x214, 0x218, 0x21c, 0x228
-VID_MODE, KERNEL_ALIGNMENT, RELOCATABLE, XLOADFLAGS = 0x1fa, 0x230, 0x234, 0x236
+VID_MODE, VERSION, KERNEL_ALIGNMENT, RELOCATABLE, XLOADFLAGS = 0x1fa, 0x206, 0x230, 0x234, 0x236
 SETUP_DATA, PREF_ADDRESS, INIT_SIZE = 0x250, 0x258, 0x260
 
 class Headers:
@@ -201,7 +205,13 @@ def mutations(L):
         ("bzimage-not-loaded-high", "bzimage", poke(LOADFLAGS, "B", 0), "loadflags 0",
          REFUSED("bzImage: loadflags 0x0: not loaded high (a zImage)")),
         ("bzimage-no-64-bit-entry", "bzimage", poke(XLOADFLAGS, "H", 0), "xloadflags 0",
-         REFUSED("bzImage: xloadflags 0x0: no 64-bit entry")),
+         BOOTS_LINUX32),
+        ("bzimage-protocol-2.10", "bzimage", poke(VERSION, "H", 0x20a),
+         "protocol 2.10: xloadflags not yet defined", BOOTS_LINUX32),
+        ("bzimage-protocol-2.09", "bzimage", poke(VERSION, "H", 0x209),
+         "protocol 2.09: no pref_address or init_size",
+         REFUSED("bzImage: boot protocol 2.09, at least 2.10 needed (older headers have no "
+                 "pref_address and init_size)")),
         ("bzimage-kernel-alignment-0", "bzimage", poke(KERNEL_ALIGNMENT, "I", 0), "kernel_alignment 0",
          REFUSED("bzImage: kernel_alignment 0x0 is not a power of two >= 4096")),
         ("bzimage-kernel-alignment-odd", "bzimage", poke(KERNEL_ALIGNMENT, "I", 0x1001),
@@ -449,18 +459,22 @@ def boots_bootdump(ctx, name, source, mutation, want):
     check(notes == ([want.note] if want.note else []), "notes %r" % notes)
 
 
-def boots_linux(ctx, name, source, mutation):
+def boots_linux(ctx, name, source, mutation, entry32=False):
     path, _, _ = mutated_file(ctx, name, source, mutation)
     fw = os.path.join(ctx.tmp, "hostile-fw-initramfs.elf")
     file_made_once(fw, lambda part: pack_tool(ctx, "pack", "--firmware", firmware(ctx),
                                               "--module", initramfs(ctx), "-o", part))
     cmdline = b"console=ttyS0 quiet pvhtest.mutation=" + name.encode()
+    # pvhboot's options are taken off the cmdline Linux gets.
     result = run_qemu(["-M", "q35", "-m", "512M", "-kernel", fw, "-initrd", path,
-                       "-append", cmdline], 120, qemu=ctx.qemu)
+                       "-append", b"pvhboot.verbose " + cmdline], 120, qemu=ctx.qemu)
     check(not result.timed_out and not result.triple_fault, result.describe())
     check(result.status == INIT_EXIT_STATUS, "expected /init's exit: " + result.describe())
     report = InitReport(result.serial)
     check(report.cmdline == cmdline, "Linux's cmdline %r" % report.cmdline)
+    took32 = any(l.startswith(ENTRY32_LINE) for l in result.lines())
+    check(took32 == entry32, "expected the %s-bit entry: %s" % ("32" if entry32 else "64",
+                                                                 result.describe()))
     return "%.1fs" % result.elapsed
 
 
@@ -485,8 +499,8 @@ def case(ctx, name, source, mutation, want):
     def test():
         if isinstance(want, REFUSED):
             return refused(ctx, name, source, mutation, want)
-        if want == BOOTS_LINUX:
-            return boots_linux(ctx, name, source, mutation)
+        if want in (BOOTS_LINUX, BOOTS_LINUX32):
+            return boots_linux(ctx, name, source, mutation, entry32=want == BOOTS_LINUX32)
         if want == BOOTS_XEN_MB2:
             return boots_xen_mb2(ctx, name, source, mutation)
         return boots_bootdump(ctx, name, source, mutation, want)

@@ -59,10 +59,12 @@ def inspect_case(ctx, version):
         if payload:
             check(int(payload.group(1)) == struct.unpack_from("<I", data, 0x24c)[0],
                   "payload length:\n" + out)
-        bootable = version >= 0x20c and struct.unpack_from("<H", data, 0x236)[0] & 1
+        entry64 = version >= 0x20c and struct.unpack_from("<H", data, 0x236)[0] & 1
         verdict = [l for l in out.splitlines() if l.startswith("  => ")]
-        if bootable:
-            check(any("boot it with pvhboot.elf" in l for l in verdict), "verdict:\n" + out)
+        if version >= 0x20a:
+            want = "startup_64" if entry64 else "startup_32"
+            check(any("boot it with pvhboot.elf" in l and want in l for l in verdict),
+                  "expected a verdict naming %s:\n%s" % (want, out))
         else:
             want = "this one has protocol %d.%02d" % (version >> 8, version & 0xff)
             check(any("not bootable by pvhboot" in l and want in l for l in verdict),
@@ -76,6 +78,6 @@ def collect(ctx):
             f.seek(VERSION)
             return struct.unpack("<H", f.read(2))[0]
     cases = [("inspect-protocol-%d.%02d" % (v >> 8, v & 0xff), inspect_case(ctx, v))
-             for v in (0x202, 0x204, 0x207, 0x20b)]
+             for v in (0x202, 0x204, 0x207, 0x209, 0x20a, 0x20b)]
     cases.append(("inspect-debian-bzimage", lambda: inspect_case(ctx, actual())()))
     return cases

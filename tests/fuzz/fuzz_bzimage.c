@@ -7,7 +7,8 @@
  * Checked: detect() is exactly the boot flag and "HdrS"; parse() never
  * accepts what detect() refuses, leaves its output alone on failure, and
  * on success returns fields that are the header's and that satisfy every
- * rule it promises (protocol 2.12+, sizes inside the image, 64-bit entry,
+ * rule it promises (protocol 2.10+, sizes inside the image, the 64-bit
+ * entry exactly when 2.12+ xloadflags say so,
  * power-of-two alignments, init_size covering the kernel, a usable fixed
  * address).
  */
@@ -30,9 +31,15 @@ static void check_accepted(const uint8_t *img, uint64_t len, const struct pvh_bz
                "setup_size 0x%x for %u sectors, image %llu", b->setup_size, sects,
                (unsigned long long)len);
     FUZZ_CHECK(b->pm_size == len - b->setup_size, "pm_size %llu", (unsigned long long)b->pm_size);
-    FUZZ_CHECK((uint64_t)pvh_le32(img + HDR_SYSSIZE) * 16 <= b->pm_size, "syssize past the image");
-    FUZZ_CHECK((b->loadflags & LOADED_HIGH) && (b->xloadflags & XLF_KERNEL_64),
-               "loadflags 0x%x xloadflags 0x%x", b->loadflags, b->xloadflags);
+    /* syssize is rounded up to a paragraph: up to 15 bytes past the image. */
+    FUZZ_CHECK((uint64_t)pvh_le32(img + HDR_SYSSIZE) * 16 <= b->pm_size + 15,
+               "syssize past the image");
+    FUZZ_CHECK(b->loadflags & LOADED_HIGH, "loadflags 0x%x", b->loadflags);
+    /* xloadflags exist from 2.12; the 64-bit entry is its bit 0. */
+    FUZZ_CHECK(b->xloadflags == (b->version >= PVH_BZIMAGE_XLOADFLAGS_VERSION
+                                     ? pvh_le16(img + HDR_XLOADFLAGS) : 0) &&
+                   b->entry64 == !!(b->xloadflags & XLF_KERNEL_64),
+               "xloadflags 0x%x entry64 %d, protocol 0x%x", b->xloadflags, b->entry64, b->version);
     FUZZ_CHECK(b->kernel_alignment >= 4096 && !(b->kernel_alignment & (b->kernel_alignment - 1)),
                "kernel_alignment 0x%x", b->kernel_alignment);
     FUZZ_CHECK(b->min_alignment && !(b->min_alignment & (b->min_alignment - 1)) &&

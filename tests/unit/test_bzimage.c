@@ -174,26 +174,42 @@ static void rejects_bad_boot_flag_and_magic(void **state)
                  "bzImage: boot sector flag 0x0, expected 0xaa55");
 }
 
-static void rejects_protocol_before_2_12(void **state)
+static void rejects_protocol_before_2_10(void **state)
+{
+    struct pvh_bzimage b;
+    struct pvh_error err;
+
+    put16(model, HDR_VERSION, 0x0209);
+    assert_error(parse(IMAGE_SIZE, &b, &err), &err, PVH_EINVAL,
+                 "bzImage: boot protocol 2.09, at least 2.10 needed (older headers have no "
+                 "pref_address and init_size)");
+    put16(model, HDR_VERSION, 0x020a);
+    assert_int_equal(parse(IMAGE_SIZE, &b, &err), PVH_OK);
+}
+
+/* Before 2.12 the xloadflags bytes are padding: never a 64-bit entry. */
+static void protocol_2_10_and_2_11_enter_at_32_bits(void **state)
 {
     struct pvh_bzimage b;
     struct pvh_error err;
 
     put16(model, HDR_VERSION, 0x020b);
-    assert_error(parse(IMAGE_SIZE, &b, &err), &err, PVH_EINVAL,
-                 "bzImage: boot protocol 2.11, at least 2.12 needed");
+    assert_int_equal(parse(IMAGE_SIZE, &b, &err), PVH_OK);
+    assert_false(b.entry64);
+    assert_int_equal(b.xloadflags, 0);
     put16(model, HDR_VERSION, 0x020c);
     assert_int_equal(parse(IMAGE_SIZE, &b, &err), PVH_OK);
+    assert_true(b.entry64);
 }
 
-static void rejects_zimage_and_no_64_bit_entry(void **state)
+static void no_64_bit_entry_enters_at_32_bits_and_zimage_is_refused(void **state)
 {
     struct pvh_bzimage b;
     struct pvh_error err;
 
     put16(model, HDR_XLOADFLAGS, 0);
-    assert_error(parse(IMAGE_SIZE, &b, &err), &err, PVH_EINVAL,
-                 "bzImage: xloadflags 0x0: no 64-bit entry");
+    assert_int_equal(parse(IMAGE_SIZE, &b, &err), PVH_OK);
+    assert_false(b.entry64);
     model[HDR_LOADFLAGS] = CAN_USE_HEAP;
     assert_error(parse(IMAGE_SIZE, &b, &err), &err, PVH_EINVAL,
                  "bzImage: loadflags 0x80: not loaded high (a zImage)");
@@ -251,8 +267,9 @@ int main(void)
         cmocka_unit_test_setup(rejects_image_shorter_than_its_header, setup),
         cmocka_unit_test_setup(rejects_header_end_outside_bounds, setup),
         cmocka_unit_test_setup(rejects_bad_boot_flag_and_magic, setup),
-        cmocka_unit_test_setup(rejects_protocol_before_2_12, setup),
-        cmocka_unit_test_setup(rejects_zimage_and_no_64_bit_entry, setup),
+        cmocka_unit_test_setup(rejects_protocol_before_2_10, setup),
+        cmocka_unit_test_setup(protocol_2_10_and_2_11_enter_at_32_bits, setup),
+        cmocka_unit_test_setup(no_64_bit_entry_enters_at_32_bits_and_zimage_is_refused, setup),
         cmocka_unit_test_setup(rejects_alignment_not_a_power_of_two, setup),
         cmocka_unit_test_setup(rejects_init_size_below_the_kernel, setup),
         cmocka_unit_test_setup(rejects_unusable_fixed_address, setup),
