@@ -18,6 +18,7 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
+#include "common/pack.h"
 #include "common/string.h"
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
@@ -82,7 +83,7 @@ bool x86_paging_mapped(uint64_t pa, uint64_t len)
  * be mapped; pages left over go back to nobody: they stay pvhboot's. */
 struct table_source {
     struct pvh_boot_store *st;
-    struct pvh_range avoid[PVH_MODULES_MAX];
+    struct pvh_range avoid[PVH_MODULES_MAX + 2 * PVH_PACK_MAX_MODULES + 1];
     unsigned nr_avoid;
     uint64_t next, end; /* the block's unused pages */
 };
@@ -195,6 +196,40 @@ static bool high_range(const struct pvh_region *r, uint64_t *base, uint64_t *end
     return true;
 }
 
+/*
+ * pvhboot.elf's packed kernel, modules and their strings: segments of its own ELF that
+ * the boot description does not list, read by the firmware only after
+ * this. Only pvhboot.elf links the descriptor; the weak reference pulls
+ * nothing into a unikernel, where its address is 0. The firmware checks
+ * the pieces later; here a wrapping one is merely avoided to the end.
+ */
+extern const volatile struct pvh_pack pvh_pack __attribute__((weak));
+
+static void avoid(struct table_source *src, uint64_t base, uint64_t size)
+{
+    uint64_t end = base + size;
+
+    src->avoid[src->nr_avoid++] = (struct pvh_range){ base, end < base ? UINT64_MAX : end };
+}
+
+static void avoid_packed(struct table_source *src)
+{
+    const volatile struct pvh_pack *p = &pvh_pack;
+    unsigned i, n;
+
+    if (!p || (p->flags & PVH_PACK_RELATIVE))
+        return;
+    /* Strings: as far as the longest the firmware will read. */
+    if (p->cmdline_pa)
+        avoid(src, p->cmdline_pa, PVH_CMDLINE_MAX + 1);
+    n = p->nr_modules < PVH_PACK_MAX_MODULES ? p->nr_modules : PVH_PACK_MAX_MODULES;
+    for (i = 0; i < n; i++) {
+        avoid(src, p->modules[i].base, p->modules[i].size);
+        if (p->modules[i].cmdline_pa)
+            avoid(src, p->modules[i].cmdline_pa, PVH_MODULE_CMDLINE_MAX + 1);
+    }
+}
+
 static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_error *err)
 {
     struct table_source src = { .st = st };
@@ -207,6 +242,7 @@ static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_er
 
         src.avoid[src.nr_avoid++] = (struct pvh_range){ m->base, m->base + m->size };
     }
+    avoid_packed(&src);
     /* With 1 GiB pages most ranges need no PD at all; reserve for the worst. */
     nr = st->map.nr;
     for (i = 0; i < nr; i++)

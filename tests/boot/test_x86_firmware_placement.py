@@ -21,6 +21,10 @@ and boot description. The copies that do run from the trampoline
   page tables it takes from RAM below), a payload segment near the top of
   RAM below 4 GiB and a 48 MiB packed initrd: the payload reports the
   initrd's CRC-32 and RAM above 4 GiB.
+- RAM below 4 GiB cut to 128 MiB and a packed initrd that reaches its
+  end (its strings in the last page): the page tables for RAM above
+  4 GiB must come from elsewhere (arch/x86/paging.c keeps clear of the
+  packed pieces), and the initrd arrives intact.
 """
 
 import os
@@ -257,6 +261,79 @@ def above_4g(ctx):
     return test
 
 
+# RAM below 4 GiB cut to 128 MiB, 1 GiB above: a packed initrd can then
+# reach the very end of low RAM, where pvhboot takes the page tables that
+# map RAM above 4 GiB unless it keeps clear of its own packed pieces.
+# qboot, not SeaBIOS: with SeaBIOS and QEMU's PVH option ROM, bytes near the
+# top of low RAM that the map calls free change before pvhboot runs (the
+# same file through qboot arrives intact).
+SMALL_LOW_MACHINE = ["-M", "pc,max-ram-below-4g=128M", "-bios", "/usr/share/qemu/qboot.rom",
+                     "-cpu", "qemu64", "-m", "1152M"]
+LOAD_SEGMENT = 1
+
+
+def packed_piece_base(path, size):
+    """Where pvhboot-pack put the piece of size bytes: the PT_LOAD that holds it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    found = []
+    for i in range(phnum):
+        p_type, _, _, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == LOAD_SEGMENT and p_filesz == size:
+            found.append(p_paddr)
+    check(len(found) == 1, "no single %d-byte segment in %s: %r" % (size, path, found))
+    return found[0]
+
+
+def low_ram_end(ctx, at):
+    """The end of the run of RAM holding at, as hello reports it on that
+    machine (hello's own page tables, marked pvhboot's, included: that is
+    where they go)."""
+    result = run_qemu(SMALL_LOW_MACHINE + ["-kernel", os.path.join(ctx.build, "hello.elf")], 30,
+                      qemu=ctx.qemu)
+    report = checked_report(result.lines(), result.describe())
+    region = report.region_of(at)
+    check(region is not None and region["type"] == 1, "no RAM at 0x%x: %r" % (at, report.memmap))
+    end = region["last"] + 1
+    for r in report.memmap:
+        if r["first"] == end and r["type"] == 1:
+            end = r["last"] + 1
+    return end
+
+
+def page_tables_clear_of_packed_initrd(ctx):
+    def test():
+        # bootdump packed too: QEMU would put an -initrd at the top of low RAM.
+        image = os.path.join(ctx.build, "tests", "bootdump-pvh.elf")
+        probe, _ = data_file(ctx, "fw-probe-4k.bin", 4096, 5)
+        base = packed_piece_base(packed(ctx, "fw-probe-4k.elf", "--kernel", image,
+                                        "--module", probe), 4096)
+        # The piece ends a page short of the end of low RAM: pvhboot-pack
+        # puts its strings (the kernel's name) right after it.
+        end = low_ram_end(ctx, base) - 4096
+        size = end - base
+        check(size > 4096, "the packed piece at 0x%x leaves no room below 0x%x" % (base, end))
+        big, data = data_file(ctx, "fw-to-end-of-low-ram.bin", size, 13)
+        # No cmdline: pvhboot-pack would store it after the piece, past RAM.
+        fw = packed(ctx, "fw-initrd-to-end-of-low-ram.elf", "--kernel", image, "--module", big)
+        check(packed_piece_base(fw, size) == base, "pvhboot-pack moved the piece")
+        result = run_qemu(SMALL_LOW_MACHINE + ["-kernel", fw, "-append", b"pvhboot.verbose low"],
+                          60, qemu=ctx.qemu)
+        check(not result.timed_out and not result.triple_fault, result.describe())
+        errors = [l for l in result.lines() if l.startswith(b"pvhboot: error: ")]
+        check(not errors, "refused: %r" % errors)
+        d = Dump(result)
+        check(d.modules() == [(len(data), zlib.crc32(data), b"")],
+              "modules %r: the packed initrd 0x%x-0x%x did not arrive intact" %
+              (d.modules(), base, end - 1))
+        high = sum(last - first + 1 for first, last, t in d.memmap() if t == 1 and first >= 1 << 32)
+        check(high == 1 << 30, "RAM above 4 GiB %d, expected 1 GiB" % high)
+        return "initrd 0x%x-0x%x, %.1fs" % (base, end - 1, result.elapsed)
+    return test
+
+
 def collect(ctx):
     tests = [
         ("hello-as-payload-module", hello_module(ctx)),
@@ -271,6 +348,8 @@ def collect(ctx):
         ("linux-bzimage-at-1mib-not-relocatable-module", linux_low(ctx, "module")),
         ("linux-bzimage-at-1mib-not-relocatable-packed", linux_low(ctx, "packed")),
         ("above-4g-without-1g-pages-segment-near-top-big-packed-initrd", above_4g(ctx)),
+        ("above-4g-page-tables-clear-of-packed-initrd-at-end-of-low-ram",
+         page_tables_clear_of_packed_initrd(ctx)),
         ("memtest86plus-module", memtest(ctx, "module")),
         ("memtest86plus-packed", memtest(ctx, "packed")),
     ]
