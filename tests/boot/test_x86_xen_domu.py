@@ -28,7 +28,7 @@ import zlib
 
 from common import check, file_made_once, file_once
 from hello_report import checked_report
-from linux import InitReport, initramfs, pack_tool, vmlinux
+from linux import InitReport, bzimage, initramfs, pack_tool, vmlinux
 from xen_domu import Guest, SharedSession
 
 ARCH = "x86_64"
@@ -133,7 +133,6 @@ def linux_packed(ctx):
     """pvhboot.elf with Debian's kernel packed as its vmlinux (--pvh) and the
     oracle initramfs: the README's linux-pvh.elf."""
     path = os.path.join(ctx.tmp, "domu-linux-pvh.elf")
-    from linux import bzimage
     return file_made_once(path, lambda part: pack_tool(
         ctx, "pack", "--firmware", os.path.join(ctx.build, "pvhboot.elf"), "--pvh",
         "--kernel", bzimage(ctx), "--module", initramfs(ctx), "-o", part))

@@ -34,7 +34,6 @@ from linux import bzimage, cache_file, cpio_newc
 from qemu import run_qemu
 
 INIT_EXIT_VALUE = 0x10
-INIT_EXIT_STATUS = (INIT_EXIT_VALUE << 1) | 1
 XEN_TOOLS = "usr/lib/xen-4.17/bin"
 # What dom0 runs; their libraries come along.
 PROGRAMS = ["xl", "xenstored", "xen-init-dom0", "xenconsoled"]
@@ -158,12 +157,11 @@ class GuestRun:
 class Session:
     """One QEMU -> Xen -> dom0 run and every guest it started."""
 
-    def __init__(self, result, names):
+    def __init__(self, result):
         self.result = result
         lines = [l[len(b"domu: "):] for l in result.lines(prefix=b"domu: ")]
         self.errors = [l for l in lines if l.startswith(b"error: ")]
         self.ready = b"ready" in lines
-        self.finished = b"all done" in lines
         self.guests = {}
         current = None
         for l in lines:
@@ -174,7 +172,6 @@ class Session:
                 current = None
             elif current is not None:
                 mine.append(l)
-        self.names = names
         self.log = None
 
     def describe(self):
@@ -223,21 +220,18 @@ def dom0_initramfs(ctx, guests):
     root = _tools_root(ctx)
     busybox = cache_file(ctx, "busybox", "busybox")
     modules = os.path.join(ctx.cache, "xen-tools", "modules")
-    files = {}   # path in dom0 -> bytes
+    files = {}   # path in dom0 -> the host file to copy, or the bytes
     for p in PROGRAMS:
         files[os.path.join(XEN_TOOLS, p)] = os.path.join(root, XEN_TOOLS, p)
-    todo = list(files.values()) + [os.path.join(root, d, n) for n in RUNTIME_LIBRARIES
-                                   for d in LIBRARY_DIRS[:1]]
-    seen = set()
+    # Every library the programs and the run-time ones need, transitively.
+    seen = set(_find_library(root, n) for n in RUNTIME_LIBRARIES)
+    todo = list(files.values()) + [os.path.join(root, rel) for rel in seen]
     while todo:
-        path = todo.pop()
-        for name in _needed(path):
+        for name in _needed(todo.pop()):
             rel = _find_library(root, name.decode())
             if rel not in seen:
                 seen.add(rel)
                 todo.append(os.path.join(root, rel))
-    for n in RUNTIME_LIBRARIES:
-        seen.add(_find_library(root, n))
     for rel in seen:
         files[rel] = os.path.join(root, rel)
     # The dynamic loader, where every program's PT_INTERP names it.
@@ -283,7 +277,7 @@ def run_session(ctx, guests, memory="6G", timeout=600):
                            "-initrd", "%s %s,%s" % (bzimage(ctx), DOM0_CMDLINE, initramfs)]
     result = run_qemu(args, timeout, qemu=ctx.qemu)
     os.unlink(initramfs)
-    session = Session(result, [g.name for g in guests])
+    session = Session(result)
     # The whole console, for a reader of a failure (describe() names it).
     session.log = os.path.join(ctx.tmp, "xen-domu-serial.txt")
     with open(session.log, "wb") as f:
