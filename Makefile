@@ -50,7 +50,7 @@ install:
 # Host builds of common/: unit tests (cmocka) under ASan and UBSan.
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
-HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c common/xen_calls.c,$(COMMON_SRCS))
+HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c common/xen_calls.c common/cpu.c,$(COMMON_SRCS))
 HOST_COMMON_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_COMMON_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOSTBUILD)/unit/%,$(UNIT_TEST_SRCS))
@@ -77,7 +77,7 @@ $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_COMMON_OBJS) $(UNIT_
 
 # The FDT tests (arm64's common/ code, not in COMMON_SRCS) link the FDT
 # objects, and libfdt for the differential test.
-FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt.c common/fdt_write.c common/fdt_boot.c)
+FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt.c common/fdt_write.c common/fdt_boot.c common/fdt_cpus.c)
 # The differential's libfdt half is shared with the fuzz target.
 $(HOSTBUILD)/unit/test_fdt_libfdt: $(HOSTBUILD)/obj/tests/unit/libfdt_tokens.o
 $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMMON_OBJS) \

@@ -46,8 +46,10 @@ static uint8_t checksum(const uint8_t *p, uint32_t len)
     return sum;
 }
 
-static const uint8_t *map_table(const struct pvh_phys *phys, uint64_t pa, const char *sig,
-                                uint32_t *len, struct pvh_error *err)
+/* The table at pa, whole and checksummed; its signature must be sig
+ * unless any_sig (see root_table()). */
+static const uint8_t *map_table_as(const struct pvh_phys *phys, uint64_t pa, const char *sig,
+                                   bool any_sig, uint32_t *len, struct pvh_error *err)
 {
     const uint8_t *t;
 
@@ -57,7 +59,7 @@ static const uint8_t *map_table(const struct pvh_phys *phys, uint64_t pa, const 
     if (!t)
         return pvh_fail(err, PVH_ERANGE, "ACPI %s at 0x%llx: not accessible", sig,
                         (unsigned long long)pa), NULL;
-    if (memcmp(t, sig, 4))
+    if (!any_sig && memcmp(t, sig, 4))
         return pvh_fail(err, PVH_EINVAL, "ACPI table at 0x%llx: signature is not %s", 
                         (unsigned long long)pa, sig), NULL;
     *len = pvh_le32(t + SDT_LENGTH);
@@ -74,9 +76,15 @@ static const uint8_t *map_table(const struct pvh_phys *phys, uint64_t pa, const 
     return t;
 }
 
+static const uint8_t *map_table(const struct pvh_phys *phys, uint64_t pa, const char *sig,
+                                uint32_t *len, struct pvh_error *err)
+{
+    return map_table_as(phys, pa, sig, false, len, err);
+}
+
 /* The root table: the XSDT when the RSDP has one, else the RSDT. */
 static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, bool *xsdt,
-                     struct pvh_error *err)
+                     uint64_t *rsdt, struct pvh_error *err)
 {
     const uint8_t *r = pa ? phys->map(phys, pa, RSDP_V1_SIZE) : NULL;
 
@@ -87,7 +95,7 @@ static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, b
         return pvh_fail(err, PVH_EINVAL, "ACPI RSDP at 0x%llx: bad signature or checksum",
                         (unsigned long long)pa);
     *xsdt = false;
-    *root = pvh_le32(r + RSDP_RSDT);
+    *root = *rsdt = pvh_le32(r + RSDP_RSDT);
     if (r[RSDP_REVISION] >= 2) {
         const uint8_t *r2 = phys->map(phys, pa, RSDP_V2_SIZE);
 
@@ -100,17 +108,50 @@ static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, b
     return PVH_OK;
 }
 
-static const uint8_t *find_fadt(const struct pvh_phys *phys, uint64_t rsdp, uint32_t *len,
-                                struct pvh_error *err)
+/* What the specification calls the tables whose signatures differ. */
+static const char *table_name(const char *sig)
 {
-    uint64_t root = 0;
+    if (!memcmp(sig, "FACP", 4))
+        return "FADT";
+    if (!memcmp(sig, "APIC", 4))
+        return "MADT";
+    return sig;
+}
+
+/*
+ * The root table. One quirk is taken: Xen 4.17 builds a PVH dom0's XSDT
+ * by copying the header of the firmware's XSDT, and where the firmware
+ * has only an RSDT (QEMU's SeaBIOS) it copies 36 bytes from address 0
+ * instead, then writes the right length, entries and checksum; the RSDP
+ * it writes names no RSDT. With no RSDT to fall back on, such an XSDT is
+ * taken on its length and checksum, whatever its signature says (later
+ * Xen writes "XSDT" there).
+ */
+static const uint8_t *root_table(const struct pvh_phys *phys, uint64_t root, bool xsdt,
+                                 uint64_t rsdt, uint32_t *len, struct pvh_error *err)
+{
+    const uint8_t *t = map_table(phys, root, xsdt ? "XSDT" : "RSDT", len, err);
+    const uint8_t *h;
+
+    if (t || !xsdt || rsdt || err->code != PVH_EINVAL)
+        return t;
+    h = phys->map(phys, root, SDT_HEADER_SIZE);
+    if (!h || !memcmp(h, "XSDT", 4)) /* not the quirk: its own error stands */
+        return NULL;
+    return map_table_as(phys, root, "XSDT", true, len, err);
+}
+
+const uint8_t *pvh_acpi_find_table(const struct pvh_phys *phys, uint64_t rsdp, const char *sig,
+                                   uint32_t *len, struct pvh_error *err)
+{
+    uint64_t root = 0, rsdt = 0;
     bool xsdt = false;
     const uint8_t *t;
     uint32_t tlen, i, entry_size;
 
-    if (read_rsdp(phys, rsdp, &root, &xsdt, err))
+    if (read_rsdp(phys, rsdp, &root, &xsdt, &rsdt, err))
         return NULL;
-    t = map_table(phys, root, xsdt ? "XSDT" : "RSDT", &tlen, err);
+    t = root_table(phys, root, xsdt, rsdt, &tlen, err);
     if (!t)
         return NULL;
     entry_size = xsdt ? 8 : 4;
@@ -118,10 +159,10 @@ static const uint8_t *find_fadt(const struct pvh_phys *phys, uint64_t rsdp, uint
         uint64_t pa = xsdt ? pvh_le64(t + i) : pvh_le32(t + i);
         const uint8_t *h = pa ? phys->map(phys, pa, SDT_HEADER_SIZE) : NULL;
 
-        if (h && !memcmp(h, "FACP", 4))
-            return map_table(phys, pa, "FACP", len, err);
+        if (h && !memcmp(h, sig, 4))
+            return map_table(phys, pa, sig, len, err);
     }
-    pvh_fail(err, PVH_ENOENT, "ACPI: no FADT in the %s", xsdt ? "XSDT" : "RSDT");
+    pvh_fail(err, PVH_ENOENT, "ACPI: no %s in the %s", table_name(sig), xsdt ? "XSDT" : "RSDT");
     return NULL;
 }
 
@@ -209,7 +250,7 @@ int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
     uint64_t dsdt_pa;
 
     memset(out, 0, sizeof(*out));
-    fadt = find_fadt(phys, rsdp, &flen, err);
+    fadt = pvh_acpi_find_table(phys, rsdp, "FACP", &flen, err);
     if (!fadt)
         return err->code;
     if (flen < FADT_PM1B_CNT_BLK + 4)

@@ -2,8 +2,9 @@
  * Just enough ACPI to power off: RSDP -> RSDT/XSDT -> FADT -> the
  * PM1 control blocks (or, on hardware-reduced platforms such as QEMU's
  * microvm, the sleep control register) and the DSDT's \_S5 package.
- * Every table is checksummed and every offset bounded by the table's
- * length.
+ * The root table's lookup also serves other readers (the MADT:
+ * common/acpi_madt.c). Every table is checksummed and every offset
+ * bounded by the table's length.
  */
 #ifndef PVH_COMMON_ACPI_H
 #define PVH_COMMON_ACPI_H
@@ -43,6 +44,15 @@ struct pvh_acpi_poweroff {
 /* Sleep control register bits (ACPI 6.5, 4.8.3.7). */
 #define ACPI_SLEEP_CTL_SLP_TYP_SHIFT 2
 #define ACPI_SLEEP_CTL_SLP_EN        (1u << 5)
+
+/*
+ * The table with signature sig (4 characters) that the RSDP's root table
+ * (the XSDT when there is one, else the RSDT) lists first: mapped whole,
+ * its length in *len and its checksum verified. NULL with err set when
+ * there is none or it is malformed.
+ */
+const uint8_t *pvh_acpi_find_table(const struct pvh_phys *phys, uint64_t rsdp, const char *sig,
+                                   uint32_t *len, struct pvh_error *err);
 
 int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
                            struct pvh_acpi_poweroff *out, struct pvh_error *err);

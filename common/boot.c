@@ -3,7 +3,11 @@
 
 #include <xen/e820.h>
 
+#include "common/cpu_arch.h"
 #include "common/string.h"
+
+/* For the CPU API, which has no boot argument (set by pvh_boot_finish). */
+const struct pvh_boot *pvh_boot_current;
 
 void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t self_end)
 {
@@ -23,6 +27,10 @@ void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t
     st->boot.self_base = self_base;
     st->boot.self_end = self_end;
     st->boot.hv.name = "none";
+    /* Until the platform's list is read: the boot CPU alone, ID unknown. */
+    st->cpus[0] = (struct pvh_cpu){ .flags = PVH_CPU_BOOT };
+    st->nr_cpus = 1;
+    st->boot.cpus_source = "none";
 }
 
 int pvh_boot_set_memmap(struct pvh_boot_store *st, struct pvh_error *err)
@@ -49,6 +57,9 @@ void pvh_boot_finish(struct pvh_boot_store *st)
     st->boot.modules = st->modules;
     st->boot.memmap = st->map.regions;
     st->boot.nr_memmap = st->map.nr;
+    st->boot.cpus = st->cpus;
+    st->boot.nr_cpus = st->nr_cpus;
+    pvh_boot_current = &st->boot;
 }
 
 uint64_t pvh_boot_ram_total(const struct pvh_boot *boot)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <pvhboot/boot.h>
+#include <pvhboot/cpu.h>
 #include <xen/start_info.h>
 
 #include "common/error.h"
@@ -48,6 +49,9 @@ struct pvh_boot_store {
     struct pvh_module modules[PVH_MODULES_MAX];
     char module_cmdlines[PVH_MODULE_CMDLINES_ALL];
     size_t module_cmdlines_used;
+    /* The CPUs the platform offers (the boot CPU first), as found. */
+    struct pvh_cpu cpus[PVH_CPUS_MAX];
+    unsigned nr_cpus;
 };
 
 /* Prepare an empty store for pvhboot occupying [self_base, self_end). */

@@ -59,6 +59,34 @@ void pvh_console_flush(void)
             sinks[i]->flush();
 }
 
+/*
+ * One formatted call at a time, so lines from several CPUs do not mix.
+ * The lock is given up on after a bounded wait: a CPU that faulted while
+ * printing (or one printing its own fault report from inside a print)
+ * must not silence every CPU after it.
+ */
+#define PRINT_LOCK_SPINS 20000000u
+
+static volatile int print_lock;
+
+static void print_lock_take(void)
+{
+    for (unsigned i = 0; i < PRINT_LOCK_SPINS; i++) {
+        if (!__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+            return;
+#if defined(__x86_64__)
+        __asm__ volatile("pause");
+#elif defined(__aarch64__)
+        __asm__ volatile("yield");
+#endif
+    }
+}
+
+static void print_lock_give(void)
+{
+    __atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* Formatted output is staged in a small buffer so that sinks with a
  * per-call cost (a hypercall, a ring notification) see few calls. */
 struct console_out {
@@ -95,8 +123,10 @@ void pvh_vprintf(const char *fmt, va_list ap)
 {
     struct console_out c = { .out.put = console_put };
 
+    print_lock_take();
     pvh_vformat(&c.out, fmt, ap);
     console_flush(&c);
+    print_lock_give();
 }
 
 void pvh_printf(const char *fmt, ...)
@@ -108,15 +138,25 @@ void pvh_printf(const char *fmt, ...)
     va_end(ap);
 }
 
-void pvh_info(const char *fmt, ...)
+void pvh_vinfo(const char *lead, const char *fmt, va_list ap)
 {
     struct console_out c = { .out.put = console_put };
-    va_list ap;
 
+    print_lock_take();
     console_put(&c.out, "pvhboot: ", 9);
-    va_start(ap, fmt);
+    if (lead)
+        console_put(&c.out, lead, strlen(lead));
     pvh_vformat(&c.out, fmt, ap);
-    va_end(ap);
     console_put(&c.out, "\n", 1);
     console_flush(&c);
+    print_lock_give();
+}
+
+void pvh_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pvh_vinfo(NULL, fmt, ap);
+    va_end(ap);
 }

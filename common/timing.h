@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include <pvhboot/clock.h>
+
 enum pvh_mark {
     PVH_MARK_ENTRY,      /* the first instruction (x86: read by entry.asm) */
     PVH_MARK_C,          /* the first C */
@@ -30,19 +32,7 @@ enum pvh_mark {
 
 static inline uint64_t pvh_timestamp(void)
 {
-#if defined(__x86_64__)
-    uint32_t lo, hi;
-
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-#elif defined(__aarch64__)
-    uint64_t v;
-
-    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-    return v;
-#else
-    return 0;
-#endif
+    return pvh_clock_ticks();
 }
 
 /* Record the current time for mark (or ts, for a time taken elsewhere). */

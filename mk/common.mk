@@ -32,8 +32,8 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wpointer-arith -Wundef -Wcast-align -Wno-unused-parameter
 
-COMMON_SRCS := common/acpi.c common/boot.c common/bzimage.c common/console.c common/crc32.c \
+COMMON_SRCS := common/acpi.c common/acpi_madt.c common/boot.c common/bzimage.c common/console.c common/cpu.c common/crc32.c \
                common/elf.c common/error.c common/firmware.c common/format.c \
-               common/hypervisor.c common/memmap.c common/multiboot.c common/options.c common/pack.c \
+               common/hypervisor.c common/low_page.c common/memmap.c common/multiboot.c common/options.c common/pack.c \
                common/panic.c common/start_info.c common/string.c common/timing.c common/xen_calls.c \
                common/xen_console_ring.c common/xenfeat.c

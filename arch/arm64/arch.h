@@ -59,7 +59,35 @@ bool arm64_uart_present(void);
 
 /* psci.c: SMCCC calls on the /psci conduit, PSCI power, Xen detection. */
 void arm64_psci_init(enum pvh_psci_conduit conduit);
+/* Does /psci say PSCI 0.2 or later (the standard CPU_ON ID)? */
+void arm64_psci_set_cpu_on(bool psci_0_2);
 bool arm64_xen_smccc_uid(void);
+/* PSCI CPU_ON: start the CPU mpidr at the physical address entry, with
+ * context in its x0. 0, or an error saying why not. */
+int arm64_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context, struct pvh_error *err);
+
+/* smp.c and secondary.S: the other CPUs (linked only by programs that
+ * start them; the always-linked code refers to these weakly). */
+struct arm64_secondary_params {
+    uint64_t stack_top;           /* SP_EL0: the top of its pvh_cpu_stacks block */
+    uint64_t exception_stack_top; /* SP_EL1 */
+    uint64_t area;                /* TPIDR_EL1: its struct pvh_cpu_area */
+    uint64_t ttbr0, tcr, mair;    /* the boot CPU's translation */
+    uint64_t inval_start, inval_end; /* what it wrote with the MMU off: its stack */
+};
+_Static_assert(sizeof(struct arm64_secondary_params) == SECONDARY_PARAMS_SIZE, "params size");
+_Static_assert(1u << SECONDARY_PARAMS_SHIFT == SECONDARY_PARAMS_SIZE, "params shift");
+_Static_assert(__builtin_offsetof(struct arm64_secondary_params, area) == SECONDARY_AREA,
+               "params area");
+_Static_assert(__builtin_offsetof(struct arm64_secondary_params, mair) == SECONDARY_MAIR,
+               "params mair");
+_Static_assert(__builtin_offsetof(struct arm64_secondary_params, inval_end) ==
+               SECONDARY_INVAL_END, "params inval_end");
+void arm64_secondary_entry(void);
+/* Set the boot CPU's per-CPU area (TPIDR_EL1), once its MPIDR is known. */
+void arm64_smp_boot_cpu_init(uint64_t hwid);
+/* The calling CPU's number (0: the boot CPU). */
+unsigned arm64_smp_cpu_number(void);
 
 /* xen.c / hypercall.c */
 void arm64_hypercalls_enable(void);

@@ -172,6 +172,17 @@
 /* --- SMCCC / PSCI (Arm DEN 0028, DEN 0022) ------------------------------- */
 #define PSCI_SYSTEM_OFF   0x84000008u
 #define PSCI_SYSTEM_RESET 0x84000009u
+#define PSCI_CPU_ON_64    0xc4000003u /* x1 target MPIDR, x2 entry (physical), x3 context id (x0 there) */
+/* PSCI return codes (x0, as a signed 32-bit value). */
+#define PSCI_RET_NOT_SUPPORTED    (-1)
+#define PSCI_RET_INVALID_PARAMS   (-2)
+#define PSCI_RET_DENIED           (-3)
+#define PSCI_RET_ALREADY_ON       (-4)
+#define PSCI_RET_ON_PENDING       (-5)
+#define PSCI_RET_INTERNAL_FAILURE (-6)
+#define PSCI_RET_NOT_PRESENT      (-7)
+#define PSCI_RET_DISABLED         (-8)
+#define PSCI_RET_INVALID_ADDRESS  (-9)
 #define SMCCC_HYP_CALL_UID 0x8500ff01u /* standard hypervisor service: call UID */
 /* Xen's answer to SMCCC_HYP_CALL_UID (w0..w3). */
 #define XEN_SMCCC_UID0 0xdc1218a7u
@@ -186,9 +197,27 @@
 #define R_AARCH64_RELATIVE 1027
 #define RELA_SIZE 24 /* Elf64_Rela: r_offset, r_info, r_addend */
 
+/* --- MPIDR_EL1 ------------------------------------------------------------ */
+#define MPIDR_HWID_MASK UL(0xff00ffffff) /* Aff3 (39:32), Aff2..Aff0 (23:0) */
+
+/* --- A secondary CPU's start parameters (struct arm64_secondary_params
+ * in arch.h): smp.c writes them, secondary.S reads them with the MMU off. */
+#define SECONDARY_STACK_TOP     0
+#define SECONDARY_EXC_STACK_TOP 8
+#define SECONDARY_AREA          16
+#define SECONDARY_TTBR0         24
+#define SECONDARY_TCR           32
+#define SECONDARY_MAIR          40
+#define SECONDARY_INVAL_START   48
+#define SECONDARY_INVAL_END     56
+#define SECONDARY_PARAMS_SIZE   64
+#define SECONDARY_PARAMS_SHIFT  6 /* log2 of the size: secondary.S indexes by shifting */
+#define SECONDARY_CPUS_MAX      16 /* PVH_CPUS_MAX (include/pvhboot/cpu.h), for the assembler */
+
 /* --- Stacks -------------------------------------------------------------- */
 #define STACK_SIZE           UL(0x10000) /* 64 KiB, with an unmapped guard page below */
 #define EXCEPTION_STACK_SIZE UL(0x4000)  /* 16 KiB, SP_EL1: exceptions never share the main stack */
 #define EXCEPTION_FRAME_SIZE 288         /* x0-x30, sp_el0, elr, spsr, esr, far: 36 words */
+#define SECONDARY_EXCEPTION_STACK_SIZE UL(0x2000) /* 8 KiB per secondary CPU: a report, then a stop */
 
 #endif

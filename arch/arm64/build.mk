@@ -3,11 +3,12 @@
 
 ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
               -mno-outline-atomics
-ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c arch/arm64/el2.c \
-               arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
-               arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/start.c arch/arm64/xen.c
+ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c common/fdt_cpus.c \
+               arch/arm64/el2.c arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
+               arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/smp.c arch/arm64/start.c \
+               arch/arm64/xen.c
 ARCH_ASM_SRCS :=
-ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S arch/arm64/hyp.S
+ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S arch/arm64/hyp.S arch/arm64/secondary.S
 ARCH_GEN_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(ARCH_S_SRCS)) $(BUILD)/obj/gen/xen-features.o
 
 # What the image requires of Xen and would use (see tools/xen-feature-bitmaps.sh):

@@ -1,7 +1,8 @@
 /*
  * Reporting an exception: pvhboot expects none, so each one is fatal.
  * One line with the exception class (by name and number), ESR, ELR and
- * FAR, then the failure stop.
+ * FAR, then the failure stop. On a secondary CPU the line names it
+ * ("cpu N: exception ..."); the stop is the same from any CPU.
  */
 #include <pvhboot/power.h>
 
@@ -10,6 +11,10 @@
 /* Vector slots (vectors.S): groups of four (sync, IRQ, FIQ, SError). */
 #define VECTOR_KIND(v) ((v) & 3)
 #define VECTOR_SYNC 0
+
+/* smp.c, in programs that start CPUs: which CPU this is (weak: the
+ * firmware runs on the boot CPU alone and links none of it). */
+extern unsigned arm64_smp_cpu_number(void) __attribute__((weak));
 
 static const char *class_name(unsigned ec)
 {
@@ -43,12 +48,17 @@ void arm64_exception(uint64_t vector, const struct arm64_frame *f)
 {
     static const char *const async[] = { "sync", "irq", "fiq", "serror" };
     unsigned ec = (unsigned)(f->esr >> ESR_EC_SHIFT & ESR_EC_MASK);
+    unsigned cpu = arm64_smp_cpu_number ? arm64_smp_cpu_number() : 0;
+    char who[16] = "";
 
+    if (cpu)
+        pvh_snprintf(who, sizeof(who), "cpu %u: ", cpu);
     if (VECTOR_KIND(vector) != VECTOR_SYNC)
-        pvh_panic("exception %s (vector %llu) esr 0x%llx elr 0x%llx far 0x%llx",
+        pvh_panic("%sexception %s (vector %llu) esr 0x%llx elr 0x%llx far 0x%llx", who,
                   async[VECTOR_KIND(vector)], (unsigned long long)vector,
                   (unsigned long long)f->esr, (unsigned long long)f->elr,
                   (unsigned long long)f->far);
-    pvh_panic("exception %s (class 0x%02x) esr 0x%llx elr 0x%llx far 0x%llx", class_name(ec), ec,
-              (unsigned long long)f->esr, (unsigned long long)f->elr, (unsigned long long)f->far);
+    pvh_panic("%sexception %s (class 0x%02x) esr 0x%llx elr 0x%llx far 0x%llx", who,
+              class_name(ec), ec, (unsigned long long)f->esr, (unsigned long long)f->elr,
+              (unsigned long long)f->far);
 }

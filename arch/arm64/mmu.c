@@ -13,14 +13,21 @@
  *   3. pvhboot's own text and read-only data: read-only and executable,
  *      the only executable memory (W^X);
  *   4. page 0 unmapped, so that a NULL access faults, and the page below
- *      the stack unmapped, so that an overflow faults.
+ *      the stack unmapped, so that an overflow faults (also below each
+ *      secondary CPU's stack, in programs that start CPUs).
  * Ranges are mapped with the largest blocks that fit (1 GiB, 2 MiB,
  * 4 KiB); a block that a later range cuts into is split into a table
  * of the same attributes.
  */
 #include "arch/arm64/arch.h"
+#include "common/cpu_arch.h"
 #include "common/fdt_boot.h"
 #include "common/string.h"
+
+/* The secondary CPUs' stacks (common/cpu.c), each above its guard page:
+ * a weak reference, so programs that start no CPU (the firmware) link
+ * none of them and see address 0 here. */
+extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE] __attribute__((weak));
 
 /* Tables come from a fixed pool: one level-0 table, two level-1 tables
  * for the device map, and per range boundary (RAM, holes, the text) at
@@ -159,6 +166,21 @@ static int map_memory(uint64_t *root, const struct pvh_region *raw, unsigned n, 
     return PVH_OK;
 }
 
+static int unmap_cpu_guards(uint64_t *root, struct pvh_error *err)
+{
+    unsigned cpu;
+
+    if (!pvh_cpu_stacks)
+        return PVH_OK;
+    for (cpu = 1; cpu < PVH_CPUS_MAX; cpu++) {
+        uintptr_t guard = (uintptr_t)pvh_cpu_stacks[cpu];
+
+        if (map(root, guard, guard + PVH_CPU_GUARD_SIZE, UNMAPPED, err))
+            return err->code;
+    }
+    return PVH_OK;
+}
+
 int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
                    struct pvh_error *err)
 {
@@ -180,7 +202,8 @@ int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
         return err->code;
     if (map(root, 0, PAGE_SIZE, UNMAPPED, err) ||
         map(root, (uintptr_t)arm64_stack_guard, (uintptr_t)arm64_stack_guard + PAGE_SIZE,
-            UNMAPPED, err))
+            UNMAPPED, err) ||
+        unmap_cpu_guards(root, err))
         return err->code;
 
     tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |

@@ -1,9 +1,10 @@
 /*
  * SMCCC calls on the conduit the device tree's /psci names (HVC or
- * SMC), and what pvhboot uses them for: PSCI SYSTEM_OFF and the
- * hypervisor service UID call that tells Xen apart (a dom0less domU's
- * device tree has no /hypervisor node). Without a /psci node there is
- * no conduit and no call is made.
+ * SMC), and what pvhboot uses them for: PSCI SYSTEM_OFF, CPU_ON (only
+ * programs that start CPUs link it) and the hypervisor service UID
+ * call that tells Xen apart (a dom0less domU's device tree has no
+ * /hypervisor node). Without a /psci node there is no conduit and no
+ * call is made.
  */
 #include <pvhboot/console.h>
 #include <pvhboot/power.h>
@@ -13,20 +14,26 @@
 #include "common/arch_hooks.h"
 
 static enum pvh_psci_conduit conduit;
+static bool has_cpu_on; /* PSCI 0.2 or later: CPU_ON has its standard ID */
 
 void arm64_psci_init(enum pvh_psci_conduit c)
 {
     conduit = c;
 }
 
-/* An SMCCC call with no arguments; x0-x3 come back in out. Returns
- * false when there is no conduit. */
-static bool smccc(uint32_t fn, uint64_t a1, uint64_t out[4])
+void arm64_psci_set_cpu_on(bool psci_0_2)
+{
+    has_cpu_on = psci_0_2;
+}
+
+/* An SMCCC call with up to three arguments; x0-x3 come back in out.
+ * Returns false when there is no conduit. */
+static bool smccc(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t out[4])
 {
     register uint64_t x0 __asm__("x0") = fn;
     register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = 0;
-    register uint64_t x3 __asm__("x3") = 0;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
 
     /* SMCCC 1.1 preserves x4-x17 for these calls; older firmware may
      * not, so they are given as clobbered. */
@@ -51,10 +58,43 @@ bool arm64_xen_smccc_uid(void)
 {
     uint64_t r[4];
 
-    if (!smccc(SMCCC_HYP_CALL_UID, 0, r))
+    if (!smccc(SMCCC_HYP_CALL_UID, 0, 0, 0, r))
         return false;
     return (uint32_t)r[0] == XEN_SMCCC_UID0 && (uint32_t)r[1] == XEN_SMCCC_UID1 &&
            (uint32_t)r[2] == XEN_SMCCC_UID2 && (uint32_t)r[3] == XEN_SMCCC_UID3;
+}
+
+static const char *psci_error_name(int32_t rc)
+{
+    switch (rc) {
+    case PSCI_RET_NOT_SUPPORTED:     return "not supported";
+    case PSCI_RET_INVALID_PARAMS:    return "invalid parameters";
+    case PSCI_RET_DENIED:            return "denied";
+    case PSCI_RET_ALREADY_ON:        return "already on";
+    case PSCI_RET_ON_PENDING:        return "on pending";
+    case PSCI_RET_INTERNAL_FAILURE:  return "internal failure";
+    case PSCI_RET_NOT_PRESENT:       return "not present";
+    case PSCI_RET_DISABLED:          return "disabled";
+    case PSCI_RET_INVALID_ADDRESS:   return "invalid address";
+    default:                         return "unknown error";
+    }
+}
+
+int arm64_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context, struct pvh_error *err)
+{
+    uint64_t r[4];
+    int32_t rc;
+
+    if (conduit == PVH_PSCI_NONE)
+        return pvh_fail(err, PVH_ENOENT, "no /psci node: no way to start a cpu");
+    if (!has_cpu_on)
+        return pvh_fail(err, PVH_ENOENT, "psci 0.1 (/psci not compatible with arm,psci-0.2): "
+                                         "no standard CPU_ON");
+    smccc(PSCI_CPU_ON_64, mpidr, entry, context, r);
+    rc = (int32_t)r[0];
+    if (rc)
+        return pvh_fail(err, PVH_EINVAL, "psci CPU_ON: %s (%d)", psci_error_name(rc), (int)rc);
+    return PVH_OK;
 }
 
 void pvh_halt(void)
@@ -69,7 +109,7 @@ static void psci_system_off(void)
 {
     uint64_t r[4];
 
-    smccc(PSCI_SYSTEM_OFF, 0, r);
+    smccc(PSCI_SYSTEM_OFF, 0, 0, 0, r);
 }
 
 void pvh_poweroff(void)

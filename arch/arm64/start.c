@@ -10,7 +10,8 @@
  *      kept), MMU and caches on;
  *   5. Xen (hypercall arguments must be cacheable, so after the MMU);
  *   6. /chosen: cmdline, initrd and modules, checked against the map;
- *   7. the device tree copied into memory pvhboot owns.
+ *   7. /cpus: the CPUs pvhboot can start (none is started here);
+ *   8. the device tree copied into memory pvhboot owns.
  */
 #include <pvhboot/boot.h>
 #include <pvhboot/console.h>
@@ -24,6 +25,7 @@
 #include "common/bytes.h"
 #include "common/fdt.h"
 #include "common/fdt_boot.h"
+#include "common/fdt_cpus.h"
 #include "common/string.h"
 
 /* Linux's limit for a device tree; larger is refused, not read. */
@@ -34,7 +36,19 @@ static struct pvh_boot_store store __attribute__((section(".noinit.store")));
 static struct pvh_fdt fdt;
 static struct pvh_fdt_platform platform;
 static struct pvh_range avoid[PVH_MODULES_MAX + 1];
+static struct pvh_fdt_cpus cpus;
 unsigned arm64_entry_el = CURRENTEL_EL1;
+
+/* smp.c, in programs that start CPUs (weak: the firmware links none). */
+extern void arm64_smp_boot_cpu_init(uint64_t hwid) __attribute__((weak));
+
+static uint64_t boot_cpu_hwid(void)
+{
+    uint64_t mpidr;
+
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return mpidr & MPIDR_HWID_MASK;
+}
 
 static void check(int rc, const struct pvh_error *err)
 {
@@ -121,6 +135,31 @@ static void copy_device_tree(uint64_t pa)
     store.boot.fdt = copy;
 }
 
+/* Step 7: a table that cannot be used is no reason to stop: the boot
+ * CPU runs alone, and a warning says why. */
+static void read_cpus(void)
+{
+    struct pvh_error err;
+    unsigned i;
+
+    store.cpus[0].hwid = boot_cpu_hwid();
+    if (pvh_fdt_read_cpus(&fdt, store.cpus[0].hwid, &cpus, &err)) {
+        pvh_info("warning: %s: running on the boot cpu alone", err.msg);
+        return; /* cpus_source stays "none" */
+    }
+    store.boot.cpus_source = "fdt";
+    arm64_psci_set_cpu_on(cpus.psci_cpu_on);
+    if (cpus.not_psci)
+        pvh_info("warning: /cpus: %u cpu%s without enable-method \"psci\" left out "
+                 "(the first: mpidr 0x%llx)", cpus.not_psci, cpus.not_psci == 1 ? "" : "s",
+                 (unsigned long long)cpus.not_psci_first);
+    if (cpus.found > cpus.nr)
+        pvh_info("warning: /cpus: %u cpus found, using the first %u", cpus.found, cpus.nr);
+    for (i = 0; i < cpus.nr; i++)
+        store.cpus[i] = cpus.cpus[i];
+    store.nr_cpus = cpus.nr;
+}
+
 /* The end of what the loader kept for us: the header's image_size from
  * our first byte. Unpacked, that is the link's __image_end; pvhboot-pack
  * raises it to cover the kernel and initrd it appends behind. */
@@ -143,6 +182,8 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
 
     pvh_mark(PVH_MARK_C);
     arm64_entry_el = (unsigned)entry_el;
+    if (arm64_smp_boot_cpu_init)
+        arm64_smp_boot_cpu_init(boot_cpu_hwid());
     pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 
@@ -167,6 +208,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
     pvh_mark(PVH_MARK_XEN);
 
     check(pvh_fdt_read_chosen(&fdt, &store, dtb_pa, &err), &err);
+    read_cpus();
     copy_device_tree(dtb_pa);
     pvh_boot_finish(&store);
 

@@ -7,6 +7,7 @@
 
 #include <pvhboot/boot.h>
 
+#include "arch/x86/x86.h"
 #include "common/boot_store.h"
 #include "common/error.h"
 
@@ -34,6 +35,68 @@ bool x86_debugcon_present(void);
 void x86_debugcon_register(void);
 void x86_debugcon_unregister(void);
 void x86_idt_init(void);
+
+/* A 64-bit interrupt gate (Intel SDM vol. 3, 6.14.1). */
+struct x86_idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct x86_idt_gate) == 16, "IDT gate size");
+#define X86_IDT_INTERRUPT_GATE 0x8e /* P, DPL 0, 64-bit interrupt gate */
+
+static inline struct x86_idt_gate x86_idt_gate(uint64_t handler, unsigned ist)
+{
+    return (struct x86_idt_gate){
+        .offset_low = (uint16_t)handler,
+        .selector = X86_SEL_CODE64,
+        .ist = (uint8_t)ist,
+        .type_attr = X86_IDT_INTERRUPT_GATE,
+        .offset_mid = (uint16_t)(handler >> 16),
+        .offset_high = (uint32_t)(handler >> 32),
+    };
+}
+
+/* The 64-bit TSS: only the IST stacks matter to us. */
+struct x86_tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct x86_tss64) == 104, "TSS size");
+_Static_assert(__builtin_offsetof(struct x86_tss64, ist) == 36, "TSS IST offset");
+#define X86_IST_DOUBLE_FAULT 1
+#define X86_VECTOR_DOUBLE_FAULT 8
+#define X86_EXCEPTION_VECTORS 32
+
+/* Point the TSS descriptor (two slots at X86_SEL_TSS) of gdt at tss,
+ * whose double-fault stack ends at ist_top. */
+void x86_tss_install(uint64_t *gdt, struct x86_tss64 *tss, uint64_t ist_top);
+
+struct x86_descriptor_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+/* The exception gates (vectors 0-31), as the boot CPU's IDT holds them. */
+const struct x86_idt_gate *x86_exception_gates(void);
+
+/* The calling CPU's APIC ID as the CPU itself tells it (CPUID): the
+ * x2APIC ID where leaf 0xb reports one, else the 8-bit initial APIC ID
+ * of leaf 1. ap_start.asm reads it the same way. */
+uint32_t x86_apic_id(void);
+/* The CPUs the MADT lists, into st (the boot CPU alone when there is
+ * no RSDP; a warning and the boot CPU alone when the table is missing
+ * or malformed). */
+void x86_cpus_find(struct pvh_boot_store *st);
 void x86_cpu_probe(void);
 void x86_hypervisor_probe(struct pvh_hypervisor *hv);
 

@@ -2,10 +2,10 @@
 
 ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small $(ARCH_DEFINES)
 ARCH_C_SRCS := arch/x86/boot_linux.c arch/x86/boot_multiboot.c arch/x86/boot_payload.c \
-               arch/x86/boot_pvh.c arch/x86/boot_trampoline.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/debugcon.c \
-               arch/x86/hypercall.c arch/x86/idt.c arch/x86/paging.c arch/x86/phys.c \
-               arch/x86/power.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
-ARCH_ASM_SRCS := arch/x86/trampoline.asm arch/x86/isr.asm
+               arch/x86/boot_pvh.c arch/x86/boot_trampoline.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/cpus.c arch/x86/debugcon.c \
+               arch/x86/hypercall.c arch/x86/idt.c arch/x86/lapic.c arch/x86/paging.c arch/x86/phys.c \
+               arch/x86/power.c arch/x86/smp.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
+ARCH_ASM_SRCS := arch/x86/trampoline.asm arch/x86/isr.asm arch/x86/ap_start.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
 # What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and

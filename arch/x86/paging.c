@@ -7,7 +7,8 @@
  *    rest of the image no-execute;
  *  - everything else in the first 4 GiB is no-execute (the entry built
  *    its 2 MiB pages so);
- *  - page 0 and the page below the stack (the guard page) are unmapped;
+ *  - page 0 and the page below the stack (the guard page) are unmapped,
+ *    as are the other CPUs' stack guards where the program has them;
  *  - memory above 4 GiB is identity-mapped, no-execute, in 1 GiB pages
  *    where the CPU has them, else 2 MiB pages. Page-table pages come
  *    from RAM below 4 GiB, clear of the modules, and are marked as
@@ -18,6 +19,7 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
+#include "common/cpu_arch.h"
 #include "common/pack.h"
 #include "common/string.h"
 
@@ -257,6 +259,23 @@ static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_er
     return rc;
 }
 
+/*
+ * The other CPUs' stacks (common/cpu.c): each block starts with a guard
+ * page that stays unmapped, so an overflow faults. Only programs that run
+ * other CPUs link the array; for the others the weak reference is NULL.
+ * The linker script keeps the image, the array included, in PT0's 2 MiB.
+ */
+#pragma weak pvh_cpu_stacks
+
+static bool cpu_stack_guard(uint64_t pa)
+{
+    uint64_t base = (uintptr_t)pvh_cpu_stacks;
+
+    if (!base || pa < base || pa - base >= sizeof(pvh_cpu_stacks))
+        return false;
+    return (pa - base) % PVH_CPU_BLOCK_SIZE == 0;
+}
+
 /* Rights for the pages of the first 2 MiB, which PT0 maps. */
 static void protect_first_2mib(uint64_t nx)
 {
@@ -276,7 +295,7 @@ static void protect_first_2mib(uint64_t nx)
             e |= X86_PTE_RW;
         if (pa == hypercall_page) /* Xen wrote it (or it holds RET): run it, never write it */
             e = pa | X86_PTE_P;
-        x86_pt0[i] = pa == guard ? 0 : e;
+        x86_pt0[i] = pa == guard || cpu_stack_guard(pa) ? 0 : e;
     }
 }
 

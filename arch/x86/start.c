@@ -100,6 +100,14 @@ static void xen_setup(void)
         pvh_panic("%s", err.msg);
 }
 
+/*
+ * Programs that run other CPUs link arch/x86/smp.c, which claims the page
+ * below 1 MiB their start-up code needs (while the memory map can still
+ * say so) and sets the boot CPU's per-CPU area. The firmware links none of
+ * it: the weak reference is then NULL.
+ */
+extern void x86_smp_boot_setup(struct pvh_boot_store *st) __attribute__((weak));
+
 void x86_start(uint32_t start_info_pa);
 void x86_start(uint32_t start_info_pa)
 {
@@ -120,10 +128,13 @@ void x86_start(uint32_t start_info_pa)
 
     load_boot_description(start_info_pa);
     find_rsdp();
+    x86_cpus_find(&store);
     pvh_mark(PVH_MARK_BOOT);
     if (under_xen())
         xen_setup();
     pvh_mark(PVH_MARK_XEN);
+    if (x86_smp_boot_setup)
+        x86_smp_boot_setup(&store);
     if (x86_paging_finish(&store, &err))
         pvh_panic("%s", err.msg);
     pvh_boot_finish(&store);

@@ -48,6 +48,25 @@
 #define X86_DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit: status = (value << 1) | 1 */
 #define X86_DEBUG_EXIT_FAILURE 1  /* QEMU exits with status 3 */
 
+/* The other CPUs (arch/x86/smp.c, lapic.c, ap_start.asm). */
+#define X86_MSR_APIC_BASE 0x1b
+#define X86_APIC_BASE_EXTD   0x400  /* x2APIC mode */
+#define X86_APIC_BASE_ENABLE 0x800  /* the local APIC is on */
+#define X86_MSR_GS_BASE 0xc0000101
+#define X86_CR4_PAE_ONLY 0x00000020 /* what the start-up code loads into CR4 */
+#define X86_CPUID_TOPOLOGY 0xb     /* EDX: the x2APIC ID, where EBX of subleaf 0 is not 0 */
+#define X86_VECTOR_WAKE 0xf0       /* the IPI that wakes a halted CPU */
+#define X86_VECTOR_SPURIOUS 0xff   /* the local APIC's spurious vector */
+#define X86_APIC_EOI 0xb0          /* xAPIC register offset; x2APIC MSR 0x80b */
+#define X86_MSR_X2APIC_EOI 0x80b
+/* struct x86_ap_slot (smp.c), read by ap_start.asm: one per CPU. */
+#define X86_AP_SLOTS 16
+#define X86_AP_SLOT_HWID 0
+#define X86_AP_SLOT_STACK 8
+#define X86_AP_SLOT_CPU 16
+#define X86_AP_SLOT_ARMED 20
+#define X86_AP_SLOT_SIZE 24
+
 /* Stacks. */
 #define X86_STACK_SIZE 0x10000
 #define X86_IST_STACK_SIZE 0x1000

@@ -3,9 +3,14 @@
  * and powers off. The lines it prints are the contract the boot tests
  * check (see DESIGN.md).
  *
- * Example-only cmdline switch: "hello.crash=null" makes it read through
- * a NULL pointer after printing, to show pvhboot's exception report.
+ * It also runs a function on every other CPU, which counts itself in a
+ * shared counter and records the hardware ID it reads from itself.
+ *
+ * Example-only cmdline switches: "hello.crash=null" makes it read
+ * through a NULL pointer after printing, to show pvhboot's exception
+ * report; "hello.crash=cpu" makes the last CPU do that instead.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <pvhboot/pvhboot.h>
@@ -102,6 +107,55 @@ static void print_memmap(const struct pvh_boot *boot)
     }
 }
 
+/* What each CPU leaves for the boot CPU to print. */
+static struct {
+    volatile unsigned ran;             /* CPUs that ran cpu_main, the boot CPU included */
+    volatile uint64_t hwid[PVH_CPUS_MAX]; /* what each read from itself */
+    volatile uint8_t seen[PVH_CPUS_MAX];
+} cpus;
+
+static void cpu_main(unsigned cpu, void *crash)
+{
+    /* Before the count: the boot CPU keeps waiting (printing nothing)
+     * while this CPU's fault report stops the machine. */
+    if (crash) {
+        pvh_info("hello: cpu %u reading through NULL, as asked", cpu);
+        (void)*(volatile const int *)0;
+    }
+    cpus.hwid[cpu] = pvh_cpu_hwid();
+    cpus.seen[cpu] = 1;
+    __atomic_add_fetch(&cpus.ran, 1, __ATOMIC_SEQ_CST);
+}
+
+static const char *hwid_name(void)
+{
+    return pvh_arch_name()[0] == 'x' ? "apic" : "mpidr";
+}
+
+/* Start every other CPU, wait for each to finish, and report. */
+static void run_cpus(const struct pvh_boot *boot)
+{
+    unsigned n = pvh_cpu_count(boot), started = 0;
+    bool crash = has_word(boot->cmdline, "hello.crash=cpu");
+    uint64_t t0 = pvh_clock_ticks(), t1;
+
+    cpu_main(0, NULL);
+    for (unsigned cpu = 1; cpu < n; cpu++)
+        if (pvh_cpu_start(cpu, cpu_main, crash && cpu == n - 1 ? (void *)1 : NULL) == 0)
+            started++;
+    while (cpus.ran < started + 1)
+        ;
+    t1 = pvh_clock_ticks();
+    for (unsigned cpu = 0; cpu < n; cpu++)
+        pvh_info("cpu %u %s 0x%llx%s ran %s self 0x%llx", cpu, hwid_name(),
+                 (unsigned long long)boot->cpus[cpu].hwid,
+                 boot->cpus[cpu].flags & PVH_CPU_BOOT ? " boot" : "", cpus.seen[cpu] ? "yes" : "no",
+                 (unsigned long long)cpus.hwid[cpu]);
+    pvh_info("cpus-up ticks %llu unit %s from %s", (unsigned long long)(t1 - t0), pvh_clock_unit(),
+             boot->cpus_source);
+    pvh_info("cpus %u", cpus.ran);
+}
+
 void pvh_main(const struct pvh_boot *boot)
 {
     pvh_info("hello %s", pvh_arch_name());
@@ -124,5 +178,6 @@ void pvh_main(const struct pvh_boot *boot)
         pvh_info("hello: reading through NULL, as asked");
         (void)*(volatile const int *)0;
     }
+    run_cpus(boot);
     pvh_info("hello done");
 }

@@ -43,6 +43,15 @@ struct pvh_region {
     uint32_t flags; /* PVH_REGION_* */
 };
 
+/* A CPU the platform offers (x86: a MADT local APIC or x2APIC entry
+ * that is enabled or online-capable; arm64: a /cpus node). */
+struct pvh_cpu {
+    uint64_t hwid;     /* x86: APIC ID; arm64: MPIDR affinity bits (Aff3..Aff0) */
+    uint32_t acpi_id;  /* x86: ACPI processor UID (under Xen, the vCPU ID); arm64: 0 */
+    uint32_t flags;    /* PVH_CPU_* */
+};
+#define PVH_CPU_BOOT 0x1u /* the CPU that runs pvh_main(): cpus[0] */
+
 enum pvh_loader {
     PVH_LOADER_PVH_V0, /* x86 start info version 0: no memory map */
     PVH_LOADER_PVH_V1, /* x86 start info version 1 or later */
@@ -107,6 +116,12 @@ struct pvh_boot {
     uint64_t self_end;        /* ... and one past the last */
 
     enum pvh_rsdp_source rsdp_source; /* x86: where rsdp came from */
+
+    /* The CPUs pvhboot can run (include/pvhboot/cpu.h), the boot CPU
+     * first; never fewer than 1. */
+    const struct pvh_cpu *cpus;
+    unsigned nr_cpus;
+    const char *cpus_source;  /* "madt", "fdt", "none" (only the boot CPU known) */
 };
 
 /* The unikernel's C entry. Returning from it powers the machine off. */

@@ -25,6 +25,10 @@ void pvh_console_write(const char *buf, size_t len);
 
 /* Print "pvhboot: <formatted>\n": the shape of every line pvhboot prints. */
 void pvh_info(const char *fmt, ...) PVH_PRINTF(1, 2);
+/* The same with a va_list, and lead (NULL for none) printed between
+ * "pvhboot: " and the formatted text, e.g. "error: ". The line goes out
+ * in one piece even when several CPUs print at once. */
+void pvh_vinfo(const char *lead, const char *fmt, va_list ap);
 
 /* Format into buf (always NUL-terminated when size > 0). Returns the
  * length the whole output would have had, like C's snprintf. */

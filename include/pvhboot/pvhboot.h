@@ -3,7 +3,9 @@
 #define PVHBOOT_PVHBOOT_H
 
 #include <pvhboot/boot.h>
+#include <pvhboot/clock.h>
 #include <pvhboot/console.h>
+#include <pvhboot/cpu.h>
 #include <pvhboot/crc32.h>
 #include <pvhboot/power.h>
 

@@ -17,6 +17,11 @@ build/bench/time-to-userspace.png, and prints the tables.
   3. Size: each loadable segment's bytes; memory at run time.
   4. Scale: pvhboot's cost as RAM grows (128M, 4G, 64G; 2 MiB and 1 GiB
      pages) and, on the host, as the memory map and module list grow.
+  5. CPUs: hello's time from its pvh_main to every CPU running its
+     function (hello's cpus-up line: the CPU's counter), per environment
+     and CPU count: QEMU pc, q35, microvm and virt at EL1 and EL2, and the
+     real Xen 4.17 (x86 PVH dom0 and an xl domU; arm64 dom0 and a
+     dom0less domU), median of --runs (Xen: of 3; xl domUs: one each).
 """
 
 import argparse
@@ -35,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 
 import linux  # noqa: E402
+import qemu_arm64  # noqa: E402
 from common import file_once  # noqa: E402
 from qemu import run_qemu  # noqa: E402
 from qemu_arm64 import run_qemu_arm64  # noqa: E402
@@ -54,6 +60,7 @@ class Ctx:
         self.qemu = args.qemu
         self.qemu_aarch64 = args.qemu_aarch64
         self.tmp = tempfile.mkdtemp(prefix="pvhboot-bench-")
+        self.build_arm64 = os.path.join(self.build_root, "arm64")
         self.out = os.path.join(self.build_root, "bench")
         os.makedirs(self.out, exist_ok=True)
 
@@ -290,9 +297,100 @@ def bench_scale(ctx):
     return rows, host
 
 
+# --- 5. CPUs ---------------------------------------------------------------------------
+
+CPUS_UP = re.compile(rb"pvhboot: cpus-up ticks (\d+) unit (\w+) from (\w+)")
+CPUS_RAN = re.compile(rb"pvhboot: cpus (\d+)\r?\n")
+XEN_RUNS = 3
+
+
+def cpus_up(serial, describe):
+    """(CPUs that ran, ticks, counter) from hello's report."""
+    up, ran = CPUS_UP.search(serial), CPUS_RAN.search(serial)
+    if not up or not ran:
+        raise RuntimeError("no cpus-up/cpus lines:\n" + describe())
+    return int(ran.group(1)), int(up.group(1)), up.group(2).decode()
+
+
+def cpu_row(env, n, boots):
+    """boots: (ran, ticks, unit) of each run -> one table row."""
+    ran = sorted({b[0] for b in boots})
+    return (env, n, "/".join(map(str, ran)), statistics.median(b[1] for b in boots), boots[0][2],
+            len(boots))
+
+
+def bench_cpus(ctx, runs):
+    rows = []
+    hello = os.path.join(ctx.build, "hello.elf")
+    for machine in ("pc", "q35", "microvm"):
+        for n in (1, 2, 4, 8):
+            boots = []
+            for _ in range(runs):
+                r = run_qemu(["-M", machine, "-m", "128M", "-smp", str(n), "-kernel", hello],
+                             60, qemu=ctx.qemu)
+                boots.append(cpus_up(r.serial, r.describe))
+            rows.append(cpu_row("QEMU %s" % machine, n, boots))
+    hello_arm64 = os.path.join(ctx.build_arm64, "hello.bin")
+    if os.path.exists(hello_arm64):
+        for el, machine in ((1, "virt"), (2, "virt,virtualization=on")):
+            for n in (1, 2, 4, 8):
+                boots = []
+                for _ in range(runs):
+                    r = run_qemu_arm64(["-M", machine, "-cpu", "cortex-a57", "-m", "1G",
+                                        "-smp", str(n), "-kernel", hello_arm64],
+                                       60, qemu=ctx.qemu_aarch64)
+                    boots.append(cpus_up(r.serial, r.describe))
+                rows.append(cpu_row("QEMU virt EL%d" % el, n, boots))
+    rows += bench_cpus_xen(ctx)
+    return rows
+
+
+def bench_cpus_xen(ctx):
+    """The same under the real Xen, reusing the tests' recipes."""
+    import test_x86_xen
+    import test_arm64_xen
+    import xen_domu
+    from test_x86_xen_domu import pvh
+
+    rows = []
+    hello = os.path.join(ctx.build, "hello.elf")
+    if os.path.exists(os.path.join(ctx.cache, "xen", "xen.elf")):
+        for n in (1, 2, 4):
+            boots = []
+            for _ in range(XEN_RUNS):
+                r, _, _ = test_x86_xen.boot_dom0(ctx, hello, "x", vcpus=n)
+                boots.append(cpus_up(r.serial, r.describe))
+            rows.append(cpu_row("Xen x86 PVH dom0", n, boots))
+        counts = (1, 2, 3, 4)
+        guests = [xen_domu.Guest("hello-%d" % n, pvh("hello.elf", 64, "x", extra=[("vcpus", n)]),
+                                 {"hello.elf": hello}) for n in counts]
+        session = xen_domu.run_session(ctx, guests)
+        for n in counts:
+            run = session.guest("hello-%d" % n)
+            rows.append(cpu_row("Xen x86 PVH domU (xl)", n,
+                                [cpus_up(b"\n".join(run.pvhboot_lines()) + b"\n", run.describe)]))
+    if os.path.exists(os.path.join(ctx.cache, "arm64", "xen", "xen")):
+        mod_path, _ = test_arm64_xen.module_file(ctx)
+        for n in (1, 2, 4):
+            boots = []
+            for _ in range(XEN_RUNS):
+                r = test_arm64_xen.boot_dom0(ctx, "x", mod_path, vcpus=n)
+                boots.append(cpus_up(r.serial, r.describe))
+            rows.append(cpu_row("Xen arm64 dom0", n, boots))
+        for n in (1, 2, 4):
+            boots = []
+            for _ in range(XEN_RUNS):
+                r = test_arm64_xen.boot_domu(ctx, os.path.join(ctx.build_arm64, "hello.bin"), "x",
+                                             name="bench-domu-%d.dtb" % n, vcpus=n)
+                boots.append(cpus_up(b"\n".join(qemu_arm64.domu_lines(r)) + b"\n", r.describe))
+            rows.append(cpu_row("Xen arm64 dom0less domU", n, boots))
+    return rows
+
+
 # --- report --------------------------------------------------------------------------
 
-def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host):
+def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
+             cpu_rows):
     out = ["# pvhboot bench", "",
            "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
     out += ["## pvhboot's own cost, by phase", "",
@@ -355,6 +453,16 @@ def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_ro
         out.append("| %s | %s | %d | %d |" % (mem, pages, pt, total))
     out += ["", "On the host (common/ built with -O2), as the inputs grow:", "", "```", host.strip(),
             "```", ""]
+    out += ["## CPUs", "", "hello's `cpus-up`: from the first CPU start in its pvh_main to every "
+            "CPU having run its function, in the CPU's counter (x86: the TSC, under TCG and "
+            "under Xen the host's; arm64: the virtual counter, 62.5 MHz on QEMU virt, so µs = "
+            "ticks / 62.5). Median of the runs. x86 QEMU: `-m 128M`; arm64: cortex-a57, "
+            "`-m 1G`. Under Xen the vCPUs share the two or fewer host CPUs TCG gives them.", "",
+            "| environment | CPUs | CPUs that ran | cpus-up ticks (median) | counter | runs |",
+            "|---|---|---|---|---|---|"]
+    for env, n, ran, ticks, unit, runs in cpu_rows:
+        out.append("| %s | %d | %s | %d | %s | %d |" % (env, n, ran, ticks, unit, runs))
+    out.append("")
     return "\n".join(out)
 
 
@@ -413,7 +521,10 @@ def main():
         size_rows = bench_size(ctx)
         print("bench: scale...", flush=True)
         scale_rows, host = bench_scale(ctx)
-        report = markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host)
+        print("bench: CPUs...", flush=True)
+        cpu_rows = bench_cpus(ctx, args.runs)
+        report = markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
+                          cpu_rows)
         with open(os.path.join(ctx.out, "results.md"), "w") as f:
             f.write(report)
         png = chart(ctx, user_rows)

@@ -39,6 +39,11 @@ TYPE_NUMBERS = {b"ram": 1, b"reserved": 2, b"acpi": 3, b"nvs": 4, b"unusable": 5
 PAGE = 4096
 
 
+CPU_RE = re.compile(rb"^pvhboot: cpu (\d+) (apic|mpidr) 0x([0-9a-f]+)( boot)? ran (yes|no) "
+                    rb"self 0x([0-9a-f]+)$")
+CPUS_RE = re.compile(rb"^pvhboot: cpus (\d+)$")
+
+
 class HelloReport:
     """The parsed report: arch, loader, hypervisor, cmdline, modules, memmap, ram, rsdp."""
 
@@ -94,6 +99,46 @@ class HelloReport:
         for i, r in enumerate(self.memmap):
             if r["index"] != i:
                 raise ReportError("memmap lines out of order")
+
+    def cpus(self):
+        """hello's CPU report: the 'cpu I ...' lines as dicts, and the
+        'cpus N' count (None when this build prints none)."""
+        listed = []
+        for l in self.lines:
+            m = CPU_RE.match(l)
+            if m:
+                listed.append(dict(index=int(m.group(1)), kind=m.group(2).decode(),
+                                   hwid=int(m.group(3), 16), boot=bool(m.group(4)),
+                                   ran=m.group(5) == b"yes", self_hwid=int(m.group(6), 16)))
+        counts = [l for l in self.lines if CPUS_RE.match(l)]
+        if len(counts) > 1:
+            raise ReportError("%d 'cpus' lines" % len(counts))
+        count = int(CPUS_RE.match(counts[0]).group(1)) if counts else None
+        return listed, count
+
+    def check_cpus(self, expected):
+        """Every one of the expected CPUs listed once, in order, the boot CPU
+        first, each ran hello's code and read back the ID it is listed
+        with, the IDs distinct, and 'cpus N' says so before 'hello done'."""
+        listed, count = self.cpus()
+        if count != expected:
+            raise ReportError("'cpus %s', expected %d" % (count, expected))
+        if [c["index"] for c in listed] != list(range(expected)):
+            raise ReportError("cpu lines %r, expected 0..%d" % ([c["index"] for c in listed],
+                                                                expected - 1))
+        if not listed[0]["boot"] or any(c["boot"] for c in listed[1:]):
+            raise ReportError("the boot CPU is not cpu 0 alone")
+        for c in listed:
+            if not c["ran"] or c["self_hwid"] != c["hwid"]:
+                raise ReportError("cpu %d: listed 0x%x, ran %s, read 0x%x from itself"
+                                  % (c["index"], c["hwid"], c["ran"], c["self_hwid"]))
+        if len({c["hwid"] for c in listed}) != expected:
+            raise ReportError("cpu IDs not distinct: %r" % [c["hwid"] for c in listed])
+        done = self.lines.index(b"pvhboot: hello done")
+        cpus_at = [i for i, l in enumerate(self.lines) if CPUS_RE.match(l)][0]
+        if cpus_at > done:
+            raise ReportError("'cpus' after 'hello done'")
+        return listed
 
     def check_memmap(self):
         """The normalised map's promises: sorted, disjoint, RAM whole pages,

@@ -1,8 +1,9 @@
 """hello.bin under the real Xen 4.17 for arm64 (Debian's hypervisor) on
 QEMU virt with virtualization=on: as dom0 (QEMU's guest-loader) and as
 a dom0less domU (a device tree of our own, the image placed by QEMU's
-loader device); and a domU image that requires a feature Xen does not
-grant a domU, which pvhboot must refuse."""
+loader device), each with 2 vCPUs that hello runs on (Xen's virtual
+MPIDRs: Aff0 = the vCPU number); and a domU image that requires a
+feature Xen does not grant a domU, which pvhboot must refuse."""
 
 ARCH = "arm64"
 
@@ -29,6 +30,8 @@ DOM0_FEATURES = {b"writable_page_tables", b"auto_translated_physmap", b"dom0",
                  b"memory_op_vnode_supported", b"ARM_SMCCC_supported", b"direct_mapped"}
 DOMU_FEATURES = {b"writable_page_tables", b"auto_translated_physmap",
                  b"memory_op_vnode_supported", b"ARM_SMCCC_supported", b"not_direct_mapped"}
+# vCPUs of dom0 (dom0_max_vcpus) and of the domU (its "cpus"); QEMU has as many.
+VCPUS = 2
 
 
 def xen_image(ctx):
@@ -58,6 +61,20 @@ def parse(lines, result):
     return report
 
 
+def check_vcpus(report, result):
+    """hello ran on every vCPU, listed (and read back) by Xen's virtual
+    MPIDR: vCPU n has Aff0 = n (fewer than 16 vCPUs)."""
+    try:
+        listed = report.check_cpus(VCPUS)
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, result.describe()))
+    hwids = [c["hwid"] for c in listed]
+    check(hwids == list(range(VCPUS)), "vCPU MPIDRs %r, expected %r" % (hwids, list(range(VCPUS))))
+    up = [l for l in report.lines if l.startswith(b"pvhboot: cpus-up ticks ")]
+    check(len(up) == 1 and up[0].endswith(b" from fdt"), "cpus-up line: %r" % up)
+    return int(up[0].split()[3])
+
+
 def check_module(report, data):
     check(len(report.modules) == 1, "modules: %r" % report.modules)
     m = report.modules[0]
@@ -66,17 +83,23 @@ def check_module(report, data):
           (m["size"], m["crc32"], len(data), zlib.crc32(data)))
 
 
+def boot_dom0(ctx, cmdline, mod_path, vcpus=VCPUS):
+    """QEMU -> Xen -> hello.bin as dom0 with vcpus vCPUs (QEMU has as many)."""
+    return run_qemu_arm64(
+        ["-M", MACHINE, "-cpu", "cortex-a57", "-m", "2G", "-smp", str(vcpus),
+         "-kernel", xen_image(ctx), "-append", "dom0_mem=%dM dom0_max_vcpus=%d %s" %
+         (DOM0_MEM >> 20, vcpus, XEN_CONSOLE),
+         "-device", "guest-loader,addr=0x%x,kernel=%s,bootargs=%s" %
+         (DOM0_KERNEL, os.path.join(ctx.build_arm64, "hello.bin"), cmdline),
+         "-device", "guest-loader,addr=0x%x,initrd=%s" % (DOM0_MODULE, mod_path)],
+        90, qemu=ctx.qemu_aarch64)
+
+
 def dom0(ctx):
     def test():
         mod_path, mod_data = module_file(ctx)
         cmdline = "dom0 words ending here pvhboot.note=kept"
-        result = run_qemu_arm64(
-            ["-M", MACHINE, "-cpu", "cortex-a57", "-m", "2G", "-smp", "2",
-             "-kernel", xen_image(ctx), "-append", "dom0_mem=%dM %s" % (DOM0_MEM >> 20, XEN_CONSOLE),
-             "-device", "guest-loader,addr=0x%x,kernel=%s,bootargs=%s" %
-             (DOM0_KERNEL, os.path.join(ctx.build_arm64, "hello.bin"), cmdline),
-             "-device", "guest-loader,addr=0x%x,initrd=%s" % (DOM0_MODULE, mod_path)],
-            90, qemu=ctx.qemu_aarch64)
+        result = boot_dom0(ctx, cmdline, mod_path)
         check(not result.timed_out, "Xen did not finish: " + result.describe())
         check(DOM0_HALTED.search(result.serial) is not None,
               "expected Xen to report dom0 halted (SCHEDOP_shutdown poweroff): " + result.describe())
@@ -90,13 +113,15 @@ def dom0(ctx):
         # prints as they are (a domU's would be prefixed).
         raw = [l.rstrip(b"\r") for l in result.serial.split(b"\n") if b"pvhboot: hello done" in l]
         check(raw == [b"pvhboot: hello done"], "not through console_io: %r" % raw)
-        return "%.2fs" % result.elapsed
+        ticks = check_vcpus(report, result)
+        return "%.2fs, cpus-up %d ticks" % (result.elapsed, ticks)
     return test
 
 
-def dom0less_tree(ctx, image, cmdline, ramdisk_size=None, name="dom0less.dtb"):
+def dom0less_tree(ctx, image, cmdline, ramdisk_size=None, name="dom0less.dtb", vcpus=VCPUS):
     """QEMU's tree with Xen's bootargs and one domU in /chosen."""
-    dts = dtb_to_dts(dump_dtb(ctx, MACHINE, "cortex-a57", "2G", "2", name="xen-host.dtb"))
+    dts = dtb_to_dts(dump_dtb(ctx, MACHINE, "cortex-a57", "2G", str(vcpus),
+                              name="xen-host-%d.dtb" % vcpus))
     ramdisk = ""
     if ramdisk_size:
         ramdisk = ("\t\t\tmodule@%x { compatible = \"multiboot,ramdisk\", \"multiboot,module\"; "
@@ -104,18 +129,19 @@ def dom0less_tree(ctx, image, cmdline, ramdisk_size=None, name="dom0less.dtb"):
     text = ("\t\t#address-cells = <2>;\n\t\t#size-cells = <2>;\n"
             "\t\txen,xen-bootargs = \"%s\";\n"
             "\t\tdomU1 { compatible = \"xen,domain\"; #address-cells = <1>; #size-cells = <1>;\n"
-            "\t\t\tmemory = <0 0x%x>; cpus = <1>; vpl011;\n"
+            "\t\t\tmemory = <0 0x%x>; cpus = <%d>; vpl011;\n"
             "\t\t\tmodule@%x { compatible = \"multiboot,kernel\", \"multiboot,module\"; "
             "reg = <0x%x 0x%x>; bootargs = \"%s\"; };\n%s\t\t};"
-            % (XEN_CONSOLE, DOMU_MEM >> 10, DOMU_KERNEL, DOMU_KERNEL, os.path.getsize(image),
+            % (XEN_CONSOLE, DOMU_MEM >> 10, vcpus, DOMU_KERNEL, DOMU_KERNEL, os.path.getsize(image),
                cmdline, ramdisk))
     return dts_to_dtb(add_to_node(dts, "chosen", text), os.path.join(ctx.tmp, name))
 
 
-def boot_domu(ctx, image, cmdline, ramdisk=None, name="dom0less.dtb", stop_on=DOMU_END, timeout=60):
+def boot_domu(ctx, image, cmdline, ramdisk=None, name="dom0less.dtb", stop_on=DOMU_END, timeout=60,
+              vcpus=VCPUS):
     size = os.path.getsize(ramdisk) if ramdisk else None
-    args = ["-M", MACHINE, "-cpu", "cortex-a57", "-m", "2G", "-smp", "2",
-            "-dtb", dom0less_tree(ctx, image, cmdline, size, name), "-kernel", xen_image(ctx),
+    args = ["-M", MACHINE, "-cpu", "cortex-a57", "-m", "2G", "-smp", str(vcpus),
+            "-dtb", dom0less_tree(ctx, image, cmdline, size, name, vcpus), "-kernel", xen_image(ctx),
             "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (image, DOMU_KERNEL)]
     if ramdisk:
         args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (ramdisk, DOMU_RAMDISK)]
@@ -137,7 +163,8 @@ def domu(ctx):
         check_module(report, mod_data)
         check(report.ram == DOMU_MEM, "ram %d, the domU has %d" % (report.ram, DOMU_MEM))
         # The domU's tree has no /hypervisor: Xen was found by the SMCCC UID call.
-        return "%.2fs to the marker" % result.elapsed
+        ticks = check_vcpus(report, result)
+        return "%.2fs to the marker, cpus-up %d ticks" % (result.elapsed, ticks)
     return test
 
 

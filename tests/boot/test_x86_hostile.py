@@ -12,9 +12,11 @@ pvhboot must do about it:
               the loader reports having handed over, and the memory map a
               reference model (memmap_model.py) derives from the raw map;
               then powers off through ACPI (exit status 0)
-  BOOTS_NO_ACPI(warning)  the same, but the RSDP leads to no poweroff
-              method: the warning line (if any), then the isa-debug-exit
-              fallback (exit status 1)
+  BOOTS_NO_ACPI(warning, cpus)  the same, but the RSDP leads to no
+              poweroff method: the warning line (if any), then the
+              isa-debug-exit fallback (exit status 1); and when it leads to
+              no MADT either, first the CPU list's warning (cpus, the boot
+              CPU alone)
   REFUSED(line)  exactly this one error line, then the failure stop (exit
               status 3); "{self}" stands for pvhboot's own range
 
@@ -39,12 +41,14 @@ EXIT_FALLBACK_POWEROFF = 1  # isa-debug-exit written with 0
 
 
 class Boots:
-    def __init__(self, extra=None, acpi=True, warning=None):
+    def __init__(self, extra=None, acpi=True, warning=None, cpus_warning=None):
         self.extra, self.acpi, self.warning = extra, acpi, warning
+        self.cpus_warning = cpus_warning
 
 
-def BOOTS_NO_ACPI(warning=None):
-    return Boots(acpi=False, warning=warning)
+def BOOTS_NO_ACPI(warning=None, cpus=None):
+    return Boots(acpi=False, warning=warning,
+                 cpus_warning=cpus and cpus + "; running on the boot CPU alone")
 
 
 class REFUSED:
@@ -308,13 +312,19 @@ CASES = [
     ("rsdp-in-page-0", "a copy of QEMU's RSDP at 0x10 (read only after page 0 is unmapped)",
      REFUSED("rsdp at 0x10: in page 0, which pvhboot leaves unmapped")),
     ("rsdp-garbage", "RSDP pointing at module 0's random bytes",
-     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x1000000: bad signature or checksum")),
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x1000000: bad signature or checksum",
+                   cpus="ACPI RSDP at 0x1000000: bad signature or checksum")),
     ("rsdp-above-4g", "RSDP at 4 GiB",
-     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x100000000: not accessible")),
+     # The CPU list is read while loader data above 4 GiB is still mapped
+     # (on demand, for copying it): there the RSDP reads as garbage.
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x100000000: not accessible",
+                   cpus="ACPI RSDP at 0x100000000: bad signature or checksum")),
     ("rsdp-wraps", "RSDP 4 bytes below 2^64",
-     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0xfffffffffffffffc: not accessible")),
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0xfffffffffffffffc: not accessible",
+                   cpus="ACPI RSDP at 0xfffffffffffffffc: not accessible")),
     ("rsdp-to-nowhere", "a valid RSDP whose RSDT is at 0x30000000",
-     BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT")),
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT",
+                   cpus="ACPI table at 0x30000000: signature is not RSDT")),
 ]
 
 
@@ -410,7 +420,7 @@ def boots(ctx, name, want):
         check(result.status == EXIT_FALLBACK_POWEROFF,
               "expected the isa-debug-exit fallback poweroff (status 1): " + result.describe())
     warnings = [l for l in lines if l.startswith(b"pvhboot: warning: ")]
-    expected = [b"pvhboot: warning: " + want.warning.encode()] if want.warning else []
+    expected = [b"pvhboot: warning: " + w.encode() for w in (want.cpus_warning, want.warning) if w]
     check(warnings == expected, "warnings %r, expected %r" % (warnings, expected))
     try:
         report = HelloReport(lines)

@@ -1,6 +1,7 @@
 """hello as a PVH dom0 under the real Xen 4.17 (Debian's hypervisor,
 booted by QEMU's multiboot loader with TCG and nested SVM), with and
-without an IOMMU, through both hypercall paths; and an image that
+without an IOMMU, through both hypercall paths, with one vCPU and two
+(every vCPU started); and an image that
 requires a feature Xen does not grant, which pvhboot must refuse."""
 
 ARCH = "x86_64"
@@ -9,8 +10,8 @@ import os
 import re
 import zlib
 
-from common import Skip, check, file_once
-from hello_report import checked_report
+from common import Skip, TestFailure, check, file_once
+from hello_report import ReportError, checked_report
 from qemu import run_qemu
 
 DOM0_MEM = 64 << 20
@@ -40,14 +41,15 @@ def module_file(ctx):
     return path, file_once(path, lambda: bytes((i * 131 + 7) & 0xff for i in range(70001)))
 
 
-def boot_dom0(ctx, image, dom0_cmdline, iommu=False, timeout=90):
+def boot_dom0(ctx, image, dom0_cmdline, iommu=False, vcpus=1, timeout=90):
     """QEMU -> Xen -> image as PVH dom0, with one module. QEMU's multiboot
     -initrd takes "file cmdline" pairs separated by commas; Xen drops the
-    first word (the file name) of dom0's, not of a module's."""
+    first word (the file name) of dom0's, not of a module's. Xen gives
+    dom0 no more vCPUs than it has CPUs, so QEMU gets as many."""
     mod_path, mod_data = module_file(ctx)
-    xen_cmdline = ("dom0=pvh dom0_mem=%dM console=com1 com1=115200,8n1 loglvl=all "
-                   "guest_loglvl=all noreboot" % (DOM0_MEM >> 20))
-    args = ["-M", "q35", "-cpu", "max", "-m", "1G", "-smp", "1", "-kernel", xen_elf(ctx)]
+    xen_cmdline = ("dom0=pvh dom0_mem=%dM dom0_max_vcpus=%d console=com1 com1=115200,8n1 "
+                   "loglvl=all guest_loglvl=all noreboot" % (DOM0_MEM >> 20, vcpus))
+    args = ["-M", "q35", "-cpu", "max", "-m", "1G", "-smp", str(vcpus), "-kernel", xen_elf(ctx)]
     if iommu:
         args += ["-device", "amd-iommu"]
     else:
@@ -58,7 +60,21 @@ def boot_dom0(ctx, image, dom0_cmdline, iommu=False, timeout=90):
     return result, mod_path, mod_data
 
 
-def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall):
+def check_dom0_cpus(result, report, vcpus):
+    """Every vCPU of dom0 listed from the MADT Xen builds for a PVH dom0
+    and started; Xen gives vCPU i the APIC ID 2*i."""
+    try:
+        listed = report.check_cpus(vcpus)
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, result.describe()))
+    ids = [c["hwid"] for c in listed]
+    check(ids == [2 * i for i in range(vcpus)], "APIC IDs %r; Xen numbers vCPU i 2*i" % ids)
+    up = [l for l in result.lines() if l.startswith(b"pvhboot: cpus-up ")]
+    check(len(up) == 1 and up[0].endswith(b" from madt"),
+          "expected one 'cpus-up ... from madt' line: %r" % up)
+
+
+def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall, vcpus=1):
     check(not result.timed_out, "Xen did not finish: " + result.describe())
     check(result.stopped_on is not None and HALTED.match(result.stopped_on),
           "expected Xen to report dom0 halted (SCHEDOP_shutdown poweroff): " + result.describe())
@@ -90,16 +106,17 @@ def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall):
     # Xen prints without the "(d0) " that marks 0xe9 output.
     raw = [l.rstrip(b"\r") for l in result.serial.split(b"\n") if b"pvhboot: hello done" in l]
     check(raw == [b"pvhboot: hello done"], "hello's lines did not come through console_io: %r" % raw)
+    check_dom0_cpus(result, report, vcpus)
 
 
-def dom0_case(ctx, iommu, hypercall_option, expect):
+def dom0_case(ctx, iommu, hypercall_option, expect, vcpus=1):
     def test():
         cmdline = b"dom0 words ending here"
         if hypercall_option:
             cmdline += b" pvhboot.xen_hypercall=" + hypercall_option
         result, mod_path, mod_data = boot_dom0(ctx, os.path.join(ctx.build, "hello.elf"),
-                                               cmdline.decode(), iommu=iommu)
-        check_dom0_report(result, cmdline, mod_path, mod_data, expect)
+                                               cmdline.decode(), iommu=iommu, vcpus=vcpus)
+        check_dom0_report(result, cmdline, mod_path, mod_data, expect, vcpus)
     return test
 
 
@@ -122,5 +139,6 @@ def collect(ctx):
         ("dom0-no-iommu-direct-hypercalls", dom0_case(ctx, False, None, b"vmmcall")),
         ("dom0-amd-iommu", dom0_case(ctx, True, None, b"vmmcall")),
         ("dom0-hypercall-page", dom0_case(ctx, False, b"page", b"page")),
+        ("dom0-2-vcpus", dom0_case(ctx, False, None, b"vmmcall", vcpus=2)),
         ("dom0-refuses-image-requiring-ungranted-feature", refuses_ungranted(ctx)),
     ]

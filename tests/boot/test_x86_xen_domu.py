@@ -6,8 +6,9 @@ What is checked, guest by guest:
 - hello: its whole report arrives on the PV console ring (xenconsoled's
   log): the cmdline exactly as the config gave it, the ramdisk as module
   0 with its CRC-32, RAM equal to `memory =`, no note about features a
-  domU has no use for, `hello done`; xl sees a poweroff (reason 0). Also
-  with two vCPUs, and with RAM above 4 GiB.
+  domU has no use for, every vCPU started (APIC IDs from the MADT libxl
+  builds), `hello done`; xl sees a poweroff (reason 0). Also with three
+  vCPUs, and with RAM above 4 GiB.
 - Failures end as a crash (reason 3) with the error line on the console:
   an image requiring a feature Xen does not grant a domU, a cmdline
   longer than pvhboot takes (refused while reading the boot description,
@@ -26,8 +27,8 @@ import re
 import struct
 import zlib
 
-from common import check, file_made_once, file_once
-from hello_report import checked_report
+from common import TestFailure, check, file_made_once, file_once
+from hello_report import ReportError, checked_report
 from linux import InitReport, bzimage, initramfs, pack_tool, vmlinux
 from xen_domu import Guest, SharedSession
 
@@ -35,6 +36,7 @@ ARCH = "x86_64"
 
 HELLO_CMDLINE = 'first "quoted words"  two  spaces \\ backslash pvhboot=kept'
 HELLO_MEMORY_MB = 64
+DOMU_VCPUS = 3                 # more vCPUs than the outer QEMU's two CPUs
 HIGH_MEMORY_MB = 4400          # RAM continues above 4 GiB
 FOUR_GIB = 1 << 32
 LINUX_MEMORY_MB = 1024         # the README's config
@@ -167,8 +169,8 @@ def make_guests(ctx):
     long_cmdline = "x" * (pvhboot_cmdline_max(ctx) + 1)
     return [
         Guest("hello", pvh("hello.elf", HELLO_MEMORY_MB, HELLO_CMDLINE, "module.bin"), hello_files),
-        Guest("hello-2-vcpus", pvh("hello.elf", HELLO_MEMORY_MB, HELLO_CMDLINE, "module.bin",
-                                   [("vcpus", 2)]), hello_files),
+        Guest("hello-3-vcpus", pvh("hello.elf", HELLO_MEMORY_MB, HELLO_CMDLINE, "module.bin",
+                                   [("vcpus", DOMU_VCPUS)]), hello_files),
         Guest("refuses-ungranted", pvh("ungranted.elf", HELLO_MEMORY_MB, "x"),
               {"ungranted.elf": os.path.join(ctx.build, "tests", "hello-require-ungranted.elf")}),
         Guest("cmdline-too-long", pvh("hello.elf", HELLO_MEMORY_MB, long_cmdline), hello_files),
@@ -234,10 +236,26 @@ def check_hello(run, memory_mb):
     return report
 
 
-def hello_case(ctx, name, memory_mb):
+def check_xen_cpus(run, report, vcpus):
+    """Every vCPU listed from the MADT libxl builds, each started and
+    running hello's function; Xen gives vCPU i the APIC ID 2*i."""
+    try:
+        listed = report.check_cpus(vcpus)
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, run.describe()))
+    ids = [c["hwid"] for c in listed]
+    check(ids == [2 * i for i in range(vcpus)],
+          "APIC IDs %r; Xen numbers vCPU i 2*i" % ids)
+    up = [l for l in run.pvhboot_lines() if l.startswith(b"pvhboot: cpus-up ")]
+    check(len(up) == 1 and up[0].endswith(b" from madt"),
+          "expected one 'cpus-up ... from madt' line: %r" % up)
+
+
+def hello_case(ctx, name, memory_mb, vcpus=1):
     def test():
         run = SESSION.get(ctx).guest(name)
         report = check_hello(run, memory_mb)
+        check_xen_cpus(run, report, vcpus)
         if memory_mb << 20 > FOUR_GIB:
             high = sum(r["last"] + 1 - max(r["first"], FOUR_GIB) for r in report.memmap
                        if r["type"] == 1 and r["last"] >= FOUR_GIB)
@@ -308,7 +326,7 @@ def collect(ctx):
     max_cmdline = pvhboot_cmdline_max(ctx)
     return [
         ("domU-hello", hello_case(ctx, "hello", HELLO_MEMORY_MB)),
-        ("domU-hello-2-vcpus", hello_case(ctx, "hello-2-vcpus", HELLO_MEMORY_MB)),
+        ("domU-hello-3-vcpus", hello_case(ctx, "hello-3-vcpus", HELLO_MEMORY_MB, DOMU_VCPUS)),
         ("domU-hello-ram-above-4g", hello_case(ctx, "hello-above-4g", HIGH_MEMORY_MB)),
         ("domU-refuses-ungranted-feature-and-crashes",
          failure_case(ctx, "refuses-ungranted",

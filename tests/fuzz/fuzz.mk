@@ -21,13 +21,14 @@ FUZZ_SECONDS ?= 180
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_JOBS ?= 2
 FUZZ_ALL := memmap start_info fdt fdt_write bzimage elf multiboot options acpi firmware \
-            xen_console_ring pack rsdp_scan
+            xen_console_ring pack rsdp_scan fdt_cpus madt
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(FUZZ_SAN)
 # The host build of common/ (as the unit tests have it) and arm64's FDT code.
-FUZZ_COMMON_SRCS := $(HOST_COMMON_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c
+FUZZ_COMMON_SRCS := $(HOST_COMMON_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c \
+                    common/fdt_cpus.c
 FUZZ_COMMON_OBJS := $(patsubst %.c,$(FUZZBUILD)/obj/%.o,$(FUZZ_COMMON_SRCS))
 FUZZ_LIB := $(FUZZBUILD)/libcommon.a
 FUZZ_SUPPORT := $(FUZZBUILD)/obj/tests/fuzz/fuzz_support.o

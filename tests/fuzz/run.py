@@ -39,9 +39,11 @@ MAX_LEN = {
     "options": 4 * 1024,
     "acpi": 16 * 1024,
     "rsdp_scan": 4 * 1024,
+    "madt": 16 * 1024,
     "firmware": 12 * 1024,
     "xen_console_ring": 8 * 1024,
     "pack": 4 * 1024,
+    "fdt_cpus": 16 * 1024,
 }
 
 print_lock = threading.Lock()

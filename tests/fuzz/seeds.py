@@ -414,14 +414,18 @@ def build_seeds(args, tmp):
     add("memmap", "xen-dom0", memmap_seed(XEN_DOM0_MAP, hello))
     for m in ("pc", "microvm"):  # q35's DSDT alone is 8 KiB
         add("acpi", "qemu-%s" % m, acpi_seed(caps[m]))
+        add("madt", "qemu-%s" % m, acpi_seed(caps[m]))  # the same tables: madt reads them too
 
     # fdt, fdt_write: the device trees.
     data = os.path.join(ROOT, "tests", "unit", "data")
     dtbs = {f[:-4]: read(os.path.join(data, f)) for f in sorted(os.listdir(data)) if f.endswith(".dtb")}
+    plain_dtbs = set(dtbs)
     dtbs["qemu-virt-chosen-modules"] = chosen_modules_dtb(dtbs["qemu-virt-1_-smp1"], tmp)
     for name, dtb in dtbs.items():
         ram = fdt_memory_base(dtb)
         add("fdt", name, fdt_seed(dtb, ram + 0x200000, ram + 0x8000000))
+        if name in plain_dtbs:  # fdt_cpus: MPIDR_EL1 of CPU 0 (bit 31 is RES1), the tree
+            add("fdt_cpus", name, struct.pack("<Q", 0x80000000) + dtb)
         add("fdt_write", "rewrite-" + name,
             struct.pack("<BHBQQB", 1, 0x4000, 3, ram + 0x9000000, ram + 0x9100000, 18) +
             b"console=hvc0 quiet" + dtb)

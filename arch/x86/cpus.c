@@ -1,0 +1,51 @@
+/*
+ * Which CPUs the platform offers (x86): the ACPI MADT's list, read for
+ * every program while the boot description is built. Starting them is
+ * arch/x86/smp.c's job, linked only by programs that do.
+ */
+#include <pvhboot/console.h>
+#include <pvhboot/cpu.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/io.h"
+#include "arch/x86/x86.h"
+#include "common/acpi_madt.h"
+
+uint32_t x86_apic_id(void)
+{
+    uint32_t r[4];
+
+    x86_cpuid(0, 0, r);
+    if (r[0] >= X86_CPUID_TOPOLOGY) {
+        x86_cpuid(X86_CPUID_TOPOLOGY, 0, r);
+        if (r[1]) /* EBX 0: the leaf is not implemented */
+            return r[3];
+    }
+    x86_cpuid(1, 0, r);
+    return r[1] >> 24;
+}
+
+void x86_cpus_find(struct pvh_boot_store *st)
+{
+    struct pvh_madt_info info;
+    struct pvh_error err;
+    uint32_t boot_id = x86_apic_id();
+
+    st->cpus[0] = (struct pvh_cpu){ .hwid = boot_id, .flags = PVH_CPU_BOOT };
+    st->nr_cpus = 1;
+    st->boot.cpus_source = "none";
+    if (!st->boot.rsdp)
+        return;
+    if (pvh_acpi_madt_cpus(&x86_phys, st->boot.rsdp, boot_id, st->cpus, PVH_CPUS_MAX, &info,
+                           &err)) {
+        /* The parser may have written part of the list: start again. */
+        st->cpus[0] = (struct pvh_cpu){ .hwid = boot_id, .flags = PVH_CPU_BOOT };
+        pvh_info("warning: %s; running on the boot CPU alone", err.msg);
+        return;
+    }
+    st->nr_cpus = info.nr;
+    st->boot.cpus_source = "madt";
+    if (info.found > info.nr)
+        pvh_info("warning: the MADT lists %u CPUs; pvhboot runs at most %u: using the first %u",
+                 info.found, PVH_CPUS_MAX, info.nr);
+}

@@ -1,0 +1,125 @@
+#include "arch/x86/lapic.h"
+
+#include <stdbool.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/io.h"
+#include "arch/x86/x86.h"
+#include "common/cpu_arch.h"
+#include "common/timing.h"
+
+/* xAPIC register offsets (Intel SDM vol. 3, table 11-1). */
+#define APIC_SVR      0xf0
+#define APIC_ICR_LOW  0x300
+#define APIC_ICR_HIGH 0x310
+#define APIC_SVR_ENABLE 0x100u
+#define APIC_ICR_PENDING 0x1000u /* delivery status: not yet accepted */
+#define APIC_BASE_MASK 0x000ffffffffff000ull
+/* x2APIC MSRs: register offset / 16 + 0x800; the ICR is one 64-bit MSR. */
+#define MSR_X2APIC_SVR 0x80f
+#define MSR_X2APIC_ICR 0x830
+
+#define PTE_PWT 0x08u /* write-through */
+#define PTE_PCD 0x10u /* cache disable: with PWT, uncached */
+#define MIB2 0x200000ull
+#define FOUR_GIB (4ull << 30)
+/* How long the local APIC may take to accept an IPI. */
+#define SEND_TIMEOUT_MS 100u
+#define ASSUMED_HZ 4000000000ull
+
+static bool x2apic;
+static volatile uint32_t *mmio;
+/* For the wake-up handler (ap_start.asm): the EOI register, 0 in x2APIC mode. */
+uint64_t x86_lapic_eoi_mmio;
+
+static inline uint32_t reg_read(unsigned off)
+{
+    return mmio[off / 4];
+}
+
+static inline void reg_write(unsigned off, uint32_t v)
+{
+    mmio[off / 4] = v;
+}
+
+/* The xAPIC page lies in one of the entry's 2 MiB pages (the first 4
+ * GiB are mapped so): make that page uncached. It is MMIO, never RAM. */
+static int map_uncached(uint64_t base, struct pvh_error *err)
+{
+    uint64_t *pde;
+
+    if (base < MIB2 || base >= FOUR_GIB)
+        return pvh_fail(err, PVH_ERANGE, "local APIC at 0x%llx: outside 2 MiB..4 GiB",
+                        (unsigned long long)base);
+    pde = &x86_pd[base / MIB2];
+    *pde |= PTE_PCD | PTE_PWT;
+    __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)base) : "memory");
+    return PVH_OK;
+}
+
+int x86_lapic_init(struct pvh_error *err)
+{
+    uint64_t msr = x86_rdmsr(X86_MSR_APIC_BASE);
+    uint64_t base = msr & APIC_BASE_MASK;
+    int rc;
+
+    if (!(msr & X86_APIC_BASE_ENABLE)) {
+        msr |= X86_APIC_BASE_ENABLE;
+        x86_wrmsr(X86_MSR_APIC_BASE, msr);
+    }
+    x2apic = msr & X86_APIC_BASE_EXTD;
+    if (x2apic)
+        return PVH_OK;
+    rc = map_uncached(base, err);
+    if (rc)
+        return rc;
+    mmio = (volatile uint32_t *)(uintptr_t)base;
+    x86_lapic_eoi_mmio = base + X86_APIC_EOI;
+    return PVH_OK;
+}
+
+void x86_lapic_init_here(void)
+{
+    uint64_t msr = x86_rdmsr(X86_MSR_APIC_BASE);
+
+    if (x2apic) {
+        /* From xAPIC to x2APIC takes two steps: enable, then EXTD. */
+        x86_wrmsr(X86_MSR_APIC_BASE, msr | X86_APIC_BASE_ENABLE);
+        x86_wrmsr(X86_MSR_APIC_BASE, msr | X86_APIC_BASE_ENABLE | X86_APIC_BASE_EXTD);
+        x86_wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | X86_VECTOR_SPURIOUS);
+        return;
+    }
+    if (!(msr & X86_APIC_BASE_ENABLE))
+        x86_wrmsr(X86_MSR_APIC_BASE, msr | X86_APIC_BASE_ENABLE);
+    reg_write(APIC_SVR, APIC_SVR_ENABLE | X86_VECTOR_SPURIOUS);
+}
+
+static bool idle(uint64_t start, uint64_t limit)
+{
+    while (reg_read(APIC_ICR_LOW) & APIC_ICR_PENDING) {
+        if (pvh_timestamp() - start > limit)
+            return false;
+        x86_pause();
+    }
+    return true;
+}
+
+int x86_lapic_send(uint32_t dest, uint32_t icr, struct pvh_error *err)
+{
+    uint64_t hz = pvh_arch_counter_hz();
+    uint64_t limit = (hz ? hz : ASSUMED_HZ) / 1000 * SEND_TIMEOUT_MS;
+
+    if (x2apic) { /* no delivery status to wait for: the write is the send */
+        x86_wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr);
+        return PVH_OK;
+    }
+    if (dest > 0xff)
+        return pvh_fail(err, PVH_ERANGE, "APIC ID 0x%x: above 0xff in xAPIC mode", dest);
+    if (!idle(pvh_timestamp(), limit))
+        return pvh_fail(err, PVH_ENOENT, "local APIC: the last IPI still not sent");
+    reg_write(APIC_ICR_HIGH, dest << 24);
+    reg_write(APIC_ICR_LOW, icr);
+    if (!idle(pvh_timestamp(), limit))
+        return pvh_fail(err, PVH_ENOENT, "local APIC: IPI 0x%x to 0x%x not accepted", icr, dest);
+    return PVH_OK;
+}

@@ -1,0 +1,129 @@
+"""hello.elf's other CPUs under QEMU's PVH loader (issue 17): pc, q35 and
+microvm with -smp 1, 2, 4 and 4,maxcpus=8 (four present, four more
+hot-pluggable: exactly the four present may be listed and started).
+Every CPU QEMU offers must run hello's function and read back the APIC
+ID it is listed with; QEMU numbers a topology of one core per socket
+0..n-1, so the expected IDs follow from the -smp argument. The page
+below 1 MiB that the start-up code runs from must be marked as
+pvhboot's in the memory map (and claimed only when there is a CPU to
+start). Then the ways it must not go wrong: a secondary CPU that
+faults (the report names it and the machine stops by itself with the
+failure status) and more CPUs than pvhboot runs (one warning, the first
+16 run)."""
+
+ARCH = "x86_64"
+
+import os
+import re
+
+from common import TestFailure, check, expect_panic, expect_poweroff
+from hello_report import HelloReport, ReportError
+from qemu import run_qemu
+from test_x86_hello import symbol_range
+
+MACHINES = ["pc", "q35", "microvm"]
+SMP = ["1", "2", "4", "4,maxcpus=8"]
+CPUS_MAX = 16            # PVH_CPUS_MAX (include/pvhboot/cpu.h)
+LOW_RAM_END = 0xa0000    # the start-up page lies below 640 KiB
+CPUS_UP_RE = re.compile(rb"^pvhboot: cpus-up ticks (\d+) unit tsc from (\w+)$")
+WARNING = re.compile(rb"^pvhboot: warning: ")
+
+
+def present(smp):
+    """The CPUs QEMU starts the machine with: -smp N[,maxcpus=M] -> N."""
+    return int(smp.split(",")[0])
+
+
+def boot(ctx, machine, smp, cmdline=b"", timeout=60):
+    args = ["-M", machine, "-m", "128M", "-smp", smp,
+            "-kernel", os.path.join(ctx.build, "hello.elf"), "-append", cmdline]
+    return run_qemu(args, timeout, qemu=ctx.qemu)
+
+
+def report_of(result):
+    expect_poweroff(result)
+    try:
+        return HelloReport(result.lines())
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, result.describe()))
+
+
+def check_cpus(report, result, expected):
+    try:
+        listed = report.check_cpus(expected)
+    except ReportError as e:
+        raise TestFailure("%s\n%s" % (e, result.describe()))
+    ids = [c["hwid"] for c in listed]
+    check(ids == list(range(expected)), "APIC IDs %r, QEMU numbers them 0..%d" % (ids, expected - 1))
+    check(all(c["kind"] == "apic" for c in listed), "not APIC IDs: %r" % listed)
+    up = [CPUS_UP_RE.match(l) for l in result.lines() if CPUS_UP_RE.match(l)]
+    check(len(up) == 1, "expected one 'cpus-up' line: %s" % result.describe())
+    check(up[0].group(2) == b"madt", "CPUs from %r, expected the MADT" % up[0].group(2))
+    return int(up[0].group(1))
+
+
+def start_pages(report):
+    """pvhboot's own RAM below 640 KiB: where the start-up code lives."""
+    return [r for r in report.memmap
+            if r["pvhboot"] and r["type"] == 1 and r["first"] < LOW_RAM_END]
+
+
+def smp_case(ctx, machine, smp):
+    def test():
+        result = boot(ctx, machine, smp)
+        report = report_of(result)
+        n = present(smp)
+        ticks = check_cpus(report, result, n)
+        warnings = [l for l in result.lines() if WARNING.match(l)]
+        check(not warnings, "warnings: %r" % warnings)
+        low = start_pages(report)
+        if n == 1:
+            check(not low, "a start-up page claimed with no CPU to start: %r" % low)
+        else:
+            check(len(low) == 1 and low[0]["first"] >= 0x1000 and low[0]["first"] % 0x1000 == 0
+                  and low[0]["last"] < LOW_RAM_END,
+                  "expected one page of pvhboot's RAM below 640 KiB, not page 0: %r" % low)
+        return "cpus-up ticks %d" % ticks
+    return test
+
+
+def secondary_fault(ctx):
+    """hello.crash=cpu: the last CPU (cpu 1 of 2) reads through NULL; the
+    report names it and QEMU ends with the failure status by itself."""
+    def test():
+        result = boot(ctx, "q35", "2", b"hello.crash=cpu", timeout=30)
+        line = expect_panic(result, b"pvhboot: error: cpu 1: exception page fault (vector 14) "
+                                    b"error 0x0 rip 0x")
+        check(line.endswith(b" cr2 0x0"), "cr2 should be 0 for a NULL read: %r" % line)
+        rip = int(line.split(b" rip 0x")[1].split()[0], 16)
+        lo, hi = symbol_range(os.path.join(ctx.build, "hello.elf"), "cpu_main")
+        check(lo <= rip < hi, "rip 0x%x is not in cpu_main [0x%x, 0x%x)" % (rip, lo, hi))
+        check(b"pvhboot: hello: cpu 1 reading through NULL, as asked" in result.lines(),
+              "the faulting CPU did not say it ran: %s" % result.describe())
+    return test
+
+
+def more_than_max(ctx, machine, smp):
+    """More CPUs than PVH_CPUS_MAX: one warning that says how many were
+    found and how many are used; the first 16 (the boot CPU first) run."""
+    def test():
+        n = int(smp)
+        result = boot(ctx, machine, smp, timeout=120)
+        report = report_of(result)
+        check_cpus(report, result, CPUS_MAX)
+        warnings = [l for l in result.lines() if WARNING.match(l)]
+        want = (b"pvhboot: warning: the MADT lists %d CPUs; pvhboot runs at most %d: using the "
+                b"first %d" % (n, CPUS_MAX, CPUS_MAX))
+        check(warnings == [want], "warnings %r, expected [%r]" % (warnings, want))
+    return test
+
+
+def collect(ctx):
+    tests = []
+    for machine in MACHINES:
+        for smp in SMP:
+            name = "%s-smp%s" % (machine, smp.replace(",maxcpus=", "-of-"))
+            tests.append((name, smp_case(ctx, machine, smp)))
+    tests.append(("secondary-cpu-fault-names-cpu-1", secondary_fault(ctx)))
+    tests.append(("q35-smp17-runs-first-16-with-warning", more_than_max(ctx, "q35", "17")))
+    return tests
