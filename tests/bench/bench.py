@@ -312,6 +312,19 @@ def cpus_up(serial, describe):
     return int(ran.group(1)), int(up.group(1)), up.group(2).decode()
 
 
+ARM64_COUNTER_MHZ = 62.5
+
+
+def host_tsc_mhz():
+    """The host's nominal TSC rate in MHz (the first 'cpu MHz'), or None."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"^cpu MHz\s*:\s*([\d.]+)", f.read(), re.M)
+        return float(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
 def cpu_row(env, n, boots):
     """boots: (ran, ticks, unit) of each run -> one table row."""
     ran = sorted({b[0] for b in boots})
@@ -457,11 +470,18 @@ def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_ro
             "CPU having run its function, in the CPU's counter (x86: the TSC, under TCG and "
             "under Xen the host's; arm64: the virtual counter, 62.5 MHz on QEMU virt, so µs = "
             "ticks / 62.5). Median of the runs. x86 QEMU: `-m 128M`; arm64: cortex-a57, "
-            "`-m 1G`. Under Xen the vCPUs share the two or fewer host CPUs TCG gives them.", "",
-            "| environment | CPUs | CPUs that ran | cpus-up ticks (median) | counter | runs |",
-            "|---|---|---|---|---|---|"]
+            "`-m 1G`. Xen's dom0 and dom0less domU run on as many QEMU CPUs as they have vCPUs; "
+            "xl's domUs share the test bed's two.", "",
+            "| environment | CPUs | CPUs that ran | cpus-up ticks (median) | counter | ≈ µs | runs |",
+            "|---|---|---|---|---|---|---|"]
+    tsc_mhz = host_tsc_mhz()
     for env, n, ran, ticks, unit, runs in cpu_rows:
-        out.append("| %s | %d | %s | %d | %s | %d |" % (env, n, ran, ticks, unit, runs))
+        mhz = ARM64_COUNTER_MHZ if unit == "cntvct" else tsc_mhz
+        out.append("| %s | %d | %s | %d | %s | %s | %d |" % (
+            env, n, ran, ticks, unit, "%.0f" % (ticks / mhz) if mhz else "-", runs))
+    if tsc_mhz:
+        out += ["", "x86 µs at this host's TSC rate as /proc/cpuinfo gives it (%.0f MHz): TCG's "
+                "guest TSC is the host's; Xen's guests see about the same." % tsc_mhz]
     out.append("")
     return "\n".join(out)
 

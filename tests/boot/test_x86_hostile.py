@@ -107,6 +107,18 @@ def all_of(*checks):
     return extra
 
 
+def cpu_did_not_start(cpu, apic_id):
+    """The MADT's CPU listed, not run; the boot CPU ran alone, and hello
+    went on after the bounded wait."""
+    def extra(report, account):
+        listed, count = report.cpus()
+        check(count == cpu, "'cpus %s', expected %d" % (count, cpu))
+        check(len(listed) == cpu + 1 and listed[cpu]["hwid"] == apic_id and not listed[cpu]["ran"]
+              and all(c["ran"] for c in listed[:cpu]),
+              "expected cpu %d (apic 0x%x) listed and not run: %r" % (cpu, apic_id, listed))
+    return extra
+
+
 def rsdp_found_in(area):
     """RSDP 0: pvhboot's scan found one, in the EBDA (below 640 KiB) or the BIOS area."""
     def extra(report, account):
@@ -124,6 +136,9 @@ HIGH_END = 0x180000000  # QEMU -M pc -m 5G: RAM above 4 GiB ends here
 # Cases that need RAM above 4 GiB; the rest run with hostile_loader.MEMORY.
 HIGH_MEMORY_CASES = {"structures-above-4g", "modlist-straddles-end-of-high-ram",
                      "module-straddles-end-of-high-ram", "cmdline-unterminated-to-end-of-high-ram"}
+# Cases that need a second CPU.
+CASE_QEMU_ARGS = {"madt-lists-absent-cpu": ["-smp", "2"]}
+ABSENT_APIC_ID = 5  # tests/hostile/cases.c: the ID no CPU of -smp 2 has
 
 CASES = [
     # name, what the loader does, what pvhboot must do
@@ -325,24 +340,38 @@ CASES = [
     ("rsdp-to-nowhere", "a valid RSDP whose RSDT is at 0x30000000",
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT",
                    cpus="ACPI table at 0x30000000: signature is not RSDT")),
+    # --- the CPUs
+    ("madt-lists-absent-cpu", "-smp 2, QEMU's MADT copied with CPU 1's APIC ID changed to one "
+     "no CPU has: the start-up IPIs reach nobody",
+     Boots(cpu_did_not_start(1, ABSENT_APIC_ID),
+           warning="cpu 1 (apic 0x%x) did not start" % ABSENT_APIC_ID)),
 ]
 
 
 TABLE_PAGES_MAX = 16  # page-table pages pvhboot may take to map RAM above 4 GiB
 
 
-def without_page_tables(regions, account):
+LOW_RAM_END = 0xa0000  # the CPU start-up page lies below 640 KiB
+
+
+def without_page_tables(regions, account, cpus):
     """The report's map with the pages pvhboot took for page tables (RAM
     marked pvhboot apart from its image, only when there is RAM above
-    4 GiB to map) given back as plain RAM, neighbours merged: what the
-    model, which knows only the image, predicts."""
+    4 GiB to map) and for starting CPUs (one page below 640 KiB, only
+    when there is another CPU) given back as plain RAM, neighbours
+    merged: what the model, which knows only the image, predicts."""
     image = [account.self_range[0], account.self_range[1] - 1]
-    tables = [r for r in regions if r[3] and r[:2] != image]
-    if not tables:
+    startup = [r for r in regions if r[3] and r[1] < LOW_RAM_END]
+    if startup:
+        check(cpus > 1 and len(startup) == 1 and startup[0][1] + 1 - startup[0][0] == 4096,
+              "start-up pages %r with %d CPUs listed" % (startup, cpus))
+    tables = [r for r in regions if r[3] and r[:2] != image and r not in startup]
+    if not tables and not startup:
         return regions
     high_ram = any(t == memmap_model.RAM and base + size > 1 << 32
                    for base, size, t in account.memmap)
-    check(high_ram, "pvhboot took %r for itself, with no RAM above 4 GiB to map" % tables)
+    check(high_ram or not tables,
+          "pvhboot took %r for itself, with no RAM above 4 GiB to map" % tables)
     pages = sum(last + 1 - first for first, last, _, _ in tables) // 4096
     check(all(t == memmap_model.RAM and last < 1 << 32 and first % 4096 == 0
               for first, last, t, _ in tables) and pages <= TABLE_PAGES_MAX,
@@ -352,7 +381,7 @@ def without_page_tables(regions, account):
                   for first, last, _, _ in tables), "page tables over module at 0x%x" % m["base"])
     merged = []
     for first, last, t, own in regions:
-        own = own and [first, last] == image
+        own = own and [first, last] == image and [first, last, t, own] not in startup
         if merged and merged[-1][2:] == [t, own] and merged[-1][1] + 1 == first:
             merged[-1][1] = last
         else:
@@ -383,7 +412,7 @@ def check_description(report, account):
     model = memmap_model.claim(memmap_model.normalise(account.memmap), *account.self_range)
     check(model is not None, "the model has no RAM for pvhboot, yet it booted")
     got = without_page_tables([[r["first"], r["last"], r["type"], r["pvhboot"]]
-                               for r in report.memmap], account)
+                               for r in report.memmap], account, len(report.cpus()[0]))
     check(got == model, "memory map\n  %s\nexpected\n  %s" % (
         "\n  ".join("0x%x-0x%x %d%s" % (a, b, t, " pvhboot" if p else "") for a, b, t, p in got[:40]),
         "\n  ".join("0x%x-0x%x %d%s" % (a, b, t, " pvhboot" if p else "") for a, b, t, p in model[:40])))
@@ -408,7 +437,7 @@ def case_memory(name):
 
 
 def boots(ctx, name, want):
-    result = boot_case(ctx, name, memory=case_memory(name))
+    result = boot_case(ctx, name, memory=case_memory(name), extra=CASE_QEMU_ARGS.get(name, ()))
     account = Account(result, name)
     lines = result.lines()
     check(not [l for l in lines if l.startswith(b"pvhboot: error: ")],

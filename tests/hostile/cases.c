@@ -592,6 +592,91 @@ static void rsdp_to_nowhere(struct crafted *c)
     c->si.rsdp_paddr = BIG_PA;
 }
 
+/* --- the CPUs (the tests give these cases -smp 2) ------------------------------ */
+
+#define ACPI_HDR_LENGTH   4u
+#define ACPI_HDR_CHECKSUM 9u
+#define ACPI_HDR_SIZE     36u
+#define MADT_ENTRIES      44u   /* after the header, the LAPIC address and flags */
+#define MADT_LAPIC        0u    /* entry type: processor local APIC */
+#define MADT_LAPIC_APIC_ID 3u
+#define TABLES_PA         (BIG_PA + 0x100000u)
+#define ABSENT_APIC_ID    5u    /* no CPU of -smp 2 has it */
+
+static uint8_t acpi_sum(const uint8_t *p, uint32_t len)
+{
+    uint8_t sum = 0;
+
+    for (uint32_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + p[i]);
+    return sum;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * QEMU's tables lie in memory the e820 map reserves, which cases do not
+ * write: copy the RSDT and the MADT to scratch RAM, give the MADT's
+ * entry for APIC ID 1 an ID no CPU has, and point a new RSDP at the copy.
+ * The other tables (the FADT, for poweroff) stay QEMU's.
+ */
+static void madt_lists_absent_cpu(struct crafted *c)
+{
+    static uint8_t rsdt[256], madt[1024];
+    const volatile uint8_t *rsdp = (const volatile uint8_t *)(uint32_t)M.rsdp;
+    uint8_t hdr[ACPI_HDR_SIZE], r[20];
+    uint32_t rsdt_pa = 0, rsdt_len, madt_pa = 0, madt_len = 0, at;
+    bool changed = false;
+
+    for (unsigned i = 0; i < 4; i++)
+        rsdt_pa |= (uint32_t)rsdp[16 + i] << (8 * i);
+    peek(rsdt_pa, hdr, sizeof(hdr));
+    rsdt_len = le32_at(hdr + ACPI_HDR_LENGTH);
+    if (rsdt_len > sizeof(rsdt) || rsdt_len < ACPI_HDR_SIZE)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "QEMU's RSDT is %u bytes", rsdt_len);
+    peek(rsdt_pa, rsdt, rsdt_len);
+    for (at = ACPI_HDR_SIZE; at + 4 <= rsdt_len; at += 4) {
+        uint32_t pa = le32_at(rsdt + at);
+
+        peek(pa, hdr, sizeof(hdr));
+        if (hdr[0] == 'A' && hdr[1] == 'P' && hdr[2] == 'I' && hdr[3] == 'C') {
+            madt_pa = pa;
+            madt_len = le32_at(hdr + ACPI_HDR_LENGTH);
+            break;
+        }
+    }
+    if (!madt_pa || madt_len > sizeof(madt) || madt_len < MADT_ENTRIES)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "QEMU's MADT: at 0x%x, %u bytes", madt_pa, madt_len);
+    peek(madt_pa, madt, madt_len);
+    for (uint32_t e = MADT_ENTRIES; e + 2 <= madt_len && madt[e + 1] >= 2; e += madt[e + 1])
+        if (madt[e] == MADT_LAPIC && madt[e + MADT_LAPIC_APIC_ID] == 1) {
+            madt[e + MADT_LAPIC_APIC_ID] = ABSENT_APIC_ID;
+            changed = true;
+        }
+    if (!changed)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "QEMU's MADT lists no APIC ID 1: give -smp 2");
+    madt[ACPI_HDR_CHECKSUM] = 0;
+    madt[ACPI_HDR_CHECKSUM] = (uint8_t)-acpi_sum(madt, madt_len);
+    poke(TABLES_PA + 0x400, madt, madt_len);
+    for (unsigned i = 0; i < 4; i++)
+        rsdt[at + i] = (uint8_t)((TABLES_PA + 0x400) >> (8 * i));
+    rsdt[ACPI_HDR_CHECKSUM] = 0;
+    rsdt[ACPI_HDR_CHECKSUM] = (uint8_t)-acpi_sum(rsdt, rsdt_len);
+    poke(TABLES_PA + 0x100, rsdt, rsdt_len);
+    for (unsigned i = 0; i < 20; i++)
+        r[i] = rsdp[i];
+    r[15] = 0; /* revision 0: 20 bytes, the RSDT alone */
+    for (unsigned i = 0; i < 4; i++)
+        r[16 + i] = (uint8_t)((TABLES_PA + 0x100) >> (8 * i));
+    r[8] = 0;
+    r[8] = (uint8_t)-acpi_sum(r, sizeof(r));
+    poke(TABLES_PA, r, sizeof(r));
+    c->si.rsdp_paddr = TABLES_PA;
+}
+
 /* --- above 4 GiB: RAM there with QEMU -m 5G (0x100000000-0x17fffffff) ---- */
 
 #define SECOND_GIB 0x40000000ull
@@ -755,6 +840,7 @@ static const struct hostile_case cases[] = {
     { "rsdp-above-4g", rsdp_above_4g, 0 },
     { "rsdp-wraps", rsdp_wraps, 0 },
     { "rsdp-to-nowhere", rsdp_to_nowhere, 0 },
+    { "madt-lists-absent-cpu", madt_lists_absent_cpu, 0 },
 };
 
 static bool word_is(const char *w, const char *s, unsigned len)
