@@ -9,7 +9,8 @@
   the bytes the loader wrote afterwards must have the CRC-32 it printed.
 - The stack has a guard page: stack-overflow.elf recurses until it runs
   off its stack; pvhboot reports the fault (a double fault, taken on its
-  own stack, cr2 in the guard page) instead of the CPU resetting.
+  own stack, cr2 in the guard page) instead of the CPU resetting; on a
+  second CPU too, into that CPU's own guard page, the report naming it.
 """
 
 import os
@@ -114,8 +115,42 @@ def stack_overflow_hits_guard_page(ctx):
     return test
 
 
+def header_constant(ctx, path, name):
+    """A #define'd number from one of pvhboot's headers (0x.. or decimal, u suffix)."""
+    with open(os.path.join(ctx.root, path)) as f:
+        m = re.search(r"#define %s\s+(0x[0-9a-fA-F]+|\d+)u" % name, f.read())
+    check(m, "no %s in %s" % (name, path))
+    return int(m.group(1), 0)
+
+
+def secondary_stack_overflow(ctx):
+    """The same recursion on CPU 1: it must hit CPU 1's own guard page,
+    the page below its stack in pvh_cpu_stacks, and the report must say
+    'cpu 1' (the double fault runs on CPU 1's own IST stack)."""
+    def test():
+        elf = os.path.join(ctx.build, "tests", "stack-overflow.elf")
+        guard_size = header_constant(ctx, "common/cpu_arch.h", "PVH_CPU_GUARD_SIZE")
+        stack_size = header_constant(ctx, "include/pvhboot/cpu.h", "PVH_CPU_STACK_SIZE")
+        guard = symbol(elf, "pvh_cpu_stacks") + 1 * (guard_size + stack_size)
+        result = run_qemu(["-M", "q35", "-m", "128M", "-smp", "2", "-kernel", elf,
+                           "-append", "on-cpu-1"], 30, qemu=ctx.qemu)
+        started = [l for l in result.lines() if l.startswith(b"pvhboot: stack overflow: cpu 1 ")]
+        check(len(started) == 1, "CPU 1 did not start recursing: " + result.describe())
+        sp = int(started[0].split(b" from 0x")[1], 16)
+        check(guard + guard_size <= sp < guard + guard_size + stack_size,
+              "CPU 1's stack 0x%x is not above its guard page 0x%x" % (sp, guard))
+        line = expect_panic(result, b"pvhboot: error: cpu 1: exception double fault (vector 8) "
+                                    b"error 0x0 ")
+        cr2 = int(line.split(b" cr2 0x")[1], 16)
+        check(guard <= cr2 < guard + guard_size,
+              "cr2 0x%x is not in CPU 1's guard page 0x%x-0x%x" % (cr2, guard,
+                                                                  guard + guard_size - 1))
+    return test
+
+
 def collect(ctx):
     return [
         ("no-write-outside-pvhboot-memory", no_stray_writes(ctx)),
         ("stack-overflow-hits-guard-page", stack_overflow_hits_guard_page(ctx)),
+        ("stack-overflow-on-cpu-1-hits-its-guard-page", secondary_stack_overflow(ctx)),
     ]
