@@ -47,11 +47,12 @@ install:
 	+$(Q)set -e; for a in $(SELECTED_ARCHS); do $(ARCH_MAKE) ARCH=$$a install; done
 
 # ---------------------------------------------------------------------------
-# Host builds of common/: unit tests (cmocka) under ASan and UBSan.
+# Host builds of common/ and firmware/: unit tests (cmocka) under ASan and UBSan.
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
-HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c common/xen_calls.c common/cpu.c,$(COMMON_SRCS))
-HOST_COMMON_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_COMMON_SRCS))
+HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c common/xen_calls.c common/cpu_start.c,$(COMMON_SRCS))
+HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS)
+HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOSTBUILD)/unit/%,$(UNIT_TEST_SRCS))
 UNIT_SUPPORT := $(HOSTBUILD)/obj/tests/unit/support.o
@@ -70,7 +71,7 @@ $(HOSTBUILD)/obj/string_under_test.o: common/string.c Makefile mk/common.mk
 		-Dstrncmp=t_strncmp $(DEPFLAGS) -c -o $@ $<
 
 $(HOSTBUILD)/unit/test_string: $(HOSTBUILD)/obj/string_under_test.o
-$(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_COMMON_OBJS) $(UNIT_SUPPORT)
+$(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_OBJS) $(UNIT_SUPPORT)
 	$(call quiet,HOSTLD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $(filter %.o,$^) -lcmocka
@@ -80,7 +81,7 @@ $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_COMMON_OBJS) $(UNIT_
 FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt.c common/fdt_write.c common/fdt_boot.c common/fdt_cpus.c)
 # The differential's libfdt half is shared with the fuzz target.
 $(HOSTBUILD)/unit/test_fdt_libfdt: $(HOSTBUILD)/obj/tests/unit/libfdt_tokens.o
-$(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMMON_OBJS) \
+$(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_OBJS) \
 		$(FDT_HOST_OBJS) $(UNIT_SUPPORT)
 	$(call quiet,HOSTLD,$@)
 	@mkdir -p $(dir $@)
@@ -89,8 +90,8 @@ $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_COMM
 .PHONY: unit
 unit: $(UNIT_TESTS)
 
-# The host side of make bench: common/ with -O2 and no sanitizers.
-$(HOSTBUILD)/bench/bench_parsers: tests/bench/bench_parsers.c $(HOST_COMMON_SRCS) Makefile
+# The host side of make bench: common/ (and firmware/) with -O2 and no sanitizers.
+$(HOSTBUILD)/bench/bench_parsers: tests/bench/bench_parsers.c $(HOST_SRCS) Makefile
 	$(call quiet,HOSTCC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 $(WARNINGS) -Iinclude -I. -o $@ $(filter %.c,$^)

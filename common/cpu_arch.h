@@ -1,5 +1,5 @@
 /*
- * What common/cpu.c asks of each architecture to run the other CPUs.
+ * What common/cpu_start.c asks of each architecture to run the other CPUs.
  * Only programs that call the CPU API link any of it: the firmware,
  * which leaves every CPU as the loader left it, links none.
  */
@@ -20,6 +20,14 @@
 #define PVH_CPU_GUARD_SIZE 0x1000u
 #define PVH_CPU_BLOCK_SIZE (PVH_CPU_GUARD_SIZE + PVH_CPU_STACK_SIZE)
 extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE];
+
+/*
+ * 1 in programs that never use the CPU list: the firmware, whose kernel
+ * finds its CPUs itself. No table is then read for it, nothing is said
+ * about it, and boot->cpus holds the boot CPU alone (cpus_source
+ * "none"). A weak 0 (common/boot.c) everywhere else.
+ */
+extern const _Bool pvh_cpu_list_unused;
 
 /* The boot description the CPU list comes from (set by pvh_boot_finish). */
 extern const struct pvh_boot *pvh_boot_current;

@@ -12,7 +12,7 @@ static uint64_t marks[PVH_MARK_NR];
  * same counter value (arm64's Xen phase is empty on bare metal). */
 static uint8_t taken[PVH_MARK_NR], nr_taken;
 
-/* A unikernel's report comes at pvh_main; common/firmware_main.c says otherwise. */
+/* A unikernel's report comes at pvh_main; firmware/main.c says otherwise. */
 __attribute__((weak)) const _Bool pvh_timing_at_handoff = 0;
 
 static const char *const names[PVH_MARK_NR] = {

@@ -58,8 +58,14 @@ LIB := $(BUILD)/libpvhboot.a
 include arch/$(SRCARCH)/build.mk
 
 ALL_CFLAGS := $(BASE_CFLAGS) $(ARCH_CFLAGS) $(CFLAGS)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRCS) $(ARCH_C_SRCS)) \
-            $(patsubst %.asm,$(BUILD)/obj/%.o,$(ARCH_ASM_SRCS)) $(ARCH_GEN_OBJS)
+# libpvhboot.a: the library and the firmware's code (firmware/, see
+# FIRMWARE_SRCS), which a unikernel's link leaves out unless it calls it.
+# The members' order is the order a link pulls them in, and so the image's
+# layout: with the firmware's objects ahead of the architecture's,
+# pvhboot.elf's .noinit fills its last page (other orders leave padding
+# that costs it a page of memory).
+LIB_SRCS := $(COMMON_SRCS) $(FIRMWARE_SRCS) $(ARCH_FIRMWARE_SRCS) $(ARCH_C_SRCS) $(ARCH_ASM_SRCS)
+LIB_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(LIB_SRCS))) $(ARCH_GEN_OBJS)
 
 .PHONY: all FORCE
 all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)

@@ -32,8 +32,16 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wpointer-arith -Wundef -Wcast-align -Wno-unused-parameter
 
-COMMON_SRCS := common/acpi.c common/acpi_madt.c common/boot.c common/bzimage.c common/console.c common/cpu.c common/crc32.c \
-               common/elf.c common/error.c common/firmware.c common/format.c \
-               common/hypervisor.c common/low_page.c common/memmap.c common/multiboot.c common/options.c common/pack.c \
-               common/panic.c common/start_info.c common/string.c common/timing.c common/xen_calls.c \
+# The library's architecture-neutral code (common/).
+COMMON_SRCS := common/acpi.c common/acpi_madt.c common/boot.c common/console.c common/cpu_start.c \
+               common/crc32.c common/elf.c common/error.c common/format.c common/hypervisor.c \
+               common/low_page.c common/memmap.c common/options.c common/panic.c \
+               common/start_info.c common/string.c common/timing.c common/xen_calls.c \
                common/xen_console_ring.c common/xenfeat.c
+# The firmware's architecture-neutral code (firmware/): the planner, the
+# payload formats, the packed descriptor, and the entry that plans and
+# then hands over through the architecture's code. Archived into
+# libpvhboot.a with the library's; firmware/main.c (pvhboot.elf's
+# pvh_main) and firmware/arm64/ are linked into the firmware images only.
+FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/firmware.c firmware/multiboot.c \
+                 firmware/pack.c

@@ -29,7 +29,7 @@ pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
 pkgs_arm64="qemu-system-arm device-tree-compiler libfdt-dev"
 # fuzz: libFuzzer with ASan and UBSan (clang and its runtime library).
 pkgs_fuzz="clang libclang-rt-14-dev"
-# lint: the static checks of common/ in make check.
+# lint: the static checks of common/ and firmware/ in make check.
 pkgs_lint="cppcheck clang-tidy"
 # efi tests: the UEFI firmware they boot (OVMF; the tests give it a FAT
 # volume through QEMU's vvfat, so no mtools).

@@ -94,4 +94,7 @@ void arm64_hypercalls_enable(void);
 int arm64_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
 void arm64_xen_shutdown(unsigned reason);
 
+/* start.c: the boot store, for the firmware's hand-off (firmware/arm64/). */
+struct pvh_boot_store *arm64_boot_store(void);
+
 #endif

@@ -8,6 +8,8 @@ ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c common/fdt_cpus
                arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/smp.c arch/arm64/start.c \
                arch/arm64/xen.c
 ARCH_ASM_SRCS :=
+# The firmware's arm64 code is not archived: see pvhboot.elf below.
+ARCH_FIRMWARE_SRCS :=
 ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S arch/arm64/hyp.S arch/arm64/secondary.S
 ARCH_GEN_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(ARCH_S_SRCS)) $(BUILD)/obj/gen/xen-features.o
 
@@ -40,11 +42,12 @@ $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LD
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/examples/hello/hello.o $(LIB)
 
-$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/arch/arm64/firmware.o \
-		$(BUILD)/obj/arch/arm64/linux.o $(LIB) $(LDSCRIPT)
+# The firmware (firmware/arm64/): pvhboot chainloading a Linux Image.
+# Linked here, not archived into libpvhboot.a.
+ARCH_FIRMWARE_OBJS := $(BUILD)/obj/firmware/arm64/main.o $(BUILD)/obj/firmware/arm64/linux.o
+$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/arch/arm64/firmware.o $(BUILD)/obj/arch/arm64/linux.o $(LIB)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB)
 
 $(BUILD)/obj/%.o: %.S mk/common.mk mk/arch.mk arch/arm64/build.mk
 	$(call quiet,AS,$@)

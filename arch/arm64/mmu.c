@@ -24,7 +24,7 @@
 #include "common/fdt_boot.h"
 #include "common/string.h"
 
-/* The secondary CPUs' stacks (common/cpu.c), each above its guard page:
+/* The secondary CPUs' stacks (common/cpu_start.c), each above its guard page:
  * a weak reference, so programs that start no CPU (the firmware) link
  * none of them and see address 0 here. */
 extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE] __attribute__((weak));

@@ -1,5 +1,5 @@
 /*
- * The other CPUs on arm64: the hooks common/cpu.c asks for
+ * The other CPUs on arm64: the hooks common/cpu_start.c asks for
  * (common/cpu_arch.h). A CPU is started with PSCI CPU_ON on the /psci
  * conduit into secondary.S, which needs, before it has a stack or a
  * cache, its start parameters: written here and cleaned to the point

@@ -19,10 +19,10 @@
 #include <xen/e820.h>
 
 #include "arch/arm64/arch.h"
-#include "arch/arm64/linux.h"
 #include "common/timing.h"
 #include "common/boot_store.h"
 #include "common/bytes.h"
+#include "common/cpu_arch.h"
 #include "common/fdt.h"
 #include "common/fdt_boot.h"
 #include "common/fdt_cpus.h"
@@ -143,6 +143,8 @@ static void read_cpus(void)
     unsigned i;
 
     store.cpus[0].hwid = boot_cpu_hwid();
+    if (pvh_cpu_list_unused)
+        return;
     if (pvh_fdt_read_cpus(&fdt, store.cpus[0].hwid, &cpus, &err)) {
         pvh_info("warning: %s: running on the boot cpu alone", err.msg);
         return; /* cpus_source stays "none" */

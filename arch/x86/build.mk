@@ -1,11 +1,14 @@
 # x86_64: the PVH entry (nasm), long mode, 16550/0xe9 consoles, ACPI poweroff.
 
 ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small $(ARCH_DEFINES)
-ARCH_C_SRCS := arch/x86/boot_linux.c arch/x86/boot_multiboot.c arch/x86/boot_payload.c \
-               arch/x86/boot_pvh.c arch/x86/boot_trampoline.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/cpus.c arch/x86/debugcon.c \
+ARCH_C_SRCS := arch/x86/consoles.c arch/x86/cpu.c arch/x86/cpus.c arch/x86/debugcon.c \
                arch/x86/hypercall.c arch/x86/idt.c arch/x86/lapic.c arch/x86/paging.c arch/x86/phys.c \
                arch/x86/power.c arch/x86/smp.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
-ARCH_ASM_SRCS := arch/x86/trampoline.asm arch/x86/isr.asm arch/x86/ap_start.asm
+ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm
+# The firmware's hand-offs to a Linux bzImage, a multiboot or a PVH kernel,
+# and the trampoline they end in (firmware/x86/): archived with the rest.
+ARCH_FIRMWARE_SRCS := firmware/x86/enter.c firmware/x86/handoff_linux.c firmware/x86/handoff_multiboot.c \
+                      firmware/x86/payload.c firmware/x86/handoff_pvh.c firmware/x86/trampoline.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
 # What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and
@@ -41,10 +44,10 @@ $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LD
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/examples/hello/hello.o $(LIB)
 # The firmware: pvhboot booting the kernel it is given.
-$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/common/firmware_main.o $(LIB) $(LDSCRIPT)
+$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/common/firmware_main.o $(LIB)
+		$(BUILD)/obj/firmware/main.o $(LIB)
 
 NASM_INCS := $(BUILD)/gen/x86.inc $(BUILD)/gen/elfnote.inc arch/x86/leave_long_mode.inc
 NASMFLAGS := -f elf64 -Werror -I$(BUILD)/gen/ -Iarch/x86/

@@ -10,6 +10,7 @@
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
 #include "common/acpi_madt.h"
+#include "common/cpu_arch.h"
 
 uint32_t x86_apic_id(void)
 {
@@ -34,7 +35,7 @@ void x86_cpus_find(struct pvh_boot_store *st)
     st->cpus[0] = (struct pvh_cpu){ .hwid = boot_id, .flags = PVH_CPU_BOOT };
     st->nr_cpus = 1;
     st->boot.cpus_source = "none";
-    if (!st->boot.rsdp)
+    if (!st->boot.rsdp || pvh_cpu_list_unused)
         return;
     if (pvh_acpi_madt_cpus(&x86_phys, st->boot.rsdp, boot_id, st->cpus, PVH_CPUS_MAX, &info,
                            &err)) {

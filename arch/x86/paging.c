@@ -20,8 +20,8 @@
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
 #include "common/cpu_arch.h"
-#include "common/pack.h"
 #include "common/string.h"
+#include "firmware/pack.h"
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define PTE_NX (1ull << 63)
@@ -260,7 +260,7 @@ static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_er
 }
 
 /*
- * The other CPUs' stacks (common/cpu.c): each block starts with a guard
+ * The other CPUs' stacks (common/cpu_start.c): each block starts with a guard
  * page that stays unmapped, so an overflow faults. Only programs that run
  * other CPUs link the array; for the others the weak reference is NULL.
  * The linker script keeps the image, the array included, in PT0's 2 MiB.

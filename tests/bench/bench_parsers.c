@@ -15,8 +15,8 @@
 
 #include "common/arch_hooks.h"
 #include "common/boot_store.h"
-#include "common/firmware.h"
 #include "common/memmap.h"
+#include "firmware/chainload.h"
 
 #define RUNS 101
 #define SIM_SIZE (64u << 20)

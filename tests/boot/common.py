@@ -1,5 +1,7 @@
 """What boot tests share: outcomes, and checks on how a boot ended."""
 
+import subprocess
+
 from qemu import EXIT_PANIC, EXIT_POWEROFF
 
 
@@ -83,3 +85,11 @@ def check_timing(with_option, without_option, phases, unit):
           "the phases add up to %d, total says %s" % (sum(ticks), values["total"]))
     check(int(values["total"]) > 0, "total 0: the counter did not move")
     return lines[0].decode()
+
+
+def defined_symbols(path):
+    """The global symbols an object or image defines (GNU nm reads both
+    x86_64 and aarch64 ELF files)."""
+    out = subprocess.run(["nm", "-g", "--defined-only", path], check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return {line.split()[2] for line in out.splitlines() if len(line.split()) == 3}

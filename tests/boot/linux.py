@@ -8,6 +8,7 @@ isa-debug-exit with its own value, so a test knows /init ran to the end.
   cmdline [<the bytes of /proc/cmdline>]
   dmesg <line>              each BIOS-e820 (and "extended:", the table after
                             SETUP_E820_EXT), ACPI RSDP and Xen line of dmesg
+  cpus <n>                  the CPUs Linux brought up (/proc/cpuinfo)
   done
 and exits QEMU with status INIT_EXIT_STATUS.
 """
@@ -30,6 +31,7 @@ busybox mount -t devtmpfs dev /dev
 echo "pvhtest: init"
 echo "pvhtest: cmdline [$(busybox cat /proc/cmdline)]"
 busybox dmesg | busybox grep -E 'BIOS-e820|extended: |ACPI: RSDP|Xen|PVH' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
+echo "pvhtest: cpus $(busybox grep -c ^processor /proc/cpuinfo)"
 echo "pvhtest: done"
 busybox printf '\OCTAL' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 busybox poweroff -f
@@ -130,6 +132,9 @@ class InitReport:
         if extended:
             self.e820 = extended
         self.dmesg = [l[len(b"pvhtest: dmesg "):] for l in mine if l.startswith(b"pvhtest: dmesg ")]
+        cpus = [l for l in mine if l.startswith(b"pvhtest: cpus ")]
+        self.cpus = int(cpus[0].split()[2]) if len(cpus) == 1 and cpus[0].split()[2].isdigit() \
+            else None
 
     def ram(self):
         return sum(last - first + 1 for first, last, t in self.e820 if t == 1)

@@ -11,7 +11,7 @@ import os
 import re
 import struct
 
-from common import Skip, check, file_made_once, file_once
+from common import Skip, check, defined_symbols, file_made_once, file_once
 from linux import pack_tool
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 import test_arm64_xen as xen
@@ -202,8 +202,25 @@ def packed_descriptor_tampered(ctx):
     return test
 
 
+def no_cpu_start_code(ctx):
+    """pvhboot.bin leaves every CPU as the loader left it (arm64_linux_cpus
+    shows Linux starting them all): none of the objects that start CPUs,
+    which hello links, is in it."""
+    def test():
+        objs = [os.path.join(ctx.build_arm64, "obj", o) for o in
+                ("common/cpu_start.o", "arch/arm64/smp.o", "arch/arm64/secondary.o")]
+        starting = set().union(*(defined_symbols(o) for o in objs))
+        hello = defined_symbols(os.path.join(ctx.build_arm64, "hello.elf"))
+        check({"pvh_cpu_start", "pvh_arch_cpu_boot", "arm64_secondary_entry"} <= starting & hello,
+              "hello.elf lacks the start-up entry points: %r" % sorted(starting & hello))
+        linked = starting & defined_symbols(os.path.join(ctx.build_arm64, "pvhboot.elf"))
+        check(not linked, "pvhboot.bin links CPU start-up code: %r" % sorted(linked))
+    return test
+
+
 def collect(ctx):
     return [
+        ("firmware-links-no-cpu-start-up-code", no_cpu_start_code(ctx)),
         ("pvhboot-chainloads-debian-kernel-bare-virt-el1", bare_virt(ctx, 1)),
         ("pvhboot-chainloads-debian-kernel-bare-virt-el2", bare_virt(ctx, 2)),
         ("pvhboot-chainloads-debian-kernel-xen-dom0less-domU", dom0less_domu(ctx)),

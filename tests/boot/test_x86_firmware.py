@@ -7,7 +7,10 @@ test kernel of our own, and refusing broken ones.
 - Debian's bzImage through the 64-bit boot protocol, as the loader's
   module and packed, on pc and q35, at 512M and 5G, and on microvm at
   512M (told the TSC rate); its vmlinux through
-  the PVH-kernel path. A busybox /init reports what Linux received.
+  the PVH-kernel path. A busybox /init reports what Linux received,
+  the number of CPUs it brought up included: pvhboot.elf starts none
+  (it links none of the start-up code), so with -smp 4 Linux must find
+  all four waiting for it.
 - Xen 4.17 (multiboot 1) booted by pvhboot.elf, with hello.elf as its
   PVH dom0: QEMU -> pvhboot -> Xen -> hello.
 - Broken payloads: each a specific error line and a clean stop.
@@ -19,7 +22,7 @@ import os
 import re
 import zlib
 
-from common import TestFailure, check, expect_panic, file_made_once, file_once
+from common import TestFailure, check, defined_symbols, expect_panic, file_made_once, file_once
 from hello_report import HelloReport, ReportError, decode_escaped
 from linux import (INIT_EXIT_STATUS, InitReport, bzimage, firmware_map, initramfs, pack_tool,
                    vmlinux)
@@ -146,12 +149,14 @@ def bootdump_case(ctx, variant, protocol, packed_kernel=False):
 
 # --- Linux ----------------------------------------------------------------------
 
-def check_linux(result, cmdline, mem_bytes, e820_exact=True):
+def check_linux(result, cmdline, mem_bytes, e820_exact=True, cpus=1):
     check(not result.timed_out and not result.triple_fault, result.describe())
     check(result.status == INIT_EXIT_STATUS, "expected /init's exit: " + result.describe())
     fw_lines = result.lines()
     report = InitReport(result.serial)
     check(report.cmdline == cmdline, "Linux cmdline %r, expected %r" % (report.cmdline, cmdline))
+    # pvhboot.elf starts no CPU: Linux must find every one waiting for it.
+    check(report.cpus == cpus, "Linux brought up %s CPUs; QEMU has %d" % (report.cpus, cpus))
     fw_map = firmware_map(fw_lines)
     check(fw_map, "no 'fw: map' lines (pvhboot.verbose)")
     ram = lambda m: [(a, b) for a, b, t in m if t == 1]
@@ -179,7 +184,7 @@ def host_tsc_khz():
     return int(float(m.group(1)) * 1000) if m else 1000000
 
 
-def linux_case(ctx, machine, mem, mode):
+def linux_case(ctx, machine, mem, mode, smp=1):
     def test():
         cmdline = b"console=ttyS0 quiet pvhtest.mode=%s pvhtest.words=\"a b\"" % mode.encode()
         if machine == "microvm":
@@ -194,9 +199,9 @@ def linux_case(ctx, machine, mem, mode):
             fw = packed(ctx, "fw-linux-packed.elf", "--kernel", bzimage(ctx),
                         "--module", initramfs(ctx))
             args = ["-kernel", fw]
-        result = run_qemu(["-M", machine, "-m", mem] + args +
+        result = run_qemu(["-M", machine, "-m", mem, "-smp", str(smp)] + args +
                           ["-append", b"pvhboot.verbose " + cmdline], 120, qemu=ctx.qemu)
-        fw_lines = check_linux(result, cmdline, MEMORY[mem])
+        fw_lines = check_linux(result, cmdline, MEMORY[mem], cpus=smp)
         check(any(l.startswith(b"pvhboot: fw: payload linux ") for l in fw_lines), "not linux")
         if mode == "packed":
             check(any(b"kernel runs where it lies" in l for l in fw_lines),
@@ -205,7 +210,24 @@ def linux_case(ctx, machine, mem, mode):
     return test
 
 
-def vmlinux_case(ctx, mode):
+def no_cpu_start_code(ctx):
+    """pvhboot.elf leaves every CPU as the loader left it: none of the
+    objects that start CPUs (what hello.elf links for it) is in it."""
+    def test():
+        objs = [os.path.join(ctx.build, "obj", o) for o in
+                ("common/cpu_start.o", "arch/x86/smp.o", "arch/x86/lapic.o", "arch/x86/ap_start.o")]
+        starting = set().union(*(defined_symbols(o) for o in objs))
+        hello = defined_symbols(os.path.join(ctx.build, "hello.elf"))
+        # The names are right: hello.elf, which starts CPUs, has the entry
+        # points (--gc-sections drops the calls it does not make).
+        check({"pvh_cpu_start", "pvh_arch_cpu_boot", "x86_ap_start16"} <= starting & hello,
+              "hello.elf lacks the start-up entry points: %r" % sorted(starting & hello))
+        linked = starting & defined_symbols(os.path.join(ctx.build, "pvhboot.elf"))
+        check(not linked, "pvhboot.elf links CPU start-up code: %r" % sorted(linked))
+    return test
+
+
+def vmlinux_case(ctx, mode, smp=1):
     def test():
         cmdline = b"console=ttyS0 quiet pvhtest.path=pvh-%s" % mode.encode()
         if mode == "module":
@@ -215,10 +237,10 @@ def vmlinux_case(ctx, mode):
             fw = packed(ctx, "fw-vmlinux-packed.elf", "--kernel", vmlinux(ctx),
                         "--module", initramfs(ctx))
             args = ["-kernel", fw]
-        result = run_qemu(["-M", "q35", "-m", "512M"] + args +
+        result = run_qemu(["-M", "q35", "-m", "512M", "-smp", str(smp)] + args +
                           ["-append", b"pvhboot.verbose " + cmdline], 120, qemu=ctx.qemu)
         # Linux's own PVH code reshapes the legacy hole below 1 MiB: RAM must match.
-        fw_lines = check_linux(result, cmdline, MEMORY["512M"], e820_exact=False)
+        fw_lines = check_linux(result, cmdline, MEMORY["512M"], e820_exact=False, cpus=smp)
         check(any(l.startswith(b"pvhboot: fw: payload pvh ") for l in fw_lines), "not pvh")
         if mode == "packed":
             check(b"pvhboot: fw: payload lies where it runs: no copy" in fw_lines,
@@ -429,8 +451,11 @@ def collect(ctx):
     for mode in ("module", "packed"):
         tests.append(("linux-bzimage-microvm-512M-%s" % mode, linux_case(ctx, "microvm", "512M", mode)))
     tests += [
+        ("linux-bzimage-q35-512M-packed-smp4", linux_case(ctx, "q35", "512M", "packed", smp=4)),
         ("linux-vmlinux-pvh-module", vmlinux_case(ctx, "module")),
         ("linux-vmlinux-pvh-packed-in-place", vmlinux_case(ctx, "packed")),
+        ("linux-vmlinux-pvh-packed-smp4", vmlinux_case(ctx, "packed", smp=4)),
+        ("firmware-links-no-cpu-start-up-code", no_cpu_start_code(ctx)),
         ("xen-multiboot1-with-hello-as-dom0", xen_multiboot(ctx)),
         ("pvh-payload-as-xen-dom0-keeps-dom0-flags", pvh_payload_as_xen_dom0(ctx)),
         ("linux-under-xen-dom0-pvh-path-boots-as-pvh", linux_under_xen(ctx, "pvh")),

@@ -2,7 +2,7 @@
 (issue 15): pvhboot.elf runs at 1 MiB, the classic load address, so a
 payload that loads there overwrites pvhboot's image, stack, page tables
 and boot description. The copies that do run from the trampoline
-(arch/x86/trampoline.asm), in memory no payload segment takes.
+(firmware/x86/trampoline.asm), in memory no payload segment takes.
 
 - hello.elf (a pvhboot unikernel, at 1 MiB) as the loader's module and
   packed, and pvhboot.elf as pvhboot.elf's payload chaining hello: hello's

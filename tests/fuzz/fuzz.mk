@@ -1,4 +1,4 @@
-# libFuzzer targets for the parsers of common/ (clang, ASan, UBSan).
+# libFuzzer targets for the parsers of common/ and firmware/ (clang, ASan, UBSan).
 # Included by the top-level Makefile.
 #
 #   make fuzz                      every target for FUZZ_SECONDS (default 180) each,
@@ -26,8 +26,9 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(FUZZ_SAN)
-# The host build of common/ (as the unit tests have it) and arm64's FDT code.
-FUZZ_COMMON_SRCS := $(HOST_COMMON_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c \
+# The host build of common/ and firmware/ (as the unit tests have it) and
+# arm64's FDT code.
+FUZZ_COMMON_SRCS := $(HOST_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c \
                     common/fdt_cpus.c
 FUZZ_COMMON_OBJS := $(patsubst %.c,$(FUZZBUILD)/obj/%.o,$(FUZZ_COMMON_SRCS))
 FUZZ_LIB := $(FUZZBUILD)/libcommon.a
@@ -35,7 +36,7 @@ FUZZ_SUPPORT := $(FUZZBUILD)/obj/tests/fuzz/fuzz_support.o
 FUZZ_BINS := $(patsubst %,$(FUZZBUILD)/fuzz_%,$(FUZZ_ALL))
 # The FDT target shares the differential's libfdt half with the unit test.
 $(FUZZBUILD)/fuzz_fdt: $(FUZZBUILD)/obj/tests/unit/libfdt_tokens.o
-# Targets that link a system library beside common/.
+# Targets that link a system library beside ours.
 FUZZ_LIBS_fdt := -lfdt
 FUZZ_LIBS_fdt_write := -lfdt
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: a Linux bzImage's setup header (common/bzimage.c).
+ * Fuzz target: a Linux bzImage's setup header (firmware/bzimage.c).
  *
  * Input: a sparse image (fuzz.h): u32 length, then pieces. Seeds carry
  * the first page of Debian's bzImage at its real length.
@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "common/bytes.h"
-#include "common/bzimage.h"
-#include "common/linux_boot.h"
+#include "firmware/bzimage.h"
+#include "firmware/linux_boot.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check_accepted(const uint8_t *img, uint64_t len, const struct pvh_bzimage *b)

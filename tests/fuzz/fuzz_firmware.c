@@ -1,12 +1,12 @@
 /*
- * Fuzz target: the firmware's flow on the host (common/firmware.c):
- * choosing the payload among the modules (pvhboot.payload=N), stripping
- * the pvhboot.* options from the cmdline, recognising the format (bzImage,
- * Multiboot 1/2, PVH ELF; pvhboot.format=), and the planning API the
- * hand-off code uses, driven here in the documented order by a stand-in
- * for pvh_arch_boot_payload: destinations and copies, relocation of the
- * modules in the way, allocations, the payload's memory map. Nothing is
- * copied or jumped to.
+ * Fuzz target: the firmware's flow on the host (firmware/chainload.c,
+ * firmware/firmware.c): choosing the payload among the modules
+ * (pvhboot.payload=N), stripping the pvhboot.* options from the cmdline,
+ * recognising the format (bzImage, Multiboot 1/2, PVH ELF;
+ * pvhboot.format=), and the planning API the hand-off code uses, driven
+ * here in the documented order by a stand-in for pvh_arch_boot_payload:
+ * destinations and copies, relocation of the modules in the way,
+ * allocations, the payload's memory map. Nothing is copied or jumped to.
  *
  * The modules lie in a window of host memory mapped at a fixed address
  * (host address = guest-physical address, as on the guest); ASan poisons
@@ -28,7 +28,7 @@
  * Checked: the cmdline passed on has no pvhboot.* word; the payload is
  * the module asked for and the others follow in order; the format found
  * is the one the bytes have; the plan keeps every promise of
- * common/firmware.h, with late copies on as x86 has them: pvhboot's
+ * firmware/firmware.h, with late copies on as x86 has them: pvhboot's
  * memory (its image and the flagged page tables) in use from the start;
  * destinations in RAM, out of page 0, clear of each other (pvhboot's
  * memory allowed: the copies there are late); allocations page-aligned
@@ -48,7 +48,7 @@
 #include <xen/e820.h>
 
 #include "common/boot_store.h"
-#include "common/firmware.h"
+#include "firmware/chainload.h"
 #include "tests/fuzz/fuzz.h"
 
 #define WIN_BASE 0x10000000ull

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: Multiboot 1 and 2 kernel headers and the load range of an
- * address-loaded kernel (common/multiboot.c).
+ * address-loaded kernel (firmware/multiboot.c).
  *
  * Input: a sparse image (fuzz.h). Seeds: Xen's xen.elf (both headers),
  * the bootdump test payloads (a.out kludge, entry tag).
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
-#include "common/multiboot.h"
+#include "firmware/multiboot.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check_load_range(const struct pvh_multiboot *mb, uint64_t len)

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the packed payload descriptor of a position-independent
- * image (common/pack.c, arm64 pvhboot.bin after pvhboot-pack).
+ * image (firmware/pack.c, arm64 pvhboot.bin after pvhboot-pack).
  *
  * Input: u32 own (the image's own bytes), u32 image_size (at most
  * 4 MiB), the descriptor (struct pvh_pack, missing bytes zero), then the
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/pack.h"
+#include "firmware/pack.h"
 #include "tests/fuzz/fuzz.h"
 
 #define IMAGE_MAX 0x400000u

@@ -1,6 +1,6 @@
 /*
- * Helpers the fuzz targets share (see fuzz.h), and what common/ needs
- * from an architecture on the host.
+ * Helpers the fuzz targets share (see fuzz.h), and what common/ and
+ * firmware/ need from an architecture on the host.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
-# Static checks of the host build of common/: cppcheck and clang-tidy, with
-# the configuration checked in (.clang-tidy at the top, and
-# tests/lint/cppcheck.supp). Any finding fails. Included by the top-level
-# Makefile; make check runs it.
+# Static checks of the host build of common/ and firmware/: cppcheck and
+# clang-tidy, with the configuration checked in (.clang-tidy at the top,
+# and tests/lint/cppcheck.supp). Any finding fails. Included by the
+# top-level Makefile; make check runs it.
 #
 #   make lint            both tools over every file (incremental: a file is
 #                        checked again when it, a header or a configuration
@@ -9,14 +9,15 @@
 #   make lint-cppcheck | lint-clang-tidy
 #
 # The files: what the host unit tests and fuzzers build (common/ without
-# string.c, panic.c, xen_calls.c, which are freestanding only) and arm64's
-# FDT code, with the host build's flags.
+# string.c, panic.c, xen_calls.c, which are freestanding only, and
+# firmware/'s architecture-neutral code) and arm64's FDT code, with the
+# host build's flags.
 
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LINTBUILD := $(O)/lint
-LINT_SRCS := $(HOST_COMMON_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c
-LINT_HEADERS := $(wildcard common/*.h include/*/*.h)
+LINT_SRCS := $(HOST_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c
+LINT_HEADERS := $(wildcard common/*.h firmware/*.h include/*/*.h)
 LINT_CFLAGS := -std=gnu11 -Iinclude -I. $(WARNINGS)
 LINT_TIDY_STAMPS := $(patsubst %.c,$(LINTBUILD)/%.tidy,$(LINT_SRCS))
 
@@ -35,7 +36,7 @@ lint-deps:
 	$(call need,lint)
 
 $(LINTBUILD)/cppcheck.stamp: $(LINT_SRCS) $(LINT_HEADERS) tests/lint/cppcheck.supp tests/lint/lint.mk
-	$(call quiet,CPPCHECK,common/)
+	$(call quiet,CPPCHECK,common/ firmware/)
 	@mkdir -p $(dir $@)
 	$(Q)$(CPPCHECK) $(CPPCHECK_FLAGS) $(LINT_SRCS)
 	@touch $@

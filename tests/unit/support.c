@@ -1,6 +1,6 @@
 /*
- * What common/ needs from an architecture on the host, and helpers the
- * unit tests share (see support.h).
+ * What common/ and firmware/ need from an architecture on the host, and
+ * helpers the unit tests share (see support.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +14,7 @@
 #include <pvhboot/console.h>
 
 #include "common/arch_hooks.h"
-#include "common/firmware.h"
+#include "firmware/chainload.h"
 #include "tests/unit/support.h"
 
 /* A fatal error in common/ on the host: nothing sensible to return to. */

@@ -1,7 +1,7 @@
 /*
- * Helpers shared by the host unit tests of common/: a console sink that
- * captures what pvhboot prints, a simulated guest-physical memory for
- * the parsers, and checks on struct pvh_error.
+ * Helpers shared by the host unit tests of common/ and firmware/: a
+ * console sink that captures what pvhboot prints, a simulated
+ * guest-physical memory for the parsers, and checks on struct pvh_error.
  */
 #ifndef PVH_TESTS_UNIT_SUPPORT_H
 #define PVH_TESTS_UNIT_SUPPORT_H

@@ -1,5 +1,5 @@
 /*
- * common/bzimage.c: the checks on a Linux bzImage's setup header, each
+ * firmware/bzimage.c: the checks on a Linux bzImage's setup header, each
  * with its exact line, and what it must let through.
  *
  * The image: a boot sector and 4 setup sectors (setup_sects 4, 2560
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bzimage.h"
-#include "common/linux_boot.h"
+#include "firmware/bzimage.h"
+#include "firmware/linux_boot.h"
 #include "tests/unit/support.h"
 
 #define SETUP_SECTS 4u

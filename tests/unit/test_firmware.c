@@ -1,5 +1,5 @@
 /*
- * common/firmware.c: the rule added after the hostile-payload tests
+ * firmware/firmware.c: the rule added after the hostile-payload tests
  * (tests/boot/test_x86_hostile_payloads.py) found pvhboot.elf taking a
  * kernel segment at physical 0 and then faulting on the copy (page 0
  * is unmapped while pvhboot runs): no destination may touch page 0.
@@ -24,7 +24,7 @@
 
 #include <xen/e820.h>
 
-#include "common/firmware.h"
+#include "firmware/firmware.h"
 #include "tests/unit/support.h"
 
 #define FOUR_GIB 0x100000000ull

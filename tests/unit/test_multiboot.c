@@ -1,5 +1,5 @@
 /*
- * common/multiboot.c. Multiboot 1: a video mode request (flags bit 2) is
+ * firmware/multiboot.c. Multiboot 1: a video mode request (flags bit 2) is
  * refused. Multiboot 2: a required console is refused, an address tag's
  * load_addr -1 loads the file from its start. And the rule added after
  * the hostile-payload tests
@@ -19,7 +19,7 @@
 
 #include <string.h>
 
-#include "common/multiboot.h"
+#include "firmware/multiboot.h"
 #include "tests/unit/support.h"
 
 #define LOAD 0x400000u

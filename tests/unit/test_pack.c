@@ -1,5 +1,5 @@
 /*
- * common/pack.c: the descriptor of a position-independent image (arm64
+ * firmware/pack.c: the descriptor of a position-independent image (arm64
  * pvhboot.bin) that pvhboot-pack filled in. The "image" is a heap buffer
  * of exactly image_size bytes, so ASan reports any read past its end.
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/pack.h"
+#include "firmware/pack.h"
 #include "support.h"
 
 #define OWN 0x3000u        /* the image's own bytes */

@@ -6,7 +6,7 @@
  * for Multiboot 2 the ACPI RSDP); entered in 32-bit protected mode with
  * paging off, %eax holding the boot loader magic and %ebx the information.
  */
-#include "arch/x86/boot_payload.h"
+#include "firmware/x86/handoff.h"
 
 #include <pvhboot/console.h>
 #include <xen/e820.h>

@@ -1,6 +1,6 @@
-/* Handing over to a Linux arm64 Image (arch/arm64/linux.c). */
-#ifndef PVH_ARM64_LINUX_H
-#define PVH_ARM64_LINUX_H
+/* Handing over to a Linux arm64 Image (firmware/arm64/linux.c). */
+#ifndef PVH_FIRMWARE_ARM64_LINUX_H
+#define PVH_FIRMWARE_ARM64_LINUX_H
 
 #include "arch/arm64/arch.h"
 
@@ -28,8 +28,5 @@ int arm64_linux_prepare(struct pvh_boot_store *st, struct arm64_linux *k, const 
                         const struct pvh_module *initrd, struct pvh_error *err);
 __attribute__((noreturn)) void arm64_linux_enter(const struct pvh_boot_store *st,
                                                  const struct arm64_linux *k);
-
-/* The boot store (arch/arm64/start.c), for the firmware's hand-off. */
-struct pvh_boot_store *arm64_boot_store(void);
 
 #endif

@@ -8,16 +8,16 @@
  * entered in long mode with %rsi pointing at the zero page (startup_32
  * in protected mode, paging off, with %esi pointing at it).
  */
-#include "arch/x86/boot_payload.h"
+#include "firmware/x86/handoff.h"
 
 #include <pvhboot/console.h>
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
 #include "common/bytes.h"
-#include "common/linux_boot.h"
 #include <xen/start_info.h>
 #include "common/string.h"
+#include "firmware/linux_boot.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {

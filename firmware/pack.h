@@ -15,8 +15,8 @@
  *    (PVH_PACK_RELATIVE); the header's image_size covers them, so the
  *    loader keeps them clear.
  */
-#ifndef PVH_COMMON_PACK_H
-#define PVH_COMMON_PACK_H
+#ifndef PVH_FIRMWARE_PACK_H
+#define PVH_FIRMWARE_PACK_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -47,7 +47,7 @@ _Static_assert(sizeof(struct pvh_pack) == 32 + 24 * PVH_PACK_MAX_MODULES, "pack 
 _Static_assert(__builtin_offsetof(struct pvh_pack, nr_modules) == 24, "pack count offset");
 _Static_assert(__builtin_offsetof(struct pvh_pack, modules) == 32, "pack modules offset");
 
-/* The image's own descriptor (common/pack.c). Volatile: the tool changes
+/* The image's own descriptor (firmware/pack.c). Volatile: the tool changes
  * it after the link, so the compiler must not fold the unpacked values. */
 extern const volatile struct pvh_pack pvh_pack;
 

@@ -1,11 +1,11 @@
-/* The x86 hand-offs to a payload (arch/x86/boot_*.c, trampoline.asm). */
-#ifndef PVH_X86_BOOT_PAYLOAD_H
-#define PVH_X86_BOOT_PAYLOAD_H
+/* The x86 hand-offs to a payload (firmware/x86/: *.c, trampoline.asm). */
+#ifndef PVH_FIRMWARE_X86_HANDOFF_H
+#define PVH_FIRMWARE_X86_HANDOFF_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "common/firmware.h"
+#include "firmware/firmware.h"
 
 #define FOUR_GIB (4ull << 30)
 
@@ -37,7 +37,7 @@ void x86_align(struct x86_writer *w, size_t align);
 /* The physical address of the next byte written. */
 uint64_t x86_here(const struct x86_writer *w);
 
-/* How the payload is entered (arch/x86/trampoline.asm): 32-bit protected
+/* How the payload is entered (firmware/x86/trampoline.asm): 32-bit protected
  * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or
  * Linux's 64-bit boot protocol with %rsi = ebx (the zero page), or its
  * 32-bit boot protocol with %esi = ebx. */

@@ -1,5 +1,5 @@
 ; The last code pvhboot.elf runs: a copy of it in memory no payload
-; segment goes to (arch/x86/boot_trampoline.c allocates it below 4 GiB,
+; segment goes to (firmware/x86/enter.c allocates it below 4 GiB,
 ; clear of every destination, and copies the bytes from x86_trampoline to
 ; x86_trampoline_end there). From there it:
 ;   1. loads its own GDT and a null IDT (pvhboot's tables live in memory
@@ -38,7 +38,7 @@ TRAMP_MODE_LINUX64 equ 1
 TRAMP_MODE_LINUX32 equ 2
 GDT_CODE32 equ 0x00cf9b000000ffff ; 32-bit code, exec/read, accessed, 4 GiB
 
-; struct x86_tramp_args (arch/x86/boot_trampoline.c checks these offsets).
+; struct x86_tramp_args (firmware/x86/enter.c checks these offsets).
 ARGS_MODE equ 0
 ARGS_ENTRY equ 4
 ARGS_EAX equ 8

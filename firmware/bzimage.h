@@ -1,6 +1,6 @@
 /* Checking a Linux x86 bzImage's setup header before booting it. */
-#ifndef PVH_COMMON_BZIMAGE_H
-#define PVH_COMMON_BZIMAGE_H
+#ifndef PVH_FIRMWARE_BZIMAGE_H
+#define PVH_FIRMWARE_BZIMAGE_H
 
 #include <stdbool.h>
 #include <stdint.h>

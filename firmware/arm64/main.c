@@ -16,17 +16,20 @@
 #include <pvhboot/console.h>
 #include <pvhboot/power.h>
 
-#include "arch/arm64/linux.h"
+#include "common/cpu_arch.h"
 #include "common/options.h"
-#include "common/pack.h"
 #include "common/string.h"
 #include "common/timing.h"
+#include "firmware/arm64/linux.h"
+#include "firmware/pack.h"
 
 static char kernel_cmdline[PVH_CMDLINE_MAX + 1];
 static struct pvh_packed packed;
 
 /* The timing report comes just before the jump. */
 const _Bool pvh_timing_at_handoff = 1;
+/* The kernel finds and starts its CPUs itself: pvhboot reads no CPU list. */
+const _Bool pvh_cpu_list_unused = 1;
 
 /* The descriptor (one read of its volatile bytes), checked against the
  * image as loaded: our own bytes, then the packed ones up to image_size. */

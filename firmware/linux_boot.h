@@ -5,8 +5,8 @@
  * pvhboot reads and writes these fields by offset, never through a C
  * structure laid over untrusted bytes.
  */
-#ifndef PVH_COMMON_LINUX_BOOT_H
-#define PVH_COMMON_LINUX_BOOT_H
+#ifndef PVH_FIRMWARE_LINUX_BOOT_H
+#define PVH_FIRMWARE_LINUX_BOOT_H
 
 /* Zero page (boot_params), 4096 bytes. */
 #define BP_SIZE              0x1000

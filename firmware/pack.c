@@ -1,9 +1,9 @@
 /*
  * The packed payload descriptor and its reader for position-independent
  * images (arm64). The x86 firmware reads its absolute descriptor against
- * the memory map (common/firmware.c).
+ * the memory map (firmware/firmware.c).
  */
-#include "common/pack.h"
+#include "firmware/pack.h"
 
 #include "common/string.h"
 

@@ -16,10 +16,10 @@
 #include <pvhboot/console.h>
 #include <xen/e820.h>
 
-#include "arch/arm64/linux.h"
 #include "common/bytes.h"
 #include "common/fdt.h"
 #include "common/string.h"
+#include "firmware/arm64/linux.h"
 
 /* booting.rst: the initrd within a 1 GiB-aligned window of up to 32 GiB
  * that covers the kernel Image as well. */

@@ -1,5 +1,5 @@
 /*
- * Entering the payload from a trampoline (arch/x86/trampoline.asm), so
+ * Entering the payload from a trampoline (firmware/x86/trampoline.asm), so
  * that payload segments may land on pvhboot's own memory: its image,
  * stack, page tables and boot description.
  *
@@ -18,7 +18,7 @@
  * Everything else ran in C before: the moves, and the copies that do not
  * touch pvhboot's memory.
  */
-#include "arch/x86/boot_payload.h"
+#include "firmware/x86/handoff.h"
 
 #include <stddef.h>
 

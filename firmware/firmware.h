@@ -1,23 +1,24 @@
 /*
- * The firmware: boot another kernel from a PVH boot. Chooses the
- * payload (packed into the image, else a module), recognises its
- * format, plans where everything goes, and hands over through the
- * architecture's code.
+ * The firmware's planner: boot another kernel from a PVH boot. Chooses
+ * the payload (packed into the image, else a module), recognises its
+ * format, and keeps the rules of where everything may go, which the
+ * architecture's hand-off (firmware/x86/) plans with. The entry that
+ * runs both is firmware/chainload.h's; nothing here calls the hand-off.
  */
-#ifndef PVH_COMMON_FIRMWARE_H
-#define PVH_COMMON_FIRMWARE_H
+#ifndef PVH_FIRMWARE_FIRMWARE_H
+#define PVH_FIRMWARE_FIRMWARE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <pvhboot/boot.h>
 
-#include "common/bzimage.h"
 #include "common/elf.h"
 #include "common/error.h"
 #include "common/memmap.h"
-#include "common/multiboot.h"
-#include "common/pack.h"
+#include "firmware/bzimage.h"
+#include "firmware/multiboot.h"
+#include "firmware/pack.h"
 
 enum pvh_payload_kind {
     PVH_PAYLOAD_LINUX,      /* x86 bzImage, 64-bit boot protocol */
@@ -103,8 +104,12 @@ struct pvh_fw {
     struct pvh_multiboot mb;
 };
 
-/* Boot the payload the boot describes. Returns only on failure. */
-int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err);
+/* Everything before the architecture's hand-off, in the planner's one
+ * struct pvh_fw: pvh_fw_start, the payload chosen and its format
+ * recognised, the payload and the modules in use as movables, and the
+ * payload's line printed. Returns that struct pvh_fw; NULL, with err
+ * set, on failure. */
+struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err);
 /* Its first step: fw emptied, the boot's memory map copied, and pvhboot's
  * own memory (every region the boot flagged PVH_REGION_PVHBOOT) in use. */
 int pvh_fw_start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_error *err);
@@ -149,9 +154,5 @@ void pvh_fw_finish(const struct pvh_fw *fw);
  * flagged are RAM again (it needs nothing after the hand-off). */
 unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, unsigned max);
 void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Provided by the architecture: boot the planned payload (never returns
- * on success). The kinds an architecture cannot boot are an error. */
-int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err);
 
 #endif

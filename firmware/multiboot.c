@@ -1,4 +1,4 @@
-#include "common/multiboot.h"
+#include "firmware/multiboot.h"
 
 #include "common/bytes.h"
 #include "common/string.h"

@@ -1,7 +1,7 @@
-#include "common/bzimage.h"
+#include "firmware/bzimage.h"
 
 #include "common/bytes.h"
-#include "common/linux_boot.h"
+#include "firmware/linux_boot.h"
 
 #define SETUP_SECTS_DEFAULT 4 /* setup_sects 0 means 4, for very old images */
 #define HDR_LIMIT 0x290       /* boot_params' setup header ends before edd_mbr_sig_buffer */

@@ -1,9 +1,10 @@
 /*
- * The firmware's flow, shared by the architectures: which payload, what
- * it is, and where things may go. The architecture builds the boot
- * information its payload expects and jumps (pvh_arch_boot_payload).
+ * The firmware's planner, shared by the architectures: which payload,
+ * what it is, and where things may go. The architecture's hand-off
+ * builds the boot information its payload expects and jumps;
+ * firmware/chainload.c calls it after pvh_fw_prepare, never this file.
  */
-#include "common/firmware.h"
+#include "firmware/firmware.h"
 
 #include <pvhboot/console.h>
 #include <xen/e820.h>
@@ -613,7 +614,7 @@ static void log_handover(struct pvh_fw *fw)
     pvh_fw_log(fw, "rsdp 0x%llx", (unsigned long long)fw->boot->rsdp);
 }
 
-int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err)
+struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err)
 {
     static struct pvh_fw fw_store PVH_NOINIT;
     struct pvh_fw *fw = &fw_store;
@@ -627,11 +628,11 @@ int pvh_firmware_boot(const struct pvh_boot *boot, struct pvh_error *err)
     if (!rc)
         rc = identify(fw, err);
     if (rc)
-        return rc;
+        return NULL;
     pvh_info("fw: payload %s at 0x%llx size %llu, %u module%s, cmdline \"%pE\"",
              kind_name(fw->kind), (unsigned long long)fw->payload.base,
              (unsigned long long)fw->payload.size, fw->nr_mods, fw->nr_mods == 1 ? "" : "s",
              fw->cmdline);
     log_handover(fw);
-    return pvh_arch_boot_payload(fw, err);
+    return fw;
 }

@@ -6,7 +6,7 @@
  * modules), and the entry in 32-bit protected mode, paging off, with
  * %ebx pointing at the start info.
  */
-#include "arch/x86/boot_payload.h"
+#include "firmware/x86/handoff.h"
 
 #include <pvhboot/console.h>
 #include <xen/start_info.h>

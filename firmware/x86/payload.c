@@ -1,14 +1,15 @@
 /* Choosing the x86 hand-off, and what the hand-offs share. */
-#include "arch/x86/boot_payload.h"
+#include "firmware/x86/handoff.h"
 
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
 #include "common/string.h"
+#include "firmware/chainload.h"
 
 int pvh_arch_boot_payload(struct pvh_fw *fw, struct pvh_error *err)
 {
-    /* Every hand-off ends in the trampoline (boot_trampoline.c), which runs
+    /* Every hand-off ends in the trampoline (enter.c), which runs
      * with paging off: it can write pvhboot's memory, and read below 4 GiB. */
     fw->late_copies = true;
     fw->late_src_limit = FOUR_GIB;

@@ -2,8 +2,8 @@
  * Multiboot 1 (0.6.96) and Multiboot 2 (2.0) kernel headers: finding and
  * checking them in untrusted bytes, and what the boot loader must do.
  */
-#ifndef PVH_COMMON_MULTIBOOT_H
-#define PVH_COMMON_MULTIBOOT_H
+#ifndef PVH_FIRMWARE_MULTIBOOT_H
+#define PVH_FIRMWARE_MULTIBOOT_H
 
 #include <stdbool.h>
 #include <stdint.h>
