@@ -267,13 +267,14 @@ static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_er
  */
 #pragma weak pvh_cpu_stacks
 
-static bool cpu_stack_guard(uint64_t pa)
+static void unmap_cpu_stack_guards(void)
 {
     uint64_t base = (uintptr_t)pvh_cpu_stacks;
 
-    if (!base || pa < base || pa - base >= sizeof(pvh_cpu_stacks))
-        return false;
-    return (pa - base) % PVH_CPU_BLOCK_SIZE == 0;
+    if (!base)
+        return;
+    for (unsigned cpu = 0; cpu < PVH_CPUS_MAX; cpu++)
+        x86_pt0[(base + (uint64_t)cpu * PVH_CPU_BLOCK_SIZE) / X86_PAGE_SIZE] = 0;
 }
 
 /* Rights for the pages of the first 2 MiB, which PT0 maps. */
@@ -295,8 +296,9 @@ static void protect_first_2mib(uint64_t nx)
             e |= X86_PTE_RW;
         if (pa == hypercall_page) /* Xen wrote it (or it holds RET): run it, never write it */
             e = pa | X86_PTE_P;
-        x86_pt0[i] = pa == guard || cpu_stack_guard(pa) ? 0 : e;
+        x86_pt0[i] = pa == guard ? 0 : e;
     }
+    unmap_cpu_stack_guards();
 }
 
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
