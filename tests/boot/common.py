@@ -1,5 +1,6 @@
 """What boot tests share: outcomes, and checks on how a boot ended."""
 
+import os
 import subprocess
 
 from qemu import EXIT_PANIC, EXIT_POWEROFF
@@ -93,3 +94,16 @@ def defined_symbols(path):
     out = subprocess.run(["nm", "-g", "--defined-only", path], check=True,
                          stdout=subprocess.PIPE).stdout.decode()
     return {line.split()[2] for line in out.splitlines() if len(line.split()) == 3}
+
+
+def check_no_cpu_start_code(build, objs, entry_points, firmware):
+    """The firmware image leaves every CPU as the loader left it: it links
+    no symbol of the objects (under build/obj) that start CPUs. That the
+    names are right is shown by hello.elf, which starts CPUs, having the
+    entry points (--gc-sections drops the rest of what it does not call)."""
+    starting = set().union(*(defined_symbols(os.path.join(build, "obj", o)) for o in objs))
+    hello = defined_symbols(os.path.join(build, "hello.elf"))
+    check(set(entry_points) <= starting & hello,
+          "hello.elf lacks the start-up entry points: %r" % sorted(starting & hello))
+    linked = starting & defined_symbols(os.path.join(build, firmware))
+    check(not linked, "%s links CPU start-up code: %r" % (firmware, sorted(linked)))

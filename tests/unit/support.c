@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,4 +185,31 @@ uint64_t rng_next(void)
 uint64_t rng_below(uint64_t n)
 {
     return rng_next() % n;
+}
+
+/* ---- fixtures --------------------------------------------------------------- */
+
+uint8_t *load_fixture(const char *name, size_t *len)
+{
+    char path[512], dir[256];
+    const char *slash = strrchr(__FILE__, '/');
+    uint8_t *buf;
+    FILE *f;
+    long n;
+
+    /* The fixtures sit in data/ beside this source file. */
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+    snprintf(path, sizeof(path), "%s/data/%s", dir, name);
+    f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
 }

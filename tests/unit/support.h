@@ -66,6 +66,12 @@ void assert_error_impl(int rc, const struct pvh_error *err, int code, const char
 #define assert_error(rc, err, code, want) \
     assert_error_impl((rc), (err), (code), (want), __FILE__, __LINE__)
 
+/* ---- fixtures --------------------------------------------------------------- */
+
+/* The whole of tests/unit/data/<name> in a malloc'd buffer (the caller
+ * frees it); its size in *len. Fails the test when it cannot be read. */
+uint8_t *load_fixture(const char *name, size_t *len);
+
 /* ---- random numbers ------------------------------------------------------- */
 
 /* A small deterministic generator (xorshift64*), so failures reproduce. */

@@ -495,30 +495,6 @@ static void passes_on_the_readers_refusal(void **state)
 
 /* ---- the real trees ---------------------------------------------------------- */
 
-static uint8_t *load_fixture(const char *name, size_t *len)
-{
-    char path[512], dir[256];
-    const char *slash = strrchr(__FILE__, '/');
-    uint8_t *buf;
-    FILE *f;
-    long n;
-
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-    snprintf(path, sizeof(path), "%s/data/%s", dir, name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void reads_the_real_trees(void **state)
 {
     static const struct { const char *file; unsigned cpus; } trees[] = {

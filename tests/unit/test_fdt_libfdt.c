@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include <libfdt.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,32 +32,6 @@ static const char *const fixtures[] = {
 };
 
 static struct fdt_tok ours[MAX_TOKENS], theirs[MAX_TOKENS];
-
-static uint8_t *load_fixture(const char *name, size_t *len)
-{
-    char path[512], dir[256];
-    const char *slash;
-    FILE *f;
-    uint8_t *buf;
-    long n;
-
-    /* The fixtures sit beside this source file. */
-    slash = strrchr(__FILE__, '/');
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-    snprintf(path, sizeof(path), "%s/data/%s", dir, name);
-    f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 /* Our tokens; -1 if our reader refuses the blob. */
 static int our_tokens(const uint8_t *blob, size_t len, struct pvh_error *err)
