@@ -349,7 +349,9 @@ def linux_case(ctx, vmm, mem):
         fw = file_made_once(os.path.join(ctx.tmp, "fw-linux-for-vmm.elf"), lambda part: pack_tool(
             ctx, "pack", "--firmware", os.path.join(ctx.build, "pvhboot.elf"),
             "--kernel", bzimage(ctx), "-o", part))
-        cmdline = b"console=ttyS0 reboot=k panic=1 vmm=" + vmm.name.encode()
+        # quiet: the kernel's own late console lines (the TSC's refined
+        # calibration, 2 s in) would otherwise land inside /init's report.
+        cmdline = b"console=ttyS0 reboot=k panic=1 quiet vmm=" + vmm.name.encode()
         result = boot(ctx, vmm, mem, fw, cmdline, initramfs(ctx), timeout=120)
         check(result.status == INIT_EXIT_STATUS and not result.triple_fault,
               "expected Linux's /init to end QEMU: " + result.describe())
