@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "common/cpu_arch.h"
 #include "common/format.h"
 #include "common/string.h"
 
@@ -74,11 +75,7 @@ static void print_lock_take(void)
     for (unsigned i = 0; i < PRINT_LOCK_SPINS; i++) {
         if (!__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
             return;
-#if defined(__x86_64__)
-        __asm__ volatile("pause");
-#elif defined(__aarch64__)
-        __asm__ volatile("yield");
-#endif
+        pvh_cpu_relax();
     }
 }
 

@@ -29,6 +29,25 @@ extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE];
  */
 extern const _Bool pvh_cpu_list_unused;
 
+/* In a loop that polls memory another CPU writes: let that CPU (or its
+ * hyperthread sibling) run. */
+static inline void pvh_cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("pause" ::: "memory");
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#else
+    __asm__ volatile("" ::: "memory");
+#endif
+}
+
+/* us microseconds in ticks of the counter (pvh_clock_ticks()), for
+ * waits with a bound (common/cpu_start.c). Where the architecture does
+ * not know the counter's rate, 4 GHz is assumed: a fast guess makes a
+ * wait longer, never shorter than meant. */
+uint64_t pvh_cpu_counter_ticks(uint64_t us);
+
 /* The boot description the CPU list comes from (set by pvh_boot_finish). */
 extern const struct pvh_boot *pvh_boot_current;
 

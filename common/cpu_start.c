@@ -27,13 +27,13 @@ enum cpu_state {
     CPU_FAILED,   /* did not arrive: never asked again */
 };
 
-/* How long a CPU may take to arrive, in seconds of the counter. Under
- * QEMU's software emulation a start takes milliseconds; the bound is
- * only there so a CPU that never comes does not hang the boot. */
-#define START_TIMEOUT_S 2u
-/* The counter rate assumed when the architecture does not know it:
- * a slow guess makes the bound longer, never shorter than meant. */
+/* How long a CPU may take to arrive. Under QEMU's software emulation a
+ * start takes milliseconds; the bound is only there so a CPU that never
+ * comes does not hang the boot. */
+#define START_TIMEOUT_US 2000000u
+/* See pvh_cpu_counter_ticks(). */
 #define ASSUMED_COUNTER_HZ 4000000000ull
+#define US_PER_S 1000000u
 
 struct cpu_mailbox {
     volatile int state;
@@ -43,17 +43,6 @@ struct cpu_mailbox {
 };
 
 static struct cpu_mailbox mailbox[PVH_CPUS_MAX];
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__)
-    __asm__ volatile("pause" ::: "memory");
-#elif defined(__aarch64__)
-    __asm__ volatile("yield" ::: "memory");
-#else
-    __asm__ volatile("" ::: "memory");
-#endif
-}
 
 uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE]
     __attribute__((aligned(PVH_CPU_GUARD_SIZE), section(".bss.pvh_cpu_stacks")));
@@ -91,16 +80,24 @@ static bool claim(struct cpu_mailbox *m, int from, int to)
                                        __ATOMIC_ACQUIRE);
 }
 
+/* Counter rates are at most a few GHz and waits at most seconds: the
+ * product stays far below 2^64. */
+uint64_t pvh_cpu_counter_ticks(uint64_t us)
+{
+    uint64_t hz = pvh_arch_counter_hz();
+
+    return (hz ? hz : ASSUMED_COUNTER_HZ) * us / US_PER_S;
+}
+
 /* Wait for a starting CPU to take its first call. */
 static bool arrived(struct cpu_mailbox *m)
 {
-    uint64_t hz = pvh_arch_counter_hz(), start = pvh_timestamp();
-    uint64_t limit = (hz ? hz : ASSUMED_COUNTER_HZ) * START_TIMEOUT_S;
+    uint64_t start = pvh_timestamp(), limit = pvh_cpu_counter_ticks(START_TIMEOUT_US);
 
     while (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == CPU_STARTING) {
         if (pvh_timestamp() - start > limit)
             return false;
-        cpu_relax();
+        pvh_cpu_relax();
     }
     return true;
 }

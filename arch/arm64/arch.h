@@ -33,6 +33,15 @@ _Static_assert(__builtin_offsetof(struct arm64_frame, far) == 280, "frame far");
 void arm64_start(uint64_t dtb_pa, uint64_t entry_el);
 __attribute__((noreturn)) void arm64_exception(uint64_t vector, const struct arm64_frame *f);
 
+/* The calling CPU's MPIDR affinity fields (Aff3..Aff0): its ID in /cpus. */
+static inline uint64_t arm64_mpidr_hwid(void)
+{
+    uint64_t mpidr;
+
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return mpidr & MPIDR_HWID_MASK;
+}
+
 /* cache.S */
 void arm64_dcache_clean(uint64_t start, uint64_t end);
 void arm64_dcache_clean_inval(uint64_t start, uint64_t end);

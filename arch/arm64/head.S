@@ -26,13 +26,7 @@
  * the exception stack, so a stack overflow is still reported), the
  * vectors installed, .bss zeroed, relocations applied, MMU still off.
  */
-#include "arch/arm64/arm64.h"
-
-/* Load the address of sym, PC-relative: valid wherever we were loaded. */
-.macro adr_l reg, sym
-    adrp \reg, \sym
-    add \reg, \reg, :lo12:\sym
-.endm
+#include "arch/arm64/asm.h"
 
     .section .text.head, "ax"
     .globl _head
@@ -67,17 +61,7 @@ primary_entry:
 from_el2:
     adr_l x2, arm64_stack_top
     mov sp, x2
-    bl arm64_el2_setup
-    adr_l x2, arm64_hyp_vectors
-    msr vbar_el2, x2
-    /* EL1 starts with its MMU and caches off, all exceptions masked. */
-    ldr x2, =SCTLR_EL1_RES1
-    msr sctlr_el1, x2
-    mov x2, #(SPSR_MODE_EL1H | SPSR_DAIF)
-    msr spsr_el2, x2
-    adr_l x2, at_el1
-    msr elr_el2, x2
-    eret
+    el2_to_el1 at_el1
 
     /* --- EL1 -------------------------------------------------------------- */
 at_el1:

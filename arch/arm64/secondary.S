@@ -21,13 +21,7 @@
  * the caches are on. The image was relocated by the boot CPU long ago:
  * addresses are taken PC-relative, and literals are constants.
  */
-#include "arch/arm64/arm64.h"
-
-/* Load the address of sym, PC-relative: valid wherever we were loaded. */
-.macro adr_l reg, sym
-    adrp \reg, \sym
-    add \reg, \reg, :lo12:\sym
-.endm
+#include "arch/arm64/asm.h"
 
     .section .text.secondary, "ax"
     .globl arm64_secondary_entry
@@ -49,16 +43,7 @@ arm64_secondary_entry:
 from_el2:
     ldr x2, [x20, #SECONDARY_STACK_TOP]
     mov sp, x2
-    bl arm64_el2_setup
-    adr_l x2, arm64_hyp_vectors
-    msr vbar_el2, x2
-    ldr x2, =SCTLR_EL1_RES1
-    msr sctlr_el1, x2
-    mov x2, #(SPSR_MODE_EL1H | SPSR_DAIF)
-    msr spsr_el2, x2
-    adr_l x2, at_el1
-    msr elr_el2, x2
-    eret
+    el2_to_el1 at_el1
 
     /* --- EL1 -------------------------------------------------------------- */
 at_el1:

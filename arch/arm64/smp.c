@@ -28,14 +28,6 @@ static uint8_t exception_stacks[PVH_CPUS_MAX][SECONDARY_EXCEPTION_STACK_SIZE]
 
 static struct pvh_cpu_area boot_area;
 
-static inline uint64_t read_mpidr(void)
-{
-    uint64_t v;
-
-    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(v));
-    return v;
-}
-
 void arm64_smp_boot_cpu_init(uint64_t hwid)
 {
     boot_area = (struct pvh_cpu_area){ .cpu = 0, .hwid = hwid };
@@ -56,7 +48,7 @@ struct pvh_cpu_area *pvh_arch_cpu_area(void)
 unsigned arm64_smp_cpu_number(void)
 {
     const struct pvh_boot *boot = pvh_boot_current;
-    uint64_t hwid = read_mpidr() & MPIDR_HWID_MASK;
+    uint64_t hwid = arm64_mpidr_hwid();
     unsigned i;
 
     for (i = 0; boot && i < boot->nr_cpus && i < PVH_CPUS_MAX; i++)
@@ -67,7 +59,7 @@ unsigned arm64_smp_cpu_number(void)
 
 uint64_t pvh_arch_cpu_hwid(void)
 {
-    return read_mpidr() & MPIDR_HWID_MASK;
+    return arm64_mpidr_hwid();
 }
 
 uint64_t pvh_arch_counter_hz(void)

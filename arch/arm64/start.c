@@ -42,14 +42,6 @@ unsigned arm64_entry_el = CURRENTEL_EL1;
 /* smp.c, in programs that start CPUs (weak: the firmware links none). */
 extern void arm64_smp_boot_cpu_init(uint64_t hwid) __attribute__((weak));
 
-static uint64_t boot_cpu_hwid(void)
-{
-    uint64_t mpidr;
-
-    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-    return mpidr & MPIDR_HWID_MASK;
-}
-
 static void check(int rc, const struct pvh_error *err)
 {
     if (rc)
@@ -142,7 +134,7 @@ static void read_cpus(void)
     struct pvh_error err;
     unsigned i;
 
-    store.cpus[0].hwid = boot_cpu_hwid();
+    store.cpus[0].hwid = arm64_mpidr_hwid();
     if (pvh_cpu_list_unused)
         return;
     if (pvh_fdt_read_cpus(&fdt, store.cpus[0].hwid, &cpus, &err)) {
@@ -185,7 +177,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
     pvh_mark(PVH_MARK_C);
     arm64_entry_el = (unsigned)entry_el;
     if (arm64_smp_boot_cpu_init)
-        arm64_smp_boot_cpu_init(boot_cpu_hwid());
+        arm64_smp_boot_cpu_init(arm64_mpidr_hwid());
     pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 

@@ -32,9 +32,8 @@ void x86_cpus_find(struct pvh_boot_store *st)
     struct pvh_error err;
     uint32_t boot_id = x86_apic_id();
 
-    st->cpus[0] = (struct pvh_cpu){ .hwid = boot_id, .flags = PVH_CPU_BOOT };
-    st->nr_cpus = 1;
-    st->boot.cpus_source = "none";
+    /* pvh_boot_store_init listed the boot CPU alone, source "none". */
+    st->cpus[0].hwid = boot_id;
     if (!st->boot.rsdp || pvh_cpu_list_unused)
         return;
     if (pvh_acpi_madt_cpus(&x86_phys, st->boot.rsdp, boot_id, st->cpus, PVH_CPUS_MAX, &info,

@@ -24,8 +24,7 @@
 #define MIB2 0x200000ull
 #define FOUR_GIB (4ull << 30)
 /* How long the local APIC may take to accept an IPI. */
-#define SEND_TIMEOUT_MS 100u
-#define ASSUMED_HZ 4000000000ull
+#define SEND_TIMEOUT_US 100000u
 
 static bool x2apic;
 static volatile uint32_t *mmio;
@@ -106,8 +105,7 @@ static bool idle(uint64_t start, uint64_t limit)
 
 int x86_lapic_send(uint32_t dest, uint32_t icr, struct pvh_error *err)
 {
-    uint64_t hz = pvh_arch_counter_hz();
-    uint64_t limit = (hz ? hz : ASSUMED_HZ) / 1000 * SEND_TIMEOUT_MS;
+    uint64_t limit = pvh_cpu_counter_ticks(SEND_TIMEOUT_US);
 
     if (x2apic) { /* no delivery status to wait for: the write is the send */
         x86_wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr);

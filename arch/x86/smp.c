@@ -28,7 +28,6 @@
 #define INIT_DELAY_US 10000u
 #define SIPI_DELAY_US 200u
 #define VIRTUAL_DELAY_US 10u
-#define ASSUMED_HZ 4000000000ull
 #define BDA_EBDA_SEGMENT 0x40eu
 #define PTE_NX (1ull << 63)
 
@@ -162,8 +161,7 @@ uint64_t pvh_arch_counter_hz(void)
 
 static void delay_us(unsigned us)
 {
-    uint64_t hz = pvh_arch_counter_hz();
-    uint64_t ticks = (hz ? hz : ASSUMED_HZ) / 1000000 * us, start = pvh_timestamp();
+    uint64_t ticks = pvh_cpu_counter_ticks(us), start = pvh_timestamp();
 
     while (pvh_timestamp() - start < ticks)
         x86_pause();

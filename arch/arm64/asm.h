@@ -1,0 +1,36 @@
+/*
+ * Assembler macros the two ways in share: the boot CPU's (head.S) and
+ * a secondary CPU's (secondary.S). Both run before relocation or with
+ * the MMU off, so addresses are taken PC-relative.
+ */
+#ifndef PVH_ARM64_ASM_H
+#define PVH_ARM64_ASM_H
+
+#include "arch/arm64/arm64.h"
+
+/* Load the address of sym, PC-relative: valid wherever we were loaded. */
+.macro adr_l reg, sym
+    adrp \reg, \sym
+    add \reg, \reg, :lo12:\sym
+.endm
+
+/*
+ * At EL2, on a stack already set: set EL2 up for an EL1 below it
+ * (arm64_el2_setup, el2.c), leave hyp.S's stub as EL2's vectors, and
+ * drop to EL1 at el1_entry with its MMU and caches off and every
+ * exception masked. Clobbers x0-x18 and x30.
+ */
+.macro el2_to_el1 el1_entry
+    bl arm64_el2_setup
+    adr_l x2, arm64_hyp_vectors
+    msr vbar_el2, x2
+    ldr x2, =SCTLR_EL1_RES1
+    msr sctlr_el1, x2
+    mov x2, #(SPSR_MODE_EL1H | SPSR_DAIF)
+    msr spsr_el2, x2
+    adr_l x2, \el1_entry
+    msr elr_el2, x2
+    eret
+.endm
+
+#endif
