@@ -42,6 +42,7 @@ PAGE = 4096
 CPU_RE = re.compile(rb"^pvhboot: cpu (\d+) (apic|mpidr) 0x([0-9a-f]+)( boot)? ran (yes|no) "
                     rb"self 0x([0-9a-f]+)$")
 CPUS_RE = re.compile(rb"^pvhboot: cpus (\d+)$")
+CPUS_UP_RE = re.compile(rb"^pvhboot: cpus-up ticks (\d+) unit (\w+) from (\w+)$")
 
 
 class HelloReport:
@@ -139,6 +140,25 @@ class HelloReport:
         if cpus_at > done:
             raise ReportError("'cpus' after 'hello done'")
         return listed
+
+    def check_cpu_list(self, hwids, kind, unit, source):
+        """check_cpus() for exactly the CPUs hwids (the boot CPU first),
+        listed by kind ("apic" or "mpidr"), and one 'cpus-up' line in
+        unit (b"tsc" or b"cntvct") naming source (b"madt", b"fdt" or
+        b"none"). Returns its ticks."""
+        listed = self.check_cpus(len(hwids))
+        got = [c["hwid"] for c in listed]
+        if got != list(hwids):
+            raise ReportError("CPUs listed with IDs %s, expected %s" %
+                              ([hex(h) for h in got], [hex(h) for h in hwids]))
+        if any(c["kind"] != kind for c in listed):
+            raise ReportError("CPUs not listed by %s: %r" % (kind, listed))
+        up = [l for l in self.lines if l.startswith(b"pvhboot: cpus-up ")]
+        m = CPUS_UP_RE.match(up[0]) if len(up) == 1 else None
+        if not m or (m.group(2), m.group(3)) != (unit, source):
+            raise ReportError("expected one 'cpus-up ticks N unit %s from %s' line: %r" %
+                              (unit.decode(), source.decode(), up))
+        return int(m.group(1))
 
     def check_memmap(self):
         """The normalised map's promises: sorted, disjoint, RAM whole pages,

@@ -27,9 +27,10 @@ import re
 import struct
 import zlib
 
-from common import TestFailure, check, file_made_once, file_once
-from hello_report import ReportError, checked_report
+from common import check, file_made_once, file_once
+from hello_report import checked_report
 from linux import InitReport, bzimage, initramfs, pack_tool, vmlinux
+from test_x86_xen import check_xen_vcpus
 from xen_domu import Guest, SharedSession
 
 ARCH = "x86_64"
@@ -236,26 +237,11 @@ def check_hello(run, memory_mb):
     return report
 
 
-def check_xen_cpus(run, report, vcpus):
-    """Every vCPU listed from the MADT libxl builds, each started and
-    running hello's function; Xen gives vCPU i the APIC ID 2*i."""
-    try:
-        listed = report.check_cpus(vcpus)
-    except ReportError as e:
-        raise TestFailure("%s\n%s" % (e, run.describe()))
-    ids = [c["hwid"] for c in listed]
-    check(ids == [2 * i for i in range(vcpus)],
-          "APIC IDs %r; Xen numbers vCPU i 2*i" % ids)
-    up = [l for l in run.pvhboot_lines() if l.startswith(b"pvhboot: cpus-up ")]
-    check(len(up) == 1 and up[0].endswith(b" from madt"),
-          "expected one 'cpus-up ... from madt' line: %r" % up)
-
-
 def hello_case(ctx, name, memory_mb, vcpus=1):
     def test():
         run = SESSION.get(ctx).guest(name)
         report = check_hello(run, memory_mb)
-        check_xen_cpus(run, report, vcpus)
+        check_xen_vcpus(report, vcpus, run.describe)
         if memory_mb << 20 > FOUR_GIB:
             high = sum(r["last"] + 1 - max(r["first"], FOUR_GIB) for r in report.memmap
                        if r["type"] == 1 and r["last"] >= FOUR_GIB)
