@@ -25,17 +25,28 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INIT_EXIT_VALUE = 0x10
 INIT_EXIT_STATUS = (INIT_EXIT_VALUE << 1) | 1
 
+# What /init writes to the console sits in the UART driver's buffer until
+# an interrupt, maybe on another CPU, sends it; ending QEMU straight after
+# the last echo can lose the last line. Writing the tty's own settings back
+# drains it first: busybox stty sets them with TCSADRAIN, which returns
+# only once every byte has left the UART.
+DRAIN_CONSOLE = "busybox stty -F /dev/console $(busybox stty -F /dev/console -g)"
+
 INIT_SCRIPT = r"""#!/bin/busybox sh
 busybox mount -t proc proc /proc
 busybox mount -t devtmpfs dev /dev
+# From here the kernel prints only emergencies on the console, so none of
+# its late lines can land inside ours; /init reads the rest from dmesg.
+busybox dmesg -n 1
 echo "pvhtest: init"
 echo "pvhtest: cmdline [$(busybox cat /proc/cmdline)]"
 busybox dmesg | busybox grep -E 'BIOS-e820|extended: |ACPI: RSDP|Xen|PVH' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
 echo "pvhtest: cpus $(busybox grep -c ^processor /proc/cpuinfo)"
 echo "pvhtest: done"
+DRAIN_CONSOLE
 busybox printf '\OCTAL' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 busybox poweroff -f
-""".replace("OCTAL", "%03o" % INIT_EXIT_VALUE)
+""".replace("OCTAL", "%03o" % INIT_EXIT_VALUE).replace("DRAIN_CONSOLE", DRAIN_CONSOLE)
 
 
 def cpio_newc(entries):
@@ -109,8 +120,9 @@ class InitReport:
     def __init__(self, serial):
         self.lines = [l.rstrip(b"\r") for l in serial.split(b"\n")]
         mine = [l[l.index(b"pvhtest: "):] for l in self.lines if b"pvhtest: " in l]
-        check(b"pvhtest: init" in mine, "/init never ran")
-        check(b"pvhtest: done" in mine, "/init did not finish")
+        tail = b"\n".join(self.lines[-8:]).decode("ascii", "backslashreplace")
+        check(b"pvhtest: init" in mine, "/init never ran; the console ends:\n" + tail)
+        check(b"pvhtest: done" in mine, "/init did not finish; the console ends:\n" + tail)
         cmd = [l for l in mine if l.startswith(b"pvhtest: cmdline [")]
         check(len(cmd) == 1 and cmd[0].endswith(b"]"), "no cmdline line from /init")
         self.cmdline = cmd[0][len(b"pvhtest: cmdline ["):-1]

@@ -12,7 +12,7 @@ import re
 import struct
 
 from common import Skip, check, check_no_cpu_start_code, file_made_once, file_once
-from linux import pack_tool
+from linux import DRAIN_CONSOLE, pack_tool
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 import test_arm64_xen as xen
 
@@ -22,8 +22,9 @@ INIT = b"""#!/bin/busybox sh
 /bin/busybox mkdir -p /proc
 /bin/busybox mount -t proc proc /proc
 echo "%s cmdline=[$(/bin/busybox cat /proc/cmdline)]"
+%s
 /bin/busybox poweroff -f
-""" % MARKER
+""" % (MARKER, DRAIN_CONSOLE.encode())
 RESULT = re.compile(rb"PVHBOOT-INITRD-RAN cmdline=\[([^\]\r\n]*)\]")
 
 

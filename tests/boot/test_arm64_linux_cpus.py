@@ -27,7 +27,7 @@ import subprocess
 from common import check, file_made_once
 from qemu_arm64 import add_to_node, dtb_to_dts, dts_to_dtb, run_qemu_arm64
 from test_arm64_linux import busybox_initramfs, cache_file
-from linux import pack_tool
+from linux import DRAIN_CONSOLE, pack_tool
 
 SMP = 2
 # (name in the test, -cpu value, has VHE: KVM's mode at EL2)
@@ -49,8 +49,9 @@ inconsistent=$(echo "$d" | $bb grep -c "inconsistent modes")
 kvm=$(echo "$d" | $bb sed -n 's/.*kvm \\[[0-9]*\\]: \\(.*\\) initialized successfully.*/\\1/p')
 dev=no; [ -c /dev/kvm ] && dev=yes
 echo "PVHBOOT-CPUS online=[$($bb cat /sys/devices/system/cpu/online)] started=[$started] inconsistent=$inconsistent kvm=[$kvm] devkvm=$dev"
+DRAIN_CONSOLE
 $bb poweroff -f
-"""
+""".replace(b"DRAIN_CONSOLE", DRAIN_CONSOLE.encode())
 REPORT = re.compile(rb"PVHBOOT-CPUS online=\[([^\]]*)\] started=\[([^\]]*)\] inconsistent=(\d+) "
                     rb"kvm=\[([^\]]*)\] devkvm=(yes|no)")
 

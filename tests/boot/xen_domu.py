@@ -30,7 +30,7 @@ import subprocess
 import threading
 
 from common import Skip, TestFailure, check
-from linux import bzimage, cache_file, cpio_newc
+from linux import DRAIN_CONSOLE, bzimage, cache_file, cpio_newc
 from qemu import run_qemu
 
 INIT_EXIT_VALUE = 0x10
@@ -90,10 +90,12 @@ for name in $(cat /guests/order); do
     echo "domu: end $name"
 done
 echo "domu: all done"
+DRAIN_CONSOLE
 printf '\OCTAL' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 poweroff -f
 """.replace("XEN_TOOLS", XEN_TOOLS).replace("MODULES", " ".join(DOM0_MODULES)) \
-   .replace("DEADLINE", str(GUEST_DEADLINE_S)).replace("OCTAL", "%03o" % INIT_EXIT_VALUE)
+   .replace("DEADLINE", str(GUEST_DEADLINE_S)).replace("OCTAL", "%03o" % INIT_EXIT_VALUE) \
+   .replace("DRAIN_CONSOLE", DRAIN_CONSOLE)
 
 S_IFDIR, S_IFREG, S_IFCHR = 0o040000, 0o100000, 0o020000
 
