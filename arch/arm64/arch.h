@@ -12,6 +12,7 @@
 #include "common/boot_store.h"
 #include "common/error.h"
 #include "common/fdt_boot.h"
+#include "common/fdt_cpus.h"
 
 /* Linker-script and assembly symbols: addresses, not objects. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];
@@ -39,7 +40,7 @@ static inline uint64_t arm64_mpidr_hwid(void)
     uint64_t mpidr;
 
     __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-    return mpidr & MPIDR_HWID_MASK;
+    return mpidr & PVH_MPIDR_HWID_MASK;
 }
 
 /* cache.S */

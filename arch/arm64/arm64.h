@@ -197,9 +197,6 @@
 #define R_AARCH64_RELATIVE 1027
 #define RELA_SIZE 24 /* Elf64_Rela: r_offset, r_info, r_addend */
 
-/* --- MPIDR_EL1 ------------------------------------------------------------ */
-#define MPIDR_HWID_MASK UL(0xff00ffffff) /* Aff3 (39:32), Aff2..Aff0 (23:0) */
-
 /* --- A secondary CPU's start parameters (struct arm64_secondary_params
  * in arch.h): smp.c writes them, secondary.S reads them with the MMU off. */
 #define SECONDARY_STACK_TOP     0

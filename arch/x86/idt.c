@@ -99,6 +99,7 @@ __attribute__((noreturn)) void x86_exception(const struct x86_exception_frame *f
     static int nesting;
     const char *name = f->vector < NR_VECTORS ? exception_names[f->vector] : "unknown";
     unsigned cpu = faulting_cpu();
+    char who[16] = "";
 
     /* A fault while reporting a fault (or while another CPU reports
      * one): stop without another word. */
@@ -106,10 +107,8 @@ __attribute__((noreturn)) void x86_exception(const struct x86_exception_frame *f
         pvh_arch_stop_failure();
     /* The boot CPU's report keeps the words it had before there were others. */
     if (cpu)
-        pvh_panic("cpu %u: exception %s (vector %llu) error 0x%llx rip 0x%llx cr2 0x%llx", cpu,
-                  name, (unsigned long long)f->vector, (unsigned long long)f->error,
-                  (unsigned long long)f->rip, (unsigned long long)x86_read_cr2());
-    pvh_panic("exception %s (vector %llu) error 0x%llx rip 0x%llx cr2 0x%llx", name,
+        pvh_snprintf(who, sizeof(who), "cpu %u: ", cpu);
+    pvh_panic("%sexception %s (vector %llu) error 0x%llx rip 0x%llx cr2 0x%llx", who, name,
               (unsigned long long)f->vector, (unsigned long long)f->error,
               (unsigned long long)f->rip, (unsigned long long)x86_read_cr2());
 }
