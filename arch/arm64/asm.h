@@ -33,4 +33,23 @@
     eret
 .endm
 
+/*
+ * At EL1, entered from either way in: every exception masked, MMU and
+ * caches off, then the exception stack on SP_EL1 (set first, so that a
+ * fault from here on has a stack), the vectors, and C's stack on SP_EL0.
+ * exc_top and top are registers holding the two stack tops. Clobbers x2.
+ */
+.macro el1_enter exc_top, top
+    msr daifset, #0xf
+    ldr x2, =SCTLR_EL1_RES1              /* MMU and caches off, little-endian */
+    msr sctlr_el1, x2
+    isb
+    mov sp, \exc_top
+    adr_l x2, arm64_vectors
+    msr vbar_el1, x2
+    isb
+    msr spsel, #0
+    mov sp, \top
+.endm
+
 #endif

@@ -65,19 +65,9 @@ from_el2:
 
     /* --- EL1 -------------------------------------------------------------- */
 at_el1:
-    msr daifset, #0xf
-    ldr x2, =SCTLR_EL1_RES1              /* MMU and caches off, little-endian */
-    msr sctlr_el1, x2
-    isb
-    /* The exception stack on SP_EL1, the vectors, then SP_EL0 for C. */
-    adr_l x2, arm64_exception_stack_top
-    mov sp, x2
-    adr_l x2, arm64_vectors
-    msr vbar_el1, x2
-    isb
-    msr spsel, #0
-    adr_l x2, arm64_stack_top
-    mov sp, x2
+    adr_l x3, arm64_exception_stack_top
+    adr_l x4, arm64_stack_top
+    el1_enter x3, x4
 
     /* --- apply our relocations: linked at 0, running at __image_start ---- */
     adr_l x0, __image_start

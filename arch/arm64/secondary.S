@@ -47,18 +47,9 @@ from_el2:
 
     /* --- EL1 -------------------------------------------------------------- */
 at_el1:
-    msr daifset, #0xf
-    ldr x2, =SCTLR_EL1_RES1              /* MMU and caches off, little-endian */
-    msr sctlr_el1, x2
-    isb
-    ldr x2, [x20, #SECONDARY_EXC_STACK_TOP]
-    mov sp, x2                           /* SP_EL1: the exception stack */
-    adr_l x2, arm64_vectors
-    msr vbar_el1, x2
-    isb
-    msr spsel, #0
-    ldr x2, [x20, #SECONDARY_STACK_TOP]
-    mov sp, x2                           /* SP_EL0: C's stack */
+    ldr x3, [x20, #SECONDARY_EXC_STACK_TOP]
+    ldr x4, [x20, #SECONDARY_STACK_TOP]
+    el1_enter x3, x4
     ldr x2, [x20, #SECONDARY_AREA]
     msr tpidr_el1, x2
 
