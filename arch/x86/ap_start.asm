@@ -13,6 +13,7 @@
 ; CPU's own stack and number by its APIC ID in x86_ap_slots.
 
 %include "x86.inc"
+%include "long_mode_segments.inc"
 
 ; The copied part is data in the image (never run there).
 section .rodata.ap_start progbits alloc noexec nowrite align=16
@@ -80,13 +81,7 @@ bits 64
 extern x86_ap_slots, x86_ap_main
 global x86_ap_entry64
 x86_ap_entry64:
-    mov eax, X86_SEL_DATA
-    mov ds, eax
-    mov es, eax
-    mov ss, eax
-    xor eax, eax
-    mov fs, eax
-    mov gs, eax
+    LONG_MODE_DATA_SEGMENTS X86_SEL_DATA
 
     ; Who am I: the APIC ID as x86_apic_id() reads it.
     xor eax, eax

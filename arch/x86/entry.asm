@@ -18,6 +18,7 @@
 ; %edi holding the start info address for x86_start().
 
 %include "x86.inc"
+%include "long_mode_segments.inc"
 %include "elfnote.inc"
 
 bits 32
@@ -172,13 +173,7 @@ no_long_mode:
 
 bits 64
 start64:
-    mov eax, X86_SEL_DATA
-    mov ds, eax
-    mov es, eax
-    mov ss, eax
-    xor eax, eax
-    mov fs, eax
-    mov gs, eax
+    LONG_MODE_DATA_SEGMENTS X86_SEL_DATA
     mov rsp, x86_stack_top
     mov edi, ebp                ; x86_start(start info address)
     extern x86_start

@@ -27,6 +27,7 @@
 ; pvhboot ran on may be a late copy's destination.
 
 %include "x86.inc"
+%include "long_mode_segments.inc"
 %include "leave_long_mode.inc"
 
 TRAMP_SEL_CODE32 equ 0x08
@@ -162,13 +163,7 @@ compat:
 bits 64
 global x86_trampoline_long64
 x86_trampoline_long64:
-    mov eax, TRAMP_SEL_DATA
-    mov ds, eax
-    mov es, eax
-    mov ss, eax
-    xor eax, eax
-    mov fs, eax
-    mov gs, eax
+    LONG_MODE_DATA_SEGMENTS TRAMP_SEL_DATA
     mov ebp, ebp                ; the upper halves are undefined after the mode switch
     mov edi, [rbp + ARGS_ENTRY]
     mov esi, [rbp + ARGS_EBX]
