@@ -50,7 +50,7 @@ install:
 # Host builds of common/ and firmware/: unit tests (cmocka) under ASan and UBSan.
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
-HOST_COMMON_SRCS := $(filter-out common/string.c common/panic.c common/xen_calls.c common/cpu_start.c,$(COMMON_SRCS))
+HOST_COMMON_SRCS := $(filter-out common/lib/string.c common/output/panic.c common/xen/xen_calls.c common/cpu/cpu_start.c,$(COMMON_SRCS))
 HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS)
 HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -62,8 +62,8 @@ $(HOSTBUILD)/obj/%.o: %.c Makefile mk/common.mk
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# common/string.c under its own names, so the test can compare it with libc.
-$(HOSTBUILD)/obj/string_under_test.o: common/string.c Makefile mk/common.mk
+# common/lib/string.c under its own names, so the test can compare it with libc.
+$(HOSTBUILD)/obj/string_under_test.o: common/lib/string.c Makefile mk/common.mk
 	$(call quiet,HOSTCC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -ffreestanding -fno-builtin -Dmemcpy=t_memcpy \
@@ -78,7 +78,7 @@ $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_OBJS) $(UNIT_SUPPORT
 
 # The FDT tests (arm64's common/ code, not in COMMON_SRCS) link the FDT
 # objects, and libfdt for the differential test.
-FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt.c common/fdt_write.c common/fdt_boot.c common/fdt_cpus.c)
+FDT_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c common/fdt/fdt_cpus.c)
 # The differential's libfdt half is shared with the fuzz target.
 $(HOSTBUILD)/unit/test_fdt_libfdt: $(HOSTBUILD)/obj/tests/unit/libfdt_tokens.o
 $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_OBJS) \

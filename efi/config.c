@@ -1,6 +1,6 @@
 #include "efi/config.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define SEPARATOR "---"
 

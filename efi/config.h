@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common/error.h"
+#include "common/output/error.h"
 
 #define PVH_EFI_MAX_MODULES 32
 #define PVH_EFI_CONFIG_MAX 65536 /* bytes of load options or pvhboot.cfg */

@@ -1,6 +1,6 @@
 /*
  * Lines on the EFI console. The text is formatted by pvhboot's own
- * engine (common/format.c: the same conversions and escaping as every
+ * engine (common/output/format.c: the same conversions and escaping as every
  * other pvhboot line) and handed to ConOut in UCS-2; "\n" becomes
  * "\r\n". Under QEMU with -nographic the console is the serial port.
  */
@@ -8,8 +8,8 @@
 
 #include <stdarg.h>
 
-#include "common/format.h"
-#include "common/string.h"
+#include "common/output/format.h"
+#include "common/lib/string.h"
 
 static EFI_SIMPLE_TEXT_OUT_PROTOCOL *con_out;
 

@@ -3,7 +3,7 @@
  * leaves the firmware and enters the kernel as a PVH loader would.
  *
  * The steps, in main.c's order: what to boot (load options or the
- * config file), the kernel's segments (common/elf.c, as the firmware
+ * config file), the kernel's segments (firmware/elf.c, as the firmware
  * checks them), the modules, the start info, the final memory map and
  * ExitBootServices, then the trampoline into 32-bit protected mode.
  * Until ExitBootServices every error is printed on the EFI console and
@@ -22,8 +22,8 @@
 #include <pvhboot/console.h>
 #include <xen/start_info.h>
 
-#include "common/elf.h"
-#include "common/memmap.h"
+#include "firmware/elf.h"
+#include "common/boot/memmap.h"
 #include "efi/config.h"
 
 /* Memory types gnu-efi 3.0.15 does not name (UEFI 2.5 and 2.9). */

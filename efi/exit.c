@@ -14,7 +14,7 @@
 
 #include <xen/e820.h>
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define MAP_SPARE 32   /* descriptors the map may grow by after its buffer is sized */
 #define PRINT_TRIES 4  /* reads of the map until one stays as printed */

@@ -6,7 +6,7 @@
  */
 #include "efi/efi.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define READ_CHUNK (16u << 20) /* bytes per Read call */
 #define MAX_PATH_NODES 64      /* device path nodes looked at */

@@ -6,7 +6,7 @@
  */
 #include "efi/efi.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define ARGS_OFFSET 0x800u /* the arguments follow the code in the page */
 

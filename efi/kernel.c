@@ -1,5 +1,5 @@
 /*
- * The kernel: a PVH ELF, checked by common/elf.c as the firmware checks
+ * The kernel: a PVH ELF, checked by firmware/elf.c as the firmware checks
  * its payloads, its segments placed at their physical addresses.
  *
  * Each run of pages the segments cover is taken from the firmware with
@@ -16,7 +16,7 @@
 
 #include <xen/e820.h>
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 struct run {
     uint64_t base, end; /* page-aligned */

@@ -7,7 +7,7 @@
  */
 #include "efi/efi.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 static EFI_GUID shell_parameters_guid = EFI_SHELL_PARAMETERS_PROTOCOL_GUID;
 

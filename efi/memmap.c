@@ -13,14 +13,14 @@
  *
  * A RAM type with the EFI_MEMORY_RUNTIME attribute is reserved too: the
  * firmware's runtime services still use it. The result is normalised
- * by the same code as every loader's map (common/memmap.c): sorted,
+ * by the same code as every loader's map (common/boot/memmap.c): sorted,
  * merged, overlaps resolved to the more restrictive type.
  */
 #include "efi/efi.h"
 
 #include <xen/e820.h>
 
-#include "common/memmap.h"
+#include "common/boot/memmap.h"
 
 #define MAX_PAGES (1ull << 52) /* 2^64 bytes */
 

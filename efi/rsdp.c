@@ -5,7 +5,7 @@
  */
 #include "efi/efi.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define RSDP_V1_SIZE 20
 

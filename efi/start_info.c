@@ -11,7 +11,7 @@
  */
 #include "efi/efi.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 static uint64_t strings_size(const struct pvh_efi_config *cfg)
 {

@@ -1,6 +1,6 @@
 #include "firmware/bzimage.h"
 
-#include "common/bytes.h"
+#include "common/lib/bytes.h"
 #include "firmware/linux_boot.h"
 
 #define SETUP_SECTS_DEFAULT 4 /* setup_sects 0 means 4, for very old images */

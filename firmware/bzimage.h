@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "common/error.h"
+#include "common/output/error.h"
 
 struct pvh_bzimage {
     uint16_t version;          /* boot protocol, major << 8 | minor */

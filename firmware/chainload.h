@@ -8,7 +8,7 @@
 
 #include <pvhboot/boot.h>
 
-#include "common/error.h"
+#include "common/output/error.h"
 #include "firmware/firmware.h"
 
 /* Boot the payload the boot describes. Returns only on failure. */

@@ -9,10 +9,10 @@
 #include <pvhboot/console.h>
 #include <xen/e820.h>
 
-#include "common/options.h"
-#include "common/compiler.h"
-#include "common/string.h"
-#include "common/timing.h"
+#include "common/boot/options.h"
+#include "common/lib/compiler.h"
+#include "common/lib/string.h"
+#include "common/boot/timing.h"
 
 void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...)
 {

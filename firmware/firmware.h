@@ -13,9 +13,9 @@
 
 #include <pvhboot/boot.h>
 
-#include "common/elf.h"
-#include "common/error.h"
-#include "common/memmap.h"
+#include "firmware/elf.h"
+#include "common/output/error.h"
+#include "common/boot/memmap.h"
 #include "firmware/bzimage.h"
 #include "firmware/multiboot.h"
 #include "firmware/pack.h"

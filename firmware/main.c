@@ -7,8 +7,8 @@
 #include <pvhboot/boot.h>
 #include <pvhboot/power.h>
 
-#include "common/cpu_arch.h"
-#include "common/timing.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/boot/timing.h"
 #include "firmware/chainload.h"
 
 /* The timing report comes just before the jump (pvh_fw_finish). */

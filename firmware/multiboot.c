@@ -1,7 +1,7 @@
 #include "firmware/multiboot.h"
 
-#include "common/bytes.h"
-#include "common/string.h"
+#include "common/lib/bytes.h"
+#include "common/lib/string.h"
 
 /* Multiboot 1 header layout. */
 #define MB1_FLAGS 4

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "common/error.h"
+#include "common/output/error.h"
 
 #define MB1_HEADER_MAGIC     0x1badb002u
 #define MB1_BOOTLOADER_MAGIC 0x2badb002u /* in %eax at entry */

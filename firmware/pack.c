@@ -5,7 +5,7 @@
  */
 #include "firmware/pack.h"
 
-#include "common/string.h"
+#include "common/lib/string.h"
 
 const volatile struct pvh_pack pvh_pack __attribute__((section(".pvhboot_pack"), used, aligned(8))) = {
     .magic = PVH_PACK_MAGIC,

@@ -23,7 +23,7 @@
 
 #include <pvhboot/boot.h>
 
-#include "common/error.h"
+#include "common/output/error.h"
 
 #define PVH_PACK_MAGIC "PVHPACK1"
 #define PVH_PACK_VERSION 1

@@ -32,16 +32,26 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wvla -Wpointer-arith -Wundef -Wcast-align -Wno-unused-parameter
 
-# The library's architecture-neutral code (common/).
-COMMON_SRCS := common/acpi.c common/acpi_madt.c common/boot.c common/console.c common/cpu_start.c \
-               common/crc32.c common/elf.c common/error.c common/format.c common/hypervisor.c \
-               common/low_page.c common/memmap.c common/options.c common/panic.c \
-               common/start_info.c common/string.c common/timing.c common/xen_calls.c \
-               common/xen_console_ring.c common/xenfeat.c
+# The library's architecture-neutral code (common/), one folder a concern:
+#   boot/    the boot description: start info, memory map, options, hypervisor, timing
+#   output/  consoles, formatting, parser errors, panic
+#   lib/     freestanding string functions, byte loads, CRC-32
+#   acpi/    poweroff (FADT, \_S5) and the MADT's CPU list (x86)
+#   xen/     hypercall wrappers, XENFEAT policy, the PV console ring
+#   cpu/     running the other CPUs (linked only by programs that call it)
+#   fdt/     the device tree (arm64's part: see arch/arm64/build.mk)
+# The order is the archive's, and so the order a link pulls members in
+# (the images' layout): keep it when adding a file.
+COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/boot/boot.c common/output/console.c \
+               common/cpu/cpu_start.c common/lib/crc32.c common/output/error.c \
+               common/output/format.c common/boot/hypervisor.c common/cpu/low_page.c \
+               common/boot/memmap.c common/boot/options.c common/output/panic.c \
+               common/boot/start_info.c common/lib/string.c common/boot/timing.c \
+               common/xen/xen_calls.c common/xen/xen_console_ring.c common/xen/xenfeat.c
 # The firmware's architecture-neutral code (firmware/): the planner, the
 # payload formats, the packed descriptor, and the entry that plans and
 # then hands over through the architecture's code. Archived into
 # libpvhboot.a with the library's; firmware/main.c (pvhboot.elf's
 # pvh_main) and firmware/arm64/ are linked into the firmware images only.
-FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/firmware.c firmware/multiboot.c \
+FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/elf.c firmware/firmware.c firmware/multiboot.c \
                  firmware/pack.c

@@ -9,10 +9,10 @@
 #include <pvhboot/boot.h>
 
 #include "arch/arm64/arm64.h"
-#include "common/boot_store.h"
-#include "common/error.h"
-#include "common/fdt_boot.h"
-#include "common/fdt_cpus.h"
+#include "common/boot/boot_store.h"
+#include "common/output/error.h"
+#include "common/fdt/fdt_boot.h"
+#include "common/fdt/fdt_cpus.h"
 
 /* Linker-script and assembly symbols: addresses, not objects. */
 extern char __image_start[], __image_end[], __text_start[], __text_end[];

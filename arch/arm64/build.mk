@@ -3,7 +3,7 @@
 
 ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
               -mno-outline-atomics
-ARCH_C_SRCS := common/fdt.c common/fdt_write.c common/fdt_boot.c common/fdt_cpus.c \
+ARCH_C_SRCS := common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c common/fdt/fdt_cpus.c \
                arch/arm64/el2.c arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
                arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/smp.c arch/arm64/start.c \
                arch/arm64/xen.c

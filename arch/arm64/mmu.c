@@ -5,7 +5,7 @@
  *   1. all physical addresses below min(2^PARange, 1 TiB) as
  *      Device-nGnRE, never executable (UARTs and whatever else a
  *      unikernel drives);
- *   2. the plan of common/fdt_boot.c: RAM as Normal write-back memory,
+ *   2. the plan of common/fdt/fdt_boot.c: RAM as Normal write-back memory,
  *      wherever it lies, execute-never; /reserved-memory "no-map"
  *      ranges and /memreserve/ ranges not mapped at all (not even as
  *      Device: a speculative access must never reach a firmware
@@ -20,11 +20,11 @@
  * of the same attributes.
  */
 #include "arch/arm64/arch.h"
-#include "common/cpu_arch.h"
-#include "common/fdt_boot.h"
-#include "common/string.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/fdt/fdt_boot.h"
+#include "common/lib/string.h"
 
-/* The secondary CPUs' stacks (common/cpu_start.c), each above its guard page:
+/* The secondary CPUs' stacks (common/cpu/cpu_start.c), each above its guard page:
  * a weak reference, so programs that start no CPU (the firmware) link
  * none of them and see address 0 here. */
 extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE] __attribute__((weak));

@@ -11,7 +11,7 @@
 #include <xen/sched.h>
 
 #include "arch/arm64/arch.h"
-#include "common/arch_hooks.h"
+#include "common/boot/arch_hooks.h"
 
 static enum pvh_psci_conduit conduit;
 static bool has_cpu_on; /* PSCI 0.2 or later: CPU_ON has its standard ID */

@@ -1,6 +1,6 @@
 /*
- * The other CPUs on arm64: the hooks common/cpu_start.c asks for
- * (common/cpu_arch.h). A CPU is started with PSCI CPU_ON on the /psci
+ * The other CPUs on arm64: the hooks common/cpu/cpu_start.c asks for
+ * (common/cpu/cpu_arch.h). A CPU is started with PSCI CPU_ON on the /psci
  * conduit into secondary.S, which needs, before it has a stack or a
  * cache, its start parameters: written here and cleaned to the point
  * of coherency, where its uncached reads find them.
@@ -13,7 +13,7 @@
  * by the SEV that follows a store to its mailbox.
  */
 #include "arch/arm64/arch.h"
-#include "common/cpu_arch.h"
+#include "common/cpu/cpu_arch.h"
 
 _Static_assert(SECONDARY_CPUS_MAX == PVH_CPUS_MAX, "secondary.S bounds the CPU number");
 

@@ -19,14 +19,14 @@
 #include <xen/e820.h>
 
 #include "arch/arm64/arch.h"
-#include "common/timing.h"
-#include "common/boot_store.h"
-#include "common/bytes.h"
-#include "common/cpu_arch.h"
-#include "common/fdt.h"
-#include "common/fdt_boot.h"
-#include "common/fdt_cpus.h"
-#include "common/string.h"
+#include "common/boot/timing.h"
+#include "common/boot/boot_store.h"
+#include "common/lib/bytes.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/fdt/fdt.h"
+#include "common/fdt/fdt_boot.h"
+#include "common/fdt/fdt_cpus.h"
+#include "common/lib/string.h"
 
 /* Linux's limit for a device tree; larger is refused, not read. */
 #define FDT_SIZE_MAX 0x200000u

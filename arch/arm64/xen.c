@@ -10,7 +10,7 @@
 #include <xen/xen.h>
 
 #include "arch/arm64/arch.h"
-#include "common/xen.h"
+#include "common/xen/xen.h"
 
 static bool xen_ready;
 

@@ -8,8 +8,8 @@
 #include <pvhboot/boot.h>
 
 #include "arch/x86/x86.h"
-#include "common/boot_store.h"
-#include "common/error.h"
+#include "common/boot/boot_store.h"
+#include "common/output/error.h"
 
 /* Linker-script and entry.asm symbols: addresses, not objects. */
 extern char __image_start[], __image_end[];
@@ -106,8 +106,20 @@ extern const struct pvh_phys x86_phys;
 void x86_phys_release(void);
 
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err);
-/* Is [pa, pa + len) mapped (identity) right now? */
+/* Is [pa, pa + len) mapped (identity) right now? (arch/x86/page_walk.c) */
 bool x86_paging_mapped(uint64_t pa, uint64_t len);
+
+/* Walking 4-level tables: the index of va in the table of a level (shift
+ * 39, 30, 21 or 12), and the table a present entry points to. */
+#define X86_PTE_ADDR_MASK 0x000ffffffffff000ull
+static inline unsigned x86_pt_index(uint64_t va, unsigned level_shift)
+{
+    return (unsigned)(va >> level_shift) & (X86_PTES_PER_TABLE - 1);
+}
+static inline uint64_t *x86_pt_table(uint64_t entry)
+{
+    return (uint64_t *)(uintptr_t)(entry & X86_PTE_ADDR_MASK);
+}
 
 void x86_power_init(const struct pvh_boot *boot);
 

@@ -2,8 +2,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/hypervisor.h"
-#include "common/string.h"
+#include "common/boot/hypervisor.h"
+#include "common/lib/string.h"
 
 struct x86_cpu x86_cpu;
 

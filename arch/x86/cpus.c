@@ -9,8 +9,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/acpi_madt.h"
-#include "common/cpu_arch.h"
+#include "common/acpi/acpi_madt.h"
+#include "common/cpu/cpu_arch.h"
 
 uint32_t x86_apic_id(void)
 {

@@ -15,8 +15,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/string.h"
-#include "common/xen.h"
+#include "common/lib/string.h"
+#include "common/xen/xen.h"
 
 #define X86_OPCODE_RET 0xc3
 

@@ -17,8 +17,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/arch_hooks.h"
-#include "common/string.h"
+#include "common/boot/arch_hooks.h"
+#include "common/lib/string.h"
 
 #define NR_VECTORS X86_EXCEPTION_VECTORS
 

@@ -5,8 +5,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/cpu_arch.h"
-#include "common/timing.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/boot/timing.h"
 
 /* xAPIC register offsets (Intel SDM vol. 3, table 11-1). */
 #define APIC_SVR      0xf0

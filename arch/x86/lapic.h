@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "common/error.h"
+#include "common/output/error.h"
 
 /* ICR commands (Intel SDM vol. 3, 11.6.1): delivery mode and level. */
 #define LAPIC_ICR_FIXED   0x4000u /* assert | fixed; OR the vector in */

@@ -19,66 +19,15 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/cpu_arch.h"
-#include "common/string.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/lib/string.h"
 #include "firmware/pack.h"
 
-#define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define PTE_NX (1ull << 63)
 #define GIB (1ull << 30)
 #define MIB2 (2ull << 20)
 #define FOUR_GIB (4ull << 30)
 #define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
-
-static inline unsigned index_at(uint64_t va, unsigned level_shift)
-{
-    return (unsigned)(va >> level_shift) & (X86_PTES_PER_TABLE - 1);
-}
-
-static inline uint64_t *table_at(uint64_t entry)
-{
-    return (uint64_t *)(uintptr_t)(entry & PTE_ADDR_MASK);
-}
-
-/* Bytes mapped by the leaf entry covering va, or 0 if va is not mapped. */
-static uint64_t leaf_size(uint64_t va)
-{
-    uint64_t e;
-
-    if (va >= CANONICAL_LIMIT)
-        return 0;
-    e = x86_pml4[index_at(va, 39)];
-    if (!(e & X86_PTE_P))
-        return 0;
-    e = table_at(e)[index_at(va, 30)];
-    if (!(e & X86_PTE_P))
-        return 0;
-    if (e & X86_PTE_PS)
-        return GIB;
-    e = table_at(e)[index_at(va, 21)];
-    if (!(e & X86_PTE_P))
-        return 0;
-    if (e & X86_PTE_PS)
-        return MIB2;
-    e = table_at(e)[index_at(va, 12)];
-    return (e & X86_PTE_P) ? X86_PAGE_SIZE : 0;
-}
-
-bool x86_paging_mapped(uint64_t pa, uint64_t len)
-{
-    uint64_t at = pa, end = pa + len;
-
-    if (end < pa)
-        return false;
-    while (at < end) {
-        uint64_t step = leaf_size(at);
-
-        if (!step)
-            return false;
-        at = (at & ~(step - 1)) + step;
-    }
-    return true;
-}
 
 /* Table pages come from one block allocated up front (one claim in the
  * memory map, not one per GiB), sized for the worst case of the ranges to
@@ -96,7 +45,7 @@ static uint64_t *next_table(uint64_t *entry, struct table_source *src, struct pv
     uint64_t pa;
 
     if (*entry & X86_PTE_P)
-        return table_at(*entry);
+        return x86_pt_table(*entry);
     if (src->next == src->end) {
         pvh_fail(err, PVH_ENOMEM, "page tables: more table pages needed than reserved");
         return NULL;
@@ -141,12 +90,12 @@ static int reserve_tables(struct table_source *src, uint64_t pages, struct pvh_e
  * not present yet: one tight loop per GiB, not a walk per entry. */
 static uint64_t fill_pd(uint64_t *pd, uint64_t at, uint64_t end, uint64_t nx)
 {
-    unsigned i = index_at(at, 21), last;
+    unsigned i = x86_pt_index(at, 21), last;
     uint64_t gib_end = (at & ~(GIB - 1)) + GIB;
 
     if (end > gib_end)
         end = gib_end;
-    last = index_at(end - 1, 21);
+    last = x86_pt_index(end - 1, 21);
     for (; i <= last; i++, at += MIB2)
         if (!(pd[i] & X86_PTE_P))
             pd[i] = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
@@ -167,10 +116,10 @@ static int map_large(uint64_t base, uint64_t end, uint64_t nx, struct table_sour
         if (at >= CANONICAL_LIMIT)
             return pvh_fail(err, PVH_ERANGE, "page tables: memory at 0x%llx is beyond 128 TiB",
                             (unsigned long long)at);
-        pdpt = next_table(&x86_pml4[index_at(at, 39)], src, err);
+        pdpt = next_table(&x86_pml4[x86_pt_index(at, 39)], src, err);
         if (!pdpt)
             return err->code;
-        e = &pdpt[index_at(at, 30)];
+        e = &pdpt[x86_pt_index(at, 30)];
         if (!(*e & X86_PTE_P) && x86_cpu.page1gb && !(at & (GIB - 1)) && end - at >= GIB) {
             *e = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
             at += GIB;
@@ -260,7 +209,7 @@ static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_er
 }
 
 /*
- * The other CPUs' stacks (common/cpu_start.c): each block starts with a guard
+ * The other CPUs' stacks (common/cpu/cpu_start.c): each block starts with a guard
  * page that stays unmapped, so an overflow faults. Only programs that run
  * other CPUs link the array; for the others the weak reference is NULL.
  * The linker script keeps the image, the array included, in PT0's 2 MiB.

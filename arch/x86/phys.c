@@ -24,12 +24,11 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define FOUR_GIB 0x100000000ull
 #define GIB (1ull << 30)
 #define MIB2 (2ull << 20)
-#define PTE_ADDR_MASK 0x000ffffffffff000ull
 #define PTE_NX (1ull << 63)
 #define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
 #define CPUID_ADDRESS_SIZES 0x80000008u
@@ -73,18 +72,13 @@ static uint64_t phys_limit(void)
     return limit;
 }
 
-static inline unsigned index_at(uint64_t va, unsigned level_shift)
-{
-    return (unsigned)(va >> level_shift) & (X86_PTES_PER_TABLE - 1);
-}
-
 /* The table an entry points to, or a fresh zeroed one from the pool. */
 static uint64_t *loader_table(uint64_t *entry)
 {
     uint64_t *t;
 
     if (*entry & X86_PTE_P)
-        return (uint64_t *)(uintptr_t)(*entry & PTE_ADDR_MASK);
+        return x86_pt_table(*entry);
     if (loader_tables_used == LOADER_TABLE_PAGES)
         return NULL;
     t = loader_tables[loader_tables_used++];
@@ -100,11 +94,11 @@ static uint64_t *loader_table(uint64_t *entry)
 static uint64_t map_loader_gib(uint64_t at, uint64_t end, uint64_t leaf)
 {
     uint64_t gib_end = (at & ~(GIB - 1)) + GIB;
-    uint64_t *pdpt = loader_table(&x86_pml4[index_at(at, 39)]), *e, *pd;
+    uint64_t *pdpt = loader_table(&x86_pml4[x86_pt_index(at, 39)]), *e, *pd;
 
     if (!pdpt)
         return 0;
-    e = &pdpt[index_at(at, 30)];
+    e = &pdpt[x86_pt_index(at, 30)];
     if (*e & X86_PTE_PS)
         return gib_end;
     if (!(*e & X86_PTE_P) && x86_cpu.page1gb) {
@@ -117,8 +111,8 @@ static uint64_t map_loader_gib(uint64_t at, uint64_t end, uint64_t leaf)
     if (end > gib_end)
         end = gib_end;
     for (at &= ~(MIB2 - 1); at < end; at += MIB2)
-        if (!(pd[index_at(at, 21)] & X86_PTE_P))
-            pd[index_at(at, 21)] = at | leaf;
+        if (!(pd[x86_pt_index(at, 21)] & X86_PTE_P))
+            pd[x86_pt_index(at, 21)] = at | leaf;
     return gib_end;
 }
 

@@ -9,8 +9,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/acpi.h"
-#include "common/arch_hooks.h"
+#include "common/acpi/acpi.h"
+#include "common/boot/arch_hooks.h"
 
 #include <xen/sched.h>
 

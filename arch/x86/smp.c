@@ -1,5 +1,5 @@
 /*
- * Running the other CPUs on x86 (common/cpu_arch.h's hooks): INIT and
+ * Running the other CPUs on x86 (common/cpu/cpu_arch.h's hooks): INIT and
  * two start-up IPIs through the local APIC, the real-mode start-up code
  * of ap_start.asm in a page below 1 MiB, and a halted wait woken by an
  * IPI. One path for QEMU and Xen: Xen's PVH guests have an emulated
@@ -15,10 +15,10 @@
 #include "arch/x86/io.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/x86.h"
-#include "common/cpu_arch.h"
-#include "common/low_page.h"
-#include "common/string.h"
-#include "common/timing.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/cpu/low_page.h"
+#include "common/lib/string.h"
+#include "common/boot/timing.h"
 
 #define NR_GATES 256
 #define GDT_ENTRIES (X86_SEL_TSS / 8 + 2)

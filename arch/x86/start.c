@@ -10,10 +10,10 @@
 #include <pvhboot/power.h>
 
 #include "arch/x86/arch.h"
-#include "common/acpi.h"
-#include "common/boot_store.h"
-#include "common/options.h"
-#include "common/timing.h"
+#include "common/acpi/acpi.h"
+#include "common/boot/boot_store.h"
+#include "common/boot/options.h"
+#include "common/boot/timing.h"
 
 #ifndef PVH_XEN_HYPERCALL_PAGE
 #define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */

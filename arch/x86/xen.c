@@ -18,8 +18,8 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/xen.h"
-#include "common/xen_console_ring.h"
+#include "common/xen/xen.h"
+#include "common/xen/xen_console_ring.h"
 
 /* One entry more than pvhboot accepts: Xen silently writes no more than
  * the buffer holds, so a full buffer could hide a longer map. */

@@ -16,9 +16,9 @@
 #include <pvhboot/console.h>
 #include <xen/e820.h>
 
-#include "common/bytes.h"
-#include "common/fdt.h"
-#include "common/string.h"
+#include "common/lib/bytes.h"
+#include "common/fdt/fdt.h"
+#include "common/lib/string.h"
 #include "firmware/arm64/linux.h"
 
 /* booting.rst: the initrd within a 1 GiB-aligned window of up to 32 GiB

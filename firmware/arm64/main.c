@@ -16,10 +16,10 @@
 #include <pvhboot/console.h>
 #include <pvhboot/power.h>
 
-#include "common/cpu_arch.h"
-#include "common/options.h"
-#include "common/string.h"
-#include "common/timing.h"
+#include "common/cpu/cpu_arch.h"
+#include "common/boot/options.h"
+#include "common/lib/string.h"
+#include "common/boot/timing.h"
 #include "firmware/arm64/linux.h"
 #include "firmware/pack.h"
 

@@ -12,7 +12,7 @@
  *     on pvhboot's own page tables, the identity map of the first 4 GiB in
  *     2 MiB pages (a PML4, a PDPT, four page directories: six pages) that
  *     the trampoline turns paging back on with. Otherwise it turns it back
- *     on with pvhboot's own tables, which x86_paging_for_handoff() made
+ *     on with pvhboot's own tables, which paging_for_handoff() made
  *     writable and executable below 4 GiB (building six pages of tables
  *     would double the firmware's own work for a packed kernel).
  * Everything else ran in C before: the moves, and the copies that do not
@@ -23,8 +23,9 @@
 #include <stddef.h>
 
 #include "arch/x86/arch.h"
+#include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-#include "common/string.h"
+#include "common/lib/string.h"
 
 #define TRAMP_MODE_PROTECTED32 0
 #define TRAMP_MODE_LINUX64 1
@@ -125,6 +126,19 @@ static uint64_t build_identity_map(uint64_t at)
     return at;
 }
 
+/* pvhboot's low 4 GiB identity map made writable and executable
+ * everywhere (page 0 included), so the trampoline's copy can run. */
+static void paging_for_handoff(void)
+{
+    unsigned i;
+
+    for (i = 0; i < X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE; i++)
+        x86_pd[i] = (x86_pd[i] | X86_PTE_RW) & ~(1ull << 63);
+    for (i = 0; i < X86_PTES_PER_TABLE; i++)
+        x86_pt0[i] = (uint64_t)i * X86_PAGE_SIZE | X86_PTE_P | X86_PTE_RW;
+    x86_write_cr3(x86_read_cr3());
+}
+
 int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh_error *err)
 {
     size_t code = (size_t)(x86_trampoline_end - x86_trampoline);
@@ -176,7 +190,7 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
 
     pvh_fw_finish(fw);
     /* The area is no-execute in pvhboot's map: make the low 4 GiB executable. */
-    x86_paging_for_handoff();
+    paging_for_handoff();
     ((void (*)(uint64_t))(uintptr_t)at)(at + args_off);
     __builtin_unreachable();
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "firmware/firmware.h"
+#include "firmware/x86/writer.h"
 
 #define FOUR_GIB (4ull << 30)
 
@@ -17,25 +18,6 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err);
  * addresses, each below limit. */
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
-
-/* pvhboot's low 4 GiB identity map made writable and executable
- * everywhere (page 0 included), so the trampoline's copy can run. */
-void x86_paging_for_handoff(void);
-
-/* A bounded writer for the boot information structures: a first pass
- * with base NULL only counts. */
-struct x86_writer {
-    uint8_t *base;
-    uint64_t pa;   /* the physical address of base */
-    size_t used;
-};
-void x86_put(struct x86_writer *w, const void *data, size_t len);
-void x86_put_u32(struct x86_writer *w, uint32_t v);
-void x86_put_u64(struct x86_writer *w, uint64_t v);
-void x86_put_zero(struct x86_writer *w, size_t len);
-void x86_align(struct x86_writer *w, size_t align);
-/* The physical address of the next byte written. */
-uint64_t x86_here(const struct x86_writer *w);
 
 /* How the payload is entered (firmware/x86/trampoline.asm): 32-bit protected
  * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or

@@ -14,9 +14,9 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
-#include "common/bytes.h"
+#include "common/lib/bytes.h"
 #include <xen/start_info.h>
-#include "common/string.h"
+#include "common/lib/string.h"
 #include "firmware/linux_boot.h"
 
 static void put16(uint8_t *p, uint16_t v)

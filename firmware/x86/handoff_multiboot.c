@@ -12,9 +12,9 @@
 #include <xen/e820.h>
 
 #include "arch/x86/x86.h"
-#include "common/bytes.h"
-#include "common/compiler.h"
-#include "common/string.h"
+#include "common/lib/bytes.h"
+#include "common/lib/compiler.h"
+#include "common/lib/string.h"
 
 #define LOADER_NAME "pvhboot 0.1.0"
 #define DEFAULT_KERNEL_NAME "kernel"

@@ -12,7 +12,7 @@
 #include <xen/start_info.h>
 
 #include "arch/x86/x86.h"
-#include "common/string.h"
+#include "common/lib/string.h"
 
 /* Linux 6.1's PVH entry reads the start info, module list and memory
  * map while its early page tables cover only the first GiB. */

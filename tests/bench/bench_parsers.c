@@ -13,9 +13,9 @@
 #include <xen/e820.h>
 #include <xen/start_info.h>
 
-#include "common/arch_hooks.h"
-#include "common/boot_store.h"
-#include "common/memmap.h"
+#include "common/boot/arch_hooks.h"
+#include "common/boot/boot_store.h"
+#include "common/boot/memmap.h"
 #include "firmware/chainload.h"
 
 #define RUNS 101

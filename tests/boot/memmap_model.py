@@ -1,5 +1,5 @@
 """A reference model of pvhboot's memory-map normalisation, written from
-its documented promises (include/pvhboot/boot.h, common/memmap.h), not
+its documented promises (include/pvhboot/boot.h, common/boot/memmap.h), not
 from its code: what a correct pvhboot must report for a raw map.
 
   sorted; zero-size entries dropped; where entries overlap the most

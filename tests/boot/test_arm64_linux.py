@@ -207,7 +207,7 @@ def no_cpu_start_code(ctx):
     """pvhboot.bin leaves every CPU as the loader left it (arm64_linux_cpus
     shows Linux starting them all)."""
     def test():
-        check_no_cpu_start_code(ctx.build_arm64, ["common/cpu_start.o", "arch/arm64/smp.o",
+        check_no_cpu_start_code(ctx.build_arm64, ["common/cpu/cpu_start.o", "arch/arm64/smp.o",
                                                   "arch/arm64/secondary.o"],
                                 ["pvh_cpu_start", "pvh_arch_cpu_boot", "arm64_secondary_entry"],
                                 "pvhboot.elf")

@@ -9,7 +9,7 @@ than pvhboot runs (those QEMU lacks refuse CPU_ON: each is reported as
 not started), a /cpus that does not list the boot CPU, a CPU without
 enable-method "psci" and a malformed /cpus. (A PSCI 0.1 tree cannot be
 tried here: QEMU rewrites /psci in a tree it is given; the unit tests
-of common/fdt_cpus.c cover it.)"""
+of common/fdt/fdt_cpus.c cover it.)"""
 
 ARCH = "arm64"
 

@@ -215,7 +215,7 @@ def no_cpu_start_code(ctx):
     """pvhboot.elf leaves every CPU as the loader left it (the -smp 4
     cases show Linux finding them all)."""
     def test():
-        check_no_cpu_start_code(ctx.build, ["common/cpu_start.o", "arch/x86/smp.o",
+        check_no_cpu_start_code(ctx.build, ["common/cpu/cpu_start.o", "arch/x86/smp.o",
                                             "arch/x86/lapic.o", "arch/x86/ap_start.o"],
                                 ["pvh_cpu_start", "pvh_arch_cpu_boot", "x86_ap_start16"],
                                 "pvhboot.elf")

@@ -129,7 +129,7 @@ def secondary_stack_overflow(ctx):
     'cpu 1' (the double fault runs on CPU 1's own IST stack)."""
     def test():
         elf = os.path.join(ctx.build, "tests", "stack-overflow.elf")
-        guard_size = header_constant(ctx, "common/cpu_arch.h", "PVH_CPU_GUARD_SIZE")
+        guard_size = header_constant(ctx, "common/cpu/cpu_arch.h", "PVH_CPU_GUARD_SIZE")
         stack_size = header_constant(ctx, "include/pvhboot/cpu.h", "PVH_CPU_STACK_SIZE")
         guard = symbol(elf, "pvh_cpu_stacks") + 1 * (guard_size + stack_size)
         result = run_qemu(["-M", "q35", "-m", "128M", "-smp", "2", "-kernel", elf,

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/boot_store.h"
+#include "common/boot/boot_store.h"
 
 /* ---- invariants ------------------------------------------------------- */
 

@@ -28,8 +28,8 @@ FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-o
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(FUZZ_SAN)
 # The host build of common/ and firmware/ (as the unit tests have it) and
 # arm64's FDT code.
-FUZZ_COMMON_SRCS := $(HOST_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c \
-                    common/fdt_cpus.c
+FUZZ_COMMON_SRCS := $(HOST_SRCS) common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c \
+                    common/fdt/fdt_cpus.c
 FUZZ_COMMON_OBJS := $(patsubst %.c,$(FUZZBUILD)/obj/%.o,$(FUZZ_COMMON_SRCS))
 FUZZ_LIB := $(FUZZBUILD)/libcommon.a
 FUZZ_SUPPORT := $(FUZZBUILD)/obj/tests/fuzz/fuzz_support.o

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: finding how to power off in the ACPI tables
- * (common/acpi.c): RSDP, RSDT or XSDT, FADT, the DSDT's \_S5 package.
+ * (common/acpi/acpi.c): RSDP, RSDT or XSDT, FADT, the DSDT's \_S5 package.
  *
  * Input: u64 RSDP address, u8 segments, then the segments of simulated
  * memory (fuzz.h), each table an exactly sized buffer. Seeds: the tables
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/acpi.h"
+#include "common/acpi/acpi.h"
 #include "tests/fuzz/fuzz.h"
 
 static struct fuzz_mem mem;

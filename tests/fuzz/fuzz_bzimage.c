@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "common/bytes.h"
+#include "common/lib/bytes.h"
 #include "firmware/bzimage.h"
 #include "firmware/linux_boot.h"
 #include "tests/fuzz/fuzz.h"

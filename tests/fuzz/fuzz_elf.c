@@ -1,5 +1,5 @@
 /*
- * Fuzz target: an ELF payload's program headers and notes (common/elf.c).
+ * Fuzz target: an ELF payload's program headers and notes (firmware/elf.c).
  *
  * Input: a sparse image (fuzz.h). Seeds: Debian's vmlinux and Xen's
  * xen.elf (header, program headers and notes at their real offsets in a
@@ -13,8 +13,8 @@
  */
 #include <string.h>
 
-#include "common/bytes.h"
-#include "common/elf.h"
+#include "common/lib/bytes.h"
+#include "firmware/elf.h"
 #include "tests/fuzz/fuzz.h"
 
 static uint64_t word(const uint8_t *p, bool is64)

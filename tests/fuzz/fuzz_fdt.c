@@ -1,7 +1,7 @@
 /*
- * Fuzz target: the device-tree reader (common/fdt.c) and the device tree
- * to boot store steps arm64 runs (common/fdt_boot.c, with
- * common/memmap.c): platform (UART, PSCI, /hypervisor), memory nodes and
+ * Fuzz target: the device-tree reader (common/fdt/fdt.c) and the device tree
+ * to boot store steps arm64 runs (common/fdt/fdt_boot.c, with
+ * common/boot/memmap.c): platform (UART, PSCI, /hypervisor), memory nodes and
  * reservations, normalisation and pvhboot's claim, /chosen.
  *
  * Input: u64 self_base, u32 self_size (pvhboot's own memory), u64 the
@@ -11,7 +11,7 @@
  *
  * Checked: against libfdt, the reference reader: whatever ours accepts,
  * fdt_check_full accepts too, with the same tokens; whatever libfdt
- * accepts and ours refuses breaks one of the rules common/fdt.h lists as
+ * accepts and ours refuses breaks one of the rules common/fdt/fdt.h lists as
  * stricter than libfdt's. (Blobs that make libfdt 1.6.1 loop forever or
  * crash, see libfdt_can_judge(), are left out of the comparison.)
  * Every token's name is terminated inside its block and every value lies
@@ -27,8 +27,8 @@
 
 #include <xen/e820.h>
 
-#include "common/fdt.h"
-#include "common/fdt_boot.h"
+#include "common/fdt/fdt.h"
+#include "common/fdt/fdt_boot.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/unit/libfdt_tokens.h"
 

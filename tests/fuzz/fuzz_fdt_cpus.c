@@ -1,6 +1,6 @@
 /*
- * Fuzz target: the /cpus and /psci reader (common/fdt_cpus.c) over the
- * device-tree reader (common/fdt.c).
+ * Fuzz target: the /cpus and /psci reader (common/fdt/fdt_cpus.c) over the
+ * device-tree reader (common/fdt/fdt.c).
  *
  * Input: u64 the boot CPU's MPIDR (as read from MPIDR_EL1, unmasked:
  * the reader is given it masked, as start.c does), then the blob, in an
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fdt.h"
-#include "common/fdt_cpus.h"
+#include "common/fdt/fdt.h"
+#include "common/fdt/fdt_cpus.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check_table(const struct pvh_fdt_cpus *c, uint64_t boot)

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the device-tree writer and the /chosen rewrite
- * (common/fdt_write.c), read back with our reader and with libfdt.
+ * (common/fdt/fdt_write.c), read back with our reader and with libfdt.
  *
  * Input: u8 mode. Mode even, the writer: u16 buffer size, u8 reservation
  * entries and their (address, size) pairs, then operations until the
@@ -18,13 +18,13 @@
  * make a tree the reader's rules allow, and is refused when they do not.
  * For the rewrite: it succeeds exactly when the result fits, and the
  * result reads back, in both readers, as the source with /chosen edited
- * as common/fdt.h documents, computed here token by token.
+ * as common/fdt/fdt.h documents, computed here token by token.
  */
 #include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fdt.h"
+#include "common/fdt/fdt.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_TOKENS 8192
@@ -113,7 +113,7 @@ static void check_same(const struct tok *a, int n, const struct tok *b, int m, c
 
 /* ---- the writer ------------------------------------------------------------ */
 
-/* Would the reader accept a tree of these tokens? (common/fdt.h's rules) */
+/* Would the reader accept a tree of these tokens? (common/fdt/fdt.h's rules) */
 static bool reader_allows(const struct tok *t, int n, unsigned nr_rsv_read)
 {
     bool after_subnode[PVH_FDT_MAX_DEPTH + 2] = { false };

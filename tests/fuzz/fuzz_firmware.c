@@ -47,7 +47,7 @@
 
 #include <xen/e820.h>
 
-#include "common/boot_store.h"
+#include "common/boot/boot_store.h"
 #include "firmware/chainload.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the CPUs of the ACPI MADT (common/acpi_madt.c): RSDP,
+ * Fuzz target: the CPUs of the ACPI MADT (common/acpi/acpi_madt.c): RSDP,
  * RSDT or XSDT, the "APIC" table and its entries.
  *
  * Input: u64 RSDP address, u8 segments, the segments of simulated
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/acpi_madt.h"
+#include "common/acpi/acpi_madt.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX 16u

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: memory-map normalisation (common/memmap.c), then claims,
+ * Fuzz target: memory-map normalisation (common/boot/memmap.c), then claims,
  * allocations and queries on the normalised map.
  *
  * Input: u16 n (entries, up to 2047), u8 cap (of the output; 0: the
@@ -21,7 +21,7 @@
 
 #include <xen/e820.h>
 
-#include "common/memmap.h"
+#include "common/boot/memmap.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_IN 2047u

@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "common/bytes.h"
+#include "common/lib/bytes.h"
 #include "firmware/multiboot.h"
 #include "tests/fuzz/fuzz.h"
 

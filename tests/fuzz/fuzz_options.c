@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the pvhboot.<name>[=value] cmdline options and the
- * stripping of them for a chainloaded kernel (common/options.c).
+ * stripping of them for a chainloaded kernel (common/boot/options.c).
  *
  * Input: u16 room (bytes of the strip destination), u8 name length (up
  * to 32), the name, u8 expected length, the expected value, then the
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/options.h"
+#include "common/boot/options.h"
 #include "tests/fuzz/fuzz.h"
 
 #define PREFIX "pvhboot."

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: finding the RSDP where a BIOS leaves it (common/acpi.c,
+ * Fuzz target: finding the RSDP where a BIOS leaves it (common/acpi/acpi.c,
  * pvh_acpi_scan_rsdp), for loaders that pass rsdp_paddr 0.
  *
  * Input: u8 patch count, then patches of u32 offset (taken modulo 1 MiB),
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/acpi.h"
+#include "common/acpi/acpi.h"
 #include "tests/fuzz/fuzz.h"
 
 #define LOW_MEMORY 0x100000u

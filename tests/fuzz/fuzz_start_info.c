@@ -1,6 +1,6 @@
 /*
  * Fuzz target: reading an x86 PVH start info into the boot store
- * (common/start_info.c, common/boot.c, with common/memmap.c), in the
+ * (common/boot/start_info.c, common/boot/boot.c, with common/boot/memmap.c), in the
  * order arch/x86/start.c runs the steps: header, memory map (or, for
  * version 0 and for version 1 with 0 entries, the platform's map, as
  * Xen's XENMEM_memory_map gives it, or a refusal without one),
@@ -31,7 +31,7 @@
 #include <xen/e820.h>
 #include <xen/start_info.h>
 
-#include "common/boot_store.h"
+#include "common/boot/boot_store.h"
 #include "tests/fuzz/fuzz.h"
 
 #define LEGACY_END 0x100000ull

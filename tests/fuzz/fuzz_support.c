@@ -11,7 +11,7 @@
 
 #include <xen/e820.h>
 
-#include "common/arch_hooks.h"
+#include "common/boot/arch_hooks.h"
 #include "tests/fuzz/fuzz.h"
 
 /* A fatal error in common/: on the host, a crash libFuzzer keeps. */

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: writing to a Xen PV console ring whose other end is
- * hostile (common/xen_console_ring.c). The backend owns out_cons and may
+ * hostile (common/xen/xen_console_ring.c). The backend owns out_cons and may
  * move it anywhere; the guest must never write outside out[], never
  * report more bytes than it was given, and must give up (broken) rather
  * than spin when the backend stops or corrupts the ring.
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xen_console_ring.h"
+#include "common/xen/xen_console_ring.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_WAITS (65536 + 4096) /* the longest script, and some drains */

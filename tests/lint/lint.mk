@@ -7,6 +7,7 @@
 #                        checked again when it, a header or a configuration
 #                        changes)
 #   make lint-cppcheck | lint-clang-tidy
+#   make layering        no include or call circles between files (after make all)
 #
 # The files: what the host unit tests and fuzzers build (common/ without
 # string.c, panic.c, xen_calls.c, which are freestanding only, and
@@ -16,8 +17,8 @@
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LINTBUILD := $(O)/lint
-LINT_SRCS := $(HOST_SRCS) common/fdt.c common/fdt_write.c common/fdt_boot.c
-LINT_HEADERS := $(wildcard common/*.h firmware/*.h include/*/*.h)
+LINT_SRCS := $(HOST_SRCS) common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c
+LINT_HEADERS := $(wildcard common/*/*.h firmware/*.h firmware/*/*.h include/*/*.h)
 LINT_CFLAGS := -std=gnu11 -Iinclude -I. $(WARNINGS)
 LINT_TIDY_STAMPS := $(patsubst %.c,$(LINTBUILD)/%.tidy,$(LINT_SRCS))
 
@@ -48,4 +49,11 @@ $(LINTBUILD)/%.tidy: %.c $(LINT_HEADERS) .clang-tidy tests/lint/lint.mk
 		grep -v 'warnings\{0,1\} generated\.$$' $@.log; exit $$rc
 	@touch $@
 
-CHECK_EXTRA += lint
+# No circles between files (tests/lint/layering.py): includes, and calls
+# between the objects of each image; run after the build.
+.PHONY: layering
+layering:
+	$(call quiet,LAYERING,$(SELECTED_ARCHS))
+	$(Q)$(PYTHON) tests/lint/layering.py --build-root $(O) $(addprefix --arch ,$(SELECTED_ARCHS))
+
+CHECK_EXTRA += lint layering

@@ -1,7 +1,7 @@
 /*
  * CRC-32 for the 32-bit test kernels (bootdump, the hostile loader): the
  * checksum the tests compare with the host's zlib.crc32 and with what
- * pvhboot prints. Their own, not pvhboot's common/crc32.c, so that a bug
+ * pvhboot prints. Their own, not pvhboot's common/lib/crc32.c, so that a bug
  * there cannot hide behind the same bug here.
  */
 #ifndef TESTS_PAYLOADS_CRC32_H

@@ -5,7 +5,7 @@
 #include <libfdt.h>
 #include <string.h>
 
-#include "common/fdt.h"
+#include "common/fdt/fdt.h"
 #include "tests/unit/libfdt_tokens.h"
 
 int libfdt_tokens(const void *blob, struct fdt_tok *toks, int max, const char **why)

@@ -30,7 +30,7 @@ int libfdt_tokens(const void *blob, struct fdt_tok *toks, int max, const char **
 int fdt_tokens_first_difference(const struct fdt_tok *a, int n, const struct fdt_tok *b, int m);
 
 /* Whether msg, an error of our reader, names one of the rules
- * common/fdt.h lists as stricter than libfdt's. */
+ * common/fdt/fdt.h lists as stricter than libfdt's. */
 bool fdt_stricter_rule(const char *msg);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <pvhboot/console.h>
 
-#include "common/arch_hooks.h"
+#include "common/boot/arch_hooks.h"
 #include "firmware/chainload.h"
 #include "tests/unit/support.h"
 

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/boot_store.h"
-#include "common/error.h"
+#include "common/boot/boot_store.h"
+#include "common/output/error.h"
 
 /* ---- console capture ---------------------------------------------------- */
 

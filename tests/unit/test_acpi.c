@@ -1,5 +1,5 @@
 /*
- * common/acpi.c: finding how to power off in the ACPI tables (RSDP ->
+ * common/acpi/acpi.c: finding how to power off in the ACPI tables (RSDP ->
  * RSDT/XSDT -> FADT -> DSDT's \_S5).
  *
  * Each table lives in its own simulated-memory segment, a heap buffer
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/acpi.h"
+#include "common/acpi/acpi.h"
 #include "tests/unit/support.h"
 
 #define RSDP_PA 0xf5a40ull

@@ -1,5 +1,5 @@
 /*
- * common/acpi_madt.c: the CPUs of the ACPI MADT (RSDP -> RSDT/XSDT ->
+ * common/acpi/acpi_madt.c: the CPUs of the ACPI MADT (RSDP -> RSDT/XSDT ->
  * "APIC"), the boot CPU first.
  *
  * Tables live in simulated memory, each in a segment of exactly its
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/acpi_madt.h"
+#include "common/acpi/acpi_madt.h"
 #include "tests/unit/support.h"
 
 #define RSDP_PA 0xf5a40ull

@@ -1,5 +1,5 @@
 /*
- * common/elf.c: the rule added after the hostile-payload tests
+ * firmware/elf.c: the rule added after the hostile-payload tests
  * (tests/boot/test_x86_hostile_payloads.py) found pvhboot.elf jumping to
  * a PHYS32_ENTRY no segment loads, and hanging there: the PVH entry must
  * lie inside a loadable segment.
@@ -21,7 +21,7 @@
 
 #include <xen/elfnote.h>
 
-#include "common/elf.h"
+#include "firmware/elf.h"
 #include "tests/unit/support.h"
 
 #define PHOFF 52

@@ -1,5 +1,5 @@
 /*
- * common/fdt_cpus.c: the CPUs of /cpus and whether /psci has CPU_ON.
+ * common/fdt/fdt_cpus.c: the CPUs of /cpus and whether /psci has CPU_ON.
  * Trees are built with the writer in QEMU's property order (reg and
  * enable-method before device_type, a cpu-map before the CPUs), then
  * varied one rule at a time; the real trees of tests/unit/data/ are
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fdt.h"
-#include "common/fdt_cpus.h"
+#include "common/fdt/fdt.h"
+#include "common/fdt/fdt_cpus.h"
 #include "tests/unit/support.h"
 
 #define BUF 16384

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/fdt.h"
+#include "common/fdt/fdt.h"
 #include "tests/unit/libfdt_tokens.h"
 #include "tests/unit/support.h"
 

@@ -1,5 +1,5 @@
 /*
- * The identity map's plan (common/fdt_boot.c, pvh_fdt_map_plan): what
+ * The identity map's plan (common/fdt/fdt_boot.c, pvh_fdt_map_plan): what
  * arm64's mmu.c maps as Normal memory and what it leaves unmapped,
  * from the ranges a device tree gives. First from a tree built with the
  * writer and read by pvh_fdt_read_memory (which ranges count as no-map),
@@ -17,9 +17,9 @@
 
 #include <xen/e820.h>
 
-#include "common/boot_store.h"
-#include "common/fdt.h"
-#include "common/fdt_boot.h"
+#include "common/boot/boot_store.h"
+#include "common/fdt/fdt.h"
+#include "common/fdt/fdt_boot.h"
 #include "tests/unit/support.h"
 
 #define RAM_BASE 0x40000000ull

@@ -1,5 +1,5 @@
 /*
- * common/fdt.c, common/fdt_write.c and common/fdt_boot.c: every rule the
+ * common/fdt/fdt.c, common/fdt/fdt_write.c and common/fdt/fdt_boot.c: every rule the
  * FDT reader checks, the writer, and the device tree to boot store
  * steps. Blobs are built with the writer, then broken on purpose, and
  * always handed over in a heap buffer of exactly their size, so ASan
@@ -17,9 +17,9 @@
 
 #include <xen/e820.h>
 
-#include "common/boot_store.h"
-#include "common/fdt.h"
-#include "common/fdt_boot.h"
+#include "common/boot/boot_store.h"
+#include "common/fdt/fdt.h"
+#include "common/fdt/fdt_boot.h"
 #include "tests/unit/support.h"
 
 #define BUF 8192

@@ -1,5 +1,5 @@
 /*
- * common/format.c through pvh_snprintf, and common/console.c through a
+ * common/output/format.c through pvh_snprintf, and common/output/console.c through a
  * capturing console sink: conversions, flags, truncation, the %pE
  * escape, pvh_info and the sink list.
  */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hypervisor.h"
+#include "common/boot/hypervisor.h"
 #include "tests/unit/support.h"
 
 /* A struct pvh_hypervisor full of garbage, so a field left unset shows. */

@@ -1,5 +1,5 @@
 /*
- * common/low_page.c: the page below 640 KiB that x86's start-up code
+ * common/cpu/low_page.c: the page below 640 KiB that x86's start-up code
  * for the other CPUs is copied to, claimed in the memory map.
  */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <xen/e820.h>
 
-#include "common/low_page.h"
+#include "common/cpu/low_page.h"
 
 #define RAM E820_TYPE_RAM
 #define RESERVED E820_TYPE_RESERVED

@@ -1,5 +1,5 @@
 /*
- * common/memmap.c: normalising a loader's memory map, claiming and
+ * common/boot/memmap.c: normalising a loader's memory map, claiming and
  * allocating RAM, and the coverage query parsers use.
  */
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 #include <xen/e820.h>
 
-#include "common/memmap.h"
+#include "common/boot/memmap.h"
 #include "tests/unit/support.h"
 
 #define KIB 0x400ull

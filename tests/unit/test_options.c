@@ -1,4 +1,4 @@
-/* common/options.c: finding pvhboot.* options, and removing them. */
+/* common/boot/options.c: finding pvhboot.* options, and removing them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "common/options.h"
+#include "common/boot/options.h"
 
 static void finds_option_with_and_without_value(void **state)
 {

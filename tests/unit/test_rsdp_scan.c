@@ -1,5 +1,5 @@
 /*
- * common/acpi.c, pvh_acpi_scan_rsdp(): finding the RSDP where a PC BIOS
+ * common/acpi/acpi.c, pvh_acpi_scan_rsdp(): finding the RSDP where a PC BIOS
  * (or Firecracker) leaves it when the loader passes rsdp_paddr 0.
  *
  * Low memory is simulated as three segments, each exactly its size so
@@ -22,7 +22,7 @@
 
 #include <string.h>
 
-#include "common/acpi.h"
+#include "common/acpi/acpi.h"
 #include "tests/unit/support.h"
 
 #define PAGE0_PA 0x0ull

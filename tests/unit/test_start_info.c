@@ -1,5 +1,5 @@
 /*
- * common/start_info.c and common/boot.c: reading a PVH start info into
+ * common/boot/start_info.c and common/boot/boot.c: reading a PVH start info into
  * the boot store, with every rule a loader's data is checked against.
  *
  * The guest's physical memory is simulated by one zeroed heap buffer
@@ -26,7 +26,7 @@
 #include <xen/e820.h>
 #include <xen/start_info.h>
 
-#include "common/boot_store.h"
+#include "common/boot/boot_store.h"
 #include "tests/unit/support.h"
 
 #define MIB 0x100000ull

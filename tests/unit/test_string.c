@@ -1,5 +1,5 @@
 /*
- * common/string.c, built under the names t_memcpy ... t_strncmp (see
+ * common/lib/string.c, built under the names t_memcpy ... t_strncmp (see
  * the Makefile), compared with the host C library on many lengths,
  * alignments and byte values.
  */

@@ -1,5 +1,5 @@
 /*
- * common/xen_console_ring.c against a simulated backend: the tests play
+ * common/xen/xen_console_ring.c against a simulated backend: the tests play
  * xenconsoled, consuming from out[] inside the wait() callback as much
  * as they choose, so full rings, wrap-around, partial consumption, a
  * backend that stops and one that corrupts the indices are all seen.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xen_console_ring.h"
+#include "common/xen/xen_console_ring.h"
 #include "tests/unit/support.h"
 
 struct backend {

@@ -1,4 +1,4 @@
-/* common/xenfeat.c: XENFEAT names, formatting, and the feature policy. */
+/* common/xen/xenfeat.c: XENFEAT names, formatting, and the feature policy. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,7 +10,7 @@
 #include <pvhboot/xen.h>
 #include <xen/features.h>
 
-#include "common/xen.h"
+#include "common/xen/xen.h"
 #include "tests/unit/support.h"
 
 static void names_match_the_abi_numbers(void **state)

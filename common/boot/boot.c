@@ -1,0 +1,104 @@
+/* The boot description: its store, and the small queries on it. */
+#include "common/boot/boot_store.h"
+
+#include <xen/e820.h>
+
+#include "common/cpu/cpu_arch.h"
+#include "common/lib/string.h"
+
+/* For the CPU API, which has no boot argument (set by pvh_boot_finish). */
+const struct pvh_boot *pvh_boot_current;
+
+__attribute__((weak)) const _Bool pvh_cpu_list_unused = 0;
+
+void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t self_end)
+{
+    /* Only the small fields: the big arrays are written before use. */
+    memset(&st->boot, 0, sizeof(st->boot));
+    memset(&st->si, 0, sizeof(st->si));
+    st->self_base = self_base;
+    st->self_end = self_end;
+    st->start_info_pa = 0;
+    st->nr_raw = 0;
+    st->map = (struct pvh_memmap){ .regions = st->regions, .cap = PVH_MEMMAP_MAX };
+    st->cmdline[0] = '\0';
+    st->module_cmdlines_used = 0;
+    st->boot.cmdline = st->cmdline;
+    st->boot.modules = st->modules;
+    st->boot.memmap = st->regions;
+    st->boot.self_base = self_base;
+    st->boot.self_end = self_end;
+    st->boot.hv.name = "none";
+    /* Until the platform's list is read: the boot CPU alone, ID unknown. */
+    st->cpus[0] = (struct pvh_cpu){ .flags = PVH_CPU_BOOT };
+    st->nr_cpus = 1;
+    st->boot.cpus_source = "none";
+}
+
+int pvh_boot_set_memmap(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    struct pvh_error why;
+    int rc;
+
+    rc = pvh_memmap_normalise(st->raw, st->nr_raw, &st->map, &st->scratch, err);
+    if (rc)
+        return rc;
+    if (pvh_memmap_claim(&st->map, st->self_base, st->self_end - st->self_base,
+                         PVH_REGION_PVHBOOT, &why))
+        return pvh_fail(err, PVH_ERANGE,
+                        "memory map has no RAM for pvhboot itself: 0x%llx-0x%llx",
+                        (unsigned long long)st->self_base,
+                        (unsigned long long)st->self_end - 1);
+    return PVH_OK;
+}
+
+void pvh_boot_finish(struct pvh_boot_store *st)
+{
+    st->boot.cmdline = st->cmdline;
+    st->boot.cmdline_len = strlen(st->cmdline);
+    st->boot.modules = st->modules;
+    st->boot.memmap = st->map.regions;
+    st->boot.nr_memmap = st->map.nr;
+    st->boot.cpus = st->cpus;
+    st->boot.nr_cpus = st->nr_cpus;
+    pvh_boot_current = &st->boot;
+}
+
+uint64_t pvh_boot_ram_total(const struct pvh_boot *boot)
+{
+    return pvh_regions_ram_total(boot->memmap, boot->nr_memmap);
+}
+
+const char *pvh_memtype_name(uint32_t type)
+{
+    switch (type) {
+    case E820_TYPE_RAM:      return "ram";
+    case E820_TYPE_RESERVED: return "reserved";
+    case E820_TYPE_ACPI:     return "acpi";
+    case E820_TYPE_NVS:      return "nvs";
+    case E820_TYPE_UNUSABLE: return "unusable";
+    case E820_TYPE_PMEM:     return "pmem";
+    default:                 return NULL;
+    }
+}
+
+const char *pvh_rsdp_source_name(enum pvh_rsdp_source source)
+{
+    switch (source) {
+    case PVH_RSDP_NONE:      return "none";
+    case PVH_RSDP_LOADER:    return "start info";
+    case PVH_RSDP_EBDA:      return "EBDA";
+    case PVH_RSDP_BIOS_AREA: return "BIOS area";
+    }
+    return "unknown";
+}
+
+const char *pvh_loader_name(enum pvh_loader loader)
+{
+    switch (loader) {
+    case PVH_LOADER_PVH_V0: return "pvh-v0";
+    case PVH_LOADER_PVH_V1: return "pvh-v1";
+    case PVH_LOADER_FDT:    return "fdt";
+    }
+    return "unknown";
+}

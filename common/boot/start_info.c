@@ -1,0 +1,393 @@
+/*
+ * Reading the x86 PVH start info (struct hvm_start_info) into the boot
+ * store. Every address in it is the loader's word only: each range is
+ * checked for 0, for wrapping, for overlap with pvhboot itself and for
+ * lying in memory before a byte of it is read, and every count and
+ * string length is bounded.
+ */
+#include "common/boot/boot_store.h"
+
+#include <xen/e820.h>
+
+#include "common/lib/string.h"
+
+/* Loader data may also sit in the legacy area below 1 MiB (QEMU's
+ * option ROM and qboot keep their start info there), which PC memory
+ * maps leave partly undescribed even though it is always backed. */
+#define LEGACY_AREA_END 0x100000u
+
+/*
+ * Page 0 stays unmapped once the boot description is built, so that a
+ * NULL pointer faults. What pvhboot copies while it builds it (start
+ * info, map, module list, cmdlines) may lie there: QEMU's option ROM
+ * keeps its map at 0x5a8. A module or the RSDP is read later, by the
+ * unikernel, the poweroff code or a kernel handed over, and would fault
+ * there far from its cause; no real loader puts one there (the real-mode
+ * interrupt table and BIOS data area live there), so they are refused.
+ */
+static bool in_page_0(uint64_t base)
+{
+    return base < PVH_PAGE_SIZE;
+}
+
+static bool wraps(uint64_t base, uint64_t size)
+{
+    return base + size < base;
+}
+
+static bool overlaps_self(const struct pvh_boot_store *st, uint64_t base, uint64_t size)
+{
+    return base < st->self_end && st->self_base < base + size;
+}
+
+static bool in_memory(const struct pvh_boot_store *st, uint64_t base, uint64_t size)
+{
+    if (base >= PVH_PAGE_SIZE && base + size <= LEGACY_AREA_END)
+        return true;
+    return pvh_memmap_covers(&st->map, base, size, PVH_MEMORY_TYPES);
+}
+
+/* The checks every loader structure gets before it is read. */
+static int check_range(const struct pvh_boot_store *st, uint64_t base, uint64_t size,
+                       const char *what, struct pvh_error *err)
+{
+    if (!base)
+        return pvh_fail(err, PVH_ERANGE, "%s: address 0", what);
+    if (wraps(base, size))
+        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: size 0x%llx wraps past 2^64", what,
+                        (unsigned long long)base, (unsigned long long)size);
+    if (overlaps_self(st, base, size))
+        return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx-0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                        what, (unsigned long long)base, (unsigned long long)(base + size - 1),
+                        (unsigned long long)st->self_base, (unsigned long long)st->self_end - 1);
+    return PVH_OK;
+}
+
+static int check_in_memory(const struct pvh_boot_store *st, uint64_t base, uint64_t size,
+                           const char *what, struct pvh_error *err)
+{
+    if (!in_memory(st, base, size))
+        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not in memory", what,
+                        (unsigned long long)base, (unsigned long long)(base + size - 1));
+    return PVH_OK;
+}
+
+static const void *map_range(const struct pvh_phys *phys, uint64_t base, uint64_t size,
+                             const char *what, struct pvh_error *err)
+{
+    const void *p = phys->map(phys, base, size);
+
+    if (!p)
+        pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not accessible", what,
+                 (unsigned long long)base, (unsigned long long)(base + size - 1));
+    return p;
+}
+
+int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               uint64_t start_info_pa, struct pvh_error *err)
+{
+    const uint8_t *si; /* the loader may misalign it: read bytes, never through the struct */
+    uint32_t magic, version, size;
+    int rc;
+
+    rc = check_range(st, start_info_pa, 8, "start info", err);
+    if (rc)
+        return rc;
+    si = map_range(phys, start_info_pa, 8, "start info", err);
+    if (!si)
+        return err->code;
+    memcpy(&magic, si + offsetof(struct hvm_start_info, magic), sizeof(magic));
+    memcpy(&version, si + offsetof(struct hvm_start_info, version), sizeof(version));
+    if (magic != XEN_HVM_START_MAGIC_VALUE)
+        return pvh_fail(err, PVH_EINVAL, "start info magic: 0x%x, expected 0x%x", magic,
+                        XEN_HVM_START_MAGIC_VALUE);
+
+    /* Later versions only append fields: read what version 1 defines. */
+    size = version == 0 ? HVM_START_INFO_V0_SIZE : HVM_START_INFO_V1_SIZE;
+    rc = check_range(st, start_info_pa, size, "start info", err);
+    if (rc)
+        return rc;
+    si = map_range(phys, start_info_pa, size, "start info", err);
+    if (!si)
+        return err->code;
+    memset(&st->si, 0, sizeof(st->si));
+    memcpy(&st->si, si, size);
+    st->start_info_pa = start_info_pa;
+
+    st->boot.loader = version == 0 ? PVH_LOADER_PVH_V0 : PVH_LOADER_PVH_V1;
+    st->boot.loader_version = version;
+    st->boot.start_flags = st->si.flags;
+    st->boot.rsdp = st->si.rsdp_paddr;
+    st->boot.rsdp_source = st->si.rsdp_paddr ? PVH_RSDP_LOADER : PVH_RSDP_NONE;
+    return PVH_OK;
+}
+
+int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               struct pvh_error *err)
+{
+    struct hvm_memmap_table_entry entry;
+    const uint8_t *e; /* possibly misaligned: copied out entry by entry */
+    uint64_t bytes;
+    unsigned i;
+    int rc;
+
+    if (st->si.version == 0)
+        return pvh_fail(err, PVH_ENOENT, "start info version 0: no memory map");
+    /* 0 entries is how version 1 says "no map": Xen's start_info.h. */
+    if (!st->si.memmap_entries)
+        return pvh_fail(err, PVH_ENOENT, "start info memory map: none given (0 entries at 0x%llx)",
+                        (unsigned long long)st->si.memmap_paddr);
+    if (!st->si.memmap_paddr)
+        return pvh_fail(err, PVH_ENOENT, "start info memory map: %u entries at 0x%llx",
+                        st->si.memmap_entries, (unsigned long long)st->si.memmap_paddr);
+    if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
+        return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
+                        st->si.memmap_entries, PVH_MEMMAP_IN_MAX);
+    bytes = (uint64_t)st->si.memmap_entries * sizeof(entry);
+    rc = check_range(st, st->si.memmap_paddr, bytes, "memory map", err);
+    if (rc)
+        return rc;
+    e = map_range(phys, st->si.memmap_paddr, bytes, "memory map", err);
+    if (!e)
+        return err->code;
+    for (i = 0; i < st->si.memmap_entries; i++) {
+        memcpy(&entry, e + (size_t)i * sizeof(entry), sizeof(entry));
+        st->raw[i] = (struct pvh_region){ entry.addr, entry.size, entry.type, 0 };
+    }
+    st->nr_raw = st->si.memmap_entries;
+    return PVH_OK;
+}
+
+bool pvh_start_info_lacks_memmap(const struct pvh_boot_store *st)
+{
+    return st->si.version == 0 || st->si.memmap_entries == 0;
+}
+
+int pvh_start_info_find_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               pvh_platform_memmap_fn *platform, const char *hv_name,
+                               struct pvh_error *err)
+{
+    if (!pvh_start_info_lacks_memmap(st))
+        return pvh_start_info_read_memmap(st, phys, err);
+    if (platform)
+        return platform(st, err);
+    if (st->si.version == 0)
+        return pvh_fail(err, PVH_ENOENT,
+                        "start info version 0 has no memory map, and no Xen to ask: hypervisor %s",
+                        hv_name);
+    return pvh_fail(err, PVH_ENOENT, "start info memory map: the loader gave none (0 entries), "
+                    "and there is no Xen to ask: hypervisor %s", hv_name);
+}
+
+/* How many bytes from at on can be read as loader data: up to the end of
+ * the memory run at holds (the legacy area counts), never into pvhboot. */
+static uint64_t readable_run(const struct pvh_boot_store *st, uint64_t at)
+{
+    uint64_t run = pvh_memmap_run(&st->map, at, PVH_MEMORY_TYPES);
+
+    if (at >= PVH_PAGE_SIZE && at < LEGACY_AREA_END && run < LEGACY_AREA_END - at)
+        run = LEGACY_AREA_END - at;
+    if (at < st->self_base && run > st->self_base - at)
+        run = st->self_base - at;
+    if (overlaps_self(st, at, 1))
+        run = 0;
+    return run;
+}
+
+/*
+ * Copy the NUL-terminated string at pa (at most max bytes before the
+ * NUL) into dst, which has room for max + 1 bytes. The string is read a
+ * page at a time, each piece clipped to memory that may be read, so a
+ * string that runs into pvhboot or off the end of memory is caught
+ * where it does, and one that ends just before either is accepted.
+ */
+static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *phys,
+                       uint64_t pa, size_t max, char *dst, const char *what,
+                       struct pvh_error *err)
+{
+    size_t len = 0;
+
+    while (len <= max) {
+        uint64_t at = pa + len;
+        uint64_t chunk = PVH_PAGE_SIZE - (at & (PVH_PAGE_SIZE - 1));
+        uint64_t run = readable_run(st, at);
+        const char *src;
+        size_t i;
+
+        if (at < pa)
+            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: runs past 2^64", what,
+                            (unsigned long long)pa);
+        if (!run) {
+            bool self = overlaps_self(st, at, 1);
+
+            if (!len && self)
+                return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                                what, (unsigned long long)pa, (unsigned long long)st->self_base,
+                                (unsigned long long)st->self_end - 1);
+            if (!len)
+                return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: not in memory", what,
+                                (unsigned long long)pa);
+            return pvh_fail(err, self ? PVH_EOVERLAP : PVH_ERANGE,
+                            "%s at 0x%llx: no NUL before 0x%llx, where %s", what,
+                            (unsigned long long)pa, (unsigned long long)at,
+                            self ? "pvhboot begins" : "memory ends");
+        }
+        if (chunk > run)
+            chunk = run;
+        if (chunk > max + 1 - len)
+            chunk = max + 1 - len;
+        src = phys->map(phys, at, chunk);
+        if (!src)
+            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: 0x%llx is not accessible", what,
+                            (unsigned long long)pa, (unsigned long long)at);
+        for (i = 0; i < chunk; i++) {
+            dst[len + i] = src[i];
+            if (!src[i])
+                return PVH_OK;
+        }
+        len += chunk;
+    }
+    return pvh_fail(err, PVH_E2BIG, "%s at 0x%llx: longer than %zu bytes", what,
+                    (unsigned long long)pa, max);
+}
+
+static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                               unsigned i, uint64_t pa, struct pvh_error *err)
+{
+    char *dst = st->module_cmdlines + st->module_cmdlines_used;
+    size_t room = PVH_MODULE_CMDLINES_ALL - st->module_cmdlines_used;
+    size_t max;
+    char what[32];
+    int rc;
+
+    st->modules[i].cmdline = "";
+    if (!pa)
+        return PVH_OK;
+    if (!room)
+        return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
+                        PVH_MODULE_CMDLINES_ALL);
+    max = room - 1 < PVH_MODULE_CMDLINE_MAX ? room - 1 : PVH_MODULE_CMDLINE_MAX;
+    pvh_snprintf(what, sizeof(what), "module %u cmdline", i);
+    rc = copy_string(st, phys, pa, max, dst, what, err);
+    if (rc == PVH_E2BIG && max < PVH_MODULE_CMDLINE_MAX)
+        return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
+                        PVH_MODULE_CMDLINES_ALL);
+    if (rc)
+        return rc;
+    st->modules[i].cmdline = dst;
+    st->module_cmdlines_used += strlen(dst) + 1;
+    return PVH_OK;
+}
+
+static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_error *err)
+{
+    const struct pvh_module *m = &st->modules[i];
+    char what[24];
+    unsigned j;
+    int rc;
+
+    pvh_snprintf(what, sizeof(what), "module %u", i);
+    rc = check_range(st, m->base, m->size, what, err);
+    if (rc)
+        return rc;
+    if (in_page_0(m->base))
+        return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: in page 0, which "
+                        "pvhboot leaves unmapped", i, (unsigned long long)m->base,
+                        (unsigned long long)m->size);
+    if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: not in RAM", i,
+                        (unsigned long long)m->base, (unsigned long long)m->size);
+    for (j = 0; j < i; j++) {
+        const struct pvh_module *o = &st->modules[j];
+
+        /* A module of no bytes overlaps nothing. */
+        if (m->size && o->size && m->base < o->base + o->size && o->base < m->base + m->size)
+            return pvh_fail(err, PVH_EOVERLAP, "module %u at 0x%llx overlaps module %u at 0x%llx",
+                            i, (unsigned long long)m->base, j, (unsigned long long)o->base);
+    }
+    return PVH_OK;
+}
+
+static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                        struct pvh_error *err)
+{
+    const uint8_t *list; /* possibly misaligned: copied out entry by entry */
+    uint32_t n = st->si.nr_modules;
+    uint64_t bytes = (uint64_t)n * sizeof(struct hvm_modlist_entry);
+    unsigned i;
+    int rc;
+
+    st->boot.nr_modules = 0;
+    if (!n)
+        return PVH_OK;
+    if (n > PVH_MODULES_MAX)
+        return pvh_fail(err, PVH_E2BIG, "start info: %u modules, at most %u supported", n,
+                        PVH_MODULES_MAX);
+    rc = check_range(st, st->si.modlist_paddr, bytes, "module list", err);
+    if (!rc)
+        rc = check_in_memory(st, st->si.modlist_paddr, bytes, "module list", err);
+    if (rc)
+        return rc;
+    list = map_range(phys, st->si.modlist_paddr, bytes, "module list", err);
+    if (!list)
+        return err->code;
+    for (i = 0; i < n; i++) {
+        struct hvm_modlist_entry e;
+
+        memcpy(&e, list + (size_t)i * sizeof(e), sizeof(e));
+        st->modules[i] = (struct pvh_module){ .base = e.paddr, .size = e.size, .cmdline = "" };
+        rc = check_module(st, i, err);
+        if (!rc)
+            rc = read_module_cmdline(st, phys, i, e.cmdline_paddr, err);
+        if (rc)
+            return rc;
+    }
+    st->boot.nr_modules = n;
+    return PVH_OK;
+}
+
+int pvh_start_info_read_rest(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                             struct pvh_error *err)
+{
+    uint32_t size = st->si.version == 0 ? HVM_START_INFO_V0_SIZE : HVM_START_INFO_V1_SIZE;
+    int rc;
+
+    st->module_cmdlines_used = 0; /* this step may run again with a new map */
+    /* Read before the map was known: now check they were in memory. */
+    rc = check_in_memory(st, st->start_info_pa, size, "start info", err);
+    if (!rc && !pvh_start_info_lacks_memmap(st))
+        rc = check_in_memory(st, st->si.memmap_paddr,
+                             (uint64_t)st->si.memmap_entries * sizeof(struct hvm_memmap_table_entry),
+                             "memory map", err);
+    if (!rc && st->si.rsdp_paddr && in_page_0(st->si.rsdp_paddr))
+        rc = pvh_fail(err, PVH_ERANGE, "rsdp at 0x%llx: in page 0, which pvhboot leaves unmapped",
+                      (unsigned long long)st->si.rsdp_paddr);
+    if (rc)
+        return rc;
+
+    st->cmdline[0] = '\0';
+    if (st->si.cmdline_paddr) {
+        rc = copy_string(st, phys, st->si.cmdline_paddr, PVH_CMDLINE_MAX, st->cmdline,
+                         "cmdline", err);
+        if (rc)
+            return rc;
+    }
+    return read_modules(st, phys, err);
+}
+
+int pvh_start_info_load(struct pvh_boot_store *st, const struct pvh_phys *phys,
+                        uint64_t start_info_pa, struct pvh_error *err)
+{
+    int rc;
+
+    rc = pvh_start_info_read_header(st, phys, start_info_pa, err);
+    if (!rc)
+        rc = pvh_start_info_read_memmap(st, phys, err);
+    if (!rc)
+        rc = pvh_boot_set_memmap(st, err);
+    if (!rc)
+        rc = pvh_start_info_read_rest(st, phys, err);
+    if (!rc)
+        pvh_boot_finish(st);
+    return rc;
+}

@@ -1,0 +1,348 @@
+/*
+ * Reading a flattened device tree: the header, the reservation map and
+ * a token-by-token walk of the structure block. Each read is preceded
+ * by the check that it lies inside the block it belongs to; offsets are
+ * computed in 64 bits so that no sum of 32-bit fields can wrap.
+ */
+#include "common/fdt/fdt.h"
+
+#include "common/lib/string.h"
+
+/* Header fields (byte offsets). */
+#define HDR_MAGIC           0
+#define HDR_TOTALSIZE       4
+#define HDR_OFF_DT_STRUCT   8
+#define HDR_OFF_DT_STRINGS  12
+#define HDR_OFF_MEM_RSVMAP  16
+#define HDR_VERSION         20
+#define HDR_LAST_COMP       24
+#define HDR_SIZE_DT_STRINGS 32
+#define HDR_SIZE_DT_STRUCT  36
+
+#define FDT_FIRST_VERSION 16u
+#define FDT_LAST_VERSION  17u
+
+static uint64_t align4(uint64_t v)
+{
+    return (v + 3) & ~(uint64_t)3;
+}
+
+/* Is [off, off + size) inside [lo, total)? */
+static bool block_inside(uint64_t off, uint64_t size, uint64_t lo, uint64_t total)
+{
+    return off >= lo && off <= total && size <= total - off;
+}
+
+static int read_rsvmap(struct pvh_fdt *fdt, struct pvh_error *err)
+{
+    uint64_t off = fdt->off_rsvmap;
+    uint32_t n = 0;
+
+    for (;;) {
+        const uint8_t *e = fdt->blob + off;
+
+        if (off + FDT_RSV_ENTRY_SIZE > fdt->totalsize)
+            return pvh_fail(err, PVH_EINVAL,
+                            "fdt: memory reservation map has no terminator before totalsize: 0x%x",
+                            fdt->totalsize);
+        if (!pvh_be64(e) && !pvh_be64(e + 8))
+            break;
+        if (++n > PVH_FDT_MAX_RSV)
+            return pvh_fail(err, PVH_E2BIG, "fdt: memory reservation map: more than %u entries",
+                            PVH_FDT_MAX_RSV);
+        off += FDT_RSV_ENTRY_SIZE;
+    }
+    fdt->nr_rsv = n;
+    return PVH_OK;
+}
+
+static int check_blocks(struct pvh_fdt *fdt, uint32_t hdr_size, struct pvh_error *err)
+{
+    if (!block_inside(fdt->off_rsvmap, 0, hdr_size, fdt->totalsize))
+        return pvh_fail(err, PVH_ERANGE, "fdt: memory reservation map offset outside the blob: 0x%x",
+                        fdt->off_rsvmap);
+    if (!block_inside(fdt->off_struct, fdt->size_struct, hdr_size, fdt->totalsize))
+        return pvh_fail(err, PVH_ERANGE,
+                        "fdt: structure block outside the blob: offset 0x%x size 0x%x",
+                        fdt->off_struct, fdt->size_struct);
+    if (fdt->off_struct % 4)
+        return pvh_fail(err, PVH_EINVAL, "fdt: structure block not 4-byte aligned: 0x%x",
+                        fdt->off_struct);
+    if (!block_inside(fdt->off_strings, fdt->size_strings, hdr_size, fdt->totalsize))
+        return pvh_fail(err, PVH_ERANGE,
+                        "fdt: strings block outside the blob: offset 0x%x size 0x%x",
+                        fdt->off_strings, fdt->size_strings);
+    return PVH_OK;
+}
+
+int pvh_fdt_open(struct pvh_fdt *fdt, const void *buf, size_t len, struct pvh_error *err)
+{
+    const uint8_t *h = buf;
+    uint32_t magic, version, last_comp, hdr_size;
+
+    memset(fdt, 0, sizeof(*fdt));
+    if (len < FDT_V16_HEADER_SIZE)
+        return pvh_fail(err, PVH_EINVAL, "fdt: %zu bytes, smaller than a header", len);
+    magic = pvh_be32(h + HDR_MAGIC);
+    if (magic != FDT_MAGIC)
+        return pvh_fail(err, PVH_EINVAL, "fdt magic: 0x%x, expected 0x%x", magic, FDT_MAGIC);
+    version = pvh_be32(h + HDR_VERSION);
+    last_comp = pvh_be32(h + HDR_LAST_COMP);
+    if (version < FDT_FIRST_VERSION)
+        return pvh_fail(err, PVH_EINVAL, "fdt version: %u, at least %u supported", version,
+                        FDT_FIRST_VERSION);
+    if (last_comp > FDT_LAST_VERSION)
+        return pvh_fail(err, PVH_EINVAL, "fdt last compatible version: %u, at most %u supported",
+                        last_comp, FDT_LAST_VERSION);
+    /* A blob is compatible back to some version, never forward to a later one. */
+    if (last_comp > version)
+        return pvh_fail(err, PVH_EINVAL, "fdt last compatible version: %u, above its version %u",
+                        last_comp, version);
+    hdr_size = version >= 17 ? FDT_HEADER_SIZE : FDT_V16_HEADER_SIZE;
+    fdt->blob = h;
+    fdt->version = version;
+    fdt->totalsize = pvh_be32(h + HDR_TOTALSIZE);
+    if (fdt->totalsize < hdr_size || fdt->totalsize > len)
+        return pvh_fail(err, PVH_ERANGE, "fdt totalsize: 0x%x, the buffer holds 0x%zx",
+                        fdt->totalsize, len);
+    fdt->off_struct = pvh_be32(h + HDR_OFF_DT_STRUCT);
+    fdt->off_strings = pvh_be32(h + HDR_OFF_DT_STRINGS);
+    fdt->off_rsvmap = pvh_be32(h + HDR_OFF_MEM_RSVMAP);
+    fdt->size_strings = pvh_be32(h + HDR_SIZE_DT_STRINGS);
+    /* Version 16 has no structure size: the block runs to the end. */
+    if (version >= 17)
+        fdt->size_struct = pvh_be32(h + HDR_SIZE_DT_STRUCT);
+    else
+        fdt->size_struct = fdt->off_struct <= fdt->totalsize ? fdt->totalsize - fdt->off_struct : 0;
+    if (check_blocks(fdt, hdr_size, err))
+        return err->code;
+    return read_rsvmap(fdt, err);
+}
+
+uint32_t pvh_fdt_used_size(const struct pvh_fdt *fdt)
+{
+    uint64_t used = (uint64_t)fdt->off_rsvmap + ((uint64_t)fdt->nr_rsv + 1) * FDT_RSV_ENTRY_SIZE;
+
+    if ((uint64_t)fdt->off_struct + fdt->size_struct > used)
+        used = (uint64_t)fdt->off_struct + fdt->size_struct;
+    if ((uint64_t)fdt->off_strings + fdt->size_strings > used)
+        used = (uint64_t)fdt->off_strings + fdt->size_strings;
+    return used < fdt->totalsize ? (uint32_t)used : fdt->totalsize;
+}
+
+void pvh_fdt_rsv(const struct pvh_fdt *fdt, uint32_t i, uint64_t *base, uint64_t *size)
+{
+    const uint8_t *e = fdt->blob + fdt->off_rsvmap + (uint64_t)i * FDT_RSV_ENTRY_SIZE;
+
+    *base = pvh_be64(e);
+    *size = pvh_be64(e + 8);
+}
+
+/* --- the structure block ------------------------------------------------ */
+
+void pvh_fdt_walk_start(struct pvh_fdt_walk *w, const struct pvh_fdt *fdt)
+{
+    memset(w, 0, sizeof(*w));
+    w->fdt = fdt;
+}
+
+void pvh_fdt_walk_at(struct pvh_fdt_walk *w, const struct pvh_fdt *fdt, uint32_t offset,
+                     unsigned depth)
+{
+    pvh_fdt_walk_start(w, fdt);
+    w->next = offset;
+    w->depth = depth <= PVH_FDT_MAX_DEPTH ? depth : PVH_FDT_MAX_DEPTH;
+    w->seen_root = true;
+}
+
+/* The length of the string at off in [base, base + limit) before its NUL, or -1. */
+static int64_t terminated(const uint8_t *base, uint64_t off, uint64_t limit)
+{
+    uint64_t i;
+
+    for (i = off; i < limit; i++)
+        if (!base[i])
+            return (int64_t)(i - off);
+    return -1;
+}
+
+static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token *tok,
+                     struct pvh_error *err)
+{
+    const struct pvh_fdt *fdt = w->fdt;
+    const uint8_t *s = fdt->blob + fdt->off_struct;
+    int64_t name_len = terminated(s, off + 4, fdt->size_struct);
+
+    if (name_len < 0)
+        return pvh_fail(err, PVH_EINVAL,
+                        "fdt: node name at 0x%llx not terminated in the structure block",
+                        (unsigned long long)off);
+    if (w->depth == 0 && w->seen_root)
+        return pvh_fail(err, PVH_EINVAL, "fdt: a second root node at 0x%llx",
+                        (unsigned long long)off);
+    /* The root is "/" with an empty name (the spec; libfdt refuses others). */
+    if (w->depth == 0 && name_len)
+        return pvh_fail(err, PVH_EINVAL, "fdt: the root node at 0x%llx has a name",
+                        (unsigned long long)off);
+    if (w->depth >= PVH_FDT_MAX_DEPTH)
+        return pvh_fail(err, PVH_E2BIG, "fdt: nodes nested deeper than %u at 0x%llx",
+                        PVH_FDT_MAX_DEPTH, (unsigned long long)off);
+    if (w->depth)
+        w->after_subnode[w->depth] = true;
+    w->depth++;
+    w->after_subnode[w->depth] = false;
+    w->seen_root = true;
+    tok->kind = PVH_FDT_NODE;
+    tok->name = (const char *)(s + off + 4);
+    tok->depth = w->depth;
+    w->next = (uint32_t)align4(off + 4 + (uint64_t)name_len + 1);
+    return PVH_OK;
+}
+
+static int walk_prop(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token *tok,
+                     struct pvh_error *err)
+{
+    const struct pvh_fdt *fdt = w->fdt;
+    const uint8_t *s = fdt->blob + fdt->off_struct;
+    const uint8_t *strings = fdt->blob + fdt->off_strings;
+    uint32_t len, nameoff;
+
+    if (w->depth == 0)
+        return pvh_fail(err, PVH_EINVAL, "fdt: property outside any node at 0x%llx",
+                        (unsigned long long)off);
+    if (w->after_subnode[w->depth])
+        return pvh_fail(err, PVH_EINVAL, "fdt: property after a subnode at 0x%llx",
+                        (unsigned long long)off);
+    if (off + 12 > fdt->size_struct)
+        return pvh_fail(err, PVH_EINVAL, "fdt: property header at 0x%llx runs past the structure block",
+                        (unsigned long long)off);
+    len = pvh_be32(s + off + 4);
+    nameoff = pvh_be32(s + off + 8);
+    if (len > fdt->size_struct - (off + 12))
+        return pvh_fail(err, PVH_EINVAL,
+                        "fdt: property at 0x%llx: value of %u bytes runs past the structure block",
+                        (unsigned long long)off, len);
+    if (nameoff >= fdt->size_strings)
+        return pvh_fail(err, PVH_ERANGE,
+                        "fdt: property at 0x%llx: name offset outside the strings block: 0x%x",
+                        (unsigned long long)off, nameoff);
+    if (terminated(strings, nameoff, fdt->size_strings) < 0)
+        return pvh_fail(err, PVH_EINVAL,
+                        "fdt: property name at strings offset 0x%x not terminated in the strings block",
+                        nameoff);
+    tok->kind = PVH_FDT_PROP;
+    tok->name = (const char *)(strings + nameoff);
+    tok->value = s + off + 12;
+    tok->len = len;
+    tok->depth = w->depth;
+    w->next = (uint32_t)align4(off + 12 + len);
+    return PVH_OK;
+}
+
+int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct pvh_error *err)
+{
+    const struct pvh_fdt *fdt = w->fdt;
+
+    memset(tok, 0, sizeof(*tok));
+    for (;;) {
+        uint64_t off = w->next;
+        uint32_t tag;
+
+        tok->offset = (uint32_t)off;
+        if (off + 4 > fdt->size_struct)
+            return pvh_fail(err, PVH_EINVAL, "fdt: structure block ends without FDT_END at 0x%llx",
+                            (unsigned long long)off);
+        tag = pvh_be32(fdt->blob + fdt->off_struct + off);
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            return walk_node(w, off, tok, err);
+        case FDT_PROP:
+            return walk_prop(w, off, tok, err);
+        case FDT_END_NODE:
+            if (w->depth == 0)
+                return pvh_fail(err, PVH_EINVAL, "fdt: FDT_END_NODE with no node open at 0x%llx",
+                                (unsigned long long)off);
+            tok->kind = PVH_FDT_END_NODE;
+            tok->depth = w->depth--;
+            w->next = (uint32_t)(off + 4);
+            return PVH_OK;
+        case FDT_NOP:
+            /* The root node is followed by FDT_END alone (the spec's
+             * grammar; libfdt refuses a NOP there too). */
+            if (!w->depth && w->seen_root)
+                return pvh_fail(err, PVH_EINVAL, "fdt: FDT_NOP after the root node at 0x%llx",
+                                (unsigned long long)off);
+            w->next = (uint32_t)(off + 4);
+            continue;
+        case FDT_END:
+            if (w->depth)
+                return pvh_fail(err, PVH_EINVAL, "fdt: FDT_END at 0x%llx inside a node at depth %u",
+                                (unsigned long long)off, w->depth);
+            if (!w->seen_root)
+                return pvh_fail(err, PVH_EINVAL, "fdt: no root node before FDT_END at 0x%llx",
+                                (unsigned long long)off);
+            tok->kind = PVH_FDT_DONE;
+            return PVH_OK;
+        default:
+            return pvh_fail(err, PVH_EINVAL, "fdt: unknown token 0x%x at 0x%llx", tag,
+                            (unsigned long long)off);
+        }
+    }
+}
+
+int pvh_fdt_check(const struct pvh_fdt *fdt, struct pvh_error *err)
+{
+    struct pvh_fdt_walk w;
+    struct pvh_fdt_token tok;
+
+    pvh_fdt_walk_start(&w, fdt);
+    do {
+        if (pvh_fdt_walk_next(&w, &tok, err))
+            return err->code;
+    } while (tok.kind != PVH_FDT_DONE);
+    return PVH_OK;
+}
+
+/* --- property values ---------------------------------------------------- */
+
+bool pvh_fdt_strlist_has(const uint8_t *value, uint32_t len, const char *s)
+{
+    size_t want = strlen(s);
+    uint32_t at = 0;
+
+    while (at < len) {
+        uint32_t end = at;
+
+        while (end < len && value[end])
+            end++;
+        if (end == len)
+            return false; /* the last string has no NUL: not a string list */
+        if (end - at == want && !memcmp(value + at, s, want))
+            return true;
+        at = end + 1;
+    }
+    return false;
+}
+
+bool pvh_fdt_is_string(const uint8_t *value, uint32_t len)
+{
+    uint32_t i;
+
+    if (!len || value[len - 1])
+        return false;
+    for (i = 0; i + 1 < len; i++)
+        if (!value[i])
+            return false;
+    return true;
+}
+
+bool pvh_fdt_cells(const uint8_t *value, unsigned cells, uint64_t *out)
+{
+    if (cells == 1)
+        *out = pvh_be32(value);
+    else if (cells == 2)
+        *out = pvh_be64(value);
+    else
+        return false;
+    return true;
+}

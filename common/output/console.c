@@ -1,0 +1,159 @@
+/*
+ * The console: a short list of sinks, each a function that writes
+ * bytes somewhere (a UART, a debug port, a hypervisor console). Output
+ * goes to every registered sink.
+ */
+#include <pvhboot/console.h>
+
+#include <stdbool.h>
+
+#include "common/cpu/cpu_arch.h"
+#include "common/output/format.h"
+#include "common/lib/string.h"
+
+#define MAX_SINKS 6
+
+static const struct pvh_console *sinks[MAX_SINKS];
+
+int pvh_console_register(const struct pvh_console *sink)
+{
+    unsigned i, free_slot = MAX_SINKS;
+
+    for (i = 0; i < MAX_SINKS; i++) {
+        if (sinks[i] == sink)
+            return 0;
+        if (!sinks[i] && free_slot == MAX_SINKS)
+            free_slot = i;
+    }
+    if (free_slot == MAX_SINKS)
+        return -1;
+    sinks[free_slot] = sink;
+    return 0;
+}
+
+void pvh_console_unregister(const struct pvh_console *sink)
+{
+    unsigned i;
+
+    for (i = 0; i < MAX_SINKS; i++)
+        if (sinks[i] == sink)
+            sinks[i] = NULL;
+}
+
+void pvh_console_write(const char *buf, size_t len)
+{
+    unsigned i;
+
+    if (!len)
+        return;
+    for (i = 0; i < MAX_SINKS; i++)
+        if (sinks[i])
+            sinks[i]->write(buf, len);
+}
+
+void pvh_console_flush(void)
+{
+    unsigned i;
+
+    for (i = 0; i < MAX_SINKS; i++)
+        if (sinks[i] && sinks[i]->flush)
+            sinks[i]->flush();
+}
+
+/*
+ * One formatted call at a time, so lines from several CPUs do not mix.
+ * The lock is given up on after a bounded wait: a CPU that faulted while
+ * printing (or one printing its own fault report from inside a print)
+ * must not silence every CPU after it.
+ */
+#define PRINT_LOCK_SPINS 20000000u
+
+static volatile int print_lock;
+
+static void print_lock_take(void)
+{
+    for (unsigned i = 0; i < PRINT_LOCK_SPINS; i++) {
+        if (!__atomic_exchange_n(&print_lock, 1, __ATOMIC_ACQUIRE))
+            return;
+        pvh_cpu_relax();
+    }
+}
+
+static void print_lock_give(void)
+{
+    __atomic_store_n(&print_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Formatted output is staged in a small buffer so that sinks with a
+ * per-call cost (a hypercall, a ring notification) see few calls. */
+struct console_out {
+    struct pvh_format_out out;
+    char stage[128];
+    size_t used;
+};
+
+static void console_flush(struct console_out *c)
+{
+    pvh_console_write(c->stage, c->used);
+    c->used = 0;
+}
+
+static void console_put(struct pvh_format_out *out, const char *s, size_t n)
+{
+    struct console_out *c = (struct console_out *)out;
+
+    while (n) {
+        size_t chunk = sizeof(c->stage) - c->used;
+
+        if (chunk > n)
+            chunk = n;
+        memcpy(c->stage + c->used, s, chunk);
+        c->used += chunk;
+        s += chunk;
+        n -= chunk;
+        if (c->used == sizeof(c->stage))
+            console_flush(c);
+    }
+}
+
+void pvh_vprintf(const char *fmt, va_list ap)
+{
+    struct console_out c = { .out.put = console_put };
+
+    print_lock_take();
+    pvh_vformat(&c.out, fmt, ap);
+    console_flush(&c);
+    print_lock_give();
+}
+
+void pvh_printf(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pvh_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+void pvh_vinfo(const char *lead, const char *fmt, va_list ap)
+{
+    struct console_out c = { .out.put = console_put };
+
+    print_lock_take();
+    console_put(&c.out, "pvhboot: ", 9);
+    if (lead)
+        console_put(&c.out, lead, strlen(lead));
+    pvh_vformat(&c.out, fmt, ap);
+    console_put(&c.out, "\n", 1);
+    console_flush(&c);
+    print_lock_give();
+}
+
+void pvh_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    pvh_vinfo(NULL, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,297 @@
+/*
+ * A small printf engine: enough for boot messages, with no floating
+ * point and no allocation. See include/pvhboot/console.h for the
+ * conversions it understands.
+ */
+#include "common/output/format.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <pvhboot/console.h>
+
+#include "common/lib/string.h"
+
+struct spec {
+    bool left;      /* '-' */
+    bool zero;      /* '0' */
+    int width;
+    int precision;  /* -1: none */
+    int length;     /* 0: int, 1: long, 2: long long, 3: size_t */
+};
+
+static void emit(struct pvh_format_out *out, const char *s, size_t n)
+{
+    if (n) {
+        out->put(out, s, n);
+        out->total += n;
+    }
+}
+
+static void pad(struct pvh_format_out *out, char c, int n)
+{
+    char block[16];
+    int chunk;
+
+    memset(block, c, sizeof(block));
+    for (; n > 0; n -= chunk) {
+        chunk = n < (int)sizeof(block) ? n : (int)sizeof(block);
+        emit(out, block, (size_t)chunk);
+    }
+}
+
+/* Emit s (n bytes) in a field of the given width. */
+static void field(struct pvh_format_out *out, const struct spec *sp,
+                  const char *s, size_t n)
+{
+    int fill = sp->width > (int)n ? sp->width - (int)n : 0;
+
+    if (!sp->left)
+        pad(out, ' ', fill);
+    emit(out, s, n);
+    if (sp->left)
+        pad(out, ' ', fill);
+}
+
+static void number(struct pvh_format_out *out, const struct spec *sp,
+                   unsigned long long v, bool negative, unsigned base,
+                   bool upper, const char *prefix)
+{
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char buf[24];
+    size_t n = 0, prefix_len = strlen(prefix) + (negative ? 1 : 0);
+    int fill;
+
+    do {
+        buf[sizeof(buf) - 1 - n++] = digits[v % base];
+        v /= base;
+    } while (v);
+
+    fill = sp->width - (int)(n + prefix_len);
+    if (fill < 0)
+        fill = 0;
+    if (!sp->left && !sp->zero)
+        pad(out, ' ', fill);
+    if (negative)
+        emit(out, "-", 1);
+    emit(out, prefix, strlen(prefix));
+    if (!sp->left && sp->zero)
+        pad(out, '0', fill);
+    emit(out, buf + sizeof(buf) - n, n);
+    if (sp->left)
+        pad(out, ' ', fill);
+}
+
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+}
+
+/* The %pE conversion: a string that stays on one line and decodes exactly. */
+static void escaped(struct pvh_format_out *out, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run;
+    char esc[4] = { '\\', 'x', 0, 0 };
+
+    if (!s)
+        s = "(null)";
+    run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (!needs_escape(c))
+            continue;
+        emit(out, run, (size_t)(s - run));
+        esc[2] = hex[c >> 4];
+        esc[3] = hex[c & 0xf];
+        emit(out, esc, sizeof(esc));
+        run = s + 1;
+    }
+    emit(out, run, (size_t)(s - run));
+}
+
+static unsigned long long unsigned_arg(const struct spec *sp, va_list *ap)
+{
+    switch (sp->length) {
+    case 1: return va_arg(*ap, unsigned long);
+    case 2: return va_arg(*ap, unsigned long long);
+    case 3: return (unsigned long long)va_arg(*ap, size_t);
+    default: return va_arg(*ap, unsigned int);
+    }
+}
+
+static long long signed_arg(const struct spec *sp, va_list *ap)
+{
+    switch (sp->length) {
+    case 1: return va_arg(*ap, long);
+    case 2: return va_arg(*ap, long long);
+    case 3: return (long long)va_arg(*ap, size_t);
+    default: return va_arg(*ap, int);
+    }
+}
+
+/* Parse flags, width, precision and length; returns the conversion character. */
+static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
+{
+    *sp = (struct spec){ .precision = -1 };
+    for (;; f++) {
+        if (*f == '-')
+            sp->left = true;
+        else if (*f == '0')
+            sp->zero = true;
+        else
+            break;
+    }
+    if (*f == '*') {
+        sp->width = va_arg(*ap, int);
+        if (sp->width < 0) { /* as in C: a negative width left-justifies */
+            sp->left = true;
+            /* -INT_MIN does not exist: the widest field there is instead. */
+            sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
+        }
+        f++;
+    }
+    for (; *f >= '0' && *f <= '9'; f++)
+        sp->width = sp->width * 10 + (*f - '0');
+    if (*f == '.') {
+        f++;
+        sp->precision = 0;
+        if (*f == '*') {
+            sp->precision = va_arg(*ap, int);
+            if (sp->precision < 0)
+                sp->precision = -1; /* as in C: a negative precision is none */
+            f++;
+        }
+        for (; *f >= '0' && *f <= '9'; f++)
+            sp->precision = sp->precision * 10 + (*f - '0');
+    }
+    for (; *f == 'l'; f++)
+        sp->length = sp->length < 2 ? sp->length + 1 : 2;
+    if (*f == 'z') {
+        sp->length = 3;
+        f++;
+    }
+    return f;
+}
+
+static void string_arg(struct pvh_format_out *out, const struct spec *sp, const char *s)
+{
+    size_t n = 0;
+
+    if (!s)
+        s = "(null)";
+    /* With a precision, s need not be terminated: never read past it. */
+    while ((sp->precision < 0 || n < (size_t)sp->precision) && s[n])
+        n++;
+    field(out, sp, s, n);
+}
+
+static const char *convert(struct pvh_format_out *out, const char *f, va_list *ap)
+{
+    struct spec sp;
+    long long sv;
+    char c;
+
+    f = parse_spec(f, &sp, ap);
+    switch (*f) {
+    case 'd':
+    case 'i':
+        sv = signed_arg(&sp, ap);
+        number(out, &sp, sv < 0 ? 0ull - (unsigned long long)sv : (unsigned long long)sv,
+               sv < 0, 10, false, "");
+        break;
+    case 'u':
+        number(out, &sp, unsigned_arg(&sp, ap), false, 10, false, "");
+        break;
+    case 'x':
+    case 'X':
+        number(out, &sp, unsigned_arg(&sp, ap), false, 16, *f == 'X', "");
+        break;
+    case 'c':
+        c = (char)va_arg(*ap, int);
+        field(out, &sp, &c, 1);
+        break;
+    case 's':
+        string_arg(out, &sp, va_arg(*ap, const char *));
+        break;
+    case 'p':
+        if (f[1] == 'E') {
+            escaped(out, va_arg(*ap, const char *));
+            return f + 2;
+        }
+        number(out, &sp, (uintptr_t)va_arg(*ap, void *), false, 16, false, "0x");
+        break;
+    case '%':
+        emit(out, "%", 1);
+        break;
+    case '\0':
+        return f; /* a lone '%' at the end: print nothing more */
+    default:
+        /* Unknown conversion: show it rather than guess its argument. */
+        emit(out, "%", 1);
+        emit(out, f, 1);
+        break;
+    }
+    return f + 1;
+}
+
+void pvh_vformat(struct pvh_format_out *out, const char *fmt, va_list ap)
+{
+    va_list args;
+    const char *run = fmt;
+
+    va_copy(args, ap);
+    while (*fmt) {
+        if (*fmt != '%') {
+            fmt++;
+            continue;
+        }
+        emit(out, run, (size_t)(fmt - run));
+        fmt = convert(out, fmt + 1, &args);
+        run = fmt;
+    }
+    emit(out, run, (size_t)(fmt - run));
+    va_end(args);
+}
+
+struct buffer_out {
+    struct pvh_format_out out;
+    char *buf;
+    size_t size;
+    size_t used;
+};
+
+static void buffer_put(struct pvh_format_out *out, const char *s, size_t n)
+{
+    struct buffer_out *b = (struct buffer_out *)out;
+    size_t room = b->size ? b->size - 1 - b->used : 0;
+
+    if (n > room)
+        n = room;
+    if (!n)
+        return; /* buf may be NULL when size is 0, as with C's snprintf */
+    memcpy(b->buf + b->used, s, n);
+    b->used += n;
+}
+
+size_t pvh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    struct buffer_out b = { .out.put = buffer_put, .buf = buf, .size = size };
+
+    pvh_vformat(&b.out, fmt, ap);
+    if (size)
+        buf[b.used] = '\0';
+    return b.out.total;
+}
+
+size_t pvh_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+
+    va_start(ap, fmt);
+    n = pvh_vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}

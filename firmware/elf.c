@@ -1,0 +1,182 @@
+#include "firmware/elf.h"
+
+#include <xen/elfnote.h>
+
+#include "common/lib/bytes.h"
+#include "common/lib/string.h"
+
+/* ELF header and program header layout facts (System V gABI). */
+#define EI_CLASS 4
+#define EI_DATA 5
+#define EI_VERSION 6
+#define ELFCLASS32 1
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define ET_EXEC 2
+#define PT_LOAD 1
+#define PT_NOTE 4
+
+struct layout {
+    unsigned ehdr_size, phdr_size;
+    unsigned e_machine, e_entry, e_phoff, e_phentsize, e_phnum;
+    unsigned p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+};
+
+static const struct layout elf32 = { 52, 32, 18, 24, 28, 42, 44, 0, 4, 8, 12, 16, 20, 28 };
+static const struct layout elf64 = { 64, 56, 18, 24, 32, 54, 56, 0, 8, 16, 24, 32, 40, 48 };
+
+static uint64_t word(const uint8_t *p, bool is64)
+{
+    return is64 ? pvh_le64(p) : pvh_le32(p);
+}
+
+bool pvh_elf_detect(const uint8_t *img, uint64_t len)
+{
+    return len >= 16 && !memcmp(img, "\177ELF", 4);
+}
+
+/* [off, off + size) inside a file of len bytes? */
+static bool in_file(uint64_t off, uint64_t size, uint64_t len)
+{
+    return off <= len && size <= len - off;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+/* Walk the notes of one PT_NOTE segment, looking for Xen's PHYS32_ENTRY. */
+static int scan_notes(const uint8_t *p, uint64_t size, uint64_t align, struct pvh_elf *out,
+                      struct pvh_error *err)
+{
+    uint64_t at = 0;
+
+    while (size - at >= 12) {
+        uint32_t namesz = pvh_le32(p + at), descsz = pvh_le32(p + at + 4);
+        uint32_t type = pvh_le32(p + at + 8);
+        uint64_t name = at + 12, desc = name + align_up(namesz, align);
+        uint64_t next = desc + align_up(descsz, align);
+
+        if (desc > size || next > size || desc < name)
+            return pvh_fail(err, PVH_EINVAL, "ELF note at 0x%llx: sizes %u/%u run past its "
+                            "segment", (unsigned long long)at, namesz, descsz);
+        if (namesz == 4 && !memcmp(p + name, "Xen", 4) && type == XEN_ELFNOTE_PHYS32_ENTRY) {
+            if (descsz != 4 && descsz != 8)
+                return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY note: %u bytes", descsz);
+            if (word(p + desc, descsz == 8) > 0xffffffffu)
+                return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY 0x%llx is above 4 GiB",
+                                (unsigned long long)word(p + desc, descsz == 8));
+            out->has_pvh_entry = true;
+            out->pvh_entry = pvh_le32(p + desc);
+        }
+        at = next;
+    }
+    return PVH_OK;
+}
+
+static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, bool is64,
+                     const uint8_t *ph, unsigned i, struct pvh_elf *out, struct pvh_error *err)
+{
+    uint32_t type = pvh_le32(ph + l->p_type);
+    uint64_t off = word(ph + l->p_offset, is64), filesz = word(ph + l->p_filesz, is64);
+    uint64_t paddr = word(ph + l->p_paddr, is64), memsz = word(ph + l->p_memsz, is64);
+    uint64_t vaddr = word(ph + l->p_vaddr, is64);
+
+    if (type == PT_NOTE) {
+        uint64_t align = word(ph + l->p_align, is64) == 8 ? 8 : 4;
+
+        if (!in_file(off, filesz, len))
+            return pvh_fail(err, PVH_EINVAL, "ELF note segment %u: outside the %llu-byte file",
+                            i, (unsigned long long)len);
+        return scan_notes(img + off, filesz, align, out, err);
+    }
+    if (type != PT_LOAD || !memsz)
+        return PVH_OK;
+    if (!in_file(off, filesz, len))
+        return pvh_fail(err, PVH_EINVAL, "ELF segment %u: file bytes 0x%llx+0x%llx outside the "
+                        "%llu-byte file", i, (unsigned long long)off, (unsigned long long)filesz,
+                        (unsigned long long)len);
+    if (filesz > memsz)
+        return pvh_fail(err, PVH_EINVAL, "ELF segment %u: filesz 0x%llx > memsz 0x%llx", i,
+                        (unsigned long long)filesz, (unsigned long long)memsz);
+    if (paddr + memsz < paddr)
+        return pvh_fail(err, PVH_ERANGE, "ELF segment %u: 0x%llx+0x%llx wraps past 2^64", i,
+                        (unsigned long long)paddr, (unsigned long long)memsz);
+    if (out->nr_loads == PVH_ELF_MAX_LOADS)
+        return pvh_fail(err, PVH_E2BIG, "ELF: more than %u loadable segments", PVH_ELF_MAX_LOADS);
+    out->loads[out->nr_loads++] = (struct pvh_elf_load){ off, filesz, paddr, memsz, vaddr };
+    return PVH_OK;
+}
+
+/* Does a loaded segment hold the byte at addr? */
+static bool in_a_load(const struct pvh_elf *elf, uint64_t addr)
+{
+    unsigned i;
+
+    for (i = 0; i < elf->nr_loads; i++)
+        if (addr >= elf->loads[i].paddr && addr - elf->loads[i].paddr < elf->loads[i].memsz)
+            return true;
+    return false;
+}
+
+uint64_t pvh_elf_entry_physical(const struct pvh_elf *elf)
+{
+    unsigned i;
+
+    for (i = 0; i < elf->nr_loads; i++) {
+        const struct pvh_elf_load *l = &elf->loads[i];
+
+        if (elf->entry >= l->vaddr && elf->entry - l->vaddr < l->memsz)
+            return elf->entry - l->vaddr + l->paddr;
+    }
+    return elf->entry;
+}
+
+int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err)
+{
+    const struct layout *l;
+    uint64_t phoff;
+    unsigned phentsize, phnum, i;
+    bool is64;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!pvh_elf_detect(img, len))
+        return pvh_fail(err, PVH_EINVAL, "ELF: no ELF magic");
+    if (img[EI_CLASS] != ELFCLASS32 && img[EI_CLASS] != ELFCLASS64)
+        return pvh_fail(err, PVH_EINVAL, "ELF: class %u", img[EI_CLASS]);
+    if (img[EI_DATA] != ELFDATA2LSB || img[EI_VERSION] != 1)
+        return pvh_fail(err, PVH_EINVAL, "ELF: not little-endian version 1");
+    is64 = img[EI_CLASS] == ELFCLASS64;
+    l = is64 ? &elf64 : &elf32;
+    if (len < l->ehdr_size)
+        return pvh_fail(err, PVH_EINVAL, "ELF: %llu bytes, too short for its header",
+                        (unsigned long long)len);
+    if (pvh_le16(img + 16) != ET_EXEC)
+        return pvh_fail(err, PVH_EINVAL, "ELF: type %u, not an executable", pvh_le16(img + 16));
+    out->is64 = is64;
+    out->machine = pvh_le16(img + l->e_machine);
+    out->entry = word(img + l->e_entry, is64);
+    phoff = word(img + l->e_phoff, is64);
+    phentsize = pvh_le16(img + l->e_phentsize);
+    phnum = pvh_le16(img + l->e_phnum);
+    if (!phnum || phnum > PVH_ELF_MAX_PHDRS)
+        return pvh_fail(err, PVH_EINVAL, "ELF: %u program headers (1 to %u)", phnum,
+                        PVH_ELF_MAX_PHDRS);
+    if (phentsize < l->phdr_size || !in_file(phoff, (uint64_t)phentsize * phnum, len))
+        return pvh_fail(err, PVH_EINVAL, "ELF: program headers (%u of %u bytes at 0x%llx) "
+                        "outside the file", phnum, phentsize, (unsigned long long)phoff);
+    for (i = 0; i < phnum; i++) {
+        rc = read_phdr(img, len, l, is64, img + phoff + (uint64_t)i * phentsize, i, out, err);
+        if (rc)
+            return rc;
+    }
+    if (!out->nr_loads)
+        return pvh_fail(err, PVH_EINVAL, "ELF: no loadable segment");
+    /* An entry no segment loads would run whatever lies there. */
+    if (out->has_pvh_entry && !in_a_load(out, out->pvh_entry))
+        return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY 0x%x: outside every loadable segment",
+                        out->pvh_entry);
+    return PVH_OK;
+}

@@ -1,0 +1,52 @@
+/*
+ * Reading an ELF executable's program headers and notes from untrusted
+ * bytes: what a loader needs to place the segments and find the entry.
+ * ELF32 and ELF64, little endian.
+ */
+#ifndef PVH_COMMON_ELF_H
+#define PVH_COMMON_ELF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/output/error.h"
+
+#define PVH_ELF_MAX_LOADS 16 /* PT_LOAD segments pvhboot will place */
+#define PVH_ELF_MAX_PHDRS 64 /* program headers it will look at */
+
+#define ELF_EM_386     3
+#define ELF_EM_X86_64  62
+#define ELF_EM_AARCH64 183
+
+struct pvh_elf_load {
+    uint64_t offset; /* in the file */
+    uint64_t filesz;
+    uint64_t paddr;  /* where it goes (physical) */
+    uint64_t memsz;  /* >= filesz; the rest is zeroed */
+    uint64_t vaddr;  /* where it runs (virtual): only to translate e_entry */
+};
+
+struct pvh_elf {
+    bool is64;
+    uint16_t machine;
+    uint64_t entry;
+    unsigned nr_loads;
+    struct pvh_elf_load loads[PVH_ELF_MAX_LOADS];
+    bool has_pvh_entry;      /* a Xen XEN_ELFNOTE_PHYS32_ENTRY note */
+    uint32_t pvh_entry;
+};
+
+bool pvh_elf_detect(const uint8_t *img, uint64_t len);
+
+/* Check the header, every program header and every note against len;
+ * collect the PT_LOAD segments (memsz > 0) and the PVH entry note. */
+int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err);
+
+/* e_entry as a physical address. A kernel linked to run at a virtual
+ * address (a higher-half multiboot kernel) gives e_entry in that space:
+ * it is translated through the loadable segment whose virtual range holds
+ * it, as GRUB does; one that no segment's virtual range holds is taken as
+ * physical already. */
+uint64_t pvh_elf_entry_physical(const struct pvh_elf *elf);
+
+#endif
