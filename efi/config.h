@@ -1,7 +1,7 @@
 /*
  * What pvhboot.efi boots: the kernel, its cmdline, the modules and
  * theirs, from the load options or from pvhboot.cfg. One grammar for
- * both (README.md, "pvhboot.efi"):
+ * both (docs/efi.md):
  *
  *   [--verbose] KERNEL [CMDLINE] [--- MODULE [CMDLINE]]...
  *

@@ -13,7 +13,7 @@ ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
 # What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and
 # checks at boot. A unikernel sets its own with tools/xen-notes.sh (installed
-# as pvhboot-xen-notes): see README.
+# as pvhboot-xen-notes): see docs/xen.md.
 XEN_FEATURES ?= !writable_page_tables|!auto_translated_physmap|hvm_callback_vector|hvm_safe_pvclock|dom0
 XEN_GUEST_OS ?= pvhboot
 XEN_GUEST_VERSION ?= $(VERSION)

@@ -1,7 +1,7 @@
 /*
  * hello: a unikernel that prints the boot description pvhboot hands it
  * and powers off. The lines it prints are the contract the boot tests
- * check (see DESIGN.md).
+ * check (see docs/design.md, "The console contract").
  *
  * It also runs a function on every other CPU, which counts itself in a
  * shared counter and records the hardware ID it reads from itself.

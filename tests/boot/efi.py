@@ -119,7 +119,7 @@ def e820_lines(lines):
 
 
 def e820_type(name, attributes):
-    """The translation README.md documents, written again here to check it."""
+    """The translation docs/efi.md documents, written again here to check it."""
     if name in RAM_TYPES:
         return 2 if attributes & EFI_RUNTIME else 1
     return OTHER_TYPES.get(name, 2)

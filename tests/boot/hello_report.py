@@ -1,4 +1,4 @@
-"""Reading the lines examples/hello prints (the DESIGN.md contract).
+"""Reading the lines examples/hello prints (the contract of docs/design.md).
 
 Each parser is strict: a line that does not have the documented shape
 is an error, so a malformed report cannot pass by accident.

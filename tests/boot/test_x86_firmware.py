@@ -190,8 +190,8 @@ def linux_case(ctx, machine, mem, mode, smp=1):
         cmdline = b"console=ttyS0 quiet pvhtest.mode=%s pvhtest.words=\"a b\"" % mode.encode()
         if machine == "microvm":
             # microvm has neither HPET nor ACPI PM timer to calibrate the
-            # TSC against, and Linux 6.1 then hangs under TCG (testbed
-            # x86.md); told the rate, it boots.
+            # TSC against, and Linux 6.1 then hangs under TCG (seen on
+            # this project's machines); told the rate, it boots.
             cmdline += b" tsc_early_khz=%d" % host_tsc_khz()
         if mode == "module":
             fw = packed(ctx, "fw-initramfs.elf", "--module", initramfs(ctx))

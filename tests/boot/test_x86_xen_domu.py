@@ -18,7 +18,7 @@ What is checked, guest by guest:
   bit is missing from the image's own SUPPORTED_FEATURES note, and a
   required feature named in XEN_ELFNOTE_FEATURES that Xen's note parser
   does not know.
-- Linux through pvhboot.elf, with the README's config: packed with
+- Linux through pvhboot.elf, with the config of docs/loaders.md: packed with
   --pvh, and with the vmlinux as xl's ramdisk (the loader's module 0).
 """
 
@@ -40,7 +40,7 @@ HELLO_MEMORY_MB = 64
 DOMU_VCPUS = 3                 # more vCPUs than the outer QEMU's two CPUs
 HIGH_MEMORY_MB = 4400          # RAM continues above 4 GiB
 FOUR_GIB = 1 << 32
-LINUX_MEMORY_MB = 1024         # the README's config
+LINUX_MEMORY_MB = 1024         # docs/loaders.md's config
 LINUX_CMDLINE = "console=hvc0 quiet pvhtest.words=\"two words\" end"
 SHUTDOWN_POWEROFF, SHUTDOWN_CRASH = 0, 3
 XEN_ELFNOTE_FEATURES, XEN_ELFNOTE_SUPPORTED_FEATURES = 10, 17
@@ -134,7 +134,7 @@ def unknown_name_required(data, notes):
 
 def linux_packed(ctx):
     """pvhboot.elf with Debian's kernel packed as its vmlinux (--pvh) and the
-    oracle initramfs: the README's linux-pvh.elf."""
+    oracle initramfs: docs/loaders.md's linux-pvh.elf."""
     path = os.path.join(ctx.tmp, "domu-linux-pvh.elf")
     return file_made_once(path, lambda part: pack_tool(
         ctx, "pack", "--firmware", os.path.join(ctx.build, "pvhboot.elf"), "--pvh",
@@ -184,7 +184,7 @@ def make_guests(ctx):
               {"unknown-required-name.elf":
                note_variant(ctx, "unknown-required-name", unknown_name_required)}, "-vvv"),
         # TCG's nested SVM cannot emulate the rdtscp Xen intercepts in
-        # its default TSC mode (testbed x86.md section 4).
+        # its default TSC mode (docs/xen.md, the xl test bed).
         Guest("linux-packed", pvh("linux-pvh.elf", LINUX_MEMORY_MB, LINUX_CMDLINE,
                                   extra=[("tsc_mode", "native")]),
               {"linux-pvh.elf": linux_packed(ctx)}),

@@ -1,6 +1,6 @@
 """PVH domUs built by Xen's own toolstack: QEMU (TCG) -> Xen 4.17 ->
-Debian's kernel as a PV dom0 -> `xl create` (shared/testbed/x86.md,
-section 4).
+Debian's kernel as a PV dom0 -> `xl create` (docs/xen.md,
+"The xl test bed").
 
 Everything dom0 runs comes from Debian's packages, fetched by
 tools/fetch.sh (xen, linux, busybox, xen-tools): the hypervisor, the
@@ -43,7 +43,7 @@ LIBRARY_DIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"]
 DOM0_MODULES = ["xen-privcmd", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xenfs"]
 GUEST_DEADLINE_S = 120
 
-# The nested machine (testbed x86.md section 4). -smap,-smep: with SMAP
+# The nested machine (docs/xen.md, "The xl test bed"). -smap,-smep: with SMAP
 # the PV dom0 dies at its first instructions under TCG's nested SVM.
 QEMU_MACHINE = ["-M", "q35", "-cpu", "max,-smap,-smep", "-smp", "2"]
 DOM0_MEM_MB = 512

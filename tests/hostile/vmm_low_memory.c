@@ -12,7 +12,7 @@
  * 0xa0000-0xbffff, and the PAM registers (0x59-0x5f) set to "read and
  * write RAM" do the same for 0xc0000-0xfffff. -M pc is what the other
  * Linux boot tests use: on microvm Linux's TSC calibration sometimes
- * hangs under TCG (tests/testbed notes).
+ * hangs under TCG.
  *
  * SeaBIOS's code, its RSDP and its BDA/EBDA data are gone afterwards,
  * as they would be in a VMM's guest: nothing the guest finds below 1 MiB
