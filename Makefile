@@ -14,7 +14,8 @@
 # Variables: ARCH, O (output folder, default build), V=1 (show commands), DEPS,
 # CROSS_COMPILE, CC, LD, AR, OBJCOPY, NASM (per architecture build), HOSTCC,
 # PYTHON, QEMU_X86_64, QEMU_AARCH64, PREFIX, DESTDIR, JOBS (parallel boot tests),
-# CFLAGS (added to ours), XEN_FEATURES, XEN_HYPERCALL (see arch/x86/build.mk).
+# CFLAGS (added to ours), XEN_FEATURES, XEN_HYPERCALL (see arch/x86/build.mk),
+# BENCH_ARGS (--budgets: make bench's budget table alone).
 
 include mk/common.mk
 .DEFAULT_GOAL := all
@@ -115,10 +116,13 @@ check: deps
 		$(addprefix --arch ,$(SELECTED_ARCHS)) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64) --make "$(MAKE)"
 
 # Not part of check: minutes of boots. Writes build/bench/results.md and a chart.
+# BENCH_ARGS=--budgets: only the budget table (instruction counts and sizes).
+BENCH_ARGS ?=
 bench: deps
 	$(call need,bench)
 	$(Q)$(MAKE) --no-print-directory all $(HOSTBUILD)/bench/bench_parsers
-	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64)
+	$(Q)$(PYTHON) tests/bench/bench.py --build-root $(O) --qemu $(QEMU_X86_64) --qemu-aarch64 $(QEMU_AARCH64) \
+		$(BENCH_ARGS)
 
 RUN_CMDLINE ?= console=ttyS0 greeting="hello from make run"
 # make run builds hello.elf alone and needs only the compiler, nasm and QEMU:

@@ -17,6 +17,8 @@ extern char __text_start[], __text_end[], __rodata_end[];
 extern char x86_stack_guard[], x86_stack_top[];
 extern uint64_t x86_gdt[];
 extern uint64_t x86_entry_tsc;
+/* The page tables' fixed pages: the PML4, the first PDPT, the first GiB's
+ * page directory and PT0, the first 2 MiB's page table (arch/x86/paging.c). */
 extern uint64_t x86_pml4[], x86_pdpt[], x86_pd[], x86_pt0[];
 
 struct x86_cpu {
@@ -100,12 +102,31 @@ void x86_cpus_find(struct pvh_boot_store *st);
 void x86_cpu_probe(void);
 void x86_hypervisor_probe(struct pvh_hypervisor *hv);
 
-/* How the C code reads physical memory: the identity map. */
+/* How the C code reads physical memory: the identity map, grown on
+ * request (arch/x86/phys.c). */
 extern const struct pvh_phys x86_phys;
-/* Take down what x86_phys mapped above 4 GiB for the loader's data. */
-void x86_phys_release(void);
 
+/* The page tables (arch/x86/paging.c): the image alone at first, then
+ * what is asked for, then memory. */
+void x86_paging_init(void);
+enum x86_map_kind {
+    X86_MAP_LOADER_DATA, /* read-only, no-execute; taken down by x86_paging_finish() */
+    X86_MAP_SHARED,      /* read-write, no-execute: a page a hypervisor shares */
+    X86_MAP_MMIO,        /* read-write, no-execute, uncached: device registers */
+};
+/* Identity-map [pa, pa + len) (whole 4 KiB pages) as kind, keeping what
+ * is mapped already; false when it lies beyond the CPU's physical
+ * addresses (or 128 TiB) or the tables' pool is used up. */
+bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind);
+/* The loader's data has been copied: its mappings are gone. */
+bool x86_paging_loader_released(void);
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err);
+/* The hypercall page read-only and executable: Xen has filled it. */
+void x86_paging_seal_hypercall_page(void);
+/* True in the firmware: RAM is mapped executable, for the payload. */
+extern const _Bool x86_paging_ram_executable;
+/* The pool of table pages in the image (for the firmware's hand-off). */
+const void *x86_paging_pool(uint64_t *size);
 /* Is [pa, pa + len) mapped (identity) right now? (arch/x86/page_walk.c) */
 bool x86_paging_mapped(uint64_t pa, uint64_t len);
 

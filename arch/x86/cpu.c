@@ -32,7 +32,11 @@ void x86_cpu_probe(void)
  * a multiple of 0x100 above it when they also offer another's
  * interface there (Xen with Viridian puts Hyper-V's at 0x40000000 and
  * its own at 0x40000100). Xen wins wherever it is; otherwise the
- * lowest signature found names the hypervisor.
+ * lowest signature found names the hypervisor. The ranges follow one
+ * another from 0x40000000 (Hyper-V's or KVM's below Xen's or KVM's), so
+ * the first leaf that is not a hypervisor's ends the scan: a CPU answers
+ * the 255 leaves past the last range with copies or zeroes, and asking
+ * each costs a VM exit under a real hypervisor.
  */
 void x86_hypervisor_probe(struct pvh_hypervisor *hv)
 {
@@ -50,9 +54,9 @@ void x86_hypervisor_probe(struct pvh_hypervisor *hv)
 
         x86_cpuid(base, 0, r);
         /* A leaf the CPU lacks answers like the one before it (or all
-         * zeroes): nothing new to identify. */
+         * zeroes): past the last range. */
         if (r[0] == last[0] && r[1] == last[1] && r[2] == last[2] && r[3] == last[3])
-            continue;
+            break;
         last[0] = r[0], last[1] = r[1], last[2] = r[2], last[3] = r[3];
         memcpy(sig + 0, &r[1], 4);
         memcpy(sig + 4, &r[2], 4);
@@ -61,7 +65,7 @@ void x86_hypervisor_probe(struct pvh_hypervisor *hv)
          * real: CPUs answer leaves they lack with another leaf's data. */
         if (!pvh_hypervisor_identify(&here, sig) &&
             (!sig[0] || r[0] < base || r[0] - base > 0xff))
-            continue;
+            break;
         if (here.kind == PVH_HV_XEN) {
             x86_cpuid(base + 1, 0, r); /* version: major << 16 | minor */
             here.version_major = r[0] >> 16;

@@ -13,9 +13,11 @@
 ;     point at the loader's memory; %esp and every other register are
 ;     undefined.
 ; What C needs before it can run: our own GDT and a stack, long mode
-; with an identity map that covers the image, the start info and the
-; loader's data (the first 4 GiB: PVH loaders place them there), and
-; %edi holding the start info address for x86_start().
+; with an identity map that covers the image (the first 2 MiB: the
+; linker script keeps the image there), and %edi holding the start info
+; address for x86_start(). The rest is C's: zeroing .bss, the page tables
+; proper (arch/x86/paging.c), and mapping the start info and the loader's
+; data as it reads them.
 
 %include "x86.inc"
 %include "long_mode_segments.inc"
@@ -37,7 +39,7 @@ pvh_start32:
     cli
     cld
     mov ebp, ebx                ; keep the start info address: cpuid clobbers %ebx
-    rdtsc                       ; pvhboot.timing counts from here (in .data: .bss is zeroed below)
+    rdtsc                       ; pvhboot.timing counts from here (in .data: C zeroes .bss)
     mov [x86_entry_tsc], eax
     mov [x86_entry_tsc + 4], edx
 
@@ -53,18 +55,7 @@ pvh_start32:
     jmp X86_SEL_CODE32:.flat
 .flat:
 
-    ; Phase 2: zero .bss (page tables, small state). The loader should
-    ; have done it; we do not rely on that. The start info is not read
-    ; here: C rejects one that lies inside our image before reading it.
-    mov edi, __bss_start
-    mov ecx, __bss_end
-    sub ecx, edi
-    shr ecx, 2                  ; the linker script keeps .bss 16-byte sized
-    xor eax, eax
-    rep stosd
-    mov esp, x86_stack_top
-
-    ; Phase 3: does the CPU have long mode (and NX)?
+    ; Phase 2: does the CPU have long mode (and NX)?
     mov eax, X86_CPUID_EXT_BASE
     cpuid
     cmp eax, X86_CPUID_EXT_FEATURES
@@ -75,65 +66,23 @@ pvh_start32:
     jz no_long_mode
     mov esi, edx                ; remember the NX bit for EFER below
 
-    ; Phase 4: identity-map the first 4 GiB. One PML4 entry, four PDPT
-    ; entries, 2048 PD entries of 2 MiB pages; the first 2 MiB through a
-    ; page table instead, so that page 0 can stay unmapped (NULL faults)
-    ; and C can give the image's pages their own rights.
+    ; Phase 3: the first 2 MiB, which hold the image and its stack, as one
+    ; large page: one entry in each of the three tables, no loop. The
+    ; tables sit in .noinit and the rest of each is whatever the loader
+    ; left there: nothing walks it before x86_paging_init(), the first C
+    ; after .bss, clears it (CR4 is written whole below, so no stale
+    ; global translation can outlive that), and clearing 12 KiB here
+    ; would cost ten times this whole entry.
     mov dword [x86_pml4], x86_pdpt + X86_PTE_P + X86_PTE_RW
+    mov dword [x86_pml4 + 4], 0
+    mov dword [x86_pdpt], x86_pd + X86_PTE_P + X86_PTE_RW
+    mov dword [x86_pdpt + 4], 0
+    mov dword [x86_pd], X86_PTE_P + X86_PTE_RW + X86_PTE_PS
+    mov dword [x86_pd + 4], 0
 
-    mov edi, x86_pdpt
-    mov eax, x86_pd + X86_PTE_P + X86_PTE_RW
-    mov ecx, X86_EARLY_MAP_GIB
-.pdpt:
-    mov [edi], eax
-    add eax, X86_PAGE_SIZE
-    add edi, 8
-    loop .pdpt
-
-    ; Data pages are no-execute from the start where the CPU has NX (C
-    ; gives the image's own pages their rights, through PT0).
-    xor edx, edx
-    test esi, X86_CPUID_EXT_EDX_NX
-    jz .pd_start
-    mov edx, X86_PTE_NX_HIGH
-.pd_start:
-    mov edi, x86_pd
-    mov eax, X86_PTE_P + X86_PTE_RW + X86_PTE_PS
-    mov ecx, X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE / 4
-.pd:                            ; four entries a turn: this loop is most of the entry's work
-    mov [edi], eax
-    mov [edi + 4], edx
-    add eax, X86_LARGE_PAGE_SIZE
-    mov [edi + 8], eax
-    mov [edi + 12], edx
-    add eax, X86_LARGE_PAGE_SIZE
-    mov [edi + 16], eax
-    mov [edi + 20], edx
-    add eax, X86_LARGE_PAGE_SIZE
-    mov [edi + 24], eax
-    mov [edi + 28], edx
-    add eax, X86_LARGE_PAGE_SIZE
-    add edi, 32
-    loop .pd
-    mov dword [x86_pd], x86_pt0 + X86_PTE_P + X86_PTE_RW
-    mov dword [x86_pd + 4], 0   ; a table entry: NX here would cover the image too
-
-    mov edi, x86_pt0
-    mov dword [edi], 0          ; entry 0: page 0 not present
-    mov dword [edi + 4], 0
-    add edi, 8
-    mov eax, X86_PAGE_SIZE + X86_PTE_P + X86_PTE_RW
-    mov ecx, X86_PTES_PER_TABLE - 1
-.pt:
-    mov [edi], eax
-    mov dword [edi + 4], 0
-    add eax, X86_PAGE_SIZE
-    add edi, 8
-    loop .pt
-
-    ; Phase 5: long mode. PAE, the tables, EFER.LME (and NXE), paging.
-    mov eax, cr4
-    or eax, X86_CR4_PAE
+    ; Phase 4: long mode. PAE (and nothing else the loader may have set:
+    ; no global pages, no SMEP/SMAP), the tables, EFER.LME (and NXE), paging.
+    mov eax, X86_CR4_PAE
     mov cr4, eax
     mov eax, x86_pml4
     mov cr3, eax
@@ -213,17 +162,14 @@ global x86_entry_tsc
 align 8
 x86_entry_tsc: dq 0
 
-section .bss nobits alloc noexec write align=4096
-; The early page tables: 7 pages. The PML4 and PDPT, of which the entry
-; writes a few entries, are zeroed with .bss above; the PDs and PT0 have
-; every entry written, so they sit in .noinit, where nothing is zeroed.
-global x86_pml4, x86_pdpt, x86_pd, x86_pt0
-x86_pml4: resb X86_PAGE_SIZE    ; one entry: the PDPT
-x86_pdpt: resb X86_PAGE_SIZE    ; four entries, one per GiB; C adds those above 4 GiB
-
 section .noinit.tables nobits alloc noexec write align=4096
-x86_pd:   resb X86_EARLY_MAP_GIB * X86_PAGE_SIZE ; 2048 entries of 2 MiB
-x86_pt0:  resb X86_PAGE_SIZE    ; the first 2 MiB in 4 KiB pages
+; The fixed page-table pages: 4. Not zeroed by anyone: the entry writes
+; the entries it needs, x86_paging_init() clears the rest.
+global x86_pml4, x86_pdpt, x86_pd, x86_pt0
+x86_pml4: resb X86_PAGE_SIZE    ; the PDPT of the first 512 GiB; C adds the others
+x86_pdpt: resb X86_PAGE_SIZE    ; the first GiB's PD; C adds the others
+x86_pd:   resb X86_PAGE_SIZE    ; the first GiB: PT0, then what C maps
+x86_pt0:  resb X86_PAGE_SIZE    ; the first 2 MiB in 4 KiB pages (C)
 
 section .noinit.stack nobits alloc noexec write align=4096
 ; The stack, with a guard page below it that C unmaps: an overflow
@@ -233,7 +179,6 @@ x86_stack_guard: resb X86_PAGE_SIZE
     resb X86_STACK_SIZE
 x86_stack_top:
 
-extern __bss_start, __bss_end
 
 ; No executable stack: say so, or the linker assumes one.
 section .note.GNU-stack noalloc noexec nowrite progbits

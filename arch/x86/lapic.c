@@ -19,8 +19,6 @@
 #define MSR_X2APIC_SVR 0x80f
 #define MSR_X2APIC_ICR 0x830
 
-#define PTE_PWT 0x08u /* write-through */
-#define PTE_PCD 0x10u /* cache disable: with PWT, uncached */
 #define MIB2 0x200000ull
 #define FOUR_GIB (4ull << 30)
 /* How long the local APIC may take to accept an IPI. */
@@ -41,18 +39,15 @@ static inline void reg_write(unsigned off, uint32_t v)
     mmio[off / 4] = v;
 }
 
-/* The xAPIC page lies in one of the entry's 2 MiB pages (the first 4
- * GiB are mapped so): make that page uncached. It is MMIO, never RAM. */
+/* The xAPIC page: MMIO, never RAM, so mapped uncached on its own. */
 static int map_uncached(uint64_t base, struct pvh_error *err)
 {
-    uint64_t *pde;
-
     if (base < MIB2 || base >= FOUR_GIB)
         return pvh_fail(err, PVH_ERANGE, "local APIC at 0x%llx: outside 2 MiB..4 GiB",
                         (unsigned long long)base);
-    pde = &x86_pd[base / MIB2];
-    *pde |= PTE_PCD | PTE_PWT;
-    __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)base) : "memory");
+    if (!x86_paging_map(base, X86_PAGE_SIZE, X86_MAP_MMIO))
+        return pvh_fail(err, PVH_ENOMEM, "local APIC at 0x%llx: no page-table pages left",
+                        (unsigned long long)base);
     return PVH_OK;
 }
 

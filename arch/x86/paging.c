@@ -1,20 +1,30 @@
 /*
- * Finishing the page tables once the memory map is known.
+ * The page tables: one identity map (virtual = physical) that grows as
+ * the boot learns what memory there is.
  *
- * The entry identity-mapped the first 4 GiB read-write-execute. Here:
- *  - the image's pages get their own rights: text (and the Xen
- *    hypercall page) read-only and executable, read-only data and the
- *    rest of the image no-execute;
- *  - everything else in the first 4 GiB is no-execute (the entry built
- *    its 2 MiB pages so);
- *  - page 0 and the page below the stack (the guard page) are unmapped,
- *    as are the other CPUs' stack guards where the program has them;
- *  - memory above 4 GiB is identity-mapped, no-execute, in 1 GiB pages
- *    where the CPU has them, else 2 MiB pages. Page-table pages come
- *    from RAM below 4 GiB, clear of the modules, and are marked as
- *    pvhboot's in the memory map.
+ *  1. The entry maps the first 2 MiB as one large page, through tables it
+ *     leaves otherwise unwritten (x86_pml4, x86_pdpt, x86_pd sit in
+ *     .noinit: clearing three pages there would cost ten times the rest
+ *     of the entry). x86_paging_init(), the first C after .bss, clears
+ *     them and maps the image alone, in 4 KiB pages (PT0) with its own
+ *     rights: text read-only and executable, read-only data read-only,
+ *     the rest read-write, no-execute where the CPU has NX; page 0, the
+ *     stack's guard page and the other CPUs' guard pages stay unmapped.
+ *  2. While the loader's data is read, x86_phys maps what it is asked
+ *     for on request, read-only and no-execute, and records each leaf;
+ *     x86_paging_finish() takes them down again.
+ *  3. Devices and pages a hypervisor shares are mapped one 4 KiB page at
+ *     a time by x86_paging_map(), uncached where they are MMIO.
+ *  4. x86_paging_finish() maps what the memory map calls memory (RAM,
+ *     ACPI, NVS, persistent memory) outside the image: each region
+ *     rounded in to 4 KiB, 1 GiB pages where the CPU has them and a whole
+ *     GiB is memory, 2 MiB pages where a whole block is, 4 KiB pages at
+ *     the edges. Holes stay unmapped. Table pages come from a small pool
+ *     in the image, then from one block of RAM below 4 GiB reserved for
+ *     the worst case and marked as pvhboot's in the memory map.
  * Without NX (EFER.NXE off) the no-execute bit is reserved and is not
- * set anywhere.
+ * set anywhere. The firmware (x86_paging_ram_executable) maps RAM
+ * executable: the kernel it hands over to runs from it.
  */
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
@@ -24,127 +34,419 @@
 #include "firmware/pack.h"
 
 #define PTE_NX (1ull << 63)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define GIB (1ull << 30)
 #define MIB2 (2ull << 20)
 #define FOUR_GIB (4ull << 30)
 #define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
+#define CPUID_ADDRESS_SIZES 0x80000008u
+#define DEFAULT_PHYS_BITS 36u        /* what a CPU without that leaf has */
 
-/* Table pages come from one block allocated up front (one claim in the
- * memory map, not one per GiB), sized for the worst case of the ranges to
- * be mapped; pages left over go back to nobody: they stay pvhboot's. */
+/* Budget: a PD for each GiB the loader's data, the devices and the ACPI
+ * tables touch, a PDPT per 512 GiB above, a PT for each 2 MiB block of
+ * 4 KiB pages outside the first; and the memory of a guest of a few GiB.
+ * 20 pages (80 KiB) serve a memory map, a module list and a dozen
+ * cmdlines each in its own GiB; a loader that scatters more is told the
+ * range is not accessible. What the memory needs beyond the pool, less
+ * POOL_KEPT pages kept for the devices and ACPI tables mapped after it,
+ * comes from a block of RAM (reserve_tables). */
+#define POOL_PAGES 20
+#define POOL_KEPT 6
+/* Leaves mapped for the loader's data, taken down by x86_paging_finish():
+ * a 2 MiB page per block read, a 4 KiB one in a block that has a table. */
+#define LOADER_LEAVES_MAX 512
+
+static uint64_t pool[POOL_PAGES][X86_PTES_PER_TABLE]
+    __attribute__((aligned(X86_PAGE_SIZE), section(".noinit.table_pool")));
+static uint64_t *loader_leaves[LOADER_LEAVES_MAX] __attribute__((section(".noinit.loader_leaves")));
+static unsigned nr_loader_leaves, pool_used;
+static bool loader_released;
+
+/* Defined (true) by the firmware, whose payload runs from RAM it maps; a
+ * weak reference, NULL in every other program. */
+#pragma weak x86_paging_ram_executable
+
 struct table_source {
-    struct pvh_boot_store *st;
-    struct pvh_range avoid[PVH_MODULES_MAX + 2 * PVH_PACK_MAX_MODULES + 1];
-    unsigned nr_avoid;
-    uint64_t next, end; /* the block's unused pages */
+    uint64_t next, end; /* a block of table pages not used yet */
 };
 
-/* The table an entry points to; a fresh zeroed one if it is empty. */
-static uint64_t *next_table(uint64_t *entry, struct table_source *src, struct pvh_error *err)
+struct mapper {
+    uint64_t leaf;            /* P, RW, NX, PCD/PWT for every leaf */
+    bool large;               /* 2 MiB and 1 GiB leaves allowed */
+    bool record;              /* loader data: note each leaf for the release */
+    struct table_source *src; /* NULL: the pool */
+};
+
+static uint64_t nx_bit(void)
 {
-    uint64_t pa;
+    return x86_cpu.nx ? PTE_NX : 0;
+}
+
+static uint64_t *new_table(struct table_source *src)
+{
+    uint64_t *t;
+
+    /* The memory's block first: the pool is kept for what is mapped later. */
+    if (src && src->next < src->end) {
+        t = (uint64_t *)(uintptr_t)src->next;
+        src->next += X86_PAGE_SIZE;
+    } else if (pool_used < POOL_PAGES) {
+        t = pool[pool_used++];
+    } else {
+        return NULL;
+    }
+    memset(t, 0, X86_PAGE_SIZE);
+    return t;
+}
+
+/* The table a non-leaf entry points to; a fresh zeroed one if it is empty. */
+static uint64_t *table_of(uint64_t *entry, const struct mapper *m)
+{
+    uint64_t *t;
 
     if (*entry & X86_PTE_P)
         return x86_pt_table(*entry);
-    if (src->next == src->end) {
-        pvh_fail(err, PVH_ENOMEM, "page tables: more table pages needed than reserved");
-        return NULL;
+    t = new_table(m->src);
+    if (t)
+        *entry = (uint64_t)(uintptr_t)t | X86_PTE_P | X86_PTE_RW;
+    return t;
+}
+
+static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
+{
+    if (m->record) {
+        if (nr_loader_leaves == LOADER_LEAVES_MAX)
+            return false;
+        loader_leaves[nr_loader_leaves++] = entry;
     }
-    pa = src->next;
-    src->next += X86_PAGE_SIZE;
-    memset((void *)(uintptr_t)pa, 0, X86_PAGE_SIZE);
-    *entry = pa | X86_PTE_P | X86_PTE_RW;
-    return (uint64_t *)(uintptr_t)pa;
-}
-
-/* Table pages [base, end) can need at most: one PDPT per 512 GiB, and a
- * PD for every GiB it touches, or with 1 GiB pages only for the partial
- * GiBs at its two ends. */
-static uint64_t tables_for(uint64_t base, uint64_t end)
-{
-    uint64_t gibs = ((end + GIB - 1) >> 30) - (base >> 30);
-    uint64_t pdpts = ((end + (512 * GIB) - 1) / (512 * GIB)) - base / (512 * GIB);
-
-    if (x86_cpu.page1gb)
-        gibs = (base & (GIB - 1) ? 1 : 0) + (end & (GIB - 1) ? 1 : 0);
-    return gibs + pdpts;
-}
-
-static int reserve_tables(struct table_source *src, uint64_t pages, struct pvh_error *err)
-{
-    uint64_t pa;
-
-    if (!pages)
-        return PVH_OK;
-    pa = pvh_memmap_alloc(&src->st->map, pages * X86_PAGE_SIZE, X86_PAGE_SIZE, FOUR_GIB,
-                          src->avoid, src->nr_avoid, PVH_REGION_PVHBOOT);
-    if (!pa)
-        return pvh_fail(err, PVH_ENOMEM, "page tables: no free RAM below 4 GiB for %llu table "
-                        "pages", (unsigned long long)pages);
-    src->next = pa;
-    src->end = pa + pages * X86_PAGE_SIZE;
-    return PVH_OK;
-}
-
-/* Fill the 2 MiB entries of one page directory for [at, end) that are
- * not present yet: one tight loop per GiB, not a walk per entry. */
-static uint64_t fill_pd(uint64_t *pd, uint64_t at, uint64_t end, uint64_t nx)
-{
-    unsigned i = x86_pt_index(at, 21), last;
-    uint64_t gib_end = (at & ~(GIB - 1)) + GIB;
-
-    if (end > gib_end)
-        end = gib_end;
-    last = x86_pt_index(end - 1, 21);
-    for (; i <= last; i++, at += MIB2)
-        if (!(pd[i] & X86_PTE_P))
-            pd[i] = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
-    return end;
-}
-
-/* Identity-map [base, end) (2 MiB aligned) read-write with leaf flags nx:
- * 1 GiB pages where the CPU has them and a whole GiB is wanted, else a
- * page directory of 2 MiB pages per GiB. */
-static int map_large(uint64_t base, uint64_t end, uint64_t nx, struct table_source *src,
-                     struct pvh_error *err)
-{
-    uint64_t at = base;
-
-    while (at < end) {
-        uint64_t *pdpt, *pd, *e;
-
-        if (at >= CANONICAL_LIMIT)
-            return pvh_fail(err, PVH_ERANGE, "page tables: memory at 0x%llx is beyond 128 TiB",
-                            (unsigned long long)at);
-        pdpt = next_table(&x86_pml4[x86_pt_index(at, 39)], src, err);
-        if (!pdpt)
-            return err->code;
-        e = &pdpt[x86_pt_index(at, 30)];
-        if (!(*e & X86_PTE_P) && x86_cpu.page1gb && !(at & (GIB - 1)) && end - at >= GIB) {
-            *e = at | X86_PTE_P | X86_PTE_RW | X86_PTE_PS | nx;
-            at += GIB;
-            continue;
-        }
-        if (*e & X86_PTE_PS) { /* already mapped by a 1 GiB page */
-            at = (at & ~(GIB - 1)) + GIB;
-            continue;
-        }
-        pd = next_table(e, src, err);
-        if (!pd)
-            return err->code;
-        at = fill_pd(pd, at, end, nx);
-    }
-    return PVH_OK;
-}
-
-/* The memory-type regions above 4 GiB, rounded out to 2 MiB. */
-static bool high_range(const struct pvh_region *r, uint64_t *base, uint64_t *end)
-{
-    if (r->base + r->size <= FOUR_GIB || r->type >= 32 || !(PVH_MEMORY_TYPES & PVH_TYPE_BIT(r->type)))
-        return false;
-    *base = (r->base < FOUR_GIB ? FOUR_GIB : r->base) & ~(MIB2 - 1);
-    *end = (r->base + r->size + MIB2 - 1) & ~(MIB2 - 1);
+    *entry = value;
     return true;
+}
+
+/* n entries from e on: v, v + step, ... into a table just cleared, where
+ * nothing is to be kept: four at a time, most of a large guest's map. */
+static void fill(uint64_t *e, uint64_t n, uint64_t v, uint64_t step)
+{
+    for (; n >= 4; n -= 4, e += 4, v += 4 * step) {
+        e[0] = v;
+        e[1] = v + step;
+        e[2] = v + 2 * step;
+        e[3] = v + 3 * step;
+    }
+    for (; n; n--, e++, v += step)
+        *e = v;
+}
+
+/* Entries from e on, up to stop, while they are empty: *v, *v + step, ...
+ * (four at a time where four are empty). Returns the first entry not
+ * written: stop, or one that holds something. */
+static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t step)
+{
+    uint64_t x = *v;
+
+    for (; stop - e >= 4 && !(e[0] | e[1] | e[2] | e[3]); e += 4, x += 4 * step) {
+        e[0] = x;
+        e[1] = x + step;
+        e[2] = x + 2 * step;
+        e[3] = x + 3 * step;
+    }
+    for (; e < stop && !*e; e++, x += step)
+        *e = x;
+    *v = x;
+    return e;
+}
+
+/* [at, end) of one 2 MiB block in 4 KiB pages; present entries stay
+ * (fresh: pt was just cleared). */
+static bool map_small(const struct mapper *m, uint64_t *pt, bool fresh, uint64_t at, uint64_t end)
+{
+    if (fresh && !m->record) {
+        fill(&pt[x86_pt_index(at, 12)], (end - at) >> 12, at | m->leaf, X86_PAGE_SIZE);
+        return true;
+    }
+    if (!m->record) { /* the edges of RAM, and the first 2 MiB */
+        uint64_t *e = &pt[x86_pt_index(at, 12)], *stop = e + ((end - at) >> 12);
+        uint64_t v = at | m->leaf;
+
+        while ((e = fill_empty(e, stop, &v, X86_PAGE_SIZE)) < stop) {
+            e++; /* one that is mapped already stays as it is */
+            v += X86_PAGE_SIZE;
+        }
+        return true;
+    }
+    for (; at < end; at += X86_PAGE_SIZE) {
+        uint64_t *e = &pt[x86_pt_index(at, 12)];
+
+        if (!(*e & X86_PTE_P) && !set_leaf(m, e, at | m->leaf))
+            return false;
+    }
+    return true;
+}
+
+/* [at, end) inside one GiB, whose page directory is pd (fresh: just
+ * cleared). */
+static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_t at, uint64_t end)
+{
+    while (at < end) {
+        uint64_t *e = &pd[x86_pt_index(at, 21)], *pt;
+        uint64_t block_end = (at | (MIB2 - 1)) + 1;
+        bool pt_fresh;
+
+        /* Whole blocks, none mapped yet: the loops most of RAM takes. */
+        if (m->large && !m->record && !(at & (MIB2 - 1)) && fresh) {
+            uint64_t n = (end - at) >> 21;
+
+            fill(e, n, at | m->leaf | X86_PTE_PS, MIB2);
+            at += n * MIB2;
+            if (at >= end)
+                break;
+            e += n;
+            block_end = at + MIB2;
+        } else if (m->large && !m->record && !(at & (MIB2 - 1))) {
+            uint64_t *first = e, *stop = e + ((end - at) >> 21), v = at | m->leaf | X86_PTE_PS;
+
+            e = fill_empty(e, stop, &v, MIB2);
+            at += (uint64_t)(e - first) * MIB2;
+            if (at >= end)
+                break;
+            block_end = at + MIB2;
+        }
+        if (*e & X86_PTE_PS) { /* already a 2 MiB page */
+            at = block_end;
+            continue;
+        }
+        /* The loader's data takes its whole block while it is read: no
+         * table page, and the block is empty again once it is released. */
+        if (!(*e & X86_PTE_P) && m->large &&
+            (m->record || (!(at & (MIB2 - 1)) && end - at >= MIB2))) {
+            if (!set_leaf(m, e, (at & ~(MIB2 - 1)) | m->leaf | X86_PTE_PS))
+                return false;
+            at = block_end;
+            continue;
+        }
+        pt_fresh = !(*e & X86_PTE_P);
+        pt = table_of(e, m);
+        if (!pt || !map_small(m, pt, pt_fresh, at, block_end < end ? block_end : end))
+            return false;
+        at = block_end < end ? block_end : end;
+    }
+    return true;
+}
+
+/* Identity-map [at, end) (4 KiB aligned, below 128 TiB) as m says;
+ * entries already present are kept as they are. */
+static bool map_range(const struct mapper *m, uint64_t at, uint64_t end)
+{
+    while (at < end) {
+        uint64_t *pdpt = table_of(&x86_pml4[x86_pt_index(at, 39)], m), *e, *pd;
+        uint64_t gib_end = (at | (GIB - 1)) + 1;
+        bool fresh;
+
+        if (!pdpt)
+            return false;
+        e = &pdpt[x86_pt_index(at, 30)];
+        if (*e & X86_PTE_PS) { /* already a 1 GiB page */
+            at = gib_end;
+            continue;
+        }
+        if (!(*e & X86_PTE_P) && m->large && x86_cpu.page1gb && !(at & (GIB - 1)) &&
+            end - at >= GIB) {
+            if (!set_leaf(m, e, at | m->leaf | X86_PTE_PS))
+                return false;
+            at = gib_end;
+            continue;
+        }
+        fresh = !(*e & X86_PTE_P);
+        pd = table_of(e, m);
+        if (!pd || !map_in_gib(m, pd, fresh, at, gib_end < end ? gib_end : end))
+            return false;
+        at = gib_end < end ? gib_end : end;
+    }
+    return true;
+}
+
+/* --- 1. the image --------------------------------------------------------- */
+
+/*
+ * The other CPUs' stacks (common/cpu/cpu_start.c): each block starts with a guard
+ * page that stays unmapped, so an overflow faults. Only programs that run
+ * other CPUs link the array; for the others the weak reference is NULL.
+ * The linker script keeps the image, the array included, in PT0's 2 MiB.
+ */
+#pragma weak pvh_cpu_stacks
+
+static void unmap_guards(void)
+{
+    uint64_t base = (uintptr_t)pvh_cpu_stacks;
+
+    x86_pt0[(uintptr_t)x86_stack_guard / X86_PAGE_SIZE] = 0;
+    if (!base)
+        return;
+    for (unsigned cpu = 0; cpu < PVH_CPUS_MAX; cpu++)
+        x86_pt0[(base + (uint64_t)cpu * PVH_CPU_BLOCK_SIZE) / X86_PAGE_SIZE] = 0;
+}
+
+static void map_pages(uint64_t from, uint64_t to, uint64_t flags)
+{
+    fill(&x86_pt0[from / X86_PAGE_SIZE], (to - from) / X86_PAGE_SIZE, from | flags, X86_PAGE_SIZE);
+}
+
+void x86_paging_init(void)
+{
+    uint64_t nx = nx_bit();
+
+    /* Everything but the one entry of each level the entry wrote. */
+    memset(x86_pml4 + 1, 0, X86_PAGE_SIZE - sizeof(uint64_t));
+    memset(x86_pdpt + 1, 0, X86_PAGE_SIZE - sizeof(uint64_t));
+    memset(x86_pd + 1, 0, X86_PAGE_SIZE - sizeof(uint64_t));
+    memset(x86_pt0, 0, X86_PAGE_SIZE);
+    map_pages((uintptr_t)__text_start, (uintptr_t)__text_end, X86_PTE_P);
+    map_pages((uintptr_t)__text_end, (uintptr_t)__rodata_end, X86_PTE_P | nx);
+    /* The hypercall page too, until x86_paging_seal_hypercall_page(): it
+     * is filled with RET before Xen writes its stubs. */
+    map_pages((uintptr_t)__rodata_end, (uintptr_t)__image_end, X86_PTE_P | X86_PTE_RW | nx);
+    unmap_guards();
+    /* From the entry's 2 MiB page to PT0, which maps the image the same
+     * way; then no translation of the entry's may stay. */
+    x86_pd[0] = (uint64_t)(uintptr_t)x86_pt0 | X86_PTE_P | X86_PTE_RW;
+    x86_write_cr3(x86_read_cr3());
+}
+
+/* The CPU's physical address width: a page-table entry naming an address
+ * beyond it has reserved bits set, and using it faults. */
+static uint64_t phys_limit(void)
+{
+    static uint64_t limit;
+    uint32_t r[4];
+    unsigned bits = DEFAULT_PHYS_BITS;
+
+    if (limit)
+        return limit;
+    x86_cpuid(CPUID_ADDRESS_SIZES & 0x80000000u, 0, r);
+    if (r[0] >= CPUID_ADDRESS_SIZES) {
+        x86_cpuid(CPUID_ADDRESS_SIZES, 0, r);
+        bits = r[0] & 0xff;
+    }
+    limit = 1ull << (bits < 47 ? bits : 47);
+    return limit;
+}
+
+/* --- 2. and 3. on request --------------------------------------------------- */
+
+bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
+{
+    uint64_t base = pa & ~(uint64_t)(X86_PAGE_SIZE - 1), end = pa + len;
+    struct mapper m = { .leaf = X86_PTE_P | nx_bit() };
+
+    if (!len || end < pa || end > phys_limit())
+        return false;
+    end = (end + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
+    switch (kind) {
+    case X86_MAP_LOADER_DATA:
+        /* Recorded until the loader's data is copied; after that, what is
+         * read (ACPI tables) stays mapped. */
+        m.large = true;
+        m.record = !loader_released;
+        break;
+    case X86_MAP_SHARED:
+        m.leaf |= X86_PTE_RW;
+        break;
+    case X86_MAP_MMIO:
+        m.leaf |= X86_PTE_RW | PTE_PCD | PTE_PWT;
+        break;
+    }
+    /* Only entries that were not present change: a CPU caches no
+     * translation through those, so nothing needs invalidating. */
+    return map_range(&m, base, end);
+}
+
+bool x86_paging_loader_released(void)
+{
+    return loader_released;
+}
+
+static void release_loader_data(void)
+{
+    while (nr_loader_leaves)
+        *loader_leaves[--nr_loader_leaves] = 0;
+    loader_released = true;
+}
+
+/* --- 4. memory, once the map is known ----------------------------------------- */
+
+/* The next run of memory at or after region *i: consecutive regions of
+ * memory types merged, rounded in to 4 KiB, with page 0 left out. */
+static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *base, uint64_t *end)
+{
+    while (*i < map->nr) {
+        const struct pvh_region *r = &map->regions[(*i)++];
+        uint64_t b = r->base, e = r->base + r->size;
+
+        if (r->type >= 32 || !(PVH_MEMORY_TYPES & PVH_TYPE_BIT(r->type)))
+            continue;
+        while (*i < map->nr && map->regions[*i].base == e && map->regions[*i].type < 32 &&
+               (PVH_MEMORY_TYPES & PVH_TYPE_BIT(map->regions[*i].type))) {
+            e += map->regions[*i].size;
+            (*i)++;
+        }
+        b = (b + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
+        e &= ~(uint64_t)(X86_PAGE_SIZE - 1);
+        if (b < X86_PAGE_SIZE)
+            b = X86_PAGE_SIZE;
+        if (e > phys_limit()) /* a map naming more than the CPU addresses */
+            e = phys_limit();
+        if (b < e) {
+            *base = b;
+            *end = e;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* How many of the indices first..last are not counted yet. They come in
+ * ascending order: *seen is the highest counted so far (0 at the start:
+ * index 0 of each level has its table already). */
+static uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
+{
+    if (last <= *seen)
+        return 0;
+    if (first <= *seen)
+        first = *seen + 1;
+    *seen = last;
+    return last - first + 1;
+}
+
+/* The table pages memory can need at most: a PDPT per 512 GiB and a PD
+ * per GiB it touches (the first of each is there already; with 1 GiB
+ * pages a PD only where a GiB is partly memory), and a PT per 2 MiB block
+ * it covers in part (PT0 is there already). */
+static uint64_t tables_needed(const struct pvh_memmap *map, bool *high)
+{
+    uint64_t seen_pdpt = 0, seen_pd = 0, seen_pt = 0, pages = 0, base, end;
+    unsigned i = 0;
+
+    *high = false;
+    while (next_memory(map, &i, &base, &end)) {
+        uint64_t last = end - 1;
+
+        *high |= end > FOUR_GIB;
+        pages += count_new(base >> 39, last >> 39, &seen_pdpt);
+        if (!x86_cpu.page1gb)
+            pages += count_new(base >> 30, last >> 30, &seen_pd);
+        else {
+            if (base & (GIB - 1))
+                pages += count_new(base >> 30, base >> 30, &seen_pd);
+            if (end & (GIB - 1))
+                pages += count_new(last >> 30, last >> 30, &seen_pd);
+        }
+        if (base & (MIB2 - 1))
+            pages += count_new(base >> 21, base >> 21, &seen_pt);
+        if (end & (MIB2 - 1))
+            pages += count_new(last >> 21, last >> 21, &seen_pt);
+    }
+    return pages;
 }
 
 /*
@@ -156,14 +458,19 @@ static bool high_range(const struct pvh_region *r, uint64_t *base, uint64_t *end
  */
 extern const volatile struct pvh_pack pvh_pack __attribute__((weak));
 
-static void avoid(struct table_source *src, uint64_t base, uint64_t size)
+struct avoid_list {
+    struct pvh_range r[PVH_MODULES_MAX + 2 * PVH_PACK_MAX_MODULES + 1];
+    unsigned n;
+};
+
+static void avoid(struct avoid_list *a, uint64_t base, uint64_t size)
 {
     uint64_t end = base + size;
 
-    src->avoid[src->nr_avoid++] = (struct pvh_range){ base, end < base ? UINT64_MAX : end };
+    a->r[a->n++] = (struct pvh_range){ base, end < base ? UINT64_MAX : end };
 }
 
-static void avoid_packed(struct table_source *src)
+static void avoid_packed(struct avoid_list *a)
 {
     const volatile struct pvh_pack *p = &pvh_pack;
     unsigned i, n;
@@ -172,92 +479,96 @@ static void avoid_packed(struct table_source *src)
         return;
     /* Strings: as far as the longest the firmware will read. */
     if (p->cmdline_pa)
-        avoid(src, p->cmdline_pa, PVH_CMDLINE_MAX + 1);
+        avoid(a, p->cmdline_pa, PVH_CMDLINE_MAX + 1);
     n = p->nr_modules < PVH_PACK_MAX_MODULES ? p->nr_modules : PVH_PACK_MAX_MODULES;
     for (i = 0; i < n; i++) {
-        avoid(src, p->modules[i].base, p->modules[i].size);
+        avoid(a, p->modules[i].base, p->modules[i].size);
         if (p->modules[i].cmdline_pa)
-            avoid(src, p->modules[i].cmdline_pa, PVH_MODULE_CMDLINE_MAX + 1);
+            avoid(a, p->modules[i].cmdline_pa, PVH_MODULE_CMDLINE_MAX + 1);
     }
 }
 
-static int map_high_memory(struct pvh_boot_store *st, uint64_t nx, struct pvh_error *err)
+/* The table pages for memory: the pool's when all memory is below 4 GiB
+ * and the worst case fits there with POOL_KEPT to spare, else one block
+ * of RAM below 4 GiB for the worst case, clear of the modules and the
+ * packed pieces (memory below 4 GiB is the memory of every loader). */
+static int reserve_tables(struct pvh_boot_store *st, struct table_source *src,
+                          struct pvh_error *err)
 {
-    struct table_source src = { .st = st };
-    uint64_t base, end, pages = 0;
-    unsigned i, nr;
+    struct avoid_list a = { .n = 0 };
+    uint64_t pages, pa;
+    bool high;
+
+    *src = (struct table_source){ 0, 0 };
+    pages = tables_needed(&st->map, &high);
+    if (!high && pages + POOL_KEPT <= POOL_PAGES - pool_used)
+        return PVH_OK;
+    for (unsigned m = 0; m < st->boot.nr_modules; m++)
+        avoid(&a, st->modules[m].base, st->modules[m].size);
+    avoid_packed(&a);
+    pa = pvh_memmap_alloc(&st->map, pages * X86_PAGE_SIZE, X86_PAGE_SIZE, FOUR_GIB, a.r, a.n,
+                          PVH_REGION_PVHBOOT);
+    if (!pa)
+        return pvh_fail(err, PVH_ENOMEM, "page tables: no free RAM below 4 GiB for %llu table "
+                        "pages", (unsigned long long)pages);
+    /* The block is memory not mapped yet: map it first, from the pool. */
+    if (!x86_paging_map(pa, pages * X86_PAGE_SIZE, X86_MAP_SHARED))
+        return pvh_fail(err, PVH_ENOMEM, "page tables: no table pages left to map 0x%llx",
+                        (unsigned long long)pa);
+    src->next = pa;
+    src->end = pa + pages * X86_PAGE_SIZE;
+    return PVH_OK;
+}
+
+static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    struct table_source src;
+    struct mapper m = { .large = true, .src = &src };
+    uint64_t image = (uintptr_t)__image_start, image_end = (uintptr_t)__image_end;
+    uint64_t base, end;
+    unsigned i = 0;
     int rc;
 
-    for (i = 0; i < st->boot.nr_modules; i++) {
-        const struct pvh_module *m = &st->modules[i];
-
-        src.avoid[src.nr_avoid++] = (struct pvh_range){ m->base, m->base + m->size };
+    m.leaf = X86_PTE_P | X86_PTE_RW | (&x86_paging_ram_executable && x86_paging_ram_executable ? 0 : nx_bit());
+    rc = reserve_tables(st, &src, err);
+    /* The reservation split a region: the walk is over the map as it is now. */
+    while (!rc && next_memory(&st->map, &i, &base, &end)) {
+        if (base >= CANONICAL_LIMIT)
+            return pvh_fail(err, PVH_ERANGE, "page tables: memory at 0x%llx is beyond 128 TiB",
+                            (unsigned long long)base);
+        /* The image keeps the rights x86_paging_init() gave it. */
+        if (base < image && !map_range(&m, base, end < image ? end : image))
+            rc = -1;
+        if (!rc && end > image_end && !map_range(&m, base > image_end ? base : image_end, end))
+            rc = -1;
     }
-    avoid_packed(&src);
-    /* With 1 GiB pages most ranges need no PD at all; reserve for the worst. */
-    nr = st->map.nr;
-    for (i = 0; i < nr; i++)
-        if (high_range(&st->map.regions[i], &base, &end))
-            pages += tables_for(base, end);
-    rc = reserve_tables(&src, pages, err);
-    /* The reservation split a region below 4 GiB, never one of those above:
-     * walk the same count of regions from the same place on. */
-    for (i = 0; !rc && i < st->map.nr; i++)
-        if (high_range(&st->map.regions[i], &base, &end))
-            rc = map_large(base, end, nx, &src, err);
+    if (rc < 0)
+        return pvh_fail(err, PVH_ENOMEM, "page tables: more table pages needed than reserved");
     return rc;
 }
 
-/*
- * The other CPUs' stacks (common/cpu/cpu_start.c): each block starts with a guard
- * page that stays unmapped, so an overflow faults. Only programs that run
- * other CPUs link the array; for the others the weak reference is NULL.
- * The linker script keeps the image, the array included, in PT0's 2 MiB.
- */
-#pragma weak pvh_cpu_stacks
-
-static void unmap_cpu_stack_guards(void)
+void x86_paging_seal_hypercall_page(void)
 {
-    uint64_t base = (uintptr_t)pvh_cpu_stacks;
+    uint64_t page = (uintptr_t)x86_hypercall_page;
 
-    if (!base)
-        return;
-    for (unsigned cpu = 0; cpu < PVH_CPUS_MAX; cpu++)
-        x86_pt0[(base + (uint64_t)cpu * PVH_CPU_BLOCK_SIZE) / X86_PAGE_SIZE] = 0;
-}
-
-/* Rights for the pages of the first 2 MiB, which PT0 maps. */
-static void protect_first_2mib(uint64_t nx)
-{
-    uint64_t text = (uintptr_t)__text_start, text_end = (uintptr_t)__text_end;
-    uint64_t ro_end = (uintptr_t)__rodata_end, guard = (uintptr_t)x86_stack_guard;
-    uint64_t hypercall_page = (uintptr_t)x86_hypercall_page;
-    unsigned i;
-
-    x86_pt0[0] = 0; /* NULL faults (x86_phys may have mapped page 0 to read loader data) */
-    for (i = 1; i < X86_PTES_PER_TABLE; i++) {
-        uint64_t pa = (uint64_t)i * X86_PAGE_SIZE;
-        uint64_t e = pa | X86_PTE_P;
-
-        if (pa < text || pa >= text_end)
-            e |= nx;
-        if (pa < text || pa >= ro_end)
-            e |= X86_PTE_RW;
-        if (pa == hypercall_page) /* Xen wrote it (or it holds RET): run it, never write it */
-            e = pa | X86_PTE_P;
-        x86_pt0[i] = pa == guard ? 0 : e;
-    }
-    unmap_cpu_stack_guards();
+    /* Xen wrote it (or it holds RET): run it, never write it. */
+    x86_pt0[page / X86_PAGE_SIZE] = page | X86_PTE_P;
+    __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
 }
 
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
 {
-    uint64_t nx = x86_cpu.nx ? PTE_NX : 0;
     int rc;
 
-    protect_first_2mib(nx); /* the entry already made the 2 MiB pages no-execute */
-    x86_phys_release();     /* the loader's data above 4 GiB was mapped read-only */
-    rc = map_high_memory(st, nx, err);
+    release_loader_data(); /* before memory gets its read-write leaves */
+    rc = map_memory(st, err);
+    x86_paging_seal_hypercall_page();
     x86_write_cr3(x86_read_cr3()); /* drop every stale translation */
     return rc;
+}
+
+const void *x86_paging_pool(uint64_t *size)
+{
+    *size = sizeof(pool);
+    return pool;
 }

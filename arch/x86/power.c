@@ -48,7 +48,7 @@ static void gas_write(const struct pvh_acpi_gas *g, uint32_t value)
             outl((uint16_t)g->address, value);
         else
             outw((uint16_t)g->address, (uint16_t)value);
-    } else if (g->space == ACPI_SPACE_MEMORY && x86_paging_mapped(g->address, 4)) {
+    } else if (g->space == ACPI_SPACE_MEMORY && x86_paging_map(g->address, 4, X86_MAP_MMIO)) {
         volatile void *p = (volatile void *)(uintptr_t)g->address;
 
         if (g->bit_width == 8 || g->access_size == 1)

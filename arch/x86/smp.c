@@ -61,8 +61,10 @@ static uint8_t ap_ist[PVH_CPUS_MAX][X86_IST_STACK_SIZE]
     __attribute__((aligned(16), section(".noinit.ap_ist")));
 static struct pvh_cpu_area *ap_area[PVH_CPUS_MAX];
 /* One IDT for every CPU: the exception gates, the wake-up vector and
- * the spurious vector. */
-static struct x86_idt_gate shared_idt[NR_GATES] __attribute__((aligned(16)));
+ * the spurious vector. Cleared when the first CPU is started, not with
+ * .bss: programs that start none do not pay for its 4 KiB. */
+static struct x86_idt_gate shared_idt[NR_GATES]
+    __attribute__((aligned(16), section(".noinit.shared_idt")));
 
 static struct pvh_cpu_area boot_area;
 static uint64_t start_page;     /* the page below 1 MiB claimed at boot; 0: none */
@@ -217,6 +219,7 @@ static int prepare(struct pvh_error *err)
                         (unsigned long long)x86_read_cr3());
     if (x86_lapic_init(err))
         return err->code;
+    memset(shared_idt, 0, sizeof(shared_idt));
     for (v = 0; v < X86_EXCEPTION_VECTORS; v++)
         shared_idt[v] = exceptions[v];
     shared_idt[X86_VECTOR_WAKE] = x86_idt_gate((uintptr_t)x86_wake_isr, 0);

@@ -1,7 +1,8 @@
 /*
  * The first C code: from entry.asm's long mode to the unikernel's
- * pvh_main(). Order matters: the IDT comes first and the consoles right
- * after, so any later failure is reported; the loader's data is copied
+ * pvh_main(). Order matters: .bss and the image's page tables first
+ * (neither can fail), then the IDT and right after it the consoles, so
+ * any later failure is reported; the loader's data is copied
  * before anything could overwrite it; under Xen, hypercalls are ready
  * before the memory map is needed (PVH dom0 gets it only from Xen).
  */
@@ -14,6 +15,7 @@
 #include "common/boot/boot_store.h"
 #include "common/boot/options.h"
 #include "common/boot/timing.h"
+#include "common/lib/string.h"
 
 #ifndef PVH_XEN_HYPERCALL_PAGE
 #define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */
@@ -108,15 +110,23 @@ static void xen_setup(void)
  */
 extern void x86_smp_boot_setup(struct pvh_boot_store *st) __attribute__((weak));
 
+/* .bss: zero on a loader that follows the ELF rules, zeroed here all the
+ * same (a loader may leave it as it found it). Nothing before this reads
+ * .bss. */
+extern char __bss_start[], __bss_end[];
+
 void x86_start(uint32_t start_info_pa);
 void x86_start(uint32_t start_info_pa)
 {
+    uint64_t first_c = pvh_timestamp();
     struct pvh_error err;
 
-    pvh_mark(PVH_MARK_C);
+    memset(__bss_start, 0, (size_t)(__bss_end - __bss_start));
+    pvh_mark_at(PVH_MARK_C, first_c);
     pvh_mark_at(PVH_MARK_ENTRY, x86_entry_tsc);
+    x86_cpu_probe();    /* NX and 1 GiB pages, for the tables */
+    x86_paging_init();  /* the image alone, with its rights */
     x86_idt_init();
-    x86_cpu_probe();
     pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
     x86_hypervisor_probe(&store.boot.hv);
     x86_consoles_init(&store.boot.hv);

@@ -40,7 +40,6 @@
 #define X86_PAGE_SIZE 4096
 #define X86_LARGE_PAGE_SIZE 0x200000
 #define X86_PTES_PER_TABLE 512
-#define X86_EARLY_MAP_GIB 4 /* the entry identity-maps this many GiB */
 
 /* I/O ports. */
 #define X86_COM1_PORT     0x3f8

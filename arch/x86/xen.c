@@ -131,7 +131,7 @@ void x86_xen_open_pv_console(void)
         !hvm_param(HVM_PARAM_CONSOLE_EVTCHN, &port))
         return;
     pa = pfn << 12;
-    if (pfn >> 52 || !x86_paging_mapped(pa, X86_PAGE_SIZE)) {
+    if (pfn >> 52 || !x86_paging_map(pa, X86_PAGE_SIZE, X86_MAP_SHARED)) {
         pvh_info("warning: PV console page at 0x%llx is not mapped; not using it",
                  (unsigned long long)pa);
         return;

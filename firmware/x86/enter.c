@@ -12,9 +12,10 @@
  *     on pvhboot's own page tables, the identity map of the first 4 GiB in
  *     2 MiB pages (a PML4, a PDPT, four page directories: six pages) that
  *     the trampoline turns paging back on with. Otherwise it turns it back
- *     on with pvhboot's own tables, which paging_for_handoff() made
- *     writable and executable below 4 GiB (building six pages of tables
- *     would double the firmware's own work for a packed kernel).
+ *     on with pvhboot's own tables, which map RAM writable and
+ *     executable in the firmware (paging_for_handoff() opens the first
+ *     2 MiB too; building six pages of tables would double the
+ *     firmware's own work for a packed kernel).
  * Everything else ran in C before: the moves, and the copies that do not
  * touch pvhboot's memory.
  */
@@ -32,6 +33,7 @@
 #define TRAMP_MODE_LINUX32 2
 #define TRAMP_SEL_CODE64 0x10
 #define TRAMP_SEL_BOOT_CS 0x10 /* Linux's __BOOT_CS: 32-bit code in that mode */
+#define TRAMPOLINE_MAP_GIB 4 /* the trampoline's own map: the first 4 GiB */
 #define LINUX_TABLE_PAGES 6 /* PML4, PDPT, a page directory per GiB of the first four */
 #define LINUX_STACK_PAGES 1
 #define PTE_LARGE (X86_PTE_P | X86_PTE_RW | X86_PTE_PS)
@@ -94,6 +96,8 @@ static bool late_copy_hits(const struct pvh_fw *fw, const void *p, uint64_t size
  * those for RAM above 4 GiB (the rest of its memory). */
 static bool own_tables_survive(const struct pvh_fw *fw)
 {
+    const void *pool;
+    uint64_t pool_size;
     unsigned i;
 
     for (i = 0; i < fw->nr_busy; i++) {
@@ -104,10 +108,12 @@ static bool own_tables_survive(const struct pvh_fw *fw)
             late_copy_hits(fw, (const void *)(uintptr_t)b->base, b->end - b->base))
             return false;
     }
+    pool = x86_paging_pool(&pool_size);
     return !late_copy_hits(fw, x86_pml4, X86_PAGE_SIZE) &&
            !late_copy_hits(fw, x86_pdpt, X86_PAGE_SIZE) &&
-           !late_copy_hits(fw, x86_pd, X86_EARLY_MAP_GIB * X86_PAGE_SIZE) &&
-           !late_copy_hits(fw, x86_pt0, X86_PAGE_SIZE);
+           !late_copy_hits(fw, x86_pd, X86_PAGE_SIZE) &&
+           !late_copy_hits(fw, x86_pt0, X86_PAGE_SIZE) &&
+           !late_copy_hits(fw, pool, pool_size);
 }
 
 /* The identity map of the first 4 GiB, read-write-execute, in 2 MiB pages. */
@@ -119,21 +125,22 @@ static uint64_t build_identity_map(uint64_t at)
 
     memset(pml4, 0, 2 * X86_PAGE_SIZE);
     pml4[0] = (uint64_t)(uintptr_t)pdpt | X86_PTE_P | X86_PTE_RW;
-    for (i = 0; i < X86_EARLY_MAP_GIB; i++)
+    for (i = 0; i < TRAMPOLINE_MAP_GIB; i++)
         pdpt[i] = (uint64_t)(uintptr_t)(pd + i * X86_PTES_PER_TABLE) | X86_PTE_P | X86_PTE_RW;
-    for (i = 0; i < X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE; i++)
+    for (i = 0; i < TRAMPOLINE_MAP_GIB * X86_PTES_PER_TABLE; i++)
         pd[i] = (uint64_t)i * X86_LARGE_PAGE_SIZE | PTE_LARGE;
     return at;
 }
 
-/* pvhboot's low 4 GiB identity map made writable and executable
- * everywhere (page 0 included), so the trampoline's copy can run. */
+/* The firmware maps RAM writable and executable (x86_paging_ram_executable);
+ * the first 2 MiB, which hold its own image, become so everywhere too,
+ * page 0 included, so the trampoline's copy can run. */
+const _Bool x86_paging_ram_executable = 1;
+
 static void paging_for_handoff(void)
 {
     unsigned i;
 
-    for (i = 0; i < X86_EARLY_MAP_GIB * X86_PTES_PER_TABLE; i++)
-        x86_pd[i] = (x86_pd[i] | X86_PTE_RW) & ~(1ull << 63);
     for (i = 0; i < X86_PTES_PER_TABLE; i++)
         x86_pt0[i] = (uint64_t)i * X86_PAGE_SIZE | X86_PTE_P | X86_PTE_RW;
     x86_write_cr3(x86_read_cr3());

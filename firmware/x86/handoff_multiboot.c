@@ -11,6 +11,7 @@
 #include <pvhboot/console.h>
 #include <xen/e820.h>
 
+#include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
 #include "common/lib/bytes.h"
 #include "common/lib/compiler.h"
@@ -167,15 +168,19 @@ static void tag_string(struct x86_writer *w, uint32_t type, const char *s)
     put_string(w, s);
 }
 
-/* The RSDP, if it checks out: its bytes for the ACPI tags. */
+/* The RSDP, if it checks out: its bytes for the ACPI tags. It lies in
+ * firmware memory, not RAM: read through x86_phys, which maps it. */
 static unsigned rsdp_bytes(uint64_t pa, const uint8_t **p)
 {
-    const uint8_t *r = (const uint8_t *)(uintptr_t)pa;
+    const uint8_t *r;
     uint8_t sum = 0;
     uint32_t len;
     unsigned i;
 
-    if (!pa || pa >= FOUR_GIB || memcmp(r, "RSD PTR ", 8))
+    if (!pa || pa >= FOUR_GIB - RSDP_V2_MAX)
+        return 0;
+    r = x86_phys.map(&x86_phys, pa, RSDP_V2_MAX);
+    if (!r || memcmp(r, "RSD PTR ", 8))
         return 0;
     for (i = 0; i < RSDP_V1_SIZE; i++)
         sum = (uint8_t)(sum + r[i]);

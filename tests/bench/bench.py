@@ -39,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 
+import budgets  # noqa: E402  (tests/bench/budgets.py)
 import linux  # noqa: E402
 import qemu_arm64  # noqa: E402
 from common import file_once  # noqa: E402
@@ -400,12 +401,59 @@ def bench_cpus_xen(ctx):
     return rows
 
 
+# --- budgets --------------------------------------------------------------------------
+
+def measured_instructions(phase_rows, arm64_rows, scale_rows):
+    """{target name: instructions} from the sections that measure them."""
+    own = dict((name, a.get("total", 0) - a.get("copy", 0)) for name, a, _, _ in phase_rows)
+    hello = dict((name, a) for name, a, _, _ in phase_rows)["hello (unikernel)"]
+    scale = dict(((mem, pages), total) for mem, pages, _, total in scale_rows)
+    got = {
+        "x86 entry-to-c (hello, q35 512M)": hello.get("entry-to-c"),
+        "x86 hello own work, q35 128M": scale.get(("128M", "2 MiB")),
+        "x86 hello own work, q35 512M": hello.get("total"),
+        "x86 hello own work, q35 4G (2 MiB pages)": scale.get(("4G", "2 MiB")),
+        "x86 bzImage packed, own work": own.get("bzImage, packed"),
+        "x86 PVH vmlinux packed, own work": own.get("vmlinux (PVH), packed"),
+    }
+    arm64 = dict((name, a.get("total", 0) * ARM64_INSNS_PER_TICK) for name, a, _, _ in arm64_rows)
+    got["arm64 hello (virt, cortex-a57, 1G)"] = arm64.get("hello (unikernel)")
+    got["arm64 Image packed"] = arm64.get("Image, packed (in place)")
+    return got
+
+
+def budget_markdown(phase_rows, arm64_rows, scale_rows, build_root):
+    got = measured_instructions(phase_rows, arm64_rows, scale_rows)
+    out = ["## Budgets", "", "The targets of the issue \"Tiny and instant\" (tests/bench/budgets.py) "
+           "against what this run measured. Instructions under `-icount shift=0`; margin = "
+           "target - measured (negative: over).", "",
+           "| budget | target | measured | margin |", "|---|---|---|---|"]
+    for name, target in budgets.INSTRUCTION_TARGETS:
+        m = got.get(name)
+        out.append("| %s | %d | %s | %s |" % (name, target, "-" if m is None else m,
+                                               "-" if m is None else "%+d" % (target - m)))
+    scale = dict(((mem, pages), total) for mem, pages, _, total in scale_rows)
+    small, big = scale.get(("128M", "1 GiB")), scale.get(("64G", "1 GiB"))
+    if small and big:
+        out.append("| x86 hello 64G / 128M, 1 GiB pages | %.1fx | %.2fx | %+.2fx |" % (
+            budgets.SCALE_64G_FACTOR, big / small, budgets.SCALE_64G_FACTOR - big / small))
+    for image, (target, ceiling) in sorted(budgets.BYTE_BUDGETS.items()):
+        path = os.path.join(build_root, image)
+        if os.path.exists(path):
+            size = budgets.loadable_bytes(path)
+            out.append("| %s loadable bytes (make check's ceiling %d) | %d | %d | %+d |" % (
+                image, ceiling, target, size, target - size))
+    out.append("")
+    return out
+
+
 # --- report --------------------------------------------------------------------------
 
 def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
-             cpu_rows):
+             cpu_rows, build_root):
     out = ["# pvhboot bench", "",
            "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
+    out += budget_markdown(phase_rows, arm64_rows, scale_rows, build_root)
     out += ["## pvhboot's own cost, by phase", "",
             "TSC ticks. `-icount shift=0`: one tick per guest instruction, the same every run "
             "(repeat = a second run gave identical numbers). Wall: median of the runs without "
@@ -527,8 +575,19 @@ def main():
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--qemu-aarch64", default="qemu-system-aarch64")
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--budgets", action="store_true",
+                    help="only the instruction counts and sizes the budgets need (a few minutes)")
     args = ap.parse_args()
     ctx = Ctx(args)
+    if args.budgets:
+        try:
+            rows = bench_phases(ctx, 1)
+            arm64 = bench_arm64_phases(ctx, 1)
+            scale, _ = bench_scale(ctx)
+            print("\n".join(budget_markdown(rows, arm64, scale, ctx.build_root)))
+        finally:
+            shutil.rmtree(ctx.tmp, ignore_errors=True)
+        return 0
     try:
         print("bench: phases...", flush=True)
         phase_rows = bench_phases(ctx, args.runs)
@@ -544,7 +603,7 @@ def main():
         print("bench: CPUs...", flush=True)
         cpu_rows = bench_cpus(ctx, args.runs)
         report = markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
-                          cpu_rows)
+                          cpu_rows, ctx.build_root)
         with open(os.path.join(ctx.out, "results.md"), "w") as f:
             f.write(report)
         png = chart(ctx, user_rows)
