@@ -27,9 +27,19 @@ SOURCE_EXT = ('.c', '.h', '.S', '.asm', '.inc')
 
 
 def tracked_sources():
-    out = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard'],
-                         capture_output=True, text=True, check=True).stdout
-    return sorted({f for f in out.split('\n') if f.endswith(SOURCE_EXT) and os.path.isfile(f)})
+    """The sources git knows (or would add); without git (a tarball, a
+    machine without it), every source below the top but the build's and
+    the cache's folders."""
+    try:
+        out = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard'],
+                             capture_output=True, text=True, check=True).stdout
+        names = out.split('\n')
+    except (OSError, subprocess.CalledProcessError):
+        names = []
+        for d, dirs, files in os.walk('.'):
+            dirs[:] = [x for x in dirs if not x.startswith(('.', 'build', 'cache'))]
+            names += [os.path.relpath(os.path.join(d, f)) for f in files]
+    return sorted({f for f in names if f.endswith(SOURCE_EXT) and os.path.isfile(f)})
 
 
 def include_graph(files):
