@@ -1,18 +1,19 @@
 #include "common/boot/options.h"
 
+#include "common/lib/compiler.h"
 #include "common/lib/string.h"
 
 #define PREFIX "pvhboot."
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
 
-static bool is_space(char c)
+PVH_INLINE bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* The next word at or after *s: [*word, *end); *s moves past it. Returns
  * false at the end of the string (then *word == *end == *s). */
-static bool next_word(const char **s, const char **word, const char **end)
+PVH_INLINE bool next_word(const char **s, const char **word, const char **end)
 {
     while (is_space(**s))
         (*s)++;

@@ -2,9 +2,14 @@
 #ifndef PVH_COMMON_COMPILER_H
 #define PVH_COMMON_COMPILER_H
 
-/* Storage written before it is read: kept out of .bss, which the entry
+/* Storage written before it is read: kept out of .bss, which x86_start()
  * zeroes (a cost per byte, paid on every boot). The linker script puts
  * .noinit after .bss, inside the image's memory size. */
 #define PVH_NOINIT __attribute__((section(".noinit.pvh")))
+
+/* A helper -Os would otherwise call: in an inner loop (a call and a return
+ * for each byte of a cmdline cost more than the test itself), or one
+ * whose out-of-line copy exists only for the host tests. */
+#define PVH_INLINE static inline __attribute__((always_inline))
 
 #endif
