@@ -168,14 +168,12 @@ bool pvh_fw_copy_is_late(const struct pvh_fw *fw, const struct pvh_copy *c)
     return false;
 }
 
-/* Must the payload move below late_src_limit, so the trampoline (which
- * sees only that much) can read it for the late copies? */
-static bool payload_too_high_for_late_copies(const struct pvh_fw *fw)
+/* Does a late copy read the payload? Then the trampoline, which sees
+ * only what lies below late_src_limit, reads it. */
+static bool late_copy_reads_payload(const struct pvh_fw *fw)
 {
     unsigned i;
 
-    if (fw->payload.base + fw->payload.size <= fw->late_src_limit)
-        return false;
     for (i = 0; i < fw->nr_copies; i++)
         if (pvh_fw_copy_is_late(fw, &fw->copies[i]))
             return true;
@@ -205,17 +203,18 @@ int pvh_fw_relocate_movables(struct pvh_fw *fw, const struct pvh_place_rule *mod
         fw->payload_in_place = true;
         pvh_fw_log(fw, "payload lies where it runs: no copy");
     }
-    if (!fw->payload_in_place && payload_too_high_for_late_copies(fw)) {
+    if (!fw->payload_in_place) {
+        /* Out of the destinations' way, and below late_src_limit when a
+         * late copy reads it, so the trampoline can (free RAM above
+         * 4 GiB would otherwise be an allocation's first choice). */
         struct pvh_place_rule low = { fw->late_src_limit, 0 };
+        const struct pvh_place_rule *rule = late_copy_reads_payload(fw) ? &low : NULL;
 
-        rc = relocate(fw, &fw->payload, &low, "payload", err);
-        if (rc)
-            return rc;
-    } else if (!fw->payload_in_place &&
-               misplaced(fw, fw->payload.base, fw->payload.base + fw->payload.size, NULL)) {
-        rc = relocate(fw, &fw->payload, NULL, "payload", err);
-        if (rc)
-            return rc;
+        if (misplaced(fw, fw->payload.base, fw->payload.base + fw->payload.size, rule)) {
+            rc = relocate(fw, &fw->payload, rule, "payload", err);
+            if (rc)
+                return rc;
+        }
     }
     for (i = 0; i < fw->nr_copies; i++)
         fw->copies[i].src += fw->payload.base;
@@ -310,13 +309,15 @@ static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t 
                     what, (unsigned long long)pa, max);
 }
 
-static int check_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm, unsigned i,
-                               struct pvh_module *out, struct pvh_error *err)
-{
-    char *dst = fw->mod_cmdlines + fw->mod_cmdlines_used;
-    size_t room = sizeof(fw->mod_cmdlines) - fw->mod_cmdlines_used;
-    int rc;
+/* The packed descriptor's checks are inlined (PVH_INLINE) where the image
+ * reads its own (choose_payload), as when they were one static function:
+ * their entry for the tests, pvh_fw_read_pack, keeps a copy that
+ * --gc-sections drops from the image (tests/bench/budgets.py counts its
+ * bytes). */
 
+PVH_INLINE int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm,
+                                    unsigned i, struct pvh_module *out, struct pvh_error *err)
+{
     if (!pm->base || pm->base + pm->size < pm->base ||
         !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
         return pvh_fail(err, PVH_ERANGE, "packed module %u at 0x%llx size %llu: not in RAM", i,
@@ -325,6 +326,16 @@ static int check_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *
         return pvh_fail(err, PVH_EOVERLAP, "packed module %u at 0x%llx: overlaps pvhboot", i,
                         (unsigned long long)pm->base);
     *out = (struct pvh_module){ pm->base, pm->size, "" };
+    return PVH_OK;
+}
+
+PVH_INLINE int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pack_module *pm,
+                                           struct pvh_module *out, struct pvh_error *err)
+{
+    char *dst = fw->mod_cmdlines + fw->mod_cmdlines_used;
+    size_t room = sizeof(fw->mod_cmdlines) - fw->mod_cmdlines_used;
+    int rc;
+
     if (!pm->cmdline_pa)
         return PVH_OK;
     if (room < 2)
@@ -338,15 +349,12 @@ static int check_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *
     return PVH_OK;
 }
 
-/* Read and check the packed descriptor and the packed modules. */
-static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module *packed,
-                     struct pvh_error *err)
+PVH_INLINE int check_pack(struct pvh_fw *fw, const struct pvh_pack *pack,
+                           struct pvh_module *packed, struct pvh_error *err)
 {
-    const volatile struct pvh_pack *vp = &pvh_pack;
     unsigned i;
     int rc;
 
-    memcpy(pack, (const void *)vp, sizeof(*pack)); /* one read of the volatile bytes */
     if (memcmp(pack->magic, PVH_PACK_MAGIC, 8) || pack->version != PVH_PACK_VERSION)
         return pvh_fail(err, PVH_EINVAL, "packed descriptor: bad magic or version %u",
                         pack->version);
@@ -354,8 +362,16 @@ static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module
         return pvh_fail(err, PVH_E2BIG, "packed descriptor: %u modules", pack->nr_modules);
     if ((pack->flags & PVH_PACK_KERNEL) && !pack->nr_modules)
         return pvh_fail(err, PVH_EINVAL, "packed descriptor: a kernel flagged, none packed");
+    /* Every piece where it must be first, then their strings (which
+     * pvhboot-pack puts after them): in a guest with too little RAM the
+     * error names the piece that does not fit. */
     for (i = 0; i < pack->nr_modules; i++) {
-        rc = check_packed_module(fw, &pack->modules[i], i, &packed[i], err);
+        rc = place_packed_module(fw, &pack->modules[i], i, &packed[i], err);
+        if (rc)
+            return rc;
+    }
+    for (i = 0; i < pack->nr_modules; i++) {
+        rc = read_packed_module_cmdline(fw, &pack->modules[i], &packed[i], err);
         if (rc)
             return rc;
     }
@@ -363,6 +379,23 @@ static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module
         pvh_fw_log(fw, "packed: %u module%s%s", pack->nr_modules, pack->nr_modules == 1 ? "" : "s",
                    (pack->flags & PVH_PACK_KERNEL) ? ", the first the kernel" : "");
     return PVH_OK;
+}
+
+/* For the tests (firmware.h); --gc-sections leaves it out of the image. */
+int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_module *packed,
+                     struct pvh_error *err)
+{
+    return check_pack(fw, pack, packed, err);
+}
+
+/* Read the image's own descriptor (one read of the volatile bytes) and check it. */
+static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module *packed,
+                     struct pvh_error *err)
+{
+    const volatile struct pvh_pack *vp = &pvh_pack;
+
+    memcpy(pack, (const void *)vp, sizeof(*pack));
+    return check_pack(fw, pack, packed, err);
 }
 
 /* pvhboot.payload=N: a decimal module index; ~0 when it is not one. */

@@ -114,6 +114,16 @@ struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err
  * own memory (every region the boot flagged PVH_REGION_PVHBOOT) in use. */
 int pvh_fw_start(struct pvh_fw *fw, const struct pvh_boot *boot, struct pvh_error *err);
 
+/* Check a packed descriptor (the image's own pvh_pack, read once) against
+ * fw's memory map: every module in RAM and clear of pvhboot's memory,
+ * then every module cmdline in memory and terminated within its limit,
+ * copied into fw (an error names the first piece that fails, so in a
+ * guest with too little RAM a module before its string). packed[] gets
+ * the modules, their cmdlines pointing into fw. Part of pvh_fw_prepare;
+ * declared for the tests. */
+int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_module *packed,
+                     struct pvh_error *err);
+
 /* --- For the hand-off code ------------------------------------------------ *
  * Planning goes: destinations first (pvh_fw_add_dest, each RAM and clear of
  * pvhboot and of each other), then movables in the way are relocated

@@ -188,8 +188,9 @@ def linux_low(ctx, mode):
             fw = packed(ctx, "fw-initramfs.elf", "--module", initramfs(ctx))
             args = ["-kernel", fw, "-initrd", bzimage_at_1mib(ctx)]
         else:
-            # The initrd from the loader (top of RAM), not packed (64 MiB up):
-            # this kernel's code still decompresses at its build address,
+            # The initrd from the loader (top of RAM), not packed (after
+            # the kernel's file, which follows 1 MiB + init_size): this
+            # kernel's code still decompresses at its build address,
             # 16 MiB, and uses init_size from there, past what its edited
             # header says.
             fw = packed(ctx, "fw-linux-1mib.elf", "--kernel", bzimage_at_1mib(ctx))

@@ -12,6 +12,12 @@
  * RAM above 4 GiB that the boot claimed (flagged PVH_REGION_PVHBOOT);
  * nothing is allocated there, a copy there is late, and the payload moves
  * below late_src_limit when a late copy reads it.
+ *
+ * And the packed descriptor as the x86 firmware checks it
+ * (pvh_fw_read_pack): pieces in RAM and clear of pvhboot, strings in
+ * memory and terminated; every piece before any string, so that in a
+ * guest with too little RAM the error names the piece that does not fit
+ * (pvhboot-pack puts the strings last).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +25,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,6 +209,172 @@ static void payload_above_4g_stays_when_no_copy_is_late(void **state)
     assert_false(pvh_fw_copy_is_late(fw, &fw->copies[0]));
 }
 
+/* A payload under one of its own destinations moves; when a late copy
+ * reads it, below late_src_limit, although the most free RAM (where an
+ * allocation looks first) lies above 4 GiB. tests/fuzz/fuzz_firmware.c
+ * found it moved up there, out of the trampoline's sight. */
+static void payload_under_a_destination_moves_below_4g_for_late_copies(void **state)
+{
+    struct pvh_error err;
+
+    fw->late_copies = true;
+    fw->late_src_limit = FOUR_GIB;
+    fw->payload = (struct pvh_module){ 0x800000, 0x10000, "" };
+    fw->payload_original = 0x800000;
+    assert_int_equal(add_dest(SELF_BASE, 0x8000, &err), PVH_OK);
+    assert_int_equal(pvh_fw_add_copy(fw, SELF_BASE, 0x1000, 0x4000, 0x8000, &err), PVH_OK);
+    assert_int_equal(add_dest(0x800000, 0x4000, &err), PVH_OK);
+    assert_int_equal(pvh_fw_add_copy(fw, 0x800000, 0x5000, 0x4000, 0x4000, &err), PVH_OK);
+    assert_int_equal(pvh_fw_relocate_movables(fw, NULL, &err), PVH_OK);
+    assert_int_equal(fw->nr_moves, 1);
+    assert_true(fw->payload.base != 0x800000);
+    assert_true(fw->payload.base + fw->payload.size <= FOUR_GIB);
+    assert_true(pvh_fw_copy_is_late(fw, &fw->copies[0]));
+    assert_int_equal(fw->copies[0].src, fw->payload.base + 0x1000);
+}
+
+/* Without a late copy it may go anywhere: the top of RAM, above 4 GiB. */
+static void payload_under_a_destination_moves_anywhere_without_late_copies(void **state)
+{
+    struct pvh_error err;
+
+    fw->late_copies = true;
+    fw->late_src_limit = FOUR_GIB;
+    fw->payload = (struct pvh_module){ 0x800000, 0x10000, "" };
+    fw->payload_original = 0x800000;
+    assert_int_equal(add_dest(0x800000, 0x4000, &err), PVH_OK);
+    assert_int_equal(pvh_fw_add_copy(fw, 0x800000, 0x5000, 0x4000, 0x4000, &err), PVH_OK);
+    assert_int_equal(pvh_fw_relocate_movables(fw, NULL, &err), PVH_OK);
+    assert_int_equal(fw->nr_moves, 1);
+    assert_true(fw->payload.base >= FOUR_GIB);
+}
+
+/* ---- the packed descriptor (pvh_fw_read_pack) ------------------------------- */
+
+/* "RAM" a host buffer at its own address, as the firmware reads it:
+ * pvhboot's image in its first 8 KiB, then the packed pieces. */
+#define PACKED_RAM 0x10000u
+#define PACKED_SELF 0x2000u
+static uint8_t *ram;
+static struct pvh_region packed_map[1];
+static struct pvh_module packed[PVH_PACK_MAX_MODULES];
+static struct pvh_pack pack;
+
+static uint64_t at(uint64_t off)
+{
+    return (uint64_t)(uintptr_t)ram + off;
+}
+
+static int setup_packed(void **state)
+{
+    struct pvh_error err;
+
+    if (setup(state))
+        return -1;
+    ram = calloc(1, PACKED_RAM);
+    if (!ram)
+        return -1;
+    packed_map[0] = (struct pvh_region){ at(0), PACKED_RAM, E820_TYPE_RAM, 0 };
+    boot = (struct pvh_boot){ .cmdline = "", .memmap = packed_map, .nr_memmap = 1,
+                              .self_base = at(0), .self_end = at(PACKED_SELF) };
+    /* As pvhboot-pack lays it out: the kernel, a module, then the strings. */
+    pack = (struct pvh_pack){ .magic = PVH_PACK_MAGIC, .version = PVH_PACK_VERSION,
+                              .flags = PVH_PACK_KERNEL, .nr_modules = 2 };
+    pack.modules[0] = (struct pvh_pack_module){ at(0x2000), 0x3000, at(0x8000) };
+    pack.modules[1] = (struct pvh_pack_module){ at(0x5000), 0x3000, at(0x800b) };
+    memcpy(ram + 0x8000, "kernel.elf\0first module", 24);
+    return pvh_fw_start(fw, &boot, &err);
+}
+
+static int teardown_packed(void **state)
+{
+    free(ram);
+    return teardown(state);
+}
+
+static int read_pack(struct pvh_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    return pvh_fw_read_pack(fw, &pack, packed, err);
+}
+
+static void packed_pieces_in_ram_are_read(void **state)
+{
+    struct pvh_error err;
+
+    assert_int_equal(read_pack(&err), PVH_OK);
+    assert_int_equal(packed[0].base, at(0x2000));
+    assert_int_equal(packed[0].size, 0x3000);
+    assert_string_equal(packed[0].cmdline, "kernel.elf");
+    assert_int_equal(packed[1].base, at(0x5000));
+    assert_string_equal(packed[1].cmdline, "first module");
+    /* Copies, not pointers into the pieces. */
+    assert_true((const uint8_t *)packed[1].cmdline < ram ||
+                (const uint8_t *)packed[1].cmdline >= ram + PACKED_RAM);
+}
+
+/* RAM ends inside the module: its strings, after it, are outside too, and
+ * the module is named, not the string of the module before it. */
+static void packed_module_past_ram_named_before_its_strings(void **state)
+{
+    struct pvh_error err;
+    char want[96];
+
+    fw->regions[0].size = 0x6000;
+    snprintf(want, sizeof(want), "packed module 1 at 0x%llx size 12288: not in RAM",
+             (unsigned long long)at(0x5000));
+    assert_error(read_pack(&err), &err, PVH_ERANGE, want);
+    assert_string_equal(err.msg, want);
+}
+
+static void packed_module_over_pvhboot_refused(void **state)
+{
+    struct pvh_error err;
+    char want[96];
+
+    pack.modules[1].base = at(PACKED_SELF - 0x1000);
+    snprintf(want, sizeof(want), "packed module 1 at 0x%llx: overlaps pvhboot",
+             (unsigned long long)at(PACKED_SELF - 0x1000));
+    assert_error(read_pack(&err), &err, PVH_EOVERLAP, want);
+}
+
+static void packed_module_wrapping_refused(void **state)
+{
+    struct pvh_error err;
+
+    pack.modules[0].base = UINT64_MAX - 0xfff;
+    assert_error(read_pack(&err), &err, PVH_ERANGE,
+                 "packed module 0 at 0xfffffffffffff000 size 12288: not in RAM");
+    pack.modules[0].base = 0;
+    assert_error(read_pack(&err), &err, PVH_ERANGE, "packed module 0 at 0x0 size 12288: not in RAM");
+}
+
+static void packed_string_unterminated_at_end_of_ram_refused(void **state)
+{
+    struct pvh_error err;
+    char want[96];
+
+    memset(ram + PACKED_RAM - 16, 'x', 16);
+    pack.modules[1].cmdline_pa = at(PACKED_RAM - 16);
+    snprintf(want, sizeof(want), "packed module cmdline at 0x%llx: not terminated",
+             (unsigned long long)at(PACKED_RAM - 16));
+    assert_error(read_pack(&err), &err, PVH_EINVAL, want);
+}
+
+static void packed_descriptor_header_checked(void **state)
+{
+    struct pvh_error err;
+
+    pack.nr_modules = PVH_PACK_MAX_MODULES + 1;
+    assert_error(read_pack(&err), &err, PVH_E2BIG, "packed descriptor: 17 modules");
+    pack.nr_modules = 0;
+    assert_error(read_pack(&err), &err, PVH_EINVAL, "a kernel flagged, none packed");
+    pack.flags = 0;
+    assert_int_equal(read_pack(&err), PVH_OK);
+    pack.version = PVH_PACK_VERSION + 1;
+    assert_error(read_pack(&err), &err, PVH_EINVAL, "bad magic or version");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +392,23 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(payload_above_4g_stays_when_no_copy_is_late, setup_started,
                                         teardown),
+        cmocka_unit_test_setup_teardown(payload_under_a_destination_moves_below_4g_for_late_copies,
+                                        setup_started, teardown),
+        cmocka_unit_test_setup_teardown(
+            payload_under_a_destination_moves_anywhere_without_late_copies, setup_started,
+            teardown),
+        cmocka_unit_test_setup_teardown(packed_pieces_in_ram_are_read, setup_packed,
+                                        teardown_packed),
+        cmocka_unit_test_setup_teardown(packed_module_past_ram_named_before_its_strings,
+                                        setup_packed, teardown_packed),
+        cmocka_unit_test_setup_teardown(packed_module_over_pvhboot_refused, setup_packed,
+                                        teardown_packed),
+        cmocka_unit_test_setup_teardown(packed_module_wrapping_refused, setup_packed,
+                                        teardown_packed),
+        cmocka_unit_test_setup_teardown(packed_string_unterminated_at_end_of_ram_refused,
+                                        setup_packed, teardown_packed),
+        cmocka_unit_test_setup_teardown(packed_descriptor_header_checked, setup_packed,
+                                        teardown_packed),
     };
 
     return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);
