@@ -31,7 +31,7 @@ _Static_assert(sizeof(struct arm64_frame) == EXCEPTION_FRAME_SIZE, "frame size")
 _Static_assert(__builtin_offsetof(struct arm64_frame, elr) == 256, "frame elr");
 _Static_assert(__builtin_offsetof(struct arm64_frame, far) == 280, "frame far");
 
-void arm64_start(uint64_t dtb_pa, uint64_t entry_el);
+void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks);
 __attribute__((noreturn)) void arm64_exception(uint64_t vector, const struct arm64_frame *f);
 
 /* The calling CPU's MPIDR affinity fields (Aff3..Aff0): its ID in /cpus. */
@@ -57,11 +57,26 @@ void arm64_el2_setup(void);
  * EL2 the EL2 stub (hyp.S) is installed and a kernel is entered at EL2. */
 extern unsigned arm64_entry_el;
 
-/* mmu.c: the identity map, from the memory nodes and reserved ranges
- * as read (raw); [keep_base, keep_end) stays mapped (the device tree). */
+/* Linux's limit for a device tree; larger is refused, not read. */
+#define ARM64_FDT_SIZE_MAX 0x200000u
+
+/* mmu.c: the early map, for head.S with the MMU off (the image, and the
+ * device tree's ARM64_FDT_SIZE_MAX bytes as Device): what to load into
+ * TTBR0_EL1 and TCR_EL1, returned in x0 and x1 (ttbr0 0: no map).
+ * [relocated, relocated_end): what head.S wrote before it (relocations). */
+struct arm64_early_map {
+    uint64_t ttbr0, tcr;
+};
+struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated,
+                                       uint64_t relocated_end);
+/* Also map [base, base + size) as Device where the early map has nothing
+ * (the UART), until the final map. */
+void arm64_mmu_early_device(uint64_t base, uint64_t size);
+/* The final identity map, from the memory nodes and reserved ranges as
+ * read (raw); [keep_base, keep_end) stays mapped (the device tree). It
+ * replaces the early map. */
 int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
                    struct pvh_error *err);
-bool arm64_mmu_on(void);
 
 /* pl011.c: the PL011 / SBSA UART console. */
 void arm64_uart_init(enum pvh_uart_kind kind, uint64_t base);

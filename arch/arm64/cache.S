@@ -17,11 +17,12 @@
     dcache_line \line, \tmp
     sub \tmp, \line, #1
     bic \start, \start, \tmp
-9:  cmp \start, \end
+    cmp \start, \end
     b.hs 8f
-    dc \op, \start
+9:  dc \op, \start
     add \start, \start, \line
-    b 9b
+    cmp \start, \end
+    b.lo 9b
 8:  dsb sy
 .endm
 
@@ -41,10 +42,12 @@ arm64_dcache_clean_inval:
 /*
  * void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair,
  *                       uint64_t inval_start, uint64_t inval_end)
- * Everything in [inval_start, inval_end) (our image, stacks and tables)
- * was written with the MMU off, straight to memory; lines the caches
- * may still hold from before would hide it once the caches are on, so
- * they are invalidated first. Called with the MMU off.
+ * Everything in [inval_start, inval_end) (a secondary CPU's stack, which
+ * its EL2 set-up wrote; empty for the boot CPU, whose early map cleaned
+ * what it wrote itself) was written with the MMU off, straight to
+ * memory; lines the caches may still hold from before would hide it
+ * once the caches are on, so they are invalidated first. Called with the
+ * MMU off.
  */
     .globl arm64_mmu_enable
 arm64_mmu_enable:

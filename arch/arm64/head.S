@@ -24,7 +24,9 @@
  *
  * What C (arm64_start) is given: EL1 with SP_EL0 as its stack (SP_EL1 is
  * the exception stack, so a stack overflow is still reported), the
- * vectors installed, .bss zeroed, relocations applied, MMU still off.
+ * vectors installed, relocations applied, the early map on (mmu.c: the
+ * image, the device tree as Device memory) with the caches, .bss zeroed,
+ * and the counter's value at the entry.
  */
 #include "arch/arm64/asm.h"
 
@@ -44,6 +46,8 @@ _head:
 IMAGE_FLAGS = (IMAGE_FLAG_PAGE_4K << IMAGE_FLAG_PAGE_SHIFT) | IMAGE_FLAG_ANYWHERE
 
 primary_entry:
+    isb
+    mrs x21, cntvct_el0                  /* x21: when we came in (at EL2, see below) */
     mov x19, x0                          /* the device tree: kept until C */
     mrs x20, CurrentEL
     lsr x20, x20, #CURRENTEL_SHIFT       /* x20: the EL we were entered at */
@@ -57,8 +61,11 @@ primary_entry:
      * pvhboot runs at EL1 whichever way it came in (hyp.S says why);
      * arm64_el2_setup (el2.c) leaves nothing trapped that the CPU has,
      * and is C that touches no global, so it runs before relocation on
-     * the main stack (SP_EL2 here; EL1 sets up its own below). */
+     * the main stack (SP_EL2 here; EL1 sets up its own below). It zeroes
+     * CNTVOFF_EL2, so EL1's virtual count is the physical count the
+     * entry time is read from here. */
 from_el2:
+    mrs x21, cntpct_el0
     adr_l x2, arm64_stack_top
     mov sp, x2
     el2_to_el1 at_el1
@@ -69,10 +76,14 @@ at_el1:
     adr_l x4, arm64_stack_top
     el1_enter x3, x4
 
-    /* --- apply our relocations: linked at 0, running at __image_start ---- */
+    /* --- apply our relocations: linked at 0, running at __image_start.
+     * These writes bypass the caches: arm64_mmu_early cleans the range
+     * they fell in, [x6, x7), out of them. */
     adr_l x0, __image_start
     adr_l x1, __rela_start
     adr_l x2, __rela_end
+    mov x6, #-1
+    mov x7, xzr
 3:  cmp x1, x2
     b.hs 4f
     ldp x3, x4, [x1]                     /* r_offset, r_info */
@@ -82,11 +93,29 @@ at_el1:
     cmp x4, #R_AARCH64_RELATIVE          /* type in the low word, no symbol */
     b.ne park                            /* the link made something we cannot apply */
     add x5, x5, x0
-    str x5, [x0, x3]
+    add x3, x3, x0
+    str x5, [x3]
+    cmp x3, x6
+    csel x6, x3, x6, lo
+    cmp x3, x7
+    csel x7, x3, x7, hs
     b 3b
 
+    /* --- the early map (mmu.c), then the MMU and caches on: from here on
+     * every write goes through the caches. arm64_mmu_early is C on the
+     * stack, with the MMU off: nothing it leaves there is read again. */
+4:  mov x0, x19
+    mov x1, x6
+    add x2, x7, #8                       /* [x1, x2): the words relocated (x1 > x2: none) */
+    bl arm64_mmu_early                   /* x0: TTBR0 (0: none), x1: TCR */
+    cbz x0, park
+    ldr x2, =MAIR_VALUE
+    mov x3, xzr                          /* nothing more to invalidate */
+    mov x4, xzr
+    bl arm64_mmu_enable
+
     /* --- zero .bss (16-byte aligned and sized: the linker script asserts it) */
-4:  adr_l x0, __bss_start
+    adr_l x0, __bss_start
     adr_l x1, __bss_end
 5:  cmp x0, x1
     b.hs 6f
@@ -95,6 +124,7 @@ at_el1:
 
 6:  mov x0, x19
     mov x1, x20
+    mov x2, x21
     bl arm64_start
     /* arm64_start does not return; if it did, stop here. */
 park:

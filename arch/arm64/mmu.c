@@ -1,7 +1,22 @@
 /*
  * The identity map pvhboot runs on: 4 KiB granule, 48-bit addresses,
- * four levels. Built in C with the MMU off, in this order (a later
- * step overrides an earlier one where they meet):
+ * four levels. Two maps, one after the other:
+ *
+ * The early map (arm64_mmu_early), built by head.S's call with the MMU
+ * off, right after the relocations and before anything else is written,
+ * so that every later write of the boot goes through the caches. What
+ * is written with the MMU off (the relocated words, this map's tables
+ * and state) is cleaned and invalidated out of the caches before and
+ * after, so no line from before is ever read or written back. It maps:
+ *   - pvhboot's image as the final map has it (step 3 below);
+ *   - 2 MiB from the device tree's address as Device-nGnRE, and later
+ *     the console UART (arm64_mmu_early_device): what the tree says is
+ *     not known yet, so nothing but the image is Normal memory (a
+ *     speculative access never reaches what may be a device).
+ *
+ * The final map (arm64_mmu_init), built with the MMU on once the memory
+ * nodes are read, in this order (a later step overrides an earlier one
+ * where they meet):
  *   1. all physical addresses below min(2^PARange, 1 TiB) as
  *      Device-nGnRE, never executable (UARTs and whatever else a
  *      unikernel drives);
@@ -10,19 +25,25 @@
  *      ranges and /memreserve/ ranges not mapped at all (not even as
  *      Device: a speculative access must never reach a firmware
  *      carve-out), the device tree excepted;
- *   3. pvhboot's own text and read-only data: read-only and executable,
- *      the only executable memory (W^X);
- *   4. page 0 unmapped, so that a NULL access faults, and the page below
- *      the stack unmapped, so that an overflow faults (also below each
- *      secondary CPU's stack, in programs that start CPUs).
+ *   3. pvhboot's own image: its text and read-only data read-only and
+ *      executable, the only executable memory (W^X), the rest Normal;
+ *      the page below the stack unmapped, so that an overflow faults
+ *      (also below each secondary CPU's stack, in programs that start
+ *      CPUs);
+ *   4. page 0 unmapped, so that a NULL access faults.
  * Ranges are mapped with the largest blocks that fit (1 GiB, 2 MiB,
  * 4 KiB); a block that a later range cuts into is split into a table
  * of the same attributes.
+ *
+ * The switch from one to the other follows break-before-make: the
+ * early map's Device entries are taken down and the TLBs invalidated
+ * before TTBR0 changes, so that no address is ever translated two
+ * different ways; what is left of the early map, the image, is mapped
+ * the same way (step 3, the same code) in both.
  */
 #include "arch/arm64/arch.h"
 #include "common/cpu/cpu_arch.h"
 #include "common/fdt/fdt_boot.h"
-#include "common/lib/string.h"
 
 /* The secondary CPUs' stacks (common/cpu/cpu_start.c), each above its guard page:
  * a weak reference, so programs that start no CPU (the firmware) link
@@ -36,14 +57,43 @@ extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE] __attribute__((w
 #define TABLES 128
 #define ENTRIES 512
 #define DEVICE_LIMIT_MAX (1ull << 40)
+/* The early map: the image (levels 0 to 3), the device tree's 2 MiB and
+ * the UART (a level-1 table each at most, where they lie in another
+ * 512 GiB than the image). */
+#define EARLY_TABLES 8
+#define EARLY_RUNS 16
+#define VA_LIMIT (1ull << 48)
 
 enum attr { UNMAPPED, DEVICE, NORMAL, TEXT };
 
+struct pool {
+    uint64_t (*tables)[ENTRIES];
+    unsigned used, cap;
+    bool mmu_off; /* each table cleaned out of the caches before it is written */
+};
+
+/* Entries of the early map that map something as Device: taken down
+ * before the switch. */
+struct run {
+    uint64_t *entry;
+    unsigned n;
+};
+
 static uint64_t tables[TABLES][ENTRIES]
     __attribute__((aligned(PAGE_SIZE), section(".noinit.page_tables")));
-static unsigned tables_used;
-static bool mmu_on;
-static struct pvh_map_plan plan; /* ~48 KiB: kept off the stack */
+static struct pvh_map_plan plan __attribute__((section(".noinit.map_plan"))); /* ~64 KiB */
+
+/* Everything the boot writes with the MMU off: the tables, then the rest. */
+static struct early {
+    uint64_t tables[EARLY_TABLES][ENTRIES];
+    struct early_state {
+        unsigned used;
+        uint64_t tcr;
+        uint64_t device_limit;
+        unsigned nr_runs;
+        struct run runs[EARLY_RUNS];
+    } s;
+} early __attribute__((aligned(PAGE_SIZE), section(".noinit.early_map")));
 
 static unsigned shift_of(unsigned level)
 {
@@ -65,74 +115,121 @@ static uint64_t leaf(uint64_t pa, enum attr a, unsigned level)
            PTE_PXN | PTE_UXN;
 }
 
-static uint64_t *new_table(struct pvh_error *err)
+/* n entries from t: desc, desc + step, desc + 2 step, ... (an invalid
+ * desc stays 0), eight at a time while it can: 4 KiB tables are
+ * written by the thousand. */
+static void fill(uint64_t *t, unsigned n, uint64_t desc, uint64_t step)
+{
+    uint64_t *end = t + n, a = desc, b = desc ? desc + step : 0, step2 = desc ? 2 * step : 0;
+
+    if (!desc) {
+        for (; end - t >= 8; t += 8) {
+            t[0] = t[1] = t[2] = t[3] = 0;
+            t[4] = t[5] = t[6] = t[7] = 0;
+        }
+    }
+    for (; end - t >= 8; t += 8) {
+        t[0] = a;
+        t[1] = b;
+        t[2] = a + step2;
+        t[3] = b + step2;
+        t[4] = a + 2 * step2;
+        t[5] = b + 2 * step2;
+        t[6] = a + 3 * step2;
+        t[7] = b + 3 * step2;
+        a += 4 * step2;
+        b += 4 * step2;
+    }
+    for (; t < end; t++, a += step2 / 2)
+        *t = a;
+}
+
+/* A table from the pool; zeroed unless the caller writes every entry.
+ * err NULL: the early map, which has no way to report. */
+static uint64_t *new_table(struct pool *pool, bool zero, struct pvh_error *err)
 {
     uint64_t *t;
 
-    if (tables_used == TABLES) {
-        pvh_fail(err, PVH_ENOMEM, "page tables: more than %u tables needed for the memory map",
-                 TABLES);
+    if (pool->used == pool->cap) {
+        if (err)
+            pvh_fail(err, PVH_ENOMEM, "page tables: more than %u tables needed for the memory map",
+                     pool->cap);
         return NULL;
     }
-    t = tables[tables_used++];
-    memset(t, 0, PAGE_SIZE);
+    t = pool->tables[pool->used++];
+    if (pool->mmu_off)
+        arm64_dcache_clean_inval((uintptr_t)t, (uintptr_t)(t + ENTRIES));
+    if (zero)
+        fill(t, ENTRIES, 0, 0);
     return t;
 }
 
-/* The table an entry points to, making one (splitting a block) if needed. */
-static uint64_t *next_table(uint64_t *entry, unsigned level, struct pvh_error *err)
+static bool is_table(uint64_t entry, unsigned level)
+{
+    return level < 3 && (entry & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE);
+}
+
+/* The table an entry points to, making one (splitting a block) if needed;
+ * whole: the caller writes every entry of a new one. */
+static uint64_t *next_table(struct pool *pool, uint64_t *entry, unsigned level, bool whole,
+                            struct pvh_error *err)
 {
     uint64_t old = *entry, *t;
-    unsigned i;
 
-    if ((old & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE))
+    if (is_table(old, level))
         return (uint64_t *)(uintptr_t)(old & PTE_ADDR_MASK);
-    t = new_table(err);
+    t = new_table(pool, !(old & PTE_VALID) && !whole, err);
     if (!t)
         return NULL;
     if (old & PTE_VALID) {
         /* A block: the new table maps the same range, same attributes. */
-        uint64_t step = 1ull << shift_of(level + 1);
         uint64_t attrs = old & ~PTE_ADDR_MASK & ~(PTE_VALID | PTE_TABLE);
         uint64_t type = level + 1 == 3 ? PTE_VALID | PTE_TABLE : PTE_VALID;
 
-        for (i = 0; i < ENTRIES; i++)
-            t[i] = ((old & PTE_ADDR_MASK) + i * step) | attrs | type;
+        fill(t, ENTRIES, (old & PTE_ADDR_MASK) | attrs | type, 1ull << shift_of(level + 1));
     }
     *entry = (uint64_t)(uintptr_t)t | PTE_VALID | PTE_TABLE;
     return t;
 }
 
-static int map_level(uint64_t *table, unsigned level, uint64_t base, uint64_t end, enum attr a,
-                     struct pvh_error *err)
+static int map_level(struct pool *pool, uint64_t *table, unsigned level, uint64_t base,
+                     uint64_t end, enum attr a, struct pvh_error *err)
 {
     unsigned shift = shift_of(level);
     uint64_t size = 1ull << shift;
 
     while (base < end) {
-        uint64_t *entry = &table[(base >> shift) & (ENTRIES - 1)];
+        unsigned index = (unsigned)(base >> shift) & (ENTRIES - 1);
         uint64_t entry_end = (base & ~(size - 1)) + size;
         uint64_t stop = entry_end < end ? entry_end : end;
 
         /* Level 0 has no blocks in the 4 KiB granule. */
         if (level > 0 && !(base & (size - 1)) && stop == entry_end) {
-            *entry = leaf(base, a, level);
-        } else {
-            uint64_t *next = next_table(entry, level, err);
+            /* Whole entries from here, as many as the table holds. */
+            uint64_t whole = (end - base) >> shift;
+            unsigned n = whole < ENTRIES - index ? (unsigned)whole : ENTRIES - index;
 
-            if (!next || map_level(next, level + 1, base, stop, a, err))
-                return err->code;
+            fill(&table[index], n, leaf(base, a, level), size);
+            stop = base + ((uint64_t)n << shift);
+        } else {
+            /* At level 0, a whole entry's range fills its table. */
+            uint64_t *next = next_table(pool, &table[index], level,
+                                        !(base & (size - 1)) && stop == entry_end, err);
+
+            if (!next || map_level(pool, next, level + 1, base, stop, a, err))
+                return err ? err->code : PVH_ENOMEM;
         }
         base = stop;
     }
     return PVH_OK;
 }
 
-static int map(uint64_t *root, uint64_t base, uint64_t end, enum attr a, struct pvh_error *err)
+static int map(struct pool *pool, uint64_t *root, uint64_t base, uint64_t end, enum attr a,
+               struct pvh_error *err)
 {
     base &= ~(PAGE_SIZE - 1);
     end = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    return end > base ? map_level(root, 0, base, end, a, err) : PVH_OK;
+    return end > base ? map_level(pool, root, 0, base, end, a, err) : PVH_OK;
 }
 
 static unsigned pa_bits(uint64_t parange)
@@ -142,9 +239,45 @@ static unsigned pa_bits(uint64_t parange)
     return parange < sizeof(bits) / sizeof(bits[0]) ? bits[parange] : 48;
 }
 
+/* Unmap the page at va: where the page is mapped by a table of 4 KiB
+ * pages already (the image's), its entry is cleared at once. */
+static int unmap_page(struct pool *pool, uint64_t *root, uint64_t va, struct pvh_error *err)
+{
+    uint64_t *t = root;
+    unsigned level;
+
+    for (level = 0; level < 3; level++) {
+        uint64_t e = t[(va >> shift_of(level)) & (ENTRIES - 1)];
+
+        if (!is_table(e, level))
+            return map(pool, root, va, va + PAGE_SIZE, UNMAPPED, err);
+        t = (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
+    }
+    t[(va >> PAGE_SHIFT) & (ENTRIES - 1)] = 0;
+    return PVH_OK;
+}
+
+/* Step 3, in both maps: the image, its text W^X, and the guard pages. */
+static int map_image(struct pool *pool, uint64_t *root, struct pvh_error *err)
+{
+    unsigned cpu;
+
+    _Static_assert(PVH_CPU_GUARD_SIZE == PAGE_SIZE, "a guard is one page");
+    if (map(pool, root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err) ||
+        map(pool, root, (uintptr_t)__text_end, (uintptr_t)__image_end, NORMAL, err) ||
+        unmap_page(pool, root, (uintptr_t)arm64_stack_guard, err))
+        return err ? err->code : PVH_ENOMEM;
+    if (!pvh_cpu_stacks)
+        return PVH_OK;
+    for (cpu = 1; cpu < PVH_CPUS_MAX; cpu++)
+        if (unmap_page(pool, root, (uintptr_t)pvh_cpu_stacks[cpu], err))
+            return err ? err->code : PVH_ENOMEM;
+    return PVH_OK;
+}
+
 /* Step 2: RAM Normal, the no-map ranges not mapped. */
-static int map_memory(uint64_t *root, const struct pvh_region *raw, unsigned n, uint64_t keep_base,
-                      uint64_t keep_end, struct pvh_error *err)
+static int map_memory(struct pool *pool, uint64_t *root, const struct pvh_region *raw, unsigned n,
+                      uint64_t keep_base, uint64_t keep_end, struct pvh_error *err)
 {
     unsigned i;
 
@@ -154,67 +287,149 @@ static int map_memory(uint64_t *root, const struct pvh_region *raw, unsigned n, 
         const struct pvh_map_range *r = &plan.ranges[i];
         uint64_t end = r->end;
 
-        if (r->kind == PVH_MAP_NORMAL && end > 1ull << 48)
+        if (r->kind == PVH_MAP_NORMAL && end > VA_LIMIT)
             return pvh_fail(err, PVH_ERANGE, "RAM at 0x%llx-0x%llx: beyond 48-bit addresses",
                             (unsigned long long)r->base, (unsigned long long)end - 1);
-        if (end > 1ull << 48) /* a hole up there: nothing is mapped there anyway */
-            end = 1ull << 48;
+        if (end > VA_LIMIT) /* a hole up there: nothing is mapped there anyway */
+            end = VA_LIMIT;
         if (r->base < end &&
-            map(root, r->base, end, r->kind == PVH_MAP_NORMAL ? NORMAL : UNMAPPED, err))
+            map(pool, root, r->base, end, r->kind == PVH_MAP_NORMAL ? NORMAL : UNMAPPED, err))
             return err->code;
     }
     return PVH_OK;
 }
 
-static int unmap_cpu_guards(uint64_t *root, struct pvh_error *err)
+/* --- the early map ------------------------------------------------------ */
+
+/* Map [base, end) as Device where nothing is mapped yet, in blocks as
+ * large as the level allows (what is mapped, the image, stays, and so do
+ * the image's guard pages, unmapped); each entry written is noted for
+ * the switch. No table is split. */
+static void early_device_level(struct pool *pool, uint64_t *table, unsigned level, uint64_t base,
+                               uint64_t end)
 {
-    unsigned cpu;
+    unsigned shift = shift_of(level);
+    uint64_t size = 1ull << shift;
 
-    if (!pvh_cpu_stacks)
-        return PVH_OK;
-    for (cpu = 1; cpu < PVH_CPUS_MAX; cpu++) {
-        uintptr_t guard = (uintptr_t)pvh_cpu_stacks[cpu];
+    while (base < end) {
+        uint64_t *entry = &table[(base >> shift) & (ENTRIES - 1)];
+        uint64_t entry_end = (base & ~(size - 1)) + size;
+        uint64_t stop = entry_end < end ? entry_end : end;
 
-        if (map(root, guard, guard + PVH_CPU_GUARD_SIZE, UNMAPPED, err))
-            return err->code;
+        if (is_table(*entry, level)) {
+            early_device_level(pool, (uint64_t *)(uintptr_t)(*entry & PTE_ADDR_MASK), level + 1,
+                               base, stop);
+        } else if (!(*entry & PTE_VALID) && level == 0) {
+            uint64_t *t = new_table(pool, true, NULL);
+
+            if (!t)
+                return;
+            /* A walk that finds the table finds it zeroed (the map is
+             * live once the MMU is on). */
+            __asm__ volatile("dsb ishst" : : : "memory");
+            *entry = (uint64_t)(uintptr_t)t | PTE_VALID | PTE_TABLE;
+            early_device_level(pool, t, 1, base, stop);
+        } else if (!(*entry & PTE_VALID) && level == 3 && base >= (uintptr_t)__image_start &&
+                   base < (uintptr_t)__image_end) {
+            /* a guard page of the image: it stays unmapped */
+        } else if (!(*entry & PTE_VALID)) {
+            struct run *last = early.s.nr_runs ? &early.s.runs[early.s.nr_runs - 1] : NULL;
+
+            if (last && last->entry + last->n == entry) {
+                last->n++;
+            } else if (early.s.nr_runs < EARLY_RUNS) {
+                early.s.runs[early.s.nr_runs++] = (struct run){ entry, 1 };
+            } else {
+                return; /* cannot be taken down again: left unmapped */
+            }
+            *entry = leaf(base & ~(size - 1), DEVICE, level);
+        }
+        base = stop;
     }
-    return PVH_OK;
 }
 
-int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
-                   struct pvh_error *err)
+static void early_device(struct pool *pool, uint64_t base, uint64_t size)
 {
-    uint64_t mmfr0, parange, device_limit, tcr, *root;
+    uint64_t end = base + size < base || base + size > VA_LIMIT ? VA_LIMIT : base + size;
+
+    if (base < end)
+        early_device_level(pool, early.tables[0], 0, base & ~(PAGE_SIZE - 1), end);
+}
+
+struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint64_t relocated_end)
+{
+    struct pool pool = { early.tables, 0, EARLY_TABLES, true };
+    uint64_t mmfr0, parange, *root;
+
+    /* What head.S relocated, and what is written below, bypass the
+     * caches: no line of theirs may stay there from before (a dirty one
+     * written back later, a stale one read once the caches are on). */
+    if (relocated < relocated_end)
+        arm64_dcache_clean_inval(relocated, relocated_end);
+    arm64_dcache_clean_inval((uintptr_t)&early.s, (uintptr_t)(&early.s + 1));
 
     __asm__ volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
     parange = mmfr0 & ID_AA64MMFR0_PARANGE_MASK;
     if (parange > 5)
         parange = 5; /* 52-bit addresses need another descriptor format: use 48 */
-    device_limit = 1ull << pa_bits(parange);
-    if (device_limit > DEVICE_LIMIT_MAX)
-        device_limit = DEVICE_LIMIT_MAX;
-
-    tables_used = 0;
-    root = new_table(err);
-    if (!root || map(root, 0, device_limit, DEVICE, err) ||
-        map_memory(root, raw, n, keep_base, keep_end, err) ||
-        map(root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err))
-        return err->code;
-    if (map(root, 0, PAGE_SIZE, UNMAPPED, err) ||
-        map(root, (uintptr_t)arm64_stack_guard, (uintptr_t)arm64_stack_guard + PAGE_SIZE,
-            UNMAPPED, err) ||
-        unmap_cpu_guards(root, err))
-        return err->code;
-
-    tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
-          TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | parange << TCR_IPS_SHIFT;
-    arm64_mmu_enable((uintptr_t)root, tcr, MAIR_VALUE, (uintptr_t)__image_start,
-                     (uintptr_t)__image_end);
-    mmu_on = true;
-    return PVH_OK;
+    early.s.device_limit = 1ull << pa_bits(parange);
+    if (early.s.device_limit > DEVICE_LIMIT_MAX)
+        early.s.device_limit = DEVICE_LIMIT_MAX;
+    early.s.tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
+                TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | parange << TCR_IPS_SHIFT;
+    early.s.nr_runs = 0;
+    root = new_table(&pool, true, NULL);
+    if (!root || map_image(&pool, root, NULL))
+        return (struct arm64_early_map){ 0, 0 };
+    early_device(&pool, dtb_pa, ARM64_FDT_SIZE_MAX);
+    early.s.used = pool.used;
+    arm64_dcache_clean_inval((uintptr_t)early.tables, (uintptr_t)early.tables[pool.used]);
+    arm64_dcache_clean_inval((uintptr_t)&early.s, (uintptr_t)(&early.s + 1));
+    return (struct arm64_early_map){ (uintptr_t)root, early.s.tcr };
 }
 
-bool arm64_mmu_on(void)
+void arm64_mmu_early_device(uint64_t base, uint64_t size)
 {
-    return mmu_on;
+    struct pool pool = { early.tables, early.s.used, EARLY_TABLES, false };
+
+    early_device(&pool, base, size);
+    early.s.used = pool.used;
+    /* New entries where there were none: no TLB entry to remove. */
+    __asm__ volatile("dsb ishst\n\tisb" : : : "memory");
+}
+
+/* --- the final map ------------------------------------------------------ */
+
+/* Take the early map's Device entries down, then TTBR0 to the final
+ * map; only the image, mapped alike in both, is translated across. */
+static void switch_to(uint64_t root)
+{
+    unsigned i, j;
+
+    for (i = 0; i < early.s.nr_runs; i++)
+        for (j = 0; j < early.s.runs[i].n; j++)
+            early.s.runs[i].entry[j] = 0;
+    __asm__ volatile("dsb ishst\n\t"
+                     "tlbi vmalle1\n\t"
+                     "dsb nsh\n\t"
+                     "isb\n\t"
+                     "msr ttbr0_el1, %0\n\t"
+                     "isb\n\t"
+                     "tlbi vmalle1\n\t"
+                     "dsb nsh\n\t"
+                     "isb" : : "r"(root) : "memory");
+}
+
+int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
+                   struct pvh_error *err)
+{
+    struct pool pool = { tables, 0, TABLES, false };
+    uint64_t *root = new_table(&pool, true, err);
+
+    if (!root || map(&pool, root, 0, early.s.device_limit, DEVICE, err) ||
+        map_memory(&pool, root, raw, n, keep_base, keep_end, err) ||
+        map_image(&pool, root, err) || map(&pool, root, 0, PAGE_SIZE, UNMAPPED, err))
+        return err->code;
+    switch_to((uintptr_t)root);
+    return PVH_OK;
 }

@@ -1,14 +1,17 @@
 /*
- * The first C code: from head.S (EL1, MMU off, stack and vectors ready)
+ * The first C code: from head.S (EL1, the early map on (mmu.c): the
+ * image, and the device tree as Device memory; stack and vectors ready)
  * to the unikernel's pvh_main(). The order is forced by what each step
  * needs:
- *   1. the device tree's header and the platform pass (UART, PSCI,
- *      /hypervisor), read bytewise with the MMU off;
- *   2. the console, so every later failure is reported;
+ *   1. the device tree's header, then one walk of the tree that reads
+ *      what the steps below use of it (UART, PSCI, /hypervisor, memory
+ *      nodes, /cpus) and where /chosen is;
+ *   2. the console (its UART added to the early map), so every later
+ *      failure is reported;
  *   3. the memory nodes, normalised, with pvhboot's own memory claimed;
  *   4. the identity map from them (no-map ranges left out, the tree
- *      kept), MMU and caches on;
- *   5. Xen (hypercall arguments must be cacheable, so after the MMU);
+ *      kept), in place of the early map;
+ *   5. Xen (hypercall arguments must be cacheable: in the final map);
  *   6. /chosen: cmdline, initrd and modules, checked against the map;
  *   7. /cpus: the CPUs pvhboot can start (none is started here);
  *   8. the device tree copied into memory pvhboot owns.
@@ -21,6 +24,7 @@
 #include "arch/arm64/arch.h"
 #include "common/boot/timing.h"
 #include "common/boot/boot_store.h"
+#include "common/lib/compiler.h"
 #include "common/lib/bytes.h"
 #include "common/cpu/cpu_arch.h"
 #include "common/fdt/fdt.h"
@@ -28,15 +32,12 @@
 #include "common/fdt/fdt_cpus.h"
 #include "common/lib/string.h"
 
-/* Linux's limit for a device tree; larger is refused, not read. */
-#define FDT_SIZE_MAX 0x200000u
-
 /* Written before it is read, so not zeroed at entry (see boot_store.h). */
 static struct pvh_boot_store store __attribute__((section(".noinit.store")));
 static struct pvh_fdt fdt;
-static struct pvh_fdt_platform platform;
-static struct pvh_range avoid[PVH_MODULES_MAX + 1];
-static struct pvh_fdt_cpus cpus;
+static struct pvh_fdt_scan scan PVH_NOINIT;
+static struct pvh_range avoid[PVH_MODULES_MAX + 1] PVH_NOINIT;
+static struct pvh_fdt_cpus cpus PVH_NOINIT;
 unsigned arm64_entry_el = CURRENTEL_EL1;
 
 /* smp.c, in programs that start CPUs (weak: the firmware links none). */
@@ -68,8 +69,8 @@ static void open_device_tree(uint64_t pa)
                   (unsigned long long)pa, (unsigned long long)store.self_base,
                   (unsigned long long)store.self_end - 1);
     total = pvh_be32(p + 4);
-    if (total > FDT_SIZE_MAX)
-        pvh_panic("device tree totalsize: 0x%x, at most 0x%x", total, FDT_SIZE_MAX);
+    if (total > ARM64_FDT_SIZE_MAX)
+        pvh_panic("device tree totalsize: 0x%x, at most 0x%x", total, ARM64_FDT_SIZE_MAX);
     if (pa + total < pa || overlaps_self(pa, total))
         pvh_panic("device tree at 0x%llx-0x%llx: overlaps pvhboot 0x%llx-0x%llx",
                   (unsigned long long)pa, (unsigned long long)(pa + total - 1),
@@ -81,7 +82,7 @@ static void detect_hypervisor(struct pvh_hypervisor *hv)
 {
     /* dom0 has /hypervisor; a dom0less domU only answers the SMCCC
      * hypervisor UID call. Bare QEMU and hardware answer neither. */
-    if (platform.xen_node || arm64_xen_smccc_uid()) {
+    if (scan.platform.xen_node || arm64_xen_smccc_uid()) {
         hv->kind = PVH_HV_XEN;
         hv->name = "xen";
         hv->xen_hypercall = "hvc";
@@ -104,6 +105,30 @@ static void check_tree_in_ram(uint64_t pa)
               fdt.totalsize);
 }
 
+/* The tree's bytes, 64 a step where both ends are 8-byte aligned (the
+ * library's memcpy goes 8 at a time at most). */
+static void copy_bytes(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+    typedef uint64_t __attribute__((may_alias)) word;
+
+    if (!(((uintptr_t)dst | (uintptr_t)src) % 8)) {
+        for (; len >= 64; len -= 64, dst += 64, src += 64) {
+            word *d = (word *)(void *)dst;
+            const word *s = (const word *)(const void *)src;
+
+            d[0] = s[0];
+            d[1] = s[1];
+            d[2] = s[2];
+            d[3] = s[3];
+            d[4] = s[4];
+            d[5] = s[5];
+            d[6] = s[6];
+            d[7] = s[7];
+        }
+    }
+    memcpy(dst, src, len);
+}
+
 /* Step 7: the boot description must not point into the loader's data.
  * The copy holds the bytes the tree uses, without the loader's free
  * space, and says so in its totalsize. */
@@ -122,7 +147,7 @@ static void copy_device_tree(uint64_t pa)
     if (!copy)
         pvh_panic("no free RAM for a copy of the device tree: 0x%llx bytes",
                   (unsigned long long)size);
-    memcpy((void *)(uintptr_t)copy, fdt.blob, used);
+    copy_bytes((uint8_t *)(uintptr_t)copy, fdt.blob, used);
     pvh_put_be32((uint8_t *)(uintptr_t)copy + 4, used); /* totalsize */
     store.boot.fdt = copy;
 }
@@ -131,14 +156,12 @@ static void copy_device_tree(uint64_t pa)
  * CPU runs alone, and a warning says why. */
 static void read_cpus(void)
 {
-    struct pvh_error err;
     unsigned i;
 
-    store.cpus[0].hwid = arm64_mpidr_hwid();
     if (pvh_cpu_list_unused)
         return;
-    if (pvh_fdt_read_cpus(&fdt, store.cpus[0].hwid, &cpus, &err)) {
-        pvh_info("warning: %s: running on the boot cpu alone", err.msg);
+    if (scan.cpus_rc) {
+        pvh_info("warning: %s: running on the boot cpu alone", scan.cpus_err.msg);
         return; /* cpus_source stays "none" */
     }
     store.boot.cpus_source = "fdt";
@@ -170,10 +193,11 @@ static uint64_t loaded_image_end(void)
     return base + size;
 }
 
-void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
+void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
 {
     struct pvh_error err;
 
+    pvh_mark_at(PVH_MARK_ENTRY, entry_ticks);
     pvh_mark(PVH_MARK_C);
     arm64_entry_el = (unsigned)entry_el;
     if (arm64_smp_boot_cpu_init)
@@ -183,15 +207,21 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
 
     open_device_tree(dtb_pa);
     store.boot.loader_version = fdt.version;
-    check(pvh_fdt_platform(&fdt, &platform, &err), &err);
-    arm64_psci_init(platform.psci);
-    arm64_uart_init(platform.uart, platform.uart_base);
+    /* The one walk of the tree: what steps 1, 3 and 7 read (/cpus only
+     * where the program uses the list). */
+    store.cpus[0].hwid = arm64_mpidr_hwid();
+    check(pvh_fdt_scan(&fdt, &store, store.cpus[0].hwid, pvh_cpu_list_unused ? NULL : &cpus, &scan,
+                       &err), &err);
+    arm64_psci_init(scan.platform.psci);
+    if (scan.platform.uart != PVH_UART_NONE)
+        arm64_mmu_early_device(scan.platform.uart_base, PAGE_SIZE);
+    arm64_uart_init(scan.platform.uart, scan.platform.uart_base);
     detect_hypervisor(&store.boot.hv);
     pvh_mark(PVH_MARK_HYPERVISOR);
     if (entry_el == CURRENTEL_EL2)
         pvh_info("entered at EL2: running at EL1");
 
-    check(pvh_fdt_read_memory(&fdt, &store, &err), &err);
+    check(pvh_fdt_scan_memory(&fdt, &scan, &store, &err), &err);
     check(pvh_boot_set_memmap(&store, &err), &err);
     pvh_mark(PVH_MARK_BOOT);
     check_tree_in_ram(dtb_pa);
@@ -201,7 +231,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el)
         check(arm64_xen_setup(&store, &err), &err);
     pvh_mark(PVH_MARK_XEN);
 
-    check(pvh_fdt_read_chosen(&fdt, &store, dtb_pa, &err), &err);
+    check(pvh_fdt_scan_chosen(&fdt, &scan, &store, dtb_pa, &err), &err);
     read_cpus();
     copy_device_tree(dtb_pa);
     pvh_boot_finish(&store);

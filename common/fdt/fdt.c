@@ -80,7 +80,7 @@ int pvh_fdt_open(struct pvh_fdt *fdt, const void *buf, size_t len, struct pvh_er
     const uint8_t *h = buf;
     uint32_t magic, version, last_comp, hdr_size;
 
-    memset(fdt, 0, sizeof(*fdt));
+    *fdt = (struct pvh_fdt){ 0 };
     if (len < FDT_V16_HEADER_SIZE)
         return pvh_fail(err, PVH_EINVAL, "fdt: %zu bytes, smaller than a header", len);
     magic = pvh_be32(h + HDR_MAGIC);
@@ -116,6 +116,9 @@ int pvh_fdt_open(struct pvh_fdt *fdt, const void *buf, size_t len, struct pvh_er
         fdt->size_struct = fdt->off_struct <= fdt->totalsize ? fdt->totalsize - fdt->off_struct : 0;
     if (check_blocks(fdt, hdr_size, err))
         return err->code;
+    fdt->words = !((uintptr_t)(fdt->blob + fdt->off_struct) % 4);
+    fdt->strings_end_nul = fdt->size_strings &&
+                           !fdt->blob[(uint64_t)fdt->off_strings + fdt->size_strings - 1];
     return read_rsvmap(fdt, err);
 }
 
@@ -140,19 +143,27 @@ void pvh_fdt_rsv(const struct pvh_fdt *fdt, uint32_t i, uint64_t *base, uint64_t
 
 /* --- the structure block ------------------------------------------------ */
 
+/* The big-endian word at off of the structure block s; off + 4 <=
+ * size_struct is checked by the caller. off is a multiple of 4, so with
+ * fdt->words the address is 4-byte aligned. */
+static inline __attribute__((always_inline)) uint32_t struct_word(const struct pvh_fdt *fdt,
+                                                                  const uint8_t *s, uint64_t off)
+{
+    if (fdt->words)
+        return pvh_fdt_aligned_be32(s + off);
+    return pvh_be32(s + off);
+}
+
 void pvh_fdt_walk_start(struct pvh_fdt_walk *w, const struct pvh_fdt *fdt)
 {
-    memset(w, 0, sizeof(*w));
-    w->fdt = fdt;
+    *w = (struct pvh_fdt_walk){ .fdt = fdt };
 }
 
 void pvh_fdt_walk_at(struct pvh_fdt_walk *w, const struct pvh_fdt *fdt, uint32_t offset,
                      unsigned depth)
 {
-    pvh_fdt_walk_start(w, fdt);
-    w->next = offset;
-    w->depth = depth <= PVH_FDT_MAX_DEPTH ? depth : PVH_FDT_MAX_DEPTH;
-    w->seen_root = true;
+    *w = (struct pvh_fdt_walk){ .fdt = fdt, .next = offset, .seen_root = true,
+                                .depth = depth <= PVH_FDT_MAX_DEPTH ? depth : PVH_FDT_MAX_DEPTH };
 }
 
 /* The length of the string at off in [base, base + limit) before its NUL, or -1. */
@@ -166,12 +177,41 @@ static int64_t terminated(const uint8_t *base, uint64_t off, uint64_t limit)
     return -1;
 }
 
+/* The same for a node name, which starts at a multiple of 4 in the
+ * structure block: with fdt->words a word at a time while a whole word
+ * is left (no byte of it outside the block), then bytewise. */
+static int64_t node_name_length(const struct pvh_fdt *fdt, const uint8_t *s, uint64_t off)
+{
+    uint64_t i = off;
+
+    if (fdt->words) {
+        for (; i + 4 <= fdt->size_struct; i += 4) {
+            uint32_t v = *(const pvh_fdt_word *)(const void *)(s + i);
+            /* The lowest flagged byte is the first zero byte: a byte
+             * below it is not zero and borrows nothing. */
+            uint32_t zero = (v - 0x01010101u) & ~v & 0x80808080u;
+
+            if (zero)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                return (int64_t)(i - off) + __builtin_ctz(zero) / 8;
+#else
+                return (int64_t)(i - off) + __builtin_clz(zero) / 8;
+#endif
+        }
+    }
+    {
+        int64_t rest = terminated(s, i, fdt->size_struct);
+
+        return rest < 0 ? -1 : (int64_t)(i - off) + rest;
+    }
+}
+
 static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token *tok,
                      struct pvh_error *err)
 {
     const struct pvh_fdt *fdt = w->fdt;
     const uint8_t *s = fdt->blob + fdt->off_struct;
-    int64_t name_len = terminated(s, off + 4, fdt->size_struct);
+    int64_t name_len = node_name_length(fdt, s, off + 4);
 
     if (name_len < 0)
         return pvh_fail(err, PVH_EINVAL,
@@ -188,12 +228,13 @@ static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
         return pvh_fail(err, PVH_E2BIG, "fdt: nodes nested deeper than %u at 0x%llx",
                         PVH_FDT_MAX_DEPTH, (unsigned long long)off);
     if (w->depth)
-        w->after_subnode[w->depth] = true;
+        w->after_subnode |= 1ull << w->depth;
     w->depth++;
-    w->after_subnode[w->depth] = false;
+    w->after_subnode &= ~(1ull << w->depth);
     w->seen_root = true;
     tok->kind = PVH_FDT_NODE;
     tok->name = (const char *)(s + off + 4);
+    tok->name_len = (uint32_t)name_len;
     tok->depth = w->depth;
     w->next = (uint32_t)align4(off + 4 + (uint64_t)name_len + 1);
     return PVH_OK;
@@ -210,14 +251,14 @@ static int walk_prop(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
     if (w->depth == 0)
         return pvh_fail(err, PVH_EINVAL, "fdt: property outside any node at 0x%llx",
                         (unsigned long long)off);
-    if (w->after_subnode[w->depth])
+    if (w->after_subnode & (1ull << w->depth))
         return pvh_fail(err, PVH_EINVAL, "fdt: property after a subnode at 0x%llx",
                         (unsigned long long)off);
     if (off + 12 > fdt->size_struct)
         return pvh_fail(err, PVH_EINVAL, "fdt: property header at 0x%llx runs past the structure block",
                         (unsigned long long)off);
-    len = pvh_be32(s + off + 4);
-    nameoff = pvh_be32(s + off + 8);
+    len = struct_word(fdt, s, off + 4);
+    nameoff = struct_word(fdt, s, off + 8);
     if (len > fdt->size_struct - (off + 12))
         return pvh_fail(err, PVH_EINVAL,
                         "fdt: property at 0x%llx: value of %u bytes runs past the structure block",
@@ -226,7 +267,8 @@ static int walk_prop(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
         return pvh_fail(err, PVH_ERANGE,
                         "fdt: property at 0x%llx: name offset outside the strings block: 0x%x",
                         (unsigned long long)off, nameoff);
-    if (terminated(strings, nameoff, fdt->size_strings) < 0)
+    /* A block that ends with a NUL terminates every name that starts in it. */
+    if (!fdt->strings_end_nul && terminated(strings, nameoff, fdt->size_strings) < 0)
         return pvh_fail(err, PVH_EINVAL,
                         "fdt: property name at strings offset 0x%x not terminated in the strings block",
                         nameoff);
@@ -243,7 +285,12 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
 {
     const struct pvh_fdt *fdt = w->fdt;
 
-    memset(tok, 0, sizeof(*tok));
+    tok->kind = PVH_FDT_DONE;
+    tok->name = NULL;
+    tok->value = NULL;
+    tok->len = 0;
+    tok->name_len = 0;
+    tok->depth = 0;
     for (;;) {
         uint64_t off = w->next;
         uint32_t tag;
@@ -252,7 +299,7 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
         if (off + 4 > fdt->size_struct)
             return pvh_fail(err, PVH_EINVAL, "fdt: structure block ends without FDT_END at 0x%llx",
                             (unsigned long long)off);
-        tag = pvh_be32(fdt->blob + fdt->off_struct + off);
+        tag = struct_word(fdt, fdt->blob + fdt->off_struct, off);
         switch (tag) {
         case FDT_BEGIN_NODE:
             return walk_node(w, off, tok, err);
@@ -305,16 +352,39 @@ int pvh_fdt_check(const struct pvh_fdt *fdt, struct pvh_error *err)
 
 /* --- property values ---------------------------------------------------- */
 
+uint32_t pvh_fdt_nul_index(const uint8_t *p, uint32_t n)
+{
+    uint32_t i = 0;
+
+    for (; i < n && ((uintptr_t)(p + i) % 4); i++)
+        if (!p[i])
+            return i;
+    for (; n - i >= 4; i += 4) {
+        uint32_t v = *(const pvh_fdt_word *)(const void *)(p + i);
+        uint32_t zero = (v - 0x01010101u) & ~v & 0x80808080u;
+
+        /* The lowest flagged byte is the first NUL (see node_name_length). */
+        if (zero)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (unsigned)__builtin_ctz(zero) / 8;
+#else
+            return i + (unsigned)__builtin_clz(zero) / 8;
+#endif
+    }
+    for (; i < n; i++)
+        if (!p[i])
+            return i;
+    return n;
+}
+
 bool pvh_fdt_strlist_has(const uint8_t *value, uint32_t len, const char *s)
 {
     size_t want = strlen(s);
     uint32_t at = 0;
 
     while (at < len) {
-        uint32_t end = at;
+        uint32_t end = at + pvh_fdt_nul_index(value + at, len - at);
 
-        while (end < len && value[end])
-            end++;
         if (end == len)
             return false; /* the last string has no NUL: not a string list */
         if (end - at == want && !memcmp(value + at, s, want))

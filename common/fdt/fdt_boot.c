@@ -1,16 +1,26 @@
 /*
- * The device tree into the boot store. A node walk hands each node to a
- * visitor once all of its properties are known (QEMU puts "reg" before
- * "compatible", so nothing is decided on the first property seen),
- * together with how its "reg" reads: the parent's #address-cells and
- * #size-cells, and whether every bus above it maps addresses 1:1
- * (an empty "ranges"). Only such nodes have CPU physical addresses
- * pvhboot can use.
+ * The device tree into the boot store. A node walk hands each node to
+ * the readers once all of its properties are known (QEMU puts "reg"
+ * before "compatible", so nothing is decided on the first property
+ * seen), together with how its "reg" reads: the parent's
+ * #address-cells and #size-cells, and whether every bus above it maps
+ * addresses 1:1 (an empty "ranges"). Only such nodes have CPU physical
+ * addresses pvhboot can use.
+ *
+ * The walk keeps, for each open node, the first property of each name
+ * the readers ask for (what a search from the node's first property
+ * finds), so a visit reads no token twice, and builds a node's path
+ * ("/a/b") only when a reader needs it. Readers share a walk: arm64's
+ * start reads the whole tree once (pvh_fdt_scan). A reader stops at its
+ * first error, and a walk ends once no reader is left, so a reader run
+ * alone (pvh_fdt_read_memory, pvh_fdt_read_chosen) stops where it
+ * always did.
  */
 #include "common/fdt/fdt_boot.h"
 
 #include <xen/e820.h>
 
+#include "common/lib/compiler.h"
 #include "common/lib/string.h"
 
 /* The Devicetree Specification's defaults when a parent does not say. */
@@ -18,190 +28,362 @@
 #define DEFAULT_SIZE_CELLS 1u
 #define MAX_CELLS 2u /* pvhboot reads addresses and sizes of at most 64 bits */
 
+/* UARTs kept (kind, address, path) until stdout-path is known, which may
+ * come later in the tree; a tree with more is walked again to choose. */
+#define UARTS_KEPT 8u
+
+/* The properties readers ask a node for: the first of each is kept. */
+enum prop {
+    PROP_COMPATIBLE,
+    PROP_REG,
+    PROP_STATUS,
+    PROP_DEVICE_TYPE,
+    PROP_METHOD,
+    PROP_STDOUT_PATH,
+    PROP_BOOTARGS,
+    PROP_INITRD_START,
+    PROP_INITRD_END,
+    PROP_NO_MAP,
+    PROP_KEPT,
+    /* Read by the walk as they come (a later one overrides). */
+    PROP_ADDRESS_CELLS = PROP_KEPT,
+    PROP_SIZE_CELLS,
+    PROP_RANGES,
+    PROP_OTHER,
+};
+
+/* The top-level (depth 2) nodes readers look for, by name. */
+enum top {
+    TOP_OTHER,
+    TOP_CHOSEN,     /* "chosen" */
+    TOP_CHOSEN_SUB, /* "chosen/...": its children's paths start "/chosen/" as well */
+    TOP_ALIASES,
+    TOP_HYPERVISOR,
+    TOP_PSCI,       /* "psci" or "psci@..." */
+};
+
 struct node {
     const char *name;
+    uint32_t name_len;
     unsigned depth;        /* 1: the root */
+    uint32_t begin;        /* token offset of its FDT_BEGIN_NODE */
     uint32_t props;        /* token offset of its first property */
     unsigned addr_cells;   /* the parent's #address-cells: how this node's reg reads */
     unsigned size_cells;
     bool mapped;           /* its reg is a CPU physical address */
-    const char *path;      /* "/a/b"; NULL when longer than PVH_FDT_PATH_MAX */
+    bool path_ok;          /* its path ("/a/b") fits PVH_FDT_PATH_MAX */
+    uint32_t path_len;
+    enum top top;
     unsigned child_addr_cells, child_size_cells; /* its own, for its children */
-};
-
-struct frame {
-    struct node node;
     bool ranges_empty;
     bool visited;
-    size_t path_len;       /* of this node's path in walk.path */
-    bool path_ok;
+    uint32_t found;        /* bit p: value[p] and len[p] are its first property p */
+    const uint8_t *value[PROP_KEPT];
+    uint32_t len[PROP_KEPT];
 };
 
-typedef int (*visit_fn)(void *ctx, const struct pvh_fdt *fdt, const struct node *n,
-                        struct pvh_error *err);
-
-struct node_walk {
-    struct pvh_fdt_walk w;
-    struct frame f[PVH_FDT_MAX_DEPTH + 1];
+struct uart {
+    enum pvh_uart_kind kind;
+    uint64_t base;
+    bool path_ok;
     char path[PVH_FDT_PATH_MAX + 1];
 };
 
-/* "memory@40000000" is a "memory" node: the part before '@'. */
-static bool base_name_is(const char *name, const char *want)
-{
-    size_t n = strlen(want);
-
-    return !strncmp(name, want, n) && (name[n] == '\0' || name[n] == '@');
-}
-
-static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
-{
-    struct frame *f = &nw->f[tok->depth];
-    const struct frame *parent = tok->depth > 1 ? &nw->f[tok->depth - 1] : NULL;
-    size_t len = strlen(tok->name);
-
-    memset(f, 0, sizeof(*f));
-    f->node.name = tok->name;
-    f->node.depth = tok->depth;
-    f->node.props = nw->w.next;
-    f->node.addr_cells = parent ? parent->node.child_addr_cells : DEFAULT_ADDR_CELLS;
-    f->node.size_cells = parent ? parent->node.child_size_cells : DEFAULT_SIZE_CELLS;
-    f->node.mapped = !parent || (parent->node.mapped && (parent->node.depth == 1 ||
-                                                         parent->ranges_empty));
-    f->node.child_addr_cells = DEFAULT_ADDR_CELLS;
-    f->node.child_size_cells = DEFAULT_SIZE_CELLS;
-    /* Paths: the root's is empty here (shown as "/"), a child's is its
-     * parent's, '/', its name. Parents' paths stay in place below. */
-    if (!parent) {
-        f->path_ok = true;
-        f->path_len = 0;
-    } else if (parent->path_ok && parent->path_len + 1 + len <= PVH_FDT_PATH_MAX) {
-        nw->path[parent->path_len] = '/';
-        memcpy(nw->path + parent->path_len + 1, tok->name, len);
-        f->path_len = parent->path_len + 1 + len;
-        f->path_ok = true;
-    }
-}
-
-static void note_prop(struct frame *f, const struct pvh_fdt_token *tok)
-{
-    if (pvh_fdt_name_is(tok->name, "#address-cells") && tok->len == 4)
-        f->node.child_addr_cells = pvh_be32(tok->value);
-    else if (pvh_fdt_name_is(tok->name, "#size-cells") && tok->len == 4)
-        f->node.child_size_cells = pvh_be32(tok->value);
-    else if (pvh_fdt_name_is(tok->name, "ranges"))
-        f->ranges_empty = tok->len == 0;
-}
-
-/* Hand the node at depth d to the visitor, once. */
-static int visit_once(struct node_walk *nw, unsigned d, const struct pvh_fdt *fdt,
-                      visit_fn visit, void *ctx, struct pvh_error *err)
-{
-    struct frame *f = &nw->f[d];
-
-    if (f->visited)
-        return PVH_OK;
-    f->visited = true;
-    nw->path[f->path_len] = '\0';
-    f->node.path = f->path_ok ? (f->path_len ? nw->path : "/") : NULL;
-    return visit(ctx, fdt, &f->node, err);
-}
-
-static int walk_nodes(const struct pvh_fdt *fdt, visit_fn visit, void *ctx, struct pvh_error *err)
-{
-    static struct node_walk nw; /* ~2 KiB: kept off the stack */
-    struct pvh_fdt_token tok;
-    int rc;
-
-    memset(&nw, 0, sizeof(nw));
-    pvh_fdt_walk_start(&nw.w, fdt);
-    for (;;) {
-        rc = pvh_fdt_walk_next(&nw.w, &tok, err);
-        if (rc)
-            return rc;
-        switch (tok.kind) {
-        case PVH_FDT_NODE:
-            if (tok.depth > 1) {
-                rc = visit_once(&nw, tok.depth - 1, fdt, visit, ctx, err);
-                if (rc)
-                    return rc;
-            }
-            enter(&nw, &tok);
-            break;
-        case PVH_FDT_PROP:
-            note_prop(&nw.f[tok.depth], &tok);
-            break;
-        case PVH_FDT_END_NODE:
-            rc = visit_once(&nw, tok.depth, fdt, visit, ctx, err);
-            if (rc)
-                return rc;
-            break;
-        case PVH_FDT_DONE:
-            return PVH_OK;
-        }
-    }
-}
-
-/* Find property name of node n: 1 found, 0 absent, or an error code. */
-static int prop(const struct pvh_fdt *fdt, const struct node *n, const char *name,
-                const uint8_t **value, uint32_t *len, struct pvh_error *err)
-{
-    struct pvh_fdt_walk w;
-    struct pvh_fdt_token tok;
-
-    /* Defined whatever the answer: callers test "found" as rc > 0. */
-    *value = NULL;
-    *len = 0;
-    pvh_fdt_walk_at(&w, fdt, n->props, n->depth);
-    for (;;) {
-        int rc = pvh_fdt_walk_next(&w, &tok, err);
-
-        if (rc)
-            return rc;
-        if (tok.kind != PVH_FDT_PROP)
-            return 0;
-        if (pvh_fdt_name_is(tok.name, name)) {
-            *value = tok.value;
-            *len = tok.len;
-            return 1;
-        }
-    }
-}
-
-static int compatible_with(const struct pvh_fdt *fdt, const struct node *n, const char *what,
-                           bool *yes, struct pvh_error *err)
-{
-    const uint8_t *v;
-    uint32_t len;
-    int rc = prop(fdt, n, "compatible", &v, &len, err);
-
-    *yes = rc == 1 && pvh_fdt_strlist_has(v, len, what);
-    return rc < 0 ? rc : PVH_OK;
-}
-
-/* Is the string property name of n equal to want? */
-static int string_prop_is(const struct pvh_fdt *fdt, const struct node *n, const char *name,
-                          const char *want, bool *yes, struct pvh_error *err)
-{
-    const uint8_t *v;
-    uint32_t len;
-    int rc = prop(fdt, n, name, &v, &len, err);
-
-    *yes = rc == 1 && len == strlen(want) + 1 && !memcmp(v, want, len);
-    return rc < 0 ? rc : PVH_OK;
-}
-
-/* --- step 1: console, PSCI, hypervisor -------------------------------------- */
-
-struct platform_walk {
+/* Step 1's reader: console, PSCI, hypervisor. */
+struct platform_read {
     struct pvh_fdt_platform *p;
-    /* From the first pass: the node stdout-path names. */
     char stdout_path[PVH_FDT_PATH_MAX + 1];
     bool have_aliases;            /* /aliases exists; its properties start at: */
     uint32_t aliases_props;
     const char *alias;            /* the alias name stdout-path gave, if not a path */
     size_t alias_len;
+    bool uarts_only;              /* the second walk: stdout-path known, only UARTs read */
+    unsigned nr_uarts;            /* found; the first UARTS_KEPT are kept */
+    struct uart uarts[UARTS_KEPT];
 };
+
+/* A reader that can fail keeps its first error and stops there. */
+struct memory_read {
+    struct pvh_boot_store *st;
+    int rc;
+    struct pvh_error *err;
+};
+
+struct chosen_read {
+    struct pvh_boot_store *st;
+    uint64_t dtb_pa, dtb_end;
+    bool chosen_seen;
+    int rc;
+    struct pvh_error *err;
+};
+
+struct cpus_read {
+    struct pvh_fdt_cpus_reader r;
+    int rc;
+    struct pvh_error *err;
+};
+
+#define PROP_MEMO 64u /* property names remembered by address (a power of 2) */
+
+struct node_walk {
+    struct pvh_fdt_walk w;
+    const char *memo_name[PROP_MEMO]; /* a name's address in the strings block, */
+    uint8_t memo_prop[PROP_MEMO];     /* and what it is */
+    struct node f[PVH_FDT_MAX_DEPTH + 1];
+    char path[PVH_FDT_PATH_MAX + 1];
+    uint32_t until;               /* the walk ends at this token offset (0: at FDT_END) */
+    /* The readers; NULL: not reading. */
+    struct platform_read *platform;
+    struct memory_read *memory;
+    struct chosen_read *chosen;
+    struct cpus_read *cpus;
+    struct pvh_fdt_scan *where;   /* where /chosen is, for pvh_fdt_scan_chosen */
+};
+
+/* Each walk's state: large, written before it is read, one walk at a time. */
+static struct node_walk nw_store PVH_NOINIT;
+static struct platform_read platform_store PVH_NOINIT;
+
+/* --- the walk ------------------------------------------------------------- */
+
+static enum prop prop_of(const char *name)
+{
+    switch (name[0]) {
+    case 'c':
+        return pvh_fdt_name_is(name, "compatible") ? PROP_COMPATIBLE : PROP_OTHER;
+    case 'r':
+        return pvh_fdt_name_is(name, "reg") ? PROP_REG :
+               pvh_fdt_name_is(name, "ranges") ? PROP_RANGES : PROP_OTHER;
+    case 's':
+        return pvh_fdt_name_is(name, "status") ? PROP_STATUS :
+               pvh_fdt_name_is(name, "stdout-path") ? PROP_STDOUT_PATH : PROP_OTHER;
+    case 'd':
+        return pvh_fdt_name_is(name, "device_type") ? PROP_DEVICE_TYPE : PROP_OTHER;
+    case 'm':
+        return pvh_fdt_name_is(name, "method") ? PROP_METHOD : PROP_OTHER;
+    case 'b':
+        return pvh_fdt_name_is(name, "bootargs") ? PROP_BOOTARGS : PROP_OTHER;
+    case 'l':
+        return pvh_fdt_name_is(name, "linux,initrd-start") ? PROP_INITRD_START :
+               pvh_fdt_name_is(name, "linux,initrd-end") ? PROP_INITRD_END : PROP_OTHER;
+    case 'n':
+        return pvh_fdt_name_is(name, "no-map") ? PROP_NO_MAP : PROP_OTHER;
+    case '#':
+        return pvh_fdt_name_is(name, "#address-cells") ? PROP_ADDRESS_CELLS :
+               pvh_fdt_name_is(name, "#size-cells") ? PROP_SIZE_CELLS : PROP_OTHER;
+    default:
+        return PROP_OTHER;
+    }
+}
+
+/* "psci@0" is a "psci" node: the part before '@'. */
+static bool base_name_is(const char *name, const char *want)
+{
+    while (*want && *name == *want) {
+        name++;
+        want++;
+    }
+    return !*want && (*name == '\0' || *name == '@');
+}
+
+static enum top top_of(const char *name)
+{
+    switch (name[0]) {
+    case 'c':
+        if (pvh_fdt_name_is(name, "chosen"))
+            return TOP_CHOSEN;
+        return !strncmp(name, "chosen/", 7) ? TOP_CHOSEN_SUB : TOP_OTHER;
+    case 'a':
+        return pvh_fdt_name_is(name, "aliases") ? TOP_ALIASES : TOP_OTHER;
+    case 'h':
+        return pvh_fdt_name_is(name, "hypervisor") ? TOP_HYPERVISOR : TOP_OTHER;
+    case 'p':
+        return base_name_is(name, "psci") ? TOP_PSCI : TOP_OTHER;
+    default:
+        return TOP_OTHER;
+    }
+}
+
+static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
+{
+    struct node *f = &nw->f[tok->depth];
+    const struct node *parent = tok->depth > 1 ? &nw->f[tok->depth - 1] : NULL;
+
+    f->name = tok->name;
+    f->name_len = tok->name_len;
+    f->depth = tok->depth;
+    f->begin = tok->offset;
+    f->props = nw->w.next;
+    f->addr_cells = parent ? parent->child_addr_cells : DEFAULT_ADDR_CELLS;
+    f->size_cells = parent ? parent->child_size_cells : DEFAULT_SIZE_CELLS;
+    f->mapped = !parent || (parent->mapped && (parent->depth == 1 || parent->ranges_empty));
+    f->child_addr_cells = DEFAULT_ADDR_CELLS;
+    f->child_size_cells = DEFAULT_SIZE_CELLS;
+    f->ranges_empty = false;
+    f->visited = false;
+    f->found = 0;
+    f->top = tok->depth == 2 ? top_of(tok->name) : TOP_OTHER;
+    /* Paths: the root's is "/", a child's its parent's, '/', its name
+     * (the root's counted as empty). */
+    f->path_ok = !parent || (parent->path_ok &&
+                             parent->path_len + 1 + (uint64_t)tok->name_len <= PVH_FDT_PATH_MAX);
+    f->path_len = parent && f->path_ok ? parent->path_len + 1 + tok->name_len : 0;
+}
+
+/* What the property name at this address is (dtc and libfdt keep each
+ * name once in the strings block: many properties share an address). */
+static enum prop prop_at(struct node_walk *nw, const char *name)
+{
+    uintptr_t a = (uintptr_t)name;
+    unsigned m = (unsigned)((a ^ a >> 6) % PROP_MEMO);
+
+    if (nw->memo_name[m] != name) {
+        nw->memo_name[m] = name;
+        nw->memo_prop[m] = (uint8_t)prop_of(name);
+    }
+    return (enum prop)nw->memo_prop[m];
+}
+
+static void note_prop(struct node *n, enum prop p, const struct pvh_fdt_token *tok)
+{
+    if (p < PROP_KEPT) {
+        if (!(n->found & (1u << p))) {
+            n->found |= 1u << p;
+            n->value[p] = tok->value;
+            n->len[p] = tok->len;
+        }
+    } else if (p == PROP_ADDRESS_CELLS && tok->len == 4) {
+        n->child_addr_cells = pvh_be32(tok->value);
+    } else if (p == PROP_SIZE_CELLS && tok->len == 4) {
+        n->child_size_cells = pvh_be32(tok->value);
+    } else if (p == PROP_RANGES) {
+        n->ranges_empty = tok->len == 0;
+    }
+}
+
+/* Property p of node n: 1 and its value, or 0 (absent). */
+static inline __attribute__((always_inline)) int prop(const struct node *n, enum prop p,
+                                                      const uint8_t **value, uint32_t *len)
+{
+    if (!(n->found & (1u << p))) {
+        *value = NULL;
+        *len = 0;
+        return 0;
+    }
+    *value = n->value[p];
+    *len = n->len[p];
+    return 1;
+}
+
+/* The path of n (a node on the walk's current branch) in buf, or NULL
+ * when it is longer than PVH_FDT_PATH_MAX. */
+static const char *node_path(const struct node_walk *nw, const struct node *n, char *buf)
+{
+    size_t at = 0;
+    unsigned d;
+
+    if (!n->path_ok)
+        return NULL;
+    if (n->depth == 1)
+        return "/";
+    for (d = 2; d <= n->depth; d++) {
+        buf[at++] = '/';
+        memcpy(buf + at, nw->f[d].name, nw->f[d].name_len);
+        at += nw->f[d].name_len;
+    }
+    buf[at] = '\0';
+    return buf;
+}
+
+/* Does the path of n start with prefix (as strncmp(path, prefix,
+ * strlen(prefix)) == 0 would say; never for a path too long to keep)? */
+static bool path_starts(const struct node_walk *nw, const struct node *n, const char *prefix)
+{
+    unsigned d;
+    uint32_t i;
+
+    if (!n->path_ok)
+        return false;
+    if (n->depth == 1)
+        return !prefix[0] || (prefix[0] == '/' && !prefix[1]);
+    for (d = 2; d <= n->depth; d++) {
+        if (!*prefix)
+            return true;
+        if (*prefix++ != '/')
+            return false;
+        for (i = 0; i < nw->f[d].name_len; i++) {
+            if (!*prefix)
+                return true;
+            if (*prefix++ != nw->f[d].name[i])
+                return false;
+        }
+    }
+    return !*prefix;
+}
+
+/* Which of these strings the node's "compatible" list holds (as
+ * pvh_fdt_strlist_has would find each: strings up to one without its
+ * NUL). */
+enum {
+    COMPAT_PL011 = 1,
+    COMPAT_SBSA = 2,
+    COMPAT_XEN = 4,
+    COMPAT_MODULE = 8,
+};
+
+static unsigned compatible(const struct node *n)
+{
+    const uint8_t *v;
+    uint32_t len, at = 0, end;
+    unsigned found = 0;
+
+    if (!prop(n, PROP_COMPATIBLE, &v, &len))
+        return 0;
+    while (at < len) {
+        end = at + pvh_fdt_nul_index(v + at, len - at);
+        if (end == len)
+            break; /* the last string has no NUL: not a string list */
+        switch (end - at) {
+        case 7:
+            found |= !memcmp(v + at, "xen,xen", 7) ? COMPAT_XEN : 0;
+            break;
+        case 9:
+            found |= !memcmp(v + at, "arm,pl011", 9) ? COMPAT_PL011 : 0;
+            break;
+        case 13:
+            found |= !memcmp(v + at, "arm,sbsa-uart", 13) ? COMPAT_SBSA : 0;
+            break;
+        case 16:
+            found |= !memcmp(v + at, "multiboot,module", 16) ? COMPAT_MODULE : 0;
+            break;
+        default:
+            break;
+        }
+        at = end + 1;
+    }
+    return found;
+}
+
+/* Is the string property p of n equal to want (with its NUL)? */
+static bool string_prop_is(const struct node *n, enum prop p, const char *want, uint32_t want_len)
+{
+    const uint8_t *v;
+    uint32_t len;
+
+    return prop(n, p, &v, &len) && len == want_len + 1 && !memcmp(v, want, len);
+}
+
+static bool status_okay(const struct node *n)
+{
+    const uint8_t *v;
+    uint32_t len;
+
+    /* Absent means "okay"; the spec also allows the older "ok". */
+    return !prop(n, PROP_STATUS, &v, &len) || (len == 5 && !memcmp(v, "okay", 5)) ||
+           (len == 3 && !memcmp(v, "ok", 3));
+}
+
+/* --- step 1: console, PSCI, hypervisor -------------------------------------- */
 
 static void copy_path(char *dst, const uint8_t *src, size_t len)
 {
@@ -211,48 +393,34 @@ static void copy_path(char *dst, const uint8_t *src, size_t len)
     dst[len] = '\0';
 }
 
-/* First pass: /chosen/stdout-path, resolved through /aliases if needed. */
-static int find_stdout(void *ctx, const struct pvh_fdt *fdt, const struct node *n,
-                       struct pvh_error *err)
+/* /chosen/stdout-path: "path-or-alias[:options]". */
+static void find_stdout(struct platform_read *pr, const struct node *n)
 {
-    struct platform_walk *pw = ctx;
     const uint8_t *v;
     uint32_t len, end;
-    int rc;
 
-    if (n->depth != 2)
-        return PVH_OK;
-    if (pvh_fdt_name_is(n->name, "chosen")) {
-        rc = prop(fdt, n, "stdout-path", &v, &len, err);
-        if (rc <= 0)
-            return rc;
-        /* "path-or-alias[:options]" */
-        for (end = 0; end < len && v[end] && v[end] != ':'; end++)
-            ;
-        if (end && v[0] == '/') {
-            copy_path(pw->stdout_path, v, end);
-        } else {
-            pw->alias = (const char *)v;
-            pw->alias_len = end;
-        }
-    } else if (pvh_fdt_name_is(n->name, "aliases")) {
-        /* Remember the node: the alias is looked up once /chosen is read. */
-        pw->have_aliases = true;
-        pw->aliases_props = n->props;
+    if (!prop(n, PROP_STDOUT_PATH, &v, &len))
+        return;
+    for (end = 0; end < len && v[end] && v[end] != ':'; end++)
+        ;
+    if (end && v[0] == '/') {
+        copy_path(pr->stdout_path, v, end);
+    } else {
+        pr->alias = (const char *)v;
+        pr->alias_len = end;
     }
-    return PVH_OK;
 }
 
-/* The alias stdout-path named, from /aliases (second walk of that node). */
-static int resolve_alias(const struct pvh_fdt *fdt, struct platform_walk *pw,
+/* The alias stdout-path named, from /aliases (a second walk of that node). */
+static int resolve_alias(const struct pvh_fdt *fdt, struct platform_read *pr,
                          struct pvh_error *err)
 {
     struct pvh_fdt_walk w;
     struct pvh_fdt_token tok;
 
-    if (!pw->alias || !pw->alias_len || !pw->have_aliases)
+    if (!pr->alias || !pr->alias_len || !pr->have_aliases)
         return PVH_OK;
-    pvh_fdt_walk_at(&w, fdt, pw->aliases_props, 2);
+    pvh_fdt_walk_at(&w, fdt, pr->aliases_props, 2);
     for (;;) {
         int rc = pvh_fdt_walk_next(&w, &tok, err);
 
@@ -260,157 +428,130 @@ static int resolve_alias(const struct pvh_fdt *fdt, struct platform_walk *pw,
             return rc;
         if (tok.kind != PVH_FDT_PROP)
             return PVH_OK;
-        if (strlen(tok.name) == pw->alias_len && !memcmp(tok.name, pw->alias, pw->alias_len) &&
+        if (strlen(tok.name) == pr->alias_len && !memcmp(tok.name, pr->alias, pr->alias_len) &&
             pvh_fdt_is_string(tok.value, tok.len)) {
-            copy_path(pw->stdout_path, tok.value, tok.len - 1);
+            copy_path(pr->stdout_path, tok.value, tok.len - 1);
             return PVH_OK;
         }
     }
 }
 
-static int first_reg(const struct pvh_fdt *fdt, const struct node *n, uint64_t *base,
-                     struct pvh_error *err)
+static bool first_reg(const struct node *n, uint64_t *base)
 {
     const uint8_t *v;
     uint32_t len;
-    int rc;
 
     if (!n->mapped || n->addr_cells == 0 || n->addr_cells > MAX_CELLS || n->size_cells > MAX_CELLS)
-        return 0;
-    rc = prop(fdt, n, "reg", &v, &len, err);
-    if (rc <= 0)
-        return rc;
-    if (len < (n->addr_cells + n->size_cells) * 4)
-        return 0;
+        return false;
+    if (!prop(n, PROP_REG, &v, &len) || len < (n->addr_cells + n->size_cells) * 4)
+        return false;
     pvh_fdt_cells(v, n->addr_cells, base);
-    return 1;
+    return true;
 }
 
-static int status_okay(const struct pvh_fdt *fdt, const struct node *n, bool *ok,
-                       struct pvh_error *err)
+/* The console: the UART stdout-path names, else the first one found. */
+static void choose_uart(struct platform_read *pr, enum pvh_uart_kind kind, uint64_t base,
+                        const char *path)
 {
-    const uint8_t *v;
-    uint32_t len;
-    int rc = prop(fdt, n, "status", &v, &len, err);
+    bool named = path && pr->stdout_path[0] && pvh_fdt_name_is(path, pr->stdout_path);
 
-    /* Absent means "okay"; the spec also allows the older "ok". */
-    *ok = rc == 0 || (rc == 1 && ((len == 5 && !memcmp(v, "okay", 5)) ||
-                                  (len == 3 && !memcmp(v, "ok", 3))));
-    return rc < 0 ? rc : PVH_OK;
+    if (pr->p->uart == PVH_UART_NONE || (named && !pr->p->uart_from_stdout_path)) {
+        pr->p->uart = kind;
+        pr->p->uart_base = base;
+        pr->p->uart_from_stdout_path = named;
+    }
 }
 
-static int check_uart(struct platform_walk *pw, const struct pvh_fdt *fdt, const struct node *n,
-                      struct pvh_error *err)
+static void check_uart(struct platform_read *pr, const struct node_walk *nw, const struct node *n)
 {
-    enum pvh_uart_kind kind = PVH_UART_NONE;
-    bool yes, named;
+    unsigned compat = compatible(n);
+    enum pvh_uart_kind kind = compat & COMPAT_PL011 ? PVH_UART_PL011 :
+                              compat & COMPAT_SBSA ? PVH_UART_SBSA : PVH_UART_NONE;
     uint64_t base;
-    int rc;
 
-    rc = compatible_with(fdt, n, "arm,pl011", &yes, err);
-    if (!rc && yes)
-        kind = PVH_UART_PL011;
-    if (!rc && kind == PVH_UART_NONE) {
-        rc = compatible_with(fdt, n, "arm,sbsa-uart", &yes, err);
-        if (yes)
-            kind = PVH_UART_SBSA;
+    if (kind == PVH_UART_NONE || !status_okay(n) || !first_reg(n, &base))
+        return;
+    if (pr->uarts_only) {
+        char path[PVH_FDT_PATH_MAX + 1];
+
+        choose_uart(pr, kind, base, node_path(nw, n, path));
+    } else if (pr->nr_uarts < UARTS_KEPT) {
+        struct uart *u = &pr->uarts[pr->nr_uarts++];
+
+        u->kind = kind;
+        u->base = base;
+        u->path_ok = node_path(nw, n, u->path) != NULL;
+    } else {
+        pr->nr_uarts = UARTS_KEPT + 1; /* too many to keep: choose in a second walk */
     }
-    if (rc || kind == PVH_UART_NONE)
-        return rc;
-    rc = status_okay(fdt, n, &yes, err);
-    if (rc || !yes)
-        return rc;
-    rc = first_reg(fdt, n, &base, err);
-    if (rc <= 0)
-        return rc;
-    named = n->path && pw->stdout_path[0] && pvh_fdt_name_is(n->path, pw->stdout_path);
-    if (pw->p->uart == PVH_UART_NONE || (named && !pw->p->uart_from_stdout_path)) {
-        pw->p->uart = kind;
-        pw->p->uart_base = base;
-        pw->p->uart_from_stdout_path = named;
-    }
-    return PVH_OK;
 }
 
-static int platform_node(void *ctx, const struct pvh_fdt *fdt, const struct node *n,
-                         struct pvh_error *err)
+static void platform_visit(struct platform_read *pr, const struct node_walk *nw,
+                           const struct node *n)
 {
-    struct platform_walk *pw = ctx;
-    bool yes;
-    int rc;
-
-    if (n->depth == 2 && pvh_fdt_name_is(n->name, "hypervisor")) {
-        rc = compatible_with(fdt, n, "xen,xen", &yes, err);
-        if (rc)
-            return rc;
-        pw->p->xen_node |= yes;
+    if (!pr->uarts_only && n->depth == 2) {
+        switch (n->top) {
+        case TOP_CHOSEN:
+            find_stdout(pr, n);
+            break;
+        case TOP_ALIASES:
+            /* Remember the node: the alias is looked up once /chosen is read. */
+            pr->have_aliases = true;
+            pr->aliases_props = n->props;
+            break;
+        case TOP_HYPERVISOR:
+            pr->p->xen_node |= (compatible(n) & COMPAT_XEN) != 0;
+            break;
+        case TOP_PSCI:
+            if (string_prop_is(n, PROP_METHOD, "hvc", 3))
+                pr->p->psci = PVH_PSCI_HVC;
+            else if (string_prop_is(n, PROP_METHOD, "smc", 3) && pr->p->psci == PVH_PSCI_NONE)
+                pr->p->psci = PVH_PSCI_SMC;
+            break;
+        default:
+            break;
+        }
     }
-    if (n->depth == 2 && base_name_is(n->name, "psci")) {
-        rc = string_prop_is(fdt, n, "method", "hvc", &yes, err);
-        if (!rc && yes)
-            pw->p->psci = PVH_PSCI_HVC;
-        if (!rc && !yes)
-            rc = string_prop_is(fdt, n, "method", "smc", &yes, err);
-        if (!rc && yes && pw->p->psci == PVH_PSCI_NONE)
-            pw->p->psci = PVH_PSCI_SMC;
-        if (rc)
-            return rc;
-    }
-    return check_uart(pw, fdt, n, err);
-}
-
-int pvh_fdt_platform(const struct pvh_fdt *fdt, struct pvh_fdt_platform *p, struct pvh_error *err)
-{
-    static struct platform_walk pw;
-    int rc;
-
-    memset(p, 0, sizeof(*p));
-    memset(&pw, 0, sizeof(pw));
-    pw.p = p;
-    rc = walk_nodes(fdt, find_stdout, &pw, err);
-    if (!rc)
-        rc = resolve_alias(fdt, &pw, err);
-    if (!rc)
-        rc = walk_nodes(fdt, platform_node, &pw, err);
-    return rc;
+    check_uart(pr, nw, n);
 }
 
 /* --- step 2: memory ------------------------------------------------------- */
 
-struct memory_walk {
-    struct pvh_boot_store *st;
-};
+/* How an error names n: its path, or its name when that is too long. */
+static const char *what(struct node_walk *nw, const struct node *n)
+{
+    const char *path = node_path(nw, n, nw->path);
+
+    return path ? path : n->name;
+}
 
 static int add_raw(struct pvh_boot_store *st, uint64_t base, uint64_t size, uint32_t type,
-                   const char *what, struct pvh_error *err)
+                   const char *what_name, struct pvh_error *err)
 {
     if (st->nr_raw == PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "fdt: more than %u memory ranges (at %s)",
-                        PVH_MEMMAP_IN_MAX, what);
+                        PVH_MEMMAP_IN_MAX, what_name);
     st->raw[st->nr_raw++] = (struct pvh_region){ base, size, type, 0 };
     return PVH_OK;
 }
 
 /* Every (address, size) pair of n's reg as a region of the given type. */
-static int add_reg(struct pvh_boot_store *st, const struct pvh_fdt *fdt, const struct node *n,
+static int add_reg(struct node_walk *nw, struct pvh_boot_store *st, const struct node *n,
                    uint32_t type, struct pvh_error *err)
 {
-    const char *what = n->path ? n->path : n->name;
     unsigned ac = n->addr_cells, sc = n->size_cells;
     const uint8_t *v;
     uint32_t len, entry, at;
-    int rc;
 
     if (!ac || ac > MAX_CELLS || !sc || sc > MAX_CELLS)
         return pvh_fail(err, PVH_EINVAL, "fdt: %s: #address-cells %u #size-cells %u unsupported",
-                        what, ac, sc);
-    rc = prop(fdt, n, "reg", &v, &len, err);
-    if (rc <= 0)
-        return rc;
+                        what(nw, n), ac, sc);
+    if (!prop(n, PROP_REG, &v, &len))
+        return PVH_OK;
     entry = (ac + sc) * 4;
     if (len % entry)
         return pvh_fail(err, PVH_EINVAL, "fdt: %s: reg of %u bytes is not a list of %u-byte entries",
-                        what, len, entry);
+                        what(nw, n), len, entry);
     for (at = 0; at < len; at += entry) {
         uint64_t base, size;
 
@@ -418,61 +559,49 @@ static int add_reg(struct pvh_boot_store *st, const struct pvh_fdt *fdt, const s
         pvh_fdt_cells(v + at + (size_t)ac * 4, sc, &size);
         if (base + size < base)
             return pvh_fail(err, PVH_ERANGE, "fdt: %s: range 0x%llx size 0x%llx wraps past 2^64",
-                            what, (unsigned long long)base, (unsigned long long)size);
-        rc = add_raw(st, base, size, type, what, err);
-        if (rc)
-            return rc;
+                            what(nw, n), (unsigned long long)base, (unsigned long long)size);
+        /* The name only for the error: a path is built when needed. */
+        if (add_raw(st, base, size, type, st->nr_raw == PVH_MEMMAP_IN_MAX ? what(nw, n) : "", err))
+            return err->code;
     }
     return PVH_OK;
 }
 
-static int memory_node(void *ctx, const struct pvh_fdt *fdt, const struct node *n,
-                       struct pvh_error *err)
+static int memory_visit(struct memory_read *mr, struct node_walk *nw, const struct node *n,
+                        struct pvh_error *err)
 {
-    struct memory_walk *mw = ctx;
-    bool yes;
-    int rc;
+    struct pvh_boot_store *st = mr->st;
 
     /* /memory nodes: device_type "memory" (the name alone is not enough). */
     if (n->depth == 2) {
-        rc = string_prop_is(fdt, n, "device_type", "memory", &yes, err);
-        if (rc || !yes)
-            return rc;
-        rc = status_okay(fdt, n, &yes, err);
-        if (rc || !yes)
-            return rc;
-        return add_reg(mw->st, fdt, n, E820_TYPE_RAM, err);
+        if (!string_prop_is(n, PROP_DEVICE_TYPE, "memory", 6) || !status_okay(n))
+            return PVH_OK;
+        return add_reg(nw, st, n, E820_TYPE_RAM, err);
     }
     /* Children of /reserved-memory with a fixed place ("reg"; those with
      * only "size" are allocated by the OS and are not reserved yet). */
-    if (n->depth == 3 && n->path && !strncmp(n->path, "/reserved-memory/", 17)) {
-        unsigned first = mw->st->nr_raw, i;
+    if (n->depth == 3 && path_starts(nw, n, "/reserved-memory/")) {
+        unsigned first = st->nr_raw, i;
         const uint8_t *v;
         uint32_t len;
+        int rc = add_reg(nw, st, n, E820_TYPE_RESERVED, err);
 
-        rc = add_reg(mw->st, fdt, n, E820_TYPE_RESERVED, err);
         if (rc)
             return rc;
-        rc = prop(fdt, n, "no-map", &v, &len, err);
-        if (rc < 0)
-            return err->code;
-        for (i = first; rc == 1 && i < mw->st->nr_raw; i++)
-            mw->st->raw[i].flags |= PVH_FDT_REGION_NO_MAP;
+        if (prop(n, PROP_NO_MAP, &v, &len))
+            for (i = first; i < st->nr_raw; i++)
+                st->raw[i].flags |= PVH_FDT_REGION_NO_MAP;
     }
     return PVH_OK;
 }
 
-int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
-                        struct pvh_error *err)
+/* After the walk: the /memreserve/ entries, and RAM there must be. */
+static int memory_done(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
+                       struct pvh_error *err)
 {
-    struct memory_walk mw = { st };
     uint32_t i;
     int rc;
 
-    st->nr_raw = 0;
-    rc = walk_nodes(fdt, memory_node, &mw, err);
-    if (rc)
-        return rc;
     for (i = 0; i < fdt->nr_rsv; i++) {
         uint64_t base, size;
 
@@ -494,15 +623,9 @@ int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
 
 /* --- step 4: /chosen ---------------------------------------------------------- */
 
-struct chosen_walk {
-    struct pvh_boot_store *st;
-    uint64_t dtb_pa, dtb_end;
-    bool chosen_seen;
-};
-
-static int check_module(struct chosen_walk *cw, unsigned i, struct pvh_error *err)
+static int check_module(const struct chosen_read *cr, unsigned i, struct pvh_error *err)
 {
-    const struct pvh_boot_store *st = cw->st;
+    const struct pvh_boot_store *st = cr->st;
     const struct pvh_module *m = &st->modules[i];
     unsigned j;
 
@@ -517,9 +640,9 @@ static int check_module(struct chosen_walk *cw, unsigned i, struct pvh_error *er
                         i, (unsigned long long)m->base,
                         (unsigned long long)(m->base + m->size - 1),
                         (unsigned long long)st->self_base, (unsigned long long)st->self_end - 1);
-    if (m->base < cw->dtb_end && cw->dtb_pa < m->base + m->size)
+    if (m->base < cr->dtb_end && cr->dtb_pa < m->base + m->size)
         return pvh_fail(err, PVH_EOVERLAP, "module %u at 0x%llx: overlaps the device tree at 0x%llx",
-                        i, (unsigned long long)m->base, (unsigned long long)cw->dtb_pa);
+                        i, (unsigned long long)m->base, (unsigned long long)cr->dtb_pa);
     if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
         return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: not in RAM", i,
                         (unsigned long long)m->base, (unsigned long long)m->size);
@@ -533,17 +656,17 @@ static int check_module(struct chosen_walk *cw, unsigned i, struct pvh_error *er
     return PVH_OK;
 }
 
-static int add_module(struct chosen_walk *cw, uint64_t base, uint64_t size,
+static int add_module(struct chosen_read *cr, uint64_t base, uint64_t size,
                       const uint8_t *cmdline, uint32_t cmdline_len, struct pvh_error *err)
 {
-    struct pvh_boot_store *st = cw->st;
+    struct pvh_boot_store *st = cr->st;
     unsigned i = st->boot.nr_modules;
     char *dst = st->module_cmdlines + st->module_cmdlines_used;
 
     if (i == PVH_MODULES_MAX)
         return pvh_fail(err, PVH_E2BIG, "fdt: more than %u modules", PVH_MODULES_MAX);
     st->modules[i] = (struct pvh_module){ .base = base, .size = size, .cmdline = "" };
-    if (check_module(cw, i, err))
+    if (check_module(cr, i, err))
         return err->code;
     if (cmdline) {
         if (!pvh_fdt_is_string(cmdline, cmdline_len))
@@ -563,30 +686,28 @@ static int add_module(struct chosen_walk *cw, uint64_t base, uint64_t size,
 }
 
 /* linux,initrd-start/-end: 32- or 64-bit values. */
-static int initrd_value(const struct pvh_fdt *fdt, const struct node *n, const char *name,
-                        uint64_t *out, bool *found, struct pvh_error *err)
+static int initrd_value(const struct node *n, enum prop p, const char *name, uint64_t *out,
+                        bool *found, struct pvh_error *err)
 {
     const uint8_t *v;
     uint32_t len;
-    int rc = prop(fdt, n, name, &v, &len, err);
 
-    *found = rc == 1;
-    if (rc <= 0)
-        return rc;
+    *found = prop(n, p, &v, &len);
+    if (!*found)
+        return PVH_OK;
     if (len != 4 && len != 8)
         return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8", name, len);
     pvh_fdt_cells(v, len / 4, out);
     return PVH_OK;
 }
 
-static int read_initrd(struct chosen_walk *cw, const struct pvh_fdt *fdt, const struct node *n,
-                       struct pvh_error *err)
+static int read_initrd(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
     uint64_t start = 0, end = 0;
     bool has_start, has_end;
 
-    if (initrd_value(fdt, n, "linux,initrd-start", &start, &has_start, err) ||
-        initrd_value(fdt, n, "linux,initrd-end", &end, &has_end, err))
+    if (initrd_value(n, PROP_INITRD_START, "linux,initrd-start", &start, &has_start, err) ||
+        initrd_value(n, PROP_INITRD_END, "linux,initrd-end", &end, &has_end, err))
         return err->code;
     if (has_start != has_end)
         return pvh_fail(err, PVH_EINVAL, "fdt: /chosen has linux,initrd-%s without linux,initrd-%s",
@@ -596,80 +717,314 @@ static int read_initrd(struct chosen_walk *cw, const struct pvh_fdt *fdt, const 
                         (unsigned long long)start, (unsigned long long)end);
     if (start == end) /* Xen writes start == end == 0 for "no initrd" */
         return PVH_OK;
-    return add_module(cw, start, end - start, NULL, 0, err);
+    return add_module(cr, start, end - start, NULL, 0, err);
 }
 
-static int read_bootargs(struct chosen_walk *cw, const struct pvh_fdt *fdt, const struct node *n,
-                         struct pvh_error *err)
+static int read_bootargs(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
     const uint8_t *v;
     uint32_t len;
-    int rc = prop(fdt, n, "bootargs", &v, &len, err);
 
-    if (rc <= 0)
-        return rc;
+    if (!prop(n, PROP_BOOTARGS, &v, &len))
+        return PVH_OK;
     if (!pvh_fdt_is_string(v, len))
         return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/bootargs: not a NUL-terminated string of %u bytes",
                         len);
     if (len - 1 > PVH_CMDLINE_MAX)
         return pvh_fail(err, PVH_E2BIG, "cmdline: longer than %u bytes: %u", PVH_CMDLINE_MAX,
                         len - 1);
-    memcpy(cw->st->cmdline, v, len);
+    memcpy(cr->st->cmdline, v, len);
     return PVH_OK;
 }
 
-static int read_module_node(struct chosen_walk *cw, const struct pvh_fdt *fdt,
-                            const struct node *n, struct pvh_error *err)
+static int read_module_node(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
     const uint8_t *reg, *args = NULL;
     uint32_t reg_len, args_len = 0;
     uint64_t base, size;
-    bool yes;
-    int rc;
+    int has_args;
 
-    rc = compatible_with(fdt, n, "multiboot,module", &yes, err);
-    if (rc || !yes)
-        return rc;
+    if (!(compatible(n) & COMPAT_MODULE))
+        return PVH_OK;
     if (!n->addr_cells || n->addr_cells > MAX_CELLS || !n->size_cells || n->size_cells > MAX_CELLS)
         return pvh_fail(err, PVH_EINVAL, "fdt: module %s: #address-cells %u #size-cells %u unsupported",
                         n->name, n->addr_cells, n->size_cells);
-    rc = prop(fdt, n, "reg", &reg, &reg_len, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0 || reg_len < (n->addr_cells + n->size_cells) * 4)
+    if (!prop(n, PROP_REG, &reg, &reg_len) || reg_len < (n->addr_cells + n->size_cells) * 4)
         return pvh_fail(err, PVH_EINVAL, "fdt: module %s: no reg", n->name);
     pvh_fdt_cells(reg, n->addr_cells, &base);
     pvh_fdt_cells(reg + (size_t)n->addr_cells * 4, n->size_cells, &size);
-    rc = prop(fdt, n, "bootargs", &args, &args_len, err);
-    if (rc < 0)
-        return rc;
-    return add_module(cw, base, size, rc ? args : NULL, args_len, err);
+    has_args = prop(n, PROP_BOOTARGS, &args, &args_len);
+    return add_module(cr, base, size, has_args ? args : NULL, args_len, err);
 }
 
-static int chosen_node(void *ctx, const struct pvh_fdt *fdt, const struct node *n,
-                       struct pvh_error *err)
+static int chosen_visit(struct chosen_read *cr, const struct node_walk *nw, const struct node *n,
+                        struct pvh_error *err)
 {
-    struct chosen_walk *cw = ctx;
-
-    if (n->depth == 2 && pvh_fdt_name_is(n->name, "chosen") && !cw->chosen_seen) {
-        cw->chosen_seen = true;
-        if (read_bootargs(cw, fdt, n, err) || read_initrd(cw, fdt, n, err))
+    if (n->depth == 2 && n->top == TOP_CHOSEN && !cr->chosen_seen) {
+        cr->chosen_seen = true;
+        if (read_bootargs(cr, n, err) || read_initrd(cr, n, err))
             return err->code;
-    } else if (n->depth == 3 && n->path && !strncmp(n->path, "/chosen/", 8)) {
-        return read_module_node(cw, fdt, n, err);
+    } else if (n->depth == 3 && path_starts(nw, n, "/chosen/")) {
+        return read_module_node(cr, n, err);
     }
     return PVH_OK;
+}
+
+static void chosen_start(struct chosen_read *cr, struct pvh_boot_store *st, uint64_t dtb_pa,
+                         uint32_t totalsize, struct pvh_error *err)
+{
+    *cr = (struct chosen_read){ .st = st, .dtb_pa = dtb_pa, .dtb_end = dtb_pa + totalsize,
+                                .err = err };
+    st->cmdline[0] = '\0';
+    st->boot.nr_modules = 0;
+    st->module_cmdlines_used = 0;
+}
+
+/* --- the walk with its readers ---------------------------------------------- */
+
+/* Hand the node at depth d to every reader still reading, once. */
+static void visit_once(struct node_walk *nw, unsigned d)
+{
+    struct node *n = &nw->f[d];
+
+    if (n->visited)
+        return;
+    n->visited = true;
+    if (nw->platform)
+        platform_visit(nw->platform, nw, n);
+    if (nw->memory && !nw->memory->rc)
+        nw->memory->rc = memory_visit(nw->memory, nw, n, nw->memory->err);
+    if (nw->chosen && !nw->chosen->rc)
+        nw->chosen->rc = chosen_visit(nw->chosen, nw, n, nw->chosen->err);
+}
+
+static bool reading(const struct node_walk *nw)
+{
+    return nw->platform || (nw->memory && !nw->memory->rc) ||
+           (nw->chosen && !nw->chosen->rc) || (nw->cpus && !nw->cpus->rc);
+}
+
+/* Where the /chosen nodes are: from the first one's FDT_BEGIN_NODE to
+ * the end of the last (nodes whose children's paths start "/chosen/"). */
+static void note_chosen(struct node_walk *nw, const struct pvh_fdt_token *tok)
+{
+    const struct node *top = &nw->f[2];
+
+    if (tok->depth != 2 || (top->top != TOP_CHOSEN && top->top != TOP_CHOSEN_SUB))
+        return;
+    if (tok->kind == PVH_FDT_NODE && !nw->where->chosen_end)
+        nw->where->chosen_begin = tok->offset;
+    if (tok->kind == PVH_FDT_END_NODE)
+        nw->where->chosen_end = tok->offset + 4;
+}
+
+/* The walk from where nw->w stands, until FDT_END, nw->until, or no
+ * reader is left. Fails only for an error in the tree's structure (the
+ * readers keep their own). */
+static int walk_nodes(struct node_walk *nw, struct pvh_error *err)
+{
+    struct pvh_fdt_token tok;
+    int rc;
+
+    while (reading(nw)) {
+        rc = pvh_fdt_walk_fast(&nw->w, &tok, err);
+        if (rc)
+            return rc;
+        if (nw->cpus && !nw->cpus->rc)
+            nw->cpus->rc = pvh_fdt_cpus_token(&nw->cpus->r, &tok, nw->cpus->err);
+        switch (tok.kind) {
+        case PVH_FDT_NODE:
+            if (tok.depth > 1)
+                visit_once(nw, tok.depth - 1);
+            enter(nw, &tok);
+            if (nw->where && tok.depth == 2)
+                note_chosen(nw, &tok);
+            break;
+        case PVH_FDT_PROP:
+            note_prop(&nw->f[tok.depth], prop_at(nw, tok.name), &tok);
+            break;
+        case PVH_FDT_END_NODE:
+            visit_once(nw, tok.depth);
+            if (nw->where && tok.depth == 2)
+                note_chosen(nw, &tok);
+            break;
+        case PVH_FDT_DONE:
+            return PVH_OK;
+        }
+        if (nw->until && nw->w.next >= nw->until)
+            return PVH_OK;
+    }
+    return PVH_OK;
+}
+
+static struct node_walk *walk_start(const struct pvh_fdt *fdt)
+{
+    struct node_walk *nw = &nw_store;
+    unsigned i;
+
+    for (i = 0; i < PROP_MEMO; i++)
+        nw->memo_name[i] = NULL;
+    pvh_fdt_walk_start(&nw->w, fdt);
+    nw->until = 0;
+    nw->platform = NULL;
+    nw->memory = NULL;
+    nw->chosen = NULL;
+    nw->cpus = NULL;
+    nw->where = NULL;
+    return nw;
+}
+
+static void platform_start(struct platform_read *pr, struct pvh_fdt_platform *p)
+{
+    *p = (struct pvh_fdt_platform){ 0 };
+    pr->p = p;
+    pr->stdout_path[0] = '\0';
+    pr->have_aliases = false;
+    pr->aliases_props = 0;
+    pr->alias = NULL;
+    pr->alias_len = 0;
+    pr->uarts_only = false;
+    pr->nr_uarts = 0;
+}
+
+/* After the walk: stdout-path resolved, the console chosen among the
+ * UARTs kept, or by a second walk if there were more. */
+static int platform_done(const struct pvh_fdt *fdt, struct platform_read *pr,
+                         struct pvh_error *err)
+{
+    struct node_walk *nw;
+    unsigned i;
+    int rc = resolve_alias(fdt, pr, err);
+
+    if (rc)
+        return rc;
+    if (pr->nr_uarts <= UARTS_KEPT) {
+        for (i = 0; i < pr->nr_uarts; i++)
+            choose_uart(pr, pr->uarts[i].kind, pr->uarts[i].base,
+                        pr->uarts[i].path_ok ? pr->uarts[i].path : NULL);
+        return PVH_OK;
+    }
+    nw = walk_start(fdt);
+    pr->uarts_only = true;
+    nw->platform = pr;
+    return walk_nodes(nw, err);
+}
+
+int pvh_fdt_platform(const struct pvh_fdt *fdt, struct pvh_fdt_platform *p, struct pvh_error *err)
+{
+    struct node_walk *nw = walk_start(fdt);
+    int rc;
+
+    platform_start(&platform_store, p);
+    nw->platform = &platform_store;
+    rc = walk_nodes(nw, err);
+    return rc ? rc : platform_done(fdt, &platform_store, err);
+}
+
+int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
+                        struct pvh_error *err)
+{
+    struct memory_read mr = { st, PVH_OK, err };
+    struct node_walk *nw = walk_start(fdt);
+    int rc;
+
+    st->nr_raw = 0;
+    nw->memory = &mr;
+    rc = walk_nodes(nw, err);
+    if (!rc)
+        rc = mr.rc;
+    return rc ? rc : memory_done(fdt, st, err);
 }
 
 int pvh_fdt_read_chosen(const struct pvh_fdt *fdt, struct pvh_boot_store *st, uint64_t dtb_pa,
                         struct pvh_error *err)
 {
-    struct chosen_walk cw = { st, dtb_pa, dtb_pa + fdt->totalsize, false };
+    struct chosen_read cr;
+    struct node_walk *nw = walk_start(fdt);
+    int rc;
 
-    st->cmdline[0] = '\0';
-    st->boot.nr_modules = 0;
-    st->module_cmdlines_used = 0;
-    return walk_nodes(fdt, chosen_node, &cw, err);
+    chosen_start(&cr, st, dtb_pa, fdt->totalsize, err);
+    nw->chosen = &cr;
+    rc = walk_nodes(nw, err);
+    return rc ? rc : cr.rc;
+}
+
+int pvh_fdt_scan(const struct pvh_fdt *fdt, struct pvh_boot_store *st, uint64_t boot_hwid,
+                 struct pvh_fdt_cpus *cpus, struct pvh_fdt_scan *sc, struct pvh_error *err)
+{
+    struct memory_read mr = { st, PVH_OK, &sc->memory_err };
+    static struct cpus_read cr PVH_NOINIT;
+    struct node_walk *nw = walk_start(fdt);
+    int rc;
+
+    sc->chosen_begin = sc->chosen_end = 0;
+    sc->cpus_rc = PVH_OK;
+    st->nr_raw = 0;
+    platform_start(&platform_store, &sc->platform);
+    nw->platform = &platform_store;
+    nw->memory = &mr;
+    nw->where = sc;
+    if (cpus) {
+        cr.rc = PVH_OK;
+        cr.err = &sc->cpus_err;
+        pvh_fdt_cpus_begin(&cr.r, boot_hwid, cpus);
+        nw->cpus = &cr;
+    }
+    rc = walk_nodes(nw, err);
+    if (rc)
+        return rc;
+    sc->root_addr_cells = nw->f[1].child_addr_cells;
+    sc->root_size_cells = nw->f[1].child_size_cells;
+    rc = platform_done(fdt, &platform_store, err);
+    if (rc)
+        return rc;
+    sc->memory_rc = mr.rc;
+    if (cpus)
+        sc->cpus_rc = pvh_fdt_cpus_end(&cr.r, cr.rc, &sc->cpus_err);
+    return PVH_OK;
+}
+
+int pvh_fdt_scan_memory(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc,
+                        struct pvh_boot_store *st, struct pvh_error *err)
+{
+    if (sc->memory_rc) {
+        *err = sc->memory_err;
+        return sc->memory_rc;
+    }
+    return memory_done(fdt, st, err);
+}
+
+int pvh_fdt_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc,
+                        struct pvh_boot_store *st, uint64_t dtb_pa, struct pvh_error *err)
+{
+    struct chosen_read cr;
+    struct node_walk *nw;
+    int rc;
+
+    chosen_start(&cr, st, dtb_pa, fdt->totalsize, err);
+    if (!sc->chosen_end)
+        return PVH_OK; /* no /chosen: no cmdline, no modules */
+    /* From the first /chosen to the end of the last, under a root whose
+     * own properties were read already (what /chosen's readers use of
+     * it: nothing but that it maps 1:1). */
+    nw = walk_start(fdt);
+    pvh_fdt_walk_at(&nw->w, fdt, sc->chosen_begin, 1);
+    nw->f[1].name = "";
+    nw->f[1].name_len = 0;
+    nw->f[1].depth = 1;
+    nw->f[1].mapped = true;
+    nw->f[1].path_ok = true;
+    nw->f[1].path_len = 0;
+    nw->f[1].top = TOP_OTHER;
+    nw->f[1].child_addr_cells = sc->root_addr_cells;
+    nw->f[1].child_size_cells = sc->root_size_cells;
+    nw->f[1].ranges_empty = false;
+    nw->f[1].visited = true;
+    nw->f[1].found = 0;
+    nw->until = sc->chosen_end;
+    nw->chosen = &cr;
+    rc = walk_nodes(nw, err);
+    return rc ? rc : cr.rc;
 }
 
 /* --- The identity map's plan ---------------------------------------------- */

@@ -11,6 +11,11 @@
  *                          modules of /chosen, each checked against the map.
  * The blob must have been opened with pvh_fdt_open; every walk checks
  * the structure again as it goes.
+ *
+ * pvh_fdt_scan does steps 1 and 2 and pvh_fdt_read_cpus in one walk of
+ * the tree, and notes where /chosen is; pvh_fdt_scan_memory and
+ * pvh_fdt_scan_chosen then finish steps 2 and 4 where they run. Each
+ * gives what the function it stands for gives, error included.
  */
 #ifndef PVH_COMMON_FDT_BOOT_H
 #define PVH_COMMON_FDT_BOOT_H
@@ -21,6 +26,7 @@
 #include "common/boot/boot_store.h"
 #include "common/output/error.h"
 #include "common/fdt/fdt.h"
+#include "common/fdt/fdt_cpus.h"
 
 enum pvh_uart_kind {
     PVH_UART_NONE,
@@ -62,6 +68,36 @@ int pvh_fdt_read_memory(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
  * which no module may overlap. */
 int pvh_fdt_read_chosen(const struct pvh_fdt *fdt, struct pvh_boot_store *st, uint64_t dtb_pa,
                         struct pvh_error *err);
+
+/*
+ * One walk for arm64's start: what pvh_fdt_platform finds (an error in
+ * the tree's structure is the only failure), st->raw as
+ * pvh_fdt_read_memory fills it (its error kept for pvh_fdt_scan_memory),
+ * where the /chosen nodes are (read by pvh_fdt_scan_chosen), and, when
+ * cpus is given, what pvh_fdt_read_cpus(fdt, boot_hwid, cpus) gives (its
+ * error in cpus_rc, cpus_err).
+ */
+struct pvh_fdt_scan {
+    struct pvh_fdt_platform platform;
+    int memory_rc;
+    struct pvh_error memory_err;
+    int cpus_rc;
+    struct pvh_error cpus_err;
+    /* Tokens from the first node named "chosen" (or "chosen/...") at the
+     * top to the end of the last; chosen_end 0: none. */
+    uint32_t chosen_begin, chosen_end;
+    unsigned root_addr_cells, root_size_cells;
+};
+
+int pvh_fdt_scan(const struct pvh_fdt *fdt, struct pvh_boot_store *st, uint64_t boot_hwid,
+                 struct pvh_fdt_cpus *cpus, struct pvh_fdt_scan *sc, struct pvh_error *err);
+/* The end of pvh_fdt_read_memory: its error, or the /memreserve/ entries
+ * added and RAM found. */
+int pvh_fdt_scan_memory(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc,
+                        struct pvh_boot_store *st, struct pvh_error *err);
+/* pvh_fdt_read_chosen, reading only the tokens of the /chosen nodes. */
+int pvh_fdt_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc,
+                        struct pvh_boot_store *st, uint64_t dtb_pa, struct pvh_error *err);
 
 /*
  * The identity map's plan for memory (arm64 mmu.c), from st->raw: every

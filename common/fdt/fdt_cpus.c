@@ -1,39 +1,22 @@
 /*
  * /cpus and /psci of a device tree into the list of CPUs pvhboot can
- * start (see fdt_cpus.h for what is accepted). One walk of the tree: a
- * CPU node is decided at its end, once all of its properties are known
- * (QEMU writes "reg" and "enable-method" before "device_type").
+ * start (see fdt_cpus.h for what is accepted), token by token, from a
+ * walk of its own or another reader's: a CPU node is decided at its
+ * end, once all of its properties are known (QEMU writes "reg" and
+ * "enable-method" before "device_type").
  */
 #include "common/fdt/fdt_cpus.h"
 
 #include "common/lib/string.h"
 
-/* The /cpus child being read. */
-struct cpu_node {
-    const char *name;
-    bool is_cpu;          /* device_type "cpu" */
-    bool disabled;        /* status present and not "okay" */
-    bool psci;            /* enable-method "psci" */
-    const uint8_t *reg;   /* NULL: no reg */
-    uint32_t reg_len;
-};
-
-struct cpus_walk {
-    struct pvh_fdt_cpus *out;
-    uint64_t boot_hwid;
-    bool seen_cpus, in_cpus, in_psci;
-    bool cells_checked;
-    int addr_cells, size_cells; /* -1: not given */
-    bool boot_listed;
-    unsigned others;            /* non-boot CPUs kept, at out->cpus[1 ...] */
-    struct cpu_node node;
-};
-
+/* "psci@0" is a "psci" node: the part before '@'. */
 static bool base_name_is(const char *name, const char *want)
 {
-    size_t n = strlen(want);
-
-    return !strncmp(name, want, n) && (name[n] == '\0' || name[n] == '@');
+    while (*want && *name == *want) {
+        name++;
+        want++;
+    }
+    return !*want && (*name == '\0' || *name == '@');
 }
 
 static bool string_is(const uint8_t *v, uint32_t len, const char *want)
@@ -43,7 +26,7 @@ static bool string_is(const uint8_t *v, uint32_t len, const char *want)
 
 /* The /cpus cells, checked before its first child is read (a node's
  * properties come before its children) and at its end. */
-static int check_cells(struct cpus_walk *cw, struct pvh_error *err)
+static int check_cells(struct pvh_fdt_cpus_reader *cw, struct pvh_error *err)
 {
     if (cw->cells_checked)
         return PVH_OK;
@@ -72,7 +55,7 @@ static int cells_prop(const struct pvh_fdt_token *tok, int *cells, struct pvh_er
     return PVH_OK;
 }
 
-static void cpu_prop(struct cpu_node *n, const struct pvh_fdt_token *tok)
+static void cpu_prop(struct pvh_fdt_cpu_node *n, const struct pvh_fdt_token *tok)
 {
     if (pvh_fdt_name_is(tok->name, "device_type"))
         n->is_cpu = string_is(tok->value, tok->len, "cpu");
@@ -87,7 +70,7 @@ static void cpu_prop(struct cpu_node *n, const struct pvh_fdt_token *tok)
     }
 }
 
-static bool kept(const struct cpus_walk *cw, uint64_t hwid)
+static bool kept(const struct pvh_fdt_cpus_reader *cw, uint64_t hwid)
 {
     unsigned i;
 
@@ -100,9 +83,9 @@ static bool kept(const struct cpus_walk *cw, uint64_t hwid)
 }
 
 /* The end of a /cpus child: a CPU to keep, to count, or to refuse. */
-static int end_cpu_node(struct cpus_walk *cw, struct pvh_error *err)
+static int end_cpu_node(struct pvh_fdt_cpus_reader *cw, struct pvh_error *err)
 {
-    const struct cpu_node *n = &cw->node;
+    const struct pvh_fdt_cpu_node *n = &cw->node;
     struct pvh_fdt_cpus *out = cw->out;
     unsigned ac = (unsigned)cw->addr_cells;
     uint64_t hwid;
@@ -140,7 +123,8 @@ static int end_cpu_node(struct cpus_walk *cw, struct pvh_error *err)
     return PVH_OK;
 }
 
-static int on_node(struct cpus_walk *cw, const struct pvh_fdt_token *tok, struct pvh_error *err)
+static int on_node(struct pvh_fdt_cpus_reader *cw, const struct pvh_fdt_token *tok,
+                   struct pvh_error *err)
 {
     if (tok->depth == 2) {
         cw->in_psci = base_name_is(tok->name, "psci");
@@ -153,13 +137,13 @@ static int on_node(struct cpus_walk *cw, const struct pvh_fdt_token *tok, struct
 
         if (rc)
             return rc;
-        memset(&cw->node, 0, sizeof(cw->node));
-        cw->node.name = tok->name;
+        cw->node = (struct pvh_fdt_cpu_node){ .name = tok->name };
     }
     return PVH_OK;
 }
 
-static int on_prop(struct cpus_walk *cw, const struct pvh_fdt_token *tok, struct pvh_error *err)
+static int on_prop(struct pvh_fdt_cpus_reader *cw, const struct pvh_fdt_token *tok,
+                   struct pvh_error *err)
 {
     if (tok->depth == 2 && cw->in_cpus) {
         if (pvh_fdt_name_is(tok->name, "#address-cells"))
@@ -177,7 +161,7 @@ static int on_prop(struct cpus_walk *cw, const struct pvh_fdt_token *tok, struct
     return PVH_OK;
 }
 
-static int on_end_node(struct cpus_walk *cw, const struct pvh_fdt_token *tok,
+static int on_end_node(struct pvh_fdt_cpus_reader *cw, const struct pvh_fdt_token *tok,
                        struct pvh_error *err)
 {
     int rc = PVH_OK;
@@ -192,54 +176,69 @@ static int on_end_node(struct cpus_walk *cw, const struct pvh_fdt_token *tok,
     return rc;
 }
 
-static int walk(struct cpus_walk *cw, const struct pvh_fdt *fdt, struct pvh_error *err)
+void pvh_fdt_cpus_begin(struct pvh_fdt_cpus_reader *r, uint64_t boot_hwid,
+                        struct pvh_fdt_cpus *out)
 {
-    struct pvh_fdt_walk w;
-    struct pvh_fdt_token tok;
-    int rc;
+    r->out = out;
+    r->boot_hwid = boot_hwid;
+    r->seen_cpus = r->in_cpus = r->in_psci = false;
+    r->cells_checked = false;
+    r->addr_cells = r->size_cells = -1;
+    r->boot_listed = false;
+    r->others = 0;
+    /* Only the counts: an entry of cpus is written when it is kept. */
+    out->nr = out->found = out->not_psci = 0;
+    out->not_psci_first = 0;
+    out->psci_cpu_on = false;
+}
 
-    pvh_fdt_walk_start(&w, fdt);
-    for (;;) {
-        rc = pvh_fdt_walk_next(&w, &tok, err);
-        if (rc)
-            return rc;
-        switch (tok.kind) {
-        case PVH_FDT_NODE:
-            rc = on_node(cw, &tok, err);
-            break;
-        case PVH_FDT_PROP:
-            rc = on_prop(cw, &tok, err);
-            break;
-        case PVH_FDT_END_NODE:
-            rc = on_end_node(cw, &tok, err);
-            break;
-        case PVH_FDT_DONE:
-            return PVH_OK;
-        }
-        if (rc)
-            return rc;
+int pvh_fdt_cpus_read(struct pvh_fdt_cpus_reader *r, const struct pvh_fdt_token *tok,
+                      struct pvh_error *err)
+{
+    switch (tok->kind) {
+    case PVH_FDT_NODE:
+        return on_node(r, tok, err);
+    case PVH_FDT_PROP:
+        return on_prop(r, tok, err);
+    case PVH_FDT_END_NODE:
+        return on_end_node(r, tok, err);
+    default:
+        return PVH_OK;
     }
+}
+
+int pvh_fdt_cpus_end(struct pvh_fdt_cpus_reader *r, int rc, struct pvh_error *err)
+{
+    struct pvh_fdt_cpus *out = r->out;
+
+    if (!rc && !r->seen_cpus)
+        rc = pvh_fail(err, PVH_ENOENT, "fdt: no /cpus node");
+    if (!rc && !r->boot_listed)
+        rc = pvh_fail(err, PVH_ENOENT, "fdt: /cpus does not list the boot cpu (mpidr 0x%llx)",
+                      (unsigned long long)r->boot_hwid);
+    if (rc) {
+        out->nr = 0;
+        return rc;
+    }
+    out->cpus[0] = (struct pvh_cpu){ .hwid = r->boot_hwid, .flags = PVH_CPU_BOOT };
+    out->nr = 1 + r->others;
+    return PVH_OK;
 }
 
 int pvh_fdt_read_cpus(const struct pvh_fdt *fdt, uint64_t boot_hwid, struct pvh_fdt_cpus *out,
                       struct pvh_error *err)
 {
-    struct cpus_walk cw = { .out = out, .boot_hwid = boot_hwid, .addr_cells = -1,
-                            .size_cells = -1 };
+    struct pvh_fdt_cpus_reader r;
+    struct pvh_fdt_walk w;
+    struct pvh_fdt_token tok;
     int rc;
 
-    memset(out, 0, sizeof(*out));
-    rc = walk(&cw, fdt, err);
-    if (!rc && !cw.seen_cpus)
-        rc = pvh_fail(err, PVH_ENOENT, "fdt: no /cpus node");
-    if (!rc && !cw.boot_listed)
-        rc = pvh_fail(err, PVH_ENOENT, "fdt: /cpus does not list the boot cpu (mpidr 0x%llx)",
-                      (unsigned long long)boot_hwid);
-    if (rc) {
-        out->nr = 0;
-        return rc;
-    }
-    out->cpus[0] = (struct pvh_cpu){ .hwid = boot_hwid, .flags = PVH_CPU_BOOT };
-    out->nr = 1 + cw.others;
-    return PVH_OK;
+    pvh_fdt_cpus_begin(&r, boot_hwid, out);
+    pvh_fdt_walk_start(&w, fdt);
+    do {
+        rc = pvh_fdt_walk_next(&w, &tok, err);
+        if (!rc)
+            rc = pvh_fdt_cpus_token(&r, &tok, err);
+    } while (!rc && tok.kind != PVH_FDT_DONE);
+    return pvh_fdt_cpus_end(&r, rc, err);
 }

@@ -53,8 +53,50 @@ struct pvh_fdt_cpus {
 };
 
 /* Read /cpus and /psci of an opened tree; boot_hwid is the boot CPU's
- * MPIDR affinity (masked). On error out->nr is 0. */
+ * MPIDR affinity (masked). On error out->nr is 0. Entries of out->cpus
+ * from out->nr on are left as they were. */
 int pvh_fdt_read_cpus(const struct pvh_fdt *fdt, uint64_t boot_hwid, struct pvh_fdt_cpus *out,
                       struct pvh_error *err);
+
+/*
+ * The same, fed a walk's tokens one by one (another reader's walk, see
+ * common/fdt/fdt_boot.c): begin, then each token until the first error
+ * or the walk's end, then end with that error (or 0), which it returns
+ * (out->nr 0 on error). A failed walk of the tree is the caller's.
+ */
+struct pvh_fdt_cpus_reader {
+    struct pvh_fdt_cpus *out;
+    uint64_t boot_hwid;
+    bool seen_cpus, in_cpus, in_psci;
+    bool cells_checked;
+    int addr_cells, size_cells; /* -1: not given */
+    bool boot_listed;
+    unsigned others;            /* non-boot CPUs kept, at out->cpus[1 ...] */
+    struct pvh_fdt_cpu_node {   /* the /cpus child being read */
+        const char *name;
+        bool is_cpu;            /* device_type "cpu" */
+        bool disabled;          /* status present and not "okay" */
+        bool psci;              /* enable-method "psci" */
+        const uint8_t *reg;     /* NULL: no reg */
+        uint32_t reg_len;
+    } node;
+};
+
+void pvh_fdt_cpus_begin(struct pvh_fdt_cpus_reader *r, uint64_t boot_hwid,
+                        struct pvh_fdt_cpus *out);
+int pvh_fdt_cpus_read(struct pvh_fdt_cpus_reader *r, const struct pvh_fdt_token *tok,
+                      struct pvh_error *err);
+static inline int pvh_fdt_cpus_token(struct pvh_fdt_cpus_reader *r,
+                                     const struct pvh_fdt_token *tok, struct pvh_error *err)
+{
+    /* What the reader ignores, ignored here: anything deeper than a
+     * /cpus child, and outside /cpus and /psci anything but the start of
+     * a top-level node. */
+    if (tok->depth > 3 ||
+        (!r->in_cpus && !r->in_psci && (tok->kind != PVH_FDT_NODE || tok->depth != 2)))
+        return PVH_OK;
+    return pvh_fdt_cpus_read(r, tok, err);
+}
+int pvh_fdt_cpus_end(struct pvh_fdt_cpus_reader *r, int rc, struct pvh_error *err);
 
 #endif

@@ -10,9 +10,49 @@
  */
 #include "common/fdt/fdt.h"
 
+#include "common/lib/compiler.h"
 #include "common/lib/string.h"
 
-#define put_be32 pvh_put_be32
+#define INLINE static inline __attribute__((always_inline))
+
+/* A big-endian word: one store where p is 4-byte aligned. */
+INLINE void put_be32(uint8_t *p, uint32_t v)
+{
+    if ((uintptr_t)p % 4) {
+        pvh_put_be32(p, v);
+        return;
+    }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    *(pvh_fdt_word *)(void *)p = __builtin_bswap32(v);
+#else
+    *(pvh_fdt_word *)(void *)p = v;
+#endif
+}
+
+/* len bytes, a word at a time where both ends are 4-byte aligned (a
+ * property's value in a tree read as words is). */
+static void copy(uint8_t *dst, const uint8_t *src, uint32_t len)
+{
+    if (!(((uintptr_t)dst | (uintptr_t)src) % 4)) {
+        for (; len >= 8; len -= 8, dst += 8, src += 8) {
+            uint32_t a = *(const pvh_fdt_word *)(const void *)src;
+            uint32_t b = *(const pvh_fdt_word *)(const void *)(src + 4);
+
+            *(pvh_fdt_word *)(void *)dst = a;
+            *(pvh_fdt_word *)(void *)(dst + 4) = b;
+        }
+        if (len >= 4) {
+            *(pvh_fdt_word *)(void *)dst = *(const pvh_fdt_word *)(const void *)src;
+            len -= 4;
+            dst += 4;
+            src += 4;
+        }
+        for (; len; len--) /* the last bytes of a value */
+            *dst++ = *src++;
+        return;
+    }
+    memcpy(dst, src, len);
+}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -41,9 +81,14 @@ int pvh_fdt_writer_init(struct pvh_fdt_writer *w, void *buf, size_t size,
     uint64_t need = FDT_HEADER_SIZE + ((uint64_t)n + 1) * FDT_RSV_ENTRY_SIZE;
     unsigned i;
 
-    memset(w, 0, sizeof(*w));
     w->buf = buf;
     w->size = size;
+    w->struct_end = w->strings_len = w->off_struct = 0;
+    w->depth = 0;
+    w->error = 0;
+    w->index_partial = false;
+    for (i = 0; i < PVH_FDT_WRITER_INDEX; i++)
+        w->index_dist[i] = 0;
     if (w->size > UINT32_MAX) /* offsets in a blob are 32-bit */
         w->size = UINT32_MAX;
     if (need > w->size)
@@ -76,22 +121,35 @@ static int put_padded(struct pvh_fdt_writer *w, const void *data, uint32_t len,
                       struct pvh_error *err)
 {
     uint64_t padded = ((uint64_t)len + 3) & ~(uint64_t)3;
+    uint8_t *at = w->buf + w->struct_end;
 
     if (!room(w, padded))
         return writer_fail(w, err, "a name or value");
+    /* The padding: where the last word is aligned, zeroed whole before
+     * the value's bytes go over its front. */
+    if (padded != len && !((uintptr_t)at % 4))
+        *(pvh_fdt_word *)(void *)(at + padded - 4) = 0;
+    else if (padded != len)
+        memset(at + len, 0, (size_t)(padded - len));
     if (len) /* an empty property may come with no value pointer */
-        memcpy(w->buf + w->struct_end, data, len);
-    memset(w->buf + w->struct_end + len, 0, (size_t)(padded - len));
+        copy(at, data, len);
     w->struct_end += (uint32_t)padded;
+    return PVH_OK;
+}
+
+/* A node whose name is len bytes before its NUL. */
+static int begin_node(struct pvh_fdt_writer *w, const char *name, uint32_t len,
+                      struct pvh_error *err)
+{
+    if (put_token(w, FDT_BEGIN_NODE, err) || put_padded(w, name, len + 1, err))
+        return w->error;
+    w->depth++;
     return PVH_OK;
 }
 
 int pvh_fdt_begin_node(struct pvh_fdt_writer *w, const char *name, struct pvh_error *err)
 {
-    if (put_token(w, FDT_BEGIN_NODE, err) || put_padded(w, name, (uint32_t)strlen(name) + 1, err))
-        return w->error;
-    w->depth++;
-    return PVH_OK;
+    return begin_node(w, name, (uint32_t)strlen(name), err);
 }
 
 int pvh_fdt_end_node(struct pvh_fdt_writer *w, struct pvh_error *err)
@@ -104,16 +162,39 @@ int pvh_fdt_end_node(struct pvh_fdt_writer *w, struct pvh_error *err)
     return PVH_OK;
 }
 
+static uint32_t name_hash(const char *name, size_t len)
+{
+    const uint8_t *n = (const uint8_t *)name;
+
+    /* len counts the NUL: n[len - 1] is 0, n[0] the NUL of "". */
+    return (uint32_t)len * 0x9e3779b1u ^ n[0] * 0x85ebca6bu ^ n[len / 2] * 0xc2b2ae35u ^
+           n[len > 1 ? len - 2 : 0] * 0x27d4eb2fu;
+}
+
 /* The distance from the buffer's end of name in the strings table,
  * adding it when absent. */
 static int string_at(struct pvh_fdt_writer *w, const char *name, uint32_t *dist,
                      struct pvh_error *err)
 {
     size_t len = strlen(name) + 1;
-    uint32_t at = 0;
+    uint32_t h = name_hash(name, len), at = 0, i, slot = PVH_FDT_WRITER_INDEX;
 
-    /* Strings sit at buf[size - strings_len, size), each with its NUL. */
-    while (at < w->strings_len) {
+    /* The index first: the slots from the hash's on, to a free one. */
+    for (i = 0; i < PVH_FDT_WRITER_INDEX; i++) {
+        uint32_t s = (h + i) % PVH_FDT_WRITER_INDEX, d = w->index_dist[s];
+
+        if (!d) {
+            slot = s;
+            break;
+        }
+        if (w->index_len[s] == len && !memcmp(w->buf + w->size - d, name, len)) {
+            *dist = d;
+            return PVH_OK;
+        }
+    }
+    /* Strings sit at buf[size - strings_len, size), each with its NUL;
+     * a name the index could not take is found only by a search. */
+    while (w->index_partial && at < w->strings_len) {
         const char *s = (const char *)w->buf + w->size - w->strings_len + at;
         size_t l = strlen(s) + 1;
 
@@ -129,13 +210,32 @@ static int string_at(struct pvh_fdt_writer *w, const char *name, uint32_t *dist,
     w->strings_len += (uint32_t)len;
     memcpy(w->buf + w->size - w->strings_len, name, len);
     *dist = w->strings_len;
+    if (slot < PVH_FDT_WRITER_INDEX) {
+        w->index_dist[slot] = *dist;
+        w->index_len[slot] = (uint32_t)len;
+    } else {
+        w->index_partial = true;
+    }
     return PVH_OK;
+}
+
+/* A property whose name is in the strings table already, at dist. */
+static int put_property(struct pvh_fdt_writer *w, uint32_t dist, const void *value, uint32_t len,
+                        struct pvh_error *err)
+{
+    if (put_token(w, FDT_PROP, err))
+        return w->error;
+    if (!room(w, 8))
+        return writer_fail(w, err, "a property");
+    put_be32(w->buf + w->struct_end, len);
+    put_be32(w->buf + w->struct_end + 4, dist);
+    w->struct_end += 8;
+    return put_padded(w, value, len, err);
 }
 
 int pvh_fdt_property(struct pvh_fdt_writer *w, const char *name, const void *value, uint32_t len,
                      struct pvh_error *err)
 {
-    uint8_t hdr[8];
     uint32_t dist = 0;
 
     if (w->error)
@@ -144,15 +244,7 @@ int pvh_fdt_property(struct pvh_fdt_writer *w, const char *name, const void *val
         return w->error = pvh_fail(err, PVH_EINVAL, "fdt writer: property %s outside a node", name);
     if (string_at(w, name, &dist, err))
         return w->error;
-    put_be32(hdr, len);
-    put_be32(hdr + 4, dist);
-    if (put_token(w, FDT_PROP, err))
-        return w->error;
-    if (!room(w, 8))
-        return writer_fail(w, err, "a property");
-    memcpy(w->buf + w->struct_end, hdr, 8);
-    w->struct_end += 8;
-    return put_padded(w, value, len, err);
+    return put_property(w, dist, value, len, err);
 }
 
 /* Turn every property's distance-from-end into a strings-block offset.
@@ -166,7 +258,7 @@ static void fix_name_offsets(struct pvh_fdt_writer *w)
 
         if (tag == FDT_BEGIN_NODE) {
             off += 4;
-            off += ((uint32_t)strlen((const char *)w->buf + off) + 1 + 3) & ~3u;
+            off += (pvh_fdt_nul_index(w->buf + off, w->struct_end - off) + 1 + 3) & ~3u;
         } else if (tag == FDT_PROP) {
             uint32_t len = pvh_be32(w->buf + off + 4);
             uint32_t dist = pvh_be32(w->buf + off + 8);
@@ -207,22 +299,254 @@ int pvh_fdt_finish(struct pvh_fdt_writer *w, uint32_t *total, struct pvh_error *
 
 /* --- a new /chosen -------------------------------------------------------- */
 
-static int put_chosen_props(struct pvh_fdt_writer *w, const struct pvh_fdt_chosen *c,
-                            struct pvh_error *err)
-{
-    uint8_t cell[8];
+/*
+ * One walk of the source decides what the copy holds: every token, but
+ * in /chosen (a depth-2 node named "chosen") bootargs, the initrd
+ * properties and every "multiboot,module" child left out, the new
+ * properties given to the first /chosen, and a /chosen added at the end
+ * of the root when there is none. Two ways to write that down:
+ *   - the writer's (pvh_fdt_begin_node and the rest), token by token:
+ *     pvh_fdt_rewrite_chosen_tokens;
+ *   - the source's structure block copied as it is, in runs between
+ *     what changes, with each property's name offset set to where its
+ *     name is in a new strings block (names in the order first used,
+ *     each once, as the writer's): the same tokens, the same size. Used
+ *     where both blobs are 4-byte aligned and the names fit its table;
+ *     anything else (no room, an error in the source) is done over the
+ *     first way, which says what went wrong as it always did.
+ */
 
+#define NAMES_MAX 4096u   /* bytes of names the copy's table holds */
+#define NAMES_INDEX 128u  /* names it holds (a power of 2) */
+#define NAME_MEMO 64u     /* source names remembered by address */
+#define PATCHES 64u       /* name offsets set at a time */
+
+struct names {
+    char bytes[NAMES_MAX];           /* first: 4-byte aligned, copied a word at a time */
+    uint32_t len;
+    uint32_t index[NAMES_INDEX];     /* 1 + offset of a name, by hash; 0: free */
+    uint32_t index_len[NAMES_INDEX]; /* its length with the NUL */
+    const char *memo_name[NAME_MEMO]; /* a source name's address, and the offset */
+    uint32_t memo_off[NAME_MEMO];     /* of the same bytes in the new table */
+};
+
+struct rewrite {
+    struct pvh_fdt_walk walk;
+    const struct pvh_fdt_chosen *chosen;
+    unsigned chosen_depth;  /* depth of /chosen while inside it, else 0 */
+    bool chosen_written;    /* our properties are in */
+    unsigned skip_depth;    /* inside a dropped module node at this depth, else 0 */
+    struct pvh_fdt_writer out;
+    /* The copy: the source's structure block s, its bytes [copied,
+     * pending) to go to the output at `at` next, then the name offsets
+     * of its properties set (patch_at: from `at`, where they go). */
+    bool runs;
+    const uint8_t *s;
+    uint32_t copied, pending;
+    uint64_t at;
+    struct names *names;
+    unsigned nr_patches;
+    uint32_t patch_at[PATCHES], patch_off[PATCHES];
+};
+
+/* The copy's own way does not go on: the writer's does it all again. */
+#define REDO 1
+
+/* Whole words (n is a multiple of 4, both ends 4-byte aligned): 16 or
+ * 32 bytes a step, in 8-byte loads where both ends allow. */
+static void copy_words(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+    typedef uint64_t __attribute__((may_alias)) dword;
+
+    if (!(((uintptr_t)dst | (uintptr_t)src) % 8)) {
+        for (; n >= 16; n -= 16, dst += 16, src += 16) {
+            uint64_t a = *(const dword *)(const void *)src;
+            uint64_t b = *(const dword *)(const void *)(src + 8);
+
+            *(dword *)(void *)dst = a;
+            *(dword *)(void *)(dst + 8) = b;
+        }
+    }
+#define WORD(p, i) (((pvh_fdt_word *)(void *)(p))[i])
+#define CWORD(p, i) (((const pvh_fdt_word *)(const void *)(p))[i])
+    for (; n >= 32; n -= 32, dst += 32, src += 32) {
+        uint32_t a = CWORD(src, 0), b = CWORD(src, 1), c = CWORD(src, 2), d = CWORD(src, 3);
+        uint32_t e = CWORD(src, 4), f = CWORD(src, 5), g = CWORD(src, 6), h = CWORD(src, 7);
+
+        WORD(dst, 0) = a;
+        WORD(dst, 1) = b;
+        WORD(dst, 2) = c;
+        WORD(dst, 3) = d;
+        WORD(dst, 4) = e;
+        WORD(dst, 5) = f;
+        WORD(dst, 6) = g;
+        WORD(dst, 7) = h;
+    }
+#undef WORD
+#undef CWORD
+    for (; n; n -= 4, dst += 4, src += 4)
+        *(pvh_fdt_word *)(void *)dst = *(const pvh_fdt_word *)(const void *)src;
+}
+
+/* The offset of name in the copy's strings table, adding it when absent;
+ * false when the table is full. The name is copied behind the table as
+ * it is measured, and kept there if it is new. */
+static bool name_offset(struct names *t, const char *name, uint32_t *off)
+{
+    unsigned m = (unsigned)(((uintptr_t)name * 0x9e3779b97f4a7c15ull) >> 58);
+    char *tail = t->bytes + t->len;
+    uint32_t len = 0, h, i;
+
+    if (t->memo_name[m] == name) {
+        *off = t->memo_off[m];
+        return true;
+    }
+    do {
+        if (len == NAMES_MAX - t->len)
+            return false;
+        tail[len] = name[len];
+    } while (name[len++]);
+    h = name_hash(tail, len);
+    for (i = 0; i < NAMES_INDEX; i++) {
+        uint32_t slot = (h + i) % NAMES_INDEX, at = t->index[slot];
+
+        if (!at) {
+            t->index[slot] = t->len + 1;
+            t->index_len[slot] = len;
+            *off = t->len;
+            t->len += len;
+            break;
+        }
+        if (t->index_len[slot] == len && !memcmp(t->bytes + at - 1, tail, len)) {
+            *off = at - 1;
+            break;
+        }
+    }
+    if (i == NAMES_INDEX)
+        return false;
+    t->memo_name[m] = name;
+    t->memo_off[m] = *off;
+    return true;
+}
+
+/* Copy the pending run, and set its name offsets; room is kept for
+ * FDT_END. */
+static bool flush(struct rewrite *r)
+{
+    uint32_t n = r->pending - r->copied;
+    uint8_t *at = r->out.buf + r->at;
+    unsigned i;
+
+    if (r->at + n + 4 > r->out.size)
+        return false;
+    copy_words(at, r->s + r->copied, n);
+    for (i = 0; i < r->nr_patches; i++)
+        put_be32(at + r->patch_at[i], r->patch_off[i]);
+    r->nr_patches = 0;
+    r->at += n;
+    r->copied = r->pending;
+    return true;
+}
+
+/* A property of our own, into the copy. */
+static bool run_property(struct rewrite *r, const char *name, const void *value, uint32_t len)
+{
+    uint64_t padded = ((uint64_t)len + 3) & ~(uint64_t)3;
+    uint8_t *at = r->out.buf + r->at;
+    uint32_t off;
+
+    if (r->at + 12 + padded + 4 > r->out.size || !name_offset(r->names, name, &off))
+        return false;
+    put_be32(at, FDT_PROP);
+    put_be32(at + 4, len);
+    put_be32(at + 8, off);
+    if (padded != len)
+        *(pvh_fdt_word *)(void *)(at + 12 + padded - 4) = 0;
+    copy(at + 12, value, len);
+    r->at += 12 + padded;
+    return true;
+}
+
+/* A token of the source, as it is. */
+static inline __attribute__((always_inline)) int out_token(struct rewrite *r,
+                                                           const struct pvh_fdt_token *tok,
+                                                           struct pvh_error *err)
+{
+    struct pvh_fdt_writer *w = &r->out;
+
+    if (!r->runs) {
+        if (tok->kind == PVH_FDT_NODE)
+            return begin_node(w, tok->name, tok->name_len, err);
+        if (tok->kind == PVH_FDT_END_NODE)
+            return pvh_fdt_end_node(w, err);
+        return pvh_fdt_property(w, tok->name, tok->value, tok->len, err);
+    }
+    /* Something left out (or FDT_NOP) before it, or no room for more
+     * name offsets: the run so far goes. */
+    if (tok->offset != r->pending || r->nr_patches == PATCHES) {
+        if (!flush(r))
+            return REDO;
+        r->copied = r->pending = tok->offset;
+    }
+    if (tok->kind == PVH_FDT_PROP) {
+        if (!name_offset(r->names, tok->name, &r->patch_off[r->nr_patches]))
+            return REDO;
+        r->patch_at[r->nr_patches++] = tok->offset - r->copied + 8;
+    }
+    r->pending = r->walk.next;
+    return PVH_OK;
+}
+
+static int put_chosen_props(struct rewrite *r, struct pvh_error *err)
+{
+    const struct pvh_fdt_chosen *c = r->chosen;
+    struct pvh_fdt_writer *w = &r->out;
+    uint8_t cell[2][8];
+
+    put_be64(cell[0], c->initrd_start);
+    put_be64(cell[1], c->initrd_end);
+    if (r->runs) {
+        if (!flush(r) ||
+            (c->bootargs && !run_property(r, "bootargs", c->bootargs,
+                                          (uint32_t)strlen(c->bootargs) + 1)) ||
+            (c->initrd_end > c->initrd_start &&
+             (!run_property(r, "linux,initrd-start", cell[0], 8) ||
+              !run_property(r, "linux,initrd-end", cell[1], 8))))
+            return REDO;
+        return PVH_OK;
+    }
     if (c->bootargs &&
         pvh_fdt_property(w, "bootargs", c->bootargs, (uint32_t)strlen(c->bootargs) + 1, err))
         return w->error;
-    if (c->initrd_end > c->initrd_start) {
-        put_be64(cell, c->initrd_start);
-        if (pvh_fdt_property(w, "linux,initrd-start", cell, 8, err))
+    if (c->initrd_end > c->initrd_start &&
+        (pvh_fdt_property(w, "linux,initrd-start", cell[0], 8, err) ||
+         pvh_fdt_property(w, "linux,initrd-end", cell[1], 8, err)))
+        return w->error;
+    return PVH_OK;
+}
+
+/* No /chosen in the source: one at the end of the root. */
+static int new_chosen(struct rewrite *r, struct pvh_error *err)
+{
+    struct pvh_fdt_writer *w = &r->out;
+    uint8_t *at;
+
+    if (!r->runs) {
+        if (pvh_fdt_begin_node(w, "chosen", err) || put_chosen_props(r, err) ||
+            pvh_fdt_end_node(w, err))
             return w->error;
-        put_be64(cell, c->initrd_end);
-        if (pvh_fdt_property(w, "linux,initrd-end", cell, 8, err))
-            return w->error;
+        return PVH_OK;
     }
+    if (!flush(r) || r->at + 12 + 4 > w->size)
+        return REDO;
+    at = w->buf + r->at;
+    put_be32(at, FDT_BEGIN_NODE);
+    memcpy(at + 4, "chosen\0", 8); /* the name, its NUL and padding */
+    r->at += 12;
+    if (put_chosen_props(r, err) || r->at + 4 + 4 > w->size)
+        return REDO;
+    put_be32(w->buf + r->at, FDT_END_NODE);
+    r->at += 4;
     return PVH_OK;
 }
 
@@ -252,22 +576,14 @@ static int is_module_node(const struct pvh_fdt_walk *at, bool *module, struct pv
     }
 }
 
-struct rewrite {
-    struct pvh_fdt_walk walk;
-    struct pvh_fdt_writer out;
-    const struct pvh_fdt_chosen *chosen;
-    unsigned chosen_depth;  /* depth of /chosen while inside it, else 0 */
-    bool chosen_written;    /* our properties are in */
-    unsigned skip_depth;    /* inside a dropped module node at this depth, else 0 */
-};
-
 static int rewrite_node(struct rewrite *r, const struct pvh_fdt_token *tok, struct pvh_error *err)
 {
     bool module;
+    int rc;
 
     if (r->chosen_depth && tok->depth == r->chosen_depth + 1) {
-        if (!r->chosen_written && put_chosen_props(&r->out, r->chosen, err))
-            return r->out.error;
+        if (!r->chosen_written && (rc = put_chosen_props(r, err)))
+            return rc;
         r->chosen_written = true;
         if (is_module_node(&r->walk, &module, err))
             return err->code;
@@ -278,61 +594,123 @@ static int rewrite_node(struct rewrite *r, const struct pvh_fdt_token *tok, stru
     }
     if (tok->depth == 2 && pvh_fdt_name_is(tok->name, "chosen"))
         r->chosen_depth = 2;
-    return pvh_fdt_begin_node(&r->out, tok->name, err);
+    return out_token(r, tok, err);
 }
 
 static int rewrite_end(struct rewrite *r, const struct pvh_fdt_token *tok, struct pvh_error *err)
 {
+    int rc;
+
     if (tok->depth == r->chosen_depth) {
-        if (!r->chosen_written && put_chosen_props(&r->out, r->chosen, err))
-            return r->out.error;
+        if (!r->chosen_written && (rc = put_chosen_props(r, err)))
+            return rc;
         r->chosen_written = true;
         r->chosen_depth = 0;
     }
     if (tok->depth == 1 && !r->chosen_written) {
-        /* No /chosen in the source: add one at the end of the root. */
-        if (pvh_fdt_begin_node(&r->out, "chosen", err) ||
-            put_chosen_props(&r->out, r->chosen, err) || pvh_fdt_end_node(&r->out, err))
-            return r->out.error;
+        if ((rc = new_chosen(r, err)))
+            return rc;
         r->chosen_written = true;
     }
-    return pvh_fdt_end_node(&r->out, err);
+    return out_token(r, tok, err);
+}
+
+/* The copy's end: FDT_END, the strings, the header (as pvh_fdt_finish). */
+static int finish_runs(struct rewrite *r, uint32_t *total)
+{
+    struct pvh_fdt_writer *w = &r->out;
+    uint8_t *h = w->buf;
+    uint64_t strings;
+
+    if (!flush(r))
+        return REDO;
+    put_be32(w->buf + r->at, FDT_END);
+    strings = r->at + 4;
+    if (strings + r->names->len > w->size)
+        return REDO;
+    copy(w->buf + strings, (const uint8_t *)r->names->bytes, r->names->len);
+    put_be32(h + 0, FDT_MAGIC);
+    put_be32(h + 4, (uint32_t)(strings + r->names->len));  /* totalsize */
+    put_be32(h + 8, w->off_struct);                        /* off_dt_struct */
+    put_be32(h + 12, (uint32_t)strings);                   /* off_dt_strings */
+    put_be32(h + 16, FDT_HEADER_SIZE);                     /* off_mem_rsvmap */
+    put_be32(h + 20, 17);                                  /* version */
+    put_be32(h + 24, 16);                                  /* last_comp_version */
+    put_be32(h + 28, 0);                                   /* boot_cpuid_phys */
+    put_be32(h + 32, r->names->len);                       /* size_dt_strings */
+    put_be32(h + 36, (uint32_t)(strings - w->off_struct)); /* size_dt_struct */
+    *total = (uint32_t)(strings + r->names->len);
+    return PVH_OK;
+}
+
+static int rewrite(struct rewrite *r, const struct pvh_fdt *src,
+                   const struct pvh_fdt_chosen *chosen, void *dst, size_t size, uint32_t *total,
+                   struct pvh_error *err)
+{
+    uint64_t rsv[PVH_FDT_MAX_RSV][2];
+    struct pvh_fdt_token tok;
+    uint32_t i;
+
+    r->chosen = chosen;
+    r->chosen_depth = r->skip_depth = 0;
+    r->chosen_written = false;
+    for (i = 0; i < src->nr_rsv; i++)
+        pvh_fdt_rsv(src, i, &rsv[i][0], &rsv[i][1]);
+    if (pvh_fdt_writer_init(&r->out, dst, size, (const uint64_t(*)[2])rsv, src->nr_rsv, err))
+        return err->code;
+    if (r->runs) {
+        r->s = src->blob + src->off_struct;
+        r->copied = r->pending = 0;
+        r->nr_patches = 0;
+        r->at = r->out.struct_end;
+        r->names->len = 0;
+        for (i = 0; i < NAMES_INDEX; i++)
+            r->names->index[i] = 0;
+        for (i = 0; i < NAME_MEMO; i++)
+            r->names->memo_name[i] = NULL;
+    }
+    pvh_fdt_walk_start(&r->walk, src);
+    for (;;) {
+        int rc = PVH_OK;
+
+        if (pvh_fdt_walk_fast(&r->walk, &tok, err))
+            return err->code;
+        if (tok.kind == PVH_FDT_DONE)
+            return r->runs ? finish_runs(r, total) : pvh_fdt_finish(&r->out, total, err);
+        if (r->skip_depth) {
+            if (tok.kind == PVH_FDT_END_NODE && tok.depth == r->skip_depth)
+                r->skip_depth = 0;
+            continue;
+        }
+        if (tok.kind == PVH_FDT_NODE)
+            rc = rewrite_node(r, &tok, err);
+        else if (tok.kind == PVH_FDT_END_NODE)
+            rc = rewrite_end(r, &tok, err);
+        else if (!(r->chosen_depth && tok.depth == r->chosen_depth && replaced(tok.name)))
+            rc = out_token(r, &tok, err);
+        if (rc)
+            return rc;
+    }
+}
+
+int pvh_fdt_rewrite_chosen_tokens(const struct pvh_fdt *src, const struct pvh_fdt_chosen *chosen,
+                                  void *dst, size_t size, uint32_t *total, struct pvh_error *err)
+{
+    static struct rewrite r; /* large (the writer's index): not on a small stack */
+
+    r.runs = false;
+    return rewrite(&r, src, chosen, dst, size, total, err);
 }
 
 int pvh_fdt_rewrite_chosen(const struct pvh_fdt *src, const struct pvh_fdt_chosen *chosen,
                            void *dst, size_t size, uint32_t *total, struct pvh_error *err)
 {
-    static struct rewrite r; /* large (the walk's depth flags): not on a small stack */
-    uint64_t rsv[PVH_FDT_MAX_RSV][2];
-    struct pvh_fdt_token tok;
-    uint32_t i;
+    static struct rewrite r;
+    static struct names names PVH_NOINIT;
 
-    memset(&r, 0, sizeof(r));
-    r.chosen = chosen;
-    for (i = 0; i < src->nr_rsv; i++)
-        pvh_fdt_rsv(src, i, &rsv[i][0], &rsv[i][1]);
-    if (pvh_fdt_writer_init(&r.out, dst, size, (const uint64_t(*)[2])rsv, src->nr_rsv, err))
-        return err->code;
-    pvh_fdt_walk_start(&r.walk, src);
-    for (;;) {
-        int rc = PVH_OK;
-
-        if (pvh_fdt_walk_next(&r.walk, &tok, err))
-            return err->code;
-        if (tok.kind == PVH_FDT_DONE)
-            return pvh_fdt_finish(&r.out, total, err);
-        if (r.skip_depth) {
-            if (tok.kind == PVH_FDT_END_NODE && tok.depth == r.skip_depth)
-                r.skip_depth = 0;
-            continue;
-        }
-        if (tok.kind == PVH_FDT_NODE)
-            rc = rewrite_node(&r, &tok, err);
-        else if (tok.kind == PVH_FDT_END_NODE)
-            rc = rewrite_end(&r, &tok, err);
-        else if (!(r.chosen_depth && tok.depth == r.chosen_depth && replaced(tok.name)))
-            rc = pvh_fdt_property(&r.out, tok.name, tok.value, tok.len, err);
-        if (rc)
-            return rc;
-    }
+    r.runs = src->words && !((uintptr_t)dst % 4) && size <= UINT32_MAX;
+    r.names = &names;
+    if (r.runs && !rewrite(&r, src, chosen, dst, size, total, err))
+        return PVH_OK;
+    return pvh_fdt_rewrite_chosen_tokens(src, chosen, dst, size, total, err);
 }

@@ -17,6 +17,7 @@
 #include <xen/e820.h>
 
 #include "common/lib/bytes.h"
+#include "common/lib/compiler.h"
 #include "common/fdt/fdt.h"
 #include "common/lib/string.h"
 #include "firmware/arm64/linux.h"
@@ -30,7 +31,7 @@
  * property headers, the initrd values, their names. */
 #define CHOSEN_SLACK 512u
 
-static struct pvh_range avoid[PVH_MODULES_MAX + 2];
+static struct pvh_range avoid[PVH_MODULES_MAX + 2] PVH_NOINIT; /* written before it is read */
 
 static uint64_t page_up(uint64_t v)
 {

@@ -18,13 +18,15 @@
 
 #include "common/cpu/cpu_arch.h"
 #include "common/boot/options.h"
+#include "common/lib/compiler.h"
 #include "common/lib/string.h"
 #include "common/boot/timing.h"
 #include "firmware/arm64/linux.h"
 #include "firmware/pack.h"
 
-static char kernel_cmdline[PVH_CMDLINE_MAX + 1];
-static struct pvh_packed packed;
+/* Written before they are read: kept out of .bss, which head.S zeroes. */
+static char kernel_cmdline[PVH_CMDLINE_MAX + 1] PVH_NOINIT;
+static struct pvh_packed packed PVH_NOINIT;
 
 /* The timing report comes just before the jump. */
 const _Bool pvh_timing_at_handoff = 1;

@@ -78,8 +78,13 @@ def dtb_to_dts(path):
 
 
 def dts_to_dtb(dts, path):
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", path, "-"], input=dts.encode(),
+    """dtc's blob of dts at path: written under another name, then moved
+    into place, since tests running in parallel build the same tree and
+    one QEMU may be reading it (-dtb) while another test writes it."""
+    part = "%s.part.%d.%d" % (path, os.getpid(), threading.get_ident())
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", part, "-"], input=dts.encode(),
                    check=True, timeout=30)
+    os.replace(part, path)
     return path
 
 

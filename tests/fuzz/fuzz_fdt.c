@@ -20,6 +20,12 @@
  * within its bound, modules of non-zero size in RAM, clear of pvhboot, of
  * the tree and of each other, with terminated cmdlines in the store. And
  * the copy arm64 keeps, cut to pvh_fdt_used_size(), reads back the same.
+ * The ways to the same answers agree: pvh_fdt_walk_fast with
+ * pvh_fdt_walk_next, token by token (the same tokens, state, errors); a
+ * blob one byte off alignment (read byte by byte) with the aligned one;
+ * and arm64's one walk (pvh_fdt_scan, then pvh_fdt_scan_memory and
+ * pvh_fdt_scan_chosen) with pvh_fdt_platform, pvh_fdt_read_memory,
+ * pvh_fdt_read_chosen and pvh_fdt_read_cpus run one by one.
  */
 #include <libfdt.h>
 #include <stdlib.h>
@@ -35,7 +41,7 @@
 #define MAX_TOKENS 8192
 
 static struct fdt_tok ours[MAX_TOKENS], theirs[MAX_TOKENS];
-static struct pvh_boot_store st;
+static struct pvh_boot_store st, st2;
 
 /* Our tokens, each checked to lie inside its block; -1 if refused. */
 static int our_tokens(const struct pvh_fdt *fdt, struct pvh_error *err)
@@ -71,6 +77,73 @@ static int our_tokens(const struct pvh_fdt *fdt, struct pvh_error *err)
         }
         ours[n++] = (struct fdt_tok){ t.kind, t.depth, t.name, t.value, t.len };
     }
+}
+
+/* pvh_fdt_walk_fast and pvh_fdt_walk_next in step: the same answer,
+ * token, and walk after each (an error ends both alike). */
+static void check_fast_walk(const struct pvh_fdt *fdt)
+{
+    struct pvh_fdt_walk a, b;
+    struct pvh_fdt_token ta, tb;
+    struct pvh_error ea, eb;
+    int i, ra, rb;
+
+    pvh_fdt_walk_start(&a, fdt);
+    pvh_fdt_walk_start(&b, fdt);
+    for (i = 0; i <= MAX_TOKENS; i++) {
+        ra = pvh_fdt_walk_fast(&a, &ta, &ea);
+        rb = pvh_fdt_walk_next(&b, &tb, &eb);
+        FUZZ_CHECK(ra == rb, "token %d: fast walk %d, walk %d", i, ra, rb);
+        if (ra) {
+            FUZZ_CHECK(!strcmp(ea.msg, eb.msg), "token %d: '%s', walk '%s'", i, ea.msg, eb.msg);
+            return;
+        }
+        FUZZ_CHECK(ta.kind == tb.kind && ta.name == tb.name && ta.value == tb.value &&
+                       ta.len == tb.len && ta.name_len == tb.name_len && ta.depth == tb.depth &&
+                       ta.offset == tb.offset,
+                   "token %d differs: kind %d/%d offset 0x%x/0x%x", i, ta.kind, tb.kind, ta.offset,
+                   tb.offset);
+        FUZZ_CHECK(a.next == b.next && a.depth == b.depth && a.seen_root == b.seen_root &&
+                       a.after_subnode == b.after_subnode,
+                   "token %d: the walks differ after it", i);
+        if (ta.kind == PVH_FDT_DONE)
+            return;
+    }
+}
+
+/* The blob one byte off 4-byte alignment: read a byte at a time, the
+ * same tokens (by content) or the same error. */
+static void check_unaligned(const uint8_t *blob, size_t len, int n, const char *msg)
+{
+    uint8_t *buf = malloc(len + 1);
+    struct pvh_fdt fdt;
+    struct pvh_error err;
+    int m, i;
+
+    if (!buf)
+        abort();
+    memcpy(buf + 1, blob, len);
+    if (pvh_fdt_open(&fdt, buf + 1, len, &err)) {
+        FUZZ_CHECK(n < 0 && !strcmp(err.msg, msg), "unaligned: open refuses '%s'", err.msg);
+        free(buf);
+        return;
+    }
+    FUZZ_CHECK(!fdt.words, "a blob at an odd address read as words");
+    memcpy(theirs, ours, (size_t)(n > 0 ? n : 0) * sizeof(ours[0]));
+    m = our_tokens(&fdt, &err);
+    FUZZ_CHECK(m == n, "unaligned: %d tokens, aligned %d", m, n);
+    if (m < 0)
+        FUZZ_CHECK(!strcmp(err.msg, msg), "unaligned: '%s', aligned '%s'", err.msg, msg);
+    for (i = 0; i < m; i++)
+        FUZZ_CHECK(ours[i].kind == theirs[i].kind && ours[i].depth == theirs[i].depth &&
+                       ours[i].len == theirs[i].len &&
+                       (ours[i].kind == PVH_FDT_END_NODE ||
+                        !strcmp(ours[i].name, theirs[i].name)) &&
+                       (ours[i].kind != PVH_FDT_PROP ||
+                        !memcmp(ours[i].value, theirs[i].value, ours[i].len)),
+                   "unaligned: token %d differs", i);
+    memcpy(ours, theirs, (size_t)(n > 0 ? n : 0) * sizeof(ours[0]));
+    free(buf);
 }
 
 /* Ours and libfdt's tokens are the same (the blob has passed
@@ -219,29 +292,111 @@ static void check_map_plan(uint64_t keep, uint32_t keep_size)
     }
 }
 
+static bool same_error(int a, const struct pvh_error *ea, int b, const struct pvh_error *eb)
+{
+    return a == b && (!a || !strcmp(ea->msg, eb->msg));
+}
+
+/* The store st2 after pvh_fdt_scan's steps agrees with st after the
+ * readers one by one (rc, err: theirs at each step). */
+static void check_scan_memory(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc, int rc,
+                              const struct pvh_error *err)
+{
+    struct pvh_error e2;
+    int rc2 = pvh_fdt_scan_memory(fdt, sc, &st2, &e2);
+    unsigned i;
+
+    FUZZ_CHECK(same_error(rc, err, rc2, &e2), "memory: scan %d '%s', read %d '%s'", rc2, e2.msg,
+               rc, err->msg);
+    if (rc)
+        return;
+    FUZZ_CHECK(st2.nr_raw == st.nr_raw, "memory: scan %u ranges, read %u", st2.nr_raw, st.nr_raw);
+    for (i = 0; i < st.nr_raw; i++)
+        FUZZ_CHECK(!memcmp(&st2.raw[i], &st.raw[i], sizeof(st.raw[i])), "memory: range %u differs", i);
+}
+
+static void check_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc,
+                              uint64_t dtb_pa, int rc, const struct pvh_error *err)
+{
+    struct pvh_error e2;
+    int rc2 = pvh_fdt_scan_chosen(fdt, sc, &st2, dtb_pa, &e2);
+    unsigned i;
+
+    FUZZ_CHECK(same_error(rc, err, rc2, &e2), "chosen: scan %d '%s', read %d '%s'", rc2, e2.msg,
+               rc, err->msg);
+    if (rc)
+        return;
+    FUZZ_CHECK(!strcmp(st2.cmdline, st.cmdline), "chosen: the cmdlines differ");
+    FUZZ_CHECK(st2.boot.nr_modules == st.boot.nr_modules, "chosen: %u modules, read %u",
+               st2.boot.nr_modules, st.boot.nr_modules);
+    for (i = 0; i < st.boot.nr_modules; i++)
+        FUZZ_CHECK(st2.modules[i].base == st.modules[i].base &&
+                       st2.modules[i].size == st.modules[i].size &&
+                       !strcmp(st2.modules[i].cmdline, st.modules[i].cmdline),
+                   "chosen: module %u differs", i);
+}
+
+static void check_scan_cpus(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc,
+                            const struct pvh_fdt_cpus *cpus)
+{
+    static struct pvh_fdt_cpus want;
+    struct pvh_error err;
+    int rc = pvh_fdt_read_cpus(fdt, 0, &want, &err);
+    unsigned i;
+
+    FUZZ_CHECK(same_error(rc, &err, sc->cpus_rc, &sc->cpus_err), "cpus: scan %d '%s', read %d '%s'",
+               sc->cpus_rc, sc->cpus_err.msg, rc, err.msg);
+    FUZZ_CHECK(cpus->nr == want.nr && cpus->found == want.found &&
+                   cpus->not_psci == want.not_psci && cpus->psci_cpu_on == want.psci_cpu_on &&
+                   (!want.not_psci || cpus->not_psci_first == want.not_psci_first),
+               "cpus: the counts differ");
+    for (i = 0; i < want.nr; i++)
+        FUZZ_CHECK(!memcmp(&cpus->cpus[i], &want.cpus[i], sizeof(want.cpus[i])), "cpus: %u differs",
+                   i);
+}
+
 static void boot_steps(const struct pvh_fdt *fdt, uint64_t self_base, uint64_t self_size,
                        uint64_t dtb_pa)
 {
+    static struct pvh_fdt_cpus cpus;
     struct pvh_fdt_platform p;
-    struct pvh_error err;
-    int rc;
+    struct pvh_fdt_scan sc;
+    struct pvh_error err, e2;
+    int rc, rc2;
 
     rc = pvh_fdt_platform(fdt, &p, &err);
     FUZZ_CHECK(rc == PVH_OK || fuzz_terminated(err.msg, sizeof(err.msg)), "message");
+    /* The one walk: what the platform reader says, errors included. */
+    memset(&st2, 0xa5, sizeof(st2));
+    pvh_boot_store_init(&st2, self_base, self_base + self_size);
+    rc2 = pvh_fdt_scan(fdt, &st2, 0, &cpus, &sc, &e2);
+    FUZZ_CHECK(same_error(rc, &err, rc2, &e2), "scan %d '%s', platform %d '%s'", rc2, e2.msg, rc,
+               err.msg);
     if (rc)
         return;
+    FUZZ_CHECK(sc.platform.uart == p.uart && sc.platform.uart_base == p.uart_base &&
+                   sc.platform.uart_from_stdout_path == p.uart_from_stdout_path &&
+                   sc.platform.psci == p.psci && sc.platform.xen_node == p.xen_node,
+               "scan: the platform differs");
+    check_scan_cpus(fdt, &sc, &cpus);
     FUZZ_CHECK(p.uart != PVH_UART_NONE || !p.uart_from_stdout_path, "stdout-path without a UART");
     memset(&st, 0xa5, sizeof(st));
     pvh_boot_store_init(&st, self_base, self_base + self_size);
     st.boot.loader = PVH_LOADER_FDT;
     rc = pvh_fdt_read_memory(fdt, &st, &err);
     FUZZ_CHECK(rc || st.nr_raw <= PVH_MEMMAP_IN_MAX, "%u raw ranges", st.nr_raw);
+    check_scan_memory(fdt, &sc, rc, &err);
     if (!rc)
         check_map_plan(dtb_pa, fdt->totalsize);
-    if (!rc)
+    if (!rc) {
         rc = pvh_boot_set_memmap(&st, &err);
-    if (!rc)
+        rc2 = pvh_boot_set_memmap(&st2, &e2);
+        FUZZ_CHECK(same_error(rc, &err, rc2, &e2), "set_memmap after the scan differs");
+    }
+    if (!rc) {
         rc = pvh_fdt_read_chosen(fdt, &st, dtb_pa, &err);
+        check_scan_chosen(fdt, &sc, dtb_pa, rc, &err);
+    }
     if (rc) {
         FUZZ_CHECK(rc < 0 && rc >= PVH_ENOENT && err.code == rc, "rc %d", rc);
         FUZZ_CHECK(fuzz_terminated(err.msg, sizeof(err.msg)), "error message not terminated");
@@ -267,8 +422,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!blob)
         abort();
     memcpy(blob, in.p, len);
-    if (!pvh_fdt_open(&fdt, blob, len, &err))
+    if (!pvh_fdt_open(&fdt, blob, len, &err)) {
+        check_fast_walk(&fdt);
         n = our_tokens(&fdt, &err);
+    }
+    check_unaligned(blob, len, n, err.msg);
     judge = libfdt_can_judge(blob, len);
     theirs_ok = judge && len >= sizeof(struct fdt_header) && fdt_check_full(blob, len) == 0;
     if (n >= 0) {

@@ -18,7 +18,11 @@
  * make a tree the reader's rules allow, and is refused when they do not.
  * For the rewrite: it succeeds exactly when the result fits, and the
  * result reads back, in both readers, as the source with /chosen edited
- * as common/fdt/fdt.h documents, computed here token by token.
+ * as common/fdt/fdt.h documents, computed here token by token. Its two
+ * ways (the source copied in runs, pvh_fdt_rewrite_chosen; the writer's,
+ * pvh_fdt_rewrite_chosen_tokens) give the same answer: the same error,
+ * or the same size and tokens; and a destination one byte off alignment
+ * (the writer's way) gives the same again.
  */
 #include <libfdt.h>
 #include <stdlib.h>
@@ -329,6 +333,35 @@ static int expected_rewrite(int n, const struct pvh_fdt_chosen *c)
     return k;
 }
 
+/* The writer's way, into an aligned and a misaligned buffer, against
+ * pvh_fdt_rewrite_chosen's answer (rc, total, err; on success its blob
+ * read back as want[0..k)). */
+static void compare_ways(const struct pvh_fdt *fdt, const struct pvh_fdt_chosen *c, size_t size,
+                         int rc, uint32_t total, const struct pvh_error *err, int k)
+{
+    uint8_t *dst = malloc(size + 1);
+    struct pvh_error e2;
+    uint32_t total2 = 0;
+    int off, rc2, m;
+
+    if (!dst)
+        abort();
+    for (off = 0; off < 2; off++) {
+        rc2 = pvh_fdt_rewrite_chosen_tokens(fdt, c, dst + off, size, &total2, &e2);
+        FUZZ_CHECK(rc2 == rc, "the writer's way: rc %d, the copy's %d", rc2, rc);
+        if (rc) {
+            FUZZ_CHECK(!strcmp(e2.msg, err->msg), "the writer's way: '%s', the copy's '%s'",
+                       e2.msg, err->msg);
+            continue;
+        }
+        FUZZ_CHECK(total2 == total, "the writer's way: totalsize %u, the copy's %u", total2, total);
+        m = read_tokens(dst + off, total2, got);
+        FUZZ_CHECK(m >= 0, "our reader refuses the writer's way");
+        check_same(want, k, got, m, "the writer's way");
+    }
+    free(dst);
+}
+
 static void rewrite(struct fuzz_in *in)
 {
     struct pvh_fdt_chosen c = { NULL, 0, 0 };
@@ -364,6 +397,7 @@ static void rewrite(struct fuzz_in *in)
     if (blob_size(want, k, fdt.nr_rsv) > size) {
         FUZZ_CHECK(rc == PVH_ENOMEM, "a result of %llu bytes in %zu: rc %d",
                    (unsigned long long)blob_size(want, k, fdt.nr_rsv), size, rc);
+        compare_ways(&fdt, &c, size, rc, total, &err, k);
         goto out;
     }
     FUZZ_CHECK(rc == PVH_OK, "rewrite into %zu bytes (%llu needed) failed: %s", size,
@@ -383,6 +417,7 @@ static void rewrite(struct fuzz_in *in)
         pvh_fdt_rsv(&out, i, &x, &y);
         FUZZ_CHECK(a == x && b == y, "reservation %u changed", i);
     }
+    compare_ways(&fdt, &c, size, rc, total, &err, k);
 out:
     free(blob);
     free(dst);

@@ -5,7 +5,9 @@
  * of them, whatever our reader accepts libfdt's fdt_check_full accepts
  * too, with the same tokens, and our reader never reads outside the
  * (exactly sized) buffer. Also: the /chosen rewrite gives a tree libfdt
- * accepts, with the new values.
+ * accepts, with the new values, and its two ways (the source copied in
+ * runs, the writer's token by token) give trees of one size with the
+ * same tokens. The real trees read the same one byte off alignment.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,12 +183,101 @@ static void rewritten_chosen_reads_back_in_libfdt(void **state)
     free(blob);
 }
 
+/* Tokens by content: a list of blob b against the list of blob a. */
+static void assert_same_content(const struct fdt_tok *a, int n, const struct fdt_tok *b, int m)
+{
+    int i;
+
+    assert_int_equal(n, m);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(a[i].kind, b[i].kind);
+        assert_int_equal(a[i].depth, b[i].depth);
+        assert_int_equal(a[i].len, b[i].len);
+        if (a[i].kind != PVH_FDT_END_NODE)
+            assert_string_equal(a[i].name, b[i].name);
+        if (a[i].kind == PVH_FDT_PROP)
+            assert_memory_equal(a[i].value, b[i].value, a[i].len);
+    }
+}
+
+static void real_trees_read_the_same_unaligned(void **state)
+{
+    struct pvh_error err;
+    unsigned i;
+
+    (void)state;
+    for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+        size_t len;
+        uint8_t *blob = load_fixture(fixtures[i], &len), *odd = malloc(len + 1);
+        struct pvh_fdt fdt;
+        int n, m;
+
+        assert_non_null(odd);
+        memcpy(odd + 1, blob, len);
+        n = our_tokens(blob, len, &err);
+        assert_true(n > 20);
+        memcpy(theirs, ours, (size_t)n * sizeof(ours[0]));
+        assert_int_equal(pvh_fdt_open(&fdt, odd + 1, len, &err), 0);
+        assert_false(fdt.words);
+        m = our_tokens(odd + 1, len, &err);
+        assert_same_content(theirs, n, ours, m);
+        free(odd);
+        free(blob);
+    }
+}
+
+static void rewrite_ways_agree(void **state)
+{
+    static uint8_t out[1 << 16], out2[(1 << 16) + 1];
+    static struct fdt_tok a[MAX_TOKENS];
+    const struct pvh_fdt_chosen cases[] = {
+        { "console=ttyAMA0 new words", 0x48000000, 0x48001234 },
+        { NULL, 0, 0 },
+        { "", 5, 4 },
+    };
+    struct pvh_error err, err2;
+    unsigned i, j;
+
+    (void)state;
+    for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+        for (j = 0; j < sizeof(cases) / sizeof(cases[0]); j++) {
+            size_t len;
+            uint8_t *blob = load_fixture(fixtures[i], &len);
+            struct pvh_fdt fdt;
+            uint32_t total, total2;
+            int n, m;
+
+            assert_int_equal(pvh_fdt_open(&fdt, blob, len, &err), 0);
+            assert_int_equal(pvh_fdt_rewrite_chosen(&fdt, &cases[j], out, sizeof(out), &total,
+                                                    &err), 0);
+            assert_int_equal(pvh_fdt_rewrite_chosen_tokens(&fdt, &cases[j], out2 + 1,
+                                                           sizeof(out2) - 1, &total2, &err), 0);
+            assert_int_equal(total, total2);
+            assert_int_equal(fdt_check_full(out, total), 0);
+            n = our_tokens(out, total, &err);
+            assert_true(n > 20);
+            memcpy(a, ours, (size_t)n * sizeof(ours[0]));
+            m = our_tokens(out2 + 1, total2, &err);
+            assert_same_content(a, n, ours, m);
+            /* One byte short: both refuse, with the same words. */
+            assert_int_equal(pvh_fdt_rewrite_chosen(&fdt, &cases[j], out, total2 - 1, &total,
+                                                    &err), PVH_ENOMEM);
+            assert_int_equal(pvh_fdt_rewrite_chosen_tokens(&fdt, &cases[j], out2, total2 - 1,
+                                                           &total, &err2), PVH_ENOMEM);
+            assert_string_equal(err.msg, err2.msg);
+            free(blob);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(real_trees_read_the_same),
+        cmocka_unit_test(real_trees_read_the_same_unaligned),
         cmocka_unit_test(fuzzed_trees_never_accepted_alone),
         cmocka_unit_test(rewritten_chosen_reads_back_in_libfdt),
+        cmocka_unit_test(rewrite_ways_agree),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

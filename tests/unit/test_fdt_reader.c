@@ -1,9 +1,10 @@
 /*
  * common/fdt/fdt.c, common/fdt/fdt_write.c and common/fdt/fdt_boot.c: every rule the
  * FDT reader checks, the writer, and the device tree to boot store
- * steps. Blobs are built with the writer, then broken on purpose, and
- * always handed over in a heap buffer of exactly their size, so ASan
- * reports any read past the end.
+ * steps (one by one, and as arm64's one walk gives them). Blobs are
+ * built with the writer, then broken on purpose, and always handed over
+ * in a heap buffer of exactly their size, so ASan reports any read past
+ * the end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@
 #include "common/boot/boot_store.h"
 #include "common/fdt/fdt.h"
 #include "common/fdt/fdt_boot.h"
+#include "common/fdt/fdt_cpus.h"
 #include "tests/unit/support.h"
 
 #define BUF 8192
@@ -741,6 +744,163 @@ static void rejects_tree_without_memory(void **state)
     assert_error(load(0x48000000), &err, PVH_ENOENT, "fdt: no /memory node with RAM");
 }
 
+/* arm64's one walk (pvh_fdt_scan, then pvh_fdt_scan_memory,
+ * pvh_fdt_set_memmap and pvh_fdt_scan_chosen) fills a store as load()
+ * does; and reads the same blob one byte off alignment. */
+static void scan_gives_what_the_readers_give(void **state)
+{
+    static struct pvh_fdt_cpus cpus;
+    struct pvh_boot_store *st2 = calloc(1, sizeof(*st2));
+    struct pvh_fdt_scan sc;
+    struct pvh_fdt fdt;
+    unsigned i, pass;
+    uint8_t *odd;
+
+    (void)state;
+    assert_non_null(st2);
+    build_default();
+    odd = malloc(blob_len + 1);
+    assert_non_null(odd);
+    assert_int_equal(load(0x48000000), 0);
+    memcpy(odd + 1, blob, blob_len);
+    for (pass = 0; pass < 2; pass++) {
+        pvh_boot_store_init(st2, SELF_BASE, SELF_END);
+        assert_int_equal(pvh_fdt_open(&fdt, pass ? odd + 1 : blob, blob_len, &err), 0);
+        assert_int_equal(fdt.words, !pass);
+        assert_int_equal(pvh_fdt_scan(&fdt, st2, 0, &cpus, &sc, &err), 0);
+        assert_int_equal(sc.platform.uart, PVH_UART_PL011);
+        assert_int_equal(sc.platform.uart_base, 0x9000000);
+        assert_true(sc.platform.uart_from_stdout_path);
+        assert_int_equal(sc.platform.psci, PVH_PSCI_HVC);
+        /* No /cpus in this tree: the reader's answer, kept for later. */
+        assert_int_equal(sc.cpus_rc, PVH_ENOENT);
+        assert_string_equal(sc.cpus_err.msg, "fdt: no /cpus node");
+        assert_int_equal(pvh_fdt_scan_memory(&fdt, &sc, st2, &err), 0);
+        assert_int_equal(st2->nr_raw, st->nr_raw);
+        for (i = 0; i < st->nr_raw; i++)
+            assert_memory_equal(&st2->raw[i], &st->raw[i], sizeof(st->raw[i]));
+        assert_int_equal(pvh_boot_set_memmap(st2, &err), 0);
+        assert_int_equal(pvh_fdt_scan_chosen(&fdt, &sc, st2, 0x48000000, &err), 0);
+        assert_string_equal(st2->cmdline, st->cmdline);
+        assert_int_equal(st2->boot.nr_modules, st->boot.nr_modules);
+        for (i = 0; i < st->boot.nr_modules; i++) {
+            assert_int_equal(st2->modules[i].base, st->modules[i].base);
+            assert_int_equal(st2->modules[i].size, st->modules[i].size);
+            assert_string_equal(st2->modules[i].cmdline, st->modules[i].cmdline);
+        }
+    }
+    free(odd);
+    free(st2);
+}
+
+/* An error the memory reader finds is kept for its step, and the walk
+ * still reads the rest (the console). */
+static void scan_keeps_the_memory_error_for_its_step(void **state)
+{
+    static uint8_t buf[BUF];
+    struct pvh_boot_store *st2 = calloc(1, sizeof(*st2));
+    struct pvh_fdt_writer w;
+    struct pvh_fdt_scan sc;
+    struct pvh_fdt fdt;
+    uint32_t total;
+
+    (void)state;
+    assert_non_null(st2);
+    pvh_fdt_writer_init(&w, buf, sizeof(buf), NULL, 0, &err);
+    pvh_fdt_begin_node(&w, "", &err);
+    pvh_fdt_begin_node(&w, "memory@40000000", &err);
+    prop_str(&w, "device_type", "memory");
+    prop_cells(&w, "reg", (const uint32_t[]){ 0, 0x40000000, 0x40000000, 0 }, 4);
+    pvh_fdt_end_node(&w, &err);
+    pvh_fdt_begin_node(&w, "pl011@9000000", &err);
+    prop_cells(&w, "reg", (const uint32_t[]){ 0, 0x9000000, 0x1000 }, 3);
+    prop_str(&w, "compatible", "arm,pl011");
+    pvh_fdt_end_node(&w, &err);
+    pvh_fdt_end_node(&w, &err);
+    assert_int_equal(pvh_fdt_finish(&w, &total, &err), 0);
+    take(buf, total);
+    pvh_boot_store_init(st2, SELF_BASE, SELF_END);
+    assert_int_equal(pvh_fdt_open(&fdt, blob, blob_len, &err), 0);
+    assert_int_equal(pvh_fdt_scan(&fdt, st2, 0, NULL, &sc, &err), 0);
+    assert_int_equal(sc.platform.uart, PVH_UART_PL011);
+    assert_int_equal(sc.platform.uart_base, 0x9000000);
+    assert_error(pvh_fdt_scan_memory(&fdt, &sc, st2, &err), &err, PVH_EINVAL,
+                 "fdt: /memory@40000000: reg of 16 bytes is not a list of 12-byte entries");
+    assert_error(pvh_fdt_read_memory(&fdt, st2, &err), &err, PVH_EINVAL,
+                 "fdt: /memory@40000000: reg of 16 bytes is not a list of 12-byte entries");
+    free(st2);
+}
+
+/* The console among more UARTs than the walk keeps before it knows
+ * stdout-path (/chosen comes last): the one named, wherever it is. */
+static void console_named_among_many_uarts(void **state)
+{
+    static uint8_t buf[BUF];
+    unsigned named, i;
+
+    (void)state;
+    for (named = 0; named < 12; named += 11) {
+        struct pvh_fdt_writer w;
+        struct pvh_fdt_platform p;
+        struct pvh_fdt fdt;
+        uint32_t total;
+        char name[32], path[40];
+
+        pvh_fdt_writer_init(&w, buf, sizeof(buf), NULL, 0, &err);
+        pvh_fdt_begin_node(&w, "", &err);
+        for (i = 0; i < 12; i++) {
+            snprintf(name, sizeof(name), "pl011@%x", 0x9000000 + i * 0x1000);
+            pvh_fdt_begin_node(&w, name, &err);
+            prop_cells(&w, "reg", (const uint32_t[]){ 0, 0x9000000 + i * 0x1000, 0x1000 }, 3);
+            prop_str(&w, "compatible", i % 2 ? "arm,sbsa-uart" : "arm,pl011");
+            pvh_fdt_end_node(&w, &err);
+        }
+        pvh_fdt_begin_node(&w, "chosen", &err);
+        snprintf(path, sizeof(path), "/pl011@%x:115200n8", 0x9000000 + named * 0x1000);
+        prop_str(&w, "stdout-path", path);
+        pvh_fdt_end_node(&w, &err);
+        pvh_fdt_end_node(&w, &err);
+        assert_int_equal(pvh_fdt_finish(&w, &total, &err), 0);
+        take(buf, total);
+        assert_int_equal(pvh_fdt_open(&fdt, blob, blob_len, &err), 0);
+        assert_int_equal(pvh_fdt_platform(&fdt, &p, &err), 0);
+        assert_int_equal(p.uart_base, 0x9000000 + named * 0x1000);
+        assert_int_equal(p.uart, named % 2 ? PVH_UART_SBSA : PVH_UART_PL011);
+        assert_true(p.uart_from_stdout_path);
+    }
+}
+
+/* A strings block whose last byte is not a NUL: names are checked one by
+ * one, and one that ends there is refused. */
+static void strings_block_without_a_final_nul(void **state)
+{
+    struct pvh_fdt fdt;
+    struct pvh_fdt_platform p;
+    uint8_t *b;
+
+    (void)state;
+    build_default();
+    /* One more byte, 'x', behind the strings block, counted in it. */
+    b = malloc(blob_len + 1);
+    assert_non_null(b);
+    memcpy(b, blob, blob_len);
+    b[blob_len] = 'x';
+    be32(b + H_SIZE_STRINGS, hdr(H_SIZE_STRINGS) + 1);
+    be32(b + H_TOTALSIZE, blob_len + 1);
+    take(b, blob_len + 1);
+    free(b);
+    assert_int_equal(pvh_fdt_open(&fdt, blob, blob_len, &err), 0);
+    assert_false(fdt.strings_end_nul);
+    assert_int_equal(pvh_fdt_check(&fdt, &err), 0);
+    assert_int_equal(pvh_fdt_platform(&fdt, &p, &err), 0);
+    assert_int_equal(p.uart_base, 0x9000000);
+    /* A property named by that last byte: no NUL before the block ends. */
+    be32(blob + hdr(H_OFF_STRUCT) + 4 + 4 + 8, hdr(H_SIZE_STRINGS) - 1);
+    assert_int_equal(pvh_fdt_open(&fdt, blob, blob_len, &err), 0);
+    assert_error(pvh_fdt_check(&fdt, &err), &err, PVH_EINVAL,
+                 "not terminated in the strings block");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -783,6 +943,11 @@ int main(void)
                                         teardown_store),
         cmocka_unit_test_setup_teardown(rejects_initrd_ending_before_it_starts, setup_store,
                                         teardown_store),
+        cmocka_unit_test_setup_teardown(scan_gives_what_the_readers_give, setup_store,
+                                        teardown_store),
+        cmocka_unit_test_teardown(scan_keeps_the_memory_error_for_its_step, teardown),
+        cmocka_unit_test_teardown(console_named_among_many_uarts, teardown),
+        cmocka_unit_test_teardown(strings_block_without_a_final_nul, teardown),
         cmocka_unit_test_setup_teardown(rejects_module_overlapping_pvhboot, setup_store,
                                         teardown_store),
         cmocka_unit_test_setup_teardown(rejects_module_outside_ram, setup_store, teardown_store),
