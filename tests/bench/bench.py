@@ -449,16 +449,13 @@ def budget_markdown(phase_rows, arm64_rows, scale_rows, build_root):
 
 # --- report --------------------------------------------------------------------------
 
-def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
-             cpu_rows, build_root):
-    out = ["# pvhboot bench", "",
-           "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
-    out += budget_markdown(phase_rows, arm64_rows, scale_rows, build_root)
+def phase_markdown(phase_rows, arm64_rows):
+    out = []
     out += ["## pvhboot's own cost, by phase", "",
             "TSC ticks. `-icount shift=0`: one tick per guest instruction, the same every run "
             "(repeat = a second run gave identical numbers). Wall: median of the runs without "
             "icount. `copy` is the payload's own bytes (none when it lies where it runs); the "
-            "target (at most 100,000 instructions) is for the rest.", ""]
+            "budgets are for the rest (without copy).", ""]
     out.append("| boot | " + " | ".join(PHASE_ORDER) + " | without copy | repeat | wall total |")
     out.append("|---" * (len(PHASE_ORDER) + 4) + "|")
     for name, a, same, wall in phase_rows:
@@ -477,6 +474,38 @@ def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_ro
             out.append("| %s | %s | %d | %s | %d |" % (
                 name, " | ".join(str(a.get(k, "-")) for k in PHASE_ORDER),
                 a.get("total", 0) * ARM64_INSNS_PER_TICK, "yes" if same else "NO", wall["total"]))
+    return out
+
+
+def size_markdown(size_rows):
+    out = []
+    out += ["", "## Size", "", "| image | loadable segments (address: file bytes / memory bytes) "
+            "| loadable bytes | memory at run time | Image file |", "|---|---|---|---|---|"]
+    for name, loads, binsize in size_rows:
+        out.append("| %s | %s | %d | %d | %s |" % (
+            name, ", ".join("0x%x: %d / %d" % (p, f, m) for p, f, m, _ in loads),
+            sum(f for _, f, _, _ in loads), sum(m for _, _, m, _ in loads),
+            binsize if binsize is not None else "-"))
+    return out
+
+
+def scale_markdown(scale_rows, host):
+    out = []
+    out += ["", "## Scale", "", "hello under `-icount shift=0`, q35: instructions as RAM grows.",
+            "", "| RAM | pages above 4 GiB | page-tables phase | total |", "|---|---|---|---|"]
+    for mem, pages, pt, total in scale_rows:
+        out.append("| %s | %s | %d | %d |" % (mem, pages, pt, total))
+    out += ["", "On the host (common/ built with -O2), as the inputs grow:", "", "```", host.strip(),
+            "```", ""]
+    return out
+
+
+def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
+             cpu_rows, build_root):
+    out = ["# pvhboot bench", "",
+           "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
+    out += budget_markdown(phase_rows, arm64_rows, scale_rows, build_root)
+    out += phase_markdown(phase_rows, arm64_rows)
     out += ["", "## Time to the first userspace instruction", "",
             "Debian's kernel (%s) with a busybox initramfs whose /init (tests/bench/tsc_init.c) "
             "ends QEMU as its first act; "
@@ -501,19 +530,8 @@ def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_ro
         for name, ticks in icount_rows:
             out.append("| %s | %s | %.4f |" % (name, " ".join("%d" % t for t in ticks),
                                                 mean[name] / ibase))
-    out += ["", "## Size", "", "| image | loadable segments (address: file bytes / memory bytes) "
-            "| loadable bytes | memory at run time | Image file |", "|---|---|---|---|---|"]
-    for name, loads, binsize in size_rows:
-        out.append("| %s | %s | %d | %d | %s |" % (
-            name, ", ".join("0x%x: %d / %d" % (p, f, m) for p, f, m, _ in loads),
-            sum(f for _, f, _, _ in loads), sum(m for _, _, m, _ in loads),
-            binsize if binsize is not None else "-"))
-    out += ["", "## Scale", "", "hello under `-icount shift=0`, q35: instructions as RAM grows.",
-            "", "| RAM | pages above 4 GiB | page-tables phase | total |", "|---|---|---|---|"]
-    for mem, pages, pt, total in scale_rows:
-        out.append("| %s | %s | %d | %d |" % (mem, pages, pt, total))
-    out += ["", "On the host (common/ built with -O2), as the inputs grow:", "", "```", host.strip(),
-            "```", ""]
+    out += size_markdown(size_rows)
+    out += scale_markdown(scale_rows, host)
     out += ["## CPUs", "", "hello's `cpus-up`: from the first CPU start in its pvh_main to every "
             "CPU having run its function, in the CPU's counter (x86: the TSC, under TCG and "
             "under Xen the host's; arm64: the virtual counter, 62.5 MHz on QEMU virt, so µs = "
@@ -583,8 +601,11 @@ def main():
         try:
             rows = bench_phases(ctx, 1)
             arm64 = bench_arm64_phases(ctx, 1)
-            scale, _ = bench_scale(ctx)
-            print("\n".join(budget_markdown(rows, arm64, scale, ctx.build_root)))
+            scale, host = bench_scale(ctx)
+            out = budget_markdown(rows, arm64, scale, ctx.build_root)
+            out += phase_markdown(rows, arm64) + size_markdown(bench_size(ctx))
+            out += scale_markdown(scale, host)
+            print("\n".join(out))
         finally:
             shutil.rmtree(ctx.tmp, ignore_errors=True)
         return 0
