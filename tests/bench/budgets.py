@@ -37,18 +37,6 @@ BYTE_BUDGETS = {
 
 def loadable_bytes(path):
     """The file bytes of an ELF's PT_LOAD segments."""
-    import struct
+    from common import elf_loads  # tests/boot/common.py, on the path of both users
 
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        raise ValueError("%s: not an ELF64 file" % path)
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    total = 0
-    for i in range(phnum):
-        p_type, = struct.unpack_from("<I", data, phoff + i * phentsize)
-        if p_type == 1:
-            p_filesz, = struct.unpack_from("<Q", data, phoff + i * phentsize + 0x20)
-            total += p_filesz
-    return total
+    return sum(filesz for _, filesz, _ in elf_loads(path))

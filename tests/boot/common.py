@@ -1,6 +1,7 @@
 """What boot tests share: outcomes, and checks on how a boot ended."""
 
 import os
+import struct
 import subprocess
 
 from qemu import EXIT_PANIC, EXIT_POWEROFF
@@ -107,3 +108,22 @@ def check_no_cpu_start_code(build, objs, entry_points, firmware):
           "hello.elf lacks the start-up entry points: %r" % sorted(starting & hello))
     linked = starting & defined_symbols(os.path.join(build, firmware))
     check(not linked, "%s links CPU start-up code: %r" % (firmware, sorted(linked)))
+
+
+PT_LOAD = 1
+
+
+def elf_loads(path):
+    """(paddr, filesz, memsz) of each PT_LOAD segment of an ELF64 file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    check(data[:4] == b"\x7fELF" and data[4] == 2, "%s: not an ELF64 file" % path)
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    out = []
+    for i in range(phnum):
+        p_type, _, _, _, paddr, filesz, memsz = struct.unpack_from("<IIQQQQQ", data,
+                                                                   phoff + i * phentsize)
+        if p_type == PT_LOAD:
+            out.append((paddr, filesz, memsz))
+    return out

@@ -32,7 +32,7 @@ import re
 import struct
 import zlib
 
-from common import check, expect_poweroff, file_made_once
+from common import check, elf_loads, expect_poweroff, file_made_once
 from hello_report import checked_report
 from linux import bzimage, cache_file, initramfs
 from qemu import run_qemu
@@ -270,20 +270,11 @@ def above_4g(ctx):
 # same file through qboot arrives intact).
 SMALL_LOW_MACHINE = ["-M", "pc,max-ram-below-4g=128M", "-bios", "/usr/share/qemu/qboot.rom",
                      "-cpu", "qemu64", "-m", "1152M"]
-LOAD_SEGMENT = 1
 
 
 def packed_piece_base(path, size):
     """Where pvhboot-pack put the piece of size bytes: the PT_LOAD that holds it."""
-    with open(path, "rb") as f:
-        data = f.read()
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    found = []
-    for i in range(phnum):
-        p_type, _, _, _, p_paddr, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
-        if p_type == LOAD_SEGMENT and p_filesz == size:
-            found.append(p_paddr)
+    found = [paddr for paddr, filesz, _ in elf_loads(path) if filesz == size]
     check(len(found) == 1, "no single %d-byte segment in %s: %r" % (size, path, found))
     return found[0]
 

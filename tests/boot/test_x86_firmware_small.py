@@ -30,7 +30,7 @@ import re
 import struct
 import zlib
 
-from common import check, expect_panic, expect_poweroff, file_made_once
+from common import check, elf_loads, expect_panic, expect_poweroff, file_made_once
 from hello_report import checked_report
 from linux import bzimage, initramfs, pack_tool
 from qemu import run_qemu
@@ -42,7 +42,6 @@ PAGE = 0x1000
 MIB = 1 << 20
 SMALL = "16M"
 MACHINES = ("pc", "q35", "microvm")
-PT_LOAD = 1
 MODULE_SIZE = 6 * MIB + 12345  # hello's module: a guest that cannot hold it still holds pvhboot
 MODULE_CMDLINE = "small guest module"
 MINIMUM = re.compile(r"^\s*minimum RAM: (\d+) bytes \((\d+) MiB\)$", re.M)
@@ -63,18 +62,8 @@ def tool_allowances(ctx):
 
 
 def loads(path):
-    """(paddr, filesz, memsz) of an ELF64 file's PT_LOAD segments."""
-    with open(path, "rb") as f:
-        data = f.read()
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    out = []
-    for i in range(phnum):
-        p_type, _, _, _, paddr, filesz, memsz = struct.unpack_from("<IIQQQQQ", data,
-                                                                   phoff + i * phentsize)
-        if p_type == PT_LOAD and memsz:
-            out.append((paddr, filesz, memsz))
-    return out
+    """(paddr, filesz, memsz) of an ELF64 file's PT_LOAD segments that take memory."""
+    return [load for load in elf_loads(path) if load[2]]
 
 
 def stated_minimum(out, what):
