@@ -27,7 +27,7 @@ ARCH_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096
 PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mstrict-align \
               -mgeneral-regs-only -mcmodel=small -mno-outline-atomics
 # ...and links with, through the compiler driver (then objcopy -O binary: the Image).
-PKG_LDFLAGS := -nostdlib -static-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
+PKG_LDFLAGS := -nostdlib -static-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,-z,notext \
                -Wl,-z,noexecstack -Wl,--build-id=none -Wl,-z,norelro
 
 EXAMPLES := $(BUILD)/hello.bin $(BUILD)/pvhboot.bin

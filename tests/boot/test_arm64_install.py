@@ -1,0 +1,55 @@
+"""make install for arm64, then a unikernel built outside the tree from
+the installed files only (examples/memsize through pvhboot-arm64.pc, with
+the cross compiler where the machine is not arm64), made an Image and
+booted on QEMU's virt. The link takes nothing but what the .pc says: with
+Debian 12's cross gcc, -static-pie asks the linker for -z text, and the
+.pc must say -z notext for the relocations the Image applies to itself."""
+
+ARCH = "arm64"
+
+import os
+import platform
+import shutil
+import zlib
+
+from common import check
+from qemu_arm64 import run_qemu_arm64
+from test_x86_install import run
+
+
+def out_of_tree(ctx):
+    def test():
+        prefix = os.path.join(ctx.tmp, "prefix-arm64")
+        src = os.path.join(ctx.tmp, "memsize-arm64-src")
+        cross = "" if platform.machine() == "aarch64" else "aarch64-linux-gnu-"
+        run(ctx.make.split() + ["-C", ctx.root, "--no-print-directory", "install",
+                                "ARCH=arm64", "PREFIX=" + prefix, "O=" + ctx.build_root])
+        pc = os.path.join(prefix, "lib", "pkgconfig", "pvhboot-arm64.pc")
+        check(os.path.exists(pc), "make install did not install " + pc)
+        shutil.copytree(os.path.join(ctx.root, "examples", "memsize"), src)
+        env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pc))
+        env.pop("CFLAGS", None)
+        run(["make", "-C", src, "--no-print-directory", "PVHBOOT_PC=pvhboot-arm64",
+             "CC=%sgcc" % cross], env=env)
+        image = os.path.join(src, "memsize.bin")
+        run(["%sobjcopy" % cross, "-O", "binary", os.path.join(src, "memsize.elf"), image])
+
+        module = os.path.join(src, "memsize.c")
+        with open(module, "rb") as f:
+            data = f.read()
+        result = run_qemu_arm64(["-M", "virt", "-cpu", "cortex-a57", "-m", "256M",
+                                 "-kernel", image, "-append", "x", "-initrd", module], 30,
+                                qemu=ctx.qemu_aarch64)
+        lines = [l for l in result.lines() if l.startswith(b"pvhboot: memsize ")]
+        check(len(lines) == 1, "no memsize line: " + result.describe())
+        fields = lines[0].split()
+        got = dict(zip(fields[2::2], fields[3::2]))
+        check(got[b"modules"] == b"1", "modules %r" % got[b"modules"])
+        check(int(got[b"crc32"], 16) == zlib.crc32(data), "module crc32 mismatch")
+        ram = int(got[b"ram"])
+        check((256 << 20) - (1 << 20) <= ram <= (256 << 20), "ram %d for -m 256M" % ram)
+    return test
+
+
+def collect(ctx):
+    return [("pkg-config-unikernel-builds-and-boots", out_of_tree(ctx))]
