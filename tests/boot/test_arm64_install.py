@@ -10,11 +10,10 @@ ARCH = "arm64"
 import os
 import platform
 import shutil
-import zlib
 
 from common import check
+from install import check_memsize_report, run
 from qemu_arm64 import run_qemu_arm64
-from test_x86_install import run
 
 
 def out_of_tree(ctx):
@@ -40,14 +39,7 @@ def out_of_tree(ctx):
         result = run_qemu_arm64(["-M", "virt", "-cpu", "cortex-a57", "-m", "256M",
                                  "-kernel", image, "-append", "x", "-initrd", module], 30,
                                 qemu=ctx.qemu_aarch64)
-        lines = [l for l in result.lines() if l.startswith(b"pvhboot: memsize ")]
-        check(len(lines) == 1, "no memsize line: " + result.describe())
-        fields = lines[0].split()
-        got = dict(zip(fields[2::2], fields[3::2]))
-        check(got[b"modules"] == b"1", "modules %r" % got[b"modules"])
-        check(int(got[b"crc32"], 16) == zlib.crc32(data), "module crc32 mismatch")
-        ram = int(got[b"ram"])
-        check((256 << 20) - (1 << 20) <= ram <= (256 << 20), "ram %d for -m 256M" % ram)
+        check_memsize_report(result, data, 256 << 20)
     return test
 
 

@@ -98,6 +98,33 @@ class Expected:
         self.need = align(self.strings_end) + handoff + loader
 
 
+def check_layout(ctx, want, kernel, module_arg, module_size, out_path):
+    """Pack kernel and one module (module_arg, as --module takes it) into
+    out_path: the kernel, the module and the minimum RAM pack and inspect
+    state must be the layout want computed."""
+    out = pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), "--kernel", kernel,
+                    "--module", module_arg, "-o", out_path)
+    name = os.path.basename(kernel)
+    check(placed_at(out, "kernel", os.path.getsize(kernel)) == want.kernel,
+          "%s not at 0x%x:\n%s" % (name, want.kernel, out))
+    check(placed_at(out, "module", module_size) == want.modules[0],
+          "the module not at 0x%x, after %s:\n%s" % (want.modules[0], name, out))
+    check(stated_minimum(out, "pack") == want.need,
+          "pack states %d bytes; the layout needs %d:\n%s" % (stated_minimum(out, "pack"),
+                                                              want.need, out))
+    inspected = pack_tool(ctx, "inspect", out_path)
+    check(stated_minimum(inspected, "inspect") == want.need,
+          "inspect states %d bytes; the layout needs %d:\n%s" %
+          (stated_minimum(inspected, "inspect"), want.need, inspected))
+
+
+def setup_header(path):
+    """A bzImage's setup size and its setup-header bytes (boot.rst)."""
+    with open(path, "rb") as f:
+        head = f.read(0x264)
+    return ((head[0x1f1] or 4) + 1) * 512, head
+
+
 def hello_with_module(ctx):
     module, data = data_file(ctx, "small-guest-module.bin", MODULE_SIZE, 7)
     hello = os.path.join(ctx.build, "hello.elf")
@@ -115,23 +142,11 @@ def hello_with_module(ctx):
 
 def layout_hello(ctx):
     def test():
-        path, _, want = hello_with_module(ctx)
+        _, _, want = hello_with_module(ctx)
         module, _ = data_file(ctx, "small-guest-module.bin", MODULE_SIZE, 7)
-        hello = os.path.join(ctx.build, "hello.elf")
-        out = pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), "--kernel", hello,
-                        "--module", module + ":" + MODULE_CMDLINE,
-                        "-o", os.path.join(ctx.tmp, "fw-hello-small-module-again.elf"))
-        check(placed_at(out, "kernel", os.path.getsize(hello)) == want.kernel,
-              "hello not at 0x%x:\n%s" % (want.kernel, out))
-        check(placed_at(out, "module", MODULE_SIZE) == want.modules[0],
-              "the module not at 0x%x:\n%s" % (want.modules[0], out))
-        check(stated_minimum(out, "pack") == want.need,
-              "pack states %d bytes; the layout needs %d:\n%s" % (stated_minimum(out, "pack"),
-                                                                  want.need, out))
-        inspected = pack_tool(ctx, "inspect", path)
-        check(stated_minimum(inspected, "inspect") == want.need,
-              "inspect states %d bytes; the layout needs %d:\n%s" %
-              (stated_minimum(inspected, "inspect"), want.need, inspected))
+        check_layout(ctx, want, os.path.join(ctx.build, "hello.elf"),
+                     module + ":" + MODULE_CMDLINE, MODULE_SIZE,
+                     os.path.join(ctx.tmp, "fw-hello-small-module-again.elf"))
         return "minimum %d bytes" % want.need
     return test
 
@@ -140,9 +155,7 @@ def layout_linux(ctx):
     """Debian's bzImage runs where it lies (its code at pref_address, room
     for init_size): the initramfs follows that room."""
     def test():
-        with open(bzimage(ctx), "rb") as f:
-            head = f.read(0x264)
-        setup = ((head[0x1f1] or 4) + 1) * 512
+        setup, head = setup_header(bzimage(ctx))
         pref, = struct.unpack_from("<Q", head, 0x258)
         init_size, = struct.unpack_from("<I", head, 0x260)
         size = os.path.getsize(bzimage(ctx))
@@ -150,19 +163,8 @@ def layout_linux(ctx):
         check(pref - setup >= max(p + m for p, _, m in loads(fw_elf(ctx))),
               "Debian's pref_address 0x%x lies in pvhboot.elf's memory" % pref)
         want = Expected(ctx, pref - setup, size, pref + init_size, "bzImage", [(initrd, None)])
-        out = pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), "--kernel", bzimage(ctx),
-                        "--module", initramfs(ctx),
-                        "-o", os.path.join(ctx.tmp, "fw-linux-small-layout.elf"))
-        check(placed_at(out, "kernel", size) == want.kernel, "bzImage not at 0x%x:\n%s" %
-              (want.kernel, out))
-        check(placed_at(out, "module", initrd) == want.modules[0],
-              "the initramfs not at 0x%x, right after init_size:\n%s" % (want.modules[0], out))
-        check(stated_minimum(out, "pack") == want.need, "pack states %d bytes, expected %d:\n%s" %
-              (stated_minimum(out, "pack"), want.need, out))
-        inspected = pack_tool(ctx, "inspect", os.path.join(ctx.tmp, "fw-linux-small-layout.elf"))
-        check(stated_minimum(inspected, "inspect") == want.need,
-              "inspect states %d bytes, expected %d:\n%s" % (stated_minimum(inspected, "inspect"),
-                                                             want.need, inspected))
+        check_layout(ctx, want, bzimage(ctx), initramfs(ctx), initrd,
+                     os.path.join(ctx.tmp, "fw-linux-small-layout.elf"))
         return "minimum %d bytes" % want.need
     return test
 
@@ -188,9 +190,7 @@ def layout_linux_1mib(ctx, relocatable):
     the first kernel_alignment boundary after pvhboot.elf's memory."""
     def test():
         path = bzimage_1mib(ctx, relocatable)
-        with open(path, "rb") as f:
-            head = f.read(0x264)
-        setup = ((head[0x1f1] or 4) + 1) * 512
+        setup, head = setup_header(path)
         alignment, = struct.unpack_from("<I", head, 0x230)
         init_size, = struct.unpack_from("<I", head, 0x260)
         size = os.path.getsize(path)
@@ -203,18 +203,7 @@ def layout_linux_1mib(ctx, relocatable):
         else:
             want = Expected(ctx, align(max(fw_end, MIB + init_size)), size, 0,
                             "bzImage-1mib-fixed", [(initrd, None)])
-        out = pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), "--kernel", path,
-                        "--module", initramfs(ctx), "-o", path + ".elf")
-        check(placed_at(out, "kernel", size) == want.kernel, "bzImage not at 0x%x:\n%s" %
-              (want.kernel, out))
-        check(placed_at(out, "module", initrd) == want.modules[0],
-              "the initramfs not at 0x%x:\n%s" % (want.modules[0], out))
-        check(stated_minimum(out, "pack") == want.need, "pack states %d bytes, expected %d:\n%s" %
-              (stated_minimum(out, "pack"), want.need, out))
-        inspected = pack_tool(ctx, "inspect", path + ".elf")
-        check(stated_minimum(inspected, "inspect") == want.need,
-              "inspect states %d bytes, expected %d:\n%s" % (stated_minimum(inspected, "inspect"),
-                                                             want.need, inspected))
+        check_layout(ctx, want, path, initramfs(ctx), initrd, path + ".elf")
         return "kernel at 0x%x" % want.kernel
     return test
 

@@ -5,19 +5,10 @@ ARCH = "x86_64"
 
 import os
 import shutil
-import subprocess
-import zlib
 
-from common import TestFailure, check, expect_poweroff
+from common import check, expect_poweroff
+from install import check_memsize_report, run
 from qemu import run_qemu
-
-
-def run(cmd, **kw):
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
-    if proc.returncode:
-        raise TestFailure("%s failed (%d):\n%s" % (" ".join(cmd), proc.returncode,
-                                                   proc.stdout.decode(errors="replace")[-3000:]))
-    return proc.stdout.decode(errors="replace")
 
 
 def out_of_tree(ctx):
@@ -46,15 +37,7 @@ def out_of_tree(ctx):
         result = run_qemu(["-M", "q35", "-m", "256M", "-kernel", elf, "-append", "x",
                            "-initrd", module], 30, qemu=ctx.qemu)
         expect_poweroff(result)
-        lines = [l for l in result.lines() if l.startswith(b"pvhboot: memsize ")]
-        check(len(lines) == 1, "no memsize line: " + result.describe())
-        fields = lines[0].split()
-        got = dict(zip(fields[2::2], fields[3::2]))
-        check(got[b"modules"] == b"1", "modules %r" % got[b"modules"])
-        check(int(got[b"crc32"], 16) == zlib.crc32(data), "module crc32 mismatch")
-        ram = int(got[b"ram"])
-        check((256 << 20) - (1 << 20) <= ram <= (256 << 20), "ram %d for -m 256M" % ram)
-        check(int(got[b"pvhboot"]) > 0, "no memory marked as pvhboot's")
+        check_memsize_report(result, data, 256 << 20)
     return test
 
 
