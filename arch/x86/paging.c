@@ -193,20 +193,17 @@ static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_
         uint64_t block_end = (at | (MIB2 - 1)) + 1;
         bool pt_fresh;
 
-        /* Whole blocks, none mapped yet: the loops most of RAM takes. */
-        if (m->large && !m->record && !(at & (MIB2 - 1)) && fresh) {
-            uint64_t n = (end - at) >> 21;
-
-            fill(e, n, at | m->leaf | X86_PTE_PS, MIB2);
-            at += n * MIB2;
-            if (at >= end)
-                break;
-            e += n;
-            block_end = at + MIB2;
-        } else if (m->large && !m->record && !(at & (MIB2 - 1))) {
+        /* Whole blocks, none mapped yet: the loops most of RAM takes (in
+         * a table just cleared, without looking at what is there). */
+        if (m->large && !m->record && !(at & (MIB2 - 1))) {
             uint64_t *first = e, *stop = e + ((end - at) >> 21), v = at | m->leaf | X86_PTE_PS;
 
-            e = fill_empty(e, stop, &v, MIB2);
+            if (fresh) {
+                fill(e, (uint64_t)(stop - e), v, MIB2);
+                e = stop;
+            } else {
+                e = fill_empty(e, stop, &v, MIB2);
+            }
             at += (uint64_t)(e - first) * MIB2;
             if (at >= end)
                 break;
@@ -526,16 +523,15 @@ static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
     struct mapper m = { .large = true, .src = &src };
     uint64_t image = (uintptr_t)__image_start, image_end = (uintptr_t)__image_end;
     uint64_t base, end;
+    bool executable = &x86_paging_ram_executable && x86_paging_ram_executable;
     unsigned i = 0;
     int rc;
 
-    m.leaf = X86_PTE_P | X86_PTE_RW | (&x86_paging_ram_executable && x86_paging_ram_executable ? 0 : nx_bit());
+    m.leaf = X86_PTE_P | X86_PTE_RW | (executable ? 0 : nx_bit());
     rc = reserve_tables(st, &src, err);
-    /* The reservation split a region: the walk is over the map as it is now. */
+    /* The reservation split a region: the walk is over the map as it is
+     * now (next_memory() ends each run at the CPU's physical addresses). */
     while (!rc && next_memory(&st->map, &i, &base, &end)) {
-        if (base >= CANONICAL_LIMIT)
-            return pvh_fail(err, PVH_ERANGE, "page tables: memory at 0x%llx is beyond 128 TiB",
-                            (unsigned long long)base);
         /* The image keeps the rights x86_paging_init() gave it. */
         if (base < image && !map_range(&m, base, end < image ? end : image))
             rc = -1;
