@@ -88,6 +88,21 @@ $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_OBJS
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $(sort $(filter %.o,$^)) -lcmocka -lfdt
 
+# The x86 assembly without a privileged instruction (page-table fills, the
+# multiboot header scan) runs on an x86_64 host as it is: its tests link
+# the objects nasm makes, where the host is one.
+HOST_ASM_TESTS := test_table_fill:arch/x86/table_fill test_header_scan:firmware/x86/header_scan
+ifeq ($(shell uname -m),x86_64)
+$(HOSTBUILD)/obj/asm/%.o: %.asm Makefile
+	$(call quiet,NASM,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(or $(NASM),nasm) -f elf64 -Werror -o $@ $<
+$(foreach t,$(HOST_ASM_TESTS),$(eval $(HOSTBUILD)/unit/$(word 1,$(subst :, ,$(t))): \
+	$(HOSTBUILD)/obj/asm/$(word 2,$(subst :, ,$(t))).o))
+else
+UNIT_TESTS := $(filter-out $(foreach t,$(HOST_ASM_TESTS),%/$(word 1,$(subst :, ,$(t)))),$(UNIT_TESTS))
+endif
+
 .PHONY: unit
 unit: $(UNIT_TESTS)
 

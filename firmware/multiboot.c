@@ -35,10 +35,30 @@
 #define MB2_INFO_ACPI_OLD 14
 #define MB2_INFO_ACPI_NEW 15
 
-/* The first offset below limit, a multiple of step, where magic starts
- * with room bytes of header in [0, end); end when there is none. This is
- * most of what identifying a kernel costs (up to 6144 positions for an
- * image without multiboot headers): four positions a turn. */
+/*
+ * On x86_64, whole blocks of the image are looked at with SSE2 first
+ * (firmware/x86/header_scan.asm): four or eight positions to a compare,
+ * where the loop below takes several instructions for each. Host builds
+ * (unit tests, fuzzing) and arm64 take the loop alone;
+ * tests/unit/test_header_scan.c holds the assembly to the same answers.
+ */
+#define PVH_SCAN_BLOCK 256u
+#if defined(__x86_64__) && !__STDC_HOSTED__
+#define FAST_SCAN 1
+uint64_t x86_scan_le32(const uint8_t *p, uint64_t nblocks, uint32_t magic, unsigned step);
+#else
+#define FAST_SCAN 0
+static uint64_t x86_scan_le32(const uint8_t *p, uint64_t nblocks, uint32_t magic, unsigned step)
+{
+    (void)p, (void)magic, (void)step;
+    return nblocks;
+}
+#endif
+
+/* The first offset, a multiple of step, where magic starts with room
+ * bytes of header in [0, end); end when there is none. This is most of
+ * what identifying a kernel costs (up to 6144 positions for an image
+ * without multiboot headers). */
 static uint64_t find_magic(const uint8_t *img, uint64_t end, uint64_t step, uint32_t magic,
                            uint64_t room)
 {
@@ -47,16 +67,11 @@ static uint64_t find_magic(const uint8_t *img, uint64_t end, uint64_t step, uint
     if (end < room)
         return end;
     last = end - room; /* the last offset a header fits at */
-    for (; off + 3 * step <= last; off += 4 * step) {
-        if (pvh_le32(img + off) == magic)
-            return off;
-        if (pvh_le32(img + off + step) == magic)
-            return off + step;
-        if (pvh_le32(img + off + 2 * step) == magic)
-            return off + 2 * step;
-        if (pvh_le32(img + off + 3 * step) == magic)
-            return off + 3 * step;
-    }
+    /* Whole blocks inside [0, end), where the image is 16-byte aligned
+     * (a module or packed kernel is page aligned): skip those without
+     * the magic; the loop then finds it, or goes on past the blocks. */
+    if (FAST_SCAN && !((uintptr_t)img & 15))
+        off = x86_scan_le32(img, end / PVH_SCAN_BLOCK, magic, (unsigned)step) * PVH_SCAN_BLOCK;
     for (; off <= last; off += step)
         if (pvh_le32(img + off) == magic)
             return off;

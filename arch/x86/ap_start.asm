@@ -38,7 +38,7 @@ ap_start32:
     mov ds, eax
     mov es, eax
     mov ss, eax
-    mov eax, X86_CR4_PAE_ONLY
+    mov eax, X86_CR4_BOOT        ; as the boot CPU: PAE, SSE
     mov cr4, eax
     mov eax, [ebx + ap_cr3 - x86_ap_start16]
     mov cr3, eax

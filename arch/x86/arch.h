@@ -51,16 +51,20 @@ struct x86_idt_gate {
 _Static_assert(sizeof(struct x86_idt_gate) == 16, "IDT gate size");
 #define X86_IDT_INTERRUPT_GATE 0x8e /* P, DPL 0, 64-bit interrupt gate */
 
+/* The gate's fields, put together as its two 64-bit words: the compiler
+ * then writes two words, where it would merge six fields one by one. */
 static inline struct x86_idt_gate x86_idt_gate(uint64_t handler, unsigned ist)
 {
-    return (struct x86_idt_gate){
-        .offset_low = (uint16_t)handler,
-        .selector = X86_SEL_CODE64,
-        .ist = (uint8_t)ist,
-        .type_attr = X86_IDT_INTERRUPT_GATE,
-        .offset_mid = (uint16_t)(handler >> 16),
-        .offset_high = (uint32_t)(handler >> 32),
+    uint64_t w[2] = {
+        (handler & 0xffffu) | (uint64_t)X86_SEL_CODE64 << 16 | (uint64_t)(uint8_t)ist << 32 |
+            (uint64_t)X86_IDT_INTERRUPT_GATE << 40 | (handler & 0xffff0000u) << 32,
+        handler >> 32,
     };
+    struct x86_idt_gate g;
+
+    _Static_assert(sizeof(g) == sizeof(w), "IDT gate: two words");
+    __builtin_memcpy(&g, w, sizeof(g));
+    return g;
 }
 
 /* The 64-bit TSS: only the IST stacks matter to us. */
@@ -127,6 +131,10 @@ void x86_paging_seal_hypercall_page(void);
 extern const _Bool x86_paging_ram_executable;
 /* The pool of table pages in the image (for the firmware's hand-off). */
 const void *x86_paging_pool(uint64_t *size);
+/* Entries in bulk (arch/x86/table_fill.asm, SSE2): e[i] = v + i * step,
+ * and e[i] = 0, for i < n. */
+void x86_fill_entries(uint64_t *e, uint64_t n, uint64_t v, uint64_t step);
+void x86_zero_entries(uint64_t *e, uint64_t n);
 /* Is [pa, pa + len) mapped (identity) right now? (arch/x86/page_walk.c) */
 bool x86_paging_mapped(uint64_t pa, uint64_t len);
 

@@ -4,11 +4,12 @@ ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=smal
 ARCH_C_SRCS := arch/x86/consoles.c arch/x86/cpu.c arch/x86/cpus.c arch/x86/debugcon.c \
                arch/x86/hypercall.c arch/x86/idt.c arch/x86/lapic.c arch/x86/page_walk.c arch/x86/paging.c arch/x86/phys.c \
                arch/x86/power.c arch/x86/smp.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c
-ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm
+ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm arch/x86/table_fill.asm
 # The firmware's hand-offs to a Linux bzImage, a multiboot or a PVH kernel,
 # and the trampoline they end in (firmware/x86/): archived with the rest.
 ARCH_FIRMWARE_SRCS := firmware/x86/enter.c firmware/x86/handoff_linux.c firmware/x86/handoff_multiboot.c \
-                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/trampoline.asm
+                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/trampoline.asm \
+                      firmware/x86/header_scan.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
 # What the image declares to Xen (XEN_ELFNOTE_FEATURES: '!' = required) and

@@ -80,9 +80,10 @@ pvh_start32:
     mov dword [x86_pd], X86_PTE_P + X86_PTE_RW + X86_PTE_PS
     mov dword [x86_pd + 4], 0
 
-    ; Phase 4: long mode. PAE (and nothing else the loader may have set:
-    ; no global pages, no SMEP/SMAP), the tables, EFER.LME (and NXE), paging.
-    mov eax, X86_CR4_PAE
+    ; Phase 4: long mode. PAE and SSE (and nothing else the loader may
+    ; have set: no global pages, no SMEP/SMAP), the tables, EFER.LME (and
+    ; NXE), paging; CR0 without EM and TS, which would make SSE fault.
+    mov eax, X86_CR4_BOOT
     mov cr4, eax
     mov eax, x86_pml4
     mov cr3, eax
@@ -95,7 +96,8 @@ pvh_start32:
 .no_nx:
     wrmsr
     mov eax, cr0
-    or eax, X86_CR0_PG | X86_CR0_WP
+    and eax, ~(X86_CR0_EM | X86_CR0_TS)
+    or eax, X86_CR0_PG | X86_CR0_WP | X86_CR0_MP
     mov cr0, eax
     jmp X86_SEL_CODE64:start64
 

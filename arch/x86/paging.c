@@ -30,8 +30,10 @@
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
 #include "common/cpu/cpu_arch.h"
-#include "common/lib/string.h"
 #include "firmware/pack.h"
+
+_Static_assert(X86_CR4_BOOT == (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT),
+               "table_fill.asm needs SSE on every CPU that maps");
 
 #define PTE_NX (1ull << 63)
 #define PTE_PWT (1ull << 3)
@@ -83,7 +85,9 @@ static uint64_t nx_bit(void)
     return x86_cpu.nx ? PTE_NX : 0;
 }
 
-static uint64_t *new_table(struct table_source *src)
+/* A table page: cleared, unless every entry is about to be written
+ * (whole), where clearing it first would write each entry twice. */
+static uint64_t *new_table(struct table_source *src, bool whole)
 {
     uint64_t *t;
 
@@ -96,18 +100,20 @@ static uint64_t *new_table(struct table_source *src)
     } else {
         return NULL;
     }
-    memset(t, 0, X86_PAGE_SIZE);
+    if (!whole)
+        x86_zero_entries(t, X86_PTES_PER_TABLE);
     return t;
 }
 
-/* The table a non-leaf entry points to; a fresh zeroed one if it is empty. */
-static uint64_t *table_of(uint64_t *entry, const struct mapper *m)
+/* The table a non-leaf entry points to; a fresh one if it is empty,
+ * cleared unless the caller writes all of it (whole). */
+static uint64_t *table_of(uint64_t *entry, const struct mapper *m, bool whole)
 {
     uint64_t *t;
 
     if (*entry & X86_PTE_P)
         return x86_pt_table(*entry);
-    t = new_table(m->src);
+    t = new_table(m->src, whole);
     if (t)
         *entry = (uint64_t)(uintptr_t)t | X86_PTE_P | X86_PTE_RW;
     return t;
@@ -125,36 +131,35 @@ static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
 }
 
 /* n entries from e on: v, v + step, ... into a table just cleared, where
- * nothing is to be kept: four at a time, most of a large guest's map. */
+ * nothing is to be kept: most of a large guest's map (table_fill.asm). */
 static void fill(uint64_t *e, uint64_t n, uint64_t v, uint64_t step)
 {
-    for (; n >= 4; n -= 4, e += 4, v += 4 * step) {
-        e[0] = v;
-        e[1] = v + step;
-        e[2] = v + 2 * step;
-        e[3] = v + 3 * step;
-    }
-    for (; n; n--, e++, v += step)
-        *e = v;
+    x86_fill_entries(e, n, v, step);
+}
+
+/* The first entry from e on, before stop, that holds something; stop if
+ * none does. "repe scasq" compares one entry a step, in one instruction. */
+static uint64_t *first_used(uint64_t *e, uint64_t *stop)
+{
+    uint64_t n = (uint64_t)(stop - e);
+    bool all_zero;
+
+    if (!n)
+        return stop;
+    __asm__("repe scasq" : "+D"(e), "+c"(n), "=@ccz"(all_zero) : "a"(0ull), "m"(*(const uint64_t(*)[])e));
+    return all_zero ? stop : e - 1;
 }
 
 /* Entries from e on, up to stop, while they are empty: *v, *v + step, ...
- * (four at a time where four are empty). Returns the first entry not
- * written: stop, or one that holds something. */
+ * Returns the first entry not written: stop, or one that holds
+ * something. */
 static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t step)
 {
-    uint64_t x = *v;
+    uint64_t *used = first_used(e, stop);
 
-    for (; stop - e >= 4 && !(e[0] | e[1] | e[2] | e[3]); e += 4, x += 4 * step) {
-        e[0] = x;
-        e[1] = x + step;
-        e[2] = x + 2 * step;
-        e[3] = x + 3 * step;
-    }
-    for (; e < stop && !*e; e++, x += step)
-        *e = x;
-    *v = x;
-    return e;
+    fill(e, (uint64_t)(used - e), *v, step);
+    *v += (uint64_t)(used - e) * step;
+    return used;
 }
 
 /* [at, end) of one 2 MiB block in 4 KiB pages; present entries stay
@@ -223,7 +228,7 @@ static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_
             continue;
         }
         pt_fresh = !(*e & X86_PTE_P);
-        pt = table_of(e, m);
+        pt = table_of(e, m, false);
         if (!pt || !map_small(m, pt, pt_fresh, at, block_end < end ? block_end : end))
             return false;
         at = block_end < end ? block_end : end;
@@ -236,7 +241,7 @@ static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_
 static bool map_range(const struct mapper *m, uint64_t at, uint64_t end)
 {
     while (at < end) {
-        uint64_t *pdpt = table_of(&x86_pml4[x86_pt_index(at, 39)], m), *e, *pd;
+        uint64_t *pdpt = table_of(&x86_pml4[x86_pt_index(at, 39)], m, false), *e, *pd;
         uint64_t gib_end = (at | (GIB - 1)) + 1;
         bool fresh;
 
@@ -255,7 +260,8 @@ static bool map_range(const struct mapper *m, uint64_t at, uint64_t end)
             continue;
         }
         fresh = !(*e & X86_PTE_P);
-        pd = table_of(e, m);
+        /* A whole GiB in 2 MiB pages: map_in_gib() writes all 512. */
+        pd = table_of(e, m, m->large && !m->record && !(at & (GIB - 1)) && end - at >= GIB);
         if (!pd || !map_in_gib(m, pd, fresh, at, gib_end < end ? gib_end : end))
             return false;
         at = gib_end < end ? gib_end : end;
@@ -294,10 +300,10 @@ void x86_paging_init(void)
     uint64_t nx = nx_bit();
 
     /* Everything but the one entry of each level the entry wrote. */
-    memset(x86_pml4 + 1, 0, X86_PAGE_SIZE - sizeof(uint64_t));
-    memset(x86_pdpt + 1, 0, X86_PAGE_SIZE - sizeof(uint64_t));
-    memset(x86_pd + 1, 0, X86_PAGE_SIZE - sizeof(uint64_t));
-    memset(x86_pt0, 0, X86_PAGE_SIZE);
+    x86_zero_entries(x86_pml4 + 1, X86_PTES_PER_TABLE - 1);
+    x86_zero_entries(x86_pdpt + 1, X86_PTES_PER_TABLE - 1);
+    x86_zero_entries(x86_pd + 1, X86_PTES_PER_TABLE - 1);
+    x86_zero_entries(x86_pt0, X86_PTES_PER_TABLE);
     map_pages((uintptr_t)__text_start, (uintptr_t)__text_end, X86_PTE_P);
     map_pages((uintptr_t)__text_end, (uintptr_t)__rodata_end, X86_PTE_P | nx);
     /* The hypercall page too, until x86_paging_seal_hypercall_page(): it

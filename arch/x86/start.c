@@ -15,7 +15,6 @@
 #include "common/boot/boot_store.h"
 #include "common/boot/options.h"
 #include "common/boot/timing.h"
-#include "common/lib/string.h"
 
 #ifndef PVH_XEN_HYPERCALL_PAGE
 #define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */
@@ -121,7 +120,9 @@ void x86_start(uint32_t start_info_pa)
     uint64_t first_c = pvh_timestamp();
     struct pvh_error err;
 
-    memset(__bss_start, 0, (size_t)(__bss_end - __bss_start));
+    /* In 8-byte entries, with SSE (the linker script aligns both ends to
+     * 16 bytes): a third of what a "rep stosq" costs. */
+    x86_zero_entries((uint64_t *)(void *)__bss_start, (uint64_t)(__bss_end - __bss_start) / 8);
     pvh_mark_at(PVH_MARK_C, first_c);
     pvh_mark_at(PVH_MARK_ENTRY, x86_entry_tsc);
     x86_cpu_probe();    /* NX and 1 GiB pages, for the tables */

@@ -14,9 +14,18 @@
 
 /* Control registers and MSRs. */
 #define X86_CR0_PE  0x00000001 /* protected mode */
+#define X86_CR0_MP  0x00000002 /* WAIT honours TS (set with SSE, as the SDM asks) */
+#define X86_CR0_EM  0x00000004 /* no x87/SSE unit: SSE instructions fault */
+#define X86_CR0_TS  0x00000008 /* the next x87/SSE instruction faults (#NM) */
 #define X86_CR0_WP  0x00010000 /* honour read-only pages in ring 0 */
 #define X86_CR0_PG  0x80000000
 #define X86_CR4_PAE 0x00000020
+#define X86_CR4_OSFXSR     0x00000200 /* SSE instructions allowed */
+#define X86_CR4_OSXMMEXCPT 0x00000400 /* SIMD floating-point errors as #XM, not #UD */
+/* What every CPU pvhboot runs has in CR4: PAE for long mode, and SSE,
+ * which the page-table code (table_fill.asm) and the firmware's header
+ * scan use; no global pages, no SMEP/SMAP, nothing a loader left. */
+#define X86_CR4_BOOT 0x00000620 /* PAE | OSFXSR | OSXMMEXCPT (a number: nasm reads it) */
 #define X86_MSR_EFER 0xc0000080
 #define X86_EFER_LME 0x00000100 /* long mode enable */
 #define X86_EFER_NXE 0x00000800 /* the NX bit in page tables */
@@ -52,7 +61,6 @@
 #define X86_APIC_BASE_EXTD   0x400  /* x2APIC mode */
 #define X86_APIC_BASE_ENABLE 0x800  /* the local APIC is on */
 #define X86_MSR_GS_BASE 0xc0000101
-#define X86_CR4_PAE_ONLY 0x00000020 /* what the start-up code loads into CR4 */
 #define X86_CPUID_TOPOLOGY 0xb     /* EDX: the x2APIC ID, where EBX of subleaf 0 is not 0 */
 #define X86_VECTOR_WAKE 0xf0       /* the IPI that wakes a halted CPU */
 #define X86_VECTOR_SPURIOUS 0xff   /* the local APIC's spurious vector */

@@ -201,9 +201,43 @@ static void align_ram(struct pvh_memmap *map)
     map->nr = kept;
 }
 
-int pvh_memmap_normalise(const struct pvh_region *in, unsigned n,
-                         struct pvh_memmap *out, struct pvh_memmap_scratch *scratch,
+/*
+ * Does the map need the sweep? Not when its entries come in ascending
+ * order without overlaps and none wraps, as every loader writes them:
+ * then each stretch is covered by one entry alone, and the sweep's result
+ * is the entries themselves, in order, equal neighbours merged. That is
+ * what copy_in_order() writes, without the sort (tests/fuzz/fuzz_memmap.c
+ * checks the two agree on every such map it finds).
+ */
+static bool in_order(const struct pvh_region *in, unsigned n)
+{
+    uint64_t end = 0;
+    bool first = true;
+
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t e = in[i].base + in[i].size;
+
+        if (!in[i].size)
+            continue;
+        if (e <= in[i].base || (!first && in[i].base < end))
+            return false; /* wraps (the sweep says so), or out of order */
+        end = e;
+        first = false;
+    }
+    return true;
+}
+
+static int copy_in_order(const struct pvh_region *in, unsigned n, struct pvh_memmap *out,
                          struct pvh_error *err)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (in[i].size && append(out, in[i].base, in[i].base + in[i].size, in[i].type, err))
+            return err->code;
+    return PVH_OK;
+}
+
+static int normalise(const struct pvh_region *in, unsigned n, struct pvh_memmap *out,
+                     struct pvh_memmap_scratch *scratch, struct pvh_error *err, bool may_copy)
 {
     unsigned nr_events = 0, nr_types = 0;
     int rc;
@@ -212,6 +246,13 @@ int pvh_memmap_normalise(const struct pvh_region *in, unsigned n,
     if (n > PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "memory map has %u entries, at most %u supported", n,
                         PVH_MEMMAP_IN_MAX);
+    if (may_copy && in_order(in, n)) {
+        rc = copy_in_order(in, n, out, err);
+        if (rc)
+            return rc;
+        align_ram(out);
+        return PVH_OK;
+    }
     rc = collect_events(in, n, scratch, &nr_events, &nr_types, err);
     if (rc)
         return rc;
@@ -221,6 +262,20 @@ int pvh_memmap_normalise(const struct pvh_region *in, unsigned n,
         return rc;
     align_ram(out);
     return PVH_OK;
+}
+
+int pvh_memmap_normalise(const struct pvh_region *in, unsigned n,
+                         struct pvh_memmap *out, struct pvh_memmap_scratch *scratch,
+                         struct pvh_error *err)
+{
+    return normalise(in, n, out, scratch, err, true);
+}
+
+int pvh_memmap_normalise_by_sweep(const struct pvh_region *in, unsigned n,
+                                  struct pvh_memmap *out, struct pvh_memmap_scratch *scratch,
+                                  struct pvh_error *err)
+{
+    return normalise(in, n, out, scratch, err, false);
 }
 
 static int insert_at(struct pvh_memmap *map, unsigned at, struct pvh_region r,

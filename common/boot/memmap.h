@@ -46,6 +46,12 @@ struct pvh_memmap_scratch {
 int pvh_memmap_normalise(const struct pvh_region *in, unsigned n,
                          struct pvh_memmap *out, struct pvh_memmap_scratch *scratch,
                          struct pvh_error *err);
+/* The same, always by the general sweep, never by the in-order copy that
+ * pvh_memmap_normalise() takes for a map already in order: for the tests
+ * that hold the two to the same result. */
+int pvh_memmap_normalise_by_sweep(const struct pvh_region *in, unsigned n,
+                                  struct pvh_memmap *out, struct pvh_memmap_scratch *scratch,
+                                  struct pvh_error *err);
 
 /* Mark [base, base + size) as used by pvhboot (flags): the range must
  * lie inside one RAM region not yet claimed. Rounded out to pages. */

@@ -784,6 +784,31 @@ static void rejects_dsdt_bad_checksum(void **state)
     assert_error(find(), &err, PVH_EINVAL, "ACPI DSDT at 0x7fe3000: bad checksum");
 }
 
+/* A DSDT of a few KiB, most of it 0xff bytes: the checksum is summed
+ * eight bytes a step in 16-bit lanes, which must not carry into each
+ * other however large the bytes (1,024 bytes a round), and a change of
+ * any one byte, in a whole round or in the tail, is seen. */
+#define LONG_AML 3001
+
+static void checksums_long_tables_of_large_bytes(void **state)
+{
+    static uint8_t aml[LONG_AML];
+    size_t at;
+
+    memset(aml, 0xff, sizeof(aml));
+    memcpy(aml + sizeof(aml) - sizeof(s5_zero), s5_zero, sizeof(s5_zero));
+    add_v1_tables();
+    add_table(FADT_PA, new_fadt(FADT_LEN_6), FADT_LEN_6);
+    add_dsdt(DSDT_PA, aml, sizeof(aml));
+    assert_int_equal(find(), PVH_OK);
+    for (at = SDT_HEADER + 1; at < SDT_HEADER + LONG_AML - sizeof(s5_zero); at += 97) {
+        sim_at(&M, DSDT_PA + at)[0] ^= 0x01;
+        assert_error(find(), &err, PVH_EINVAL, "ACPI DSDT at 0x7fe3000: bad checksum");
+        sim_at(&M, DSDT_PA + at)[0] ^= 0x01;
+    }
+    assert_int_equal(find(), PVH_OK);
+}
+
 static void rejects_rsdt_without_facp(void **state)
 {
     const uint32_t rsdt[] = { APIC_PA, 0, 0xdead0000 };
@@ -919,6 +944,7 @@ int main(void)
         T(rejects_xsdt_bad_checksum),
         T(rejects_fadt_bad_checksum),
         T(rejects_dsdt_bad_checksum),
+        T(checksums_long_tables_of_large_bytes),
         T(rejects_rsdt_without_facp),
         T(rejects_xsdt_without_facp),
         T(rejects_empty_rsdt),

@@ -220,6 +220,37 @@ static void normalise_empty_input_gives_empty_map(void **state)
     assert_int_equal(F->map.nr, 0);
 }
 
+/* A map in order (every loader's) takes the short way; the same map out
+ * of order, and one with an overlap, the sweep: all three must give the
+ * sweep's own result. */
+static void normalise_in_order_equals_the_sweep(void **state)
+{
+    static const struct pvh_region qemu[] = {
+        { 0x0, 0x9fc00, E820_TYPE_RAM, 0 },      { 0x9fc00, 0x400, E820_TYPE_RESERVED, 0 },
+        { 0xf0000, 0x10000, E820_TYPE_RESERVED, 0 }, { 0x100000, 0x7f00000, E820_TYPE_RAM, 0 },
+        { 0x8000000, 0x100000, E820_TYPE_RAM, 0 }, { 0xfeffc000, 0x4000, E820_TYPE_RESERVED, 0 },
+        { 0xb0000000, 0, E820_TYPE_RAM, 0 },     { 0x100000000ull, 0x40000000, E820_TYPE_RAM, 0 },
+    };
+    struct pvh_region reversed[COUNT(qemu)], overlapping[COUNT(qemu)];
+    static struct pvh_region swept_regions[PVH_MEMMAP_MAX];
+    struct pvh_memmap swept = { swept_regions, 0, PVH_MEMMAP_MAX };
+    const struct pvh_region *inputs[] = { qemu, reversed, overlapping };
+
+    for (unsigned i = 0; i < COUNT(qemu); i++)
+        reversed[i] = qemu[COUNT(qemu) - 1 - i];
+    memcpy(overlapping, qemu, sizeof(qemu));
+    overlapping[3].size += 0x1000; /* into the next RAM: still one RAM run */
+    assert_int_equal(pvh_memmap_normalise_by_sweep(qemu, COUNT(qemu), &swept, &F->scratch,
+                                                   &F->err), PVH_OK);
+    for (unsigned k = 0; k < COUNT(inputs); k++) {
+        assert_int_equal(normalise(inputs[k], COUNT(qemu)), PVH_OK);
+        assert_int_equal(F->map.nr, swept.nr);
+        assert_memory_equal(F->map.regions, swept.regions, swept.nr * sizeof(swept.regions[0]));
+    }
+    /* Merged RAM (0x100000 + 0x8000000), the empty entry dropped. */
+    assert_int_equal(swept.nr, 6);
+}
+
 static void normalise_sorts_unsorted_input(void **state)
 {
     const struct pvh_region in[] = {
@@ -980,6 +1011,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(normalise_empty_input_gives_empty_map),
+        T(normalise_in_order_equals_the_sweep),
         T(normalise_sorts_unsorted_input),
         T(normalise_reserved_wins_over_ram_on_overlap),
         T(normalise_precedence_chain),
