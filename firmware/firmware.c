@@ -398,23 +398,21 @@ static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module
     return check_pack(fw, pack, packed, err);
 }
 
-/* pvhboot.payload=N: a decimal module index; ~0 when it is not one. */
-static unsigned payload_index(const struct pvh_fw *fw)
+/* pvhboot.payload=N: a decimal module index (0 without the option). */
+static int payload_index(const struct pvh_fw *fw, unsigned *n, struct pvh_error *err)
 {
     const char *v;
     size_t len, i;
-    unsigned n = 0;
 
+    *n = 0;
     if (!pvh_option(fw->boot->cmdline, "payload", &v, &len))
-        return 0;
-    if (!len || len > 3)
-        return ~0u;
-    for (i = 0; i < len; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return ~0u;
-        n = n * 10 + (unsigned)(v[i] - '0');
-    }
-    return n;
+        return PVH_OK;
+    for (i = 0; i < len && v[i] >= '0' && v[i] <= '9' && i < 9; i++)
+        *n = *n * 10 + (unsigned)(v[i] - '0');
+    if (!len || i != len)
+        return pvh_fail(err, PVH_EINVAL, "pvhboot.payload=%.*s: not a module number (0, 1, ...)",
+                        len > 32 ? 32 : (int)len, v);
+    return PVH_OK;
 }
 
 /*
@@ -427,20 +425,25 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
     static struct pvh_module packed[PVH_PACK_MAX_MODULES] PVH_NOINIT;
     static char packed_cmdline[PVH_CMDLINE_MAX + 1] PVH_NOINIT;
     struct pvh_pack pack;
-    unsigned i, first_packed = 0, want = payload_index(fw);
+    unsigned i, first_packed = 0, want;
     int rc;
 
     rc = read_pack(fw, &pack, packed, err);
+    if (!rc)
+        rc = payload_index(fw, &want, err);
     if (rc)
         return rc;
     if (pack.flags & PVH_PACK_KERNEL) {
         fw->payload = packed[0];
         first_packed = 1;
+    } else if (!fw->boot->nr_modules && pack.nr_modules) {
+        return pvh_fail(err, PVH_ENOENT, "no payload: %u module%s packed but no kernel, and no "
+                        "module from the loader", pack.nr_modules, pack.nr_modules == 1 ? " is" : "s are");
     } else if (!fw->boot->nr_modules) {
         return pvh_fail(err, PVH_ENOENT, "no payload: nothing packed and no module");
     } else if (want >= fw->boot->nr_modules) {
-        return pvh_fail(err, PVH_EINVAL, "pvhboot.payload: module %u of %u (or not a number)",
-                        want, fw->boot->nr_modules);
+        return pvh_fail(err, PVH_EINVAL, "pvhboot.payload=%u: no module %u: the loader gave %u, "
+                        "numbered from 0", want, want, fw->boot->nr_modules);
     } else {
         fw->payload = fw->boot->modules[want];
     }

@@ -64,6 +64,51 @@ static int place_kernel(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *er
     return PVH_OK;
 }
 
+/*
+ * Modules that follow each other in memory with only zero bytes between
+ * them (pvhboot-pack lays packed ones out back to back) are one initrd
+ * as they lie: Linux's unpacker skips zero bytes between archives, as
+ * long as each archive starts at a multiple of 4 from the initrd's start.
+ * No copy, and no second block of their size, which a guest with little
+ * more RAM than its pieces does not have.
+ */
+/* Is a module's place the destination of a move (its bytes not there yet)? */
+static bool moved_to(const struct pvh_fw *fw, uint64_t base)
+{
+    for (unsigned i = 0; i < fw->nr_moves; i++)
+        if (fw->moves[i].dst == base)
+            return true;
+    return false;
+}
+
+static bool joined_in_place(const struct pvh_fw *fw, const struct pvh_place_rule *rule,
+                            uint64_t *base, uint64_t *size)
+{
+    uint64_t first = fw->mods[0].base, end = first + fw->mods[0].size;
+
+    if (!fw->mods[0].size || moved_to(fw, first))
+        return false;
+    /* Each gap is under a page, between two modules in RAM: its bytes lie
+     * in their pages, which are mapped. */
+    for (unsigned i = 1; i < fw->nr_mods; i++) {
+        const struct pvh_module *m = &fw->mods[i];
+
+        if (!m->size || moved_to(fw, m->base) || m->base < end ||
+            m->base - end >= X86_PAGE_SIZE || (m->base - first) % 4)
+            return false;
+        for (const uint8_t *gap = (const uint8_t *)(uintptr_t)end;
+             gap < (const uint8_t *)(uintptr_t)m->base; gap++)
+            if (*gap)
+                return false;
+        end = m->base + m->size;
+    }
+    if (first % rule->align || end > rule->limit || end < first)
+        return false;
+    *base = first;
+    *size = end - first;
+    return true;
+}
+
 /* The initrd: the one module, or all modules one after another (cpio
  * archives concatenate), within initrd_addr_max unless the kernel takes
  * one above 4 GiB. */
@@ -92,6 +137,10 @@ static int place_initrd(struct pvh_fw *fw, uint64_t *base, uint64_t *size, struc
     rc = pvh_fw_relocate_movables(fw, NULL, err);
     if (rc)
         return rc;
+    if (joined_in_place(fw, &rule, base, size)) {
+        pvh_fw_log(fw, "initrd: %u modules back to back, joined where they lie", fw->nr_mods);
+        return PVH_OK;
+    }
     for (i = 0; i < fw->nr_mods; i++)
         total += (fw->mods[i].size + 3) & ~3ull;
     at = pvh_fw_alloc(fw, total, X86_PAGE_SIZE, 0, rule.limit);

@@ -25,8 +25,8 @@ import zlib
 from common import (TestFailure, check, check_no_cpu_start_code, expect_panic, file_made_once,
                     file_once)
 from hello_report import HelloReport, ReportError, decode_escaped
-from linux import (INIT_EXIT_STATUS, InitReport, bzimage, firmware_map, initramfs, pack_tool,
-                   vmlinux)
+from linux import (INIT_EXIT_STATUS, INIT_SCRIPT, InitReport, bzimage, cpio_newc, firmware_map,
+                   initramfs, pack_tool, vmlinux)
 from qemu import run_qemu
 
 ARCH = "x86_64"
@@ -207,6 +207,45 @@ def linux_case(ctx, machine, mem, mode, smp=1):
         if mode == "packed":
             check(any(b"kernel runs where it lies" in l for l in fw_lines),
                   "the packed kernel was copied")
+        return "%.1fs" % result.elapsed
+    return test
+
+
+SECOND_PIECE_LINE = b"pvhtest: second initrd piece"
+
+
+def initrd_in_two_pieces(ctx):
+    """Two initrd modules packed back to back: the oracle initramfs, then
+    a second archive whose /init (it replaces the first's: later cpio
+    entries win) prints one more line. The firmware passes the two as one
+    initrd where they lie, from the first's address to the second's end,
+    as pvhboot-pack reports them; Linux unpacks both."""
+    def test():
+        second = os.path.join(ctx.tmp, "initrd-second-piece.cpio")
+        script = INIT_SCRIPT.replace('echo "pvhtest: init"\n', 'echo "pvhtest: init"\necho "%s"\n' %
+                                     SECOND_PIECE_LINE.decode(), 1)
+        check(script != INIT_SCRIPT, "the oracle /init changed: no place for the marker line")
+        file_once(second, lambda: cpio_newc([("init", 0o100755, script.encode(), 0, 0)]))
+        out = pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), "--kernel", bzimage(ctx),
+                        "--module", initramfs(ctx), "--module", second,
+                        "-o", os.path.join(ctx.tmp, "fw-two-initrd-pieces.elf"))
+        placed = [(int(a, 16), int(n)) for n, a in
+                  re.findall(r"^module .*: (\d+) bytes at 0x([0-9a-f]+)$", out, re.M)]
+        check(len(placed) == 2, "pack placed %r:\n%s" % (placed, out))
+        (base0, size0), (base1, size1) = placed
+        check(base1 >= base0 + size0 and base1 - (base0 + size0) < 4096,
+              "pack did not lay the pieces back to back: %r" % placed)
+        cmdline = b"console=ttyS0 quiet"
+        result = run_qemu(["-M", "q35", "-m", "512M", "-kernel",
+                           os.path.join(ctx.tmp, "fw-two-initrd-pieces.elf"),
+                           "-append", b"pvhboot.verbose " + cmdline], 120, qemu=ctx.qemu)
+        fw_lines = check_linux(result, cmdline, MEMORY["512M"])
+        check(b"pvhboot: fw: initrd: 2 modules back to back, joined where they lie" in fw_lines,
+              "the pieces were not joined in place")
+        want = b"initrd 0x%x+%d," % (base0, base1 + size1 - base0)
+        check(any(l.startswith(b"pvhboot: fw: linux: ") and want in l for l in fw_lines),
+              "no hand-off line with %r" % want)
+        check(SECOND_PIECE_LINE in InitReport(result.serial).lines, "the second piece's /init did not run")
         return "%.1fs" % result.elapsed
     return test
 
@@ -402,6 +441,9 @@ def refusals(ctx):
     def nothing():
         return ["-kernel", fw()]
 
+    def initrd_without_kernel():
+        return ["-kernel", packed(ctx, "fw-initrd-only.elf", "--module", initramfs(ctx))]
+
     def long_cmdline():
         return ["-kernel", fw(), "-initrd", bzimage(ctx)]
 
@@ -424,8 +466,16 @@ def refusals(ctx):
             ctx, long_cmdline, b"pvhboot: error: cmdline of 3000 bytes: the kernel takes at most 2047",
             loader_cmdline=b"x" * 3000)),
         ("refuses-payload-index-out-of-range", refuse_case(
-            ctx, long_cmdline, b"pvhboot: error: pvhboot.payload: module 4 of 1",
+            ctx, long_cmdline,
+            b"pvhboot: error: pvhboot.payload=4: no module 4: the loader gave 1, numbered from 0",
             loader_cmdline=b"pvhboot.payload=4")),
+        ("refuses-payload-index-not-a-number", refuse_case(
+            ctx, long_cmdline, b"pvhboot: error: pvhboot.payload=abc: not a module number (0, 1, ...)",
+            loader_cmdline=b"pvhboot.payload=abc")),
+        ("refuses-packed-initrd-without-kernel", refuse_case(
+            ctx, initrd_without_kernel,
+            b"pvhboot: error: no payload: 1 module is packed but no kernel, and no module from "
+            b"the loader")),
     ]
 
 
@@ -447,6 +497,7 @@ def collect(ctx):
         tests.append(("linux-bzimage-microvm-512M-%s" % mode, linux_case(ctx, "microvm", "512M", mode)))
     tests += [
         ("linux-bzimage-q35-512M-packed-smp4", linux_case(ctx, "q35", "512M", "packed", smp=4)),
+        ("linux-initrd-in-two-pieces-joined-in-place", initrd_in_two_pieces(ctx)),
         ("linux-vmlinux-pvh-module", vmlinux_case(ctx, "module")),
         ("linux-vmlinux-pvh-packed-in-place", vmlinux_case(ctx, "packed")),
         ("linux-vmlinux-pvh-packed-smp4", vmlinux_case(ctx, "packed", smp=4)),
