@@ -69,7 +69,9 @@ $(HOSTBUILD)/obj/string_under_test.o: common/lib/string.c Makefile mk/common.mk
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -ffreestanding -fno-builtin -Dmemcpy=t_memcpy \
 		-Dmemmove=t_memmove -Dmemset=t_memset -Dmemcmp=t_memcmp -Dstrlen=t_strlen \
-		-Dstrncmp=t_strncmp $(DEPFLAGS) -c -o $@ $<
+		-Dstrncmp=t_strncmp -Dmemchr=t_memchr -Dstrnlen=t_strnlen -Dstrcmp=t_strcmp \
+		-Dstrchr=t_strchr -Dstrrchr=t_strrchr -Dstrtoul=t_strtoul -Dstrtoull=t_strtoull \
+		$(DEPFLAGS) -c -o $@ $<
 
 $(HOSTBUILD)/unit/test_string: $(HOSTBUILD)/obj/string_under_test.o
 $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_OBJS) $(UNIT_SUPPORT)

@@ -10,6 +10,7 @@
  */
 #include "common/lib/string.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #if defined(__x86_64__)
@@ -129,4 +130,119 @@ int strncmp(const char *a, const char *b, size_t n)
             break;
     }
     return 0;
+}
+
+/* --- What a unikernel expects besides (include/pvhboot/string.h) --------- */
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+
+    for (; n; n--, p++)
+        if (*p == (unsigned char)c)
+            return (void *)(uintptr_t)p;
+    return NULL;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    for (; *a == *b; a++, b++)
+        if (!*a)
+            return 0;
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+char *strchr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c)
+            return (char *)(uintptr_t)s;
+        if (!*s)
+            return NULL;
+    }
+}
+
+char *strrchr(const char *s, int c)
+{
+    const char *last = NULL;
+
+    for (;; s++) {
+        if (*s == (char)c)
+            last = s;
+        if (!*s)
+            return (char *)(uintptr_t)last;
+    }
+}
+
+static int digit_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A' + 10;
+    return 36;
+}
+
+/*
+ * C's strtoull, without errno: leading white space, an optional sign
+ * (a '-' negates the result, as C says), base 2 to 36, or 0 for the
+ * prefix's choice (0x: 16, 0: 8, else 10); a value past ULLONG_MAX gives
+ * ULLONG_MAX. *end (when end is not NULL) is the first character not
+ * used, or s when no digit was.
+ */
+unsigned long long strtoull(const char *s, char **end, int base)
+{
+    const char *p = s;
+    unsigned long long v = 0, limit;
+    bool negative = false, any = false, overflow = false;
+    int d;
+
+    while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        p++;
+    if (*p == '+' || *p == '-')
+        negative = *p++ == '-';
+    if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
+        digit_value(p[2]) < 16) {
+        p += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = p[0] == '0' ? 8 : 10;
+    }
+    if (base < 2 || base > 36) {
+        if (end)
+            *end = (char *)(uintptr_t)s;
+        return 0;
+    }
+    limit = ~0ull / (unsigned)base;
+    for (; (d = digit_value(*p)) < base; p++) {
+        any = true;
+        if (v > limit || v * (unsigned)base > ~0ull - (unsigned)d)
+            overflow = true;
+        v = v * (unsigned)base + (unsigned)d;
+    }
+    if (end)
+        *end = (char *)(uintptr_t)(any ? p : s);
+    if (overflow)
+        return ~0ull;
+    return negative ? -v : v;
+}
+
+unsigned long strtoul(const char *s, char **end, int base)
+{
+    unsigned long long v = strtoull(s, end, base);
+
+    _Static_assert(sizeof(unsigned long) == sizeof(unsigned long long),
+                   "strtoul is strtoull on the LP64 targets pvhboot builds for");
+    return (unsigned long)v;
 }

@@ -1,6 +1,7 @@
 /*
  * The C string functions pvhboot uses. Freestanding builds get them
- * from common/lib/string.c (the compiler may also emit calls to memcpy,
+ * (include/pvhboot/string.h, the list a unikernel gets too) from
+ * common/lib/string.c (the compiler may also emit calls to memcpy,
  * memmove, memset and memcmp on its own); host builds of common/ use
  * the C library's.
  */
@@ -12,12 +13,7 @@
 #if __STDC_HOSTED__
 #include <string.h>
 #else
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strncmp(const char *a, const char *b, size_t n);
+#include <pvhboot/string.h>
 #endif
 
 #endif

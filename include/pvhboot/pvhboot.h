@@ -8,5 +8,6 @@
 #include <pvhboot/cpu.h>
 #include <pvhboot/crc32.h>
 #include <pvhboot/power.h>
+#include <pvhboot/string.h>
 
 #endif

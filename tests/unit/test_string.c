@@ -1,5 +1,5 @@
 /*
- * common/lib/string.c, built under the names t_memcpy ... t_strncmp (see
+ * common/lib/string.c, built under the names t_memcpy ... t_strtoull (see
  * the Makefile), compared with the host C library on many lengths,
  * alignments and byte values.
  */
@@ -20,6 +20,13 @@ void *t_memset(void *dst, int c, size_t n);
 int t_memcmp(const void *a, const void *b, size_t n);
 size_t t_strlen(const char *s);
 int t_strncmp(const char *a, const char *b, size_t n);
+void *t_memchr(const void *s, int c, size_t n);
+size_t t_strnlen(const char *s, size_t max);
+int t_strcmp(const char *a, const char *b);
+char *t_strchr(const char *s, int c);
+char *t_strrchr(const char *s, int c);
+unsigned long t_strtoul(const char *s, char **end, int base);
+unsigned long long t_strtoull(const char *s, char **end, int base);
 
 #define MAX_LEN 80
 #define GUARD 16
@@ -188,6 +195,76 @@ static void strncmp_stops_at_nul_and_at_n(void **state)
     free(b);
 }
 
+static const char *const cstrs[] = {
+    "", "a", "ab", "abc", "abd", "abcdef", "b", "\x80", "\x7f", "a\xff", "a\x01", "abc\0x",
+    "a/b/c", "//", "x\xffy\xff",
+};
+#define NR_STRS (sizeof(cstrs) / sizeof(cstrs[0]))
+
+static void strcmp_matches_libc(void **state)
+{
+    for (size_t i = 0; i < NR_STRS; i++)
+        for (size_t j = 0; j < NR_STRS; j++)
+            assert_int_equal(sign(t_strcmp(cstrs[i], cstrs[j])), sign(strcmp(cstrs[i], cstrs[j])));
+}
+
+/* Every byte value, the NUL included (which finds the terminator). */
+static void strchr_strrchr_memchr_match_libc(void **state)
+{
+    for (size_t i = 0; i < NR_STRS; i++) {
+        size_t len = strlen(cstrs[i]);
+
+        for (int c = -1; c < 256; c++) {
+            assert_ptr_equal(t_strchr(cstrs[i], c), strchr(cstrs[i], c));
+            assert_ptr_equal(t_strrchr(cstrs[i], c), strrchr(cstrs[i], c));
+            for (size_t n = 0; n <= len; n++)
+                assert_ptr_equal(t_memchr(cstrs[i], c, n), memchr(cstrs[i], c, n));
+        }
+    }
+}
+
+static void strnlen_matches_libc(void **state)
+{
+    for (size_t i = 0; i < NR_STRS; i++)
+        for (size_t max = 0; max <= 8; max++)
+            assert_int_equal(t_strnlen(cstrs[i], max), strnlen(cstrs[i], max));
+}
+
+/* C's own strtoull and strtoul on every base, sign, prefix, white space,
+ * digit case, overflow and junk the cases below combine. */
+static void strtoul_matches_libc(void **state)
+{
+    static const char *const numbers[] = {
+        "", " ", "0", "1", "-1", "+7", "  42", "\t\n13", "0x", "0x1f", "0X1F", "0xg", "-0x10",
+        "0777", "08", "09", "z", "Z9", "1234567890", "18446744073709551615",
+        "18446744073709551616", "99999999999999999999999", "-18446744073709551615",
+        "0xffffffffffffffff", "0x10000000000000000", "1e3", "12abc", "+", "-", "- 1", "0b101",
+        "zzzzzzzzzzzzzz", "7fffffffffffffff",
+    };
+    static const int bases[] = { 0, 2, 8, 10, 16, 36, 1, 37, -1 };
+
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+            char *mine = NULL, *libc = NULL;
+            unsigned long long want;
+
+            if (bases[b] == 1 || bases[b] > 36 || bases[b] < 0) {
+                /* C leaves these undefined; ours read no digit. */
+                assert_int_equal(t_strtoull(numbers[i], &mine, bases[b]), 0);
+                assert_ptr_equal(mine, numbers[i]);
+                continue;
+            }
+            want = strtoull(numbers[i], &libc, bases[b]);
+            assert_true(t_strtoull(numbers[i], &mine, bases[b]) == want);
+            assert_ptr_equal(mine, libc);
+            assert_true(t_strtoul(numbers[i], &mine, bases[b]) == strtoul(numbers[i], &libc,
+                                                                            bases[b]));
+            assert_ptr_equal(mine, libc);
+            assert_true(t_strtoull(numbers[i], NULL, bases[b]) == want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +275,10 @@ int main(void)
         cmocka_unit_test(memcmp_sign_matches_libc),
         cmocka_unit_test(strlen_matches_libc),
         cmocka_unit_test(strncmp_matches_libc),
+        cmocka_unit_test(strcmp_matches_libc),
+        cmocka_unit_test(strchr_strrchr_memchr_match_libc),
+        cmocka_unit_test(strnlen_matches_libc),
+        cmocka_unit_test(strtoul_matches_libc),
         cmocka_unit_test(strncmp_stops_at_nul_and_at_n),
     };
 
