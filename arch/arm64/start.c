@@ -234,6 +234,8 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     check(pvh_fdt_scan_chosen(&fdt, &scan, &store, dtb_pa, &err), &err);
     read_cpus();
     copy_device_tree(dtb_pa);
+    if (pvh_boot_mark_modules(&store, &err))
+        pvh_info("warning: %s", err.msg);
     pvh_boot_finish(&store);
 
     if (!pvh_timing_at_handoff)

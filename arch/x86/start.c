@@ -148,6 +148,8 @@ void x86_start(uint32_t start_info_pa)
         x86_smp_boot_setup(&store);
     if (x86_paging_finish(&store, &err))
         pvh_panic("%s", err.msg);
+    if (pvh_boot_mark_modules(&store, &err))
+        pvh_info("warning: %s", err.msg);
     pvh_boot_finish(&store);
     if (!under_xen())
         x86_power_init(&store.boot);

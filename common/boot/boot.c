@@ -52,6 +52,25 @@ int pvh_boot_set_memmap(struct pvh_boot_store *st, struct pvh_error *err)
     return PVH_OK;
 }
 
+_Static_assert(PVH_MEM_RAM == E820_TYPE_RAM && PVH_MEM_RESERVED == E820_TYPE_RESERVED &&
+               PVH_MEM_ACPI == E820_TYPE_ACPI && PVH_MEM_NVS == E820_TYPE_NVS &&
+               PVH_MEM_UNUSABLE == E820_TYPE_UNUSABLE && PVH_MEM_DISABLED == E820_TYPE_DISABLED &&
+               PVH_MEM_PMEM == E820_TYPE_PMEM, "boot.h's memory types are e820's");
+
+int pvh_boot_mark_modules(struct pvh_boot_store *st, struct pvh_error *err)
+{
+    struct pvh_error why;
+
+    for (unsigned i = 0; i < st->boot.nr_modules; i++) {
+        int rc = pvh_memmap_flag_free_ram(&st->map, st->modules[i].base, st->modules[i].size,
+                                          PVH_REGION_MODULE, &why);
+
+        if (rc)
+            return pvh_fail(err, rc, "module %u not marked in the memory map: %s", i, why.msg);
+    }
+    return PVH_OK;
+}
+
 void pvh_boot_finish(struct pvh_boot_store *st)
 {
     st->boot.cmdline = st->cmdline;
@@ -67,6 +86,21 @@ void pvh_boot_finish(struct pvh_boot_store *st)
 uint64_t pvh_boot_ram_total(const struct pvh_boot *boot)
 {
     return pvh_regions_ram_total(boot->memmap, boot->nr_memmap);
+}
+
+bool pvh_free_ram(const struct pvh_boot *boot, unsigned *i, uint64_t *base, uint64_t *size)
+{
+    while (*i < boot->nr_memmap) {
+        const struct pvh_region *r = &boot->memmap[(*i)++];
+        uint64_t b = r->base < PVH_PAGE_SIZE ? PVH_PAGE_SIZE : r->base;
+
+        if (r->type != PVH_MEM_RAM || r->flags || r->base + r->size <= b)
+            continue;
+        *base = b;
+        *size = r->base + r->size - b;
+        return true;
+    }
+    return false;
 }
 
 const char *pvh_memtype_name(uint32_t type)

@@ -88,6 +88,12 @@ int pvh_boot_set_memmap(struct pvh_boot_store *st, struct pvh_error *err);
 int pvh_start_info_read_rest(struct pvh_boot_store *st, const struct pvh_phys *phys,
                              struct pvh_error *err);
 void pvh_boot_finish(struct pvh_boot_store *st);
+/* Flag the modules' pages (PVH_REGION_MODULE) in the map the program
+ * gets, so that an allocator built from the free RAM leaves them alone.
+ * A module lies in RAM (the readers check it); pages it shares with
+ * pvhboot's own memory keep that flag. Fails only on a map too full to
+ * split (a warning for the caller: the boot goes on). */
+int pvh_boot_mark_modules(struct pvh_boot_store *st, struct pvh_error *err);
 
 /* Steps 1 to 5 for a loader that gives start info version 1. */
 int pvh_start_info_load(struct pvh_boot_store *st, const struct pvh_phys *phys,

@@ -368,6 +368,36 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint3
     return retag(map, base, size, E820_TYPE_RAM, flags, err);
 }
 
+int pvh_memmap_flag_free_ram(struct pvh_memmap *map, uint64_t base, uint64_t size,
+                             uint32_t flags, struct pvh_error *err)
+{
+    uint64_t lo = base & ~(uint64_t)(PVH_PAGE_SIZE - 1);
+    uint64_t hi = base + size + PVH_PAGE_SIZE - 1;
+    unsigned i = 0;
+
+    if (!size)
+        return PVH_OK;
+    hi = hi < base ? ~(uint64_t)(PVH_PAGE_SIZE - 1) : hi & ~(uint64_t)(PVH_PAGE_SIZE - 1);
+    /* A claim splits and merges regions: look again from the region
+     * before the one it changed, until none overlaps. */
+    while (i < map->nr) {
+        const struct pvh_region *r = &map->regions[i];
+        uint64_t b = r->base > lo ? r->base : lo;
+        uint64_t e = r->base + r->size < hi ? r->base + r->size : hi;
+        int rc;
+
+        if (r->type != E820_TYPE_RAM || r->flags || b >= e) {
+            i++;
+            continue;
+        }
+        rc = retag(map, b, e - b, E820_TYPE_RAM, flags, err);
+        if (rc)
+            return rc;
+        i = i ? i - 1 : 0;
+    }
+    return PVH_OK;
+}
+
 int pvh_memmap_reserve(struct pvh_memmap *map, uint64_t base, uint64_t size,
                        struct pvh_error *err)
 {

@@ -60,6 +60,11 @@ int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size,
 
 /* Make [base, base + size), inside one free RAM region, reserved: pages
  * that are not the program's to use as RAM (Xen's shared ring pages). */
+/* Flag the free RAM pages (plain RAM, no flags) that [base, base + size)
+ * touches, whole pages; pages already flagged, and what is not RAM, stay
+ * as they are. Fails only when the map has no room left to split. */
+int pvh_memmap_flag_free_ram(struct pvh_memmap *map, uint64_t base, uint64_t size,
+                             uint32_t flags, struct pvh_error *err);
 int pvh_memmap_reserve(struct pvh_memmap *map, uint64_t base, uint64_t size,
                        struct pvh_error *err);
 

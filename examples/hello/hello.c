@@ -97,13 +97,14 @@ static void print_memmap(const struct pvh_boot *boot)
         const struct pvh_region *r = &boot->memmap[i];
         const char *name = pvh_memtype_name(r->type);
         const char *owner = (r->flags & PVH_REGION_PVHBOOT) ? " pvhboot" : "";
+        const char *module = (r->flags & PVH_REGION_MODULE) ? " module" : "";
 
         if (name)
-            pvh_info("memmap %u 0x%llx-0x%llx %s%s", i, (unsigned long long)r->base,
-                     (unsigned long long)(r->base + r->size - 1), name, owner);
+            pvh_info("memmap %u 0x%llx-0x%llx %s%s%s", i, (unsigned long long)r->base,
+                     (unsigned long long)(r->base + r->size - 1), name, owner, module);
         else
-            pvh_info("memmap %u 0x%llx-0x%llx type %u%s", i, (unsigned long long)r->base,
-                     (unsigned long long)(r->base + r->size - 1), r->type, owner);
+            pvh_info("memmap %u 0x%llx-0x%llx type %u%s%s", i, (unsigned long long)r->base,
+                     (unsigned long long)(r->base + r->size - 1), r->type, owner, module);
     }
 }
 

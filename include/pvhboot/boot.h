@@ -33,8 +33,20 @@ struct pvh_module {
     const char *cmdline;  /* never NULL; "" when the loader gave none */
 };
 
-/* Region flags: who uses a RAM region. */
-#define PVH_REGION_PVHBOOT 0x1u /* pvhboot's image, stack, page tables */
+/* Region types: the e820 numbers, as loaders give them (also in
+ * <xen/e820.h> as E820_TYPE_*, which a unikernel need not include). */
+#define PVH_MEM_RAM      1u
+#define PVH_MEM_RESERVED 2u
+#define PVH_MEM_ACPI     3u /* ACPI tables, reclaimable once read */
+#define PVH_MEM_NVS      4u /* ACPI non-volatile storage: keep */
+#define PVH_MEM_UNUSABLE 5u
+#define PVH_MEM_DISABLED 6u
+#define PVH_MEM_PMEM     7u /* persistent memory */
+
+/* Region flags: who uses a RAM region. RAM with neither flag is free for
+ * the program (pvh_free_ram() walks it). */
+#define PVH_REGION_PVHBOOT 0x1u /* pvhboot's image, stack, page tables, boot copies */
+#define PVH_REGION_MODULE  0x2u /* a loader module's bytes (whole pages) */
 
 struct pvh_region {
     uint64_t base;  /* page-aligned for RAM */
@@ -103,7 +115,8 @@ struct pvh_boot {
     const struct pvh_module *modules;
     unsigned nr_modules;
 
-    /* Sorted, non-overlapping, RAM page-aligned, pvhboot's own memory flagged. */
+    /* Sorted, non-overlapping, RAM page-aligned; pvhboot's own memory and
+     * the modules' pages flagged (PVH_REGION_*). */
     const struct pvh_region *memmap;
     unsigned nr_memmap;
 
@@ -129,6 +142,20 @@ void pvh_main(const struct pvh_boot *boot);
 
 /* Bytes of RAM in the memory map, pvhboot's own memory included. */
 uint64_t pvh_boot_ram_total(const struct pvh_boot *boot);
+
+/*
+ * The free RAM, one run at a time, in ascending order: RAM that neither
+ * pvhboot nor a module uses, without page 0 (left unmapped, so that NULL
+ * faults). Every byte of a run is mapped read-write. Start with *i = 0;
+ * each call sets *base and *size to the next run and returns true, then
+ * false when there is none left:
+ *
+ *     unsigned i = 0;
+ *     uint64_t base, size;
+ *     while (pvh_free_ram(boot, &i, &base, &size))
+ *         add_to_my_allocator(base, size);
+ */
+bool pvh_free_ram(const struct pvh_boot *boot, unsigned *i, uint64_t *base, uint64_t *size);
 
 /* "ram", "reserved", "acpi", "nvs", "unusable", "pmem"; NULL for others. */
 const char *pvh_memtype_name(uint32_t type);

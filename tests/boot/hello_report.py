@@ -34,7 +34,7 @@ def decode_escaped(text):
 MODULE_RE = re.compile(rb'^pvhboot: module (\d+) base 0x([0-9a-f]+) size (\d+) '
                        rb'crc32 0x([0-9a-f]{8}) cmdline "(.*)"$')
 MEMMAP_RE = re.compile(rb'^pvhboot: memmap (\d+) 0x([0-9a-f]+)-0x([0-9a-f]+) '
-                       rb'(ram|reserved|acpi|nvs|unusable|pmem|type \d+)( pvhboot)?$')
+                       rb'(ram|reserved|acpi|nvs|unusable|pmem|type \d+)( pvhboot)?( module)?$')
 TYPE_NUMBERS = {b"ram": 1, b"reserved": 2, b"acpi": 3, b"nvs": 4, b"unusable": 5, b"pmem": 7}
 PAGE = 4096
 
@@ -93,7 +93,7 @@ class HelloReport:
                 typ = TYPE_NUMBERS[kind] if kind in TYPE_NUMBERS else int(kind.split()[1])
                 self.memmap.append(dict(index=int(m.group(1)), first=int(m.group(2), 16),
                                         last=int(m.group(3), 16), type=typ,
-                                        pvhboot=bool(m.group(5))))
+                                        pvhboot=bool(m.group(5)), module=bool(m.group(6))))
         for i, m in enumerate(self.modules):
             if m["index"] != i:
                 raise ReportError("module lines out of order")
@@ -171,7 +171,7 @@ class HelloReport:
                 if r["first"] <= prev["last"]:
                     raise ReportError("memmap %d overlaps or is out of order" % r["index"])
                 if (r["first"] == prev["last"] + 1 and r["type"] == prev["type"]
-                        and r["pvhboot"] == prev["pvhboot"]):
+                        and r["pvhboot"] == prev["pvhboot"] and r["module"] == prev["module"]):
                     raise ReportError("memmap %d should have been merged" % r["index"])
             if r["type"] == 1 and (r["first"] % PAGE or (r["last"] + 1) % PAGE):
                 raise ReportError("memmap %d: RAM not page aligned" % r["index"])
@@ -181,6 +181,34 @@ class HelloReport:
             raise ReportError("ram line %d != sum of RAM regions %d" % (self.ram, total))
         if not any(r["pvhboot"] for r in self.memmap):
             raise ReportError("no region marked as pvhboot's own")
+        self.check_module_marks()
+
+    def check_module_marks(self):
+        """Every page of every module lies in RAM marked module (or
+        pvhboot's own), and every page marked module holds some module's
+        bytes: an allocator that takes the unmarked RAM leaves the modules
+        alone and loses nothing else."""
+        pages = lambda a, b: (a // PAGE, (b + PAGE - 1) // PAGE)  # [first page, end page)
+        marked = [(r["first"] // PAGE, (r["last"] + 1) // PAGE) for r in self.memmap
+                  if r["module"]]
+        for r in self.memmap:
+            if r["module"] and (r["type"] != 1 or r["pvhboot"]):
+                raise ReportError("memmap %d: marked module but not plain RAM" % r["index"])
+        for m in self.modules:
+            if not m["size"]:
+                continue
+            first, end = pages(m["base"], m["base"] + m["size"])
+            for r in self.memmap:
+                lo, hi = max(first, r["first"] // PAGE), min(end, (r["last"] + 1) // PAGE)
+                if lo < hi and not (r["module"] or r["pvhboot"]):
+                    raise ReportError("module %d at 0x%x: its page 0x%x lies in memmap %d, "
+                                      "not marked module" % (m["index"], m["base"], lo * PAGE,
+                                                             r["index"]))
+        held = [pages(m["base"], m["base"] + m["size"]) for m in self.modules if m["size"]]
+        for lo, hi in marked:
+            for page in range(lo, hi):
+                if not any(a <= page < b for a, b in held):
+                    raise ReportError("page 0x%x marked module holds no module" % (page * PAGE))
 
     def region_of(self, addr):
         for r in self.memmap:
