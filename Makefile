@@ -105,8 +105,13 @@ else
 UNIT_TESTS := $(filter-out $(foreach t,$(HOST_ASM_TESTS),%/$(word 1,$(subst :, ,$(t)))),$(UNIT_TESTS))
 endif
 
-.PHONY: unit
-unit: $(UNIT_TESTS)
+# Its packages first (cmocka, libfdt), then the tests' build, in a sub-make.
+.PHONY: unit unit-deps unit-build
+unit-deps:
+	$(call need,build unit)
+unit: unit-deps
+	+$(Q)$(MAKE) --no-print-directory unit-build
+unit-build: $(UNIT_TESTS)
 
 # The host side of make bench: common/ (and firmware/) with -O2 and no sanitizers.
 $(HOSTBUILD)/bench/bench_parsers: tests/bench/bench_parsers.c $(HOST_SRCS) Makefile
@@ -123,7 +128,7 @@ CHECK_EXTRA :=
 
 # ---------------------------------------------------------------------------
 deps:
-	$(call need,$(BUILD_GROUPS) test arm64 fuzz lint efi)
+	$(call need,$(BUILD_GROUPS) test unit arm64 fuzz lint efi)
 	$(Q)tools/fetch-arm64.sh
 	$(Q)tools/fetch.sh xen linux busybox memtest xen-tools xen-other linux-other
 

@@ -80,8 +80,14 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
+# The firmware images make install puts in $(PREFIX)/lib/pvhboot/$(ARCH)/,
+# where pvhboot-pack looks for them (tools/packtool/locate.py).
+INSTALL_FIRMWARE_x86_64 := pvhboot.elf pvhboot.efi
+INSTALL_FIRMWARE_arm64 := pvhboot.bin
+
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)" "$(ARCH)" "$(VERSION)" \
-		"$(LDSCRIPT)" "$(PKG_CFLAGS)" "$(PKG_LDFLAGS)"
+		"$(LDSCRIPT)" "$(PKG_CFLAGS)" "$(PKG_LDFLAGS)" \
+		"$(addprefix $(BUILD)/,$(INSTALL_FIRMWARE_$(ARCH)))"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,8 +8,10 @@
 #                  cross toolchain where the machine is not x86_64
 #   build-arm64    what building arm64 adds: the aarch64 cross toolchain
 #                  where the machine is not aarch64
-#   test arm64 efi fuzz lint bench   what make check, make run and make bench
-#                  need beyond the build
+#   unit           make unit: the host unit tests (cmocka, and libfdt for the
+#                  FDT differential test)
+#   test arm64 efi fuzz lint bench   what make check, make run, make fuzz,
+#                  make lint and make bench need beyond the build
 # Packages already installed are left alone. As root the missing ones are
 # installed with apt-get; otherwise the exact command to run is printed
 # and the script fails. On a system without dpkg nothing can be checked:
@@ -27,8 +29,11 @@ pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
 # arm64 tests: QEMU for aarch64, dtc (test device trees), libfdt (the FDT
 # reader's differential test).
 pkgs_arm64="qemu-system-arm device-tree-compiler libfdt-dev"
-# fuzz: libFuzzer with ASan and UBSan (clang and its runtime library).
-pkgs_fuzz="clang libclang-rt-14-dev"
+# unit: host programs with the C library (gcc only recommends libc6-dev).
+pkgs_unit="gcc libc6-dev libcmocka-dev libfdt-dev"
+# fuzz: libFuzzer with ASan and UBSan (clang and its runtime library), and
+# libfdt, which the FDT targets compare against.
+pkgs_fuzz="clang libclang-rt-14-dev libfdt-dev"
 # lint: the static checks of common/ and firmware/ in make check.
 pkgs_lint="cppcheck clang-tidy"
 # efi tests: the UEFI firmware they boot (OVMF; the tests give it a FAT
@@ -50,12 +55,13 @@ for group in "$@"; do
         build-x86_64) wanted="$wanted $pkgs_build_x86_64" ;;
         build-arm64) wanted="$wanted $pkgs_build_arm64" ;;
         test) wanted="$wanted $pkgs_test" ;;
+        unit) wanted="$wanted $pkgs_unit" ;;
         arm64) wanted="$wanted $pkgs_arm64" ;;
         fuzz) wanted="$wanted $pkgs_fuzz" ;;
         lint) wanted="$wanted $pkgs_lint" ;;
         efi) wanted="$wanted $pkgs_efi" ;;
         bench) wanted="$wanted $pkgs_bench" ;;
-        *) echo "deps.sh: unknown group '$group' (build build-x86_64 build-arm64 test arm64 efi fuzz lint bench)" >&2
+        *) echo "deps.sh: unknown group '$group' (build build-x86_64 build-arm64 test unit arm64 efi fuzz lint bench)" >&2
            exit 2 ;;
     esac
 done

@@ -2,13 +2,21 @@
 # Install what a unikernel needs to link with pvhboot:
 #   $PREFIX/include/pvhboot/*.h        the API (include <pvhboot/pvhboot.h>)
 #   $PREFIX/include/pvhboot/xen/*.h    the Xen ABI headers (include <xen/...>)
-#   $PREFIX/lib/pvhboot/$ARCH/         libpvhboot.a, entry.o, pvhboot.ld
+#   $PREFIX/lib/pvhboot/$ARCH/         libpvhboot.a, entry.o, pvhboot.ld, and the
+#                                      firmware images (x86_64: pvhboot.elf and
+#                                      pvhboot.efi; arm64: pvhboot.bin)
 #   $PREFIX/lib/pkgconfig/pvhboot-$ARCH.pc   compile and link flags (x86_64 is
 #                                      also plain pvhboot.pc, the default)
 #   $PREFIX/bin/pvhboot-pack, pvhboot-xen-notes   the host tools
-# usage: install.sh DESTDIR PREFIX BUILD ARCH VERSION LDSCRIPT PKG_CFLAGS PKG_LDFLAGS
+#   $PREFIX/lib/pvhboot/python/packtool/          pvhboot-pack's modules
+# pvhboot-pack finds its modules and, without --firmware, the firmware
+# image from where it lies itself (../lib/pvhboot/...), so DESTDIR and a
+# moved prefix keep working.
+# usage: install.sh DESTDIR PREFIX BUILD ARCH VERSION LDSCRIPT PKG_CFLAGS PKG_LDFLAGS FIRMWARE
+#   FIRMWARE: the firmware images of ARCH, space-separated
 set -eu
 destdir=$1 prefix=$2 build=$3 arch=$4 version=$5 ldscript=$6 pkg_cflags=$7 pkg_ldflags=$8
+firmware=$9
 
 inc="$destdir$prefix/include/pvhboot"
 lib="$destdir$prefix/lib/pvhboot/$arch"
@@ -18,10 +26,15 @@ install -m 644 include/pvhboot/*.h "$inc/"
 install -m 644 include/xen/*.h "$inc/xen/"
 install -m 644 "$build/libpvhboot.a" "$build/entry.o" "$lib/"
 install -m 644 "$ldscript" "$lib/pvhboot.ld"
+# shellcheck disable=SC2086
+install -m 644 $firmware "$lib/"
 
 bin="$destdir$prefix/bin"
 install -d "$bin"
 install -m 755 tools/pvhboot-pack "$bin/pvhboot-pack"
+py="$destdir$prefix/lib/pvhboot/python/packtool"
+install -d "$py"
+install -m 644 tools/packtool/*.py "$py/"
 # The notes generator reads bit numbers from the installed features.h.
 sed "s|^set -eu\$|set -eu\n[ \$# -eq 3 ] \&\& set -- \"$prefix/include/pvhboot/xen/features.h\" \"\$@\"|" \
     tools/xen-notes.sh > "$bin/pvhboot-xen-notes"

@@ -1,10 +1,13 @@
 """Building against an installed pvhboot: running the build's commands,
-and reading what examples/memsize, built that way, reports."""
+reading what examples/memsize, built that way, reports, and packing hello
+with the installed pvhboot-pack and the firmware installed beside it."""
 
+import os
 import subprocess
 import zlib
 
 from common import TestFailure, check
+from hello_report import HelloReport, ReportError
 
 
 def run(cmd, **kw):
@@ -41,3 +44,37 @@ def check_memsize_report(result, module_data, mem):
           "free runs %s, unwritable bytes %s" % (got[b"runs"].decode(), got[b"unwritable"].decode()))
     check(int(got[b"crc32-after"], 16) == zlib.crc32(module_data),
           "the module changed when the free RAM was written")
+
+
+def check_installed_firmware(prefix, arch, names):
+    for name in names:
+        path = os.path.join(prefix, "lib", "pvhboot", arch, name)
+        check(os.path.isfile(path), "make install did not install " + path)
+
+
+def pack_with_installed_tool(prefix, arch, kernel, module, module_cmdline, cmdline, out):
+    """The installed pvhboot-pack, no --firmware: it must say it took the
+    image installed beside it, for the kernel's architecture."""
+    image = {"x86_64": "pvhboot.elf", "arm64": "pvhboot.bin"}[arch]
+    spec = "%s:%s" % (module, module_cmdline) if module_cmdline else module
+    said = run([os.path.join(prefix, "bin", "pvhboot-pack"), "pack", "--kernel", kernel,
+                "--module", spec, "--cmdline", cmdline, "-o", out])
+    want = "firmware %s (for kernel %s)" % (os.path.join(prefix, "lib", "pvhboot", arch, image),
+                                            kernel)
+    check(want in said.splitlines(), "expected %r from pvhboot-pack:\n%s" % (want, said))
+    return said
+
+
+def check_packed_hello(result, module_data, module_cmdline, cmdline):
+    """hello, packed: the packed cmdline and the one packed module arrived."""
+    try:
+        report = HelloReport(result.lines())
+    except ReportError as e:
+        raise TestFailure("%s: %s" % (e, result.describe()))
+    check(report.cmdline == cmdline.encode(), "cmdline %r" % report.cmdline)
+    check(len(report.modules) == 1, "modules %r" % report.modules)
+    m = report.modules[0]
+    check((m["size"], m["crc32"], m["cmdline"]) ==
+          (len(module_data), zlib.crc32(module_data), (module_cmdline or "").encode()),
+          "module %r, packed %d bytes crc32 0x%x cmdline %r" % (
+              m, len(module_data), zlib.crc32(module_data), module_cmdline))

@@ -3,7 +3,9 @@ the installed files only (examples/memsize through pvhboot-arm64.pc, with
 the cross compiler where the machine is not arm64), made an Image and
 booted on QEMU's virt. The link takes nothing but what the .pc says: with
 Debian 12's cross gcc, -static-pie asks the linker for -z text, and the
-.pc must say -z notext for the relocations the Image applies to itself."""
+.pc must say -z notext for the relocations the Image applies to itself.
+Then hello.bin packed by the installed pvhboot-pack into the installed
+pvhboot.bin (no --firmware), booted."""
 
 ARCH = "arm64"
 
@@ -12,7 +14,8 @@ import platform
 import shutil
 
 from common import check
-from install import check_memsize_report, run
+from install import (check_installed_firmware, check_memsize_report, check_packed_hello,
+                     pack_with_installed_tool, run)
 from qemu_arm64 import run_qemu_arm64
 
 
@@ -40,6 +43,17 @@ def out_of_tree(ctx):
                                  "-kernel", image, "-append", "x", "-initrd", module], 30,
                                 qemu=ctx.qemu_aarch64)
         check_memsize_report(result, data, 256 << 20)
+
+        check_installed_firmware(prefix, "arm64", ("pvhboot.bin",))
+        packed = os.path.join(ctx.tmp, "installed-fw-hello.bin")
+        cmdline = "installed pack arm64"
+        # No module cmdline: the arm64 hand-off (a device tree's initrd) has none.
+        pack_with_installed_tool(prefix, "arm64", os.path.join(ctx.build_arm64, "hello.bin"),
+                                 module, None, cmdline, packed)
+        result = run_qemu_arm64(["-M", "virt", "-cpu", "cortex-a57", "-m", "256M",
+                                 "-kernel", packed], 30, qemu=ctx.qemu_aarch64)
+        check(not result.timed_out and result.status == 0, result.describe())
+        check_packed_hello(result, data, None, cmdline)
     return test
 
 

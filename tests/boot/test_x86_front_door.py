@@ -8,6 +8,14 @@ the packages of the tools/deps.sh groups the goal installs first, or one
 those depend on, or Essential (on every Debian system). A goal that, say,
 links pvhboot.efi without installing gnu-efi fails here, on a machine that
 has gnu-efi.
+
+What a command uses without naming it counts too: the system headers each
+compile line's source includes (the compiler's own -M list, one run per
+set of flags) and the libraries its -lNAME options link (the compiler's
+-print-file-name). `make fuzz` compiling tests/fuzz/fuzz_fdt.c, which
+includes <libfdt.h>, without installing libfdt-dev fails here.
+A static check of `make -n`, not a fresh machine: the packages it checks
+against are the ones the goal's groups name, so it needs no reinstall.
 """
 
 import os
@@ -20,8 +28,14 @@ from common import check
 
 ARCH = "x86_64"
 
-# Goals a README reader types first, and what each must not need.
-GOALS = ("run", "all")
+# The goals a reader types, each checked on its own. (check and bench run
+# `make deps` first, which installs every group; deps itself is the sum.)
+GOALS = ("run", "all", "install", "unit", "fuzz", "lint")
+COMPILERS = re.compile(r"^(\S*-)?(gcc|cc|clang)(-\d+)?$")
+# Options of a compile line that name its outputs, and -M options: dropped
+# when the line is rerun to list its headers.
+OUTPUT_OPTIONS = {"-o", "-MF", "-MT", "-MQ"}
+DEP_FLAGS = {"-MD", "-MMD", "-MP", "-c"}
 SYSTEM_DIRS = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/etc/")
 WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -117,12 +131,68 @@ def system_files(line):
     return found
 
 
+def compile_words(line):
+    """(compiler, flags, sources) of a compile or link line, else None."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return None
+    if not words or not COMPILERS.match(os.path.basename(words[0])):
+        return None
+    flags, sources, skip = [], [], False
+    for w in words[1:]:
+        if skip:
+            skip = False
+        elif w in OUTPUT_OPTIONS:
+            skip = True
+        elif w in DEP_FLAGS:
+            pass
+        elif w.endswith(".c") and not w.startswith("-"):
+            sources.append(w)
+        else:
+            flags.append(w)
+    return words[0], flags, sources
+
+
+def used_files(ctx, lines):
+    """The system headers the compile lines include and the system
+    libraries their -l options link."""
+    groups, libs = {}, set()
+    for line in lines:
+        found = compile_words(line)
+        if not found:
+            continue
+        cc, flags, sources = found
+        # Sources the build generates (under O) are the project's own.
+        sources = [src for src in sources if os.path.exists(os.path.join(ctx.root, src))]
+        if sources:
+            key = (cc, tuple(f for f in flags if not f.endswith((".o", ".a"))))
+            groups.setdefault(key, set()).update(sources)
+        libs |= {(cc, f[2:]) for f in flags if f.startswith("-l")}
+    files = set()
+    for (cc, flags), sources in groups.items():
+        proc = subprocess.run([cc] + list(flags) + ["-M"] + sorted(sources), cwd=ctx.root,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        text = proc.stdout.decode("utf-8", "replace")
+        check(proc.returncode == 0, "%s -M failed (a header missing here?):\n%s" % (cc, text[-2000:]))
+        files |= {w for w in text.replace("\\\n", " ").split()
+                  if w.startswith(SYSTEM_DIRS) and os.path.isfile(w)}
+    for cc, name in libs:
+        for suffix in (".so", ".a"):
+            out = subprocess.run([cc, "-print-file-name=lib%s%s" % (name, suffix)],
+                                 stdout=subprocess.PIPE).stdout.decode().strip()
+            if out.startswith(SYSTEM_DIRS) and os.path.isfile(out):
+                files.add(out)
+                break
+    return files
+
+
 def goal_uses_only_what_it_installs(ctx, goal):
     def test():
         lines = dry_run(ctx, goal)
         groups = deps_groups(lines)
         allowed = closure(group_packages(ctx, groups)) | essential()
-        files = set()
+        files = used_files(ctx, lines)
         for line in lines:
             files |= system_files(line)
         check(files, "make -n %s named no program at all" % goal)

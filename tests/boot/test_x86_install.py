@@ -1,5 +1,7 @@
 """make install, then a unikernel built outside the tree from the
-installed files only (examples/memsize through pkg-config), booted."""
+installed files only (examples/memsize through pkg-config), booted; and
+hello packed by the installed pvhboot-pack into the installed pvhboot.elf
+(no --firmware), booted."""
 
 ARCH = "x86_64"
 
@@ -7,8 +9,11 @@ import os
 import shutil
 
 from common import check, expect_poweroff
-from install import check_memsize_report, run
+from install import (check_installed_firmware, check_memsize_report, check_packed_hello,
+                     pack_with_installed_tool, run)
 from qemu import run_qemu
+
+FIRMWARE = ("pvhboot.elf", "pvhboot.efi")
 
 
 def out_of_tree(ctx):
@@ -38,6 +43,16 @@ def out_of_tree(ctx):
                            "-initrd", module], 30, qemu=ctx.qemu)
         expect_poweroff(result)
         check_memsize_report(result, data, 256 << 20)
+
+        # The firmware, installed beside the tool that finds it.
+        check_installed_firmware(prefix, "x86_64", FIRMWARE)
+        packed = os.path.join(ctx.tmp, "installed-fw-hello.elf")
+        cmdline = "installed pack 'quoted: yes'"
+        pack_with_installed_tool(prefix, "x86_64", os.path.join(ctx.build, "hello.elf"), module,
+                                 "memsize.c: the module", cmdline, packed)
+        result = run_qemu(["-M", "q35", "-m", "256M", "-kernel", packed], 30, qemu=ctx.qemu)
+        expect_poweroff(result)
+        check_packed_hello(result, data, "memsize.c: the module", cmdline)
     return test
 
 

@@ -58,7 +58,7 @@ $(FUZZBUILD)/fuzz_%: $(FUZZBUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(FUZZ
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-deps
 fuzz-deps:
-	$(call need,fuzz)
+	$(call need,build fuzz)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -29,12 +29,15 @@ CPPCHECK_FLAGS := --enable=warning,style,performance,portability --inconclusive 
                   --suppressions-list=tests/lint/cppcheck.supp -Iinclude -I.
 
 .PHONY: lint lint-cppcheck lint-clang-tidy lint-deps
-lint: lint-cppcheck lint-clang-tidy
+# Its packages first, then the checks (a sub-make, so that nothing starts
+# before they are there).
+lint: lint-deps
+	$(Q)$(MAKE) --no-print-directory lint-cppcheck lint-clang-tidy
 lint-cppcheck: $(LINTBUILD)/cppcheck.stamp
 lint-clang-tidy: $(LINT_TIDY_STAMPS)
 
 lint-deps:
-	$(call need,lint)
+	$(call need,build lint)
 
 $(LINTBUILD)/cppcheck.stamp: $(LINT_SRCS) $(LINT_HEADERS) tests/lint/cppcheck.supp tests/lint/lint.mk
 	$(call quiet,CPPCHECK,common/ firmware/)
