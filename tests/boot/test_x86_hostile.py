@@ -322,6 +322,10 @@ CASES = [
      Boots(rsdp_found_in("BIOS area"))),
     ("rsdp-absent-found-in-ebda", "RSDP 0, the EBDA pointer at 0x40e says 0x90000, a copy of "
      "QEMU's RSDP there", Boots(rsdp_found_in("EBDA"))),
+    ("rsdp-absent-found-in-low-ebda", "RSDP 0, the EBDA pointer says 0xf00 (above 0x400: Linux "
+     "and ACPICA take it), a copy of QEMU's RSDP at 0x1020", Boots(rsdp_found_in("EBDA"))),
+    ("rsdp-absent-low-ebda-rsdp-in-page-0", "the same EBDA, the copy at 0xf20 (page 0, unmapped "
+     "after the boot): passed over", Boots(rsdp_found_in("BIOS area"))),
     ("rsdp-absent-ebda-in-page-0", "RSDP 0, the EBDA pointer says 0x10, a copy of QEMU's RSDP "
      "there: not looked at", Boots(rsdp_found_in("BIOS area"))),
     ("rsdp-in-page-0", "a copy of QEMU's RSDP at 0x10 (read only after page 0 is unmapped)",

@@ -553,6 +553,24 @@ static void rsdp_absent_found_in_ebda(struct crafted *c)
     copy_qemu_rsdp(0x90000 + 0x40);
 }
 
+/* RSDP 0 and an EBDA pointer to 0xf00 (Linux and ACPICA take any EBDA
+ * above 0x400), a copy of QEMU's RSDP 0x120 into it, in page 1. */
+static void rsdp_absent_found_in_low_ebda(struct crafted *c)
+{
+    c->si.rsdp_paddr = 0;
+    set_ebda_segment(0x00f0);
+    copy_qemu_rsdp(0xf00 + 0x120);
+}
+
+/* The same EBDA, the copy 0x20 into it, in page 0: passed over (pvhboot
+ * could not read it after the boot); SeaBIOS's in the BIOS area is found. */
+static void rsdp_absent_low_ebda_rsdp_in_page_0(struct crafted *c)
+{
+    c->si.rsdp_paddr = 0;
+    set_ebda_segment(0x00f0);
+    copy_qemu_rsdp(0xf00 + 0x20);
+}
+
 /* RSDP 0 and an EBDA pointer into page 0, where a copy of the RSDP waits:
  * not looked at; SeaBIOS's in the BIOS area is found. */
 static void rsdp_absent_ebda_in_page_0(struct crafted *c)
@@ -834,6 +852,8 @@ static const struct hostile_case cases[] = {
     { "memmap-beyond-physical-address-width", memmap_beyond_physical_address_width, 0 },
     { "rsdp-absent", rsdp_absent, 0 },
     { "rsdp-absent-found-in-ebda", rsdp_absent_found_in_ebda, 0 },
+    { "rsdp-absent-found-in-low-ebda", rsdp_absent_found_in_low_ebda, 0 },
+    { "rsdp-absent-low-ebda-rsdp-in-page-0", rsdp_absent_low_ebda_rsdp_in_page_0, 0 },
     { "rsdp-absent-ebda-in-page-0", rsdp_absent_ebda_in_page_0, 0 },
     { "rsdp-in-page-0", rsdp_in_page_0, 0 },
     { "rsdp-garbage", rsdp_garbage, 0 },
