@@ -43,7 +43,7 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 # The order is the archive's, and so the order a link pulls members in
 # (the images' layout): keep it when adding a file.
 COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/boot/boot.c common/output/console.c \
-               common/cpu/cpu_start.c common/cpu/counter_rate.c common/lib/crc32.c common/output/error.c \
+               common/cpu/cpu_start.c common/lib/crc32.c common/output/error.c \
                common/output/format.c common/boot/hypervisor.c common/cpu/low_page.c \
                common/boot/memmap.c common/boot/options.c common/output/panic.c \
                common/boot/start_info.c common/lib/string.c common/boot/timing.c \

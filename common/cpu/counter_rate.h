@@ -15,6 +15,9 @@
 /* known_hz (pvh_arch_counter_hz()) where the architecture knows it,
  * else PVH_COUNTER_HZ_BOUND: a wait computed with it is never shorter
  * than meant, only longer where the counter is slower. */
-uint64_t pvh_counter_wait_hz(uint64_t known_hz);
+static inline uint64_t pvh_counter_wait_hz(uint64_t known_hz)
+{
+    return known_hz ? known_hz : PVH_COUNTER_HZ_BOUND;
+}
 
 #endif

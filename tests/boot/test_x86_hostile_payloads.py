@@ -78,7 +78,7 @@ SOURCES = {
 
 NOT_A_KERNEL = "payload of {len} bytes: not a bzImage, multiboot or PVH kernel (starts {start})"
 VIDEO_NOTE = b"pvhboot: note: the multiboot kernel asks for a video mode; pvhboot has none to give"
-EFI_TAG_NOTE = b"pvhboot: note: multiboot2: header tag %d ignored: it is for EFI machines only"
+EFI_TAG_NOTE = b"pvhboot: note: multiboot2: EFI-only tag %d ignored"
 EFI_TAGS = {7: "EFI boot services", 8: "EFI i386 entry address", 9: "EFI amd64 entry address"}
 HIGHER_HALF = 0xc0000000  # where a higher-half kernel links itself
 

@@ -1,8 +1,8 @@
 /*
- * common/cpu/counter_rate.c: the rate bounded waits are computed with.
+ * common/cpu/counter_rate.h: the rate bounded waits are computed with.
  * A wait must never be shorter than meant: where the counter's rate is
  * not known, the assumed rate must be at least the fastest counter a
- * part runs. Facts (not from counter_rate.c): x86's TSC runs at the
+ * part runs. Facts (not from counter_rate.h): x86's TSC runs at the
  * nominal rate on Intel parts and at the P0 rate on AMD parts; the
  * fastest of those so far are 4.7 GHz (AMD FX-9590, Ryzen 5 7600X).
  */
