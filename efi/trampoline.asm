@@ -7,11 +7,15 @@
 ;   rdi = the hand-off arguments, below 4 GiB (struct pvh_efi_handoff_args)
 ;
 ; It loads its own GDT (the firmware's may lie above 4 GiB and need not
-; have a flat 32-bit code segment), drops to 32-bit protected mode with
-; paging off, moves the staged kernel runs into place, and enters the
+; have a flat 32-bit code segment) and a null IDT (the firmware's lies in
+; boot-services memory the moves may overwrite), drops to 32-bit
+; protected mode with paging off, loads TR with a 32-bit TSS of base 0
+; and limit 0x67 (the PVH ABI's; the firmware's TR is null or its own
+; 64-bit TSS), moves the staged kernel runs into place, and enters the
 ; kernel as the PVH ABI says: CR0 = PE, CR4 = 0, EFER.LME clear, a flat
 ; 32-bit %cs, flat %ds/%es/%fs/%gs/%ss, interrupts off, %ebx = the start
-; info. The moves wait until paging is off because their destinations
+; info. The same state pvhboot.elf's trampoline (firmware/x86/
+; trampoline.asm) leaves. The moves wait until paging is off because their destinations
 ; were boot-services memory, which may hold the firmware's page tables
 ; and the stack this code was called on.
 ;
@@ -24,6 +28,7 @@
 EFI_CR4_PCIDE equ 0x00020000    ; must be clear before paging is turned off
 EFI_SEL_CODE32 equ 0x08         ; the selectors of the GDT below
 EFI_SEL_DATA equ 0x10
+EFI_SEL_TSS equ 0x18
 
 ; struct pvh_efi_handoff_args (efi/handoff.c checks these offsets).
 ARGS_ENTRY equ 0
@@ -45,6 +50,7 @@ pvh_efi_trampoline:
     lea rax, [rel gdt]
     mov [rel gdtr_base], rax    ; the GDT lies in this copy
     lgdt [rel gdtr]
+    lidt [rel null_idtr]
     mov rax, cr4
     and rax, ~EFI_CR4_PCIDE
     mov cr4, rax
@@ -57,6 +63,8 @@ pvh_efi_trampoline:
 bits 32
 compat:
     LEAVE_LONG_MODE EFI_SEL_DATA
+    mov eax, EFI_SEL_TSS
+    ltr ax                      ; marks the descriptor busy: it lies in this copy
 
     ; Move the staged runs: sizes are whole pages, nothing overlaps.
     cld
@@ -90,10 +98,14 @@ gdt:
     dq 0
     dq 0x00cf9b000000ffff       ; 0x08: 32-bit code, exec/read, accessed, 4 GiB
     dq 0x00cf93000000ffff       ; 0x10: data, read/write, accessed, 4 GiB
+    dq 0x0000890000000067       ; 0x18: 32-bit TSS, available, base 0, limit 0x67
 gdt_end:
 gdtr:
     dw gdt_end - gdt - 1
 gdtr_base:
+    dq 0
+null_idtr:
+    dw 0
     dq 0
 pvh_efi_trampoline_end:
 

@@ -21,6 +21,9 @@
 #define MB2_TAG_CONSOLE 4
 #define MB2_TAG_FRAMEBUFFER 5
 #define MB2_TAG_MODULE_ALIGN 6
+#define MB2_TAG_EFI_BS 7         /* may be started with EFI boot services running */
+#define MB2_TAG_ENTRY_EFI32 8    /* entry point for an EFI i386 machine */
+#define MB2_TAG_ENTRY_EFI64 9    /* entry point for an EFI amd64 machine */
 #define MB2_TAG_RELOCATABLE 10
 #define MB2_TAG_OPTIONAL 1 /* flags bit 0: the loader may ignore the tag */
 #define MB2_CONSOLE_REQUIRED 1 /* console tag's flags bit 0: a console must be described */
@@ -181,6 +184,12 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
         return PVH_OK;
     case MB2_TAG_RELOCATABLE:
         return PVH_OK; /* loading where the kernel asks is allowed */
+    case MB2_TAG_EFI_BS: case MB2_TAG_ENTRY_EFI32: case MB2_TAG_ENTRY_EFI64:
+        /* The specification takes these into account on EFI platforms
+         * only, required or not (GRUB for BIOS skips them too); pvhboot
+         * enters kernels with no EFI: noted, never refused. */
+        mb->efi_tags_ignored |= 1u << type;
+        return PVH_OK;
     default:
         if (!optional)
             return pvh_fail(err, PVH_EINVAL, "multiboot2: required header tag %u not "

@@ -35,6 +35,7 @@ struct pvh_multiboot {
     uint32_t entry_addr;
     bool page_align_modules;
     bool wants_video;          /* an optional framebuffer tag: noted, pvhboot has none */
+    uint32_t efi_tags_ignored; /* bit n: header tag n (7, 8, 9: EFI only) seen and ignored */
 };
 
 /* Find and check the header of the given version (1 or 2). PVH_ENOENT

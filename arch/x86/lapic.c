@@ -98,12 +98,28 @@ static bool idle(uint64_t start, uint64_t limit)
     return true;
 }
 
+/*
+ * In x2APIC mode a WRMSR to the ICR is not serializing (Intel SDM vol. 3,
+ * 11.12.3): the IPI can leave before this CPU's earlier stores are
+ * globally visible, and the woken CPU then reads the old state and
+ * sleeps again, for ever. MFENCE;LFENCE first is the sequence the SDM
+ * gives for that; it is in the same asm as the WRMSR so that nothing can
+ * be scheduled between them (tests/boot/test_x86_objects.py checks the
+ * built object). An xAPIC ICR write is an uncached store: already ordered.
+ */
+static inline void x2apic_icr_write(uint64_t v)
+{
+    __asm__ volatile("mfence; lfence; wrmsr"
+                     : : "c"(MSR_X2APIC_ICR), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+                     : "memory");
+}
+
 int x86_lapic_send(uint32_t dest, uint32_t icr, struct pvh_error *err)
 {
     uint64_t limit = pvh_cpu_counter_ticks(SEND_TIMEOUT_US);
 
     if (x2apic) { /* no delivery status to wait for: the write is the send */
-        x86_wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr);
+        x2apic_icr_write((uint64_t)dest << 32 | icr);
         return PVH_OK;
     }
     if (dest > 0xff)

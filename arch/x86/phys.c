@@ -10,15 +10,14 @@
  * mappings down with the copy done, and maps memory for good.
  *
  * After that, what is read (the ACPI tables for poweroff) is mapped the
- * same way and stays, below 4 GiB only, and never page 0 again: NULL
- * faults from the unikernel's first instruction on. Above 4 GiB, later
- * readers get only memory.
+ * same way and stays, below 4 GiB or above (firmware may keep its tables
+ * in a reserved region up there, which x86_paging_finish() does not map
+ * as memory), but never page 0 again: NULL faults from the unikernel's
+ * first instruction on.
  */
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
-
-#define FOUR_GIB 0x100000000ull
 
 static const void *identity_map(const struct pvh_phys *phys, uint64_t pa, uint64_t len)
 {
@@ -29,7 +28,7 @@ static const void *identity_map(const struct pvh_phys *phys, uint64_t pa, uint64
         return NULL; /* address 0 means "absent" in every PVH structure */
     if (x86_paging_mapped(pa, len))
         return (const void *)(uintptr_t)pa;
-    if (x86_paging_loader_released() && (pa < X86_PAGE_SIZE || end > FOUR_GIB))
+    if (x86_paging_loader_released() && pa < X86_PAGE_SIZE)
         return NULL;
     if (!x86_paging_map(pa, len, X86_MAP_LOADER_DATA))
         return NULL;

@@ -328,11 +328,17 @@ int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
 #define BIOS_AREA_START    0xe0000u
 #define BIOS_AREA_END      0x100000u
 #define RSDP_ALIGN         16u
-/* An EBDA lives in conventional memory, below the 640 KiB line. One said
- * to start in page 0 is garbage (page 0 holds the real-mode interrupt
- * table and the BIOS data area, and pvhboot leaves it unmapped). */
-#define EBDA_LOWEST        0x1000u
+/* An EBDA lives in conventional memory, above the real-mode interrupt
+ * table (0-0x3ff) and below the 640 KiB line. Anything in between is
+ * taken, as Linux and ACPICA take it: a segment of 0x40 or less is no
+ * EBDA, and one that starts less than a KiB below 640 KiB is scanned
+ * only up to that line. The part of it in page 0 is not: pvhboot leaves
+ * page 0 unmapped once it has booted (NULL must fault), so neither its
+ * poweroff nor the unikernel could read an RSDP there (a loader's RSDP
+ * in page 0 is refused for the same reason). */
+#define EBDA_ABOVE         0x400u
 #define EBDA_END_LIMIT     0xa0000u
+#define PAGE0_END          0x1000u
 
 /* A whole RSDP at r (bytes available from r on: left): signature, the
  * checksum of the first 20 bytes and, from revision 2 on, the extended
@@ -369,8 +375,12 @@ uint64_t pvh_acpi_scan_rsdp(const struct pvh_phys *phys, enum pvh_rsdp_source *w
     if (bda) {
         uint32_t ebda = (uint32_t)pvh_le16(bda) << 4;
 
-        if (ebda >= EBDA_LOWEST && ebda + EBDA_SCAN_BYTES <= EBDA_END_LIMIT) {
-            found = scan_window(phys, ebda, EBDA_SCAN_BYTES);
+        if (ebda > EBDA_ABOVE && ebda < EBDA_END_LIMIT) {
+            uint32_t end = ebda + EBDA_SCAN_BYTES, from = ebda < PAGE0_END ? PAGE0_END : ebda;
+
+            if (end > EBDA_END_LIMIT)
+                end = EBDA_END_LIMIT;
+            found = from < end ? scan_window(phys, from, end - from) : 0;
             if (found) {
                 *where = PVH_RSDP_EBDA;
                 return found;

@@ -44,8 +44,9 @@ static inline void pvh_cpu_relax(void)
 
 /* us microseconds in ticks of the counter (pvh_clock_ticks()), for
  * waits with a bound (common/cpu/cpu_start.c). Where the architecture does
- * not know the counter's rate, 4 GHz is assumed: a fast guess makes a
- * wait longer, never shorter than meant. */
+ * not know the counter's rate, a rate above any part's is assumed
+ * (common/cpu/counter_rate.h): the wait is longer, never shorter than
+ * meant. */
 uint64_t pvh_cpu_counter_ticks(uint64_t us);
 
 /* The boot description the CPU list comes from (set by pvh_boot_finish). */

@@ -15,6 +15,7 @@
 #include <pvhboot/console.h>
 #include <pvhboot/cpu.h>
 
+#include "common/cpu/counter_rate.h"
 #include "common/cpu/cpu_arch.h"
 #include "common/boot/timing.h"
 
@@ -31,8 +32,6 @@ enum cpu_state {
  * start takes milliseconds; the bound is only there so a CPU that never
  * comes does not hang the boot. */
 #define START_TIMEOUT_US 2000000u
-/* See pvh_cpu_counter_ticks(). */
-#define ASSUMED_COUNTER_HZ 4000000000ull
 #define US_PER_S 1000000u
 
 struct cpu_mailbox {
@@ -86,7 +85,7 @@ uint64_t pvh_cpu_counter_ticks(uint64_t us)
 {
     uint64_t hz = pvh_arch_counter_hz();
 
-    return (hz ? hz : ASSUMED_COUNTER_HZ) * us / US_PER_S;
+    return pvh_counter_wait_hz(hz) * us / US_PER_S;
 }
 
 /* Wait for a starting CPU to take its first call. */

@@ -306,6 +306,9 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
         return pvh_fail(err, PVH_EINVAL, "multiboot: entry 0x%llx", (unsigned long long)fw->entry);
     if (fw->mb.wants_video)
         pvh_info("note: the multiboot kernel asks for a video mode; pvhboot has none to give");
+    for (n = 7; n <= 9; n++) /* the EFI tags: see multiboot.c */
+        if (fw->mb.efi_tags_ignored & (1u << n))
+            pvh_info("note: multiboot2: EFI-only tag %u ignored", n);
 
     n = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
     v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n); /* count */

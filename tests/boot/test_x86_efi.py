@@ -170,6 +170,51 @@ def linux_vmlinux(ctx):
     return test
 
 
+BOOTDUMP_EXIT = (0x21 << 1) | 1  # tests/payloads/bootdump.c: isa-debug-exit 0x21
+BOOTDUMP_TABLES = re.compile(rb"^bootdump: gdtr 0x([0-9a-f]+) limit 0x([0-9a-f]+) idtr 0x([0-9a-f]+) "
+                             rb"limit 0x([0-9a-f]+) tr 0x([0-9a-f]+) base 0x([0-9a-f]+) "
+                             rb"limit 0x([0-9a-f]+) type 0x([0-9a-f]+)$")
+BOOTDUMP_MEMMAP = re.compile(rb"^bootdump: memmap \d+ 0x([0-9a-f]+)-0x([0-9a-f]+) type (\d+)$")
+
+
+def bootdump_descriptor_tables(ctx):
+    """The PVH ABI's processor state at the kernel's entry, as bootdump
+    (tests/payloads/bootdump.c) reads it: a null IDT (OVMF's lies in
+    boot-services memory the staged moves may overwrite), TR a 32-bit TSS
+    of base 0 and limit 0x67 (busy once loaded: type 0xb), not OVMF's
+    TR; and the GDT in memory the kernel is told is RAM (the trampoline's
+    page), below 4 GiB. pvhboot.elf's hand-off leaves the same
+    (test_x86_firmware_placement.py)."""
+    def test():
+        v = Volume(ctx, "bootdump")
+        v.copy("EFI/BOOT/BOOTX64.EFI", efi_app(ctx))
+        v.copy("EFI/BOOT/bootdump.elf", os.path.join(ctx.build, "tests", "bootdump-pvh.elf"))
+        v.write("EFI/BOOT/pvhboot.cfg", b"bootdump.elf efi tables\n")
+        result = boot(ctx, v, "512M", BOOT_TIMEOUT)
+        check(not result.timed_out and not result.triple_fault, result.describe())
+        lines = [l.rstrip(b"\r") for l in result.serial.split(b"\n")]
+        dump = [l[l.index(b"bootdump: "):] for l in lines if b"bootdump: " in l]
+        check(b"bootdump: done" in dump and result.status == BOOTDUMP_EXIT,
+              "bootdump did not finish: " + result.describe())
+        check(b"bootdump: protocol pvh" in dump and b'bootdump: cmdline "efi tables"' in dump,
+              "bootdump was not entered as PVH with its cmdline: %r" % dump[:6])
+        tables = [m for m in (BOOTDUMP_TABLES.match(l) for l in dump) if m]
+        check(len(tables) == 1, "bootdump's gdtr line: %r" % dump[:4])
+        gdtr, _, idtr, idt_limit, tr, tss_base, tss_limit, tss_type = (
+            int(x, 16) for x in tables[0].groups())
+        check(idtr == 0 and idt_limit == 0, "IDTR 0x%x limit 0x%x: want a null IDT" %
+              (idtr, idt_limit))
+        check(tr != 0 and tss_base == 0 and tss_limit == 0x67 and tss_type == 0xb,
+              "TR 0x%x: TSS base 0x%x limit 0x%x type 0x%x; want a busy 32-bit TSS, base 0, "
+              "limit 0x67" % (tr, tss_base, tss_limit, tss_type))
+        ram = [(int(m.group(1), 16), int(m.group(2), 16)) for m in
+               (BOOTDUMP_MEMMAP.match(l) for l in dump) if m and m.group(3) == b"1"]
+        check(any(first <= gdtr and gdtr + 0x20 <= last + 1 for first, last in ram),
+              "GDT at 0x%x: not in RAM of the kernel's map %r" % (gdtr, ram))
+        return "GDT 0x%x, TR 0x%x" % (gdtr, tr)
+    return test
+
+
 def linux_through_pvhboot_elf(ctx):
     def test():
         cmdline = b"console=ttyS0 quiet pvhtest.chain=pvhboot.efi,pvhboot.elf"
@@ -299,6 +344,7 @@ def collect(ctx):
         ("hello-from-load-options-in-shell-5G", hello_from_load_options(ctx)),
         ("linux-vmlinux-with-initramfs", linux_vmlinux(ctx)),
         ("pvhboot-elf-chainloads-linux-bzimage", linux_through_pvhboot_elf(ctx)),
+        ("kernel-gets-null-idt-and-pvh-tss", bootdump_descriptor_tables(ctx)),
         ("returns-to-firmware-when-default-kernel-is-missing", default_path_missing(shared)),
     ]
     tests += [("refuses-%s" % r[0], refusal_case(shared, i)) for i, r in enumerate(REFUSALS)]

@@ -29,6 +29,7 @@ at 4 GiB); the cases in HIGH_MEMORY_CASES get -m 5G (RAM above 4 GiB at
 
 import os
 import re
+import subprocess
 import zlib
 
 from common import TestFailure, check, expect_panic, expect_poweroff
@@ -135,7 +136,8 @@ HIGH_MEMORY = "5G"
 HIGH_END = 0x180000000  # QEMU -M pc -m 5G: RAM above 4 GiB ends here
 # Cases that need RAM above 4 GiB; the rest run with hostile_loader.MEMORY.
 HIGH_MEMORY_CASES = {"structures-above-4g", "modlist-straddles-end-of-high-ram",
-                     "module-straddles-end-of-high-ram", "cmdline-unterminated-to-end-of-high-ram"}
+                     "module-straddles-end-of-high-ram", "cmdline-unterminated-to-end-of-high-ram",
+                     "acpi-in-reserved-above-4g"}
 # Cases that need a second CPU.
 CASE_QEMU_ARGS = {"madt-lists-absent-cpu": ["-smp", "2"]}
 ABSENT_APIC_ID = 5  # tests/hostile/cases.c: the ID no CPU of -smp 2 has
@@ -322,6 +324,10 @@ CASES = [
      Boots(rsdp_found_in("BIOS area"))),
     ("rsdp-absent-found-in-ebda", "RSDP 0, the EBDA pointer at 0x40e says 0x90000, a copy of "
      "QEMU's RSDP there", Boots(rsdp_found_in("EBDA"))),
+    ("rsdp-absent-found-in-low-ebda", "RSDP 0, the EBDA pointer says 0xf00 (above 0x400: Linux "
+     "and ACPICA take it), a copy of QEMU's RSDP at 0x1020", Boots(rsdp_found_in("EBDA"))),
+    ("rsdp-absent-low-ebda-rsdp-in-page-0", "the same EBDA, the copy at 0xf20 (page 0, unmapped "
+     "after the boot): passed over", Boots(rsdp_found_in("BIOS area"))),
     ("rsdp-absent-ebda-in-page-0", "RSDP 0, the EBDA pointer says 0x10, a copy of QEMU's RSDP "
      "there: not looked at", Boots(rsdp_found_in("BIOS area"))),
     ("rsdp-in-page-0", "a copy of QEMU's RSDP at 0x10 (read only after page 0 is unmapped)",
@@ -330,9 +336,10 @@ CASES = [
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x1000000: bad signature or checksum",
                    cpus="ACPI RSDP at 0x1000000: bad signature or checksum")),
     ("rsdp-above-4g", "RSDP at 4 GiB",
-     # The CPU list is read while loader data above 4 GiB is still mapped
-     # (on demand, for copying it): there the RSDP reads as garbage.
-     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x100000000: not accessible",
+     # Mapped on request, before the boot's end (the CPU list) as after it
+     # (poweroff: ACPI tables may lie in reserved memory above 4 GiB), no
+     # memory there reads as garbage, as at 0x30000000 below 4 GiB.
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0x100000000: bad signature or checksum",
                    cpus="ACPI RSDP at 0x100000000: bad signature or checksum")),
     ("rsdp-wraps", "RSDP 4 bytes below 2^64",
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI RSDP at 0xfffffffffffffffc: not accessible",
@@ -340,6 +347,12 @@ CASES = [
     ("rsdp-to-nowhere", "a valid RSDP whose RSDT is at 0x30000000",
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT",
                    cpus="ACPI table at 0x30000000: signature is not RSDT")),
+    # --- ACPI tables that poweroff reads after the boot
+    ("acpi-in-reserved-above-4g", "RSDP, XSDT, FADT and DSDT (copies of QEMU's) in the last MiB "
+     "of RAM above 4 GiB, which the map reserves: still read for poweroff", BOOTS),
+    ("dsdt-in-page-0", "the FADT's DSDT at 0x800 (a copy of QEMU's there): page 0 is not mapped "
+     "again after the boot, so no poweroff through it",
+     BOOTS_NO_ACPI("no ACPI poweroff: ACPI DSDT at 0x800: not accessible")),
     # --- the CPUs
     ("madt-lists-absent-cpu", "-smp 2, QEMU's MADT copied with CPU 1's APIC ID changed to one "
      "no CPU has: the start-up IPIs reach nobody",
@@ -538,6 +551,40 @@ def firmware_under_hostile_loader(ctx):
     return test
 
 
+def acpi_read_then_null_faults(ctx, case, acpi_line):
+    """acpi-then-null.elf (tests/hostile/acpi_then_null.c) reads the ACPI
+    tables for poweroff after the boot, as pvhboot's poweroff does, then
+    reads through NULL: that read must fault (cr2 0, rip in its pvh_main)
+    whatever the tables pointed at; with the DSDT in page 0, pvhboot must
+    refuse to map page 0 for it."""
+    def test():
+        image = os.path.join(ctx.build, "tests", "acpi-then-null.elf")
+        result = boot_case(ctx, case, image=image)
+        Account(result, case)
+        lines = result.lines()
+        check(b"pvhboot: acpi-then-null: " + acpi_line.encode() in lines,
+              "expected %r: %s" % (acpi_line, result.describe()))
+        check(b"pvhboot: acpi-then-null: NULL read did not fault" not in lines,
+              "NULL did not fault after the ACPI tables were read: " + result.describe())
+        line = expect_panic(result, b"pvhboot: error: exception page fault (vector 14) error 0x0 "
+                            b"rip 0x")
+        check(line.endswith(b" cr2 0x0"), "cr2 should be 0 for a NULL read: %r" % line)
+        rip = int(line.split(b" rip 0x")[1].split()[0], 16)
+        lo, hi = symbol_range(image, "pvh_main")
+        check(lo <= rip < hi, "rip 0x%x is not in pvh_main [0x%x, 0x%x)" % (rip, lo, hi))
+    return test
+
+
+def symbol_range(elf, name):
+    """[start, end) of a symbol, from nm's sorted output."""
+    out = subprocess.run(["nm", "-n", elf], check=True, stdout=subprocess.PIPE).stdout.decode()
+    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines() if len(l.split()) == 3)]
+    for i, (addr, n) in enumerate(syms):
+        if n == name:
+            return addr, syms[i + 1][0]
+    raise TestFailure("no symbol %s in %s" % (name, elf))
+
+
 def linux_e820_over_128(ctx):
     """More memory map entries than a Linux zero page holds: pvhboot.elf
     (Debian's bzImage and the oracle initramfs packed in) entered with a
@@ -573,7 +620,12 @@ def collect(ctx):
     tests = [("every-case-has-an-expectation", every_case_has_an_expectation(ctx)),
              ("unknown-case-is-refused", unknown_case_is_refused(ctx)),
              ("firmware-under-hostile-loader", firmware_under_hostile_loader(ctx)),
-             ("linux-gets-over-128-e820-entries", linux_e820_over_128(ctx))]
+             ("linux-gets-over-128-e820-entries", linux_e820_over_128(ctx)),
+             # The same read of QEMU's own tables: found, and NULL faults all the same.
+             ("null-faults-after-acpi-read", acpi_read_then_null_faults(
+                 ctx, "baseline", "poweroff kind 1")),
+             ("null-faults-after-acpi-read-with-dsdt-in-page-0", acpi_read_then_null_faults(
+                 ctx, "dsdt-in-page-0", "no poweroff: ACPI DSDT at 0x800: not accessible"))]
     for name, _what, want in CASES:
         kind = "refuses" if isinstance(want, REFUSED) else "boots"
         tests.append(("%s-%s" % (kind, name), case_test(ctx, name, want)))

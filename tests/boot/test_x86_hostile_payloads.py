@@ -78,6 +78,8 @@ SOURCES = {
 
 NOT_A_KERNEL = "payload of {len} bytes: not a bzImage, multiboot or PVH kernel (starts {start})"
 VIDEO_NOTE = b"pvhboot: note: the multiboot kernel asks for a video mode; pvhboot has none to give"
+EFI_TAG_NOTE = b"pvhboot: note: multiboot2: EFI-only tag %d ignored"
+EFI_TAGS = {7: "EFI boot services", 8: "EFI i386 entry address", 9: "EFI amd64 entry address"}
 HIGHER_HALF = 0xc0000000  # where a higher-half kernel links itself
 
 # Linux boot protocol setup header offsets.
@@ -360,6 +362,13 @@ def mutations(L):
          REFUSED("multiboot2: requires a console (console flags 0x1); pvhboot has none to describe")),
         ("mb2-console-ega-text", "mb2", seq(mb2_tag(0, "H", 4), mb2_tag(0, "I", 2, field=8)),
          "the same console tag: EGA text supported, no console required", BOOTS("mb2")),
+    ] + [
+        # The multiboot2 specification: these are taken into account on
+        # EFI machines only; GRUB for BIOS skips them, required or not.
+        ("mb2-requires-efi-tag-%d" % t, "mb2", mb2_tag(0, "H", t),
+         "information request made tag %d (%s), required" % (t, what),
+         BOOTS("mb2", note=EFI_TAG_NOTE % t)) for t, what in sorted(EFI_TAGS.items())
+    ] + [
         ("mb2-optional-console-required", "mb2",
          seq(mb2_tag(0, "H", 4), mb2_tag(0, "I", 1, field=8), mb2_tag(0, "H", 1, field=2)),
          "the console-required tag, optional", BOOTS("mb2")),

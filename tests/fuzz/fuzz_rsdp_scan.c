@@ -10,7 +10,7 @@
  * well-formed candidates are then one patch away.
  *
  * Checked: the scan reads only the BIOS data area word, the EBDA's first
- * KiB and 0xe0000-0xfffff; what it returns is 0 with PVH_RSDP_NONE, or
+ * KiB (cut at 640 KiB, less page 0) and 0xe0000-0xfffff; what it returns is 0 with PVH_RSDP_NONE, or
  * a 16-byte aligned address in the area it names, where a whole RSDP
  * lies inside that area with its signature and checksums right; and
  * there is no valid candidate before it in the EBDA, nor, when it comes
@@ -116,9 +116,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         patch(&in);
     ebda = (uint32_t)(low[BDA_EBDA] | low[BDA_EBDA + 1] << 8) << 4;
     ebda_lo = ebda_hi = 0;
-    if (ebda >= 0x1000 && ebda + 0x400 <= 0xa0000) {
-        ebda_lo = ebda;
-        ebda_hi = ebda + 0x400;
+    /* ACPICA's rule (AcpiFindRootPointer): an EBDA above 0x400 and below
+     * 640 KiB, its first KiB cut at that line; less page 0, which pvhboot
+     * leaves unmapped after the boot. */
+    if (ebda > 0x400 && ebda < 0xa0000) {
+        ebda_lo = ebda < 0x1000 ? 0x1000 : ebda;
+        ebda_hi = ebda + 0x400 < 0xa0000 ? ebda + 0x400 : 0xa0000;
+        if (ebda_lo >= ebda_hi)
+            ebda_lo = ebda_hi = 0;
     }
     in_ebda = ebda_hi ? first_valid(ebda_lo, ebda_hi) : 0;
 

@@ -5,12 +5,14 @@
 #                       a crafted start info (tests/hostile/cases.c), or as
 #                       a Firecracker or Cloud Hypervisor replica (vmm.h)
 #   stack-overflow.elf  a hello-like unikernel that overflows its stack
+#   acpi-then-null.elf  a unikernel that reads the ACPI tables for poweroff,
+#                       then reads through NULL
 
 HOSTILE_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                   -fno-builtin -fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
                   -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
                   -O2 -Iinclude -I. $(WARNINGS)
-HOSTILE_SRCS := tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_load.c \
+HOSTILE_SRCS := tests/hostile/acpi_tables.c tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_load.c \
                 tests/hostile/fill.c tests/hostile/layout.c tests/hostile/machine.c \
                 tests/hostile/main.c \
                 tests/hostile/vmm_acpi.c tests/hostile/vmm_boot.c \
@@ -47,4 +49,12 @@ $(BUILD)/tests/stack-overflow.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/stack
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/tests/hostile/stack_overflow.o $(LIB)
 
-ARCH_TEST_IMAGES += $(BUILD)/tests/hostile-loader.elf $(BUILD)/tests/stack-overflow.elf
+$(BUILD)/tests/acpi-then-null.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/acpi_then_null.o $(LIB) \
+		$(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/tests/hostile/acpi_then_null.o $(LIB)
+
+ARCH_TEST_IMAGES += $(BUILD)/tests/hostile-loader.elf $(BUILD)/tests/stack-overflow.elf \
+                    $(BUILD)/tests/acpi-then-null.elf

@@ -8,6 +8,7 @@
  */
 #include "tests/hostile/cases.h"
 
+#include "tests/hostile/acpi_tables.h"
 #include "tests/hostile/console.h"
 #include "tests/hostile/machine.h"
 
@@ -553,6 +554,24 @@ static void rsdp_absent_found_in_ebda(struct crafted *c)
     copy_qemu_rsdp(0x90000 + 0x40);
 }
 
+/* RSDP 0 and an EBDA pointer to 0xf00 (Linux and ACPICA take any EBDA
+ * above 0x400), a copy of QEMU's RSDP 0x120 into it, in page 1. */
+static void rsdp_absent_found_in_low_ebda(struct crafted *c)
+{
+    c->si.rsdp_paddr = 0;
+    set_ebda_segment(0x00f0);
+    copy_qemu_rsdp(0xf00 + 0x120);
+}
+
+/* The same EBDA, the copy 0x20 into it, in page 0: passed over (pvhboot
+ * could not read it after the boot); SeaBIOS's in the BIOS area is found. */
+static void rsdp_absent_low_ebda_rsdp_in_page_0(struct crafted *c)
+{
+    c->si.rsdp_paddr = 0;
+    set_ebda_segment(0x00f0);
+    copy_qemu_rsdp(0xf00 + 0x20);
+}
+
 /* RSDP 0 and an EBDA pointer into page 0, where a copy of the RSDP waits:
  * not looked at; SeaBIOS's in the BIOS area is found. */
 static void rsdp_absent_ebda_in_page_0(struct crafted *c)
@@ -737,6 +756,37 @@ static void memmap_beyond_physical_address_width(struct crafted *c)
     c->si.memmap_paddr = BEYOND_PHYS_BITS;
 }
 
+/* --- ACPI tables where pvhboot reads them only after the boot ---------------
+ * Poweroff reads the FADT and DSDT when it is asked for, after pvhboot
+ * has taken down the mappings it made for the loader's data. */
+
+/* RSDP, XSDT, FADT and DSDT copies in the last MiB of RAM above 4 GiB,
+ * which the map says is reserved: not memory pvhboot maps for good. */
+#define HIGH_TABLES_SIZE 0x100000ull
+
+static void acpi_in_reserved_above_4g(struct crafted *c)
+{
+    uint64_t at = high_ram_end() - HIGH_TABLES_SIZE;
+
+    (void)high_ram();
+    map_qemu_ram_until(c, at);
+    map_add(c, at, HIGH_TABLES_SIZE, RESERVED);
+    acpi_tables_place(&(struct acpi_places){ at, at + 0x100, at + 0x1000, at + 0x2000 });
+    c->si.rsdp_paddr = at;
+}
+
+/* The FADT's DSDT at 0x800, in page 0 (a copy of QEMU's DSDT there, the
+ * rest in scratch RAM): reading it after the boot would map page 0 again,
+ * and NULL would stop faulting. */
+#define PAGE0_DSDT 0x800u
+
+static void dsdt_in_page_0(struct crafted *c)
+{
+    acpi_tables_place(&(struct acpi_places){ TABLES_PA, TABLES_PA + 0x100, TABLES_PA + 0x1000,
+                                             PAGE0_DSDT });
+    c->si.rsdp_paddr = TABLES_PA;
+}
+
 /* --- loading ---------------------------------------------------------------- */
 
 static const struct hostile_case cases[] = {
@@ -834,6 +884,8 @@ static const struct hostile_case cases[] = {
     { "memmap-beyond-physical-address-width", memmap_beyond_physical_address_width, 0 },
     { "rsdp-absent", rsdp_absent, 0 },
     { "rsdp-absent-found-in-ebda", rsdp_absent_found_in_ebda, 0 },
+    { "rsdp-absent-found-in-low-ebda", rsdp_absent_found_in_low_ebda, 0 },
+    { "rsdp-absent-low-ebda-rsdp-in-page-0", rsdp_absent_low_ebda_rsdp_in_page_0, 0 },
     { "rsdp-absent-ebda-in-page-0", rsdp_absent_ebda_in_page_0, 0 },
     { "rsdp-in-page-0", rsdp_in_page_0, 0 },
     { "rsdp-garbage", rsdp_garbage, 0 },
@@ -841,6 +893,8 @@ static const struct hostile_case cases[] = {
     { "rsdp-wraps", rsdp_wraps, 0 },
     { "rsdp-to-nowhere", rsdp_to_nowhere, 0 },
     { "madt-lists-absent-cpu", madt_lists_absent_cpu, 0 },
+    { "acpi-in-reserved-above-4g", acpi_in_reserved_above_4g, 0 },
+    { "dsdt-in-page-0", dsdt_in_page_0, 0 },
 };
 
 static bool word_is(const char *w, const char *s, unsigned len)

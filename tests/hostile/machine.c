@@ -355,8 +355,11 @@ uint32_t bios_rsdp(void)
     __asm__("" : "+r"(bda)); /* a fixed address: keep GCC from judging it an empty object */
     ebda = (uint32_t)*(const volatile uint16_t *)bda * 16;
 
-    /* pvhboot takes an EBDA only between page 0 and the 640 KiB line. */
-    if (ebda >= 0x1000 && ebda <= 0xa0000 - 0x400)
-        found = rsdp_between(ebda, ebda + 0x400);
+    /* An EBDA above the interrupt table (0x400) and below 640 KiB, its
+     * first KiB up to that line at most (as ACPICA's AcpiFindRootPointer),
+     * less what lies in page 0, which pvhboot leaves unmapped. */
+    if (ebda > 0x400 && ebda < 0xa0000)
+        found = rsdp_between(ebda < 0x1000 ? 0x1000 : ebda,
+                             ebda + 0x400 < 0xa0000 ? ebda + 0x400 : 0xa0000);
     return found ? found : rsdp_between(0xe0000, 0x100000);
 }

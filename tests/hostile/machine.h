@@ -67,7 +67,8 @@ uint32_t crc32_any(uint64_t pa, uint32_t len);
 int32_t string_length_at(uint64_t pa, uint32_t max);
 
 /* The RSDP where a BIOS leaves it: the first KiB of the EBDA (if the
- * word at 0x40e gives a segment between 4 KiB and 640 KiB), then
+ * word at 0x40e gives a segment above 0x400 and below 640 KiB; the KiB
+ * cut at 640 KiB, and none of page 0), then
  * 0xe0000-0xfffff; 0 if none. Read from memory as it is now. */
 uint32_t bios_rsdp(void);
 

@@ -170,6 +170,26 @@ static void mb2_console_tag_too_short(void **state)
     assert_error(find_mb2(&mb, &err), &err, PVH_EINVAL, "multiboot2: console tag of 8 bytes");
 }
 
+/* The EFI tags, required (flags 0): boot services (7, 8 bytes), the i386
+ * and amd64 EFI entries (8 and 9, 12 bytes, padded). Taken into account
+ * on EFI machines only: accepted and listed as ignored, and an unknown
+ * required tag after them is still refused. */
+static void mb2_required_efi_tags_are_ignored(void **state)
+{
+    struct pvh_multiboot mb;
+    struct pvh_error err;
+    uint32_t tags[10] = { 7, 8, 8, 12, 0x1000, 0, 9, 12, 0x2000, 0 };
+    uint32_t unknown[4] = { 7, 8, 11, 8 };
+
+    build_mb2(tags, 10);
+    assert_int_equal(find_mb2(&mb, &err), PVH_OK);
+    assert_int_equal(mb.efi_tags_ignored, 1u << 7 | 1u << 8 | 1u << 9);
+    assert_false(mb.has_entry); /* an EFI entry is not the entry */
+    build_mb2(unknown, 4);
+    assert_error(find_mb2(&mb, &err), &err, PVH_EINVAL,
+                 "multiboot2: required header tag 11 not understood");
+}
+
 /* An address tag (u16 2, u16 0, u32 24, header_addr, load_addr,
  * load_end_addr, bss_end_addr) and an entry tag (3, 0, 12, entry, pad). */
 static void address_tag(uint32_t header_addr, uint32_t load_addr)
@@ -218,6 +238,7 @@ int main(void)
         cmocka_unit_test(rejects_entry_at_either_edge),
         cmocka_unit_test(rejects_mb1_video_mode),
         cmocka_unit_test(mb2_console_required_is_refused),
+        cmocka_unit_test(mb2_required_efi_tags_are_ignored),
         cmocka_unit_test(mb2_console_not_required_boots),
         cmocka_unit_test(mb2_console_tag_too_short),
         cmocka_unit_test(mb2_load_addr_minus_1_loads_from_file_start),

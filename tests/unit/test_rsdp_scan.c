@@ -6,6 +6,7 @@
  * that ASan reports a read past it:
  *
  *   0x0-0xfff        page 0, with the BIOS data area's EBDA segment at 0x40e
+ *   0x1000-0x1fff    page 1 (where an EBDA starting in page 0 goes on)
  *   0x80000-0x9ffff  conventional memory below the 640 KiB line (the EBDA)
  *   0xe0000-0xfffff  the BIOS area
  *
@@ -27,6 +28,8 @@
 
 #define PAGE0_PA 0x0ull
 #define PAGE0_LEN 0x1000u
+#define PAGE1_PA 0x1000ull
+#define PAGE1_LEN 0x1000u
 #define LOW_PA 0x80000ull
 #define LOW_LEN 0x20000u
 #define BIOS_PA 0xe0000ull
@@ -46,6 +49,7 @@ static int setup(void **state)
     (void)state;
     sim_init(&mem);
     sim_add(&mem, PAGE0_PA, PAGE0_LEN);
+    sim_add(&mem, PAGE1_PA, PAGE1_LEN);
     sim_add(&mem, LOW_PA, LOW_LEN);
     sim_add(&mem, BIOS_PA, BIOS_LEN);
     return 0;
@@ -249,23 +253,87 @@ static void ignores_rsdp_off_16_byte_boundary(void **state)
 }
 
 /* The EBDA pointer at 0x40e is the loader's (or the BIOS's) word: a
- * segment in page 0, one whose KiB runs past 640 KiB, or one at 1 MiB's
- * edge is not looked at; the BIOS area still is. */
+ * segment at or below 0x40 (the interrupt table, the BIOS data area's
+ * start), or one at or past the 640 KiB line, is not looked at; the BIOS
+ * area still is. */
 static void ignores_garbage_ebda_pointers(void **state)
 {
-    static const uint16_t garbage[] = { 0x0000, 0x0080, 0x00ff, 0x9ff0, 0xa000, 0xe000, 0xffff };
+    static const uint16_t garbage[] = { 0x0000, 0x0001, 0x0040, 0xa000, 0xe000, 0xffff };
     enum pvh_rsdp_source where;
 
     (void)state;
     put_rsdp(0x10, 0);      /* in page 0: what segment 0x0001 would find */
-    put_rsdp(0x800, 0);     /* what segment 0x0080 would find */
-    put_rsdp(0x9ff00, 0);   /* inside the KiB of segment 0x9ff0, which runs past 640 KiB */
+    put_rsdp(0x400, 0);     /* what segment 0x0040 would find */
     put_rsdp(0xf0000, 2);
     for (unsigned i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
         set_ebda_segment(garbage[i]);
         assert_int_equal(scan(&where), 0xf0000);
         assert_int_equal(where, PVH_RSDP_BIOS_AREA);
     }
+}
+
+/* Linux and ACPICA take any EBDA segment above 0x40, page 0 included:
+ * one at 0xf00 is scanned, from page 1 on (pvhboot leaves page 0
+ * unmapped after the boot, so an RSDP there could not be read then). */
+static void finds_rsdp_in_ebda_starting_in_page_0(void **state)
+{
+    enum pvh_rsdp_source where;
+
+    (void)state;
+    set_ebda_segment(0x00f0);
+    put_rsdp(0x1000 + 0x20, 2);
+    put_rsdp(0xf0000, 2);
+    assert_int_equal(scan(&where), 0x1020);
+    assert_int_equal(where, PVH_RSDP_EBDA);
+}
+
+/* The page-0 part of such an EBDA is passed over: the RSDPs there (at
+ * 0xf20; at 0x430 in the lowest EBDA, segment 0x41) are not taken, the
+ * BIOS area's is. */
+static void passes_over_rsdp_in_page_0_part_of_ebda(void **state)
+{
+    enum pvh_rsdp_source where;
+
+    (void)state;
+    put_rsdp(0xf20, 2);
+    put_rsdp(0x430, 0);
+    put_rsdp(0xf0000, 2);
+    set_ebda_segment(0x00f0);
+    assert_int_equal(scan(&where), 0xf0000);
+    assert_int_equal(where, PVH_RSDP_BIOS_AREA);
+    set_ebda_segment(0x0041);
+    assert_int_equal(scan(&where), 0xf0000);
+    assert_int_equal(where, PVH_RSDP_BIOS_AREA);
+}
+
+/* An EBDA less than a KiB below 640 KiB (segment 0x9ff0: 256 bytes) is
+ * scanned up to the line and no further: the simulated memory ends there,
+ * so reading a whole KiB would fail (or trip ASan). */
+static void finds_rsdp_in_ebda_cut_at_640k(void **state)
+{
+    enum pvh_rsdp_source where;
+
+    (void)state;
+    set_ebda_segment(0x9ff0);
+    put_rsdp(0x9ffe0, 0); /* 20 bytes, ending 12 bytes below 0xa0000 */
+    put_rsdp(0xf0000, 2);
+    assert_int_equal(scan(&where), 0x9ffe0);
+    assert_int_equal(where, PVH_RSDP_EBDA);
+}
+
+/* The cut window holds only whole RSDPs: a version 2 one at 0x9ffe0,
+ * whose 36 bytes would run 4 bytes past 640 KiB (its first 32 are there),
+ * is not taken from the EBDA; the BIOS area's is. */
+static void ignores_rsdp_running_past_640k(void **state)
+{
+    enum pvh_rsdp_source where;
+
+    (void)state;
+    set_ebda_segment(0x9ff0);
+    put_rsdp(0xf0000, 2);
+    memcpy(sim_at(&mem, 0x9ffe0), sim_at(&mem, 0xf0000), 0x20);
+    assert_int_equal(scan(&where), 0xf0000);
+    assert_int_equal(where, PVH_RSDP_BIOS_AREA);
 }
 
 static void finds_none_in_zeroed_memory(void **state)
@@ -332,6 +400,10 @@ int main(void)
         T(skips_wrong_signature),
         T(ignores_rsdp_off_16_byte_boundary),
         T(ignores_garbage_ebda_pointers),
+        T(finds_rsdp_in_ebda_starting_in_page_0),
+        T(passes_over_rsdp_in_page_0_part_of_ebda),
+        T(finds_rsdp_in_ebda_cut_at_640k),
+        T(ignores_rsdp_running_past_640k),
         T(finds_none_in_zeroed_memory),
         T(scans_bios_area_when_bda_unreadable),
         T(finds_none_without_low_memory),
