@@ -44,7 +44,8 @@ struct pvh_region {
 };
 
 /* A CPU the platform offers (x86: a MADT local APIC or x2APIC entry
- * that is enabled or online-capable; arm64: a /cpus node). */
+ * that is enabled, not one only online-capable, which is a CPU that may
+ * be hot-added; arm64: a /cpus node). */
 struct pvh_cpu {
     uint64_t hwid;     /* x86: APIC ID; arm64: MPIDR affinity bits (Aff3..Aff0) */
     uint32_t acpi_id;  /* x86: ACPI processor UID (under Xen, the vCPU ID); arm64: 0 */

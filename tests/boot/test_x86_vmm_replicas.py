@@ -44,7 +44,7 @@ import struct
 import subprocess
 import zlib
 
-from common import TestFailure, check, file_made_once, file_once
+from common import TestFailure, check, expect_poweroff, file_made_once, file_once
 from guest_memory import monitor_args, run_and_dump, subtract
 from hello_report import HelloReport, ReportError, decode_escaped
 from hostile_loader import Account
@@ -142,10 +142,14 @@ def loader_elf(ctx):
     return os.path.join(ctx.build, "tests", "hostile-loader.elf")
 
 
-def boot(ctx, vmm, mem, image, cmdline, initrd=None, timeout=30, extra=(), **kw):
-    """QEMU -> hostile loader as the VMM -> image."""
+def boot(ctx, vmm, mem, image, cmdline, initrd=None, timeout=30, extra=(), cpus=None, **kw):
+    """QEMU -> hostile loader as the VMM -> image. cpus=(boot, max): the
+    VMM's --cpus boot=,max= (its MADT; QEMU gets -smp boot)."""
     words = b"vmm=%s mem=%d " % (vmm.name.encode(), mem >> 20)
     args = ["-M", "pc", "-m", "%dM" % (mem >> 20), "-kernel", loader_elf(ctx), "-initrd", image]
+    if cpus:
+        words += b"cpus=%d,%d " % cpus
+        args += ["-smp", str(cpus[0])]
     if initrd:
         words += b"initrd=0x%x:%d " % (STAGING, os.path.getsize(initrd))
         args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (initrd, STAGING)]
@@ -289,6 +293,32 @@ def hello_case(ctx, vmm, mem, cmdline, with_initrd=True):
     return test
 
 
+def hot_pluggable_cpus_case(ctx, vmm, boot_cpus, max_cpus):
+    """--cpus boot=B,max=M: Cloud Hypervisor's MADT (create_madt) lists M
+    x2APIC entries, the last M-B online-capable and not enabled: CPUs it
+    may add later, not there now. hello runs on the B present ones, with
+    no start-up attempt (no 2 s wait, no warning) on the others, which
+    pvhboot reports once as possible."""
+    def test():
+        result = boot(ctx, vmm, 512 * MIB, os.path.join(ctx.build, "hello.elf"),
+                      b"console=ttyS0 cpus test", cpus=(boot_cpus, max_cpus))
+        expect_poweroff(result)
+        lines = result.lines()
+        check(not [l for l in lines if l.startswith((b"pvhboot: error", b"pvhboot: warn"))],
+              "an error or warning: " + result.describe())
+        try:
+            report = HelloReport(lines)
+            report.check_cpu_list(range(boot_cpus), "apic", b"tsc", b"madt")
+        except ReportError as e:
+            raise TestFailure("%s\n%s" % (e, result.describe()))
+        extra = max_cpus - boot_cpus
+        note = (b"pvhboot: note: the MADT lists %d more CPU%s that may be added at run time: "
+                b"not started" % (extra, b"" if extra == 1 else b"s"))
+        check(note in lines, "no line %r: %s" % (note, result.describe()))
+        return "%d of %d CPUs run" % (boot_cpus, max_cpus)
+    return test
+
+
 # --- bootdump: the raw hand-off and the registers ----------------------------------
 
 def bootdump64(ctx):
@@ -418,5 +448,6 @@ def collect(ctx):
                                                    b"Invalid program header size")),
         ("cloud-hypervisor-refuses-entry-below-1mib",
          refusal_case(ctx, ch, lambda: entry_below_1mib(ctx), b"Invalid entry address")),
+        ("cloud-hypervisor-cpus-boot-2-max-4-runs-2", hot_pluggable_cpus_case(ctx, ch, 2, 4)),
     ]
     return tests

@@ -102,7 +102,7 @@ static void parse(const char *cmdline, struct vmm_request *q)
 {
     const char *p = cmdline;
 
-    *q = (struct vmm_request){ 0, 0, 0, NULL };
+    *q = (struct vmm_request){ .cmdline = NULL };
     while (*p) {
         const char *v = p; /* stays p for a word none of these knows */
 
@@ -117,6 +117,14 @@ static void parse(const char *cmdline, struct vmm_request *q)
             if (*v++ != ':')
                 hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: initrd=<addr>:<bytes>");
             q->initrd_size = (uint32_t)number(&v);
+        } else if (starts_with(p, "cpus=", &v)) {
+            q->cpus_boot = (unsigned)number(&v);
+            if (*v++ != ',')
+                hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: cpus=<boot>,<max>");
+            q->cpus_max = (unsigned)number(&v);
+            if (!q->cpus_boot || q->cpus_boot > q->cpus_max)
+                hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: cpus=%u,%u", q->cpus_boot,
+                             q->cpus_max);
         } else if (starts_with(p, "vmm=", &v)) {
             while (!word_end(*v))
                 v++;
@@ -292,7 +300,16 @@ void vmm_boot(const struct vmm_replica *r, const char *cmdline)
     acpi_take_host();
     low_memory_zero();
     /* QEMU's tables lie where the initrd goes: move them first. */
-    acpi_relocate(r->rsdp_at, r->acpi_tables_at);
+    if (q.cpus_max) {
+        static uint8_t madt[MADT_MAX];
+
+        if (!r->madt)
+            hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: %s: no MADT replicated for cpus=",
+                         r->name);
+        acpi_relocate(r->rsdp_at, r->acpi_tables_at, madt, r->madt(madt, q.cpus_boot, q.cpus_max));
+    } else {
+        acpi_relocate(r->rsdp_at, r->acpi_tables_at, NULL, 0);
+    }
     entry = linux_loader_load(M.module_base, M.module_size, q.mem);
     if (q.initrd_size)
         initrd = place_initrd(&q);
