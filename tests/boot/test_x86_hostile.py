@@ -32,7 +32,7 @@ import re
 import zlib
 
 from common import TestFailure, check, expect_panic, expect_poweroff
-from hello_report import HelloReport, ReportError
+from hello_report import HelloReport, ReportError, compression_of
 from hostile_loader import EXIT_UNKNOWN_CASE, MEMORY, RAM_END, Account, boot_case
 import memmap_model
 
@@ -97,6 +97,13 @@ def module_cmdlines(*want):
     def extra(report, account):
         got = tuple(m["cmdline"] for m in report.modules)
         check(got == want, "module cmdlines %r, expected %r" % (got, want))
+    return extra
+
+
+def formats_are(*want):
+    def extra(report, account):
+        got = tuple(m["format"] for m in report.modules)
+        check(got == want, "module formats %r, expected %r" % (got, want))
     return extra
 
 
@@ -221,6 +228,10 @@ CASES = [
     ("module-zero-size-inside-another", "module 1: 0 bytes inside module 0", Boots(n_modules(2))),
     ("module-covers-start-info", "module 1 is the bytes of the start info, map, list and cmdline",
      Boots(n_modules(2))),
+    ("module-formats", "12 modules starting with each compression format's magic (xz across a "
+     "page boundary, zstd the magic alone), lzo cut short, one byte off gzip, 1 byte, 0 bytes",
+     Boots(formats_are("gzip", "xz", "zstd", "lz4", "lz4", "bzip2", "lzma", "lzo",
+                       None, None, None, None))),
     # --- module cmdlines
     ("module-cmdline-unterminated-to-end-of-ram", "module 0's cmdline: the last 100 bytes of RAM, no NUL",
      REFUSED("module 0 cmdline at 0x%x: no NUL before 0x%x, where memory ends" % (END - 100, END))),
@@ -409,6 +420,10 @@ def check_description(report, account):
         for key in ("base", "size", "crc32", "cmdline"):
             check(got[key] == want[key], "module %d %s %r, the loader gave %r" %
                   (got["index"], key, got[key], want[key]))
+        check(want["head"] is not None, "the loader could not read module %d" % got["index"])
+        check(got["format"] == compression_of(want["head"]),
+              "module %d format %r; its first bytes %s name %r" % (
+                  got["index"], got["format"], want["head"].hex(), compression_of(want["head"])))
     model = memmap_model.claim(memmap_model.normalise(account.memmap), *account.self_range)
     check(model is not None, "the model has no RAM for pvhboot, yet it booted")
     got = without_page_tables([[r["first"], r["last"], r["type"], r["pvhboot"]]

@@ -46,7 +46,7 @@ import zlib
 
 from common import TestFailure, check, expect_poweroff, file_made_once, file_once
 from guest_memory import monitor_args, run_and_dump, subtract
-from hello_report import HelloReport, ReportError, decode_escaped
+from hello_report import HelloReport, ReportError, compression_of, decode_escaped
 from hostile_loader import Account
 from linux import INIT_EXIT_STATUS, InitReport, bzimage, initramfs, pack_tool
 import memmap_model
@@ -180,7 +180,7 @@ def check_account(account, vmm, mem, cmdline, initrd):
           (account.memmap, vmm.memmap(mem)))
     data = read(initrd) if initrd else None
     want = [dict(base=initrd_at(mem, len(data)), size=len(data), crc32=zlib.crc32(data),
-                 cmdline=b"")] if initrd else []
+                 head=None, cmdline=b"")] if initrd else []
     check(account.modules == want, "modules %r, expected %r" % (account.modules, want))
     check(account.cmdline == (len(cmdline), zlib.crc32(cmdline)), "cmdline %r" % (account.cmdline,))
 
@@ -248,8 +248,9 @@ def check_hello(report, account, vmm, mem, cmdline, initrd):
           "loader %r hypervisor %r" % (report.loader, report.hypervisor))
     check(report.cmdline == cmdline, "cmdline %r, expected %r" % (report.cmdline, cmdline))
     data = read(initrd) if initrd else None
-    got = [(m["base"], m["size"], m["crc32"], m["cmdline"]) for m in report.modules]
-    want = [(initrd_at(mem, len(data)), len(data), zlib.crc32(data), b"")] if initrd else []
+    got = [(m["base"], m["size"], m["crc32"], m["format"], m["cmdline"]) for m in report.modules]
+    want = [(initrd_at(mem, len(data)), len(data), zlib.crc32(data), compression_of(data),
+             b"")] if initrd else []
     check(got == want, "modules %r, expected %r" % (got, want))
     model = [r[:3] for r in memmap_model.normalise(vmm.memmap(mem))]
     check(flattened(report.memmap) == model, "memory map\n  %s\nexpected\n  %s" % (

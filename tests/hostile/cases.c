@@ -268,6 +268,38 @@ static void module_covers_start_info(struct crafted *c)
     c->mods[1].size = CMDLINE_PA + 0x1000 - SI_PA;
 }
 
+/* Modules that start with each compression format's magic (Xen 4.20 on
+ * hands them over compressed), some cut short or off by a byte: hello
+ * names the format their first bytes show, and no other. */
+static void module_formats(struct crafted *c)
+{
+    static const struct {
+        uint32_t size, len, offset;
+        uint8_t magic[9];
+    } m[] = {
+        { 1000, 2, 0, { 0x1f, 0x8b } },                                     /* gzip */
+        { 1000, 6, 0xffd, { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00 } },         /* xz, across a page */
+        { 4, 4, 0, { 0x28, 0xb5, 0x2f, 0xfd } },                           /* zstd, the magic alone */
+        { 1000, 4, 3, { 0x02, 0x21, 0x4c, 0x18 } },                        /* lz4 legacy */
+        { 1000, 4, 0, { 0x04, 0x22, 0x4d, 0x18 } },                        /* lz4 frame */
+        { 1000, 3, 0, { 'B', 'Z', 'h' } },                                 /* bzip2 */
+        { 1000, 3, 0, { 0x5d, 0x00, 0x00 } },                              /* lzma */
+        { 1000, 9, 0, { 0x89, 'L', 'Z', 'O', 0x00, '\r', '\n', 0x1a, '\n' } }, /* lzo */
+        { 8, 8, 0, { 0x89, 'L', 'Z', 'O', 0x00, '\r', '\n', 0x1a } },       /* lzo, cut short */
+        { 1000, 2, 0, { 0x1f, 0x8c } },                                     /* one off gzip */
+        { 1, 1, 0, { 0x1f } },                                             /* one byte */
+        { 0, 0, 0, { 0 } },                                                /* none */
+    };
+
+    mods_clear(c);
+    for (unsigned i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        uint64_t base = MOD_DATA + i * (uint64_t)MOD_STRIDE + m[i].offset;
+
+        mod_add(c, base, m[i].size, NULL);
+        poke(base, m[i].magic, m[i].len);
+    }
+}
+
 /* --- module cmdlines -------------------------------------------------------- */
 
 static void module_cmdline_unterminated_to_end_of_ram(struct crafted *c)
@@ -784,6 +816,7 @@ static const struct hostile_case cases[] = {
     { "modules-overlap", modules_overlap, 0 },
     { "module-zero-size-inside-another", module_zero_size_inside_another, 0 },
     { "module-covers-start-info", module_covers_start_info, 0 },
+    { "module-formats", module_formats, 0 },
     { "module-cmdline-unterminated-to-end-of-ram", module_cmdline_unterminated_to_end_of_ram, 0 },
     { "module-cmdline-too-long", module_cmdline_too_long, 0 },
     { "module-cmdline-of-max-length", module_cmdline_of_max_length, 0 },

@@ -13,7 +13,7 @@
  *   hostile: image 0x<first>-0x<last> entry 0x<entry>
  *   hostile: start info 0x6000 version 1 flags 0x0 rsdp 0x<x>
  *   hostile: memmap <i> 0x<base> 0x<size> <type>
- *   hostile: module 0 base 0x<x> size 0x<x> crc32 0x<x> cmdline none
+ *   hostile: module 0 base 0x<x> size 0x<x> crc32 0x<x> head none cmdline none
  *   hostile: cmdline len <n> crc32 0x<x>
  *   hostile: enter 0x<entry> ebx 0x6000
  */
@@ -277,8 +277,8 @@ static void describe(const struct vmm_replica *r, const struct vmm_request *q, u
     for (unsigned i = 0; i < si->nr_modules; i++) {
         const struct hvm_modlist_entry *m = (const void *)(uint32_t)si->modlist_paddr;
 
-        say("hostile: module %u base %llx size %llx crc32 %x cmdline none\n", i, m[i].paddr,
-            m[i].size, crc32_at((uint32_t)m[i].paddr, (uint32_t)m[i].size));
+        say("hostile: module %u base %llx size %llx crc32 %x head none cmdline none\n", i,
+            m[i].paddr, m[i].size, crc32_at((uint32_t)m[i].paddr, (uint32_t)m[i].size));
     }
     while (((const volatile char *)VMM_CMDLINE)[len])
         len++;
