@@ -126,6 +126,18 @@ def cpu_did_not_start(cpu, apic_id):
     return extra
 
 
+def acpi_in_nvs(cpus):
+    """The RSDP lies in an NVS region, reported as such (never free RAM);
+    the MADT behind it gave every CPU (and the FADT the poweroff the
+    case's ACPI exit shows)."""
+    def extra(report, account):
+        r = report.region_of(report.rsdp)
+        check(r is not None and r["type"] == memmap_model.NVS and not r["pvhboot"],
+              "the RSDP 0x%x is in %r, not an NVS region" % (report.rsdp, r))
+        report.check_cpu_list(range(cpus), "apic", b"tsc", b"madt")
+    return extra
+
+
 def rsdp_found_in(area):
     """RSDP 0: pvhboot's scan found one, in the EBDA (below 640 KiB) or the BIOS area."""
     def extra(report, account):
@@ -144,7 +156,7 @@ HIGH_END = 0x180000000  # QEMU -M pc -m 5G: RAM above 4 GiB ends here
 HIGH_MEMORY_CASES = {"structures-above-4g", "modlist-straddles-end-of-high-ram",
                      "module-straddles-end-of-high-ram", "cmdline-unterminated-to-end-of-high-ram"}
 # Cases that need a second CPU.
-CASE_QEMU_ARGS = {"madt-lists-absent-cpu": ["-smp", "2"]}
+CASE_QEMU_ARGS = {"madt-lists-absent-cpu": ["-smp", "2"], "acpi-tables-in-nvs": ["-smp", "2"]}
 ABSENT_APIC_ID = 5  # tests/hostile/cases.c: the ID no CPU of -smp 2 has
 
 CASES = [
@@ -352,6 +364,9 @@ CASES = [
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI table at 0x30000000: signature is not RSDT",
                    cpus="ACPI table at 0x30000000: signature is not RSDT")),
     # --- the CPUs
+    ("acpi-tables-in-nvs", "-smp 2, QEMU's map with the entries holding the RSDP, RSDT and "
+     "every table it lists made NVS (type 4), as Xen 4.21 marks a PVH guest's ACPI tables",
+     Boots(acpi_in_nvs(cpus=2))),
     ("madt-lists-absent-cpu", "-smp 2, QEMU's MADT copied with CPU 1's APIC ID changed to one "
      "no CPU has: the start-up IPIs reach nobody",
      Boots(cpu_did_not_start(1, ABSENT_APIC_ID),

@@ -709,6 +709,42 @@ static void madt_lists_absent_cpu(struct crafted *c)
     c->si.rsdp_paddr = TABLES_PA;
 }
 
+/*
+ * Xen 4.21 marks the ACPI tables of a PVH guest NVS (type 4), not ACPI
+ * (3): QEMU's map with every entry that holds the RSDP, the RSDT or a
+ * table the RSDT lists turned NVS (where QEMU's map has no entry for
+ * them, an NVS entry of the page added). pvhboot must still read them
+ * (CPUs, poweroff) and must not take that memory as RAM.
+ */
+static void nvs_over(struct crafted *c, uint64_t pa)
+{
+    for (unsigned i = 0; i < c->nr_map; i++)
+        if (c->map[i].addr <= pa && pa - c->map[i].addr < c->map[i].size) {
+            c->map[i].type = XEN_HVM_MEMMAP_TYPE_NVS;
+            return;
+        }
+    map_add(c, pa & ~0xfffull, 0x1000, XEN_HVM_MEMMAP_TYPE_NVS);
+}
+
+static void acpi_tables_in_nvs(struct crafted *c)
+{
+    const volatile uint8_t *rsdp = (const volatile uint8_t *)(uint32_t)M.rsdp;
+    uint8_t hdr[ACPI_HDR_SIZE], rsdt[256];
+    uint32_t rsdt_pa = 0, len;
+
+    for (unsigned i = 0; i < 4; i++)
+        rsdt_pa |= (uint32_t)rsdp[16 + i] << (8 * i);
+    peek(rsdt_pa, hdr, sizeof(hdr));
+    len = le32_at(hdr + ACPI_HDR_LENGTH);
+    if (len > sizeof(rsdt) || len < ACPI_HDR_SIZE)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "QEMU's RSDT is %u bytes", len);
+    peek(rsdt_pa, rsdt, len);
+    nvs_over(c, M.rsdp);
+    nvs_over(c, rsdt_pa);
+    for (uint32_t at = ACPI_HDR_SIZE; at + 4 <= len; at += 4)
+        nvs_over(c, le32_at(rsdt + at));
+}
+
 /* --- above 4 GiB: RAM there with QEMU -m 5G (0x100000000-0x17fffffff) ---- */
 
 #define SECOND_GIB 0x40000000ull
@@ -874,6 +910,7 @@ static const struct hostile_case cases[] = {
     { "rsdp-wraps", rsdp_wraps, 0 },
     { "rsdp-to-nowhere", rsdp_to_nowhere, 0 },
     { "madt-lists-absent-cpu", madt_lists_absent_cpu, 0 },
+    { "acpi-tables-in-nvs", acpi_tables_in_nvs, 0 },
 };
 
 static bool word_is(const char *w, const char *s, unsigned len)
