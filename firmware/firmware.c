@@ -325,7 +325,7 @@ PVH_INLINE int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_modu
     if (overlaps_pvhboot(fw, pm->base, pm->base + pm->size))
         return pvh_fail(err, PVH_EOVERLAP, "packed module %u at 0x%llx: overlaps pvhboot", i,
                         (unsigned long long)pm->base);
-    *out = (struct pvh_module){ pm->base, pm->size, "" };
+    *out = (struct pvh_module){ .base = pm->base, .size = pm->size, .cmdline = "" };
     return PVH_OK;
 }
 

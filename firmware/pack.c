@@ -54,7 +54,7 @@ static int packed_module(const struct pvh_pack_module *pm, unsigned i, uint64_t 
                         "the packed part 0x%llx-0x%llx of the image", i,
                         (unsigned long long)pm->base, (unsigned long long)pm->size,
                         (unsigned long long)own, (unsigned long long)image_size);
-    *m = (struct pvh_module){ base + pm->base, pm->size, "" };
+    *m = (struct pvh_module){ .base = base + pm->base, .size = pm->size, .cmdline = "" };
     for (j = 0; j < i; j++)
         if (m->base < out->mods[j].base + out->mods[j].size &&
             out->mods[j].base < m->base + m->size)

@@ -47,7 +47,8 @@ COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/boot/boot.c com
                common/output/format.c common/boot/hypervisor.c common/cpu/low_page.c \
                common/boot/memmap.c common/boot/options.c common/output/panic.c \
                common/boot/start_info.c common/lib/string.c common/boot/timing.c \
-               common/xen/xen_calls.c common/xen/xen_console_ring.c common/xen/xenfeat.c
+               common/xen/xen_calls.c common/xen/xen_console_ring.c common/xen/xenfeat.c \
+               common/boot/compression.c
 # The firmware's architecture-neutral code (firmware/): the planner, the
 # payload formats, the packed descriptor, and the entry that plans and
 # then hands over through the architecture's code. Archived into

@@ -24,6 +24,7 @@
 #include "arch/arm64/arch.h"
 #include "common/boot/timing.h"
 #include "common/boot/boot_store.h"
+#include "common/boot/compression.h"
 #include "common/lib/compiler.h"
 #include "common/lib/bytes.h"
 #include "common/cpu/cpu_arch.h"
@@ -152,6 +153,19 @@ static void copy_device_tree(uint64_t pa)
     store.boot.fdt = copy;
 }
 
+/* Each module's compression, from its first bytes: the modules lie in
+ * RAM (checked against the map), which the MMU maps 1:1 by now. */
+static void name_compressions(void)
+{
+    for (unsigned i = 0; i < store.boot.nr_modules; i++) {
+        struct pvh_module *m = &store.modules[i];
+        size_t n = m->size < PVH_COMPRESSION_MAGIC_MAX ? (size_t)m->size
+                                                       : PVH_COMPRESSION_MAGIC_MAX;
+
+        m->compression = pvh_compression_of((const uint8_t *)(uintptr_t)m->base, n);
+    }
+}
+
 /* Step 7: a table that cannot be used is no reason to stop: the boot
  * CPU runs alone, and a warning says why. */
 static void read_cpus(void)
@@ -232,6 +246,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     pvh_mark(PVH_MARK_XEN);
 
     check(pvh_fdt_scan_chosen(&fdt, &scan, &store, dtb_pa, &err), &err);
+    name_compressions();
     read_cpus();
     copy_device_tree(dtb_pa);
     if (pvh_boot_mark_modules(&store, &err))

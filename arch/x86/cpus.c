@@ -48,4 +48,9 @@ void x86_cpus_find(struct pvh_boot_store *st)
     if (info.found > info.nr)
         pvh_info("warning: the MADT lists %u CPUs; pvhboot runs at most %u: using the first %u",
                  info.found, PVH_CPUS_MAX, info.nr);
+    /* Hot-pluggable CPUs that are not there (Cloud Hypervisor's
+     * --cpus max): said once, never started. */
+    if (info.possible)
+        pvh_info("note: the MADT lists %u more CPU%s that may be added at run time: "
+                 "not started", info.possible, info.possible == 1 ? "" : "s");
 }

@@ -136,8 +136,12 @@ void x86_xen_open_pv_console(void)
                  (unsigned long long)pa);
         return;
     }
+    /* Until xenconsoled connects (Xen 4.21 marks a new ring so), lines go
+     * to Xen's console_io: Xen's log where the hypervisor allows a domU
+     * that (debug builds), dropped where it does not. */
     ring = (struct pvh_xencons){ .ring = (volatile struct xencons_interface *)(uintptr_t)pa,
-                                 .notify = ring_notify, .wait = ring_wait };
+                                 .notify = ring_notify, .wait = ring_wait,
+                                 .fallback = pvh_xen_console_io.write };
     ring_port.port = (evtchn_port_t)port;
     pvh_console_register(&ring_console);
     pv_console_open = true;

@@ -19,14 +19,21 @@
 #define LAPIC_OVERRIDE_LENGTH    12
 #define LOCAL_X2APIC_LENGTH      16
 
-/* Processor flags: bit 0 enabled, bit 1 online-capable (ACPI 6.3 on):
- * either one means the CPU can run. */
+/* Processor flags (ACPI 6.5, 5.2.12.2): bit 0 enabled, the CPU is there
+ * and can run; bit 1 online-capable (ACPI 6.3 on), which without bit 0
+ * means a CPU that may be added while the OS runs (hot-plug), not one
+ * that is there: Cloud Hypervisor lists every CPU up to --cpus max so.
+ * Only enabled CPUs are listed; the others are counted as possible. */
 #define CPU_ENABLED         0x1u
 #define CPU_ONLINE_CAPABLE  0x2u
 
 /* IDs that name no CPU: the xAPIC and x2APIC broadcast IDs. */
 #define APIC_ID_BROADCAST   0xffu
 #define X2APIC_ID_BROADCAST 0xffffffffu
+/* ACPI keeps x2APIC entries for IDs of 255 and up. Below that, next to
+ * local APIC entries, firmware has been seen to list phantom CPUs in
+ * them; Linux skips them then (acpi_parse_x2apic), and so does pvhboot. */
+#define X2APIC_ID_FIRST     0xffu
 
 /* IDs below this are remembered in a bitmap, so a CPU listed twice
  * counts once however many CPUs there are; past the caller's array, a
@@ -40,6 +47,7 @@ struct madt_walk {
     uint64_t boot_id;
     struct pvh_madt_info *info;
     bool boot_seen;
+    bool lapic_cpus; /* the table has a usable local APIC (type 0) entry */
     uint8_t seen[SEEN_IDS / 8];
 };
 
@@ -61,8 +69,12 @@ static void add_cpu(struct madt_walk *w, uint64_t id, uint32_t uid, uint32_t fla
 
     if (boot ? w->boot_seen : listed(w, id))
         return;
-    if (!boot && !(flags & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
-        return; /* the boot CPU runs, whatever the table says */
+    /* The boot CPU runs, whatever the table says. */
+    if (!boot && !(flags & CPU_ENABLED)) {
+        if (flags & CPU_ONLINE_CAPABLE)
+            w->info->possible++;
+        return;
+    }
     if (id < SEEN_IDS)
         w->seen[id / 8] |= (uint8_t)(1u << (id % 8));
     w->info->found++;
@@ -83,6 +95,7 @@ static int short_entry(uint8_t type, uint32_t off, uint8_t len, struct pvh_error
 static int read_entry(struct madt_walk *w, const uint8_t *e, uint32_t off, struct pvh_error *err)
 {
     uint8_t type = e[ENTRY_TYPE], len = e[ENTRY_LENGTH];
+    uint32_t id;
 
     switch (type) {
     case TYPE_LOCAL_APIC:
@@ -94,8 +107,10 @@ static int read_entry(struct madt_walk *w, const uint8_t *e, uint32_t off, struc
     case TYPE_LOCAL_X2APIC:
         if (len < LOCAL_X2APIC_LENGTH)
             return short_entry(type, off, len, err);
-        if (pvh_le32(e + 4) != X2APIC_ID_BROADCAST)
-            add_cpu(w, pvh_le32(e + 4), pvh_le32(e + 12), pvh_le32(e + 8));
+        id = pvh_le32(e + 4);
+        if (id != X2APIC_ID_BROADCAST &&
+            (id >= X2APIC_ID_FIRST || !w->lapic_cpus || id == w->boot_id))
+            add_cpu(w, id, pvh_le32(e + 12), pvh_le32(e + 8));
         break;
     case TYPE_LAPIC_OVERRIDE:
         if (len < LAPIC_OVERRIDE_LENGTH)
@@ -106,6 +121,20 @@ static int read_entry(struct madt_walk *w, const uint8_t *e, uint32_t off, struc
         break; /* I/O APICs, NMI sources, ...: not ours to read */
     }
     return PVH_OK;
+}
+
+/* Does the table (entries already checked to lie inside it) list a
+ * usable local APIC? Decides how its x2APIC entries are read. */
+static bool has_lapic_cpus(const uint8_t *t, uint32_t len)
+{
+    uint32_t off;
+
+    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH])
+        if (t[off + ENTRY_TYPE] == TYPE_LOCAL_APIC && t[off + ENTRY_LENGTH] >= LOCAL_APIC_LENGTH &&
+            t[off + 3] != APIC_ID_BROADCAST &&
+            (pvh_le32(t + off + 4) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
+            return true;
+    return false;
 }
 
 int pvh_acpi_madt_cpus(const struct pvh_phys *phys, uint64_t rsdp, uint64_t boot_id,
@@ -126,10 +155,12 @@ int pvh_acpi_madt_cpus(const struct pvh_phys *phys, uint64_t rsdp, uint64_t boot
     if (len < MADT_ENTRIES)
         return pvh_fail(err, PVH_EINVAL, "ACPI MADT: length %u too short", len);
     info->lapic_pa = pvh_le32(t + MADT_LAPIC_ADDRESS);
-    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH]) {
+    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH])
         if (len - off < 2 || t[off + ENTRY_LENGTH] < 2 || t[off + ENTRY_LENGTH] > len - off)
             return pvh_fail(err, PVH_EINVAL, "ACPI MADT: entry at offset %u runs past the "
                             "table's %u bytes (or is shorter than 2)", off, len);
+    w.lapic_cpus = has_lapic_cpus(t, len);
+    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH]) {
         rc = read_entry(&w, t + off, off, err);
         if (rc)
             return rc;

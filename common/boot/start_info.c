@@ -9,6 +9,7 @@
 
 #include <xen/e820.h>
 
+#include "common/boot/compression.h"
 #include "common/lib/string.h"
 
 /* Loader data may also sit in the legacy area below 1 MiB (QEMU's
@@ -308,6 +309,17 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_
     return PVH_OK;
 }
 
+/* A module's first bytes (no more than it has) name its compression;
+ * bytes that cannot be read name none. */
+static enum pvh_compression module_compression(const struct pvh_phys *phys,
+                                               const struct pvh_module *m)
+{
+    size_t n = m->size < PVH_COMPRESSION_MAGIC_MAX ? (size_t)m->size : PVH_COMPRESSION_MAGIC_MAX;
+    const uint8_t *head = n ? phys->map(phys, m->base, n) : NULL;
+
+    return head ? pvh_compression_of(head, n) : PVH_COMPRESSION_NONE;
+}
+
 static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
                         struct pvh_error *err)
 {
@@ -341,6 +353,7 @@ static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
             rc = read_module_cmdline(st, phys, i, e.cmdline_paddr, err);
         if (rc)
             return rc;
+        st->modules[i].compression = module_compression(phys, &st->modules[i]);
     }
     st->boot.nr_modules = n;
     return PVH_OK;

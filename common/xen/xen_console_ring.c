@@ -23,13 +23,30 @@ static XENCONS_RING_IDX pending(struct pvh_xencons *c)
     return used;
 }
 
+/* Only 0 is "connected": a page older toolstacks zeroed reads so, and
+ * any other value is not a promise that someone drains the ring. */
+static bool disconnected(const struct pvh_xencons *c)
+{
+    return c->ring->connection != XENCONSOLE_CONNECTED;
+}
+
 size_t pvh_xencons_write(struct pvh_xencons *c, const char *buf, size_t len)
 {
     size_t done = 0;
 
-    while (done < len && !c->broken) {
-        XENCONS_RING_IDX used = pending(c), prod = c->ring->out_prod, n;
+    while (done < len) {
+        XENCONS_RING_IDX used, prod, n;
 
+        /* Checked again after every wait: a backend may say so late. */
+        if (disconnected(c)) {
+            if (c->fallback)
+                c->fallback(buf + done, len - done);
+            return len;
+        }
+        if (c->broken)
+            break;
+        used = pending(c); /* may find the ring corrupted */
+        prod = c->ring->out_prod;
         if (c->broken)
             break;
         if (used == XENCONS_OUT_SIZE) {
@@ -53,7 +70,7 @@ size_t pvh_xencons_write(struct pvh_xencons *c, const char *buf, size_t len)
 
 bool pvh_xencons_flush(struct pvh_xencons *c)
 {
-    while (!c->broken && pending(c)) {
+    while (!c->broken && !disconnected(c) && pending(c)) {
         if (c->broken)
             break;
         c->notify(c->ctx);

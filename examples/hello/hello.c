@@ -85,9 +85,11 @@ static void print_modules(const struct pvh_boot *boot)
     for (unsigned i = 0; i < boot->nr_modules; i++) {
         const struct pvh_module *m = &boot->modules[i];
         uint32_t crc = pvh_crc32(0, (const void *)(uintptr_t)m->base, (size_t)m->size);
+        const char *format = pvh_compression_name(m->compression);
 
-        pvh_info("module %u base 0x%llx size %llu crc32 0x%08x cmdline \"%pE\"", i,
-                 (unsigned long long)m->base, (unsigned long long)m->size, crc, m->cmdline);
+        pvh_info("module %u base 0x%llx size %llu crc32 0x%08x%s%s cmdline \"%pE\"", i,
+                 (unsigned long long)m->base, (unsigned long long)m->size, crc,
+                 format ? " format " : "", format ? format : "", m->cmdline);
     }
 }
 

@@ -68,7 +68,8 @@ static const struct pvh_module *choose_initrd(const struct pvh_boot *boot, const
         pvh_panic("two initrds: one behind the Image (%llu bytes) and %s",
                   (unsigned long long)k->appended_size, from_loader ? "a loader's module" : "a packed one");
     if (k->appended_size) {
-        *appended = (struct pvh_module){ k->appended, k->appended_size, "" };
+        *appended = (struct pvh_module){ .base = k->appended, .size = k->appended_size,
+                                         .cmdline = "" };
         return appended;
     }
     if (from_loader && from_pack)

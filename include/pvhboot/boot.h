@@ -27,10 +27,24 @@
  * plus pvhboot's own regions and the pages it allocates. */
 #define PVH_MEMMAP_MAX (2u * PVH_MEMMAP_IN_MAX + 16u)
 
+/* What a module is compressed with, told from its first bytes (Xen 4.20
+ * on hands modules over as they are; pvhboot decompresses nothing). */
+enum pvh_compression {
+    PVH_COMPRESSION_NONE,  /* no magic of the ones below */
+    PVH_COMPRESSION_GZIP,  /* 1f 8b */
+    PVH_COMPRESSION_XZ,    /* fd 37 7a 58 5a 00 */
+    PVH_COMPRESSION_ZSTD,  /* 28 b5 2f fd */
+    PVH_COMPRESSION_LZ4,   /* 02 21 4c 18 (legacy) or 04 22 4d 18 (frame) */
+    PVH_COMPRESSION_BZIP2, /* "BZh" */
+    PVH_COMPRESSION_LZMA,  /* 5d 00 00 (.lzma) */
+    PVH_COMPRESSION_LZO,   /* 89 "LZO" 00 0d 0a 1a 0a (lzop) */
+};
+
 struct pvh_module {
     uint64_t base;        /* physical address of the first byte */
     uint64_t size;        /* bytes */
     const char *cmdline;  /* never NULL; "" when the loader gave none */
+    enum pvh_compression compression;
 };
 
 /* Region types: the e820 numbers, as loaders give them (also in
@@ -56,7 +70,8 @@ struct pvh_region {
 };
 
 /* A CPU the platform offers (x86: a MADT local APIC or x2APIC entry
- * that is enabled or online-capable; arm64: a /cpus node). */
+ * that is enabled, not one only online-capable, which is a CPU that may
+ * be hot-added; arm64: a /cpus node). */
 struct pvh_cpu {
     uint64_t hwid;     /* x86: APIC ID; arm64: MPIDR affinity bits (Aff3..Aff0) */
     uint32_t acpi_id;  /* x86: ACPI processor UID (under Xen, the vCPU ID); arm64: 0 */
@@ -159,6 +174,9 @@ bool pvh_free_ram(const struct pvh_boot *boot, unsigned *i, uint64_t *base, uint
 
 /* "ram", "reserved", "acpi", "nvs", "unusable", "pmem"; NULL for others. */
 const char *pvh_memtype_name(uint32_t type);
+
+/* "gzip", "xz", "zstd", "lz4", "bzip2", "lzma", "lzo"; NULL for none. */
+const char *pvh_compression_name(enum pvh_compression compression);
 
 /* "start info", "EBDA", "BIOS area"; "none". */
 const char *pvh_rsdp_source_name(enum pvh_rsdp_source source);

@@ -19,9 +19,18 @@ struct xencons_interface {
     char out[XENCONS_OUT_SIZE]; /* guest to backend */
     XENCONS_RING_IDX in_cons, in_prod;
     XENCONS_RING_IDX out_cons, out_prod; /* out_cons: backend's; out_prod: ours */
+    /* Xen 4.21 on: whether the backend services the ring. The toolstack
+     * writes DISCONNECTED when it builds the domain, xenconsoled writes
+     * CONNECTED once it serves the ring; older toolstacks leave the
+     * page zero, which reads as CONNECTED. */
+    uint8_t connection;
 };
+#define XENCONSOLE_CONNECTED    0
+#define XENCONSOLE_DISCONNECTED 1
 _Static_assert(__builtin_offsetof(struct xencons_interface, out) == 1024, "out offset");
 _Static_assert(__builtin_offsetof(struct xencons_interface, out_cons) == 3080, "out_cons offset");
-_Static_assert(sizeof(struct xencons_interface) == 3088, "xencons_interface size");
+_Static_assert(__builtin_offsetof(struct xencons_interface, connection) == 3088,
+               "connection offset");
+_Static_assert(sizeof(struct xencons_interface) == 3092, "xencons_interface size");
 
 #endif

@@ -32,7 +32,31 @@ def decode_escaped(text):
 
 
 MODULE_RE = re.compile(rb'^pvhboot: module (\d+) base 0x([0-9a-f]+) size (\d+) '
-                       rb'crc32 0x([0-9a-f]{8}) cmdline "(.*)"$')
+                       rb'crc32 0x([0-9a-f]{8})( format (gzip|xz|zstd|lz4|bzip2|lzma|lzo))? '
+                       rb'cmdline "(.*)"$')
+
+# Each compression format's magic, from its specification (RFC 1952 gzip,
+# the .xz format, RFC 8878 zstd, LZ4 legacy and frame, bzip2, .lzma,
+# lzop): what the first bytes of a module must be for hello's module line
+# to name the format.
+COMPRESSION_MAGICS = [
+    (b"\x1f\x8b", "gzip"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"\x02\x21\x4c\x18", "lz4"),
+    (b"\x04\x22\x4d\x18", "lz4"),
+    (b"BZh", "bzip2"),
+    (b"\x5d\x00\x00", "lzma"),
+    (b"\x89LZO\x00\r\n\x1a\n", "lzo"),
+]
+
+
+def compression_of(data):
+    """The format a module's first bytes name, or None."""
+    for magic, name in COMPRESSION_MAGICS:
+        if data.startswith(magic):
+            return name
+    return None
 MEMMAP_RE = re.compile(rb'^pvhboot: memmap (\d+) 0x([0-9a-f]+)-0x([0-9a-f]+) '
                        rb'(ram|reserved|acpi|nvs|unusable|pmem|type \d+)( pvhboot)?( module)?$')
 TYPE_NUMBERS = {b"ram": 1, b"reserved": 2, b"acpi": 3, b"nvs": 4, b"unusable": 5, b"pmem": 7}
@@ -84,7 +108,8 @@ class HelloReport:
                     raise ReportError("malformed module line %r" % l[:120])
                 self.modules.append(dict(index=int(m.group(1)), base=int(m.group(2), 16),
                                          size=int(m.group(3)), crc32=int(m.group(4), 16),
-                                         cmdline=decode_escaped(m.group(5))))
+                                         format=m.group(6) and m.group(6).decode(),
+                                         cmdline=decode_escaped(m.group(7))))
             elif l.startswith(b"pvhboot: memmap "):
                 m = MEMMAP_RE.match(l)
                 if not m:

@@ -6,7 +6,8 @@ The loader prints, before it enters the image (tests/hostile/layout.c):
   hostile: image 0x<first>-0x<last> entry 0x<x>
   hostile: start info 0x<pa> version <n> flags 0x<x> rsdp 0x<x>
   hostile: memmap <i> 0x<base> 0x<size> <type>
-  hostile: module <i> base 0x<x> size 0x<x> crc32 0x<x>|none cmdline "<...>"|none|unterminated
+  hostile: module <i> base 0x<x> size 0x<x> crc32 0x<x>|none head <hex>|-|none cmdline "<...>"|none|unterminated
+    (head: the module's first bytes, at most 16; none: not read)
   hostile: cmdline none | unterminated | len <n> crc32 0x<x>
   hostile: bios rsdp 0x<x>   (the RSDP the loader's own BIOS-area scan finds; 0: none)
   hostile: enter 0x<entry> ebx 0x<pa>
@@ -34,7 +35,8 @@ LINE = {
                         rb"rsdp 0x([0-9a-f]+)$"),
     "memmap": re.compile(rb"^hostile: memmap (\d+) 0x([0-9a-f]+) 0x([0-9a-f]+) (\d+)$"),
     "module": re.compile(rb'^hostile: module (\d+) base 0x([0-9a-f]+) size 0x([0-9a-f]+) '
-                         rb'crc32 (0x[0-9a-f]+|none) cmdline ("(.*)"|none|unterminated)$'),
+                         rb'crc32 (0x[0-9a-f]+|none) head ([0-9a-f]+|-|none) '
+                         rb'cmdline ("(.*)"|none|unterminated)$'),
     "bios_rsdp": re.compile(rb"^hostile: bios rsdp 0x([0-9a-f]+)$"),
     "cmdline": re.compile(rb"^hostile: cmdline (none|unterminated|len (\d+) crc32 0x([0-9a-f]+))$"),
 }
@@ -75,12 +77,14 @@ class Account:
                        for m in self._all("memmap")]
         self.modules = []
         for m in self._all("module"):
-            cmd = m.group(5)
+            cmd, head = m.group(6), m.group(5)
             self.modules.append(dict(
                 base=int(m.group(2), 16), size=int(m.group(3), 16),
                 crc32=None if m.group(4) == b"none" else int(m.group(4), 16),
+                head=None if head == b"none" else (b"" if head == b"-" else bytes.fromhex(
+                    head.decode())),
                 cmdline=b"" if cmd == b"none" else (None if cmd == b"unterminated"
-                                                    else decode_escaped(m.group(6)))))
+                                                    else decode_escaped(m.group(7)))))
         m = self._one("cmdline")
         self.cmdline = m.group(1) if m.group(2) is None else (int(m.group(2)), int(m.group(3), 16))
         found = self._all("bios_rsdp")

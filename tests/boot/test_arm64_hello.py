@@ -7,6 +7,7 @@ stdout-path; a module that overlaps pvhboot (refused); and a NULL read
 
 ARCH = "arm64"
 
+import gzip
 import os
 import random
 import re
@@ -14,7 +15,7 @@ import subprocess
 import zlib
 
 from common import TestFailure, check, check_timing, file_once
-from hello_report import HelloReport, ReportError
+from hello_report import HelloReport, ReportError, compression_of
 from qemu_arm64 import add_to_node, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 
 CPUS = ["cortex-a57", "max"]
@@ -98,6 +99,8 @@ def check_module(report, i, data, cmdline=b""):
     check(m["crc32"] == zlib.crc32(data), "module %d crc32 0x%08x != host's 0x%08x" %
           (i, m["crc32"], zlib.crc32(data)))
     check(m["cmdline"] == cmdline, "module %d cmdline %r != %r" % (i, m["cmdline"], cmdline))
+    check(m["format"] == compression_of(data), "module %d format %r, its first bytes %s say %r"
+          % (i, m["format"], data[:9].hex(), compression_of(data)))
     r = report.region_of(m["base"])
     check(r is not None and r["type"] == 1 and not r["pvhboot"] and
           r["last"] >= m["base"] + m["size"] - 1, "module %d not inside free RAM" % i)
@@ -169,7 +172,10 @@ def custom_tree_case(ctx, el):
     def test():
         initrd, initrd_data = make_module(ctx)
         a_path, a = make_module(ctx, "arm64-mod-a.bin", 40961, 1)
-        b_path, b = make_module(ctx, "arm64-mod-b.bin", 777, 2)
+        b_path = os.path.join(ctx.tmp, "arm64-mod-b.gz")
+        b = file_once(b_path, lambda: gzip.compress(make_module(ctx, "arm64-mod-b.bin", 777, 2)[1],
+                                                    mtime=0))
+        check(compression_of(b) == "gzip", "the gzip module starts %s" % b[:2].hex())
         dtb = custom_tree(ctx, "1G", [a, b])
         cmdline = b"custom tree"
         result = run_qemu_arm64(

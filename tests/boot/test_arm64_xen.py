@@ -12,7 +12,7 @@ import re
 import zlib
 
 from common import Skip, TestFailure, check, file_once
-from hello_report import HelloReport, ReportError
+from hello_report import HelloReport, ReportError, compression_of
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 
 MACHINE = "virt,virtualization=on,gic-version=3"
@@ -76,6 +76,8 @@ def check_module(report, data):
     check(m["size"] == len(data) and m["crc32"] == zlib.crc32(data),
           "module size/crc32 %d/0x%08x, file %d/0x%08x" %
           (m["size"], m["crc32"], len(data), zlib.crc32(data)))
+    check(m["format"] == compression_of(data), "module format %r, expected %r" %
+          (m["format"], compression_of(data)))
 
 
 def boot_dom0(ctx, cmdline, mod_path, vcpus=VCPUS):

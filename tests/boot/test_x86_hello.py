@@ -10,7 +10,8 @@ import subprocess
 import zlib
 
 from common import TestFailure, check, check_timing, expect_panic, expect_poweroff, file_once
-from hello_report import HelloReport, ReportError
+from hello_report import HelloReport, ReportError, compression_of
+import compressed
 from qemu import run_qemu
 
 MACHINES = ["pc", "q35", "microvm"]
@@ -68,6 +69,8 @@ def check_report(result, cmdline, module, mem_bytes):
         check(m["crc32"] == zlib.crc32(module),
               "module crc32 0x%08x != host's 0x%08x" % (m["crc32"], zlib.crc32(module)))
         check(m["cmdline"] == b"", "QEMU's module has no cmdline, got %r" % m["cmdline"])
+        check(m["format"] == compression_of(module), "module format %r, its first bytes %s say %r"
+              % (m["format"], module[:9].hex(), compression_of(module)))
         first = report.region_of(m["base"])
         check(first is not None and first["type"] == 1 and
               first["last"] >= m["base"] + m["size"] - 1, "module not inside one RAM region")
@@ -90,6 +93,23 @@ def hello_case(ctx, machine, mem, with_module, cmd_name):
         path, data = make_module(ctx) if with_module else (None, None)
         result = boot_hello(ctx, machine, mem, cmdline, path)
         check_report(result, cmdline, data, MEMORY[mem])
+    return test
+
+
+def module_formats(ctx):
+    """A module in each compression format (and near misses), one boot
+    each: hello's module line names the format its first bytes show."""
+    def test():
+        named = []
+        for label, data in compressed.samples():
+            path = os.path.join(ctx.tmp, "module-%s.bin" % label)
+            data = file_once(path, lambda d=data: d)
+            result = boot_hello(ctx, "pc", "128M", b"console=ttyS0", path)
+            report = check_report(result, b"console=ttyS0", data, MEMORY["128M"])
+            named.append("%s:%s" % (label, report.modules[0]["format"]))
+        check(sum(1 for n in named if not n.endswith(":None")) == 8,
+              "expected 8 modules named by format: %s" % named)
+        return " ".join(named)
     return test
 
 
@@ -137,6 +157,7 @@ def collect(ctx):
                                             cmd_name)
                     tests.append((name, hello_case(ctx, machine, mem, with_module, cmd_name)))
     tests.append(("null-dereference-reports-page-fault", null_dereference(ctx)))
+    tests.append(("names-module-compression", module_formats(ctx)))
     for machine in MACHINES:
         tests.append(("timing-report-phases-in-order-%s" % machine, timing_report(ctx, machine)))
     return tests

@@ -33,7 +33,7 @@ import subprocess
 import zlib
 
 from common import TestFailure, check, expect_panic, expect_poweroff
-from hello_report import HelloReport, ReportError
+from hello_report import HelloReport, ReportError, compression_of
 from hostile_loader import EXIT_UNKNOWN_CASE, MEMORY, RAM_END, Account, boot_case
 import memmap_model
 
@@ -101,6 +101,13 @@ def module_cmdlines(*want):
     return extra
 
 
+def formats_are(*want):
+    def extra(report, account):
+        got = tuple(m["format"] for m in report.modules)
+        check(got == want, "module formats %r, expected %r" % (got, want))
+    return extra
+
+
 def all_of(*checks):
     def extra(report, account):
         for c in checks:
@@ -117,6 +124,18 @@ def cpu_did_not_start(cpu, apic_id):
         check(len(listed) == cpu + 1 and listed[cpu]["hwid"] == apic_id and not listed[cpu]["ran"]
               and all(c["ran"] for c in listed[:cpu]),
               "expected cpu %d (apic 0x%x) listed and not run: %r" % (cpu, apic_id, listed))
+    return extra
+
+
+def acpi_in_nvs(cpus):
+    """The RSDP lies in an NVS region, reported as such (never free RAM);
+    the MADT behind it gave every CPU (and the FADT the poweroff the
+    case's ACPI exit shows)."""
+    def extra(report, account):
+        r = report.region_of(report.rsdp)
+        check(r is not None and r["type"] == memmap_model.NVS and not r["pvhboot"],
+              "the RSDP 0x%x is in %r, not an NVS region" % (report.rsdp, r))
+        report.check_cpu_list(range(cpus), "apic", b"tsc", b"madt")
     return extra
 
 
@@ -139,7 +158,7 @@ HIGH_MEMORY_CASES = {"structures-above-4g", "modlist-straddles-end-of-high-ram",
                      "module-straddles-end-of-high-ram", "cmdline-unterminated-to-end-of-high-ram",
                      "acpi-in-reserved-above-4g"}
 # Cases that need a second CPU.
-CASE_QEMU_ARGS = {"madt-lists-absent-cpu": ["-smp", "2"]}
+CASE_QEMU_ARGS = {"madt-lists-absent-cpu": ["-smp", "2"], "acpi-tables-in-nvs": ["-smp", "2"]}
 ABSENT_APIC_ID = 5  # tests/hostile/cases.c: the ID no CPU of -smp 2 has
 
 CASES = [
@@ -223,6 +242,10 @@ CASES = [
     ("module-zero-size-inside-another", "module 1: 0 bytes inside module 0", Boots(n_modules(2))),
     ("module-covers-start-info", "module 1 is the bytes of the start info, map, list and cmdline",
      Boots(n_modules(2))),
+    ("module-formats", "12 modules starting with each compression format's magic (xz across a "
+     "page boundary, zstd the magic alone), lzo cut short, one byte off gzip, 1 byte, 0 bytes",
+     Boots(formats_are("gzip", "xz", "zstd", "lz4", "lz4", "bzip2", "lzma", "lzo",
+                       None, None, None, None))),
     # --- module cmdlines
     ("module-cmdline-unterminated-to-end-of-ram", "module 0's cmdline: the last 100 bytes of RAM, no NUL",
      REFUSED("module 0 cmdline at 0x%x: no NUL before 0x%x, where memory ends" % (END - 100, END))),
@@ -354,6 +377,9 @@ CASES = [
      "again after the boot, so no poweroff through it",
      BOOTS_NO_ACPI("no ACPI poweroff: ACPI DSDT at 0x800: not accessible")),
     # --- the CPUs
+    ("acpi-tables-in-nvs", "-smp 2, QEMU's map with the entries holding the RSDP, RSDT and "
+     "every table it lists made NVS (type 4), as Xen 4.21 marks a PVH guest's ACPI tables",
+     Boots(acpi_in_nvs(cpus=2))),
     ("madt-lists-absent-cpu", "-smp 2, QEMU's MADT copied with CPU 1's APIC ID changed to one "
      "no CPU has: the start-up IPIs reach nobody",
      Boots(cpu_did_not_start(1, ABSENT_APIC_ID),
@@ -434,6 +460,10 @@ def check_description(report, account):
         for key in ("base", "size", "crc32", "cmdline"):
             check(got[key] == want[key], "module %d %s %r, the loader gave %r" %
                   (got["index"], key, got[key], want[key]))
+        check(want["head"] is not None, "the loader could not read module %d" % got["index"])
+        check(got["format"] == compression_of(want["head"]),
+              "module %d format %r; its first bytes %s name %r" % (
+                  got["index"], got["format"], want["head"].hex(), compression_of(want["head"])))
     model = memmap_model.claim(memmap_model.normalise(account.memmap), *account.self_range)
     check(model is not None, "the model has no RAM for pvhboot, yet it booted")
     # The model knows pvhboot's image, not the modules' marks, which

@@ -44,9 +44,9 @@ import struct
 import subprocess
 import zlib
 
-from common import TestFailure, check, file_made_once, file_once
+from common import TestFailure, check, expect_poweroff, file_made_once, file_once
 from guest_memory import monitor_args, run_and_dump, subtract
-from hello_report import HelloReport, ReportError, decode_escaped
+from hello_report import HelloReport, ReportError, compression_of, decode_escaped
 from hostile_loader import Account
 from linux import INIT_EXIT_STATUS, InitReport, bzimage, initramfs, pack_tool
 import memmap_model
@@ -142,10 +142,14 @@ def loader_elf(ctx):
     return os.path.join(ctx.build, "tests", "hostile-loader.elf")
 
 
-def boot(ctx, vmm, mem, image, cmdline, initrd=None, timeout=30, extra=(), **kw):
-    """QEMU -> hostile loader as the VMM -> image."""
+def boot(ctx, vmm, mem, image, cmdline, initrd=None, timeout=30, extra=(), cpus=None, **kw):
+    """QEMU -> hostile loader as the VMM -> image. cpus=(boot, max): the
+    VMM's --cpus boot=,max= (its MADT; QEMU gets -smp boot)."""
     words = b"vmm=%s mem=%d " % (vmm.name.encode(), mem >> 20)
     args = ["-M", "pc", "-m", "%dM" % (mem >> 20), "-kernel", loader_elf(ctx), "-initrd", image]
+    if cpus:
+        words += b"cpus=%d,%d " % cpus
+        args += ["-smp", str(cpus[0])]
     if initrd:
         words += b"initrd=0x%x:%d " % (STAGING, os.path.getsize(initrd))
         args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (initrd, STAGING)]
@@ -176,7 +180,7 @@ def check_account(account, vmm, mem, cmdline, initrd):
           (account.memmap, vmm.memmap(mem)))
     data = read(initrd) if initrd else None
     want = [dict(base=initrd_at(mem, len(data)), size=len(data), crc32=zlib.crc32(data),
-                 cmdline=b"")] if initrd else []
+                 head=None, cmdline=b"")] if initrd else []
     check(account.modules == want, "modules %r, expected %r" % (account.modules, want))
     check(account.cmdline == (len(cmdline), zlib.crc32(cmdline)), "cmdline %r" % (account.cmdline,))
 
@@ -244,8 +248,9 @@ def check_hello(report, account, vmm, mem, cmdline, initrd):
           "loader %r hypervisor %r" % (report.loader, report.hypervisor))
     check(report.cmdline == cmdline, "cmdline %r, expected %r" % (report.cmdline, cmdline))
     data = read(initrd) if initrd else None
-    got = [(m["base"], m["size"], m["crc32"], m["cmdline"]) for m in report.modules]
-    want = [(initrd_at(mem, len(data)), len(data), zlib.crc32(data), b"")] if initrd else []
+    got = [(m["base"], m["size"], m["crc32"], m["format"], m["cmdline"]) for m in report.modules]
+    want = [(initrd_at(mem, len(data)), len(data), zlib.crc32(data), compression_of(data),
+             b"")] if initrd else []
     check(got == want, "modules %r, expected %r" % (got, want))
     model = [r[:3] for r in memmap_model.normalise(vmm.memmap(mem))]
     check(flattened(report.memmap) == model, "memory map\n  %s\nexpected\n  %s" % (
@@ -286,6 +291,32 @@ def hello_case(ctx, vmm, mem, cmdline, with_initrd=True):
             raise TestFailure("%s\n%s" % (e, result.describe()))
         check_hello(report, account, vmm, mem, cmdline, initrd)
         check_low_memory(read(dump), vmm, mem, cmdline, os.path.getsize(initrd) if initrd else 0)
+    return test
+
+
+def hot_pluggable_cpus_case(ctx, vmm, boot_cpus, max_cpus):
+    """--cpus boot=B,max=M: Cloud Hypervisor's MADT (create_madt) lists M
+    x2APIC entries, the last M-B online-capable and not enabled: CPUs it
+    may add later, not there now. hello runs on the B present ones, with
+    no start-up attempt (no 2 s wait, no warning) on the others, which
+    pvhboot reports once as possible."""
+    def test():
+        result = boot(ctx, vmm, 512 * MIB, os.path.join(ctx.build, "hello.elf"),
+                      b"console=ttyS0 cpus test", cpus=(boot_cpus, max_cpus))
+        expect_poweroff(result)
+        lines = result.lines()
+        check(not [l for l in lines if l.startswith((b"pvhboot: error", b"pvhboot: warn"))],
+              "an error or warning: " + result.describe())
+        try:
+            report = HelloReport(lines)
+            report.check_cpu_list(range(boot_cpus), "apic", b"tsc", b"madt")
+        except ReportError as e:
+            raise TestFailure("%s\n%s" % (e, result.describe()))
+        extra = max_cpus - boot_cpus
+        note = (b"pvhboot: note: the MADT lists %d more CPU%s that may be added at run time: "
+                b"not started" % (extra, b"" if extra == 1 else b"s"))
+        check(note in lines, "no line %r: %s" % (note, result.describe()))
+        return "%d of %d CPUs run" % (boot_cpus, max_cpus)
     return test
 
 
@@ -418,5 +449,6 @@ def collect(ctx):
                                                    b"Invalid program header size")),
         ("cloud-hypervisor-refuses-entry-below-1mib",
          refusal_case(ctx, ch, lambda: entry_below_1mib(ctx), b"Invalid entry address")),
+        ("cloud-hypervisor-cpus-boot-2-max-4-runs-2", hot_pluggable_cpus_case(ctx, ch, 2, 4)),
     ]
     return tests

@@ -11,7 +11,7 @@ import re
 import zlib
 
 from common import Skip, TestFailure, check, file_once
-from hello_report import ReportError, checked_report
+from hello_report import ReportError, checked_report, compression_of
 from qemu import run_qemu
 
 DOM0_MEM = 64 << 20
@@ -92,6 +92,8 @@ def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall, vcpus=1):
     check(m["size"] == len(mod_data) and m["crc32"] == zlib.crc32(mod_data),
           "module size/crc32 %d/0x%08x, file %d/0x%08x" %
           (m["size"], m["crc32"], len(mod_data), zlib.crc32(mod_data)))
+    check(m["format"] == compression_of(mod_data), "module format %r, expected %r" %
+          (m["format"], compression_of(mod_data)))
     want = ("%s module cmdline words" % mod_path).encode()
     check(m["cmdline"] == want, "module cmdline %r, expected %r" % (m["cmdline"], want))
     check(DOM0_MEM - DOM0_RAM_SLACK <= report.ram <= DOM0_MEM,

@@ -28,7 +28,7 @@ import struct
 import zlib
 
 from common import check, file_made_once, file_once
-from hello_report import checked_report
+from hello_report import checked_report, compression_of
 from linux import InitReport, bzimage, initramfs, pack_tool, vmlinux
 from test_x86_xen import check_xen_vcpus
 from xen_domu import Guest, SharedSession
@@ -225,6 +225,8 @@ def check_hello(run, memory_mb):
     data = module_bytes()
     check(len(report.modules) == 1, "modules: %r" % report.modules)
     m = report.modules[0]
+    check(m["format"] == compression_of(data), "module format %r, expected %r" %
+          (m["format"], compression_of(data)))
     check((m["size"], m["crc32"], m["cmdline"]) == (len(data), zlib.crc32(data), b""),
           "module 0 size %d crc32 0x%08x cmdline %r; the ramdisk is %d bytes, crc32 0x%08x" %
           (m["size"], m["crc32"], m["cmdline"], len(data), zlib.crc32(data)))

@@ -481,7 +481,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len > WIN_SIZE - off)
             len = WIN_SIZE - off;
         take_string(&in, fuzz_u8(&in), mod_cmdlines[i], sizeof(mod_cmdlines[i]));
-        st.modules[i] = (struct pvh_module){ WIN_BASE + off, len, mod_cmdlines[i] };
+        st.modules[i] = (struct pvh_module){ .base = WIN_BASE + off, .size = len,
+                                            .cmdline = mod_cmdlines[i] };
     }
     st.boot.nr_modules = n_mods;
     take_string(&in, fuzz_u16(&in), st.cmdline, sizeof(st.cmdline));

@@ -8,13 +8,17 @@
  * Input: u32 initial out_prod, u32 initial out_cons, then a script of
  * backend actions, one byte each, consumed whenever the guest waits or
  * notifies: consume n bytes (in order, checked against what was
- * written), set out_cons to a fuzzed value, or stop. Then the writes:
- * u16 length and that many bytes, until the input ends, and a flush.
+ * written), set out_cons to a fuzzed value, flip the connection flag
+ * (Xen 4.21: disconnected until xenconsoled serves the ring), or stop.
+ * Then the writes: u16 length and that many bytes, until the input
+ * ends, and a flush.
  *
- * Checked: the bytes the backend consumes are exactly the bytes written,
- * in order, as long as it only consumes; write() returns at most its
- * length and all of it while the backend behaves; the guest never waits
- * more than the script allows (no spinning on a dead backend).
+ * Checked: the bytes the backend consumes are exactly the bytes written
+ * to the ring, in order, as long as it only consumes; a write while the
+ * ring reads disconnected goes whole to the fallback and leaves the ring
+ * alone; write() returns at most its length and all of it while the
+ * backend behaves; the guest never waits more than the script allows
+ * (no spinning on a dead backend), nor waits on a disconnected ring.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,7 @@ struct backend {
     bool stopped;
     uint8_t *sent;         /* everything the guest queued, in order */
     size_t sent_len, consumed;
+    size_t fallback_len;   /* bytes the guest handed to the fallback */
 };
 
 static struct xencons_interface ring;
@@ -66,6 +71,8 @@ static void act(void)
     } else if (a < 0xf0) {
         ring.out_cons = fuzz_u32(&be.script);
         be.corrupted = true;
+    } else if (a < 0xf8) {
+        ring.connection ^= XENCONSOLE_DISCONNECTED;
     } else {
         be.stopped = true;
     }
@@ -76,11 +83,18 @@ static void notify(void *ctx)
     (void)ctx;
 }
 
+static void fallback(const char *buf, size_t len)
+{
+    (void)buf;
+    be.fallback_len += len;
+}
+
 static bool wait_for_backend(void *ctx)
 {
     (void)ctx;
     /* The guest waits only for a full ring (write) or queued bytes (flush). */
     FUZZ_CHECK(ring.out_prod != ring.out_cons, "the guest waits with nothing queued");
+    FUZZ_CHECK(ring.connection == XENCONSOLE_CONNECTED, "the guest waits on a disconnected ring");
     FUZZ_CHECK(++be.waits <= MAX_WAITS, "the guest waits on and on");
     if (be.stopped)
         return false;
@@ -93,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_in in = { data, size };
-    struct pvh_xencons c = { &ring, notify, wait_for_backend, NULL, false };
+    struct pvh_xencons c = { .ring = &ring, .notify = notify, .wait = wait_for_backend,
+                             .fallback = fallback };
     size_t script_len, got;
 
     memset(&ring, 0, sizeof(ring));
@@ -111,20 +126,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t want = fuzz_u16(&in), n;
         const uint8_t *buf = fuzz_bytes(&in, want, &n);
         XENCONS_RING_IDX prod = ring.out_prod;
-        size_t done;
+        bool away = ring.connection != XENCONSOLE_CONNECTED;
+        size_t done, before = be.fallback_len, fb;
 
         /* Queued before the write: the backend may read them while it runs. */
         memcpy(be.sent + be.sent_len, buf, n);
         be.sent_len += n;
         done = pvh_xencons_write(&c, (const char *)buf, n);
+        fb = be.fallback_len - before;
         FUZZ_CHECK(done <= n, "write of %zu reports %zu", n, done);
         FUZZ_CHECK(c.broken || done == n, "write of %zu stopped at %zu, not broken", n, done);
+        FUZZ_CHECK(fb <= done, "%zu bytes to the fallback of %zu written", fb, done);
+        if (away)
+            FUZZ_CHECK(ring.out_prod == prod && fb == n, "disconnected: %zu of %zu bytes to the "
+                       "fallback, producer moved by %u", fb, n, ring.out_prod - prod);
         if (!c.broken)
-            FUZZ_CHECK(ring.out_prod - prod == n, "producer moved by %u for %zu bytes",
-                       ring.out_prod - prod, n);
-        be.sent_len -= n - done;
+            FUZZ_CHECK(ring.out_prod - prod == n - fb, "producer moved by %u for %zu bytes",
+                       ring.out_prod - prod, n - fb);
+        /* The fallback took the tail of this write: the ring never sees it. */
+        be.sent_len -= n - done + fb;
     }
-    if (pvh_xencons_flush(&c))
+    if (pvh_xencons_flush(&c) && ring.connection == XENCONSOLE_CONNECTED)
         FUZZ_CHECK(ring.out_prod == ring.out_cons, "flush returned with bytes pending");
     free(be.sent);
     return 0;

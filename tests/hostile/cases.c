@@ -269,6 +269,38 @@ static void module_covers_start_info(struct crafted *c)
     c->mods[1].size = CMDLINE_PA + 0x1000 - SI_PA;
 }
 
+/* Modules that start with each compression format's magic (Xen 4.20 on
+ * hands them over compressed), some cut short or off by a byte: hello
+ * names the format their first bytes show, and no other. */
+static void module_formats(struct crafted *c)
+{
+    static const struct {
+        uint32_t size, len, offset;
+        uint8_t magic[9];
+    } m[] = {
+        { 1000, 2, 0, { 0x1f, 0x8b } },                                     /* gzip */
+        { 1000, 6, 0xffd, { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00 } },         /* xz, across a page */
+        { 4, 4, 0, { 0x28, 0xb5, 0x2f, 0xfd } },                           /* zstd, the magic alone */
+        { 1000, 4, 3, { 0x02, 0x21, 0x4c, 0x18 } },                        /* lz4 legacy */
+        { 1000, 4, 0, { 0x04, 0x22, 0x4d, 0x18 } },                        /* lz4 frame */
+        { 1000, 3, 0, { 'B', 'Z', 'h' } },                                 /* bzip2 */
+        { 1000, 3, 0, { 0x5d, 0x00, 0x00 } },                              /* lzma */
+        { 1000, 9, 0, { 0x89, 'L', 'Z', 'O', 0x00, '\r', '\n', 0x1a, '\n' } }, /* lzo */
+        { 8, 8, 0, { 0x89, 'L', 'Z', 'O', 0x00, '\r', '\n', 0x1a } },       /* lzo, cut short */
+        { 1000, 2, 0, { 0x1f, 0x8c } },                                     /* one off gzip */
+        { 1, 1, 0, { 0x1f } },                                             /* one byte */
+        { 0, 0, 0, { 0 } },                                                /* none */
+    };
+
+    mods_clear(c);
+    for (unsigned i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        uint64_t base = MOD_DATA + i * (uint64_t)MOD_STRIDE + m[i].offset;
+
+        mod_add(c, base, m[i].size, NULL);
+        poke(base, m[i].magic, m[i].len);
+    }
+}
+
 /* --- module cmdlines -------------------------------------------------------- */
 
 static void module_cmdline_unterminated_to_end_of_ram(struct crafted *c)
@@ -696,6 +728,42 @@ static void madt_lists_absent_cpu(struct crafted *c)
     c->si.rsdp_paddr = TABLES_PA;
 }
 
+/*
+ * Xen 4.21 marks the ACPI tables of a PVH guest NVS (type 4), not ACPI
+ * (3): QEMU's map with every entry that holds the RSDP, the RSDT or a
+ * table the RSDT lists turned NVS (where QEMU's map has no entry for
+ * them, an NVS entry of the page added). pvhboot must still read them
+ * (CPUs, poweroff) and must not take that memory as RAM.
+ */
+static void nvs_over(struct crafted *c, uint64_t pa)
+{
+    for (unsigned i = 0; i < c->nr_map; i++)
+        if (c->map[i].addr <= pa && pa - c->map[i].addr < c->map[i].size) {
+            c->map[i].type = XEN_HVM_MEMMAP_TYPE_NVS;
+            return;
+        }
+    map_add(c, pa & ~0xfffull, 0x1000, XEN_HVM_MEMMAP_TYPE_NVS);
+}
+
+static void acpi_tables_in_nvs(struct crafted *c)
+{
+    const volatile uint8_t *rsdp = (const volatile uint8_t *)(uint32_t)M.rsdp;
+    uint8_t hdr[ACPI_HDR_SIZE], rsdt[256];
+    uint32_t rsdt_pa = 0, len;
+
+    for (unsigned i = 0; i < 4; i++)
+        rsdt_pa |= (uint32_t)rsdp[16 + i] << (8 * i);
+    peek(rsdt_pa, hdr, sizeof(hdr));
+    len = le32_at(hdr + ACPI_HDR_LENGTH);
+    if (len > sizeof(rsdt) || len < ACPI_HDR_SIZE)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "QEMU's RSDT is %u bytes", len);
+    peek(rsdt_pa, rsdt, len);
+    nvs_over(c, M.rsdp);
+    nvs_over(c, rsdt_pa);
+    for (uint32_t at = ACPI_HDR_SIZE; at + 4 <= len; at += 4)
+        nvs_over(c, le32_at(rsdt + at));
+}
+
 /* --- above 4 GiB: RAM there with QEMU -m 5G (0x100000000-0x17fffffff) ---- */
 
 #define SECOND_GIB 0x40000000ull
@@ -834,6 +902,7 @@ static const struct hostile_case cases[] = {
     { "modules-overlap", modules_overlap, 0 },
     { "module-zero-size-inside-another", module_zero_size_inside_another, 0 },
     { "module-covers-start-info", module_covers_start_info, 0 },
+    { "module-formats", module_formats, 0 },
     { "module-cmdline-unterminated-to-end-of-ram", module_cmdline_unterminated_to_end_of_ram, 0 },
     { "module-cmdline-too-long", module_cmdline_too_long, 0 },
     { "module-cmdline-of-max-length", module_cmdline_of_max_length, 0 },
@@ -895,6 +964,7 @@ static const struct hostile_case cases[] = {
     { "madt-lists-absent-cpu", madt_lists_absent_cpu, 0 },
     { "acpi-in-reserved-above-4g", acpi_in_reserved_above_4g, 0 },
     { "dsdt-in-page-0", dsdt_in_page_0, 0 },
+    { "acpi-tables-in-nvs", acpi_tables_in_nvs, 0 },
 };
 
 static bool word_is(const char *w, const char *s, unsigned len)

@@ -111,15 +111,37 @@ void set_cmdline(struct crafted *c, uint64_t pa, const char *s)
     c->si.cmdline_paddr = pa;
 }
 
+/* The first bytes of a module (at most HEAD_BYTES), as hex: what names
+ * its compression format. */
+#define HEAD_BYTES 16u
+
+static void say_head(const struct hvm_modlist_entry *m)
+{
+    static const char digits[] = "0123456789abcdef";
+    uint8_t b[HEAD_BYTES];
+    char hex[2 * HEAD_BYTES + 1];
+    uint32_t n = m->size < HEAD_BYTES ? (uint32_t)m->size : HEAD_BYTES;
+
+    peek(m->paddr, b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        hex[2 * i] = digits[b[i] >> 4];
+        hex[2 * i + 1] = digits[b[i] & 0xf];
+    }
+    hex[2 * n] = 0;
+    say(" head %s", n ? hex : "-");
+}
+
 static void describe_module(unsigned i, const struct hvm_modlist_entry *m)
 {
     int32_t len;
 
     say("hostile: module %u base %llx size %llx crc32 ", i, m->paddr, m->size);
-    if (m->size <= 0xffffffffu && readable_any(m->paddr, m->size))
+    if (m->size <= 0xffffffffu && readable_any(m->paddr, m->size)) {
         say("%x", crc32_any(m->paddr, (uint32_t)m->size));
-    else
-        say("none");
+        say_head(m);
+    } else {
+        say("none head none");
+    }
     say(" cmdline ");
     if (!m->cmdline_paddr) {
         say("none\n");

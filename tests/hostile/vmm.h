@@ -4,9 +4,12 @@
  * Firecracker (vmm_firecracker.c) and Cloud Hypervisor
  * (vmm_cloud_hypervisor.c). Chosen by the loader's first cmdline word:
  *
- *   vmm=<firecracker|cloud-hypervisor> mem=<MiB> [initrd=0x<addr>:<bytes>] -- <guest cmdline>
+ *   vmm=<firecracker|cloud-hypervisor> mem=<MiB> [initrd=0x<addr>:<bytes>]
+ *       [cpus=<boot>,<max>] -- <guest cmdline>
  *
  * mem is the VMM's configured RAM; QEMU must be given the same -m.
+ * cpus (Cloud Hypervisor's --cpus boot=,max=) replaces the host's MADT
+ * with the one the VMM writes for them; QEMU must be given -smp <boot>.
  * initrd is where the test had QEMU put the initrd (-device loader): the
  * replica moves it where the VMM puts its initrd. The image to boot is
  * QEMU's -initrd, loaded by the rules of rust-vmm's linux-loader
@@ -48,6 +51,7 @@ struct vmm_request {
     uint64_t mem;                 /* bytes */
     uint32_t initrd_staged;       /* where QEMU put the initrd */
     uint32_t initrd_size;         /* 0: no initrd */
+    unsigned cpus_boot, cpus_max; /* cpus=<boot>,<max>; max 0: the host's MADT */
     const char *cmdline;          /* the guest's */
 };
 
@@ -63,7 +67,11 @@ struct vmm_replica {
     uint32_t cmdline_max;         /* its cmdline limit, the NUL included */
     /* The memory map, in the order the VMM writes it. */
     unsigned (*memmap)(uint64_t mem, struct hvm_memmap_table_entry *map);
+    /* The VMM's own MADT for boot of max vCPUs, into buf (room for
+     * MADT_MAX bytes); returns its length. NULL: not replicated. */
+    uint32_t (*madt)(uint8_t *buf, unsigned boot, unsigned max);
 };
+#define MADT_MAX 2048
 
 extern const struct vmm_replica vmm_firecracker, vmm_cloud_hypervisor;
 
@@ -94,9 +102,10 @@ void low_memory_open(void);
 void low_memory_zero(void);
 
 /* The host's ACPI tables moved under an RSDP at rsdp_at (vmm_acpi.c).
- * acpi_take_host() copies QEMU's RSDP before low memory is cleared. */
+ * acpi_take_host() copies QEMU's RSDP before low memory is cleared.
+ * madt (madt_len bytes; NULL: none) takes the place of the host's MADT. */
 void acpi_take_host(void);
-void acpi_relocate(uint32_t rsdp_at, uint32_t tables_at);
+void acpi_relocate(uint32_t rsdp_at, uint32_t tables_at, const uint8_t *madt, uint32_t madt_len);
 
 /* Enter the image: the GDT/IDT at VMM_BOOT_GDT/IDT already written
  * (vmm_enter.asm). */

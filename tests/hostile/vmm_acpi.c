@@ -122,22 +122,30 @@ static void move_fadt_children(uint32_t fadt)
     fix_checksum(fadt, len, HDR_CHECKSUM);
 }
 
-void acpi_relocate(uint32_t rsdp_at, uint32_t tables_at)
+void acpi_relocate(uint32_t rsdp_at, uint32_t tables_at, const uint8_t *madt, uint32_t madt_len)
 {
     uint32_t rsdt, entries;
+    bool madt_placed = false;
 
     next_free = tables_at;
     area_end = AREA_END;
     rsdt = move_table(rd32((uint32_t)host_rsdp + RSDP_RSDT), 0, TABLE_ALIGN);
     entries = (rd32(rsdt + HDR_LENGTH) - HDR_SIZE) / 4;
     for (uint32_t i = 0; i < entries; i++) {
-        uint32_t slot = rsdt + HDR_SIZE + 4 * i;
-        uint32_t table = move_table(rd32(slot), 0, TABLE_ALIGN);
+        uint32_t slot = rsdt + HDR_SIZE + 4 * i, table;
 
+        if (madt && rd32(rd32(slot)) == 0x43495041u) { /* "APIC": the VMM's own instead */
+            table = move_table((uint32_t)madt, madt_len, TABLE_ALIGN);
+            madt_placed = true;
+        } else {
+            table = move_table(rd32(slot), 0, TABLE_ALIGN);
+        }
         wr32(slot, table);
         if (rd32(table) == 0x50434146u) /* "FACP" */
             move_fadt_children(table);
     }
+    if (madt && !madt_placed)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "QEMU's RSDT lists no MADT to replace");
     fix_checksum(rsdt, rd32(rsdt + HDR_LENGTH), HDR_CHECKSUM);
     for (unsigned i = 0; i < RSDP_V1_SIZE; i++)
         ((volatile uint8_t *)rsdp_at)[i] = host_rsdp[i];

@@ -13,7 +13,7 @@
  *   hostile: image 0x<first>-0x<last> entry 0x<entry>
  *   hostile: start info 0x6000 version 1 flags 0x0 rsdp 0x<x>
  *   hostile: memmap <i> 0x<base> 0x<size> <type>
- *   hostile: module 0 base 0x<x> size 0x<x> crc32 0x<x> cmdline none
+ *   hostile: module 0 base 0x<x> size 0x<x> crc32 0x<x> head none cmdline none
  *   hostile: cmdline len <n> crc32 0x<x>
  *   hostile: enter 0x<entry> ebx 0x6000
  */
@@ -102,7 +102,7 @@ static void parse(const char *cmdline, struct vmm_request *q)
 {
     const char *p = cmdline;
 
-    *q = (struct vmm_request){ 0, 0, 0, NULL };
+    *q = (struct vmm_request){ .cmdline = NULL };
     while (*p) {
         const char *v = p; /* stays p for a word none of these knows */
 
@@ -117,6 +117,14 @@ static void parse(const char *cmdline, struct vmm_request *q)
             if (*v++ != ':')
                 hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: initrd=<addr>:<bytes>");
             q->initrd_size = (uint32_t)number(&v);
+        } else if (starts_with(p, "cpus=", &v)) {
+            q->cpus_boot = (unsigned)number(&v);
+            if (*v++ != ',')
+                hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: cpus=<boot>,<max>");
+            q->cpus_max = (unsigned)number(&v);
+            if (!q->cpus_boot || q->cpus_boot > q->cpus_max)
+                hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: cpus=%u,%u", q->cpus_boot,
+                             q->cpus_max);
         } else if (starts_with(p, "vmm=", &v)) {
             while (!word_end(*v))
                 v++;
@@ -269,8 +277,8 @@ static void describe(const struct vmm_replica *r, const struct vmm_request *q, u
     for (unsigned i = 0; i < si->nr_modules; i++) {
         const struct hvm_modlist_entry *m = (const void *)(uint32_t)si->modlist_paddr;
 
-        say("hostile: module %u base %llx size %llx crc32 %x cmdline none\n", i, m[i].paddr,
-            m[i].size, crc32_at((uint32_t)m[i].paddr, (uint32_t)m[i].size));
+        say("hostile: module %u base %llx size %llx crc32 %x head none cmdline none\n", i,
+            m[i].paddr, m[i].size, crc32_at((uint32_t)m[i].paddr, (uint32_t)m[i].size));
     }
     while (((const volatile char *)VMM_CMDLINE)[len])
         len++;
@@ -292,7 +300,16 @@ void vmm_boot(const struct vmm_replica *r, const char *cmdline)
     acpi_take_host();
     low_memory_zero();
     /* QEMU's tables lie where the initrd goes: move them first. */
-    acpi_relocate(r->rsdp_at, r->acpi_tables_at);
+    if (q.cpus_max) {
+        static uint8_t madt[MADT_MAX];
+
+        if (!r->madt)
+            hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: %s: no MADT replicated for cpus=",
+                         r->name);
+        acpi_relocate(r->rsdp_at, r->acpi_tables_at, madt, r->madt(madt, q.cpus_boot, q.cpus_max));
+    } else {
+        acpi_relocate(r->rsdp_at, r->acpi_tables_at, NULL, 0);
+    }
     entry = linux_loader_load(M.module_base, M.module_size, q.mem);
     if (q.initrd_size)
         initrd = place_initrd(&q);

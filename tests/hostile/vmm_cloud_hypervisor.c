@@ -21,9 +21,21 @@
  *
  * Not replicated: the SMBIOS tables at 0xf0000 and the MP table after
  * them, the MSRs and FPU state, CPUID, and Cloud Hypervisor's own ACPI
- * tables: the host's take their place, behind an RSDP at 0xa0000.
+ * tables: the host's take their place, behind an RSDP at 0xa0000; but
+ * for its MADT when the test gives cpus=<boot>,<max> (--cpus boot=,max=):
+ * then the MADT is the one vmm/src/cpu.rs create_madt writes (main
+ * branch, ae44c29): revision 5, OEM "CLOUDH" / "CHMADT  " revision 1,
+ * the local APIC at 0xfee00000, flags 0; one x2APIC entry (type 9) per
+ * vCPU up to max, ID = vCPU number (no topology given), UID the same,
+ * flags enabled and online-capable for the booted ones and
+ * online-capable alone for the rest; then an I/O APIC (ID 0 at
+ * 0xfec00000, GSI base 0) and an interrupt source override (bus 0,
+ * IRQ 4 -> GSI 4, flags 0). The creator fields, the acpi_tables
+ * crate's, are left zero.
  */
 #include "tests/hostile/vmm.h"
+
+#include "tests/hostile/console.h"
 
 #define CH_EBDA_START         0xa0000u
 #define CH_PCI_MMCONFIG_START 0xe8000000ull /* 3 GiB + 640 MiB of 32-bit device space */
@@ -48,6 +60,76 @@ static unsigned ch_memmap(uint64_t mem, struct hvm_memmap_table_entry *map)
     return n;
 }
 
+#define MADT_HEADER        44u
+#define MADT_REVISION      5u
+#define MADT_X2APIC        9u
+#define MADT_X2APIC_LEN    16u
+#define MADT_IOAPIC        1u
+#define MADT_IOAPIC_LEN    12u
+#define MADT_OVERRIDE      2u
+#define MADT_OVERRIDE_LEN  10u
+#define CPU_ENABLED        0x1u
+#define CPU_ONLINE_CAPABLE 0x2u
+#define CH_APIC_START      0xfee00000u
+#define CH_IOAPIC_START    0xfec00000u
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (unsigned i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_bytes(uint8_t *p, const char *s, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)s[i];
+}
+
+static uint32_t ch_madt(uint8_t *t, unsigned boot, unsigned max)
+{
+    uint32_t len = MADT_HEADER;
+    uint8_t sum = 0;
+
+    if (MADT_HEADER + max * MADT_X2APIC_LEN + MADT_IOAPIC_LEN + MADT_OVERRIDE_LEN > MADT_MAX)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: a MADT for %u vCPUs is too large", max);
+    for (unsigned i = 0; i < MADT_HEADER; i++)
+        t[i] = 0;
+    put_bytes(t, "APIC", 4);
+    t[8] = MADT_REVISION;
+    put_bytes(t + 10, "CLOUDH", 6);
+    put_bytes(t + 16, "CHMADT  ", 8);
+    put32(t + 24, 1);
+    put32(t + 36, CH_APIC_START);
+    for (unsigned cpu = 0; cpu < max; cpu++, len += MADT_X2APIC_LEN) {
+        uint8_t *e = t + len;
+
+        e[0] = MADT_X2APIC;
+        e[1] = MADT_X2APIC_LEN;
+        e[2] = e[3] = 0;
+        put32(e + 4, cpu);
+        put32(e + 8, (cpu < boot ? CPU_ENABLED : 0) | CPU_ONLINE_CAPABLE);
+        put32(e + 12, cpu);
+    }
+    t[len] = MADT_IOAPIC;
+    t[len + 1] = MADT_IOAPIC_LEN;
+    t[len + 2] = t[len + 3] = 0;
+    put32(t + len + 4, CH_IOAPIC_START);
+    put32(t + len + 8, 0);
+    len += MADT_IOAPIC_LEN;
+    t[len] = MADT_OVERRIDE;
+    t[len + 1] = MADT_OVERRIDE_LEN;
+    t[len + 2] = 0; /* bus */
+    t[len + 3] = 4; /* source IRQ */
+    put32(t + len + 4, 4);
+    t[len + 8] = t[len + 9] = 0;
+    len += MADT_OVERRIDE_LEN;
+    put32(t + 4, len);
+    for (uint32_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + t[i]);
+    t[9] = (uint8_t)-sum;
+    return len;
+}
+
 const struct vmm_replica vmm_cloud_hypervisor = {
     .name = "cloud-hypervisor",
     .cr0 = 0x1,                   /* CR0_PE */
@@ -57,4 +139,5 @@ const struct vmm_replica vmm_cloud_hypervisor = {
     .ebda_pointer = CH_EBDA_START >> 4,
     .cmdline_max = 0x10000,       /* layout.rs CMDLINE_MAX_SIZE */
     .memmap = ch_memmap,
+    .madt = ch_madt,
 };

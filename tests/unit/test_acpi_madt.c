@@ -213,18 +213,79 @@ static void boot_cpu_goes_first_wherever_listed(void **state)
     expect_cpu(2, 2, 1, 0);
 }
 
-static void skips_disabled_takes_online_capable(void **state)
+/* ACPI 6.5, 5.2.12.2: online-capable without enabled is a CPU that may
+ * be hot-added, not one that is there: counted as possible, not listed. */
+static void lists_enabled_counts_online_capable_as_possible(void **state)
 {
     lapic(0, 0, ENABLED);
-    lapic(1, 1, 0);              /* hot-pluggable, absent (QEMU's maxcpus) */
-    lapic(2, 2, ONLINE_CAPABLE); /* ACPI 6.3: may be brought up */
+    lapic(1, 1, 0);              /* absent, never to come (QEMU's maxcpus) */
+    lapic(2, 2, ONLINE_CAPABLE); /* absent, may be hot-added */
     lapic(3, 3, ENABLED | ONLINE_CAPABLE);
+    place();
+    assert_int_equal(run(0, MAX), PVH_OK);
+    assert_int_equal(info.nr, 2);
+    assert_int_equal(info.found, 2);
+    assert_int_equal(info.possible, 1);
+    expect_cpu(1, 3, 3, 0);
+}
+
+/* Cloud Hypervisor's create_madt (vmm/src/cpu.rs) for --cpus boot=2,max=4:
+ * one x2APIC entry per CPU up to max, IDs 0-3, no local APIC entries;
+ * the booted ones enabled and online-capable, the others online-capable. */
+static void cloud_hypervisor_boot_2_max_4_lists_2(void **state)
+{
+    for (uint32_t cpu = 0; cpu < 4; cpu++)
+        x2apic(cpu, (cpu < 2 ? ENABLED : 0) | ONLINE_CAPABLE, cpu);
+    raw_entry(1, 12); /* its I/O APIC */
+    place();
+    assert_int_equal(run(0, MAX), PVH_OK);
+    assert_int_equal(info.nr, 2);
+    assert_int_equal(info.found, 2);
+    assert_int_equal(info.possible, 2);
+    expect_cpu(0, 0, 0, PVH_CPU_BOOT);
+    expect_cpu(1, 1, 1, 0);
+}
+
+/* x2APIC entries are for IDs of 255 and up; below that, next to usable
+ * local APIC entries, they are phantoms (Linux's acpi_parse_x2apic). */
+static void skips_low_x2apic_ids_next_to_local_apics(void **state)
+{
+    lapic(0, 0, ENABLED);
+    lapic(1, 1, ENABLED);
+    x2apic(5, ENABLED, 5);       /* a phantom */
+    x2apic(0xfe, ENABLED, 6);    /* one too */
+    x2apic(0xff, ENABLED, 7);    /* a real x2APIC-only CPU */
     place();
     assert_int_equal(run(0, MAX), PVH_OK);
     assert_int_equal(info.nr, 3);
     assert_int_equal(info.found, 3);
-    expect_cpu(1, 2, 2, 0);
-    expect_cpu(2, 3, 3, 0);
+    expect_cpu(2, 0xff, 7, 0);
+}
+
+/* Local APIC entries that name no usable CPU do not make low x2APIC
+ * entries phantoms. */
+static void takes_low_x2apic_ids_next_to_unusable_local_apics(void **state)
+{
+    lapic(7, 7, 0);
+    lapic(8, 0xff, ENABLED);
+    x2apic(0, ENABLED, 0);
+    x2apic(1, ENABLED, 1);
+    place();
+    assert_int_equal(run(0, MAX), PVH_OK);
+    assert_int_equal(info.nr, 2);
+    expect_cpu(1, 1, 1, 0);
+}
+
+/* The boot CPU runs whatever the table says, a low x2APIC entry too. */
+static void takes_boot_cpu_from_a_low_x2apic_entry(void **state)
+{
+    lapic(1, 1, ENABLED);
+    x2apic(0, ENABLED, 0);
+    place();
+    assert_int_equal(run(0, MAX), PVH_OK);
+    assert_int_equal(info.nr, 2);
+    expect_cpu(0, 0, 0, PVH_CPU_BOOT);
+    expect_cpu(1, 1, 1, 0);
 }
 
 static void reads_x2apic_entries(void **state)
@@ -493,7 +554,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(lists_qemu_style_four_cpus),
         T(boot_cpu_goes_first_wherever_listed),
-        T(skips_disabled_takes_online_capable),
+        T(lists_enabled_counts_online_capable_as_possible),
+        T(cloud_hypervisor_boot_2_max_4_lists_2),
+        T(skips_low_x2apic_ids_next_to_local_apics),
+        T(takes_low_x2apic_ids_next_to_unusable_local_apics),
+        T(takes_boot_cpu_from_a_low_x2apic_entry),
         T(reads_x2apic_entries),
         T(counts_an_id_listed_twice_once),
         T(counts_large_duplicate_ids_in_the_list_once),

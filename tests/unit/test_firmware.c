@@ -179,7 +179,7 @@ static void plan_payload(uint64_t payload_base, uint64_t dst, struct pvh_error *
 {
     fw->late_copies = true;
     fw->late_src_limit = FOUR_GIB;
-    fw->payload = (struct pvh_module){ payload_base, 0x10000, "" };
+    fw->payload = (struct pvh_module){ .base = payload_base, .size = 0x10000, .cmdline = "" };
     fw->payload_original = payload_base;
     assert_int_equal(add_dest(dst, 0x8000, err), PVH_OK);
     assert_int_equal(pvh_fw_add_copy(fw, dst, 0x1000, 0x4000, 0x8000, err), PVH_OK);
@@ -219,7 +219,7 @@ static void payload_under_a_destination_moves_below_4g_for_late_copies(void **st
 
     fw->late_copies = true;
     fw->late_src_limit = FOUR_GIB;
-    fw->payload = (struct pvh_module){ 0x800000, 0x10000, "" };
+    fw->payload = (struct pvh_module){ .base = 0x800000, .size = 0x10000, .cmdline = "" };
     fw->payload_original = 0x800000;
     assert_int_equal(add_dest(SELF_BASE, 0x8000, &err), PVH_OK);
     assert_int_equal(pvh_fw_add_copy(fw, SELF_BASE, 0x1000, 0x4000, 0x8000, &err), PVH_OK);
@@ -240,7 +240,7 @@ static void payload_under_a_destination_moves_anywhere_without_late_copies(void 
 
     fw->late_copies = true;
     fw->late_src_limit = FOUR_GIB;
-    fw->payload = (struct pvh_module){ 0x800000, 0x10000, "" };
+    fw->payload = (struct pvh_module){ .base = 0x800000, .size = 0x10000, .cmdline = "" };
     fw->payload_original = 0x800000;
     assert_int_equal(add_dest(0x800000, 0x4000, &err), PVH_OK);
     assert_int_equal(pvh_fw_add_copy(fw, 0x800000, 0x5000, 0x4000, 0x4000, &err), PVH_OK);

@@ -18,11 +18,14 @@
 
 struct backend {
     struct xencons_interface ring;
+    char fallback[64 * 1024];   /* what went to the fallback (Xen's console_io), in order */
+    size_t nr_fallback;
     char received[64 * 1024];   /* what the backend has consumed, in order */
     size_t nr_received;
     unsigned notifies, waits;
     size_t consume_per_wait;    /* bytes taken each time the guest waits; 0: stalled */
     unsigned stall_after;       /* waits after which the backend stops (0: never) */
+    bool disconnect_on_wait;    /* the backend marks the ring disconnected when waited on */
 };
 
 static struct backend B;
@@ -46,6 +49,8 @@ static bool wait_for_backend(void *ctx)
 {
     (void)ctx;
     B.waits++;
+    if (B.disconnect_on_wait)
+        B.ring.connection = XENCONSOLE_DISCONNECTED;
     if (B.stall_after && B.waits > B.stall_after)
         return false;
     if (!B.consume_per_wait)
@@ -54,9 +59,17 @@ static bool wait_for_backend(void *ctx)
     return true;
 }
 
+static void console_io(const char *buf, size_t len)
+{
+    assert_true(len <= sizeof(B.fallback) - B.nr_fallback);
+    memcpy(B.fallback + B.nr_fallback, buf, len);
+    B.nr_fallback += len;
+}
+
 static struct pvh_xencons console(void)
 {
-    return (struct pvh_xencons){ .ring = &B.ring, .notify = notify, .wait = wait_for_backend };
+    return (struct pvh_xencons){ .ring = &B.ring, .notify = notify, .wait = wait_for_backend,
+                                 .fallback = console_io };
 }
 
 static int setup(void **state)
@@ -202,6 +215,101 @@ static void corrupted_indices_stop_output(void **state)
     assert_int_equal(B.ring.out_prod, 5000);
 }
 
+/* Xen 4.21's toolstack marks the ring disconnected until xenconsoled
+ * serves it, and nobody drains it meanwhile: everything goes to the
+ * fallback, far more than the ring holds, without waiting on the ring
+ * or touching it; a flush returns at once. */
+static void disconnected_ring_writes_through_the_fallback(void **state)
+{
+    struct pvh_xencons c = console();
+    size_t n = 10 * XENCONS_OUT_SIZE + 7;
+    char *text = pattern(n);
+
+    B.ring.connection = XENCONSOLE_DISCONNECTED;
+    B.consume_per_wait = 0; /* nobody drains */
+    for (size_t done = 0; done < n; done += 100)
+        assert_int_equal(pvh_xencons_write(&c, text + done, n - done < 100 ? n - done : 100),
+                         n - done < 100 ? n - done : 100);
+    assert_true(pvh_xencons_flush(&c));
+    assert_int_equal(B.nr_fallback, n);
+    assert_memory_equal(B.fallback, text, n);
+    assert_int_equal(B.ring.out_prod, 0);
+    assert_int_equal(B.waits, 0);
+    assert_int_equal(B.notifies, 0);
+    assert_false(c.broken);
+    free(text);
+}
+
+/* Once xenconsoled has connected (written 0), output goes to the ring
+ * again; what went to the fallback is not repeated there. */
+static void connected_later_goes_back_to_the_ring(void **state)
+{
+    struct pvh_xencons c = console();
+
+    B.ring.connection = XENCONSOLE_DISCONNECTED;
+    assert_int_equal(pvh_xencons_write(&c, "early ", 6), 6);
+    B.ring.connection = XENCONSOLE_CONNECTED;
+    assert_int_equal(pvh_xencons_write(&c, "late", 4), 4);
+    assert_int_equal(B.nr_fallback, 6);
+    assert_memory_equal(B.fallback, "early ", 6);
+    assert_int_equal(B.ring.out_prod, 4);
+    assert_memory_equal(B.ring.out, "late", 4);
+}
+
+/* A ring that reads disconnected in the middle of a write (the backend
+ * went away while the writer waited for room): the rest goes to the
+ * fallback, nothing is lost or repeated, and nobody waits again. */
+static void disconnect_during_a_write_sends_the_rest_to_the_fallback(void **state)
+{
+    struct pvh_xencons c = console();
+    size_t n = XENCONS_OUT_SIZE + 500;
+    char *text = pattern(n);
+
+    B.consume_per_wait = 100;
+    B.disconnect_on_wait = true;
+    assert_int_equal(pvh_xencons_write(&c, text, n), n);
+    assert_int_equal(B.waits, 1);
+    consume(SIZE_MAX);
+    assert_int_equal(B.nr_received + B.nr_fallback, n);
+    assert_memory_equal(B.received, text, B.nr_received);
+    assert_memory_equal(B.fallback, text + B.nr_received, B.nr_fallback);
+    assert_true(pvh_xencons_flush(&c));
+    free(text);
+}
+
+/* Only 0 means connected: no other value promises a reader. */
+static void other_connection_values_count_as_disconnected(void **state)
+{
+    struct pvh_xencons c = console();
+
+    B.ring.connection = 0x80;
+    assert_int_equal(pvh_xencons_write(&c, "x", 1), 1);
+    assert_int_equal(B.nr_fallback, 1);
+    assert_int_equal(B.ring.out_prod, 0);
+}
+
+/* Disconnected and no fallback: dropped, never waited for. */
+static void disconnected_without_fallback_drops(void **state)
+{
+    struct pvh_xencons c = console();
+    char *text = pattern(3 * XENCONS_OUT_SIZE);
+
+    c.fallback = NULL;
+    B.ring.connection = XENCONSOLE_DISCONNECTED;
+    assert_int_equal(pvh_xencons_write(&c, text, 3 * XENCONS_OUT_SIZE), 3 * XENCONS_OUT_SIZE);
+    assert_int_equal(B.ring.out_prod, 0);
+    assert_int_equal(B.waits, 0);
+    free(text);
+}
+
+/* The field lies where Xen's public io/console.h puts it. */
+static void connection_flag_follows_the_indices(void **state)
+{
+    assert_int_equal(offsetof(struct xencons_interface, connection), 3088);
+    assert_int_equal(XENCONSOLE_CONNECTED, 0);
+    assert_int_equal(XENCONSOLE_DISCONNECTED, 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, NULL)
@@ -215,6 +323,12 @@ int main(void)
         T(flush_waits_until_consumed),
         T(flush_gives_up_on_stalled_backend),
         T(corrupted_indices_stop_output),
+        T(disconnected_ring_writes_through_the_fallback),
+        T(connected_later_goes_back_to_the_ring),
+        T(disconnect_during_a_write_sends_the_rest_to_the_fallback),
+        T(other_connection_values_count_as_disconnected),
+        T(disconnected_without_fallback_drops),
+        T(connection_flag_follows_the_indices),
     };
     return cmocka_run_group_tests_name("xen_console_ring", tests, NULL, NULL);
 }
