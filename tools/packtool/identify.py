@@ -183,7 +183,10 @@ def mb2_tags(d, off, length):
             if not optional and u32(d, t + 8) & 1:
                 raise Refused("multiboot2: requires a console (console flags 0x%x); pvhboot has "
                               "none to describe" % u32(d, t + 8))
-        elif kind not in (6, 10) and not optional:
+        # 6 module alignment, 10 relocatable: understood; 7, 8 and 9 (EFI
+        # boot services, EFI i386 and amd64 entries) apply on EFI only, and
+        # the firmware ignores them with a note, as GRUB does on a BIOS.
+        elif kind not in (6, 7, 8, 9, 10) and not optional:
             raise Refused("multiboot2: required header tag %d not understood" % kind)
         at += (size + 7) & ~7
     raise Refused("multiboot2: header tags have no end tag")
