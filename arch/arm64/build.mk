@@ -39,7 +39,7 @@ $(BUILD)/%.bin: $(BUILD)/%.elf
 
 $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/examples/hello/hello.o $(LIB)
 
 # The firmware (firmware/arm64/): pvhboot chainloading a Linux Image.
@@ -47,7 +47,7 @@ $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LD
 ARCH_FIRMWARE_OBJS := $(BUILD)/obj/firmware/arm64/main.o $(BUILD)/obj/firmware/arm64/linux.o
 $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB)
 
 $(BUILD)/obj/%.o: %.S mk/common.mk mk/arch.mk arch/arm64/build.mk
 	$(call quiet,AS,$@)

@@ -40,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
 
 import budgets  # noqa: E402  (tests/bench/budgets.py)
+import parts  # noqa: E402  (tests/bench/parts.py)
 import linux  # noqa: E402
 import qemu_arm64  # noqa: E402
 from common import file_once  # noqa: E402
@@ -501,10 +502,11 @@ def scale_markdown(scale_rows, host):
 
 
 def markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
-             cpu_rows, build_root):
+             cpu_rows, build_root, qemu):
     out = ["# pvhboot bench", "",
            "Measured by `make bench` on this machine (QEMU %s, TCG)." % qemu_version(), ""]
     out += budget_markdown(phase_rows, arm64_rows, scale_rows, build_root)
+    out += parts.parts_markdown(build_root, qemu)
     out += phase_markdown(phase_rows, arm64_rows)
     out += ["", "## Time to the first userspace instruction", "",
             "Debian's kernel (%s) with a busybox initramfs whose /init (tests/bench/tsc_init.c) "
@@ -603,6 +605,7 @@ def main():
             arm64 = bench_arm64_phases(ctx, 1)
             scale, host = bench_scale(ctx)
             out = budget_markdown(rows, arm64, scale, ctx.build_root)
+            out += parts.parts_markdown(ctx.build_root, ctx.qemu)
             out += phase_markdown(rows, arm64) + size_markdown(bench_size(ctx))
             out += scale_markdown(scale, host)
             print("\n".join(out))
@@ -624,7 +627,7 @@ def main():
         print("bench: CPUs...", flush=True)
         cpu_rows = bench_cpus(ctx, args.runs)
         report = markdown(phase_rows, arm64_rows, user_rows, icount_rows, size_rows, scale_rows, host,
-                          cpu_rows, ctx.build_root)
+                          cpu_rows, ctx.build_root, ctx.qemu)
         with open(os.path.join(ctx.out, "results.md"), "w") as f:
             f.write(report)
         png = chart(ctx, user_rows)

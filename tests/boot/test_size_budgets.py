@@ -13,6 +13,11 @@ from common import check
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
 import budgets  # noqa: E402  (tests/bench/budgets.py)
+import parts  # noqa: E402  (tests/bench/parts.py)
+
+# Loadable bytes the link map names no object for: the padding alignment
+# adds between sections (arm64's exception vectors are 2 KiB aligned).
+PADDING_MAX = 2048 + 256
 
 
 def within_budget(ctx, image, target, ceiling):
@@ -27,6 +32,26 @@ def within_budget(ctx, image, target, ceiling):
     return test
 
 
+def every_byte_in_a_part(ctx, image):
+    """make bench's table of what each part costs (tests/bench/parts.py)
+    must account for the image: every object it links belongs to a named
+    part (a new file joins one), and the parts add up to its loadable
+    bytes but for the linker's padding."""
+    def test():
+        path = os.path.join(ctx.build_root, image)
+        map_path = path[:-len(".elf")] + ".map"
+        check(os.path.exists(map_path), "%s: no link map beside the image" % map_path)
+        others = sorted({obj for _, _, section, obj in parts.read_map(map_path)
+                         if parts.section_part(section, obj) == parts.OTHER})
+        check(not others, "objects in no part of tests/bench/parts.py: %s" % ", ".join(others))
+        counted = sum(parts.bytes_by_part(map_path).values())
+        size = budgets.loadable_bytes(path)
+        check(size - PADDING_MAX <= counted <= size,
+              "the parts add up to %d bytes, the image has %d loadable" % (counted, size))
+        return "%d of %d bytes in parts" % (counted, size)
+    return test
+
+
 def collect(ctx):
     tests = []
     for image, (target, ceiling) in sorted(budgets.BYTE_BUDGETS.items()):
@@ -35,4 +60,6 @@ def collect(ctx):
             continue
         tests.append(("%s-within-its-byte-ceiling" % image.replace("/", "-"),
                       within_budget(ctx, image, target, ceiling)))
+        tests.append(("%s-every-byte-in-a-part" % image.replace("/", "-"),
+                      every_byte_in_a_part(ctx, image)))
     return tests
