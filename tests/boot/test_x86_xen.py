@@ -62,12 +62,17 @@ def boot_dom0(ctx, image, dom0_cmdline, iommu=False, vcpus=1, timeout=90):
 
 def check_xen_vcpus(report, vcpus, describe):
     """Every vCPU listed from the MADT Xen builds (for a PVH dom0; libxl's
-    for an xl domU), each started and running hello's function; Xen gives
-    vCPU i the APIC ID 2*i."""
+    for an xl domU), each started by VCPUOP_initialise/VCPUOP_up (no
+    INIT-SIPI, and so no note that Xen refused) and running hello's
+    function; Xen gives vCPU i the APIC ID 2*i. Returns the cpus-up ticks."""
     try:
-        report.check_cpu_list([2 * i for i in range(vcpus)], "apic", b"tsc", b"madt")
+        ticks = report.check_cpu_list([2 * i for i in range(vcpus)], "apic", b"tsc", b"madt",
+                                      started_by=b"xen-vcpu-op")
     except ReportError as e:
         raise TestFailure("%s\n%s" % (e, describe()))
+    refused = [l for l in report.lines if l.startswith(b"pvhboot: note: Xen refused VCPUOP")]
+    check(not refused, "Xen refused VCPUOP: %r\n%s" % (refused, describe()))
+    return ticks
 
 
 def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall, vcpus=1):
@@ -102,7 +107,7 @@ def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall, vcpus=1):
     # Xen prints without the "(d0) " that marks 0xe9 output.
     raw = [l.rstrip(b"\r") for l in result.serial.split(b"\n") if b"pvhboot: hello done" in l]
     check(raw == [b"pvhboot: hello done"], "hello's lines did not come through console_io: %r" % raw)
-    check_xen_vcpus(report, vcpus, result.describe)
+    return check_xen_vcpus(report, vcpus, result.describe)
 
 
 def dom0_case(ctx, iommu, hypercall_option, expect, vcpus=1):
@@ -112,7 +117,8 @@ def dom0_case(ctx, iommu, hypercall_option, expect, vcpus=1):
             cmdline += b" pvhboot.xen_hypercall=" + hypercall_option
         result, mod_path, mod_data = boot_dom0(ctx, os.path.join(ctx.build, "hello.elf"),
                                                cmdline.decode(), iommu=iommu, vcpus=vcpus)
-        check_dom0_report(result, cmdline, mod_path, mod_data, expect, vcpus)
+        ticks = check_dom0_report(result, cmdline, mod_path, mod_data, expect, vcpus)
+        return "cpus-up ticks %d" % ticks
     return test
 
 
