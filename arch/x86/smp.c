@@ -60,6 +60,8 @@ static struct x86_tss64 ap_tss[PVH_CPUS_MAX] __attribute__((aligned(16)));
 static uint8_t ap_ist[PVH_CPUS_MAX][X86_IST_STACK_SIZE]
     __attribute__((aligned(16), section(".noinit.ap_ist")));
 static struct pvh_cpu_area *ap_area[PVH_CPUS_MAX];
+/* Has the CPU set its local APIC up for wake-ups? (pvh_arch_cpu_wait) */
+static bool ap_lapic_ready[PVH_CPUS_MAX];
 /* One IDT for every CPU: the exception gates, the wake-up vector and
  * the spurious vector. Cleared when the first CPU is started, not with
  * .bss: programs that start none do not pay for its 4 KiB. */
@@ -345,8 +347,19 @@ int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_
  * and `sti; hlt` opens them only once the CPU halts (STI takes effect
  * after the next instruction), so a wake-up that comes after the check
  * ends the halt instead of being lost. */
+/* The local APIC is needed from the first wait on, for the wake-up IPI:
+ * a new CPU sets it up here, after its first function ran rather than
+ * before (under a hypervisor each APIC access is a trap). It is ready
+ * before the word is first read with interrupts off, so a wake-up sent
+ * after that read reaches it; one sent before finds the word changed. */
 void pvh_arch_cpu_wait(volatile int *word, int want)
 {
+    unsigned cpu = pvh_arch_cpu_area()->cpu;
+
+    if (!ap_lapic_ready[cpu]) {
+        x86_lapic_init_here();
+        ap_lapic_ready[cpu] = true;
+    }
     for (;;) {
         __asm__ volatile("cli" ::: "memory");
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == want)
@@ -377,6 +390,5 @@ __attribute__((noreturn)) void x86_ap_main(unsigned cpu)
     x86_tss_install(ap_gdt[cpu], &ap_tss[cpu], (uintptr_t)(ap_ist[cpu] + X86_IST_STACK_SIZE));
     load_idt();
     x86_wrmsr(X86_MSR_GS_BASE, (uintptr_t)ap_area[cpu]);
-    x86_lapic_init_here();
     pvh_cpu_secondary_main(cpu);
 }

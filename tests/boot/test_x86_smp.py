@@ -101,22 +101,33 @@ def secondary_fault(ctx):
     return test
 
 
+START_PAGE_LINE = rb"^pvhboot: start-page: %d CPUs started, %d woken again, page 0x([0-9a-f]+)$"
+
+
+def start_page_line(result, others):
+    """tests/x86/start_page.c's report: every other CPU ran its function
+    twice, the second time woken from its halt by an IPI. Returns the
+    start-up page it names."""
+    said = [l for l in result.lines() if l.startswith(b"pvhboot: start-page: ")]
+    m = re.match(START_PAGE_LINE % (others, others), said[0]) if said else None
+    check(m is not None, "expected 'start-page: %d CPUs started, %d woken again': %s"
+          % (others, others, result.describe()))
+    return int(m.group(1), 16)
+
+
 def start_page_read_only(ctx):
-    """tests/x86/start_page.c starts CPU 1 (INIT-SIPI, so through the
-    start-up page) and then writes into that page, found as pvhboot's RAM
-    below 640 KiB in the memory map: a write to a present, read-only page
-    (error 0x3: present | write) at exactly that address, from its
+    """tests/x86/start_page.c on q35 -smp 4 starts CPUs 1-3 (INIT-SIPI, so
+    through the start-up page), runs a function on each a second time
+    (the wake-up IPI), and then writes into that page, found as pvhboot's
+    RAM below 640 KiB in the memory map: a write to a present, read-only
+    page (error 0x3: present | write) at exactly that address, from its
     pvh_main, ends the boot. Before the fix the page stayed writable and
     executable and the write went through."""
     def test():
         image = os.path.join(ctx.build, "tests", "start-page.elf")
-        result = run_qemu(["-M", "q35", "-m", "128M", "-smp", "2", "-kernel", image], 30,
+        result = run_qemu(["-M", "q35", "-m", "128M", "-smp", "4", "-kernel", image], 30,
                           qemu=ctx.qemu)
-        said = [l for l in result.lines() if l.startswith(b"pvhboot: start-page: ")]
-        m = re.match(rb"^pvhboot: start-page: 1 CPUs started, page 0x([0-9a-f]+)$",
-                     said[0]) if said else None
-        check(m is not None, "no 'start-page: 1 CPUs started' line: " + result.describe())
-        page = int(m.group(1), 16)
+        page = start_page_line(result, 3)
         check(0x1000 <= page < LOW_RAM_END and page % 0x1000 == 0,
               "not a start-up page: 0x%x" % page)
         line = expect_panic(result, b"pvhboot: error: exception page fault (vector 14) "

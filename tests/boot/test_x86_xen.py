@@ -1,8 +1,9 @@
 """hello as a PVH dom0 under the real Xen 4.17 (Debian's hypervisor,
 booted by QEMU's multiboot loader with TCG and nested SVM), with and
 without an IOMMU, through both hypercall paths, with one vCPU and two
-(every vCPU started); and an image that
-requires a feature Xen does not grant, which pvhboot must refuse."""
+(every vCPU started, by VCPUOP_initialise), a vCPU woken a second
+time; and an image that requires a feature Xen does not grant, which
+pvhboot must refuse."""
 
 ARCH = "x86_64"
 
@@ -13,6 +14,7 @@ import zlib
 from common import Skip, TestFailure, check, file_once
 from hello_report import ReportError, checked_report
 from qemu import run_qemu
+from test_x86_smp import start_page_line
 
 DOM0_MEM = 64 << 20
 # Xen ends dom0's RAM unaligned (ACPI tables follow it) and keeps the
@@ -122,6 +124,25 @@ def dom0_case(ctx, iommu, hypercall_option, expect, vcpus=1):
     return test
 
 
+def vcpu_woken_again(ctx):
+    """tests/x86/start_page.c as dom0 with 2 vCPUs: vCPU 1, started by
+    VCPUOP_initialise, runs a function a second time when woken from its
+    halt by an IPI (its local APIC is set up only after its first
+    function). Then the image writes into the start-up page: under Xen
+    that page never held code (VCPUOP needs none), so it is plain RAM,
+    writable and no-execute, and the write goes through."""
+    def test():
+        image = os.path.join(ctx.build, "tests", "start-page.elf")
+        result, _, _ = boot_dom0(ctx, image, "x", vcpus=2)
+        check(not result.timed_out, "Xen did not finish: " + result.describe())
+        start_page_line(result, 1)
+        check(b"pvhboot: start-page: written" in result.lines(),
+              "the unused start-up page is not plain RAM: " + result.describe())
+        check(result.stopped_on is not None and HALTED.match(result.stopped_on),
+              "expected Xen to report dom0 halted: " + result.describe())
+    return test
+
+
 def refuses_ungranted(ctx):
     def test():
         image = os.path.join(ctx.build, "tests", "hello-require-ungranted.elf")
@@ -142,5 +163,6 @@ def collect(ctx):
         ("dom0-amd-iommu", dom0_case(ctx, True, None, b"vmmcall")),
         ("dom0-hypercall-page", dom0_case(ctx, False, b"page", b"page")),
         ("dom0-2-vcpus", dom0_case(ctx, False, None, b"vmmcall", vcpus=2)),
+        ("dom0-vcpu-woken-again", vcpu_woken_again(ctx)),
         ("dom0-refuses-image-requiring-ungranted-feature", refuses_ungranted(ctx)),
     ]

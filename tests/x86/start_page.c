@@ -1,10 +1,13 @@
 /*
- * start-page: a test unikernel for tests/boot/test_x86_smp.py. It starts
- * every other CPU, then writes into the page below 640 KiB that their
+ * start-page: a test unikernel for tests/boot/test_x86_smp.py and
+ * test_x86_xen.py. It runs a function on every other CPU twice: the
+ * first call starts the CPU, the second wakes it from its halt (the
+ * wake-up IPI). Then it writes into the page below 640 KiB that the
  * start-up code ran from (pvhboot's own RAM there, as the memory map
- * marks it), which must fault: the page is read-only once the code is
- * in it. pvhboot's exception handler reports the fault and ends the boot;
- * "pvhboot: start-page: written" and a poweroff mean it did not fault.
+ * marks it), which must fault where INIT-SIPI used it: the page is
+ * read-only once the code is in it. pvhboot's exception handler reports
+ * the fault and ends the boot; "pvhboot: start-page: written" and a
+ * poweroff mean it did not fault.
  */
 #include <stdint.h>
 
@@ -34,18 +37,32 @@ static uint64_t start_page(const struct pvh_boot *boot)
     return 0;
 }
 
+/* arrive() on every other CPU (waiting while one still runs the last
+ * call); returns once each CPU that took the call has run it. */
+static unsigned run_round(const struct pvh_boot *boot)
+{
+    unsigned before = ran, asked = 0;
+
+    for (unsigned cpu = 1; cpu < pvh_cpu_count(boot); cpu++) {
+        int rc;
+
+        while ((rc = pvh_cpu_start(cpu, arrive, NULL)) == PVH_CPU_EBUSY)
+            ;
+        if (rc == 0)
+            asked++;
+    }
+    while (ran - before < asked)
+        ;
+    return asked;
+}
+
 void pvh_main(const struct pvh_boot *boot)
 {
-    unsigned started = 0;
-    uint64_t page;
+    unsigned started = run_round(boot), again = run_round(boot);
+    uint64_t page = start_page(boot);
 
-    for (unsigned cpu = 1; cpu < pvh_cpu_count(boot); cpu++)
-        if (pvh_cpu_start(cpu, arrive, NULL) == 0)
-            started++;
-    while (ran < started)
-        ;
-    page = start_page(boot);
-    pvh_info("start-page: %u CPUs started, page 0x%llx", started, (unsigned long long)page);
+    pvh_info("start-page: %u CPUs started, %u woken again, page 0x%llx", started, again,
+             (unsigned long long)page);
     if (!page)
         return;
     *(volatile uint8_t *)(uintptr_t)page = 0;
