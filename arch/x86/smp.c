@@ -290,7 +290,7 @@ static int init_sipi_sipi(uint32_t apic_id, struct pvh_error *err)
  * offer the call to, a vCPU that ran), INIT-SIPI starts the CPU: said
  * once.
  */
-static bool xen_vcpu_start(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top)
+static bool try_vcpu_op(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top)
 {
     const struct pvh_boot *boot = pvh_boot_current;
     long rc;
@@ -314,7 +314,7 @@ static int boot_locked(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack
 
     if (rc)
         return rc;
-    if (xen_vcpu_start(cpu, desc, stack_top)) {
+    if (try_vcpu_op(cpu, desc, stack_top)) {
         *how = "xen-vcpu-op";
         return PVH_OK;
     }
@@ -346,8 +346,9 @@ int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_
 /* Halt until *word == want. Interrupts are off while the word is read,
  * and `sti; hlt` opens them only once the CPU halts (STI takes effect
  * after the next instruction), so a wake-up that comes after the check
- * ends the halt instead of being lost. */
-/* The local APIC is needed from the first wait on, for the wake-up IPI:
+ * ends the halt instead of being lost.
+ *
+ * The local APIC is needed from the first wait on, for the wake-up IPI:
  * a new CPU sets it up here, after its first function ran rather than
  * before (under a hypervisor each APIC access is a trap). It is ready
  * before the word is first read with interrupts off, so a wake-up sent
