@@ -71,7 +71,7 @@ uint64_t pvh_arch_counter_hz(void)
 }
 
 int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top,
-                      struct pvh_cpu_area *area, struct pvh_error *err)
+                      struct pvh_cpu_area *area, const char **how, struct pvh_error *err)
 {
     struct arm64_secondary_params *p = &arm64_secondary_params[cpu];
 
@@ -85,6 +85,7 @@ int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_
     p->inval_end = stack_top;
     arm64_dcache_clean((uintptr_t)p, (uintptr_t)(p + 1));
     /* The image is identity-mapped: the entry's address is physical. */
+    *how = "psci";
     return arm64_psci_cpu_on(desc->hwid, (uintptr_t)arm64_secondary_entry, cpu, err);
 }
 

@@ -11,6 +11,10 @@
 ; image), and jumps into the image at x86_ap_entry64. Every CPU runs the
 ; same copy and needs no stack until then: x86_ap_entry64 finds the
 ; CPU's own stack and number by its APIC ID in x86_ap_slots.
+;
+; Under Xen a vCPU may instead be started by VCPUOP_initialise
+; (arch/x86/xen_vcpu.c) straight at x86_ap_entry_xen, already in 64-bit
+; mode on these page tables, with its own stack and number.
 
 %include "x86.inc"
 %include "long_mode_segments.inc"
@@ -122,6 +126,29 @@ x86_ap_entry64:
     mov edi, [rsi + X86_AP_SLOT_CPU]
     xor ebp, ebp
     call x86_ap_main            ; never returns
+    jmp .lost
+
+; A vCPU Xen started with VCPUOP_initialise: 64-bit mode, interrupts
+; off, %rsp its stack, %edi its CPU number. Xen loaded flat segment
+; caches but every selector is 0 and GDTR and IDTR are whatever reset
+; left: no exception may come before x86_ap_main loads the IDT, and CS
+; must be reloaded from a GDT of ours (an interrupt return to selector 0
+; would fault).
+extern x86_gdt_descriptor
+global x86_ap_entry_xen
+x86_ap_entry_xen:
+    lgdt [rel x86_gdt_descriptor]
+    lea rax, [rel .flat]
+    push X86_SEL_CODE64
+    push rax
+    o64 retf                    ; to X86_SEL_CODE64:.flat
+.flat:
+    LONG_MODE_DATA_SEGMENTS X86_SEL_DATA
+    xor ebp, ebp
+    call x86_ap_main            ; never returns
+.lost:
+    cli
+    hlt
     jmp .lost
 
 ; The wake-up IPI: it only ends a `hlt` (pvh_arch_cpu_wait checks the

@@ -125,8 +125,10 @@ bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind);
 /* The loader's data has been copied: its mappings are gone. */
 bool x86_paging_loader_released(void);
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err);
-/* The hypercall page read-only and executable: Xen has filled it. */
-void x86_paging_seal_hypercall_page(void);
+/* A page of code in the first 2 MiB (PT0's) read-only and executable,
+ * once its code is written: the hypercall page once Xen filled it, the
+ * other CPUs' start-up page once smp.c wrote it. */
+void x86_paging_seal_code(uint64_t page);
 /* True in the firmware: RAM is mapped executable, for the payload. */
 extern const _Bool x86_paging_ram_executable;
 /* The pool of table pages in the image (for the firmware's hand-off). */
@@ -159,5 +161,9 @@ int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err);
 int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
 void x86_xen_open_pv_console(void);
 void x86_xen_shutdown(unsigned reason);
+/* Start Xen vCPU vcpu at x86_ap_entry_xen on the stack ending at
+ * stack_top, with cpu as x86_ap_main's argument (arch/x86/xen_vcpu.c):
+ * 0, or Xen's (negative) error, and then it does not run. */
+long x86_xen_vcpu_start(uint32_t vcpu, uintptr_t stack_top, unsigned cpu);
 
 #endif

@@ -24,7 +24,7 @@ enum call_method { CALL_NONE, CALL_VMCALL, CALL_VMMCALL, CALL_PAGE };
 
 static enum call_method method;
 
-/* Executable once Xen has filled it (x86_paging_seal_hypercall_page).
+/* Executable once Xen has filled it (x86_paging_seal_code).
  * Filled before use, so not zeroed. */
 uint8_t x86_hypercall_page[X86_PAGE_SIZE]
     __attribute__((aligned(X86_PAGE_SIZE), section(".noinit.hypercall_page")));
@@ -47,7 +47,7 @@ static int setup_page(const struct pvh_hypervisor *hv, struct pvh_error *err)
     /* The MSR takes the page's guest-physical address (identity-mapped)
      * with the page index (0) in the low bits. */
     x86_wrmsr(r[1], (uint64_t)(uintptr_t)x86_hypercall_page);
-    x86_paging_seal_hypercall_page();
+    x86_paging_seal_code((uintptr_t)x86_hypercall_page);
     if (x86_hypercall_page[__HYPERVISOR_xen_version * XEN_HYPERCALL_STUB_SIZE] == X86_OPCODE_RET)
         return pvh_fail(err, PVH_EINVAL, "Xen did not fill the hypercall page: MSR 0x%x", r[1]);
     method = CALL_PAGE;

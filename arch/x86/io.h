@@ -62,6 +62,22 @@ static inline void x86_wrmsr(uint32_t msr, uint64_t v)
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+static inline uint64_t x86_read_cr0(void)
+{
+    uint64_t v;
+
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+
+static inline uint64_t x86_read_cr4(void)
+{
+    uint64_t v;
+
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+
 static inline uint64_t x86_read_cr2(void)
 {
     uint64_t v;

@@ -18,8 +18,9 @@
 /* Find the boot CPU's local APIC (enabling it if the firmware left it
  * off) and map its registers uncached. Once, before the first IPI. */
 int x86_lapic_init(struct pvh_error *err);
-/* On a CPU that just started: the boot CPU's mode, and accepting
- * interrupts (software-enabled, spurious vector X86_VECTOR_SPURIOUS). */
+/* On a started CPU, before it first waits for a wake-up: the boot CPU's
+ * mode, and accepting interrupts (software-enabled, spurious vector
+ * X86_VECTOR_SPURIOUS). */
 void x86_lapic_init_here(void);
 /* Send icr to the CPU with APIC ID dest, waiting (bounded) until the
  * local APIC has taken the last one. */

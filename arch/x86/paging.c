@@ -14,7 +14,10 @@
  *     for on request, read-only and no-execute, and records each leaf;
  *     x86_paging_finish() takes them down again.
  *  3. Devices and pages a hypervisor shares are mapped one 4 KiB page at
- *     a time by x86_paging_map(), uncached where they are MMIO.
+ *     a time by x86_paging_map(), uncached where they are MMIO. A page of
+ *     code written at run time (the hypercall page, the other CPUs'
+ *     start-up page) becomes read-only and executable once it is written
+ *     (x86_paging_seal_code()): no page is ever writable and executable.
  *  4. x86_paging_finish() maps what the memory map calls memory (RAM,
  *     ACPI, NVS, persistent memory) outside the image: each region
  *     rounded in to 4 KiB, 1 GiB pages where the CPU has them and a whole
@@ -306,7 +309,7 @@ void x86_paging_init(void)
     x86_zero_entries(x86_pt0, X86_PTES_PER_TABLE);
     map_pages((uintptr_t)__text_start, (uintptr_t)__text_end, X86_PTE_P);
     map_pages((uintptr_t)__text_end, (uintptr_t)__rodata_end, X86_PTE_P | nx);
-    /* The hypercall page too, until x86_paging_seal_hypercall_page(): it
+    /* The hypercall page too, until x86_paging_seal_code() seals it: it
      * is filled with RET before Xen writes its stubs. */
     map_pages((uintptr_t)__rodata_end, (uintptr_t)__image_end, X86_PTE_P | X86_PTE_RW | nx);
     unmap_guards();
@@ -549,11 +552,9 @@ static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
     return rc;
 }
 
-void x86_paging_seal_hypercall_page(void)
+void x86_paging_seal_code(uint64_t page)
 {
-    uint64_t page = (uintptr_t)x86_hypercall_page;
-
-    /* Xen wrote it (or it holds RET): run it, never write it. */
+    /* Its code is written: run it, never write it again. */
     x86_pt0[page / X86_PAGE_SIZE] = page | X86_PTE_P;
     __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
 }
@@ -564,7 +565,7 @@ int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
 
     release_loader_data(); /* before memory gets its read-write leaves */
     rc = map_memory(st, err);
-    x86_paging_seal_hypercall_page();
+    x86_paging_seal_code((uintptr_t)x86_hypercall_page);
     x86_write_cr3(x86_read_cr3()); /* drop every stale translation */
     return rc;
 }

@@ -2,8 +2,9 @@
  * Running the other CPUs on x86 (common/cpu/cpu_arch.h's hooks): INIT and
  * two start-up IPIs through the local APIC, the real-mode start-up code
  * of ap_start.asm in a page below 1 MiB, and a halted wait woken by an
- * IPI. One path for QEMU and Xen: Xen's PVH guests have an emulated
- * local APIC that starts vCPUs the same way.
+ * IPI. Under Xen a vCPU is started with VCPUOP_initialise instead
+ * (arch/x86/xen_vcpu.c: straight into 64-bit code, no real mode); where
+ * Xen refuses that, INIT-SIPI through its emulated local APIC serves.
  *
  * Only programs that call the CPU API link this file: start.c and
  * idt.c reach it through weak references, so the firmware has none of it.
@@ -29,7 +30,6 @@
 #define SIPI_DELAY_US 200u
 #define VIRTUAL_DELAY_US 10u
 #define BDA_EBDA_SEGMENT 0x40eu
-#define PTE_NX (1ull << 63)
 
 /* One per CPU, read by ap_start.asm before it has a stack. */
 struct x86_ap_slot {
@@ -60,18 +60,26 @@ static struct x86_tss64 ap_tss[PVH_CPUS_MAX] __attribute__((aligned(16)));
 static uint8_t ap_ist[PVH_CPUS_MAX][X86_IST_STACK_SIZE]
     __attribute__((aligned(16), section(".noinit.ap_ist")));
 static struct pvh_cpu_area *ap_area[PVH_CPUS_MAX];
+/* Has the CPU set its local APIC up for wake-ups? (pvh_arch_cpu_wait) */
+static bool ap_lapic_ready[PVH_CPUS_MAX];
 /* One IDT for every CPU: the exception gates, the wake-up vector and
  * the spurious vector. Cleared when the first CPU is started, not with
  * .bss: programs that start none do not pay for its 4 KiB. */
 static struct x86_idt_gate shared_idt[NR_GATES]
     __attribute__((aligned(16), section(".noinit.shared_idt")));
 
+/* Set-up done once, at the first start that needs it; its result kept. */
+struct once {
+    bool done;
+    int rc;
+    struct pvh_error err;
+};
+
 static struct pvh_cpu_area boot_area;
 static uint64_t start_page;     /* the page below 1 MiB claimed at boot; 0: none */
 static volatile int boot_lock;  /* one start at a time */
-static bool prepared;
-static int prepare_rc;
-static struct pvh_error prepare_err;
+static struct once prepared, start_code_written;
+static bool vcpu_op_refused;    /* said so once */
 
 /* --- at boot (start.c, through a weak reference) ------------------------ */
 
@@ -177,7 +185,7 @@ static void load_idt(void)
 }
 
 /* The copy below 1 MiB, with the boot CPU's tables, EFER and CR0. */
-static void write_start_code(void)
+static void copy_start_code(void)
 {
     uint8_t *page = (uint8_t *)(uintptr_t)start_page;
     uint32_t efer = X86_EFER_LME | (x86_cpu.nx ? X86_EFER_NXE : 0);
@@ -188,10 +196,6 @@ static void write_start_code(void)
     uint32_t entry64 = (uint32_t)(uintptr_t)x86_ap_entry64;
     uint16_t code32 = X86_SEL_CODE32, code64 = X86_SEL_CODE64;
 
-    /* Executable: the new CPU runs it through the same page tables
-     * (paging.c made every page outside the image's text no-execute). */
-    x86_pt0[start_page / X86_PAGE_SIZE] &= ~PTE_NX;
-    __asm__ volatile("invlpg (%0)" : : "r"(page) : "memory");
     memcpy(page, x86_ap_start16, (size_t)(x86_ap_start16_end - x86_ap_start16));
     memcpy(page + x86_ap_offsets[OFF_GDTR], &x86_gdt_descriptor.limit, 2);
     memcpy(page + x86_ap_offsets[OFF_GDTR] + 2, &gdt, 4);
@@ -204,19 +208,31 @@ static void write_start_code(void)
     memcpy(page + x86_ap_offsets[OFF_JUMP64] + 4, &code64, 2);
 }
 
-/* What the first start needs once: the local APIC, the shared IDT (the
- * calling CPU moves to it too) and the start-up code. */
-static int prepare(struct pvh_error *err)
+/* What INIT-SIPI needs once: the start-up code in its page below 1 MiB,
+ * then the page read-only and executable (paging.c mapped it read-write
+ * and no-execute, as all RAM): the new CPU runs it through the same page
+ * tables, and nothing may change it after. */
+static int write_start_code(struct pvh_error *err)
 {
-    const struct x86_idt_gate *exceptions = x86_exception_gates();
-    unsigned v;
-
     if (!start_page)
         return pvh_fail(err, PVH_ENOMEM, "no free RAM page below 640 KiB for the start-up code");
     /* The start-up code reaches them with 32-bit addresses. */
     if (x86_read_cr3() >> 32 || (uintptr_t)x86_ap_entry64 >> 32 || x86_gdt_descriptor.base >> 32)
         return pvh_fail(err, PVH_ERANGE, "page tables at 0x%llx: above 4 GiB",
                         (unsigned long long)x86_read_cr3());
+    copy_start_code();
+    x86_paging_seal_code(start_page);
+    return PVH_OK;
+}
+
+/* What the first start needs once, however it starts the CPU: the local
+ * APIC (for the wake-up IPIs) and the shared IDT (the calling CPU moves
+ * to it too). */
+static int prepare(struct pvh_error *err)
+{
+    const struct x86_idt_gate *exceptions = x86_exception_gates();
+    unsigned v;
+
     if (x86_lapic_init(err))
         return err->code;
     memset(shared_idt, 0, sizeof(shared_idt));
@@ -225,8 +241,18 @@ static int prepare(struct pvh_error *err)
     shared_idt[X86_VECTOR_WAKE] = x86_idt_gate((uintptr_t)x86_wake_isr, 0);
     shared_idt[X86_VECTOR_SPURIOUS] = x86_idt_gate((uintptr_t)x86_spurious_isr, 0);
     load_idt();
-    write_start_code();
     return PVH_OK;
+}
+
+static int once(struct once *o, int (*fn)(struct pvh_error *), struct pvh_error *err)
+{
+    if (!o->done) {
+        o->rc = fn(&o->err);
+        o->done = true;
+    }
+    if (o->rc)
+        *err = o->err;
+    return o->rc;
 }
 
 static void lock(void)
@@ -257,30 +283,62 @@ static int init_sipi_sipi(uint32_t apic_id, struct pvh_error *err)
     return PVH_OK;
 }
 
-int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top,
-                      struct pvh_cpu_area *area, struct pvh_error *err)
+/*
+ * Under Xen: VCPUOP_initialise and VCPUOP_up for the vCPU. Xen numbers
+ * its vCPUs as the ACPI processor UIDs of the MADT it builds (and gives
+ * vCPU i the APIC ID 2i). Where Xen refuses (a guest type it does not
+ * offer the call to, a vCPU that ran), INIT-SIPI starts the CPU: said
+ * once.
+ */
+static bool try_vcpu_op(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top)
+{
+    const struct pvh_boot *boot = pvh_boot_current;
+    long rc;
+
+    if (!boot || boot->hv.kind != PVH_HV_XEN)
+        return false;
+    rc = x86_xen_vcpu_start(desc->acpi_id, stack_top, cpu);
+    if (rc && !vcpu_op_refused) {
+        vcpu_op_refused = true;
+        pvh_info("note: Xen refused VCPUOP_initialise/up for vCPU %u (error %ld): starting it "
+                 "with INIT-SIPI", desc->acpi_id, rc);
+    }
+    return !rc;
+}
+
+static int boot_locked(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top,
+                       const char **how, struct pvh_error *err)
 {
     struct x86_ap_slot *slot = &x86_ap_slots[cpu];
+    int rc = once(&prepared, prepare, err);
+
+    if (rc)
+        return rc;
+    if (try_vcpu_op(cpu, desc, stack_top)) {
+        *how = "xen-vcpu-op";
+        return PVH_OK;
+    }
+    *how = "init-sipi";
+    rc = once(&start_code_written, write_start_code, err);
+    if (rc)
+        return rc;
+    slot->hwid = desc->hwid;
+    slot->stack_top = stack_top;
+    slot->cpu = cpu;
+    __atomic_store_n(&slot->armed, 1, __ATOMIC_RELEASE);
+    return init_sipi_sipi((uint32_t)desc->hwid, err);
+}
+
+int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top,
+                      struct pvh_cpu_area *area, const char **how, struct pvh_error *err)
+{
     int rc;
 
     if (cpu == 0 || cpu >= PVH_CPUS_MAX || desc->hwid > 0xffffffffu)
         return pvh_fail(err, PVH_EINVAL, "no such CPU");
     lock();
-    if (!prepared) {
-        prepare_rc = prepare(&prepare_err);
-        prepared = true;
-    }
-    if (prepare_rc) {
-        *err = prepare_err;
-        unlock();
-        return prepare_rc;
-    }
     ap_area[cpu] = area;
-    slot->hwid = desc->hwid;
-    slot->stack_top = stack_top;
-    slot->cpu = cpu;
-    __atomic_store_n(&slot->armed, 1, __ATOMIC_RELEASE);
-    rc = init_sipi_sipi((uint32_t)desc->hwid, err);
+    rc = boot_locked(cpu, desc, stack_top, how, err);
     unlock();
     return rc;
 }
@@ -288,9 +346,21 @@ int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_
 /* Halt until *word == want. Interrupts are off while the word is read,
  * and `sti; hlt` opens them only once the CPU halts (STI takes effect
  * after the next instruction), so a wake-up that comes after the check
- * ends the halt instead of being lost. */
+ * ends the halt instead of being lost.
+ *
+ * The local APIC is needed from the first wait on, for the wake-up IPI:
+ * a new CPU sets it up here, after its first function ran rather than
+ * before (under a hypervisor each APIC access is a trap). It is ready
+ * before the word is first read with interrupts off, so a wake-up sent
+ * after that read reaches it; one sent before finds the word changed. */
 void pvh_arch_cpu_wait(volatile int *word, int want)
 {
+    unsigned cpu = pvh_arch_cpu_area()->cpu;
+
+    if (!ap_lapic_ready[cpu]) {
+        x86_lapic_init_here();
+        ap_lapic_ready[cpu] = true;
+    }
     for (;;) {
         __asm__ volatile("cli" ::: "memory");
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == want)
@@ -321,6 +391,5 @@ __attribute__((noreturn)) void x86_ap_main(unsigned cpu)
     x86_tss_install(ap_gdt[cpu], &ap_tss[cpu], (uintptr_t)(ap_ist[cpu] + X86_IST_STACK_SIZE));
     load_idt();
     x86_wrmsr(X86_MSR_GS_BASE, (uintptr_t)ap_area[cpu]);
-    x86_lapic_init_here();
     pvh_cpu_secondary_main(cpu);
 }

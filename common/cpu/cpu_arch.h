@@ -57,10 +57,11 @@ extern const struct pvh_boot *pvh_boot_current;
  * pvh_cpu_secondary_main(cpu) on the stack ending at stack_top, with
  * the architecture's exception handling and pvh_arch_cpu_area()
  * returning area. Returns 0 once the platform took the request (the CPU
- * may still fail to arrive: common code waits for it), or an error.
+ * may still fail to arrive: common code waits for it), or an error. Sets
+ * *how to the way it tried (pvh_cpu_start_method()).
  */
 int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_top,
-                      struct pvh_cpu_area *area, struct pvh_error *err);
+                      struct pvh_cpu_area *area, const char **how, struct pvh_error *err);
 
 /* Wait, halted rather than spinning, until *word == want. Must not miss
  * a pvh_arch_cpu_wake() that comes between the check and the halt. */

@@ -38,6 +38,7 @@ struct cpu_mailbox {
     volatile int state;
     pvh_cpu_fn *volatile fn;
     void *volatile arg;
+    const char *how; /* how the CPU was started; NULL: never */
     struct pvh_cpu_area area;
 };
 
@@ -64,6 +65,11 @@ unsigned pvh_cpu_self(void)
 uint64_t pvh_cpu_hwid(void)
 {
     return pvh_arch_cpu_hwid();
+}
+
+const char *pvh_cpu_start_method(unsigned cpu)
+{
+    return cpu < PVH_CPUS_MAX ? mailbox[cpu].how : NULL;
 }
 
 bool pvh_cpu_busy(unsigned cpu)
@@ -122,7 +128,7 @@ static int start_first(unsigned cpu, const struct pvh_cpu *desc, pvh_cpu_fn *fn,
     m->fn = fn;
     m->arg = arg;
     m->area = (struct pvh_cpu_area){ .cpu = cpu, .hwid = desc->hwid };
-    if (pvh_arch_cpu_boot(cpu, desc, stack_top, &m->area, &err)) {
+    if (pvh_arch_cpu_boot(cpu, desc, stack_top, &m->area, &m->how, &err)) {
         __atomic_store_n(&m->state, CPU_FAILED, __ATOMIC_RELEASE);
         report_failed(cpu, desc, err.msg);
         return PVH_CPU_EFAILED;

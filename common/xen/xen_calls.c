@@ -46,6 +46,11 @@ long xen_event_channel_op(int cmd, void *arg)
     return pvh_arch_hypercall(__HYPERVISOR_event_channel_op, (uint64_t)cmd, ptr(arg), 0);
 }
 
+long xen_vcpu_op(int cmd, unsigned vcpu, void *arg)
+{
+    return pvh_arch_hypercall(__HYPERVISOR_vcpu_op, (uint64_t)cmd, vcpu, ptr(arg));
+}
+
 int pvh_xen_probe(struct pvh_hypervisor *hv, struct pvh_error *err)
 {
     char extra[XEN_EXTRAVERSION_LEN];

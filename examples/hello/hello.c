@@ -156,6 +156,15 @@ static void run_cpus(const struct pvh_boot *boot)
                  (unsigned long long)cpus.hwid[cpu]);
     pvh_info("cpus-up ticks %llu unit %s from %s", (unsigned long long)(t1 - t0), pvh_clock_unit(),
              boot->cpus_source);
+    if (n > 1) {
+        pvh_printf("pvhboot: cpus-started-by");
+        for (unsigned cpu = 1; cpu < n; cpu++) {
+            const char *how = pvh_cpu_start_method(cpu);
+
+            pvh_printf(" %s", how ? how : "-");
+        }
+        pvh_printf("\n");
+    }
     pvh_info("cpus %u", cpus.ran);
 }
 

@@ -61,6 +61,13 @@ uint64_t pvh_cpu_hwid(void);
 /* How many CPUs pvhboot can run, the boot CPU included (boot->nr_cpus). */
 unsigned pvh_cpu_count(const struct pvh_boot *boot);
 
+/* How pvhboot started CPU cpu: "init-sipi" (x86: the local APIC's INIT
+ * and start-up IPIs), "xen-vcpu-op" (x86 under Xen: VCPUOP_initialise
+ * and VCPUOP_up), "psci" (arm64: PSCI CPU_ON); NULL for the boot CPU and
+ * a CPU never started. Set once the start was tried, also when the CPU
+ * then did not come. */
+const char *pvh_cpu_start_method(unsigned cpu);
+
 /* Is the CPU running a function now? (false once fn has returned) */
 bool pvh_cpu_busy(unsigned cpu);
 

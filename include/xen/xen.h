@@ -10,6 +10,7 @@
 #define __HYPERVISOR_memory_op        12
 #define __HYPERVISOR_xen_version      17
 #define __HYPERVISOR_console_io       18
+#define __HYPERVISOR_vcpu_op          24
 #define __HYPERVISOR_sched_op         29
 #define __HYPERVISOR_event_channel_op 32
 #define __HYPERVISOR_hvm_op           34
@@ -21,6 +22,7 @@ typedef uint16_t domid_t;
 #define XEN_EPERM   1
 #define XEN_ENOENT  2
 #define XEN_EFAULT 14
+#define XEN_EEXIST 17
 #define XEN_EINVAL 22
 #define XEN_ENOSYS 38
 

@@ -67,6 +67,7 @@ CPU_RE = re.compile(rb"^pvhboot: cpu (\d+) (apic|mpidr) 0x([0-9a-f]+)( boot)? ra
                     rb"self 0x([0-9a-f]+)$")
 CPUS_RE = re.compile(rb"^pvhboot: cpus (\d+)$")
 CPUS_UP_RE = re.compile(rb"^pvhboot: cpus-up ticks (\d+) unit (\w+) from (\w+)$")
+CPUS_STARTED_BY_RE = re.compile(rb"^pvhboot: cpus-started-by((?: [a-z0-9-]+)+)$")
 
 
 class HelloReport:
@@ -166,12 +167,30 @@ class HelloReport:
             raise ReportError("'cpus' after 'hello done'")
         return listed
 
-    def check_cpu_list(self, hwids, kind, unit, source):
+    def started_by(self):
+        """How each CPU after the boot CPU was started, from the one
+        'cpus-started-by' line ([] when there is none: one CPU)."""
+        found = [l for l in self.lines if l.startswith(b"pvhboot: cpus-started-by")]
+        if not found:
+            return []
+        m = CPUS_STARTED_BY_RE.match(found[0]) if len(found) == 1 else None
+        if not m:
+            raise ReportError("expected one 'cpus-started-by <how>...' line: %r" % found)
+        return m.group(1).split()
+
+    def check_cpu_list(self, hwids, kind, unit, source, started_by=None):
         """check_cpus() for exactly the CPUs hwids (the boot CPU first),
         listed by kind ("apic" or "mpidr"), and one 'cpus-up' line in
         unit (b"tsc" or b"cntvct") naming source (b"madt", b"fdt" or
-        b"none"). Returns its ticks."""
+        b"none"); with started_by (b"init-sipi", b"xen-vcpu-op",
+        b"psci"), every CPU but the boot CPU started that way. Returns
+        the ticks."""
         listed = self.check_cpus(len(hwids))
+        if started_by is not None:
+            how = self.started_by()
+            if how != [started_by] * (len(hwids) - 1):
+                raise ReportError("CPUs 1..%d started by %r, expected %s each" %
+                                  (len(hwids) - 1, how, started_by.decode()))
         got = [c["hwid"] for c in listed]
         if got != list(hwids):
             raise ReportError("CPUs listed with IDs %s, expected %s" %

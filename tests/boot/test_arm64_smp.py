@@ -53,7 +53,8 @@ def check_cpus(result, expected_hwids, source=b"fdt"):
     read back its own MPIDR; 'cpus-up' names the source."""
     report = report_of(result)
     try:
-        return report.check_cpu_list(expected_hwids, "mpidr", b"cntvct", source)
+        return report.check_cpu_list(expected_hwids, "mpidr", b"cntvct", source,
+                                     started_by=b"psci")
     except ReportError as e:
         raise TestFailure("%s\n%s" % (e, result.describe()))
 

@@ -65,7 +65,8 @@ def check_vcpus(report, result):
     """hello ran on every vCPU, listed (and read back) by Xen's virtual
     MPIDR: vCPU n has Aff0 = n (fewer than 16 vCPUs)."""
     try:
-        return report.check_cpu_list(range(VCPUS), "mpidr", b"cntvct", b"fdt")
+        return report.check_cpu_list(range(VCPUS), "mpidr", b"cntvct", b"fdt",
+                                     started_by=b"psci")
     except ReportError as e:
         raise TestFailure("%s\n%s" % (e, result.describe()))
 

@@ -8,8 +8,11 @@ below 1 MiB that the start-up code runs from must be marked as
 pvhboot's in the memory map (and claimed only when there is a CPU to
 start). Then the ways it must not go wrong: a secondary CPU that
 faults (the report names it and the machine stops by itself with the
-failure status) and more CPUs than pvhboot runs (one warning, the first
-16 run)."""
+failure status), more CPUs than pvhboot runs (one warning, the first
+16 run), and a write into the start-up page once the CPUs are up (it
+must fault: the page is read-only and executable from then on). Without
+Xen every CPU is started with INIT and start-up IPIs (hello's
+cpus-started-by line says so)."""
 
 ARCH = "x86_64"
 
@@ -48,9 +51,11 @@ def report_of(result):
 
 
 def check_cpus(report, result, expected):
-    """QEMU numbers a topology of one core per socket 0..n-1."""
+    """QEMU numbers a topology of one core per socket 0..n-1; without Xen
+    every CPU is started by INIT and start-up IPIs."""
     try:
-        return report.check_cpu_list(range(expected), "apic", b"tsc", b"madt")
+        return report.check_cpu_list(range(expected), "apic", b"tsc", b"madt",
+                                     started_by=b"init-sipi")
     except ReportError as e:
         raise TestFailure("%s\n%s" % (e, result.describe()))
 
@@ -96,6 +101,44 @@ def secondary_fault(ctx):
     return test
 
 
+START_PAGE_LINE = rb"^pvhboot: start-page: %d CPUs started, %d woken again, page 0x([0-9a-f]+)$"
+
+
+def start_page_line(result, others):
+    """tests/x86/start_page.c's report: every other CPU ran its function
+    twice, the second time woken from its halt by an IPI. Returns the
+    start-up page it names."""
+    said = [l for l in result.lines() if l.startswith(b"pvhboot: start-page: ")]
+    m = re.match(START_PAGE_LINE % (others, others), said[0]) if said else None
+    check(m is not None, "expected 'start-page: %d CPUs started, %d woken again': %s"
+          % (others, others, result.describe()))
+    return int(m.group(1), 16)
+
+
+def start_page_read_only(ctx):
+    """tests/x86/start_page.c on q35 -smp 4 starts CPUs 1-3 (INIT-SIPI, so
+    through the start-up page), runs a function on each a second time
+    (the wake-up IPI), and then writes into that page, found as pvhboot's
+    RAM below 640 KiB in the memory map: a write to a present, read-only
+    page (error 0x3: present | write) at exactly that address, from its
+    pvh_main, ends the boot. Before the fix the page stayed writable and
+    executable and the write went through."""
+    def test():
+        image = os.path.join(ctx.build, "tests", "start-page.elf")
+        result = run_qemu(["-M", "q35", "-m", "128M", "-smp", "4", "-kernel", image], 30,
+                          qemu=ctx.qemu)
+        page = start_page_line(result, 3)
+        check(0x1000 <= page < LOW_RAM_END and page % 0x1000 == 0,
+              "not a start-up page: 0x%x" % page)
+        line = expect_panic(result, b"pvhboot: error: exception page fault (vector 14) "
+                                    b"error 0x3 rip 0x")
+        check(line.endswith(b" cr2 0x%x" % page), "the fault is not at the page: %r" % line)
+        rip = int(line.split(b" rip 0x")[1].split()[0], 16)
+        lo, hi = symbol_range(image, "pvh_main")
+        check(lo <= rip < hi, "rip 0x%x is not in pvh_main [0x%x, 0x%x)" % (rip, lo, hi))
+    return test
+
+
 def more_than_max(ctx, machine, smp):
     """More CPUs than PVH_CPUS_MAX: one warning that says how many were
     found and how many are used; the first 16 (the boot CPU first) run."""
@@ -118,5 +161,6 @@ def collect(ctx):
             name = "%s-smp%s" % (machine, smp.replace(",maxcpus=", "-of-"))
             tests.append((name, smp_case(ctx, machine, smp)))
     tests.append(("secondary-cpu-fault-names-cpu-1", secondary_fault(ctx)))
+    tests.append(("start-page-read-only-after-start", start_page_read_only(ctx)))
     tests.append(("q35-smp17-runs-first-16-with-warning", more_than_max(ctx, "q35", "17")))
     return tests

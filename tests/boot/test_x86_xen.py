@@ -1,8 +1,9 @@
 """hello as a PVH dom0 under the real Xen 4.17 (Debian's hypervisor,
 booted by QEMU's multiboot loader with TCG and nested SVM), with and
 without an IOMMU, through both hypercall paths, with one vCPU and two
-(every vCPU started); and an image that
-requires a feature Xen does not grant, which pvhboot must refuse."""
+(every vCPU started, by VCPUOP_initialise), a vCPU woken a second
+time; and an image that requires a feature Xen does not grant, which
+pvhboot must refuse."""
 
 ARCH = "x86_64"
 
@@ -13,6 +14,7 @@ import zlib
 from common import Skip, TestFailure, check, file_once
 from hello_report import ReportError, checked_report, compression_of
 from qemu import run_qemu
+from test_x86_smp import start_page_line
 
 DOM0_MEM = 64 << 20
 # Xen ends dom0's RAM unaligned (ACPI tables follow it) and keeps the
@@ -62,12 +64,17 @@ def boot_dom0(ctx, image, dom0_cmdline, iommu=False, vcpus=1, timeout=90):
 
 def check_xen_vcpus(report, vcpus, describe):
     """Every vCPU listed from the MADT Xen builds (for a PVH dom0; libxl's
-    for an xl domU), each started and running hello's function; Xen gives
-    vCPU i the APIC ID 2*i."""
+    for an xl domU), each started by VCPUOP_initialise/VCPUOP_up (no
+    INIT-SIPI, and so no note that Xen refused) and running hello's
+    function; Xen gives vCPU i the APIC ID 2*i. Returns the cpus-up ticks."""
     try:
-        report.check_cpu_list([2 * i for i in range(vcpus)], "apic", b"tsc", b"madt")
+        ticks = report.check_cpu_list([2 * i for i in range(vcpus)], "apic", b"tsc", b"madt",
+                                      started_by=b"xen-vcpu-op")
     except ReportError as e:
         raise TestFailure("%s\n%s" % (e, describe()))
+    refused = [l for l in report.lines if l.startswith(b"pvhboot: note: Xen refused VCPUOP")]
+    check(not refused, "Xen refused VCPUOP: %r\n%s" % (refused, describe()))
+    return ticks
 
 
 def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall, vcpus=1):
@@ -104,7 +111,7 @@ def check_dom0_report(result, cmdline, mod_path, mod_data, hypercall, vcpus=1):
     # Xen prints without the "(d0) " that marks 0xe9 output.
     raw = [l.rstrip(b"\r") for l in result.serial.split(b"\n") if b"pvhboot: hello done" in l]
     check(raw == [b"pvhboot: hello done"], "hello's lines did not come through console_io: %r" % raw)
-    check_xen_vcpus(report, vcpus, result.describe)
+    return check_xen_vcpus(report, vcpus, result.describe)
 
 
 def dom0_case(ctx, iommu, hypercall_option, expect, vcpus=1):
@@ -114,7 +121,27 @@ def dom0_case(ctx, iommu, hypercall_option, expect, vcpus=1):
             cmdline += b" pvhboot.xen_hypercall=" + hypercall_option
         result, mod_path, mod_data = boot_dom0(ctx, os.path.join(ctx.build, "hello.elf"),
                                                cmdline.decode(), iommu=iommu, vcpus=vcpus)
-        check_dom0_report(result, cmdline, mod_path, mod_data, expect, vcpus)
+        ticks = check_dom0_report(result, cmdline, mod_path, mod_data, expect, vcpus)
+        return "cpus-up ticks %d" % ticks
+    return test
+
+
+def vcpu_woken_again(ctx):
+    """tests/x86/start_page.c as dom0 with 2 vCPUs: vCPU 1, started by
+    VCPUOP_initialise, runs a function a second time when woken from its
+    halt by an IPI (its local APIC is set up only after its first
+    function). Then the image writes into the start-up page: under Xen
+    that page never held code (VCPUOP needs none), so it is plain RAM,
+    writable and no-execute, and the write goes through."""
+    def test():
+        image = os.path.join(ctx.build, "tests", "start-page.elf")
+        result, _, _ = boot_dom0(ctx, image, "x", vcpus=2)
+        check(not result.timed_out, "Xen did not finish: " + result.describe())
+        start_page_line(result, 1)
+        check(b"pvhboot: start-page: written" in result.lines(),
+              "the unused start-up page is not plain RAM: " + result.describe())
+        check(result.stopped_on is not None and HALTED.match(result.stopped_on),
+              "expected Xen to report dom0 halted: " + result.describe())
     return test
 
 
@@ -138,5 +165,6 @@ def collect(ctx):
         ("dom0-amd-iommu", dom0_case(ctx, True, None, b"vmmcall")),
         ("dom0-hypercall-page", dom0_case(ctx, False, b"page", b"page")),
         ("dom0-2-vcpus", dom0_case(ctx, False, None, b"vmmcall", vcpus=2)),
+        ("dom0-vcpu-woken-again", vcpu_woken_again(ctx)),
         ("dom0-refuses-image-requiring-ungranted-feature", refuses_ungranted(ctx)),
     ]

@@ -243,12 +243,12 @@ def hello_case(ctx, name, memory_mb, vcpus=1):
     def test():
         run = SESSION.get(ctx).guest(name)
         report = check_hello(run, memory_mb)
-        check_xen_vcpus(report, vcpus, run.describe)
+        ticks = check_xen_vcpus(report, vcpus, run.describe)
         if memory_mb << 20 > FOUR_GIB:
             high = sum(r["last"] + 1 - max(r["first"], FOUR_GIB) for r in report.memmap
                        if r["type"] == 1 and r["last"] >= FOUR_GIB)
             check(high > 0, "no RAM above 4 GiB in the map")
-        return "%.1fs in xl" % run.seconds
+        return "%.1fs in xl, cpus-up ticks %d" % (run.seconds, ticks)
     return test
 
 
