@@ -458,25 +458,21 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
         if (first_packed || i != want)
             fw->mods[fw->nr_mods++] = fw->boot->modules[i];
 
-    /* The loader's cmdline without our options; the packed default when that is empty. */
-    if (pvh_cmdline_strip_options(fw->cmdline, sizeof(fw->cmdline), fw->boot->cmdline) ==
-        (size_t)-1)
-        return pvh_fail(err, PVH_E2BIG, "cmdline: too long");
-    if (!fw->cmdline[0] && pack.cmdline_pa) {
+    /* The kernel's cmdline: the loader's and the packed one as the pack's
+     * cmdline mode says, without our options; our options from both. */
+    if (pack.cmdline_pa) {
         rc = copy_packed_string(fw, pack.cmdline_pa, packed_cmdline, PVH_CMDLINE_MAX, "cmdline",
                                 err);
         if (rc)
             return rc;
-        if (pvh_cmdline_strip_options(fw->cmdline, sizeof(fw->cmdline), packed_cmdline) ==
-            (size_t)-1)
-            return pvh_fail(err, PVH_E2BIG, "packed cmdline: too long");
-        /* The packed default's pvhboot.* options apply too; the loader's,
-         * read last, win. */
-        pvh_snprintf(fw->options_buf, sizeof(fw->options_buf), "%s %s", packed_cmdline,
-                     fw->boot->cmdline);
-        fw->options = fw->options_buf;
-        fw->verbose = pvh_option_present(fw->options, "verbose");
     }
+    rc = pvh_pack_cmdline(pack.flags, pack.cmdline_pa ? packed_cmdline : NULL, fw->boot->cmdline,
+                          fw->cmdline, sizeof(fw->cmdline), fw->options_buf,
+                          sizeof(fw->options_buf), err);
+    if (rc)
+        return rc;
+    fw->options = fw->options_buf;
+    fw->verbose = pvh_option_present(fw->options, "verbose");
     return PVH_OK;
 }
 

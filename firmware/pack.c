@@ -5,6 +5,9 @@
  */
 #include "firmware/pack.h"
 
+#include <pvhboot/console.h>
+
+#include "common/boot/options.h"
 #include "common/lib/string.h"
 
 const volatile struct pvh_pack pvh_pack __attribute__((section(".pvhboot_pack"), used, aligned(8))) = {
@@ -80,7 +83,7 @@ int pvh_pack_read_relative(const struct pvh_pack *d, uint64_t base, uint64_t own
     if (!(d->flags & PVH_PACK_RELATIVE))
         return pvh_fail(err, PVH_EINVAL, "packed descriptor: flags 0x%x, expected offsets "
                         "(0x%x) in a position-independent image", d->flags, PVH_PACK_RELATIVE);
-    if (d->flags & ~(uint32_t)(PVH_PACK_KERNEL | PVH_PACK_RELATIVE))
+    if (d->flags & ~(uint32_t)(PVH_PACK_KERNEL | PVH_PACK_RELATIVE | PVH_PACK_CMDLINE_MASK))
         return pvh_fail(err, PVH_EINVAL, "packed descriptor: unknown flags 0x%x", d->flags);
     if (d->nr_modules > PVH_PACK_MAX_MODULES)
         return pvh_fail(err, PVH_E2BIG, "packed descriptor: %u modules, at most %u",
@@ -106,5 +109,51 @@ int pvh_pack_read_relative(const struct pvh_pack *d, uint64_t base, uint64_t own
     }
     out->flags = d->flags;
     out->nr = d->nr_modules;
+    return PVH_OK;
+}
+
+const char *pvh_pack_cmdline_mode_name(uint32_t flags)
+{
+    switch (flags & PVH_PACK_CMDLINE_MASK) {
+    case PVH_PACK_CMDLINE_FALLBACK: return "fallback";
+    case PVH_PACK_CMDLINE_APPEND:   return "append";
+    case PVH_PACK_CMDLINE_REPLACE:  return "replace";
+    }
+    return NULL;
+}
+
+int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, char *out,
+                     size_t size, char *options, size_t options_size, struct pvh_error *err)
+{
+    uint32_t mode = flags & PVH_PACK_CMDLINE_MASK;
+    size_t theirs, ours;
+
+    if (!pvh_pack_cmdline_mode_name(flags))
+        return pvh_fail(err, PVH_EINVAL, "packed cmdline mode 0x%x: not fallback (0), append "
+                        "(0x4) or replace (0x8)", mode);
+    theirs = pvh_cmdline_strip_options(out, size, loader);
+    if (theirs == (size_t)-1)
+        return pvh_fail(err, PVH_E2BIG, "cmdline: longer than %zu bytes", size - 1);
+    if (pvh_snprintf(options, options_size, "%s", loader) >= options_size)
+        return pvh_fail(err, PVH_E2BIG, "cmdline: longer than %zu bytes", options_size - 1);
+    if (!packed || (mode == PVH_PACK_CMDLINE_FALLBACK && theirs))
+        return PVH_OK;
+    /* The packed words, stripped, in options for a moment. */
+    ours = pvh_cmdline_strip_options(options, options_size, packed);
+    if (ours == (size_t)-1 || ours >= size)
+        return pvh_fail(err, PVH_E2BIG, "packed cmdline: longer than %zu bytes", size - 1);
+    if (mode != PVH_PACK_CMDLINE_APPEND || !theirs) {
+        memcpy(out, options, ours + 1);
+    } else if (ours) {
+        if (ours + 1 + theirs >= size)
+            return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: %zu bytes, longer "
+                            "than %zu", ours + 1 + theirs, size - 1);
+        memmove(out + ours + 1, out, theirs + 1);
+        memcpy(out, options, ours);
+        out[ours] = ' ';
+    }
+    if (pvh_snprintf(options, options_size, "%s %s", packed, loader) >= options_size)
+        return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: longer than %zu bytes",
+                        options_size - 1);
     return PVH_OK;
 }

@@ -30,6 +30,12 @@
 #define PVH_PACK_MAX_MODULES 16
 #define PVH_PACK_KERNEL 0x1   /* flags: modules[0] is the kernel to boot */
 #define PVH_PACK_RELATIVE 0x2 /* flags: addresses are offsets from the image's first byte */
+/* flags bits 2-3: how the packed cmdline and the loader's make the kernel's
+ * (Linux's built-in cmdline has the same three choices). */
+#define PVH_PACK_CMDLINE_MASK     0xc
+#define PVH_PACK_CMDLINE_FALLBACK 0x0 /* the loader's; the packed one when the loader's is empty */
+#define PVH_PACK_CMDLINE_APPEND   0x4 /* the packed one, then the loader's (CMDLINE_EXTEND) */
+#define PVH_PACK_CMDLINE_REPLACE  0x8 /* the packed one alone (CMDLINE_OVERRIDE) */
 struct pvh_pack_module {
     uint64_t base, size;  /* where the loader put it (or its offset) */
     uint64_t cmdline_pa;  /* its NUL-terminated cmdline (or its offset), or 0 */
@@ -58,6 +64,22 @@ struct pvh_packed {
     struct pvh_module mods[PVH_PACK_MAX_MODULES]; /* cmdlines point into the image */
     const char *cmdline;       /* the default cmdline in the image, or NULL */
 };
+
+/*
+ * The kernel's cmdline, into out[size], from the packed one (NULL: none)
+ * and the loader's, as flags' cmdline mode says, pvhboot.* words taken
+ * out; and into options[options_size] the text whose pvhboot.* words
+ * apply: the loader's, or, where the packed cmdline is used, the packed
+ * one then the loader's (the loader's words, read last, win). A loader's
+ * cmdline of pvhboot.* words only is empty for the fallback mode.
+ * Firecracker always passes a cmdline (pci=off, its virtio_mmio.device=
+ * words): there only APPEND and REPLACE take the packed one.
+ */
+int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, char *out,
+                     size_t size, char *options, size_t options_size, struct pvh_error *err);
+
+/* "fallback", "append", "replace"; NULL for the fourth value. */
+const char *pvh_pack_cmdline_mode_name(uint32_t flags);
 
 /*
  * Read a PVH_PACK_RELATIVE descriptor d of the image loaded at base:

@@ -8,8 +8,9 @@
  *    Image's image_size rounded up to 4 KiB (a Xen dom0less domU gets a
  *    single ramdisk; an Image file never reaches past image_size);
  *  - the cmdline: the kernel module's own (multiboot,module bootargs, or
- *    the packed kernel's) when it has one, else pvhboot's cmdline
- *    without its pvhboot.* words, else the packed default cmdline.
+ *    the packed kernel's) when it has one, else pvhboot's cmdline and the
+ *    packed one as the pack's cmdline mode says (firmware/pack.h), without
+ *    their pvhboot.* words.
  * What the loader gives replaces what is packed, as on x86.
  */
 #include <pvhboot/boot.h>
@@ -80,16 +81,16 @@ static const struct pvh_module *choose_initrd(const struct pvh_boot *boot, const
 /* The kernel's cmdline; returns the string whose pvhboot.* options apply. */
 static const char *choose_cmdline(const struct pvh_boot *boot, const struct pvh_module *kernel)
 {
-    const char *options = boot->cmdline;
+    static char options[2 * PVH_CMDLINE_MAX + 2] PVH_NOINIT;
+    struct pvh_error err;
 
     if (kernel->cmdline[0]) {
         memcpy(kernel_cmdline, kernel->cmdline, strlen(kernel->cmdline) + 1);
-        return options;
+        return boot->cmdline;
     }
-    if (!boot->cmdline[0] && packed.cmdline)
-        options = packed.cmdline;
-    if (pvh_cmdline_strip_options(kernel_cmdline, sizeof(kernel_cmdline), options) == (size_t)-1)
-        pvh_panic("kernel cmdline: longer than %u bytes", PVH_CMDLINE_MAX);
+    if (pvh_pack_cmdline(packed.flags, packed.cmdline, boot->cmdline, kernel_cmdline,
+                         sizeof(kernel_cmdline), options, sizeof(options), &err))
+        pvh_panic("%s", err.msg);
     return options;
 }
 

@@ -141,22 +141,25 @@ def dom0less_domu(ctx):
     return test
 
 
-def packed_image(ctx):
-    """pvhboot.bin with the kernel, the initramfs and a default cmdline packed in."""
-    return file_made_once(os.path.join(ctx.tmp, "arm64-pvhboot-packed.bin"), lambda part: pack_tool(
+def packed_image(ctx, mode="append"):
+    """pvhboot.bin with the kernel, the initramfs and a cmdline packed in
+    (--cmdline-mode mode)."""
+    return file_made_once(os.path.join(ctx.tmp, "arm64-pvhboot-packed-%s.bin" % mode),
+                          lambda part: pack_tool(
         ctx, "pack", "--firmware", os.path.join(ctx.build_arm64, "pvhboot.bin"),
         "--kernel", cache_file(ctx, "linux", "Image"), "--module", initramfs(ctx),
-        "--cmdline", PACKED_CMDLINE.decode(), "-o", part))
+        "--cmdline", PACKED_CMDLINE.decode(), "--cmdline-mode", mode, "-o", part))
 
 
 PACKED_CMDLINE = b"console=ttyAMA0 rdinit=/init marker=packed pvhboot.timing"
 
 
-def packed_bare_virt(ctx, given, want):
+def packed_bare_virt(ctx, given, want, mode="append"):
     """qemu -kernel of the packed image alone: no tree of ours, no
-    -initrd. The kernel runs where the pack put it (no copy)."""
+    -initrd. The kernel runs where the pack put it (no copy); its cmdline
+    is the packed one and the loader's as the pack's mode says."""
     def test():
-        args = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G", "-kernel", packed_image(ctx)]
+        args = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G", "-kernel", packed_image(ctx, mode)]
         if given:
             args += ["-append", given]
         result = run_qemu_arm64(args, 120, qemu=ctx.qemu_aarch64)
@@ -222,8 +225,11 @@ def collect(ctx):
         ("pvhboot-chainloads-debian-kernel-xen-dom0less-domU", dom0less_domu(ctx)),
         ("packed-pvhboot-bin-boots-debian-kernel-with-packed-cmdline",
          packed_bare_virt(ctx, None, b"console=ttyAMA0 rdinit=/init marker=packed")),
-        ("packed-pvhboot-bin-loader-cmdline-replaces-packed-one",
+        ("packed-pvhboot-bin-loader-cmdline-appended-to-packed-one",
+         packed_bare_virt(ctx, "marker=from-loader pvhboot.verbose",
+                          b"console=ttyAMA0 rdinit=/init marker=packed marker=from-loader")),
+        ("packed-pvhboot-bin-fallback-mode-loader-cmdline-replaces-packed-one",
          packed_bare_virt(ctx, "console=ttyAMA0 rdinit=/init marker=from-loader pvhboot.verbose",
-                          b"console=ttyAMA0 rdinit=/init marker=from-loader")),
+                          b"console=ttyAMA0 rdinit=/init marker=from-loader", mode="fallback")),
         ("packed-pvhboot-bin-refuses-descriptor-past-image-size", packed_descriptor_tampered(ctx)),
     ]

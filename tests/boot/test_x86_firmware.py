@@ -211,6 +211,48 @@ def linux_case(ctx, machine, mem, mode, smp=1):
     return test
 
 
+# What Firecracker (v1.13 and later) passes for boot_args "console=ttyS0
+# reboot=k panic=1" with a root block device: its builder appends
+# " pci=off" unless PCI is enabled (builder.rs), the block device's
+# "root=/dev/vda ro" and one virtio_mmio.device= word per MMIO device
+# (device_manager/mmio.rs), the first at 0xd0000000 with IRQ 5.
+FIRECRACKER_CMDLINE = (b"console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro "
+                       b"virtio_mmio.device=4K@0xd0000000:5")
+PACKED_CMDLINE = "greeting=packed pvhboot.verbose"
+
+
+def packed_cmdline_modes(ctx, mode):
+    """hello packed with a cmdline in each --cmdline-mode, booted with the
+    cmdline Firecracker writes: hello's cmdline line is the packed words
+    (pvhboot's taken out), then Firecracker's (append, the default);
+    Firecracker's alone (fallback); the packed words alone (replace).
+    pvhboot.verbose, packed, applies in every mode but fallback, where the
+    packed cmdline is not used at all; inspect names the mode."""
+    def test():
+        args = ("--cmdline-mode", mode) if mode != "append" else ()
+        fw = packed(ctx, "fw-hello-cmdline-%s.elf" % mode, "--kernel",
+                    os.path.join(ctx.build, "hello.elf"), "--cmdline", PACKED_CMDLINE, *args)
+        listed = pack_tool(ctx, "inspect", fw)
+        check(("    cmdline %r, mode %s: " % (PACKED_CMDLINE, mode)) in listed,
+              "inspect does not name the cmdline mode %s:\n%s" % (mode, listed))
+        result = run_qemu(["-M", "q35", "-m", "256M", "-kernel", fw, "-append", FIRECRACKER_CMDLINE],
+                          30, qemu=ctx.qemu)
+        check(not result.timed_out and not result.triple_fault, result.describe())
+        report = HelloReport(result.lines())
+        ours = PACKED_CMDLINE.replace(" pvhboot.verbose", "").encode()
+        want = {"append": ours + b" " + FIRECRACKER_CMDLINE, "fallback": FIRECRACKER_CMDLINE,
+                "replace": ours}[mode]
+        check(report.cmdline == want, "hello's cmdline %r, expected %r" % (report.cmdline, want))
+        # The payload line is always printed; the rest of "fw:" only verbose.
+        verbose = any(l.startswith(b"pvhboot: fw: ") and not l.startswith(b"pvhboot: fw: payload ")
+                      for l in result.lines())
+        check(verbose == (mode != "fallback"),
+              "pvhboot.verbose from the packed cmdline %s" % ("ignored" if not verbose else
+                                                              "applied in fallback mode"))
+        return report.cmdline.decode()[:60]
+    return test
+
+
 SECOND_PIECE_LINE = b"pvhtest: second initrd piece"
 
 
@@ -498,6 +540,9 @@ def collect(ctx):
     tests += [
         ("linux-bzimage-q35-512M-packed-smp4", linux_case(ctx, "q35", "512M", "packed", smp=4)),
         ("linux-initrd-in-two-pieces-joined-in-place", initrd_in_two_pieces(ctx)),
+        ("packed-cmdline-append-to-firecrackers", packed_cmdline_modes(ctx, "append")),
+        ("packed-cmdline-fallback-under-firecrackers", packed_cmdline_modes(ctx, "fallback")),
+        ("packed-cmdline-replace-firecrackers", packed_cmdline_modes(ctx, "replace")),
         ("linux-vmlinux-pvh-module", vmlinux_case(ctx, "module")),
         ("linux-vmlinux-pvh-packed-in-place", vmlinux_case(ctx, "packed")),
         ("linux-vmlinux-pvh-packed-smp4", vmlinux_case(ctx, "packed", smp=4)),

@@ -159,7 +159,8 @@ def cli_colon_in_path(ctx):
                      "  pvhboot.elf with 2 pieces packed, the first the kernel:",
                      "    kernel hello.elf: ",
                      "    module 1: %d bytes at 0x%s, cmdline 'x=1:2 y'" % (len(data), m.group(3)),
-                     "    default cmdline 'console=ttyS0 default'",
+                     "    cmdline 'console=ttyS0 default', mode append: this one, then the "
+                     "loader's",
                      "  minimum RAM: "):
             check(("\n" + want) in ("\n" + listed), "inspect lacks %r:\n%s" % (want, listed))
     return test

@@ -258,6 +258,99 @@ static void random_descriptors_never_read_outside_the_image(void **state)
     }
 }
 
+/* --- the kernel's cmdline from the packed one and the loader's --------------- */
+
+#define FIRECRACKER "console=ttyS0 reboot=k panic=1 pci=off virtio_mmio.device=4K@0xd0000000:5"
+
+struct cmdline_case {
+    uint32_t mode;
+    const char *packed, *loader;
+    const char *kernel;   /* what the kernel gets */
+    const char *options;  /* the text pvhboot's options are read from */
+};
+
+static void cmdline_modes_combine_as_documented(void **state)
+{
+    static const struct cmdline_case cases[] = {
+        /* fallback: the loader's, the packed one only when the loader's is empty */
+        { PVH_PACK_CMDLINE_FALLBACK, "root=/dev/vda pvhboot.verbose", "",
+          "root=/dev/vda", "root=/dev/vda pvhboot.verbose " },
+        { PVH_PACK_CMDLINE_FALLBACK, "root=/dev/vda", "pvhboot.format=linux",
+          "root=/dev/vda", "root=/dev/vda pvhboot.format=linux" },
+        { PVH_PACK_CMDLINE_FALLBACK, "root=/dev/vda", FIRECRACKER, FIRECRACKER, FIRECRACKER },
+        { PVH_PACK_CMDLINE_FALLBACK, NULL, "a b", "a b", "a b" },
+        /* append: the packed one, then the loader's (Firecracker's words land) */
+        { PVH_PACK_CMDLINE_APPEND, "root=/dev/vda quiet", FIRECRACKER,
+          "root=/dev/vda quiet " FIRECRACKER, "root=/dev/vda quiet " FIRECRACKER },
+        { PVH_PACK_CMDLINE_APPEND, "root=/dev/vda", "", "root=/dev/vda", "root=/dev/vda " },
+        { PVH_PACK_CMDLINE_APPEND, "pvhboot.verbose", "x=1", "x=1", "pvhboot.verbose x=1" },
+        { PVH_PACK_CMDLINE_APPEND, "a pvhboot.verbose b", "pvhboot.format=linux c",
+          "a b c", "a pvhboot.verbose b pvhboot.format=linux c" },
+        { PVH_PACK_CMDLINE_APPEND, NULL, "x=1", "x=1", "x=1" },
+        /* replace: the packed one alone, the loader's options still read */
+        { PVH_PACK_CMDLINE_REPLACE, "root=/dev/vda", FIRECRACKER " pvhboot.verbose",
+          "root=/dev/vda", "root=/dev/vda " FIRECRACKER " pvhboot.verbose" },
+        { PVH_PACK_CMDLINE_REPLACE, "", "x=1", "", " x=1" },
+    };
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        static char kernel[PVH_CMDLINE_MAX + 1], options[2 * PVH_CMDLINE_MAX + 2];
+        struct pvh_error err;
+
+        assert_int_equal(pvh_pack_cmdline(cases[i].mode, cases[i].packed, cases[i].loader, kernel,
+                                          sizeof(kernel), options, sizeof(options), &err), PVH_OK);
+        assert_string_equal(kernel, cases[i].kernel);
+        assert_string_equal(options, cases[i].options);
+    }
+}
+
+static void cmdline_mode_3_is_refused(void **state)
+{
+    char kernel[64], options[128];
+    struct pvh_error err;
+
+    (void)state;
+    assert_error(pvh_pack_cmdline(PVH_PACK_CMDLINE_MASK | PVH_PACK_KERNEL, "a", "b", kernel,
+                                  sizeof(kernel), options, sizeof(options), &err),
+                 &err, PVH_EINVAL, "packed cmdline mode 0xc: not fallback (0), append (0x4) or "
+                 "replace (0x8)");
+    assert_null(pvh_pack_cmdline_mode_name(PVH_PACK_CMDLINE_MASK));
+    assert_string_equal(pvh_pack_cmdline_mode_name(PVH_PACK_CMDLINE_APPEND), "append");
+}
+
+/* Every length up to the limit: the joined cmdline fits or is refused,
+ * never cut; nothing is written past either buffer (ASan). */
+static void cmdline_append_refuses_what_does_not_fit(void **state)
+{
+    enum { SIZE = 16 };
+    char packed[SIZE + 2], loader[SIZE + 2];
+
+    (void)state;
+    for (unsigned p = 1; p <= SIZE; p++) {
+        for (unsigned l = 1; l <= SIZE; l++) {
+            char *kernel = malloc(SIZE), *options = malloc(2 * SIZE);
+            struct pvh_error err;
+            int rc;
+
+            memset(packed, 'p', p);
+            packed[p] = 0;
+            memset(loader, 'l', l);
+            loader[l] = 0;
+            rc = pvh_pack_cmdline(PVH_PACK_CMDLINE_APPEND, packed, loader, kernel, SIZE, options,
+                                  2 * SIZE, &err);
+            if (p + 1 + l < SIZE && l < SIZE && p < SIZE) {
+                assert_int_equal(rc, PVH_OK);
+                assert_int_equal(strlen(kernel), p + 1 + l);
+            } else {
+                assert_int_equal(rc, PVH_E2BIG);
+            }
+            free(kernel);
+            free(options);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +371,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(refuses_module_cmdline_longer_than_the_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_image_size_below_own_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(random_descriptors_never_read_outside_the_image, setup, teardown),
+        cmocka_unit_test(cmdline_modes_combine_as_documented),
+        cmocka_unit_test(cmdline_mode_3_is_refused),
+        cmocka_unit_test(cmdline_append_refuses_what_does_not_fit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
