@@ -1,5 +1,5 @@
-"""pvhboot's EL2 set-up (arch/arm64/el2.c, asm.h, hyp.S), checked three
-ways:
+"""pvhboot's EL2 set-up (arch/arm64/el2.c, asm.h, hyp.S) and its first
+cache maintenance (head.S), checked three ways:
 
 1. Register dumps. QEMU runs the probe (tests/arm64/probe.c) at EL2 under
    its gdbstub. Before the first instruction, a loader's leftovers are
@@ -31,7 +31,12 @@ ways:
      pvhboot leaves set traps to EL2, so no boot reaches it. Its
      disassembly must show the *_EL12 path taken on HCR_EL2.E2H and
      the *_EL1 path otherwise; likewise el2_to_el1 in head.o and
-     secondary.o for SCTLR_EL1.
+     secondary.o for SCTLR_EL1;
+   - cache maintenance (TCG has no caches): the linked images must
+     clean and invalidate, before their first store, stack or C call,
+     a range covering the early map and the stacks (all that is written
+     with the MMU off past the file). smp.c must clean and invalidate a
+     secondary CPU's stack before its PSCI CPU_ON.
 """
 
 ARCH = "arm64"
@@ -446,6 +451,73 @@ def hyp_reflect_under_e2h(ctx):
     return test
 
 
+def symbols(elf):
+    out = subprocess.run(["aarch64-linux-gnu-nm", elf], check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return {p[2]: int(p[0], 16) for p in (l.split() for l in out.splitlines()) if len(p) == 3}
+
+
+def mmu_off_range_cleaned_first(ctx, image):
+    """From the entry to the first call, store or stack set-up: a call of
+    arm64_dcache_clean_inval (dc civac) over [x0, x1) covering the early
+    map and both stacks, i.e. everything written with the MMU off past
+    the file."""
+    def test():
+        elf = os.path.join(ctx.build_arm64, image)
+        insns, labels = disassemble(elf)
+        sym = symbols(elf)
+        start = labels["primary_entry"]
+        regs, call = {}, None
+        for addr, mn, ops in insns:
+            if addr < start:
+                continue
+            check(not (mn.startswith("st") or re.match(r"mov\b", mn) and ops.startswith("sp,")),
+                  "0x%x: %s %s before any cache maintenance" % (addr, mn, ops))
+            m = re.match(r"(x\d+), (?:0x)?([0-9a-f]+)", ops)
+            if mn == "adrp" and m:
+                regs[m.group(1)] = int(m.group(2), 16)
+            m = re.match(r"(x\d+), (x\d+), #(0x[0-9a-f]+|\d+)$", ops)
+            if mn == "add" and m and m.group(2) in regs:
+                regs[m.group(1)] = regs[m.group(2)] + int(m.group(3), 0)
+            if mn == "bl":
+                call = (addr, ops)
+                break
+        check(call and "<arm64_dcache_clean_inval>" in call[1],
+              "the first call from the entry is %r, not arm64_dcache_clean_inval" % (call,))
+        lo, hi = regs.get("x0"), regs.get("x1")
+        check(lo is not None and hi is not None, "x0/x1 not set PC-relative before the call")
+        fn = labels["arm64_dcache_clean_inval"]
+        body = [mn + " " + ops for a, mn, ops in insns if fn <= a < fn + 0x80]
+        check(any(b.startswith("dc civac") for b in body), "arm64_dcache_clean_inval: no dc civac")
+        need = {"early map": (sym["early"], sym["early"] + 1),
+                "main and exception stacks": (sym["arm64_stack_guard"],
+                                              sym["arm64_exception_stack_top"])}
+        for what, (a, b) in need.items():
+            check(lo <= a and b <= hi, "[0x%x, 0x%x) does not cover the %s [0x%x, 0x%x)" %
+                  (lo, hi, what, a, b))
+        check(lo >= sym["__file_end"] and hi == sym["__image_end"],
+              "[0x%x, 0x%x): not past the file (0x%x) to the image end (0x%x)" %
+              (lo, hi, sym["__file_end"], sym["__image_end"]))
+        return "[0x%x, 0x%x): %d KiB" % (lo, hi, (hi - lo) >> 10)
+    return test
+
+
+def secondary_stack_cleaned(ctx):
+    """smp.c: a secondary CPU's stack cleaned and invalidated before CPU_ON."""
+    def test():
+        insns, labels = disassemble(os.path.join(ctx.build_arm64, "hello.elf"))
+        start = labels["pvh_arch_cpu_boot"]
+        end = min(a for a in labels.values() if a > start)
+        calls = [(a, o) for a, m, o in insns if start <= a < end and m in ("bl", "b")
+                 and "<" in o]
+        names = [re.search(r"<([^>+]+)", o).group(1) for _, o in calls]
+        check("arm64_psci_cpu_on" in names, "no CPU_ON call: %r" % names)
+        check("arm64_dcache_clean_inval" in names[:names.index("arm64_psci_cpu_on")],
+              "no clean+invalidate before CPU_ON: %r" % names)
+        return " -> ".join(names)
+    return test
+
+
 def collect(ctx):
     tests = [
         ("cnthctl-written-whole-cortex-a57", cnthctl_written_whole(ctx, "cortex-a57", b"counter pmu")),
@@ -454,5 +526,9 @@ def collect(ctx):
         ("el2-to-el1-sctlr-el12-under-e2h-head", el2_to_el1_under_e2h(ctx, "head.o")),
         ("el2-to-el1-sctlr-el12-under-e2h-secondary", el2_to_el1_under_e2h(ctx, "secondary.o")),
         ("hyp-stub-reflects-through-el12-under-e2h", hyp_reflect_under_e2h(ctx)),
+        ("secondary-stack-cleaned-before-cpu-on", secondary_stack_cleaned(ctx)),
     ]
+    for image in ("hello.elf", "pvhboot.elf", "tests/probe.elf"):
+        tests.append(("mmu-off-range-cleaned-first-" + image.replace("/", "-").replace(".elf", ""),
+                      mmu_off_range_cleaned_first(ctx, image)))
     return tests + fgt_cases(ctx)
