@@ -39,11 +39,21 @@
 
 /* --- HCR_EL2 ------------------------------------------------------------ */
 #define HCR_EL2_RW     (UL(1) << 31) /* EL1 runs in AArch64 */
-#define HCR_EL2_E2H    (UL(1) << 34) /* EL2 host mode (VHE): RES1 on CPUs without FEAT_E2H0 */
+#define HCR_EL2_E2H_SHIFT 34
+#define HCR_EL2_E2H    (UL(1) << HCR_EL2_E2H_SHIFT) /* EL2 host mode (VHE): RES1 without FEAT_E2H0 */
 #define HCR_EL2_APK    (UL(1) << 40) /* pointer authentication keys: no trap */
 #define HCR_EL2_API    (UL(1) << 41) /* pointer authentication instructions: no trap */
 #define HCR_EL2_ENSCXT (UL(1) << 53) /* SCXTNUM_ELx: no trap */
 #define HCR_EL2_ATA    (UL(1) << 56) /* MTE allocation tags: no trap */
+
+/* The EL1 registers EL2 reaches through their *_EL12 encodings while
+ * HCR_EL2.E2H is 1: then the *_EL1 encodings name EL2's own registers. */
+#define SCTLR_EL12 S3_5_C1_C0_0
+#define ESR_EL12   S3_5_C5_C2_0
+#define FAR_EL12   S3_5_C6_C0_0
+#define ELR_EL12   S3_5_C4_C0_1
+#define SPSR_EL12  S3_5_C4_C0_0
+#define VBAR_EL12  S3_5_C12_C0_0
 
 /* --- HCRX_EL2 (FEAT_HCX) ------------------------------------------------ */
 #define HCRX_EL2_MSCEN  (UL(1) << 11) /* memory copy/set instructions enabled */
@@ -70,17 +80,39 @@
 #define PMCR_N_SHIFT 11                 /* PMCR_EL0.N: the number of event counters */
 #define PMCR_N_MASK  UL(0x1f)
 
-/* --- Fine-grained read/write traps (HFGRTR_EL2, HFGWTR_EL2): the bits
- * that trap when CLEAR, for registers of the feature named. ------------ */
-#define HFGXTR_NPOR_EL0    (UL(1) << 59) /* S1POE */
-#define HFGXTR_NPIR_EL1    (UL(1) << 58) /* S1PIE */
-#define HFGXTR_NPIRE0_EL1  (UL(1) << 57) /* S1PIE */
-#define HFGXTR_NTPIDR2_EL0 (UL(1) << 55) /* SME */
-#define HFGXTR_NSMPRI_EL1  (UL(1) << 54) /* SME */
-#define HFGXTR_NGCS_EL1    (UL(1) << 53) /* GCS */
-#define HFGXTR_NGCS_EL0    (UL(1) << 52) /* GCS */
+/* --- Fine-grained traps (FEAT_FGT): the bits that trap when CLEAR,
+ * for registers or instructions of the feature named; RES0 without it.
+ * HFGRTR_EL2 and HFGWTR_EL2 share one layout. ------------------------ */
+#define HFGXTR_NAMAIR2_EL1  (UL(1) << 63) /* AIE */
+#define HFGXTR_NMAIR2_EL1   (UL(1) << 62) /* AIE */
+#define HFGXTR_NS2POR_EL1   (UL(1) << 61) /* S2POE */
+#define HFGXTR_NPOR_EL1     (UL(1) << 60) /* S1POE */
+#define HFGXTR_NPOR_EL0     (UL(1) << 59) /* S1POE */
+#define HFGXTR_NPIR_EL1     (UL(1) << 58) /* S1PIE */
+#define HFGXTR_NPIRE0_EL1   (UL(1) << 57) /* S1PIE */
+#define HFGXTR_NRCWMASK_EL1 (UL(1) << 56) /* THE */
+#define HFGXTR_NTPIDR2_EL0  (UL(1) << 55) /* SME */
+#define HFGXTR_NSMPRI_EL1   (UL(1) << 54) /* SME */
+#define HFGXTR_NGCS_EL1     (UL(1) << 53) /* GCS */
+#define HFGXTR_NGCS_EL0     (UL(1) << 52) /* GCS */
+#define HFGXTR_NACCDATA_EL1 (UL(1) << 50) /* LS64_ACCDATA */
+#define HFGITR_NGCSEPP      (UL(1) << 59) /* GCS */
+#define HFGITR_NGCSSTR_EL1  (UL(1) << 58) /* GCS */
+#define HFGITR_NGCSPUSHM_EL1 (UL(1) << 57) /* GCS */
+#define HFGITR_NBRBIALL     (UL(1) << 56) /* BRBE */
+#define HFGITR_NBRBINJ      (UL(1) << 55) /* BRBE */
+#define HDFGXTR_NPMSNEVFR_EL1 (UL(1) << 62) /* SPEv1p2; read and write */
+#define HDFGXTR_NBRBDATA    (UL(1) << 61) /* BRBE; read and write */
+#define HDFGXTR_NBRBCTL     (UL(1) << 60) /* BRBE; read and write */
+#define HDFGRTR_NBRBIDR     (UL(1) << 59) /* BRBE; read only (RES0 in HDFGWTR_EL2) */
+
+/* --- BRBCR_EL2 (FEAT_BRBE): EL1 may record cycle counts and mispredicts */
+#define BRBCR_EL2_CC    (UL(1) << 3)
+#define BRBCR_EL2_MPRED (UL(1) << 4)
 
 /* --- CNTHCTL_EL2 -------------------------------------------------------- */
+/* The whole register is written: the other fields (the event stream,
+ * FEAT_ECV's traps of EL1's counter and timer accesses) stay 0. */
 #define CNTHCTL_EL1PCTEN UL(1) /* EL1 may read the physical counter */
 #define CNTHCTL_EL1PCEN  UL(2) /* EL1 may use the physical timer */
 #define CNTHCTL_E2H_SHIFT 10   /* with E2H = 1 the same two bits sit 10 higher */
@@ -93,10 +125,13 @@
 #define ID_AA64PFR1_MTE_SHIFT  8
 #define ID_AA64PFR1_SME_SHIFT  24
 #define ID_AA64PFR1_GCS_SHIFT  44
+#define ID_AA64PFR1_THE_SHIFT  48 /* translation hardening */
 #define ID_AA64ISAR1_APA_SHIFT 4  /* pointer authentication, QARMA5 */
 #define ID_AA64ISAR1_API_SHIFT 8  /* pointer authentication, implementation defined */
 #define ID_AA64ISAR1_GPA_SHIFT 24
 #define ID_AA64ISAR1_GPI_SHIFT 28
+#define ID_AA64ISAR1_LS64_SHIFT 60
+#define ID_AA64ISAR1_LS64_ACCDATA 3
 #define ID_AA64ISAR2_GPA3_SHIFT 8 /* pointer authentication, QARMA3 */
 #define ID_AA64ISAR2_APA3_SHIFT 12
 #define ID_AA64ISAR2_MOPS_SHIFT 16
@@ -107,10 +142,15 @@
 #define ID_AA64MMFR3_TCRX_SHIFT  0
 #define ID_AA64MMFR3_S1PIE_SHIFT 8
 #define ID_AA64MMFR3_S1POE_SHIFT 16
+#define ID_AA64MMFR3_S2POE_SHIFT 20
+#define ID_AA64MMFR3_AIE_SHIFT   24
+#define ID_AA64MMFR4_E2H0_SHIFT  24 /* signed: negative = no FEAT_E2H0, E2H is RES1 */
 #define ID_AA64DFR0_PMUVER_SHIFT 8
 #define ID_AA64DFR0_PMUVER_IMPDEF 0xf
 #define ID_AA64DFR0_PMSVER_SHIFT 32      /* statistical profiling */
+#define ID_AA64DFR0_PMSVER_V1P2  3
 #define ID_AA64DFR0_TRACEBUFFER_SHIFT 44
+#define ID_AA64DFR0_BRBE_SHIFT 52
 #define ID_AA64SMFR0_FA64 (UL(1) << 63)
 #define ID_AA64SMFR0_SMEVER_SHIFT 56
 

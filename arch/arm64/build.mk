@@ -88,4 +88,19 @@ $(BUILD)/tests/probe.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB) $
 	$(call quiet,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB)
-ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin $(BUILD)/tests/probe.bin
+# The same probe on a CPU that says it has no FEAT_E2H0, so that EL2 is
+# set up with HCR_EL2.E2H = 1 (el2.c, ARM64_EL2_TEST_NO_E2H0): QEMU 7.2
+# has no CPU with E2H stuck at 1, but one with FEAT_VHE keeps it at 1
+# once written (tests/boot/test_arm64_el2.py).
+$(BUILD)/obj/tests/arm64/el2-no-e2h0.o: arch/arm64/el2.c mk/common.mk mk/arch.mk arch/arm64/build.mk
+	$(call quiet,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -DARM64_EL2_TEST_NO_E2H0 -c -o $@ $<
+$(BUILD)/tests/probe-no-e2h0.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o \
+		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o \
+		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB)
+ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin $(BUILD)/tests/probe.bin \
+                    $(BUILD)/tests/probe-no-e2h0.bin

@@ -14,10 +14,21 @@
  * written by their encoding, S<op0>_<op1>_C<n>_C<m>_<op2>.
  */
 #include "arch/arm64/arch.h"
+#include "arch/arm64/el2.h"
 
 #define SYSREG_READ(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
 #define SYSREG_WRITE(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
 #define ISB() __asm__ volatile("isb" : : : "memory")
+
+/* ID_AA64MMFR4_EL1 (RAZ on CPUs older than it). A test image
+ * (arch/arm64/build.mk: probe-no-e2h0) reads E2H0 as "not implemented",
+ * as a CPU with E2H stuck at 1 says: QEMU 7.2 models no such CPU, but
+ * lets E2H be set on one with FEAT_VHE, which behaves the same. */
+#ifdef ARM64_EL2_TEST_NO_E2H0
+#define ID_AA64MMFR4_READ() ((uint64_t)0xf << ID_AA64MMFR4_E2H0_SHIFT)
+#else
+#define ID_AA64MMFR4_READ() SYSREG_READ(S3_0_C0_C7_4)
+#endif
 
 /* The 4-bit ID register field at shift. */
 static unsigned field(uint64_t reg, unsigned shift)
@@ -77,7 +88,8 @@ static void allow_fp_sve_sme(uint64_t pfr0, uint64_t pfr1, bool e2h)
 }
 
 /* MDCR_EL2: EL1 owns every PMU counter, the debug registers, the
- * statistical profiling and trace buffers; nothing traps. */
+ * statistical profiling and trace buffers; nothing traps. BRBCR_EL2
+ * lets EL1's branch records carry what it asks for. */
 static void allow_debug_pmu(uint64_t dfr0)
 {
     unsigned pmu = field(dfr0, ID_AA64DFR0_PMUVER_SHIFT);
@@ -90,6 +102,9 @@ static void allow_debug_pmu(uint64_t dfr0)
     if (field(dfr0, ID_AA64DFR0_TRACEBUFFER_SHIFT))
         mdcr |= MDCR_EL2_E2TB_EL1;
     SYSREG_WRITE(mdcr_el2, mdcr);
+    /* Branch records: EL2's half of the cycle count and mispredict gates. */
+    if (field(dfr0, ID_AA64DFR0_BRBE_SHIFT))
+        SYSREG_WRITE(S2_4_C9_C0_0, BRBCR_EL2_CC | BRBCR_EL2_MPRED); /* BRBCR_EL2 */
 }
 
 /* HCRX_EL2 (FEAT_HCX): the memory-copy instructions and TCR2_EL1
@@ -107,28 +122,56 @@ static void set_hcrx(uint64_t mmfr1, uint64_t isar2, uint64_t mmfr3)
     SYSREG_WRITE(S3_4_C1_C2_2, hcrx); /* HCRX_EL2 */
 }
 
-/* Fine-grained traps (FEAT_FGT): none. Most bits trap when set, but
- * the "n" ones trap when clear, for registers of newer features: set
- * those for the features the CPU has. */
-static void clear_fine_grained_traps(uint64_t mmfr0, uint64_t pfr0, uint64_t pfr1, uint64_t mmfr3)
+void arm64_el2_fgt_values(uint64_t pfr1, uint64_t isar1, uint64_t mmfr3, uint64_t dfr0,
+                          struct arm64_el2_fgt *fgt)
 {
-    uint64_t fgt = 0;
+    uint64_t rw = 0, insn = 0, debug = 0;
+
+    if (field(pfr1, ID_AA64PFR1_SME_SHIFT))
+        rw |= HFGXTR_NTPIDR2_EL0 | HFGXTR_NSMPRI_EL1;
+    if (field(mmfr3, ID_AA64MMFR3_S1PIE_SHIFT))
+        rw |= HFGXTR_NPIR_EL1 | HFGXTR_NPIRE0_EL1;
+    if (field(mmfr3, ID_AA64MMFR3_S1POE_SHIFT))
+        rw |= HFGXTR_NPOR_EL1 | HFGXTR_NPOR_EL0;
+    if (field(mmfr3, ID_AA64MMFR3_S2POE_SHIFT))
+        rw |= HFGXTR_NS2POR_EL1;
+    if (field(mmfr3, ID_AA64MMFR3_AIE_SHIFT))
+        rw |= HFGXTR_NMAIR2_EL1 | HFGXTR_NAMAIR2_EL1;
+    if (field(pfr1, ID_AA64PFR1_THE_SHIFT))
+        rw |= HFGXTR_NRCWMASK_EL1;
+    if (field(isar1, ID_AA64ISAR1_LS64_SHIFT) >= ID_AA64ISAR1_LS64_ACCDATA)
+        rw |= HFGXTR_NACCDATA_EL1;
+    if (field(pfr1, ID_AA64PFR1_GCS_SHIFT)) {
+        rw |= HFGXTR_NGCS_EL1 | HFGXTR_NGCS_EL0;
+        insn |= HFGITR_NGCSEPP | HFGITR_NGCSSTR_EL1 | HFGITR_NGCSPUSHM_EL1;
+    }
+    if (field(dfr0, ID_AA64DFR0_BRBE_SHIFT)) {
+        insn |= HFGITR_NBRBIALL | HFGITR_NBRBINJ;
+        debug |= HDFGXTR_NBRBDATA | HDFGXTR_NBRBCTL;
+    }
+    if (field(dfr0, ID_AA64DFR0_PMSVER_SHIFT) >= ID_AA64DFR0_PMSVER_V1P2)
+        debug |= HDFGXTR_NPMSNEVFR_EL1;
+    fgt->hfgrtr = rw;
+    fgt->hfgwtr = rw;
+    fgt->hfgitr = insn;
+    fgt->hdfgrtr = debug | (field(dfr0, ID_AA64DFR0_BRBE_SHIFT) ? HDFGRTR_NBRBIDR : 0);
+    fgt->hdfgwtr = debug;
+}
+
+/* Fine-grained traps (FEAT_FGT): none for what the CPU has. */
+static void clear_fine_grained_traps(uint64_t mmfr0, uint64_t pfr0, uint64_t pfr1, uint64_t isar1,
+                                     uint64_t mmfr3, uint64_t dfr0)
+{
+    struct arm64_el2_fgt fgt;
 
     if (!field(mmfr0, ID_AA64MMFR0_FGT_SHIFT))
         return;
-    if (field(pfr1, ID_AA64PFR1_SME_SHIFT))
-        fgt |= HFGXTR_NTPIDR2_EL0 | HFGXTR_NSMPRI_EL1;
-    if (field(mmfr3, ID_AA64MMFR3_S1PIE_SHIFT))
-        fgt |= HFGXTR_NPIR_EL1 | HFGXTR_NPIRE0_EL1;
-    if (field(mmfr3, ID_AA64MMFR3_S1POE_SHIFT))
-        fgt |= HFGXTR_NPOR_EL0;
-    if (field(pfr1, ID_AA64PFR1_GCS_SHIFT))
-        fgt |= HFGXTR_NGCS_EL1 | HFGXTR_NGCS_EL0;
-    SYSREG_WRITE(S3_4_C1_C1_4, fgt); /* HFGRTR_EL2 */
-    SYSREG_WRITE(S3_4_C1_C1_5, fgt); /* HFGWTR_EL2 */
-    SYSREG_WRITE(S3_4_C1_C1_6, 0);   /* HFGITR_EL2 */
-    SYSREG_WRITE(S3_4_C3_C1_4, 0);   /* HDFGRTR_EL2 */
-    SYSREG_WRITE(S3_4_C3_C1_5, 0);   /* HDFGWTR_EL2 */
+    arm64_el2_fgt_values(pfr1, isar1, mmfr3, dfr0, &fgt);
+    SYSREG_WRITE(S3_4_C1_C1_4, fgt.hfgrtr);  /* HFGRTR_EL2 */
+    SYSREG_WRITE(S3_4_C1_C1_5, fgt.hfgwtr);  /* HFGWTR_EL2 */
+    SYSREG_WRITE(S3_4_C1_C1_6, fgt.hfgitr);  /* HFGITR_EL2 */
+    SYSREG_WRITE(S3_4_C3_C1_4, fgt.hdfgrtr); /* HDFGRTR_EL2 */
+    SYSREG_WRITE(S3_4_C3_C1_5, fgt.hdfgwtr); /* HDFGWTR_EL2 */
     if (field(pfr0, ID_AA64PFR0_AMU_SHIFT))
         SYSREG_WRITE(S3_4_C3_C1_6, 0); /* HAFGRTR_EL2 */
 }
@@ -145,24 +188,50 @@ static void allow_gicv3(uint64_t pfr0)
         SYSREG_WRITE(S3_4_C12_C11_0, 0);              /* ICH_HCR_EL2 */
 }
 
+/*
+ * Whether HCR_EL2.E2H is stuck at 1 on this CPU (no FEAT_E2H0), with hcr
+ * (E2H clear) written. The ID register says so where it has the field
+ * (a negative E2H0); CPUs older than the field (Apple's) and EL2s
+ * emulated without fine-grained traps (nested virtualization) do not
+ * say, so the behaviour is tested too: with E2H in force, EL2's
+ * FAR_EL1 encoding reaches FAR_EL2.
+ */
+static bool e2h_stuck(uint64_t hcr)
+{
+    if (field(ID_AA64MMFR4_READ(), ID_AA64MMFR4_E2H0_SHIFT) & 8) /* signed field */
+        return true;
+    SYSREG_WRITE(hcr_el2, hcr);
+    ISB();
+    SYSREG_WRITE(far_el1, 1);
+    SYSREG_WRITE(far_el2, 2);
+    ISB();
+    return SYSREG_READ(far_el1) == 2;
+}
+
 void arm64_el2_setup(void)
 {
     uint64_t pfr0 = SYSREG_READ(id_aa64pfr0_el1), pfr1 = SYSREG_READ(id_aa64pfr1_el1);
     uint64_t isar1 = SYSREG_READ(id_aa64isar1_el1), isar2 = SYSREG_READ(S3_0_C0_C6_2);
     uint64_t mmfr0 = SYSREG_READ(id_aa64mmfr0_el1), mmfr1 = SYSREG_READ(id_aa64mmfr1_el1);
     uint64_t mmfr3 = SYSREG_READ(S3_0_C0_C7_3), dfr0 = SYSREG_READ(id_aa64dfr0_el1);
+    uint64_t hcr = hcr_value(pfr0, pfr1, isar1, isar2);
     bool e2h;
 
     SYSREG_WRITE(sctlr_el2, SCTLR_EL2_RES1); /* EL2's own MMU and caches stay off */
-    SYSREG_WRITE(hcr_el2, hcr_value(pfr0, pfr1, isar1, isar2));
+    /* E2H is written 0 where it can be, else 1: a nested EL2 may
+     * ignore the write, and E2H must read as it behaves, since the
+     * code below and head.S, secondary.S and hyp.S test it. With E2H
+     * = 1, CPTR_EL2 and CNTHCTL_EL2 have their VHE layouts, and EL1's
+     * registers are reached by their *_EL12 encodings. */
+    if (e2h_stuck(hcr))
+        hcr |= HCR_EL2_E2H;
+    SYSREG_WRITE(hcr_el2, hcr);
     ISB();
-    /* E2H is written 0, but CPUs without FEAT_E2H0 keep it 1: then
-     * CPTR_EL2 and CNTHCTL_EL2 have their VHE layouts. */
     e2h = SYSREG_READ(hcr_el2) & HCR_EL2_E2H;
     set_hcrx(mmfr1, isar2, mmfr3);
-    /* EL1 may use the physical counter and timer; no virtual offset. */
-    SYSREG_WRITE(cnthctl_el2, SYSREG_READ(cnthctl_el2) |
-                 (CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN) << (e2h ? CNTHCTL_E2H_SHIFT : 0));
+    /* EL1 may use the physical counter and timer; no virtual offset;
+     * every other field 0: no event stream, no FEAT_ECV trap. */
+    SYSREG_WRITE(cnthctl_el2, (CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN) << (e2h ? CNTHCTL_E2H_SHIFT : 0));
     SYSREG_WRITE(cntvoff_el2, 0);
     allow_debug_pmu(dfr0);
     if (field(mmfr1, ID_AA64MMFR1_LO_SHIFT))
@@ -174,6 +243,6 @@ void arm64_el2_setup(void)
     SYSREG_WRITE(vpidr_el2, SYSREG_READ(midr_el1));
     SYSREG_WRITE(vmpidr_el2, SYSREG_READ(mpidr_el1));
     allow_fp_sve_sme(pfr0, pfr1, e2h);
-    clear_fine_grained_traps(mmfr0, pfr0, pfr1, mmfr3);
+    clear_fine_grained_traps(mmfr0, pfr0, pfr1, isar1, mmfr3, dfr0);
     ISB();
 }

@@ -52,6 +52,20 @@ primary_entry:
     mrs x20, CurrentEL
     lsr x20, x20, #CURRENTEL_SHIFT       /* x20: the EL we were entered at */
     cmp x20, #CURRENTEL_EL2
+    b.ne 1f
+    /* At EL2 the virtual count has whatever offset CNTVOFF_EL2 holds:
+     * the physical count is the entry time (el2.c zeroes the offset, so
+     * EL1's virtual count goes on from it). */
+    mrs x21, cntpct_el0
+    /* The loader cleaned the file to the point of coherency, but nothing
+     * past it (booting.rst): a dirty line it left there could be written
+     * back over what is written below with the MMU off, straight to
+     * memory (the stacks, the early map). So that range is cleaned and
+     * invalidated first, before the stack exists (a leaf call: no memory). */
+1:  adr_l x0, __mmu_off_start
+    adr_l x1, __image_end
+    bl arm64_dcache_clean_inval
+    cmp x20, #CURRENTEL_EL2
     b.eq from_el2
     cmp x20, #CURRENTEL_EL1
     b.eq at_el1
@@ -61,11 +75,8 @@ primary_entry:
      * pvhboot runs at EL1 whichever way it came in (hyp.S says why);
      * arm64_el2_setup (el2.c) leaves nothing trapped that the CPU has,
      * and is C that touches no global, so it runs before relocation on
-     * the main stack (SP_EL2 here; EL1 sets up its own below). It zeroes
-     * CNTVOFF_EL2, so EL1's virtual count is the physical count the
-     * entry time is read from here. */
+     * the main stack (SP_EL2 here; EL1 sets up its own below). */
 from_el2:
-    mrs x21, cntpct_el0
     adr_l x2, arm64_stack_top
     mov sp, x2
     el2_to_el1 at_el1

@@ -20,6 +20,8 @@
  *    handed to EL1's own vectors as if it had been taken there, so the
  *    EL1 handler reports it (ESR, ELR, FAR as EL2 saw them).
  * This code uses no stack and no memory: x0 is kept in TPIDR_EL2.
+ * HCR_EL2.E2H is 1 where the CPU cannot clear it (el2.c): then EL1's
+ * registers are reached by their *_EL12 encodings.
  */
 #include "arch/arm64/arm64.h"
 
@@ -74,29 +76,40 @@ hyp_handoff:
     mov x3, xzr
     br x16
 
-hyp_reflect:
-    /* EL1 sees the exception in its own registers... */
+/* EL1 sees the exception in its own registers (named by the arguments:
+ * their *_EL1 or, with HCR_EL2.E2H = 1, their *_EL12 encodings)... */
+.macro reflect esr, far, elr, spsr, vbar
     mrs x0, esr_el2
-    msr esr_el1, x0
+    msr \esr, x0
     mrs x0, far_el2
-    msr far_el1, x0
+    msr \far, x0
     mrs x0, elr_el2
-    msr elr_el1, x0
+    msr \elr, x0
     mrs x0, spsr_el2
-    msr spsr_el1, x0
+    msr \spsr, x0
     /* ...and enters the vector it would have been taken to: from EL1
      * on SP_EL0 (+0), from EL1 on SP_EL1 (+0x200), from EL0 (+0x400). */
     tbz x0, #SPSR_EL_SHIFT, 2f           /* bit 2 of the mode: EL1 (set) or EL0 */
     tbz x0, #0, 1f                       /* SPSR_SP_ELX */
-    mrs x0, vbar_el1
+    mrs x0, \vbar
     add x0, x0, #VECTOR_CURRENT_SPX
     b 3f
-1:  mrs x0, vbar_el1
+1:  mrs x0, \vbar
     b 3f
-2:  mrs x0, vbar_el1
+2:  mrs x0, \vbar
     add x0, x0, #VECTOR_LOWER_A64
 3:  msr elr_el2, x0
     mov x0, #(SPSR_MODE_EL1H | SPSR_DAIF)
     msr spsr_el2, x0
     mrs x0, tpidr_el2
     eret
+.endm
+
+hyp_reflect:
+    /* Where E2H is stuck at 1 (el2.c), "esr_el1" and the rest would name
+     * EL2's own registers: the trap would re-enter this vector for ever. */
+    mrs x0, hcr_el2
+    tbnz x0, #HCR_EL2_E2H_SHIFT, hyp_reflect_el12
+    reflect esr_el1, far_el1, elr_el1, spsr_el1, vbar_el1
+hyp_reflect_el12:
+    reflect ESR_EL12, FAR_EL12, ELR_EL12, SPSR_EL12, VBAR_EL12

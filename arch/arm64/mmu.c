@@ -5,9 +5,11 @@
  * The early map (arm64_mmu_early), built by head.S's call with the MMU
  * off, right after the relocations and before anything else is written,
  * so that every later write of the boot goes through the caches. What
- * is written with the MMU off (the relocated words, this map's tables
- * and state) is cleaned and invalidated out of the caches before and
- * after, so no line from before is ever read or written back. It maps:
+ * is written with the MMU off must have no line in the caches from
+ * before (a dirty one written back over it, a stale one read once the
+ * caches are on): this map's tables and state lie in .mmu_off, which
+ * head.S cleaned and invalidated at entry, before any write; the
+ * relocated words, in the file, are invalidated here after. It maps:
  *   - pvhboot's image as the final map has it (step 3 below);
  *   - 2 MiB from the device tree's address as Device-nGnRE, and later
  *     the console UART (arm64_mmu_early_device): what the tree says is
@@ -69,7 +71,6 @@ enum attr { UNMAPPED, DEVICE, NORMAL, TEXT };
 struct pool {
     uint64_t (*tables)[ENTRIES];
     unsigned used, cap;
-    bool mmu_off; /* each table cleaned out of the caches before it is written */
 };
 
 /* Entries of the early map that map something as Device: taken down
@@ -93,7 +94,7 @@ static struct early {
         unsigned nr_runs;
         struct run runs[EARLY_RUNS];
     } s;
-} early __attribute__((aligned(PAGE_SIZE), section(".noinit.early_map")));
+} early __attribute__((aligned(PAGE_SIZE), section(".mmu_off.early_map")));
 
 static unsigned shift_of(unsigned level)
 {
@@ -157,8 +158,6 @@ static uint64_t *new_table(struct pool *pool, bool zero, struct pvh_error *err)
         return NULL;
     }
     t = pool->tables[pool->used++];
-    if (pool->mmu_off)
-        arm64_dcache_clean_inval((uintptr_t)t, (uintptr_t)(t + ENTRIES));
     if (zero)
         fill(t, ENTRIES, 0, 0);
     return t;
@@ -358,15 +357,13 @@ static void early_device(struct pool *pool, uint64_t base, uint64_t size)
 
 struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint64_t relocated_end)
 {
-    struct pool pool = { early.tables, 0, EARLY_TABLES, true };
+    struct pool pool = { early.tables, 0, EARLY_TABLES };
     uint64_t mmfr0, parange, *root;
 
-    /* What head.S relocated, and what is written below, bypass the
-     * caches: no line of theirs may stay there from before (a dirty one
-     * written back later, a stale one read once the caches are on). */
+    /* What head.S relocated bypassed the caches: a line of the file
+     * they may still hold would be stale once the caches are on. */
     if (relocated < relocated_end)
         arm64_dcache_clean_inval(relocated, relocated_end);
-    arm64_dcache_clean_inval((uintptr_t)&early.s, (uintptr_t)(&early.s + 1));
 
     __asm__ volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
     parange = mmfr0 & ID_AA64MMFR0_PARANGE_MASK;
@@ -383,14 +380,12 @@ struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint
         return (struct arm64_early_map){ 0, 0 };
     early_device(&pool, dtb_pa, ARM64_FDT_SIZE_MAX);
     early.s.used = pool.used;
-    arm64_dcache_clean_inval((uintptr_t)early.tables, (uintptr_t)early.tables[pool.used]);
-    arm64_dcache_clean_inval((uintptr_t)&early.s, (uintptr_t)(&early.s + 1));
     return (struct arm64_early_map){ (uintptr_t)root, early.s.tcr };
 }
 
 void arm64_mmu_early_device(uint64_t base, uint64_t size)
 {
-    struct pool pool = { early.tables, early.s.used, EARLY_TABLES, false };
+    struct pool pool = { early.tables, early.s.used, EARLY_TABLES };
 
     early_device(&pool, base, size);
     early.s.used = pool.used;
@@ -423,7 +418,7 @@ static void switch_to(uint64_t root)
 int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base, uint64_t keep_end,
                    struct pvh_error *err)
 {
-    struct pool pool = { tables, 0, TABLES, false };
+    struct pool pool = { tables, 0, TABLES };
     uint64_t *root = new_table(&pool, true, err);
 
     if (!root || map(&pool, root, 0, early.s.device_limit, DEVICE, err) ||

@@ -17,8 +17,10 @@
  * Until its MMU is on, this CPU's data accesses bypass the caches, so
  * it reads only its start parameters (arm64_secondary_params[cpu],
  * which smp.c cleaned to the point of coherency) and writes only its
- * own stack (EL2's C set-up), which arm64_mmu_enable invalidates before
- * the caches are on. The image was relocated by the boot CPU long ago:
+ * own stack (EL2's C set-up): smp.c cleaned and invalidated it before
+ * the start (no dirty line to be written back over those writes), and
+ * arm64_mmu_enable invalidates it again before the caches are on (no
+ * stale line a speculative read may have brought in since). The image was relocated by the boot CPU long ago:
  * addresses are taken PC-relative, and literals are constants.
  */
 #include "arch/arm64/asm.h"

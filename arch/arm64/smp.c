@@ -84,6 +84,10 @@ int pvh_arch_cpu_boot(unsigned cpu, const struct pvh_cpu *desc, uintptr_t stack_
     p->inval_start = stack_top - PVH_CPU_STACK_SIZE;
     p->inval_end = stack_top;
     arm64_dcache_clean((uintptr_t)p, (uintptr_t)(p + 1));
+    /* The CPU writes its stack with its MMU off (EL2's set-up): no dirty
+     * line of it may be left to be written back over that (the loader's,
+     * or this CPU's own from an earlier run there). */
+    arm64_dcache_clean_inval(p->inval_start, p->inval_end);
     /* The image is identity-mapped: the entry's address is physical. */
     *how = "psci";
     return arm64_psci_cpu_on(desc->hwid, (uintptr_t)arm64_secondary_entry, cpu, err);

@@ -11,12 +11,19 @@
  *   probe.features      use what EL2 could trap, for each feature the
  *                       ID registers announce: pointer authentication
  *                       keys, SVE and SME control registers, MTE tag
- *                       control, PMU, the physical counter; print them.
+ *                       control, PMU, the physical counter; print them;
+ *   probe.fgt=0x<pfr1>,0x<isar1>,0x<mmfr3>,0x<dfr0>
+ *                       print the fine-grained trap values pvhboot's EL2
+ *                       set-up (arch/arm64/el2.c) gives a CPU with these
+ *                       ID_AA64PFR1/ISAR1/MMFR3/DFR0_EL1 values (QEMU 7.2
+ *                       models no CPU with FEAT_FGT).
  * Then "pvhboot: probe done" and a poweroff.
  */
 #include <stdint.h>
 
 #include <pvhboot/pvhboot.h>
+
+#include "arch/arm64/el2.h"
 
 #define SYSREG_READ(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
 #define SYSREG_WRITE(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
@@ -54,14 +61,15 @@ static const char *word_value(const char *s, const char *key)
     return 0;
 }
 
-static int parse_hex(const char *s, uint64_t *out)
+/* 0x<hex> up to a space, the end, or a comma (then *end is at it). */
+static int parse_hex_at(const char *s, uint64_t *out, const char **end)
 {
     uint64_t v = 0;
     int n = 0;
 
     if (s[0] != '0' || s[1] != 'x')
         return 0;
-    for (s += 2; *s && !is_space(*s); s++, n++) {
+    for (s += 2; *s && !is_space(*s) && *s != ','; s++, n++) {
         unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0') :
                      *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) : 16;
 
@@ -70,7 +78,34 @@ static int parse_hex(const char *s, uint64_t *out)
         v = v << 4 | d;
     }
     *out = v;
+    *end = s;
     return n > 0;
+}
+
+static int parse_hex(const char *s, uint64_t *out)
+{
+    const char *end;
+
+    return parse_hex_at(s, out, &end) && *end != ',';
+}
+
+/* probe.fgt=: four comma-separated values. */
+static void fgt(const char *s)
+{
+    uint64_t id[4];
+    struct arm64_el2_fgt v;
+    unsigned i;
+
+    for (i = 0; i < 4; i++) {
+        if (!parse_hex_at(s, &id[i], &s) || (i < 3 && *s != ',') || (i == 3 && *s == ','))
+            pvh_panic("probe: probe.fgt wants four comma-separated 0x<hex> values");
+        s++;
+    }
+    arm64_el2_fgt_values(id[0], id[1], id[2], id[3], &v);
+    pvh_info("probe: fgt hfgrtr 0x%llx hfgwtr 0x%llx hfgitr 0x%llx hdfgrtr 0x%llx hdfgwtr 0x%llx",
+             (unsigned long long)v.hfgrtr, (unsigned long long)v.hfgwtr,
+             (unsigned long long)v.hfgitr, (unsigned long long)v.hdfgrtr,
+             (unsigned long long)v.hdfgwtr);
 }
 
 static unsigned field(uint64_t reg, unsigned shift)
@@ -127,6 +162,9 @@ void pvh_main(const struct pvh_boot *boot)
     pvh_info("probe: cmdline \"%pE\"", boot->cmdline);
     if (word_value(boot->cmdline, "probe.features"))
         features();
+    v = word_value(boot->cmdline, "probe.fgt=");
+    if (v)
+        fgt(v);
     v = word_value(boot->cmdline, "probe.read=");
     if (v) {
         if (!parse_hex(v, &addr) || addr % 8)
