@@ -3,6 +3,7 @@
 #   make                 build every architecture (x86_64, arm64) into $(O)/<arch>
 #   make ARCH=x86_64     build one
 #   make run             boot examples/hello (x86_64) under QEMU and show what it prints
+#   make run-linux       boot Debian's kernel and a busybox /init through pvhboot.elf
 #   make check           every test: host unit tests (ASan+UBSan), boot tests under QEMU and Xen
 #   make install PREFIX=/opt/pvhboot   headers, library, entry object, linker script, .pc
 #   make bench           measure speed and size (build/bench/results.md; minutes)
@@ -15,7 +16,8 @@
 # CROSS_COMPILE, CC, LD, AR, OBJCOPY, NASM (per architecture build), HOSTCC,
 # PYTHON, QEMU_X86_64, QEMU_AARCH64, PREFIX, DESTDIR, JOBS (parallel boot tests),
 # CFLAGS (added to ours), XEN_FEATURES, XEN_HYPERCALL (see arch/x86/build.mk),
-# BENCH_ARGS (--budgets: make bench's budget table alone).
+# BENCH_ARGS (--budgets: make bench's budget table alone), RUN_CMDLINE and
+# RUN_LINUX_CMDLINE (make run's and make run-linux's cmdlines).
 
 include mk/common.mk
 .DEFAULT_GOAL := all
@@ -37,7 +39,7 @@ DEPS ?= 1
 need = $(if $(filter 1,$(DEPS)),$(Q)tools/deps.sh $(1))
 BUILD_GROUPS := build $(addprefix build-,$(SELECTED_ARCHS))
 
-.PHONY: all install deps check run clean help unit bench FORCE
+.PHONY: all install deps check run run-linux clean help unit bench FORCE
 
 all:
 	$(call need,$(BUILD_GROUPS))
@@ -158,10 +160,33 @@ run:
 		-kernel $(O)/x86_64/hello.elf -append '$(RUN_CMDLINE)' \
 		-initrd $(O)/x86_64/sample-module.txt
 
+# make run-linux: Debian's current kernel and a static busybox, downloaded
+# (not installed) into the cache by tools/fetch.sh; an initramfs whose
+# /init prints one line and powers off (tools/make-initramfs.py); both
+# packed into pvhboot.elf (tools/pvhboot-pack), booted under QEMU. QEMU
+# ends by itself: 0 after /init's poweroff, 3 on a pvhboot error; a kernel
+# that never reaches /init (a panic) waits for timeout: 124.
+RUN_LINUX_CMDLINE ?= console=ttyS0 quiet
+RUN_LINUX_CACHE := $(or $(PVHBOOT_CACHE),cache)
+RUN_LINUX := $(O)/x86_64/run-linux
+run-linux:
+	$(call need,build test)
+	PVHBOOT_CACHE=$(RUN_LINUX_CACHE) tools/fetch.sh linux busybox
+	+$(Q)$(ARCH_MAKE) ARCH=x86_64 $(O)/x86_64/pvhboot.elf
+	@mkdir -p $(RUN_LINUX)
+	$(PYTHON) tools/make-initramfs.py --busybox $(RUN_LINUX_CACHE)/busybox/busybox \
+		-o $(RUN_LINUX)/initramfs.cpio
+	$(PYTHON) tools/pvhboot-pack pack --firmware $(O)/x86_64/pvhboot.elf \
+		--kernel $(RUN_LINUX_CACHE)/linux/bzImage --module $(RUN_LINUX)/initramfs.cpio \
+		--cmdline '$(RUN_LINUX_CMDLINE)' -o $(RUN_LINUX)/linux-pvh.elf
+	timeout 120 $(QEMU_X86_64) -M q35 -m 1G -nographic -nodefaults -no-reboot \
+		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel $(RUN_LINUX)/linux-pvh.elf
+
 clean:
 	rm -rf $(O)
 
 help:
-	@sed -n '2,14s/^# \{0,1\}//p' Makefile
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
 
 -include $(shell find $(HOSTBUILD) -name '*.d' 2>/dev/null)

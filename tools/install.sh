@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what a unikernel needs to link with pvhboot:
 #   $PREFIX/include/pvhboot/*.h        the API (include <pvhboot/pvhboot.h>)
-#   $PREFIX/include/pvhboot/xen/*.h    the Xen ABI headers (include <xen/...>)
+#   $PREFIX/include/pvhboot/xen/*.h    the Xen ABI headers (include <pvhboot/xen/...>)
 #   $PREFIX/lib/pvhboot/$ARCH/         libpvhboot.a, entry.o, pvhboot.ld, and the
 #                                      firmware images (x86_64: pvhboot.elf and
 #                                      pvhboot.efi; arm64: pvhboot.bin)
@@ -41,6 +41,8 @@ sed "s|^set -eu\$|set -eu\n[ \$# -eq 3 ] \&\& set -- \"$prefix/include/pvhboot/x
 chmod 755 "$bin/pvhboot-xen-notes"
 
 # The .pc names paths under PREFIX (not DESTDIR): where they will be used.
+# One -I: the headers are <pvhboot/...> and <pvhboot/xen/...>, so a
+# program's own <xen/...> headers are never shadowed by ours.
 cat > "$pc/pvhboot-$arch.pc" <<PC
 prefix=$prefix
 includedir=\${prefix}/include
@@ -49,7 +51,7 @@ libdir=\${prefix}/lib/pvhboot/$arch
 Name: pvhboot
 Description: guest-side PVH boot library for unikernels ($arch)
 Version: $version
-Cflags: -I\${includedir} -I\${includedir}/pvhboot $pkg_cflags
+Cflags: -I\${includedir} $pkg_cflags
 Libs: $pkg_ldflags -Wl,-T,\${libdir}/pvhboot.ld \${libdir}/entry.o -L\${libdir} -lpvhboot
 PC
 [ "$arch" = x86_64 ] && cp "$pc/pvhboot-$arch.pc" "$pc/pvhboot.pc"

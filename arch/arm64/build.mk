@@ -6,7 +6,7 @@ ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
 ARCH_C_SRCS := common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c common/fdt/fdt_cpus.c \
                arch/arm64/el2.c arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
                arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/smp.c arch/arm64/start.c \
-               arch/arm64/xen.c
+               arch/arm64/xen.c arch/arm64/exit.c
 ARCH_ASM_SRCS :=
 # The firmware's arm64 code is not archived: see pvhboot.elf below.
 ARCH_FIRMWARE_SRCS :=
@@ -102,5 +102,11 @@ $(BUILD)/tests/probe-no-e2h0.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o 
 	@mkdir -p $(dir $@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o \
 		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB)
+# exit: a unikernel that ends through pvh_exit() with the status its
+# cmdline names (tests/boot/test_arm64_exit.py).
+$(BUILD)/tests/exit.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB)
 ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin $(BUILD)/tests/probe.bin \
-                    $(BUILD)/tests/probe-no-e2h0.bin
+                    $(BUILD)/tests/probe-no-e2h0.bin $(BUILD)/tests/exit.bin

@@ -4,7 +4,7 @@ ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=smal
 ARCH_C_SRCS := arch/x86/consoles.c arch/x86/cpu.c arch/x86/cpus.c arch/x86/debugcon.c \
                arch/x86/hypercall.c arch/x86/idt.c arch/x86/lapic.c arch/x86/page_walk.c arch/x86/paging.c arch/x86/phys.c \
                arch/x86/power.c arch/x86/smp.c arch/x86/start.c arch/x86/uart16550.c arch/x86/xen.c \
-               arch/x86/xen_vcpu.c
+               arch/x86/xen_vcpu.c arch/x86/exit.c
 ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm arch/x86/table_fill.asm
 # The firmware's hand-offs to a Linux bzImage, a multiboot or a PVH kernel,
 # and the trampoline they end in (firmware/x86/): archived with the rest.
@@ -135,18 +135,11 @@ $(BUILD)/tests/bootdump-%-high.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOT
 		--no-warn-rwx-segments --defsym BOOTDUMP_BASE=$(BOOTDUMP_HIGH_BASE) \
 		-T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
 
-# A unikernel that starts the other CPUs and then writes into their
-# start-up page, which must fault (tests/x86/start_page.c).
-$(BUILD)/tests/start-page.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB)
-
-ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf $(BUILD)/tests/start-page.elf \
-                    $(BUILD)/tests/bootdump-mb1.bin \
+               arch/x86/xen_vcpu.c arch/x86/exit.c
                     $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf \
                     $(BUILD)/tests/bootdump-mb1-1mib.bin $(BUILD)/tests/bootdump-mb2-1mib.elf \
-                    $(BUILD)/tests/bootdump-pvh-1mib.elf $(BUILD)/tests/bootdump-pvh-high.elf
+                    $(BUILD)/tests/bootdump-pvh-1mib.elf $(BUILD)/tests/bootdump-pvh-high.elf \
+                    $(BUILD)/tests/exit.elf
 
 $(BUILD)/obj/%.o: %.asm $(NASM_INCS)
 	$(call quiet,NASM,$@)

@@ -55,6 +55,9 @@
 #define X86_DEBUGCON_PORT 0xe9
 #define X86_DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit: status = (value << 1) | 1 */
 #define X86_DEBUG_EXIT_FAILURE 1  /* QEMU exits with status 3 */
+/* pvh_exit(s), 1 <= s <= PVH_EXIT_STATUS_MAX, writes s + this: QEMU exits
+ * with 2s + 3, above pvh_panic's 3 (arch/x86/exit.c). */
+#define X86_DEBUG_EXIT_STATUS_BASE 1
 
 /* The other CPUs (arch/x86/smp.c, lapic.c, ap_start.asm). */
 #define X86_MSR_APIC_BASE 0x1b

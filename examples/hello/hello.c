@@ -15,7 +15,7 @@
 
 #include <pvhboot/pvhboot.h>
 #include <pvhboot/xen.h>
-#include <xen/start_info.h>
+#include <pvhboot/xen/start_info.h>
 
 static int is_space(char c)
 {

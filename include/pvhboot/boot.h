@@ -48,7 +48,7 @@ struct pvh_module {
 };
 
 /* Region types: the e820 numbers, as loaders give them (also in
- * <xen/e820.h> as E820_TYPE_*, which a unikernel need not include). */
+ * <pvhboot/xen/e820.h> as E820_TYPE_*, which a unikernel need not include). */
 #define PVH_MEM_RAM      1u
 #define PVH_MEM_RESERVED 2u
 #define PVH_MEM_ACPI     3u /* ACPI tables, reclaimable once read */
@@ -65,7 +65,7 @@ struct pvh_module {
 struct pvh_region {
     uint64_t base;  /* page-aligned for RAM */
     uint64_t size;  /* bytes, never 0 */
-    uint32_t type;  /* E820_TYPE_*; unknown types are kept and treated as reserved */
+    uint32_t type;  /* PVH_MEM_*; unknown types are kept and treated as reserved */
     uint32_t flags; /* PVH_REGION_* */
 };
 

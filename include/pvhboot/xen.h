@@ -4,8 +4,8 @@
  * pvhboot set hypercalls up, or without Xen, every wrapper returns
  * -XEN_ENOSYS without trapping.
  *
- * The structures the calls take are in <xen/...> (installed under
- * include/pvhboot/xen/).
+ * The structures the calls take are in <pvhboot/xen/...> (the source
+ * tree's include/xen/, installed as include/pvhboot/xen/).
  */
 #ifndef PVHBOOT_XEN_H
 #define PVHBOOT_XEN_H

@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 
-#include <xen/xen.h>
+/* Beside this file, by a quoted name: installed, these headers are
+ * <pvhboot/xen/...>, and a program's own <xen/...> must not stand in. */
+#include "xen.h"
 
 #define HVMOP_set_param 0
 #define HVMOP_get_param 1 /* arg: struct xen_hvm_param */

@@ -46,6 +46,48 @@ def check_memsize_report(result, module_data, mem):
           "the module changed when the free RAM was written")
 
 
+def check_own_xen_headers(prefix, pc_name, cc, src, env):
+    """A unikernel with a xen/ folder of its own in its source folder, on
+    its -I: the .pc adds no -I for pvhboot's Xen headers (installed as
+    <pvhboot/xen/...>), so the program's <xen/e820.h> is its own, on either
+    side of pvhboot's flags; and no installed pvhboot header reaches into
+    the program's xen/ (each name there is an #error but e820.h's)."""
+    pc = os.path.join(prefix, "lib", "pkgconfig", pc_name + ".pc")
+    with open(pc) as f:
+        text = f.read()
+    check("includedir}/pvhboot" not in text,
+          "%s still puts include/pvhboot on the include path:\n%s" % (pc, text))
+    cflags = run(["pkg-config", "--cflags", pc_name], env=env).split()
+    check([f for f in cflags if f.startswith("-I")] == ["-I" + os.path.join(prefix, "include")],
+          "pkg-config --cflags %s: %r, expected one -I, <prefix>/include" % (pc_name, cflags))
+
+    inc = os.path.join(prefix, "include", "pvhboot")
+    ours = sorted(h for h in os.listdir(inc) if h.endswith(".h"))
+    xen = sorted(h for h in os.listdir(os.path.join(inc, "xen")) if h.endswith(".h"))
+    check("e820.h" in xen and "hvm.h" in xen, "installed Xen headers: %r" % xen)
+    own = os.path.join(src, "xen")
+    os.makedirs(own, exist_ok=True)
+    for h in xen:
+        with open(os.path.join(own, h), "w") as f:
+            if h == "e820.h":
+                f.write("#define USERS_OWN_XEN_E820 1\n")
+            else:
+                f.write('#error "the program\'s own xen/%s was reached"\n' % h)
+    test = os.path.join(src, "own_xen.c")
+    with open(test, "w") as f:
+        f.write("".join("#include <pvhboot/%s>\n" % h for h in ours) +
+                "".join("#include <pvhboot/xen/%s>\n" % h for h in xen) +
+                "#ifdef USERS_OWN_XEN_E820\n#error \"a pvhboot header reached xen/e820.h\"\n#endif\n"
+                "#include <xen/e820.h>\n"
+                "#ifndef USERS_OWN_XEN_E820\n#error \"<xen/e820.h> is not the program's own\"\n#endif\n"
+                "int own_xen_e820 = USERS_OWN_XEN_E820 + E820_TYPE_RAM + PVH_MEM_RAM;\n")
+    obj = os.path.join(src, "own_xen.o")
+    for order in (cflags + ["-I" + src], ["-I" + src] + cflags):
+        run([cc, "-std=gnu11", "-Wall", "-Wextra", "-Werror"] + order + ["-c", "-o", obj, test],
+            env=env)
+    return len(ours) + len(xen)
+
+
 def check_installed_firmware(prefix, arch, names):
     for name in names:
         path = os.path.join(prefix, "lib", "pvhboot", arch, name)

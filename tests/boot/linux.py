@@ -13,6 +13,7 @@ isa-debug-exit with its own value, so a test knows /init ran to the end.
 and exits QEMU with status INIT_EXIT_STATUS.
 """
 
+import importlib.util
 import os
 import re
 import struct
@@ -22,15 +23,29 @@ import sys
 from common import Skip, TestFailure, check, file_made_once, file_once
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_initramfs_tool():
+    """tools/make-initramfs.py, the archive writer make run-linux uses."""
+    path = os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools", "make-initramfs.py")
+    spec = importlib.util.spec_from_file_location("make_initramfs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_initramfs = _load_initramfs_tool()
+# A newc cpio archive of (name, mode, data[, rdev major, rdev minor]) entries.
+cpio_newc = make_initramfs.cpio_newc
+
 INIT_EXIT_VALUE = 0x10
 INIT_EXIT_STATUS = (INIT_EXIT_VALUE << 1) | 1
 
 # What /init writes to the console sits in the UART driver's buffer until
 # an interrupt, maybe on another CPU, sends it; ending QEMU straight after
-# the last echo can lose the last line. Writing the tty's own settings back
-# drains it first: busybox stty sets them with TCSADRAIN, which returns
-# only once every byte has left the UART.
-DRAIN_CONSOLE = "busybox stty -F /dev/console $(busybox stty -F /dev/console -g)"
+# the last echo can lose the last line: this drains it first
+# (tools/make-initramfs.py says how).
+DRAIN_CONSOLE = make_initramfs.DRAIN_CONSOLE
 
 INIT_SCRIPT = r"""#!/bin/busybox sh
 busybox mount -t proc proc /proc
@@ -47,19 +62,6 @@ DRAIN_CONSOLE
 busybox printf '\OCTAL' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 busybox poweroff -f
 """.replace("OCTAL", "%03o" % INIT_EXIT_VALUE).replace("DRAIN_CONSOLE", DRAIN_CONSOLE)
-
-
-def cpio_newc(entries):
-    """A newc cpio archive: entries are (name, mode, data, rdev_major, rdev_minor)."""
-    out = bytearray()
-    for ino, (name, mode, data, major, minor) in enumerate(entries + [("TRAILER!!!", 0, b"", 0, 0)], 1):
-        name_b = name.encode() + b"\0"
-        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, major, minor, len(name_b), 0]
-        out += b"070701" + b"".join(b"%08x" % f for f in fields) + name_b
-        out += b"\0" * (-len(out) % 4)
-        out += data
-        out += b"\0" * (-len(out) % 4)
-    return bytes(out)
 
 
 def cache_file(ctx, *parts):
@@ -81,15 +83,7 @@ def initramfs(ctx):
     def build():
         with open(busybox, "rb") as f:
             bb = f.read()
-        S_IFDIR, S_IFREG, S_IFCHR = 0o040000, 0o100000, 0o020000
-        return cpio_newc([
-            ("bin", S_IFDIR | 0o755, b"", 0, 0),
-            ("dev", S_IFDIR | 0o755, b"", 0, 0),
-            ("dev/console", S_IFCHR | 0o600, b"", 5, 1),
-            ("proc", S_IFDIR | 0o755, b"", 0, 0),
-            ("bin/busybox", S_IFREG | 0o755, bb, 0, 0),
-            ("init", S_IFREG | 0o755, INIT_SCRIPT.encode(), 0, 0),
-        ])
+        return cpio_newc(make_initramfs.busybox_tree(bb, INIT_SCRIPT.encode()))
     file_once(path, build)
     return path
 

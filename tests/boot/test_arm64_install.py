@@ -4,6 +4,8 @@ the cross compiler where the machine is not arm64), made an Image and
 booted on QEMU's virt. The link takes nothing but what the .pc says: with
 Debian 12's cross gcc, -static-pie asks the linker for -z text, and the
 .pc must say -z notext for the relocations the Image applies to itself.
+A program's own xen/ headers beside pvhboot's flags: its <xen/e820.h> is
+its own, and no pvhboot header reaches into it.
 Then hello.bin packed by the installed pvhboot-pack into the installed
 pvhboot.bin (no --firmware), booted."""
 
@@ -14,8 +16,8 @@ import platform
 import shutil
 
 from common import check
-from install import (check_installed_firmware, check_memsize_report, check_packed_hello,
-                     pack_with_installed_tool, run)
+from install import (check_installed_firmware, check_memsize_report, check_own_xen_headers,
+                     check_packed_hello, pack_with_installed_tool, run)
 from qemu_arm64 import run_qemu_arm64
 
 
@@ -33,6 +35,7 @@ def out_of_tree(ctx):
         env.pop("CFLAGS", None)
         run(["make", "-C", src, "--no-print-directory", "PVHBOOT_PC=pvhboot-arm64",
              "CC=%sgcc" % cross], env=env)
+        check_own_xen_headers(prefix, "pvhboot-arm64", "%sgcc" % cross, src, env)
         image = os.path.join(src, "memsize.bin")
         run(["%sobjcopy" % cross, "-O", "binary", os.path.join(src, "memsize.elf"), image])
 

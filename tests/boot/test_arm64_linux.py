@@ -12,7 +12,7 @@ import re
 import struct
 
 from common import Skip, check, check_no_cpu_start_code, file_made_once, file_once
-from linux import DRAIN_CONSOLE, pack_tool
+from linux import DRAIN_CONSOLE, cpio_newc, pack_tool
 from qemu_arm64 import add_to_node, domu_lines, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
 import test_arm64_xen as xen
 
@@ -33,19 +33,6 @@ def cache_file(ctx, *parts):
     if not os.path.exists(path):
         raise Skip("no %s: run tools/fetch-arm64.sh (make check does)" % path)
     return path
-
-
-def cpio_newc(entries):
-    """A newc cpio archive of (name, mode, data) entries."""
-    out = b""
-    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], 1):
-        name_b = name.encode() + b"\0"
-        hdr = b"070701" + b"".join(b"%08x" % v for v in (
-            ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name_b), 0))
-        out += hdr + name_b
-        out += b"\0" * (-len(out) % 4) + data
-        out += b"\0" * (-len(out) % 4)
-    return out
 
 
 def busybox_initramfs(ctx, name, init):

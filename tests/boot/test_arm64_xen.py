@@ -81,16 +81,18 @@ def check_module(report, data):
           (m["format"], compression_of(data)))
 
 
-def boot_dom0(ctx, cmdline, mod_path, vcpus=VCPUS):
-    """QEMU -> Xen -> hello.bin as dom0 with vcpus vCPUs (QEMU has as many)."""
+def boot_dom0(ctx, cmdline, mod_path, vcpus=VCPUS, image=None, stop_on=None):
+    """QEMU -> Xen -> image (default hello.bin) as dom0 with vcpus vCPUs
+    (QEMU has as many)."""
+    image = image or os.path.join(ctx.build_arm64, "hello.bin")
     return run_qemu_arm64(
         ["-M", MACHINE, "-cpu", "cortex-a57", "-m", "2G", "-smp", str(vcpus),
          "-kernel", xen_image(ctx), "-append", "dom0_mem=%dM dom0_max_vcpus=%d %s" %
          (DOM0_MEM >> 20, vcpus, XEN_CONSOLE),
          "-device", "guest-loader,addr=0x%x,kernel=%s,bootargs=%s" %
-         (DOM0_KERNEL, os.path.join(ctx.build_arm64, "hello.bin"), cmdline),
+         (DOM0_KERNEL, image, cmdline),
          "-device", "guest-loader,addr=0x%x,initrd=%s" % (DOM0_MODULE, mod_path)],
-        90, qemu=ctx.qemu_aarch64)
+        90, qemu=ctx.qemu_aarch64, stop_on=stop_on)
 
 
 def dom0(ctx):

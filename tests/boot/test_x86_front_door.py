@@ -30,7 +30,7 @@ ARCH = "x86_64"
 
 # The goals a reader types, each checked on its own. (check and bench run
 # `make deps` first, which installs every group; deps itself is the sum.)
-GOALS = ("run", "all", "install", "unit", "fuzz", "lint")
+GOALS = ("run", "run-linux", "all", "install", "unit", "fuzz", "lint")
 COMPILERS = re.compile(r"^(\S*-)?(gcc|cc|clang)(-\d+)?$")
 # Options of a compile line that name its outputs, and -M options: dropped
 # when the line is rerun to list its headers.

@@ -1,5 +1,7 @@
 """make install, then a unikernel built outside the tree from the
-installed files only (examples/memsize through pkg-config), booted; and
+installed files only (examples/memsize through pkg-config), booted; a
+program's own xen/ headers beside pvhboot's flags (its <xen/e820.h> is
+its own, and no pvhboot header reaches into it); and
 hello packed by the installed pvhboot-pack into the installed pvhboot.elf
 (no --firmware), booted."""
 
@@ -9,8 +11,8 @@ import os
 import shutil
 
 from common import check, expect_poweroff
-from install import (check_installed_firmware, check_memsize_report, check_packed_hello,
-                     pack_with_installed_tool, run)
+from install import (check_installed_firmware, check_memsize_report, check_own_xen_headers,
+                     check_packed_hello, pack_with_installed_tool, run)
 from qemu import run_qemu
 
 FIRMWARE = ("pvhboot.elf", "pvhboot.efi")
@@ -31,6 +33,7 @@ def out_of_tree(ctx):
         # -I of the source tree must not be needed: build with a clean environment.
         env.pop("CFLAGS", None)
         run(["make", "-C", src, "--no-print-directory"], env=env)
+        check_own_xen_headers(prefix, "pvhboot", "gcc", src, env)
         elf = os.path.join(src, "memsize.elf")
         notes = run(["readelf", "-n", elf])
         check("Unknown note type: (0x00000012)" in notes or "PHYS32_ENTRY" in notes,

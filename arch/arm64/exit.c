@@ -1,0 +1,16 @@
+/*
+ * pvh_exit() on arm64: PSCI has no status to carry, so only whether it
+ * was 0 survives, and only under Xen (crash for any other); elsewhere
+ * every status is a poweroff (include/pvhboot/power.h).
+ */
+#include <pvhboot/power.h>
+#include <xen/sched.h>
+
+#include "arch/arm64/arch.h"
+
+void pvh_exit(unsigned int status)
+{
+    if (status)
+        arm64_xen_shutdown(SHUTDOWN_crash); /* returns when not under Xen */
+    pvh_poweroff();
+}
