@@ -135,7 +135,22 @@ $(BUILD)/tests/bootdump-%-high.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOT
 		--no-warn-rwx-segments --defsym BOOTDUMP_BASE=$(BOOTDUMP_HIGH_BASE) \
 		-T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
 
-               arch/x86/xen_vcpu.c arch/x86/exit.c
+# A unikernel that starts the other CPUs and then writes into their
+# start-up page, which must fault (tests/x86/start_page.c).
+$(BUILD)/tests/start-page.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB)
+
+# exit: a unikernel that ends through pvh_exit() with the status its
+# cmdline names (tests/boot/test_x86_exit.py).
+$(BUILD)/tests/exit.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB)
+
+ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf $(BUILD)/tests/start-page.elf \
+                    $(BUILD)/tests/bootdump-mb1.bin \
                     $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf \
                     $(BUILD)/tests/bootdump-mb1-1mib.bin $(BUILD)/tests/bootdump-mb2-1mib.elf \
                     $(BUILD)/tests/bootdump-pvh-1mib.elf $(BUILD)/tests/bootdump-pvh-high.elf \
