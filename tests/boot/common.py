@@ -127,3 +127,14 @@ def elf_loads(path):
         if p_type == PT_LOAD:
             out.append((paddr, filesz, memsz))
     return out
+
+
+def symbol_range(elf, name, nm="nm"):
+    """[start, end) of a symbol of elf, from nm's sorted output (the next
+    symbol's address ends it)."""
+    out = subprocess.run([nm, "-n", elf], check=True, stdout=subprocess.PIPE).stdout.decode()
+    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines() if len(l.split()) == 3)]
+    for i, (addr, n) in enumerate(syms):
+        if n == name:
+            return addr, syms[i + 1][0]
+    raise TestFailure("no symbol %s in %s" % (name, elf))

@@ -11,9 +11,9 @@ import gzip
 import os
 import random
 import re
-import subprocess
 import zlib
 
+import common
 from common import TestFailure, check, check_timing, file_once
 from hello_report import HelloReport, ReportError, compression_of
 from qemu_arm64 import add_to_node, dtb_to_dts, dts_to_dtb, dump_dtb, run_qemu_arm64
@@ -217,15 +217,8 @@ def refuses_module_over_pvhboot(ctx):
 
 
 def symbol_range(elf, name):
-    """[start, end) of a symbol of the ELF (linked at 0), from nm's sorted output."""
-    out = subprocess.run(["aarch64-linux-gnu-nm", "-n", elf], check=True,
-                         stdout=subprocess.PIPE).stdout.decode()
-    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines()
-                                            if len(l.split()) == 3)]
-    for i, (addr, n) in enumerate(syms):
-        if n == name:
-            return addr, syms[i + 1][0]
-    raise TestFailure("no symbol %s in %s" % (name, elf))
+    """[start, end) of a symbol of the ELF (linked at 0)."""
+    return common.symbol_range(elf, name, nm="aarch64-linux-gnu-nm")
 
 
 def null_dereference(ctx, el, cpu):

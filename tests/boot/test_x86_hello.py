@@ -6,10 +6,10 @@ ARCH = "x86_64"
 
 import os
 import random
-import subprocess
 import zlib
 
-from common import TestFailure, check, check_timing, expect_panic, expect_poweroff, file_once
+from common import (TestFailure, check, check_timing, expect_panic, expect_poweroff, file_once,
+                    symbol_range)
 from hello_report import HelloReport, ReportError, compression_of
 import compressed
 from qemu import run_qemu
@@ -112,15 +112,6 @@ def module_formats(ctx):
         return " ".join(named)
     return test
 
-
-def symbol_range(elf, name):
-    """[start, end) of a function symbol, from nm's sorted output."""
-    out = subprocess.run(["nm", "-n", elf], check=True, stdout=subprocess.PIPE).stdout.decode()
-    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines() if len(l.split()) == 3)]
-    for i, (addr, n) in enumerate(syms):
-        if n == name:
-            return addr, syms[i + 1][0]
-    raise TestFailure("no symbol %s in %s" % (name, elf))
 
 
 def null_dereference(ctx):

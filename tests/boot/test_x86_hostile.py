@@ -29,10 +29,9 @@ at 4 GiB); the cases in HIGH_MEMORY_CASES get -m 5G (RAM above 4 GiB at
 
 import os
 import re
-import subprocess
 import zlib
 
-from common import TestFailure, check, expect_panic, expect_poweroff
+from common import TestFailure, check, expect_panic, expect_poweroff, symbol_range
 from hello_report import HelloReport, ReportError, compression_of
 from hostile_loader import EXIT_UNKNOWN_CASE, MEMORY, RAM_END, Account, boot_case
 import memmap_model
@@ -604,15 +603,6 @@ def acpi_read_then_null_faults(ctx, case, acpi_line):
         check(lo <= rip < hi, "rip 0x%x is not in pvh_main [0x%x, 0x%x)" % (rip, lo, hi))
     return test
 
-
-def symbol_range(elf, name):
-    """[start, end) of a symbol, from nm's sorted output."""
-    out = subprocess.run(["nm", "-n", elf], check=True, stdout=subprocess.PIPE).stdout.decode()
-    syms = [(int(a, 16), n) for a, t, n in (l.split() for l in out.splitlines() if len(l.split()) == 3)]
-    for i, (addr, n) in enumerate(syms):
-        if n == name:
-            return addr, syms[i + 1][0]
-    raise TestFailure("no symbol %s in %s" % (name, elf))
 
 
 def linux_e820_over_128(ctx):
