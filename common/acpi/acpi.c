@@ -49,10 +49,9 @@ static uint8_t checksum(const uint8_t *p, uint32_t len)
     uint32_t sum = 0;
 
     while (len >= 8) {
-        uint32_t steps = len / 8 < CHECKSUM_STEPS ? len / 8 : CHECKSUM_STEPS;
         uint64_t lanes = 0;
 
-        for (uint32_t i = 0; i < steps; i++, p += 8) {
+        for (uint32_t steps = 0; len >= 8 && steps < CHECKSUM_STEPS; steps++, len -= 8, p += 8) {
             uint64_t w = pvh_le64(p);
 
             lanes += (w & bytes) + ((w >> 8) & bytes);
@@ -60,7 +59,6 @@ static uint8_t checksum(const uint8_t *p, uint32_t len)
         /* Each lane modulo 256, then the four added in the top lane of
          * a product (at most 4 * 255: no carry reaches it from below). */
         sum += (uint32_t)(((lanes & bytes) * 0x0001000100010001ull) >> 48);
-        len -= steps * 8;
     }
     while (len--)
         sum += *p++;
