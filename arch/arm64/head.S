@@ -60,10 +60,12 @@ primary_entry:
     /* The loader cleaned the file to the point of coherency, but nothing
      * past it (booting.rst): a dirty line it left there could be written
      * back over what is written below with the MMU off, straight to
-     * memory (the stacks, the early map). So that range is cleaned and
-     * invalidated first, before the stack exists (a leaf call: no memory). */
+     * memory (the early map and the early stack, .mmu_off). So that range
+     * is cleaned and invalidated first, before the stack exists (a leaf
+     * call: no memory). The main stack is used only once the caches are
+     * on, where stale lines are the caches' own business. */
 1:  adr_l x0, __mmu_off_start
-    adr_l x1, __image_end
+    adr_l x1, __mmu_off_end
     bl arm64_dcache_clean_inval
     cmp x20, #CURRENTEL_EL2
     b.eq from_el2
@@ -75,16 +77,16 @@ primary_entry:
      * pvhboot runs at EL1 whichever way it came in (hyp.S says why);
      * arm64_el2_setup (el2.c) leaves nothing trapped that the CPU has,
      * and is C that touches no global, so it runs before relocation on
-     * the main stack (SP_EL2 here; EL1 sets up its own below). */
+     * the early stack (SP_EL2 here; EL1 sets up its own below). */
 from_el2:
-    adr_l x2, arm64_stack_top
+    adr_l x2, arm64_early_stack_top
     mov sp, x2
     el2_to_el1 at_el1
 
     /* --- EL1 -------------------------------------------------------------- */
 at_el1:
     adr_l x3, arm64_exception_stack_top
-    adr_l x4, arm64_stack_top
+    adr_l x4, arm64_early_stack_top      /* the main stack once the caches are on */
     el1_enter x3, x4
 
     /* --- apply our relocations: linked at 0, running at __image_start.
@@ -124,6 +126,8 @@ at_el1:
     mov x3, xzr                          /* nothing more to invalidate */
     mov x4, xzr
     bl arm64_mmu_enable
+    adr_l x0, arm64_stack_top            /* SP_EL0 (SPSel 0): the main stack */
+    mov sp, x0
 
     /* --- zero .bss (16-byte aligned and sized: the linker script asserts it) */
     adr_l x0, __bss_start

@@ -460,8 +460,10 @@ def symbols(elf):
 def mmu_off_range_cleaned_first(ctx, image):
     """From the entry to the first call, store or stack set-up: a call of
     arm64_dcache_clean_inval (dc civac) over [x0, x1) covering the early
-    map and both stacks, i.e. everything written with the MMU off past
-    the file."""
+    map and the early stack (.mmu_off), i.e. everything written with the
+    MMU off past the file; and until the MMU is on (arm64_mmu_enable) the
+    code never takes the main stack's address, so nothing outside the
+    cleaned range is written with the caches off."""
     def test():
         elf = os.path.join(ctx.build_arm64, image)
         insns, labels = disassemble(elf)
@@ -490,14 +492,29 @@ def mmu_off_range_cleaned_first(ctx, image):
         body = [mn + " " + ops for a, mn, ops in insns if fn <= a < fn + 0x80]
         check(any(b.startswith("dc civac") for b in body), "arm64_dcache_clean_inval: no dc civac")
         need = {"early map": (sym["early"], sym["early"] + 1),
-                "main and exception stacks": (sym["arm64_stack_guard"],
-                                              sym["arm64_exception_stack_top"])}
+                "early stack": (sym["arm64_early_stack_top"] - 1, sym["arm64_early_stack_top"])}
         for what, (a, b) in need.items():
             check(lo <= a and b <= hi, "[0x%x, 0x%x) does not cover the %s [0x%x, 0x%x)" %
                   (lo, hi, what, a, b))
-        check(lo >= sym["__file_end"] and hi == sym["__image_end"],
-              "[0x%x, 0x%x): not past the file (0x%x) to the image end (0x%x)" %
-              (lo, hi, sym["__file_end"], sym["__image_end"]))
+        check(lo >= sym["__file_end"] and hi == sym["__mmu_off_end"],
+              "[0x%x, 0x%x): not past the file (0x%x) to the end of .mmu_off (0x%x)" %
+              (lo, hi, sym["__file_end"], sym["__mmu_off_end"]))
+        regs, enable = {}, None
+        for addr, mn, ops in insns:
+            if addr < start:
+                continue
+            m = re.match(r"(x\d+), (?:0x)?([0-9a-f]+)", ops)
+            if mn == "adrp" and m:
+                regs[m.group(1)] = int(m.group(2), 16)
+            m = re.match(r"(x\d+), (x\d+), #(0x[0-9a-f]+|\d+)$", ops)
+            if mn == "add" and m and m.group(2) in regs:
+                regs[m.group(1)] = regs[m.group(2)] + int(m.group(3), 0)
+                check(regs[m.group(1)] != sym["arm64_stack_top"],
+                      "0x%x: the main stack's address taken before the MMU is on" % addr)
+            if mn == "bl" and "<arm64_mmu_enable>" in ops:
+                enable = addr
+                break
+        check(enable is not None, "no call of arm64_mmu_enable from the entry")
         return "[0x%x, 0x%x): %d KiB" % (lo, hi, (hi - lo) >> 10)
     return test
 
