@@ -69,7 +69,8 @@ class BootResult:
         return "%s after %.2fs; last lines:\n%s" % (how, self.elapsed, tail)
 
 
-def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=None):
+def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=None,
+             debug_exit=True):
     """Run QEMU with args plus our capture devices; return a BootResult.
 
     args: the machine-specific arguments (-M, -m, -kernel, ...), as str
@@ -77,6 +78,8 @@ def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=Non
     stop_on: a compiled bytes regex; when the serial output matches it,
     QEMU is given a moment to flush and then stopped by its PID. For
     guests that never make QEMU exit (Xen idles after dom0 shuts down).
+    debug_exit: False leaves out the isa-debug-exit at 0xf4, for a machine
+    modelled on a VMM that has none (tests/boot/test_x86_vmm_replicas.py).
     """
     own_dir = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="pvhboot-qemu-")
@@ -85,7 +88,8 @@ def run_qemu(args, timeout, qemu="qemu-system-x86_64", workdir=None, stop_on=Non
     reset_log = os.path.join(workdir, "reset.log")
     argv = [qemu, "-nographic", "-nodefaults", "-no-reboot",
             "-serial", "file:" + serial, "-debugcon", "file:" + debugcon,
-            "-device", DEBUG_EXIT, "-d", "cpu_reset", "-D", reset_log] + list(args)
+            "-d", "cpu_reset", "-D", reset_log] + (["-device", DEBUG_EXIT] if debug_exit else []) + \
+        list(args)
     run = run_watched(argv, timeout, serial, stop_on)
 
     def read(path, mode="rb"):
