@@ -20,7 +20,8 @@ after hello has ended the VM: the start info, module list, memory map and
 cmdline at the VMM's addresses, Firecracker's MP table at 0x9fc00, each
 VMM's ACPI tables (RSDP revision 2 with an XSDT; Firecracker's DSDT,
 FADT, MADT, MCFG right after its MP table, Cloud Hypervisor's from
-0xa0024; the DSDT's AML but for Cloud Hypervisor's \\_S5 left out), the boot
+0xa0024; of the DSDT's AML, the legacy devices -- COM1, and Firecracker's
+other serial ports and i8042 -- and Cloud Hypervisor's \\_S5), the boot
 GDT (its TSS made busy by ltr, as KVM's vCPU has it) and IDT, Cloud
 Hypervisor's EBDA pointer, zeros in the rest of the first MiB. Every
 expected byte is built here from the VMMs' sources (layouts and values),
@@ -153,6 +154,92 @@ def place(at, tables):
     return out
 
 
+# --- AML, as the VMMs' crates encode it ------------------------------------------
+# Firecracker's own acpi-tables (src/acpi-tables/src/aml.rs at its tags)
+# writes a u8 with BytePrefix always; rust-vmm's acpi_tables 0.2.1 (Cloud
+# Hypervisor v53.0) the shortest form: ZeroOp, OneOp, BytePrefix... A
+# usize (a buffer's size) is a u8 in the first, a u64 made short in the
+# second; an EISA ID is a u32, above 0xffff in both.
+
+def aml_pkg_length(body):
+    """PkgLength + body (ACPI 6.5 §20.2.4), sized from the body alone as
+    both crates do."""
+    n = 1 if len(body) < 63 else 2 if len(body) < 4094 else 3
+    total = len(body) + n
+    if n == 1:
+        return bytes([total]) + body
+    return bytes([(n - 1) << 6 | total & 0xf] +
+                 [(total >> (4 + 8 * i)) & 0xff for i in range(n - 1)]) + body
+
+
+def aml_int(value, shortest):
+    if shortest and value in (0, 1):
+        return bytes([value])                                   # ZeroOp, OneOp
+    if value <= 0xff:
+        return bytes([0x0a, value])
+    if shortest and value <= 0xffff:
+        return b"\x0b" + struct.pack("<H", value)
+    return b"\x0c" + struct.pack("<I", value)
+
+
+def aml_eisa_id(text, shortest):
+    v = (ord(text[0]) - 0x40) << 26 | (ord(text[1]) - 0x40) << 21 | (ord(text[2]) - 0x40) << 16 | \
+        int(text[3:], 16)
+    return aml_int(struct.unpack("<I", struct.pack(">I", v))[0], shortest)
+
+
+def aml_name(name, value):
+    return b"\x08" + name + value
+
+
+def aml_string(text):
+    return b"\x0d" + text + b"\0"
+
+
+def aml_device(name, *children):
+    """Device(\\_SB_.name): ExtOpPrefix DeviceOp, PkgLength, DualNamePrefix."""
+    return b"\x5b\x82" + aml_pkg_length(b"\x2e_SB_" + name + b"".join(children))
+
+
+def aml_resources(shortest, *descriptors):
+    """ResourceTemplate: a Buffer of the descriptors, an end tag, checksum 0."""
+    data = b"".join(descriptors) + b"\x79\x00"
+    return b"\x11" + aml_pkg_length(aml_int(len(data), shortest) + data)
+
+
+def aml_io(port, alignment, length):
+    return struct.pack("<BBHHBB", 0x47, 1, port, port, alignment, length)
+
+
+def aml_interrupt(gsi):
+    """Extended interrupt descriptor: consumer, edge, active high, exclusive."""
+    return struct.pack("<BHBBI", 0x89, 6, 0b11, 1, gsi)
+
+
+def firecracker_legacy_aml(release):
+    """device_manager/legacy.rs append_aml_bytes: COM1-COM4 (1.12, 1.13) or
+    COM1 alone (1.16), then the i8042."""
+    ports = [(0x3f8, 4), (0x2f8, 3), (0x3e8, 4), (0x2e8, 3)][:1 if release == "1.16" else 4]
+    out = b""
+    for i, (port, gsi) in enumerate(ports):
+        com = b"COM%d" % (i + 1)
+        out += aml_device(com, aml_name(b"_HID", aml_eisa_id("PNP0501", False)),
+                          aml_name(b"_UID", aml_int(i, False)), aml_name(b"_DDN", aml_string(com)),
+                          aml_name(b"_CRS", aml_resources(False, aml_interrupt(gsi),
+                                                          aml_io(port, 1, 8))))
+    sta = b"\x14" + aml_pkg_length(b"_STA\x00\xa4" + aml_int(0xf, False))   # Method: Return(0xf)
+    return out + aml_device(b"PS2_", aml_name(b"_HID", aml_eisa_id("PNP0303", False)), sta,
+                            aml_name(b"_CRS", aml_resources(False, aml_io(0x60, 1, 1),
+                                                            aml_io(0x64, 1, 1), aml_interrupt(1))))
+
+
+def cloud_hypervisor_com1_aml():
+    """device_manager.rs, "Serial device" (x86_64): _UID is aml::ZERO."""
+    return aml_device(b"COM1", aml_name(b"_HID", aml_eisa_id("PNP0501", True)),
+                      aml_name(b"_UID", b"\x00"), aml_name(b"_DDN", aml_string(b"COM1")),
+                      aml_name(b"_CRS", aml_resources(True, aml_interrupt(4), aml_io(0x3f8, 0, 8))))
+
+
 FC_IDS = (b"FIRECK", 0, b"FCAT", struct.pack("<I", 0x20240119))
 
 
@@ -160,7 +247,7 @@ def firecracker_acpi(release, at):
     """acpi/mod.rs create_acpi_tables: DSDT, FADT, MADT, MCFG (from 1.13),
     XSDT from at on; the RSDP at 0xe0000. {address: bytes}."""
     iapc = 0x1c if release == "1.12" else 0x4   # VGA, MSI, ASPM / VGA alone
-    dsdt = sdt(b"DSDT", 2, FC_IDS, b"FCVMDSDT", b"")
+    dsdt = sdt(b"DSDT", 2, FC_IDS, b"FCVMDSDT", firecracker_legacy_aml(release))
     fadt = lambda dsdt_at: sdt(b"FACP", 6, FC_IDS, b"FCVMFADT", fadt_body({
         109: struct.pack("<H", iapc), 112: struct.pack("<I", 1 << 20 | 1 << 4 | 1 << 5),
         131: b"\x05", 140: struct.pack("<Q", dsdt_at), 268: b"FIRECKVM"}))
@@ -195,7 +282,8 @@ def cloud_hypervisor_acpi(boot_cpus=1, max_cpus=1):
     """acpi.rs create_acpi_tables: the RSDP at 0xa0000, then DSDT, FACP,
     APIC, MCFG, XSDT from 0xa0024 on. {address: bytes}."""
     at = 0xa0000 + 36
-    dsdt = sdt(b"DSDT", 6, CH_IDS, b"CHDSDT  ", aml_name_package(b"_S5_", [5, 5, 0, 0]))
+    dsdt = sdt(b"DSDT", 6, CH_IDS, b"CHDSDT  ",
+               cloud_hypervisor_com1_aml() + aml_name_package(b"_S5_", [5, 5, 0, 0]))
     facp = sdt(b"FACP", 6, CH_IDS, b"CHFACP  ", fadt_body({
         112: struct.pack("<I", 1 << 20 | 1 << 10 | 1 << 8), 116: gas_io(8, 1, 0x600),
         128: b"\x01", 131: b"\x03", 140: struct.pack("<Q", at), 208: gas_io(32, 4, 0x608),
@@ -590,7 +678,10 @@ def linux_case(ctx, vmm, mem):
         if vmm.firecracker():
             # Firecracker's tables give Linux no timer to calibrate the TSC
             # against (no HPET, no PM timer): under KVM it reads the rate
-            # from kvmclock, which TCG lacks, so it is given one here.
+            # from kvmclock, which TCG lacks. Its PIT calibration under TCG
+            # fails when the host is busy ("tsc: Unable to calibrate
+            # against PIT", then a hang before /init: 2 boots in 3 without
+            # this option on a loaded 2-core machine), so it is given one.
             cmdline += b" tsc_early_khz=2000000"
         result = boot(ctx, vmm, mem, fw, cmdline, initramfs(ctx), timeout=120)
         check(result.status == INIT_EXIT_STATUS and not result.triple_fault,

@@ -20,8 +20,9 @@
  *
  * Replicated byte for byte: the start info, module list, memory map and
  * cmdline at the VMM's addresses, the boot GDT and IDT, Firecracker's MP
- * table, the VMM's ACPI tables (but for the AML of their DSDT, of which
- * only Cloud Hypervisor's \_S5 is written), the registers at entry. Each
+ * table, the VMM's ACPI tables (of their DSDT's AML, the legacy devices
+ * -- COM1, and Firecracker's other serial ports and i8042 -- and Cloud
+ * Hypervisor's \_S5), the registers at entry. Each
  * replica follows one released version of its VMM; they differ in their
  * maps, tables and cmdlines (vmm_firecracker.c).
  *
@@ -137,6 +138,33 @@ void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t revision,
 void acpi_gas(uint8_t *p, uint8_t space, uint8_t bits, uint8_t access_size, uint64_t address);
 uint32_t acpi_place(struct acpi_area *a, uint8_t *t);
 void acpi_rsdp(uint32_t at, const char *oem_id, uint64_t xsdt);
+
+/* AML for the devices of a VMM's DSDT (vmm_aml.c), into buf: max bytes.
+ * ints: how the VMM's AML crate writes an integer. A package is opened
+ * (aml_device, aml_resources_open: returns where its body starts),
+ * filled, then closed with the matching call, which writes its length. */
+enum aml_ints {
+    AML_INTS_PREFIXED,   /* Firecracker's acpi-tables: a u8 with BytePrefix, even 0 */
+    AML_INTS_SHORTEST,   /* rust-vmm's acpi_tables: ZeroOp, OneOp, then the shortest prefix */
+};
+struct aml {
+    uint8_t *buf;
+    uint32_t len, max;
+    enum aml_ints ints;
+};
+void aml_byte(struct aml *a, uint8_t b);
+void aml_integer(struct aml *a, uint32_t v);
+uint32_t aml_open(struct aml *a);
+void aml_close(struct aml *a, uint32_t at);
+uint32_t aml_device(struct aml *a, const char *name);
+void aml_name(struct aml *a, const char *name);
+void aml_string(struct aml *a, const char *s);
+void aml_eisa_id(struct aml *a, const char *id);
+void aml_method_return(struct aml *a, const char *name, uint32_t v);
+uint32_t aml_resources_open(struct aml *a);
+void aml_resources_close(struct aml *a, uint32_t at);
+void aml_io(struct aml *a, uint16_t min, uint16_t max, uint8_t alignment, uint8_t length);
+void aml_interrupt_edge_high(struct aml *a, uint32_t gsi);
 
 /* QEMU's PIIX4 power management off port 0x600; the 8259s masked
  * (vmm_low_memory.c). */

@@ -25,8 +25,10 @@
  *    XSDT, no RSDT), then from 0xa0024 on, one right after the other
  *    (0xa0024 is not aligned): DSDT, FACP, APIC, MCFG, XSDT. Every header
  *    has OEM "CLOUDH" revision 1. DSDT revision 6 ("CHDSDT  "): of its
- *    AML only Name(_S5_, Package(){5, 5, 0, 0}) is written here, as the
- *    acpi_tables crate encodes it. FACP revision 6, 276 bytes
+ *    AML only the COM1 device and Name(_S5_, Package(){5, 5, 0, 0}),
+ *    which follows it, are written here, as the acpi_tables crate
+ *    encodes them (the PCI segments, CPU and memory hot-plug devices,
+ *    power button and GED are not). FACP revision 6, 276 bytes
  *    ("CHFACP  "), minor version 3: flags HW_REDUCED_ACPI, RESET_REG_SUP,
  *    TMR_VAL_EXT; RESET_REG, SLEEP_CONTROL_REG and SLEEP_STATUS_REG all
  *    I/O port 0x600, 8 bits, byte access, the reset value 1; X_PM_TMR_BLK
@@ -134,16 +136,48 @@ static void ch_madt(uint8_t *t, unsigned boot, unsigned max)
     acpi_put(e + 4, 4, 4);          /* GSI 4, flags 0 */
 }
 
+/*
+ * COM1 as DeviceManager's AML writes it (device_manager.rs, "Serial
+ * device", whenever the serial port is not off): a PNP0501 device, _UID
+ * Zero, _DDN "COM1", _CRS its interrupt (GSI 4, edge, active high) then
+ * ports 0x3f8-0x3ff (alignment 0). Linux on these hardware-reduced
+ * tables has no 8259 and maps ISA IRQ 4 to the I/O APIC only for a
+ * device that names it: without this, COM1 never interrupts.
+ */
+static uint32_t ch_com1_aml(uint8_t *out, uint32_t max)
+{
+    struct aml a = { out, 0, max, AML_INTS_SHORTEST };
+    uint32_t dev, crs;
+
+    dev = aml_device(&a, "COM1");
+    aml_name(&a, "_HID");
+    aml_eisa_id(&a, "PNP0501");
+    aml_name(&a, "_UID");
+    aml_integer(&a, 0);
+    aml_name(&a, "_DDN");
+    aml_string(&a, "COM1");
+    aml_name(&a, "_CRS");
+    crs = aml_resources_open(&a);
+    aml_interrupt_edge_high(&a, 4);
+    aml_io(&a, 0x3f8, 0x3f8, 0, 8);
+    aml_resources_close(&a, crs);
+    aml_close(&a, dev);
+    return a.len;
+}
+
 static void ch_acpi(const struct vmm_request *q, uint32_t free_from)
 {
-    static uint8_t t[ACPI_TABLE_MAX];
+    static uint8_t t[ACPI_TABLE_MAX], aml[ACPI_TABLE_MAX - SDT_HEADER];
     struct acpi_area area = { CH_EBDA_START + ACPI_RSDP_LEN, CH_ACPI_END };
-    uint32_t dsdt, facp, madt, mcfg, xsdt;
+    uint32_t dsdt, facp, madt, mcfg, xsdt, aml_len;
 
     (void)free_from;
-    acpi_header(t, "DSDT", SDT_HEADER + sizeof(ch_s5_aml), 6, &ch_ids, "CHDSDT  ");
+    aml_len = ch_com1_aml(aml, sizeof(aml) - sizeof(ch_s5_aml));
     for (unsigned i = 0; i < sizeof(ch_s5_aml); i++)
-        t[SDT_HEADER + i] = ch_s5_aml[i];
+        aml[aml_len++] = ch_s5_aml[i];
+    acpi_header(t, "DSDT", SDT_HEADER + aml_len, 6, &ch_ids, "CHDSDT  ");
+    for (uint32_t i = 0; i < aml_len; i++)
+        t[SDT_HEADER + i] = aml[i];
     dsdt = acpi_place(&area, t);
 
     acpi_header(t, "FACP", FACP_LEN, 6, &ch_ids, "CHFACP  ");

@@ -24,8 +24,10 @@
  *    0xe0000, revision 2 with an XSDT and no RSDT.
  *
  * The tables: OEM "FIRECK" revision 0, creator "FCAT" 0x20240119. DSDT
- * revision 2 ("FCVMDSDT"): its AML (the legacy devices, VMGenID) is not
- * written here; it has no \_S5 in any release. FADT revision 6, 276
+ * revision 2 ("FCVMDSDT"): its AML is the legacy devices' (serial ports
+ * and i8042, fc_legacy_aml below), last in the table; before them come
+ * the GED and VMGenID (and from 1.16 VMClock) devices, not written here
+ * (nor their buffers in system memory); no \_S5 in any release. FADT revision 6, 276
  * bytes ("FCVMFADT"), minor version 5: flags HW_REDUCED_ACPI,
  * PWR_BUTTON, SLP_BUTTON; the DSDT in X_DSDT only; no reset, sleep
  * control or sleep status register, no PM blocks; hypervisor "FIRECKVM".
@@ -50,7 +52,8 @@
  *    guest memory region, from 1 MiB for the first).
  *
  * Not replicated: the MSRs Firecracker sets (zeros, MISC_ENABLE fast
- * strings), CPUID, its devices (and so their AML).
+ * strings), CPUID, its devices but for QEMU's COM1 and i8042 at the same
+ * ports, the AML of its GED, VMGenID and VMClock devices.
  */
 #include "tests/hostile/vmm.h"
 
@@ -156,13 +159,65 @@ static unsigned fc_memmap_1_16(uint64_t mem, struct hvm_memmap_table_entry *map)
     return fc_memmap(FC_1_16, mem, map);
 }
 
+/*
+ * The DSDT's legacy devices (device_manager/legacy.rs,
+ * PortIODeviceManager::append_aml_bytes): each serial port as a PNP0501
+ * device, _UID its index, _DDN "COMn", _CRS its interrupt (edge, active
+ * high) then its 8 ports (alignment 1); then the i8042 as PNP0303 with
+ * _STA 0xf and _CRS ports 0x60 and 0x64 and interrupt 1. 1.12 and 1.13
+ * describe four ports (0x3f8, 0x2f8, 0x3e8, 0x2e8 on GSIs 4, 3, 4, 3),
+ * 1.16 COM1 alone (0x3f8, GSI 4). On a hardware-reduced platform this
+ * is how Linux learns COM1's interrupt: it has no 8259 there, and an ISA
+ * IRQ no device names has no mapping to an I/O APIC input.
+ */
+static uint32_t fc_legacy_aml(enum fc_release v, uint8_t *out, uint32_t max)
+{
+    static const uint16_t port[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+    static const uint8_t gsi[] = { 4, 3, 4, 3 };
+    struct aml a = { out, 0, max, AML_INTS_PREFIXED };
+    char name[] = "COM1";
+    uint32_t dev, crs;
+
+    for (unsigned com = 0; com < (v == FC_1_16 ? 1u : 4u); com++) {
+        name[3] = (char)('1' + com);
+        dev = aml_device(&a, name);
+        aml_name(&a, "_HID");
+        aml_eisa_id(&a, "PNP0501");
+        aml_name(&a, "_UID");
+        aml_integer(&a, com);
+        aml_name(&a, "_DDN");
+        aml_string(&a, name);
+        aml_name(&a, "_CRS");
+        crs = aml_resources_open(&a);
+        aml_interrupt_edge_high(&a, gsi[com]);
+        aml_io(&a, port[com], port[com], 1, 8);
+        aml_resources_close(&a, crs);
+        aml_close(&a, dev);
+    }
+    dev = aml_device(&a, "PS2_");
+    aml_name(&a, "_HID");
+    aml_eisa_id(&a, "PNP0303");
+    aml_method_return(&a, "_STA", 0xf);
+    aml_name(&a, "_CRS");
+    crs = aml_resources_open(&a);
+    aml_io(&a, 0x60, 0x60, 1, 1);
+    aml_io(&a, 0x64, 0x64, 1, 1);
+    aml_interrupt_edge_high(&a, 1);
+    aml_resources_close(&a, crs);
+    aml_close(&a, dev);
+    return a.len;
+}
+
 static void fc_acpi(enum fc_release v, uint32_t free_from)
 {
-    static uint8_t t[ACPI_TABLE_MAX];
+    static uint8_t t[ACPI_TABLE_MAX], aml[ACPI_TABLE_MAX - SDT_HEADER];
     struct acpi_area area = { free_from, FC_RSDP_ADDR };
     uint32_t dsdt, fadt, madt, mcfg = 0, xsdt, nr = v == FC_1_12 ? 2 : 3;
+    uint32_t aml_len = fc_legacy_aml(v, aml, sizeof(aml));
 
-    acpi_header(t, "DSDT", SDT_HEADER, 2, &fc_ids, "FCVMDSDT");
+    acpi_header(t, "DSDT", SDT_HEADER + aml_len, 2, &fc_ids, "FCVMDSDT");
+    for (uint32_t i = 0; i < aml_len; i++)
+        t[SDT_HEADER + i] = aml[i];
     dsdt = acpi_place(&area, t);
 
     acpi_header(t, "FACP", FADT_LEN, 6, &fc_ids, "FCVMFADT");
@@ -213,6 +268,12 @@ static void fc_acpi_1_13(const struct vmm_request *q, uint32_t free_from)
     fc_acpi(FC_1_13, free_from);
 }
 
+static void fc_acpi_1_16(const struct vmm_request *q, uint32_t free_from)
+{
+    (void)q;
+    fc_acpi(FC_1_16, free_from);
+}
+
 #define FIRECRACKER(release_name, gap, tail, map, tables)                                        \
     {                                                                                            \
         .name = release_name,                                                                    \
@@ -235,4 +296,4 @@ const struct vmm_replica vmm_firecracker_1_12 =
 const struct vmm_replica vmm_firecracker_1_13 =
     FIRECRACKER("firecracker-1.13", VMM_MMIO32_START, " pci=off", fc_memmap_1_13, fc_acpi_1_13);
 const struct vmm_replica vmm_firecracker_1_16 =
-    FIRECRACKER("firecracker-1.16", VMM_MMIO32_START, " pci=off", fc_memmap_1_16, fc_acpi_1_13);
+    FIRECRACKER("firecracker-1.16", VMM_MMIO32_START, " pci=off", fc_memmap_1_16, fc_acpi_1_16);
