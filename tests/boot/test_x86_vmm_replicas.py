@@ -55,7 +55,7 @@ import struct
 import subprocess
 import zlib
 
-from common import TestFailure, check, file_made_once, file_once
+from common import ON_ERROR_HALT_HOLD, TestFailure, check, expect_held, file_made_once, file_once
 from guest_memory import subtract
 from hello_report import HelloReport, ReportError, compression_of, decode_escaped
 from hostile_loader import Account
@@ -585,6 +585,22 @@ def fatal_error_case(ctx, vmm):
     return test
 
 
+def on_error_halt_case(ctx, vmm):
+    """The same fatal error with pvhboot.on_error=halt: the error line, then
+    the VM kept, halted, as the option asks, where fatal_error_case's ends.
+    Firecracker: no i8042 reset (QEMU's trace has no 0xfe); Cloud
+    Hypervisor: no S5 and no reset (0x34 or 1 at port 0x600, or an i8042
+    reset, would each end QEMU)."""
+    def test():
+        result = boot(ctx, vmm, 512 * MIB, os.path.join(ctx.build, "hello.elf"),
+                      b"console=ttyS0 hello.crash=null pvhboot.on_error=halt", ending=True,
+                      timeout=ON_ERROR_HALT_HOLD)
+        expect_held(result, b"pvhboot: error: exception page fault")
+        check(I8042_RESET not in i8042_commands(result), "an i8042 reset: " + result.describe())
+        return "still running %d s after the error line" % ON_ERROR_HALT_HOLD
+    return test
+
+
 def hot_pluggable_cpus_case(ctx, vmm, boot_cpus, max_cpus):
     """--cpus boot=B,max=M: Cloud Hypervisor's MADT (create_madt) lists M
     x2APIC entries, the last M-B online-capable and not enabled: CPUs it
@@ -766,6 +782,7 @@ def collect(ctx):
     for vmm in [FC_1_16, CH_53]:
         tests += [
             ("%s-fatal-error-ends-vm" % vmm.name, fatal_error_case(ctx, vmm)),
+            ("%s-fatal-error-on-error-halt-keeps-vm" % vmm.name, on_error_halt_case(ctx, vmm)),
             ("%s-bootdump-sees-raw-handoff" % vmm.name, bootdump_case(ctx, vmm, 512 * MIB)),
             ("%s-linux-initramfs" % vmm.name, linux_case(ctx, vmm, 512 * MIB)),
             ("%s-note-p-align-8-boots" % vmm.name,
