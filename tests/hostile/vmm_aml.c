@@ -52,6 +52,9 @@ static void aml_chars(struct aml *a, const char *s, unsigned n)
         aml_byte(a, (uint8_t)s[i]);
 }
 
+/* In Firecracker's crate the prefix follows the Rust type; what is
+ * written here through it is a u8 (or a usize, made a u8 below 256) or
+ * an EISA ID, a u32 above 0xffff. */
 void aml_integer(struct aml *a, uint32_t v)
 {
     if (a->ints == AML_INTS_SHORTEST && v <= 1) {
