@@ -152,7 +152,8 @@ static inline uint64_t *x86_pt_table(uint64_t entry)
     return (uint64_t *)(uintptr_t)(entry & X86_PTE_ADDR_MASK);
 }
 
-void x86_power_init(const struct pvh_boot *boot);
+/* The RSDP (0: none, or under Xen) and the cmdline's pvhboot.on_error. */
+void x86_power_init(uint64_t rsdp, const char *cmdline);
 
 /* Xen (arch/x86/hypercall.c, arch/x86/xen.c). */
 extern uint8_t x86_hypercall_page[];

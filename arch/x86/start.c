@@ -139,6 +139,8 @@ void x86_start(uint32_t start_info_pa)
 
     load_boot_description(start_info_pa);
     find_rsdp();
+    /* From here on a fatal error can end the VM through ACPI too. */
+    x86_power_init(under_xen() ? 0 : store.boot.rsdp, store.cmdline);
     x86_cpus_find(&store);
     pvh_mark(PVH_MARK_BOOT);
     if (under_xen())
@@ -151,8 +153,6 @@ void x86_start(uint32_t start_info_pa)
     if (pvh_boot_mark_modules(&store, &err))
         pvh_info("warning: %s", err.msg);
     pvh_boot_finish(&store);
-    if (!under_xen())
-        x86_power_init(&store.boot);
     pvh_mark(PVH_MARK_PAGING);
 
     if (!pvh_timing_at_handoff)

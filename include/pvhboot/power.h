@@ -7,11 +7,15 @@
 #include <pvhboot/console.h>
 
 /* Power the machine off (x86: ACPI S5 through the FADT; then the QEMU
- * isa-debug-exit port; then halt with interrupts off). Never returns. */
+ * isa-debug-exit port; then the i8042 reset where the ACPI tables say
+ * there is no S5, as Firecracker's do; then halt with interrupts off).
+ * Never returns. */
 __attribute__((noreturn)) void pvh_poweroff(void);
 
 /* Print "pvhboot: error: <formatted>" and stop with a failure status:
- * isa-debug-exit with a non-zero value, then halt. Never returns. */
+ * x86: isa-debug-exit with a non-zero value, ACPI S5, the i8042 reset as
+ * pvh_poweroff has it, then halt; or halt at once with
+ * pvhboot.on_error=halt. Never returns. */
 __attribute__((noreturn)) void pvh_panic(const char *fmt, ...) PVH_PRINTF(1, 2);
 
 /* The largest status pvh_exit() can hand to QEMU on x86: QEMU's exit

@@ -44,6 +44,28 @@ def expect_panic(result, line_prefix):
     return errors[0]
 
 
+# How long a VM kept by pvhboot.on_error=halt is watched before the test
+# ends it: a fatal error's way off (isa-debug-exit, ACPI S5, the i8042
+# reset) comes right after its error line, which hello prints well
+# within the first second under TCG.
+ON_ERROR_HALT_HOLD = 4
+
+
+def expect_held(result, line_prefix):
+    """pvhboot.on_error=halt: the one error line starting with line_prefix,
+    last of pvhboot's lines, and the VM still running when the test ended
+    it after ON_ERROR_HALT_HOLD seconds: nothing that ends a VM was
+    tried (each of those ends QEMU under -no-reboot)."""
+    lines = result.lines()
+    errors = [l for l in lines if l.startswith(b"pvhboot: error: ")]
+    check(len(errors) == 1 and errors[0].startswith(line_prefix),
+          "expected one error line starting with %r: %s" % (line_prefix, result.describe()))
+    check(lines[-1] == errors[0], "pvhboot printed after the error line: " + result.describe())
+    check(result.timed_out and not result.triple_fault,
+          "the VM did not stay halted: " + result.describe())
+    return errors[0]
+
+
 def file_made_once(path, write):
     """Create path unless it exists, by write(part) writing a file of
     another name that then takes path's place; return path. Safe when

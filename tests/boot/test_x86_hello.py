@@ -8,8 +8,8 @@ import os
 import random
 import zlib
 
-from common import (TestFailure, check, check_timing, expect_panic, expect_poweroff, file_once,
-                    symbol_range)
+from common import (ON_ERROR_HALT_HOLD, TestFailure, check, check_timing, expect_held, expect_panic,
+                    expect_poweroff, file_once, symbol_range)
 from hello_report import HelloReport, ReportError, compression_of
 import compressed
 from qemu import run_qemu
@@ -126,6 +126,18 @@ def null_dereference(ctx):
     return test
 
 
+def null_dereference_on_error_halt(ctx):
+    """The same fault with pvhboot.on_error=halt: the error line, then the
+    VM halts and stays (no isa-debug-exit, no ACPI S5: either would end
+    QEMU), where null_dereference's ends at once."""
+    def test():
+        result = boot_hello(ctx, "pc", "128M", b"hello.crash=null pvhboot.on_error=halt",
+                            timeout=ON_ERROR_HALT_HOLD)
+        expect_held(result, b"pvhboot: error: exception page fault (vector 14)")
+        return "still running %d s after the error line" % ON_ERROR_HALT_HOLD
+    return test
+
+
 def timing_report(ctx, machine):
     """pvhboot.timing prints the phases in the order they ran; nothing without it."""
     def test():
@@ -148,6 +160,7 @@ def collect(ctx):
                                             cmd_name)
                     tests.append((name, hello_case(ctx, machine, mem, with_module, cmd_name)))
     tests.append(("null-dereference-reports-page-fault", null_dereference(ctx)))
+    tests.append(("null-dereference-on-error-halt-keeps-vm", null_dereference_on_error_halt(ctx)))
     tests.append(("names-module-compression", module_formats(ctx)))
     for machine in MACHINES:
         tests.append(("timing-report-phases-in-order-%s" % machine, timing_report(ctx, machine)))

@@ -15,7 +15,7 @@ HOSTILE_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem 
 HOSTILE_SRCS := tests/hostile/acpi_tables.c tests/hostile/cases.c tests/hostile/console.c tests/hostile/elf_load.c \
                 tests/hostile/fill.c tests/hostile/layout.c tests/hostile/machine.c \
                 tests/hostile/main.c \
-                tests/hostile/vmm_acpi.c tests/hostile/vmm_boot.c \
+                tests/hostile/vmm_acpi.c tests/hostile/vmm_aml.c tests/hostile/vmm_boot.c \
                 tests/hostile/vmm_cloud_hypervisor.c tests/hostile/vmm_firecracker.c \
                 tests/hostile/vmm_linux_loader.c tests/hostile/vmm_low_memory.c \
                 tests/hostile/vmm_mptable.c

@@ -1,9 +1,9 @@
 /*
  * A replica's boot, in the VMM's order: load the kernel (linux-loader's
- * rules), then the initrd, then the cmdline and the boot structures; then
- * the vCPU's registers. The host's ACPI tables are moved first, before
- * the initrd can land on them. See vmm.h for the cmdline and
- * vmm_firecracker.c / vmm_cloud_hypervisor.c for what each VMM writes.
+ * rules), then the initrd, then the cmdline and the boot structures (the
+ * MP table, then the ACPI tables); then the vCPU's registers. See vmm.h
+ * for the cmdline and vmm_firecracker.c / vmm_cloud_hypervisor.c for
+ * what each VMM writes.
  *
  * Before anything is entered the loader prints what the guest is given,
  * read back from memory, in the hostile loader's own lines
@@ -33,7 +33,9 @@
 
 extern char __image_start[], __image_end[];
 
-static const struct vmm_replica *const replicas[] = { &vmm_firecracker, &vmm_cloud_hypervisor };
+static const struct vmm_replica *const replicas[] = {
+    &vmm_firecracker_1_12, &vmm_firecracker_1_13, &vmm_firecracker_1_16, &vmm_cloud_hypervisor_53,
+};
 
 /* The boot GDT both VMMs write: null, flat 32-bit code and data
  * (accessed), a 32-bit TSS of 0x68 bytes at 0. */
@@ -125,6 +127,8 @@ static void parse(const char *cmdline, struct vmm_request *q)
             if (!q->cpus_boot || q->cpus_boot > q->cpus_max)
                 hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: cpus=%u,%u", q->cpus_boot,
                              q->cpus_max);
+        } else if (starts_with(p, "ends", &v)) {
+            q->ends = true;
         } else if (starts_with(p, "vmm=", &v)) {
             while (!word_end(*v))
                 v++;
@@ -135,6 +139,8 @@ static void parse(const char *cmdline, struct vmm_request *q)
         while (*p == ' ')
             p++;
     }
+    if (!q->cpus_max)
+        q->cpus_boot = q->cpus_max = 1;
     if (!q->cmdline || q->mem < 2 * ONE_MIB)
         hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: want vmm=<name> mem=<MiB> -- <cmdline>: %q",
                      cmdline);
@@ -186,9 +192,9 @@ static void move_bytes(uint32_t dst, uint32_t src, uint32_t n)
 }
 
 /* Both VMMs: the top of the RAM below the 32-bit gap, page aligned. */
-static uint32_t place_initrd(const struct vmm_request *q)
+static uint32_t place_initrd(const struct vmm_replica *r, const struct vmm_request *q)
 {
-    uint64_t low = vmm_lowmem_end(q->mem), dst;
+    uint64_t low = vmm_lowmem_end(r, q->mem), dst;
 
     if (low < q->initrd_size)
         hostile_fail(VMM_EXIT_REFUSED, "initrd of %u bytes: more than the RAM below 4 GiB",
@@ -212,16 +218,20 @@ static void write_bytes(uint32_t pa, const void *src, uint32_t n)
     move_bytes(pa, (uint32_t)src, n);
 }
 
+/* The user's cmdline and what the VMM appends to it. */
 static void write_cmdline(const struct vmm_replica *r, const char *s)
 {
-    uint32_t n = 0;
+    uint32_t n = 0, t = 0;
 
     while (s[n])
         n++;
-    if (n + 1 > r->cmdline_max)
-        hostile_fail(VMM_EXIT_REFUSED, "cmdline of %u bytes: the VMM's limit is %u", n,
+    while (r->cmdline_tail[t])
+        t++;
+    if (n + t + 1 > r->cmdline_max)
+        hostile_fail(VMM_EXIT_REFUSED, "cmdline of %u bytes: the VMM's limit is %u", n + t,
                      r->cmdline_max);
-    write_bytes(VMM_CMDLINE, s, n + 1);
+    write_bytes(VMM_CMDLINE, s, n);
+    write_bytes(VMM_CMDLINE + n, r->cmdline_tail, t + 1);
 }
 
 static void write_structures(const struct vmm_replica *r, const struct vmm_request *q,
@@ -255,8 +265,12 @@ static void write_structures(const struct vmm_replica *r, const struct vmm_reque
     }
     if (r->mptable_at) {
         static uint8_t mptable[MPTABLE_MAX];
+        uint32_t size = mptable_build(mptable, r->mptable_at, 1);
 
-        write_bytes(r->mptable_at, mptable, mptable_build(mptable, r->mptable_at, 1));
+        write_bytes(r->mptable_at, mptable, size);
+        r->acpi(q, r->mptable_at + size);
+    } else {
+        r->acpi(q, 0);
     }
 }
 
@@ -297,22 +311,13 @@ void vmm_boot(const struct vmm_replica *r, const char *cmdline)
     n = r->memmap(q.mem, map);
     check_qemu_memory(map, n);
     low_memory_open();
-    acpi_take_host();
     low_memory_zero();
-    /* QEMU's tables lie where the initrd goes: move them first. */
-    if (q.cpus_max) {
-        static uint8_t madt[MADT_MAX];
-
-        if (!r->madt)
-            hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: %s: no MADT replicated for cpus=",
-                         r->name);
-        acpi_relocate(r->rsdp_at, r->acpi_tables_at, madt, r->madt(madt, q.cpus_boot, q.cpus_max));
-    } else {
-        acpi_relocate(r->rsdp_at, r->acpi_tables_at, NULL, 0);
-    }
-    entry = linux_loader_load(M.module_base, M.module_size, q.mem);
+    legacy_irqs_off();
+    if (r->owns_port_0x600 && q.ends)
+        piix4_pm_io_off();
+    entry = linux_loader_load(r, M.module_base, M.module_size, q.mem);
     if (q.initrd_size)
-        initrd = place_initrd(&q);
+        initrd = place_initrd(r, &q);
     write_cmdline(r, q.cmdline);
     write_structures(r, &q, initrd, map, n);
     describe(r, &q, entry);

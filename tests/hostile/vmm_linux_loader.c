@@ -1,7 +1,8 @@
 /*
- * rust-vmm linux-loader's ELF loader (src/loader/x86_64/elf/mod.rs, the
- * version both VMMs build with: Elf::load and parse_elf_note), which
- * Firecracker and Cloud Hypervisor call with no load offset and
+ * rust-vmm linux-loader's ELF loader (src/loader/elf/mod.rs, Elf::load
+ * and parse_elf_note, the same in the releases these VMMs build with:
+ * 0.13.0 for Firecracker 1.12 and 1.13, 0.14.0 for Firecracker 1.16 and
+ * Cloud Hypervisor 53), which both call with no load offset and
  * highmem_start = 1 MiB. Its rules, in its order:
  *
  *  - the 64-byte ELF64 header must be there, with the ELF magic and
@@ -12,12 +13,16 @@
  *  - every PT_LOAD with file bytes is copied to p_paddr (not p_vaddr), and
  *    must fit in guest memory; a PT_LOAD without file bytes is skipped;
  *  - in every PT_NOTE the notes are walked with name and descriptor sizes
- *    rounded up to the segment's p_align (a power of two, else an error);
- *    each PT_NOTE's answer replaces the previous one's; a PVH note
- *    (type 18, name "Xen") with a descriptor under 4 bytes is an error;
- *    the entry is its first 4 bytes.
+ *    rounded up to 4 bytes (ELFNOTE_ALIGN, whatever the segment's
+ *    p_align says); each PT_NOTE's answer replaces the previous one's; a
+ *    PVH note (type 18, name "Xen") with a descriptor under 4 bytes is an
+ *    error; the entry is its first 4 bytes.
  *
  * Each refusal prints linux-loader's own description of the error.
+ * Cloud Hypervisor (vm.rs load_kernel) tries its bzImage loader on an ELF
+ * its ELF loader refused, and reports that loader's error instead: the
+ * replica does the bzImage loader's first checks (bzimage/mod.rs) and
+ * prints its error.
  * Memory past a segment's file bytes is zeroed: the VMM's guest RAM is
  * fresh anonymous memory, zero until written.
  */
@@ -35,6 +40,12 @@
 #define XEN_ELFNOTE_PHYS32_ENTRY 18u
 #define PVH_NOTE_NAME 0x006e6558u /* "Xen\0" */
 #define FOUR_GIB 0x100000000ull
+#define ELFNOTE_ALIGN 4u
+#define BZ_SETUP_HEADER 0x1f1u        /* where the setup header starts in the file */
+#define BZ_SETUP_HEADER_SIZE 0x7bu    /* its size, up to the end of kernel_info_offset */
+#define BZ_HEADER_MAGIC 0x202u        /* "HdrS" */
+#define BZ_VERSION 0x206u
+#define BZ_LOADFLAGS 0x211u
 
 extern char __image_start[], __image_end[];
 
@@ -42,8 +53,33 @@ struct elf_file {
     uint32_t base, size;
 };
 
+static const struct vmm_replica *replica;
+static struct elf_file image;
+
+static bool file_read(const struct elf_file *f, uint64_t off, void *dst, uint32_t n);
+static uint16_t get16(const uint8_t *p);
+static uint32_t get32(const uint8_t *p);
+
+/* The error the bzImage loader gives a file that is no bzImage: its header
+ * cannot be read, or has no "HdrS", a version under 2.00 or no
+ * LOADED_HIGH. A file that passes these is a bzImage this replica does
+ * not boot. */
+static const char *bzimage_refusal(const struct elf_file *f)
+{
+    uint8_t h[BZ_SETUP_HEADER_SIZE];
+
+    if (!file_read(f, BZ_SETUP_HEADER, h, sizeof(h)))
+        return "Unable to read bzImage header";
+    if (get32(h + BZ_HEADER_MAGIC - BZ_SETUP_HEADER) != 0x53726448u ||
+        get16(h + BZ_VERSION - BZ_SETUP_HEADER) < 0x200 || !(h[BZ_LOADFLAGS - BZ_SETUP_HEADER] & 1))
+        return "Invalid bzImage";
+    hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: a bzImage: the replica boots ELF images only");
+}
+
 __attribute__((noreturn)) static void refuse(const char *what)
 {
+    if (replica->elf_refusal_is_bzimage)
+        what = bzimage_refusal(&image);
     hostile_fail(VMM_EXIT_REFUSED, "linux-loader: %s", what);
 }
 
@@ -72,18 +108,15 @@ static uint64_t get64(const uint8_t *p)
     return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static bool align_up(uint64_t v, uint64_t align, uint64_t *out)
+static uint64_t align4(uint64_t v)
 {
-    if (!align || (align & (align - 1)))
-        return false;
-    *out = (v & (align - 1)) ? (v | (align - 1)) + 1 : v;
-    return true;
+    return (v + ELFNOTE_ALIGN - 1) & ~(uint64_t)(ELFNOTE_ALIGN - 1);
 }
 
 /* Is [pa, pa + n) guest RAM of a VMM with mem bytes? */
 static bool in_guest_ram(uint64_t pa, uint64_t n, uint64_t mem)
 {
-    uint64_t low = vmm_lowmem_end(mem), high_end = VMM_RAM_64BIT + (mem - low);
+    uint64_t low = vmm_lowmem_end(replica, mem), high_end = VMM_RAM_64BIT + (mem - low);
 
     if (pa + n < pa)
         return false;
@@ -125,7 +158,7 @@ static void load_segment(const struct elf_file *f, const uint8_t *ph, uint64_t m
 /* One PT_NOTE: does it hold a PVH note, and its entry. */
 static bool pvh_entry_of(const struct elf_file *f, const uint8_t *ph, uint32_t *entry)
 {
-    uint64_t off = get64(ph + 8), filesz = get64(ph + 32), align = get64(ph + 48);
+    uint64_t off = get64(ph + 8), filesz = get64(ph + 32);
     uint64_t read = 0, name_len, desc_len;
     uint8_t nh[NHDR_SIZE], word[4];
 
@@ -141,8 +174,7 @@ static bool pvh_entry_of(const struct elf_file *f, const uint8_t *ph, uint32_t *
             if (!file_read(f, off + read + NHDR_SIZE, word, 4))
                 refuse("Unable to read note header");
             if (get32(word) == PVH_NOTE_NAME) {
-                if (!align_up(namesz, align, &name_len))
-                    refuse("Invalid alignment");
+                name_len = align4(namesz);
                 if (descsz < 4)
                     refuse("Invalid PVH note header");
                 if (!file_read(f, off + read + NHDR_SIZE + name_len, word, 4))
@@ -151,8 +183,8 @@ static bool pvh_entry_of(const struct elf_file *f, const uint8_t *ph, uint32_t *
                 return true;
             }
         }
-        if (!align_up(namesz, align, &name_len) || !align_up(descsz, align, &desc_len))
-            refuse("Invalid alignment");
+        name_len = align4(namesz);
+        desc_len = align4(descsz);
         if (name_len > 0xffffffffull || desc_len > 0xffffffffull)
             refuse("Overflow occurred during an arithmetic operation");
         read += NHDR_SIZE + name_len + desc_len;
@@ -160,7 +192,8 @@ static bool pvh_entry_of(const struct elf_file *f, const uint8_t *ph, uint32_t *
     return false;
 }
 
-uint32_t linux_loader_load(uint32_t base, uint32_t size, uint64_t mem)
+uint32_t linux_loader_load(const struct vmm_replica *r, uint32_t base, uint32_t size,
+                           uint64_t mem)
 {
     struct elf_file f = { base, size };
     uint8_t eh[EHDR64_SIZE], ph[PHDR64_SIZE];
@@ -168,6 +201,8 @@ uint32_t linux_loader_load(uint32_t base, uint32_t size, uint64_t mem)
     uint32_t phnum, entry = 0;
     bool pvh = false;
 
+    replica = r;
+    image = f;
     if (!file_read(&f, 0, eh, EHDR64_SIZE))
         refuse("Unable to read elf header");
     if (eh[0] != 0x7f || eh[1] != 'E' || eh[2] != 'L' || eh[3] != 'F')
@@ -194,6 +229,8 @@ uint32_t linux_loader_load(uint32_t base, uint32_t size, uint64_t mem)
             pvh = pvh_entry_of(&f, ph, &entry);
         }
     }
+    if (!pvh && r->elf_refusal_is_bzimage)
+        hostile_fail(VMM_EXIT_REFUSED, "Kernel lacks PVH header"); /* vm.rs KernelMissingPvhHeader */
     if (!pvh)
         hostile_fail(VMM_EXIT_REFUSED, "no PVH note: the VMM would boot this image through "
                      "Linux's 64-bit boot protocol, which this replica does not do");

@@ -78,3 +78,41 @@ void low_memory_zero(void)
 
     __asm__ volatile("cld; rep stosl" : "+D"(dst), "+c"(words) : "a"(0) : "memory");
 }
+
+/*
+ * Port 0x600 for a VMM's own device there (Cloud Hypervisor's ACPI
+ * shutdown device): SeaBIOS puts the PIIX4's power management registers
+ * at 0x600 (PCI 00:01.3, base in 0x40); clearing PMIOSE (bit 0 of 0x80)
+ * takes them off the I/O space, so that whatever the test puts at 0x600
+ * gets the guest's writes.
+ */
+#define PIIX4_PM_FUNCTION  (PCI_ENABLE | 1u << 11 | 3u << 8)
+#define PIIX4_PMREGMISC    0x80u
+#define PIIX4_PMIOSE       0x01u
+
+void piix4_pm_io_off(void)
+{
+    uint8_t misc;
+
+    outl(PCI_CONFIG_ADDRESS, PIIX4_PM_FUNCTION | PIIX4_PMREGMISC);
+    misc = inb(PCI_CONFIG_DATA);
+    outl(PCI_CONFIG_ADDRESS, PIIX4_PM_FUNCTION | PIIX4_PMREGMISC);
+    outb(PCI_CONFIG_DATA, (uint8_t)(misc & ~PIIX4_PMIOSE));
+}
+
+/*
+ * The legacy interrupt controllers quiet, as in a VMM's fresh guest,
+ * where nothing has programmed the PIT: SeaBIOS leaves it ticking into
+ * the master 8259, whose vectors start at 8. A guest that does not touch
+ * the 8259s -- Linux on hardware-reduced ACPI tables, Firecracker's and
+ * Cloud Hypervisor's -- would take that tick as a double fault. Every
+ * 8259 input masked (OCW1).
+ */
+#define PIC_MASTER_DATA 0x21
+#define PIC_SLAVE_DATA  0xa1
+
+void legacy_irqs_off(void)
+{
+    outb(PIC_MASTER_DATA, 0xff);
+    outb(PIC_SLAVE_DATA, 0xff);
+}
