@@ -457,6 +457,20 @@ def symbols(elf):
     return {p[2]: int(p[0], 16) for p in (l.split() for l in out.splitlines()) if len(p) == 3}
 
 
+def track_address(regs, mn, ops):
+    """The PC-relative addresses an adrp (and an add to its register) put
+    in registers, as head.S's adr_l forms them; returns the register an
+    add completed, else None."""
+    m = re.match(r"(x\d+), (?:0x)?([0-9a-f]+)", ops)
+    if mn == "adrp" and m:
+        regs[m.group(1)] = int(m.group(2), 16)
+    m = re.match(r"(x\d+), (x\d+), #(0x[0-9a-f]+|\d+)$", ops)
+    if mn == "add" and m and m.group(2) in regs:
+        regs[m.group(1)] = regs[m.group(2)] + int(m.group(3), 0)
+        return m.group(1)
+    return None
+
+
 def mmu_off_range_cleaned_first(ctx, image):
     """From the entry to the first call, store or stack set-up: a call of
     arm64_dcache_clean_inval (dc civac) over [x0, x1) covering the early
@@ -475,12 +489,7 @@ def mmu_off_range_cleaned_first(ctx, image):
                 continue
             check(not (mn.startswith("st") or re.match(r"mov\b", mn) and ops.startswith("sp,")),
                   "0x%x: %s %s before any cache maintenance" % (addr, mn, ops))
-            m = re.match(r"(x\d+), (?:0x)?([0-9a-f]+)", ops)
-            if mn == "adrp" and m:
-                regs[m.group(1)] = int(m.group(2), 16)
-            m = re.match(r"(x\d+), (x\d+), #(0x[0-9a-f]+|\d+)$", ops)
-            if mn == "add" and m and m.group(2) in regs:
-                regs[m.group(1)] = regs[m.group(2)] + int(m.group(3), 0)
+            track_address(regs, mn, ops)
             if mn == "bl":
                 call = (addr, ops)
                 break
@@ -503,14 +512,9 @@ def mmu_off_range_cleaned_first(ctx, image):
         for addr, mn, ops in insns:
             if addr < start:
                 continue
-            m = re.match(r"(x\d+), (?:0x)?([0-9a-f]+)", ops)
-            if mn == "adrp" and m:
-                regs[m.group(1)] = int(m.group(2), 16)
-            m = re.match(r"(x\d+), (x\d+), #(0x[0-9a-f]+|\d+)$", ops)
-            if mn == "add" and m and m.group(2) in regs:
-                regs[m.group(1)] = regs[m.group(2)] + int(m.group(3), 0)
-                check(regs[m.group(1)] != sym["arm64_stack_top"],
-                      "0x%x: the main stack's address taken before the MMU is on" % addr)
+            reg = track_address(regs, mn, ops)
+            check(reg is None or regs[reg] != sym["arm64_stack_top"],
+                  "0x%x: the main stack's address taken before the MMU is on" % addr)
             if mn == "bl" and "<arm64_mmu_enable>" in ops:
                 enable = addr
                 break
