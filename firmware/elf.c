@@ -46,7 +46,32 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-/* Walk the notes of one PT_NOTE segment, looking for Xen's PHYS32_ENTRY. */
+static bool is_pow2(uint64_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+/* PHYS32_RELOC: up to three 32-bit words. An alignment word is checked
+ * here; a missing one stays 0 until every program header is read
+ * (check_reloc), since it then comes from the segments' p_align. */
+static int read_reloc(const uint8_t *d, uint32_t descsz, struct pvh_elf *out,
+                      struct pvh_error *err)
+{
+    if (descsz % 4 || descsz > 12)
+        return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_RELOC note: %u bytes (0, 4, 8 or 12)",
+                        descsz);
+    out->has_reloc = true;
+    out->reloc_align = descsz >= 4 ? pvh_le32(d) : 0;
+    out->reloc_min = descsz >= 8 ? pvh_le32(d + 4) : PVH_ELF_RELOC_MIN;
+    out->reloc_max = descsz >= 12 ? pvh_le32(d + 8) : PVH_ELF_RELOC_MAX;
+    if (descsz >= 4 && (!is_pow2(out->reloc_align) || out->reloc_align < 4096))
+        return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_RELOC alignment 0x%x: not a power of two "
+                        "of at least 4 KiB", out->reloc_align);
+    return PVH_OK;
+}
+
+/* Walk the notes of one PT_NOTE segment, looking for Xen's PHYS32_ENTRY
+ * and PHYS32_RELOC. */
 static int scan_notes(const uint8_t *p, uint64_t size, uint64_t align, struct pvh_elf *out,
                       struct pvh_error *err)
 {
@@ -70,6 +95,12 @@ static int scan_notes(const uint8_t *p, uint64_t size, uint64_t align, struct pv
             out->has_pvh_entry = true;
             out->pvh_entry = pvh_le32(p + desc);
         }
+        if (namesz == 4 && !memcmp(p + name, "Xen", 4) && type == XEN_ELFNOTE_PHYS32_RELOC) {
+            int rc = read_reloc(p + desc, descsz, out, err);
+
+            if (rc)
+                return rc;
+        }
         at = next;
     }
     return PVH_OK;
@@ -81,15 +112,13 @@ static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, b
     uint32_t type = pvh_le32(ph + l->p_type);
     uint64_t off = word(ph + l->p_offset, is64), filesz = word(ph + l->p_filesz, is64);
     uint64_t paddr = word(ph + l->p_paddr, is64), memsz = word(ph + l->p_memsz, is64);
-    uint64_t vaddr = word(ph + l->p_vaddr, is64);
+    uint64_t vaddr = word(ph + l->p_vaddr, is64), align = word(ph + l->p_align, is64);
 
     if (type == PT_NOTE) {
-        uint64_t align = word(ph + l->p_align, is64) == 8 ? 8 : 4;
-
         if (!in_file(off, filesz, len))
             return pvh_fail(err, PVH_EINVAL, "ELF note segment %u: outside the %llu-byte file",
                             i, (unsigned long long)len);
-        return scan_notes(img + off, filesz, align, out, err);
+        return scan_notes(img + off, filesz, align == 8 ? 8 : 4, out, err);
     }
     if (type != PT_LOAD || !memsz)
         return PVH_OK;
@@ -106,6 +135,24 @@ static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, b
     if (out->nr_loads == PVH_ELF_MAX_LOADS)
         return pvh_fail(err, PVH_E2BIG, "ELF: more than %u loadable segments", PVH_ELF_MAX_LOADS);
     out->loads[out->nr_loads++] = (struct pvh_elf_load){ off, filesz, paddr, memsz, vaddr };
+    if (align > out->max_load_align)
+        out->max_load_align = align;
+    return PVH_OK;
+}
+
+/* The PHYS32_RELOC note's alignment when it gave none (as Xen's PVH
+ * builder takes it), then the window's own sense. */
+static int check_reloc(struct pvh_elf *out, struct pvh_error *err)
+{
+    if (!out->has_reloc)
+        return PVH_OK;
+    if (!out->reloc_align)
+        out->reloc_align = out->max_load_align > 4096 && is_pow2(out->max_load_align) &&
+                           out->max_load_align <= 0x80000000u ?
+                           (uint32_t)out->max_load_align : PVH_ELF_RELOC_ALIGN;
+    if (out->reloc_min > out->reloc_max)
+        return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_RELOC window 0x%x-0x%x: its lowest start "
+                        "above its highest byte", out->reloc_min, out->reloc_max);
     return PVH_OK;
 }
 
@@ -174,6 +221,9 @@ int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct 
     }
     if (!out->nr_loads)
         return pvh_fail(err, PVH_EINVAL, "ELF: no loadable segment");
+    rc = check_reloc(out, err);
+    if (rc)
+        return rc;
     /* An entry no segment loads would run whatever lies there. */
     if (out->has_pvh_entry && !in_a_load(out, out->pvh_entry))
         return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY 0x%x: outside every loadable segment",

@@ -34,12 +34,29 @@ struct pvh_elf {
     struct pvh_elf_load loads[PVH_ELF_MAX_LOADS];
     bool has_pvh_entry;      /* a Xen XEN_ELFNOTE_PHYS32_ENTRY note */
     uint32_t pvh_entry;
+    uint64_t max_load_align; /* the largest p_align of the PT_LOAD segments */
+    /* A Xen XEN_ELFNOTE_PHYS32_RELOC note: the kernel runs wherever its
+     * image is put, at an address aligned to align, its first byte at or
+     * above min and its last byte at or below max (each word the note
+     * leaves out takes its default: see pvh_elf_parse). */
+    bool has_reloc;
+    uint32_t reloc_align, reloc_min, reloc_max;
 };
+
+/* Defaults for the words a PHYS32_RELOC note leaves out. */
+#define PVH_ELF_RELOC_ALIGN 0x200000u
+#define PVH_ELF_RELOC_MIN 0u
+#define PVH_ELF_RELOC_MAX 0xffffffffu
 
 bool pvh_elf_detect(const uint8_t *img, uint64_t len);
 
 /* Check the header, every program header and every note against len;
- * collect the PT_LOAD segments (memsz > 0) and the PVH entry note. */
+ * collect the PT_LOAD segments (memsz > 0), the PVH entry note and the
+ * PHYS32_RELOC note. That note's words, in order: the alignment (when
+ * absent, the largest PT_LOAD p_align above 4 KiB, else 2 MiB), the
+ * lowest start (0), the highest last byte (0xffffffff). Refused: a note
+ * of other than 0, 4, 8 or 12 bytes, an alignment that is not a power of
+ * two of at least 4 KiB, a lowest start above the highest last byte. */
 int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err);
 
 /* e_entry as a physical address. A kernel linked to run at a virtual

@@ -121,6 +121,66 @@ uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t
     return base;
 }
 
+/* The first range in use, the movables aside, that [base, end) overlaps. */
+static const struct pvh_busy *in_the_way(const struct pvh_fw *fw, uint64_t base, uint64_t end)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        if (fw->busy[i].kind != PVH_BUSY_MOVABLE &&
+            overlap(base, end, fw->busy[i].base, fw->busy[i].end))
+            return &fw->busy[i];
+    return NULL;
+}
+
+bool pvh_fw_room_at(const struct pvh_fw *fw, uint64_t base, uint64_t size)
+{
+    return base >= PVH_PAGE_SIZE && size && base + size > base &&
+           pvh_memmap_covers(&fw->map, base, size, PVH_TYPE_BIT(E820_TYPE_RAM)) &&
+           !in_the_way(fw, base, base + size);
+}
+
+/* v rounded up to a power of two a; false if that wraps. */
+static bool round_up(uint64_t v, uint64_t a, uint64_t *out)
+{
+    *out = (v + a - 1) & ~(a - 1);
+    return *out >= v;
+}
+
+uint64_t pvh_fw_find_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
+                          uint64_t hi)
+{
+    uint64_t best = 0, c = 0;
+    unsigned i;
+
+    if (!size || size > hi || (align & (align - 1)))
+        return 0;
+    if (align < PVH_PAGE_SIZE)
+        align = PVH_PAGE_SIZE;
+    if (lo < PVH_PAGE_SIZE)
+        lo = PVH_PAGE_SIZE;
+    /* From each RAM region's start, step past whatever is in the way;
+     * each step passes one range in use, so the walk is bounded. */
+    for (i = 0; i < fw->map.nr; i++) {
+        const struct pvh_region *r = &fw->map.regions[i];
+        bool ok = r->type == E820_TYPE_RAM && round_up(r->base > lo ? r->base : lo, align, &c);
+
+        while (ok && c <= hi - size && (!best || c < best)) {
+            const struct pvh_busy *b;
+
+            if (!pvh_memmap_covers(&fw->map, c, size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+                break;
+            b = in_the_way(fw, c, c + size);
+            if (!b) {
+                best = c;
+                break;
+            }
+            ok = round_up(b->end, align, &c);
+        }
+    }
+    return best;
+}
+
 /* Does [base, end) overlap a destination, or break the rule? */
 static bool misplaced(const struct pvh_fw *fw, uint64_t base, uint64_t end,
                       const struct pvh_place_rule *rule)

@@ -152,6 +152,14 @@ int pvh_fw_relocate_movables(struct pvh_fw *fw, const struct pvh_place_rule *mod
  * 0 if none. Claimed in the map, and busy from then on. */
 uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t floor,
                       uint64_t limit);
+/* Is [base, base + size) free RAM out of page 0, clear of everything in
+ * use but the movables (which can be moved out of the way)? */
+bool pvh_fw_room_at(const struct pvh_fw *fw, uint64_t base, uint64_t size);
+/* The lowest base, aligned (a power of two; at least a page), with
+ * [base, base + size) inside [lo, hi) and pvh_fw_room_at; 0 if none.
+ * Claims nothing: the caller adds the range as destinations. */
+uint64_t pvh_fw_find_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
+                          uint64_t hi);
 /* Does this copy write pvhboot's own memory? Then it is a late copy: the
  * architecture's trampoline runs it after pvhboot is done (late_copies). */
 bool pvh_fw_copy_is_late(const struct pvh_fw *fw, const struct pvh_copy *c);

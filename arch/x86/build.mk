@@ -9,7 +9,7 @@ ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm arch/x86/table_fill.asm
 # The firmware's hand-offs to a Linux bzImage, a multiboot or a PVH kernel,
 # and the trampoline they end in (firmware/x86/): archived with the rest.
 ARCH_FIRMWARE_SRCS := firmware/x86/enter.c firmware/x86/handoff_linux.c firmware/x86/handoff_multiboot.c \
-                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/trampoline.asm \
+                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/place_pvh.c firmware/x86/trampoline.asm \
                       firmware/x86/header_scan.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
@@ -135,6 +135,23 @@ $(BUILD)/tests/bootdump-%-high.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOT
 		--no-warn-rwx-segments --defsym BOOTDUMP_BASE=$(BOOTDUMP_HIGH_BASE) \
 		-T tests/payloads/bootdump.ld -o $@ $(filter %.o,$^)
 
+# reloc: a position-independent PVH kernel at 1 MiB carrying
+# XEN_ELFNOTE_PHYS32_RELOC (tests/boot/test_x86_firmware_reloc.py); the
+# same without the note, and with a window above 512 MiB of RAM.
+RELOC_ELFS := $(BUILD)/tests/reloc.elf $(BUILD)/tests/reloc-none.elf $(BUILD)/tests/reloc-high.elf
+RELOC_VARIANT_FLAGS_reloc :=
+RELOC_VARIANT_FLAGS_reloc-none := -DRELOC_NONE
+RELOC_VARIANT_FLAGS_reloc-high := -DRELOC_MIN=0x40000000 -DRELOC_MAX=0x7fffffff
+$(patsubst $(BUILD)/tests/%.elf,$(BUILD)/tests/obj/%.o,$(RELOC_ELFS)): $(BUILD)/tests/obj/%.o: \
+		tests/payloads/reloc.asm
+	$(call quiet,NASM,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(NASM) -f elf32 -Werror $(RELOC_VARIANT_FLAGS_$*) -o $@ $<
+$(RELOC_ELFS): $(BUILD)/tests/%.elf: $(BUILD)/tests/obj/%.o tests/payloads/reloc.ld
+	$(call quiet,LD,$@)
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+		--no-warn-rwx-segments -T tests/payloads/reloc.ld -o $@ $<
+
 # A unikernel that starts the other CPUs and then writes into their
 # start-up page, which must fault (tests/x86/start_page.c).
 $(BUILD)/tests/start-page.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB) $(LDSCRIPT)
@@ -154,7 +171,7 @@ ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf $(BUILD)/tests/st
                     $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf \
                     $(BUILD)/tests/bootdump-mb1-1mib.bin $(BUILD)/tests/bootdump-mb2-1mib.elf \
                     $(BUILD)/tests/bootdump-pvh-1mib.elf $(BUILD)/tests/bootdump-pvh-high.elf \
-                    $(BUILD)/tests/exit.elf
+                    $(BUILD)/tests/exit.elf $(RELOC_ELFS)
 
 $(BUILD)/obj/%.o: %.asm $(NASM_INCS)
 	$(call quiet,NASM,$@)

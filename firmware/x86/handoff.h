@@ -16,6 +16,10 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err);
 
 /* Plan the copies of an ELF payload's PT_LOAD segments to their physical
  * addresses, each below limit. */
+/* A PVH kernel's placement: its segments and entry moved (inside its
+ * PHYS32_RELOC window) when its link addresses are taken or
+ * pvhboot.place=random asks; untouched without the note. */
+int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err);
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
 

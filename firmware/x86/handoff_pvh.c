@@ -66,7 +66,9 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
     uint64_t si;
     int rc;
 
-    rc = x86_plan_elf(fw, &fw->elf, FOUR_GIB, "PVH kernel segment", err);
+    rc = x86_place_pvh(fw, &fw->elf, err);
+    if (!rc)
+        rc = x86_plan_elf(fw, &fw->elf, FOUR_GIB, "PVH kernel segment", err);
     if (!rc)
         rc = pvh_fw_relocate_movables(fw, NULL, err);
     if (rc)

@@ -25,5 +25,7 @@
 #define XEN_ELFNOTE_MOD_START_PFN    16  /* PV: the guest accepts a PFN in mod_start */
 #define XEN_ELFNOTE_SUPPORTED_FEATURES 17 /* 32-bit bitmap of supported XENFEAT bits */
 #define XEN_ELFNOTE_PHYS32_ENTRY     18  /* PVH: 32-bit physical entry point */
+#define XEN_ELFNOTE_PHYS32_RELOC     19  /* PVH: may be loaded elsewhere: up to three u32,
+                                          * alignment, lowest start, highest last byte */
 
 #endif

@@ -9,7 +9,7 @@
  *
  * The image: an ELF32 executable, one PT_LOAD of 0x1000 file bytes and
  * 0x2000 memory bytes at 0x400000, one PT_NOTE holding the Xen
- * PHYS32_ENTRY note.
+ * PHYS32_ENTRY note; the PHYS32_RELOC tests add that note after it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <xen/elfnote.h>
@@ -131,7 +132,9 @@ static void entry_rule_needs_no_note(void **state)
 
     /* Without the note (a multiboot ELF) e_entry is not checked here. */
     build(0x30000000);
-    put32(NOTE_OFF + 8, XEN_ELFNOTE_PHYS32_ENTRY + 1);
+    /* Another Xen note type, one pvhboot does not read (type 19, the next
+     * after PHYS32_ENTRY, is PHYS32_RELOC, which it now does). */
+    put32(NOTE_OFF + 8, 0x7f);
     assert_int_equal(parse(&elf, &err), PVH_OK);
     assert_false(elf.has_pvh_entry);
 }
@@ -171,6 +174,129 @@ static void entry_already_physical_is_kept(void **state)
     assert_int_equal(pvh_elf_entry_physical(&elf), LOAD_PADDR + 0x40);
 }
 
+/* A PHYS32_RELOC note of descsz bytes (words from w) after the entry
+ * note, inside the PT_NOTE segment. */
+static void add_reloc(uint32_t descsz, const uint32_t *w)
+{
+    unsigned at = NOTE_OFF + 20, i;
+
+    put32(at, 4);
+    put32(at + 4, descsz);
+    put32(at + 8, XEN_ELFNOTE_PHYS32_RELOC);
+    memcpy(image + at + 12, "Xen", 4);
+    for (i = 0; i < (descsz + 3) / 4 && i < 4; i++)
+        put32(at + 16 + 4 * i, w[i]);
+    put32(PHOFF + 32 + 16, 20 + 16 + ((descsz + 3) & ~3u)); /* PT_NOTE p_filesz */
+}
+
+static void reloc_note_read_in_order(void **state)
+{
+    static const uint32_t w[] = { 0x400000, 0x1000000, 0x3fffffff };
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_false(elf.has_reloc);
+    add_reloc(12, w);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_true(elf.has_reloc);
+    assert_int_equal(elf.reloc_align, 0x400000);
+    assert_int_equal(elf.reloc_min, 0x1000000);
+    assert_int_equal(elf.reloc_max, 0x3fffffff);
+}
+
+static void reloc_note_defaults(void **state)
+{
+    static const uint32_t w[] = { 0x8000, 0x2000000 };
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    /* No words: 2 MiB (the segment's p_align is 4), the whole 4 GiB. */
+    build(LOAD_PADDR);
+    add_reloc(0, w);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_true(elf.has_reloc);
+    assert_int_equal(elf.reloc_align, PVH_ELF_RELOC_ALIGN);
+    assert_int_equal(elf.reloc_min, 0);
+    assert_int_equal(elf.reloc_max, 0xffffffffu);
+    /* No alignment word, a PT_LOAD p_align above 4 KiB: that one. */
+    put32(PHOFF + 28, 0x10000);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(elf.max_load_align, 0x10000);
+    assert_int_equal(elf.reloc_align, 0x10000);
+    /* One word, then two: the rest default. */
+    add_reloc(4, w);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(elf.reloc_align, 0x8000);
+    assert_int_equal(elf.reloc_max, 0xffffffffu);
+    add_reloc(8, w);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(elf.reloc_min, 0x2000000);
+    assert_int_equal(elf.reloc_max, 0xffffffffu);
+}
+
+static void reloc_note_odd_sizes_refused(void **state)
+{
+    static const uint32_t w[] = { 0x200000, 0, 0xffffffff, 0 };
+    static const uint32_t sizes[] = { 1, 2, 3, 5, 7, 11, 16 };
+    struct pvh_elf elf;
+    struct pvh_error err;
+    char want[64];
+    unsigned i;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        build(LOAD_PADDR);
+        add_reloc(sizes[i], w);
+        snprintf(want, sizeof(want), "ELF PHYS32_RELOC note: %u bytes (0, 4, 8 or 12)", sizes[i]);
+        assert_error(parse(&elf, &err), &err, PVH_EINVAL, want);
+    }
+}
+
+static void reloc_note_bad_alignment_refused(void **state)
+{
+    static const uint32_t aligns[] = { 0, 0x3000, 0x800, 0x1, 0x200001 };
+    struct pvh_elf elf;
+    struct pvh_error err;
+    char want[96];
+    unsigned i;
+
+    for (i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+        uint32_t w[] = { aligns[i], 0, 0xffffffff };
+
+        build(LOAD_PADDR);
+        add_reloc(12, w);
+        snprintf(want, sizeof(want), "ELF PHYS32_RELOC alignment 0x%x: not a power of two of at "
+                 "least 4 KiB", aligns[i]);
+        assert_error(parse(&elf, &err), &err, PVH_EINVAL, want);
+    }
+    /* 4 KiB itself is fine. */
+    {
+        uint32_t w[] = { 0x1000, 0, 0xffffffff };
+
+        build(LOAD_PADDR);
+        add_reloc(12, w);
+        assert_int_equal(parse(&elf, &err), PVH_OK);
+    }
+}
+
+static void reloc_note_min_above_max_refused(void **state)
+{
+    static const uint32_t w[] = { 0x200000, 0x40000000, 0x3fffffff };
+    static const uint32_t same[] = { 0x200000, 0x40000000, 0x40000000 };
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR);
+    add_reloc(12, w);
+    assert_error(parse(&elf, &err), &err, PVH_EINVAL,
+                 "ELF PHYS32_RELOC window 0x40000000-0x3fffffff: its lowest start above its "
+                 "highest byte");
+    /* A one-address window is allowed. */
+    add_reloc(12, same);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +306,11 @@ int main(void)
         cmocka_unit_test(entry_rule_needs_no_note),
         cmocka_unit_test(entry_translated_from_virtual_to_physical),
         cmocka_unit_test(entry_already_physical_is_kept),
+        cmocka_unit_test(reloc_note_read_in_order),
+        cmocka_unit_test(reloc_note_defaults),
+        cmocka_unit_test(reloc_note_odd_sizes_refused),
+        cmocka_unit_test(reloc_note_bad_alignment_refused),
+        cmocka_unit_test(reloc_note_min_above_max_refused),
     };
 
     return cmocka_run_group_tests_name("elf", tests, NULL, NULL);
