@@ -82,6 +82,11 @@ static void check_loads(const uint8_t *img, uint64_t len, const struct pvh_elf *
         FUZZ_CHECK(l->filesz <= l->memsz, "load %u: filesz > memsz", i);
         FUZZ_CHECK(l->paddr + l->memsz >= l->paddr, "load %u wraps", i);
     }
+    /* An accepted PHYS32_RELOC window makes sense. */
+    if (e->has_reloc)
+        FUZZ_CHECK(e->reloc_align >= 4096 && !(e->reloc_align & (e->reloc_align - 1)) &&
+                   e->reloc_min <= e->reloc_max, "PHYS32_RELOC align 0x%x, window 0x%x-0x%x",
+                   e->reloc_align, e->reloc_min, e->reloc_max);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

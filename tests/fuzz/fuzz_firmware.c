@@ -6,7 +6,8 @@
  * pvhboot.format=), and the planning API the hand-off code uses, driven
  * here in the documented order by a stand-in for pvh_arch_boot_payload:
  * destinations and copies, relocation of the modules in the way,
- * allocations, the payload's memory map. Nothing is copied or jumped to.
+ * allocations, the payload's memory map; a PVH kernel with PHYS32_RELOC
+ * moved as x86 moves it. Nothing is copied or jumped to.
  *
  * The modules lie in a window of host memory mapped at a fixed address
  * (host address = guest-physical address, as on the guest); ASan poisons
@@ -141,9 +142,48 @@ static int plan_multiboot(struct pvh_fw *fw, struct pvh_error *err)
     return rc;
 }
 
+/* x86's placement of a PVH kernel with PHYS32_RELOC (firmware/x86/place_pvh.c,
+ * without pvhboot.place=random): moved to the lowest fit in its window when a
+ * segment's link address is not free RAM. */
+static int place_pvh(struct pvh_fw *fw, struct pvh_elf *e, struct pvh_error *err)
+{
+    uint64_t low = UINT64_MAX, high = 0, base, delta;
+    bool usable = true;
+    unsigned i;
+
+    if (!e->has_reloc)
+        return PVH_OK;
+    FUZZ_CHECK(e->reloc_align >= PAGE && !(e->reloc_align & (e->reloc_align - 1)) &&
+               e->reloc_min <= e->reloc_max, "PHYS32_RELOC accepted: align 0x%x, window 0x%x-0x%x",
+               e->reloc_align, e->reloc_min, e->reloc_max);
+    for (i = 0; i < e->nr_loads; i++) {
+        usable = usable && pvh_fw_room_at(fw, e->loads[i].paddr, e->loads[i].memsz);
+        low = e->loads[i].paddr < low ? e->loads[i].paddr : low;
+        if (e->loads[i].paddr + e->loads[i].memsz > high)
+            high = e->loads[i].paddr + e->loads[i].memsz;
+    }
+    if (usable)
+        return PVH_OK;
+    base = pvh_fw_find_room(fw, high - low, e->reloc_align, e->reloc_min,
+                            (uint64_t)e->reloc_max + 1);
+    if (!base)
+        return pvh_fail(err, PVH_ENOMEM, "no room in the PHYS32_RELOC window");
+    FUZZ_CHECK(base % e->reloc_align == 0 && base >= e->reloc_min &&
+               base + (high - low) - 1 <= e->reloc_max && pvh_fw_room_at(fw, base, high - low),
+               "find_room gave 0x%llx for 0x%llx bytes: misaligned, outside the window or taken",
+               (unsigned long long)base, (unsigned long long)(high - low));
+    delta = base - low;
+    for (i = 0; i < e->nr_loads; i++)
+        e->loads[i].paddr += delta;
+    return PVH_OK;
+}
+
 static int plan_pvh(struct pvh_fw *fw, struct pvh_error *err)
 {
-    int rc = plan_elf(fw, &fw->elf, err);
+    int rc = place_pvh(fw, &fw->elf, err);
+
+    if (!rc)
+        rc = plan_elf(fw, &fw->elf, err);
 
     if (rc)
         return rc;

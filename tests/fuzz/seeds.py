@@ -439,7 +439,8 @@ def build_seeds(args, tmp):
     elves = {"debian-6.1-vmlinux": vmlinux, "xen-4.17": xen_elf,
              "pvhboot": read(os.path.join(x86, "pvhboot.elf")),
              "bootdump-pvh": read(os.path.join(x86, "tests", "bootdump-pvh.elf")),
-             "bootdump-mb2": read(os.path.join(x86, "tests", "bootdump-mb2.elf"))}
+             "bootdump-mb2": read(os.path.join(x86, "tests", "bootdump-mb2.elf")),
+             "reloc-note19": read(os.path.join(x86, "tests", "reloc.elf"))}
     for name, e in elves.items():
         add("elf", name, sparse(len(e), elf_pieces(e)))
     mb1_bin = read(os.path.join(x86, "tests", "bootdump-mb1.bin"))
@@ -468,6 +469,9 @@ def build_seeds(args, tmp):
         "bootdump-mb1": (len(mb1_bin), [(0, mb1_bin)], b"pvhboot.verbose mb1 words"),
         "bootdump-pvh": (len(elves["bootdump-pvh"]), elf_pieces(elves["bootdump-pvh"]),
                          b"pvhboot.payload=0"),
+        # PHYS32_RELOC, linked at 1 MiB over pvhboot (fw_self): moved in its window.
+        "reloc-note19": (len(elves["reloc-note19"]), elf_pieces(elves["reloc-note19"]),
+                         b"pvhboot.verbose"),
     }
     for name, (size, pieces, cmdline) in payloads.items():
         initrd = ((size + 0x1fffff) & ~0xfffff, 0x25, b"initrd words")  # 1 MiB past the payload
