@@ -18,6 +18,10 @@
  * memory and terminated; every piece before any string, so that in a
  * guest with too little RAM the error names the piece that does not fit
  * (pvhboot-pack puts the strings last).
+ *
+ * And issue 25's room finder for a relocatable kernel (pvh_fw_find_room,
+ * pvh_fw_room_at): the lowest aligned free RAM inside a window, clear of
+ * pvhboot and of everything in use but the movables; it claims nothing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,10 +379,66 @@ static void packed_descriptor_header_checked(void **state)
     assert_error(read_pack(&err), &err, PVH_EINVAL, "bad magic or version");
 }
 
+/* ---- room for a relocatable kernel (pvh_fw_find_room) ------------------------ */
+
+#define TWO_MIB 0x200000ull
+
+static void find_room_lowest_aligned_free_ram(void **state)
+{
+    unsigned busy = fw->nr_busy;
+
+    /* pvhboot holds 1-2 MiB; page 0 is never given. */
+    assert_int_equal(pvh_fw_find_room(fw, 0x5000, TWO_MIB, 0, FOUR_GIB), TWO_MIB);
+    assert_int_equal(pvh_fw_find_room(fw, 0x5000, 0x1000, 0, FOUR_GIB), 0x1000);
+    /* Too big for low RAM (640 KiB): past pvhboot. */
+    assert_int_equal(pvh_fw_find_room(fw, 0xa0000, 0x1000, 0, FOUR_GIB), SELF_END);
+    /* The window's floor, rounded up to the alignment. */
+    assert_int_equal(pvh_fw_find_room(fw, 0x1000, TWO_MIB, 0x1000001, FOUR_GIB), 0x1200000);
+    /* Above 4 GiB when the window is there. */
+    assert_int_equal(pvh_fw_find_room(fw, 0x1000, TWO_MIB, FOUR_GIB, FOUR_GIB + TWO_MIB),
+                     FOUR_GIB);
+    assert_int_equal(fw->nr_busy, busy); /* nothing claimed */
+}
+
+static void find_room_skips_what_is_in_use_but_movables(void **state)
+{
+    fw->busy[fw->nr_busy++] = (struct pvh_busy){ TWO_MIB, 0x300000, PVH_BUSY_MOVABLE };
+    assert_int_equal(pvh_fw_find_room(fw, 0x100000, TWO_MIB, 0, FOUR_GIB), TWO_MIB);
+    fw->busy[fw->nr_busy++] = (struct pvh_busy){ 0x280000, 0x281000, PVH_BUSY_ALLOC };
+    assert_int_equal(pvh_fw_find_room(fw, 0x100000, TWO_MIB, 0, FOUR_GIB), 0x400000);
+    assert_false(pvh_fw_room_at(fw, TWO_MIB, 0x100000));
+    assert_true(pvh_fw_room_at(fw, TWO_MIB, 0x80000));     /* the movable alone */
+}
+
+static void find_room_none_in_the_window(void **state)
+{
+    /* The top 2 MiB below the page tables: one candidate, 0x3e00000, which
+     * the tables at 0x3ffc000 cut short; one page less fits. */
+    assert_int_equal(pvh_fw_find_room(fw, TWO_MIB, TWO_MIB, 0x3e00000, 0x4000000), 0);
+    assert_int_equal(pvh_fw_find_room(fw, 0x1fc000, TWO_MIB, 0x3e00000, 0x4000000), 0x3e00000);
+    /* Not RAM (the hole below 1 MiB), a window smaller than the image, a
+     * non-power-of-two alignment, nothing. */
+    assert_int_equal(pvh_fw_find_room(fw, 0x1000, 0x1000, 0xa0000, 0x100000), 0);
+    assert_int_equal(pvh_fw_find_room(fw, 0x3000, 0x1000, 0x400000, 0x402000), 0);
+    assert_int_equal(pvh_fw_find_room(fw, 0x10000, FOUR_GIB, 0, FOUR_GIB), 0);
+    assert_int_equal(pvh_fw_find_room(fw, 0x1000, 0x3000, 0, FOUR_GIB), 0);
+    assert_int_equal(pvh_fw_find_room(fw, 0, 0x1000, 0, FOUR_GIB), 0);
+    assert_int_equal(pvh_fw_find_room(fw, 0x2000, 0x1000, 0, 0x1000), 0);
+    /* pvh_fw_room_at: page 0, pvhboot, an empty or wrapping range. */
+    assert_false(pvh_fw_room_at(fw, 0, 0x1000));
+    assert_false(pvh_fw_room_at(fw, SELF_BASE, 0x1000));
+    assert_false(pvh_fw_room_at(fw, TWO_MIB, 0));
+    assert_false(pvh_fw_room_at(fw, UINT64_MAX - 0xfff, 0x2000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(rejects_destination_in_page_0, setup, teardown),
+        cmocka_unit_test_setup_teardown(find_room_lowest_aligned_free_ram, setup_started, teardown),
+        cmocka_unit_test_setup_teardown(find_room_skips_what_is_in_use_but_movables, setup_started,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(find_room_none_in_the_window, setup_started, teardown),
         cmocka_unit_test_setup_teardown(accepts_low_ram_above_page_0, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_destination_is_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(start_holds_image_and_high_page_tables, setup_started,
