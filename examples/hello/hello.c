@@ -172,6 +172,10 @@ void pvh_main(const struct pvh_boot *boot)
 {
     pvh_info("hello %s", pvh_arch_name());
     pvh_info("loader %s", pvh_loader_name(boot->loader));
+    /* Where this image runs: its first and last byte in memory, as the
+     * loader placed it (a relocating loader may choose). */
+    pvh_info("image 0x%llx-0x%llx", (unsigned long long)boot->self_base,
+             (unsigned long long)boot->self_end - 1);
     print_hypervisor(&boot->hv);
     if (boot->hv.kind == PVH_HV_XEN)
         print_xen(&boot->hv);

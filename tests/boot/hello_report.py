@@ -57,6 +57,7 @@ def compression_of(data):
         if data.startswith(magic):
             return name
     return None
+IMAGE_RE = re.compile(rb"^pvhboot: image 0x([0-9a-f]+)-0x([0-9a-f]+)$")
 MEMMAP_RE = re.compile(rb'^pvhboot: memmap (\d+) 0x([0-9a-f]+)-0x([0-9a-f]+) '
                        rb'(ram|reserved|acpi|nvs|unusable|pmem|type \d+)( pvhboot)?( module)?$')
 TYPE_NUMBERS = {b"ram": 1, b"reserved": 2, b"acpi": 3, b"nvs": 4, b"unusable": 5, b"pmem": 7}
@@ -91,6 +92,10 @@ class HelloReport:
             raise ReportError("no 'hello done' line")
         self.arch = self._one(b"pvhboot: hello ").decode()
         self.loader = self._one(b"pvhboot: loader ").decode()
+        m = IMAGE_RE.match(b"pvhboot: image " + self._one(b"pvhboot: image "))
+        if not m or int(m.group(2), 16) < int(m.group(1), 16):
+            raise ReportError("malformed image line")
+        self.image = (int(m.group(1), 16), int(m.group(2), 16))  # first, last byte
         self.hypervisor = self._one(b"pvhboot: hypervisor ").decode()
         cmd = self._one(b"pvhboot: cmdline ")
         if not (cmd.startswith(b'"') and cmd.endswith(b'"')):

@@ -9,6 +9,7 @@ ARCH = "arm64"
 
 import gzip
 import os
+import struct
 import random
 import re
 import zlib
@@ -107,7 +108,13 @@ def check_module(report, i, data, cmdline=b""):
     return m
 
 
-def check_common(result, el, cmdline, mem_bytes, reserved=0):
+def image_size(path):
+    """An arm64 Image's image_size (its header's bytes 16-23)."""
+    with open(path, "rb") as f:
+        return struct.unpack_from("<Q", f.read(64), 16)[0]
+
+
+def check_common(result, el, cmdline, mem_bytes, hello_bin, reserved=0):
     expect_poweroff(result)
     report = parse(result)
     check(report.hypervisor == "none", "hypervisor %r: bare virt cannot be told from hardware" %
@@ -118,6 +125,11 @@ def check_common(result, el, cmdline, mem_bytes, reserved=0):
     own = report.region_of(IMAGE_BASE)
     check(own is not None and own["pvhboot"] and own["type"] == 1,
           "the image at 0x%x is not in a RAM region marked pvhboot" % IMAGE_BASE)
+    # Where it runs: where QEMU put the Image, for the header's image_size.
+    size = image_size(hello_bin)
+    check(report.image == (IMAGE_BASE, IMAGE_BASE + size - 1),
+          "image 0x%x-0x%x, QEMU loads the Image at 0x%x, image_size 0x%x" %
+          (report.image + (IMAGE_BASE, size)))
     tree = report.region_of(report.fdt)
     check(tree is not None and tree["pvhboot"], "fdt 0x%x is not in pvhboot's memory" % report.fdt)
     check((EL2_LINE in result.lines()) == (el == 2),
@@ -130,7 +142,8 @@ def hello_case(ctx, el, cpu, mem, with_module, cmd_name):
         cmdline = cmdlines()[cmd_name]
         path, data = make_module(ctx) if with_module else (None, None)
         result = boot(ctx, el, cpu, mem, cmdline, initrd=path)
-        report = check_common(result, el, cmdline, MEMORY[mem])
+        report = check_common(result, el, cmdline, MEMORY[mem],
+                              os.path.join(ctx.build_arm64, "hello.bin"))
         if with_module:
             check(len(report.modules) == 1, "expected 1 module: %r" % report.modules)
             check_module(report, 0, data)
@@ -186,7 +199,8 @@ def custom_tree_case(ctx, el):
              "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (b_path, MOD_B)],
             30, qemu=ctx.qemu_aarch64)
         reserved = MEMRESERVE[1] + RESERVED_MEMORY[1]
-        report = check_common(result, el, cmdline, 1 << 30, reserved)
+        report = check_common(result, el, cmdline, 1 << 30,
+                              os.path.join(ctx.build_arm64, "hello.bin"), reserved)
         check(len(report.modules) == 3, "expected the initrd and 2 module nodes: %r" % report.modules)
         check_module(report, 0, initrd_data)
         m = check_module(report, 1, a, b"first module words")

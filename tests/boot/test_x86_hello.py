@@ -9,7 +9,7 @@ import random
 import zlib
 
 from common import (ON_ERROR_HALT_HOLD, TestFailure, check, check_timing, expect_held, expect_panic,
-                    expect_poweroff, file_once, symbol_range)
+                    elf_loads, expect_poweroff, file_once, symbol_range)
 from hello_report import HelloReport, ReportError, compression_of
 import compressed
 from qemu import run_qemu
@@ -87,12 +87,22 @@ def check_report(result, cmdline, module, mem_bytes):
     return report
 
 
+def check_image_line(report, elf):
+    """hello's image line: its first and last byte, as QEMU's PVH loader
+    places the ELF's loadable segments (at their physical addresses)."""
+    loads = elf_loads(elf)
+    want = (min(p for p, _, _ in loads), max(p + m for p, _, m in loads) - 1)
+    check(report.image == want, "image 0x%x-0x%x, the ELF loads 0x%x-0x%x" %
+          (report.image + want))
+
+
 def hello_case(ctx, machine, mem, with_module, cmd_name):
     def test():
         cmdline = cmdlines()[cmd_name]
         path, data = make_module(ctx) if with_module else (None, None)
         result = boot_hello(ctx, machine, mem, cmdline, path)
-        check_report(result, cmdline, data, MEMORY[mem])
+        report = check_report(result, cmdline, data, MEMORY[mem])
+        check_image_line(report, os.path.join(ctx.build, "hello.elf"))
     return test
 
 
