@@ -498,7 +498,8 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
         first_packed = 1;
     } else if (!fw->boot->nr_modules && pack.nr_modules) {
         return pvh_fail(err, PVH_ENOENT, "no payload: %u module%s packed but no kernel, and no "
-                        "module from the loader", pack.nr_modules, pack.nr_modules == 1 ? " is" : "s are");
+                        "module from the loader", pack.nr_modules,
+                        pack.nr_modules == 1 ? " is" : "s are");
     } else if (!fw->boot->nr_modules) {
         return pvh_fail(err, PVH_ENOENT, "no payload: nothing packed and no module");
     } else if (want >= fw->boot->nr_modules) {
@@ -528,10 +529,9 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
     }
     rc = pvh_pack_cmdline(pack.flags, pack.cmdline_pa ? packed_cmdline : NULL, fw->boot->cmdline,
                           fw->cmdline, sizeof(fw->cmdline), fw->options_buf,
-                          sizeof(fw->options_buf), err);
+                          sizeof(fw->options_buf), &fw->options, err);
     if (rc)
         return rc;
-    fw->options = fw->options_buf;
     fw->verbose = pvh_option_present(fw->options, "verbose");
     return PVH_OK;
 }

@@ -123,7 +123,8 @@ const char *pvh_pack_cmdline_mode_name(uint32_t flags)
 }
 
 int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, char *out,
-                     size_t size, char *options, size_t options_size, struct pvh_error *err)
+                     size_t size, char *buf, size_t buf_size, const char **options,
+                     struct pvh_error *err)
 {
     uint32_t mode = flags & PVH_PACK_CMDLINE_MASK;
     size_t theirs, ours;
@@ -134,26 +135,26 @@ int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, cha
     theirs = pvh_cmdline_strip_options(out, size, loader);
     if (theirs == (size_t)-1)
         return pvh_fail(err, PVH_E2BIG, "cmdline: longer than %zu bytes", size - 1);
-    if (pvh_snprintf(options, options_size, "%s", loader) >= options_size)
-        return pvh_fail(err, PVH_E2BIG, "cmdline: longer than %zu bytes", options_size - 1);
+    *options = loader;
     if (!packed || (mode == PVH_PACK_CMDLINE_FALLBACK && theirs))
         return PVH_OK;
-    /* The packed words, stripped, in options for a moment. */
-    ours = pvh_cmdline_strip_options(options, options_size, packed);
+    /* The packed words, stripped, in buf for a moment. */
+    ours = pvh_cmdline_strip_options(buf, buf_size, packed);
     if (ours == (size_t)-1 || ours >= size)
         return pvh_fail(err, PVH_E2BIG, "packed cmdline: longer than %zu bytes", size - 1);
     if (mode != PVH_PACK_CMDLINE_APPEND || !theirs) {
-        memcpy(out, options, ours + 1);
+        memcpy(out, buf, ours + 1);
     } else if (ours) {
         if (ours + 1 + theirs >= size)
             return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: %zu bytes, longer "
                             "than %zu", ours + 1 + theirs, size - 1);
         memmove(out + ours + 1, out, theirs + 1);
-        memcpy(out, options, ours);
+        memcpy(out, buf, ours);
         out[ours] = ' ';
     }
-    if (pvh_snprintf(options, options_size, "%s %s", packed, loader) >= options_size)
+    if (pvh_snprintf(buf, buf_size, "%s %s", packed, loader) >= buf_size)
         return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: longer than %zu bytes",
-                        options_size - 1);
+                        buf_size - 1);
+    *options = buf;
     return PVH_OK;
 }

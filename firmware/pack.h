@@ -68,15 +68,17 @@ struct pvh_packed {
 /*
  * The kernel's cmdline, into out[size], from the packed one (NULL: none)
  * and the loader's, as flags' cmdline mode says, pvhboot.* words taken
- * out; and into options[options_size] the text whose pvhboot.* words
- * apply: the loader's, or, where the packed cmdline is used, the packed
- * one then the loader's (the loader's words, read last, win). A loader's
- * cmdline of pvhboot.* words only is empty for the fallback mode.
- * Firecracker always passes a cmdline (pci=off, its virtio_mmio.device=
- * words): there only APPEND and REPLACE take the packed one.
+ * out; and in *options the text whose pvhboot.* words apply: the loader's
+ * itself, or, where the packed cmdline is used, the packed one then the
+ * loader's, written into buf[buf_size] (the loader's words, read last,
+ * win). A loader's cmdline of pvhboot.* words only is empty for the
+ * fallback mode. Firecracker always passes a cmdline (pci=off, its
+ * virtio_mmio.device= words): there only APPEND and REPLACE take the
+ * packed one.
  */
 int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, char *out,
-                     size_t size, char *options, size_t options_size, struct pvh_error *err);
+                     size_t size, char *buf, size_t buf_size, const char **options,
+                     struct pvh_error *err);
 
 /* "fallback", "append", "replace"; NULL for the fourth value. */
 const char *pvh_pack_cmdline_mode_name(uint32_t flags);

@@ -133,13 +133,6 @@ static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
     return true;
 }
 
-/* n entries from e on: v, v + step, ... into a table just cleared, where
- * nothing is to be kept: most of a large guest's map (table_fill.asm). */
-static void fill(uint64_t *e, uint64_t n, uint64_t v, uint64_t step)
-{
-    x86_fill_entries(e, n, v, step);
-}
-
 /* The first entry from e on, before stop, that holds something; stop if
  * none does. "repe scasq" compares one entry a step, in one instruction. */
 static uint64_t *first_used(uint64_t *e, uint64_t *stop)
@@ -149,7 +142,8 @@ static uint64_t *first_used(uint64_t *e, uint64_t *stop)
 
     if (!n)
         return stop;
-    __asm__("repe scasq" : "+D"(e), "+c"(n), "=@ccz"(all_zero) : "a"(0ull), "m"(*(const uint64_t(*)[])e));
+    __asm__("repe scasq" : "+D"(e), "+c"(n), "=@ccz"(all_zero)
+            : "a"(0ull), "m"(*(const uint64_t(*)[])e));
     return all_zero ? stop : e - 1;
 }
 
@@ -160,7 +154,7 @@ static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t s
 {
     uint64_t *used = first_used(e, stop);
 
-    fill(e, (uint64_t)(used - e), *v, step);
+    x86_fill_entries(e, (uint64_t)(used - e), *v, step);
     *v += (uint64_t)(used - e) * step;
     return used;
 }
@@ -170,7 +164,8 @@ static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t s
 static bool map_small(const struct mapper *m, uint64_t *pt, bool fresh, uint64_t at, uint64_t end)
 {
     if (fresh && !m->record) {
-        fill(&pt[x86_pt_index(at, 12)], (end - at) >> 12, at | m->leaf, X86_PAGE_SIZE);
+        x86_fill_entries(&pt[x86_pt_index(at, 12)], (end - at) >> 12, at | m->leaf,
+                         X86_PAGE_SIZE);
         return true;
     }
     if (!m->record) { /* the edges of RAM, and the first 2 MiB */
@@ -207,7 +202,7 @@ static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_
             uint64_t *first = e, *stop = e + ((end - at) >> 21), v = at | m->leaf | X86_PTE_PS;
 
             if (fresh) {
-                fill(e, (uint64_t)(stop - e), v, MIB2);
+                x86_fill_entries(e, (uint64_t)(stop - e), v, MIB2);
                 e = stop;
             } else {
                 e = fill_empty(e, stop, &v, MIB2);
@@ -295,7 +290,8 @@ static void unmap_guards(void)
 
 static void map_pages(uint64_t from, uint64_t to, uint64_t flags)
 {
-    fill(&x86_pt0[from / X86_PAGE_SIZE], (to - from) / X86_PAGE_SIZE, from | flags, X86_PAGE_SIZE);
+    x86_fill_entries(&x86_pt0[from / X86_PAGE_SIZE], (to - from) / X86_PAGE_SIZE, from | flags,
+                     X86_PAGE_SIZE);
 }
 
 void x86_paging_init(void)

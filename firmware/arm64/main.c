@@ -81,7 +81,8 @@ static const struct pvh_module *choose_initrd(const struct pvh_boot *boot, const
 /* The kernel's cmdline; returns the string whose pvhboot.* options apply. */
 static const char *choose_cmdline(const struct pvh_boot *boot, const struct pvh_module *kernel)
 {
-    static char options[2 * PVH_CMDLINE_MAX + 2] PVH_NOINIT;
+    static char buf[2 * PVH_CMDLINE_MAX + 2] PVH_NOINIT;
+    const char *options;
     struct pvh_error err;
 
     if (kernel->cmdline[0]) {
@@ -89,7 +90,7 @@ static const char *choose_cmdline(const struct pvh_boot *boot, const struct pvh_
         return boot->cmdline;
     }
     if (pvh_pack_cmdline(packed.flags, packed.cmdline, boot->cmdline, kernel_cmdline,
-                         sizeof(kernel_cmdline), options, sizeof(options), &err))
+                         sizeof(kernel_cmdline), buf, sizeof(buf), &options, &err))
         pvh_panic("%s", err.msg);
     return options;
 }

@@ -295,11 +295,13 @@ static void cmdline_modes_combine_as_documented(void **state)
 
     (void)state;
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        static char kernel[PVH_CMDLINE_MAX + 1], options[2 * PVH_CMDLINE_MAX + 2];
+        static char kernel[PVH_CMDLINE_MAX + 1], buf[2 * PVH_CMDLINE_MAX + 2];
+        const char *options = NULL;
         struct pvh_error err;
 
         assert_int_equal(pvh_pack_cmdline(cases[i].mode, cases[i].packed, cases[i].loader, kernel,
-                                          sizeof(kernel), options, sizeof(options), &err), PVH_OK);
+                                          sizeof(kernel), buf, sizeof(buf), &options, &err),
+                         PVH_OK);
         assert_string_equal(kernel, cases[i].kernel);
         assert_string_equal(options, cases[i].options);
     }
@@ -307,12 +309,13 @@ static void cmdline_modes_combine_as_documented(void **state)
 
 static void cmdline_mode_3_is_refused(void **state)
 {
-    char kernel[64], options[128];
+    char kernel[64], buf[128];
+    const char *options;
     struct pvh_error err;
 
     (void)state;
     assert_error(pvh_pack_cmdline(PVH_PACK_CMDLINE_MASK | PVH_PACK_KERNEL, "a", "b", kernel,
-                                  sizeof(kernel), options, sizeof(options), &err),
+                                  sizeof(kernel), buf, sizeof(buf), &options, &err),
                  &err, PVH_EINVAL, "packed cmdline mode 0xc: not fallback (0), append (0x4) or "
                  "replace (0x8)");
     assert_null(pvh_pack_cmdline_mode_name(PVH_PACK_CMDLINE_MASK));
@@ -329,7 +332,8 @@ static void cmdline_append_refuses_what_does_not_fit(void **state)
     (void)state;
     for (unsigned p = 1; p <= SIZE; p++) {
         for (unsigned l = 1; l <= SIZE; l++) {
-            char *kernel = malloc(SIZE), *options = malloc(2 * SIZE);
+            char *kernel = malloc(SIZE), *buf = malloc(2 * SIZE);
+            const char *options;
             struct pvh_error err;
             int rc;
 
@@ -337,8 +341,8 @@ static void cmdline_append_refuses_what_does_not_fit(void **state)
             packed[p] = 0;
             memset(loader, 'l', l);
             loader[l] = 0;
-            rc = pvh_pack_cmdline(PVH_PACK_CMDLINE_APPEND, packed, loader, kernel, SIZE, options,
-                                  2 * SIZE, &err);
+            rc = pvh_pack_cmdline(PVH_PACK_CMDLINE_APPEND, packed, loader, kernel, SIZE, buf,
+                                  2 * SIZE, &options, &err);
             if (p + 1 + l < SIZE && l < SIZE && p < SIZE) {
                 assert_int_equal(rc, PVH_OK);
                 assert_int_equal(strlen(kernel), p + 1 + l);
@@ -346,7 +350,7 @@ static void cmdline_append_refuses_what_does_not_fit(void **state)
                 assert_int_equal(rc, PVH_E2BIG);
             }
             free(kernel);
-            free(options);
+            free(buf);
         }
     }
 }
