@@ -19,6 +19,18 @@ section .text
 SCAN_BLOCK equ 256              ; bytes a round looks at (PVH_SCAN_BLOCK in multiboot.c)
 CHUNK equ 16                    ; bytes in an XMM register
 
+; The end of a round: to .done if xmm0 holds a match (rax is the
+; block's index), else on to the next block while there is one.
+%macro NEXT_BLOCK 1
+    pmovmskb edx, xmm0
+    test edx, edx
+    jnz .done
+    add rdi, SCAN_BLOCK
+    inc rax
+    cmp rax, rsi
+    jb %1
+%endmacro
+
 ; uint64_t x86_scan_le32(const uint8_t *p, uint64_t nblocks, uint32_t magic,
 ;                        unsigned step)
 ;   p: 16-byte aligned; nblocks blocks of SCAN_BLOCK bytes from p.
@@ -45,13 +57,7 @@ x86_scan_le32:
     por xmm0, xmm1
 %assign i i + CHUNK
 %endrep
-    pmovmskb edx, xmm0
-    test edx, edx
-    jnz .done
-    add rdi, SCAN_BLOCK
-    inc rax
-    cmp rax, rsi
-    jb .every4
+    NEXT_BLOCK .every4
     ret
 
 .every8:                        ; the even 32-bit words: offsets 0, 8, 16, ...
@@ -66,13 +72,7 @@ x86_scan_le32:
     por xmm0, xmm1
 %assign i i + 2 * CHUNK
 %endrep
-    pmovmskb edx, xmm0
-    test edx, edx
-    jnz .done
-    add rdi, SCAN_BLOCK
-    inc rax
-    cmp rax, rsi
-    jb .every8
+    NEXT_BLOCK .every8
 .done:
     ret
 
