@@ -53,7 +53,7 @@ install:
 # Host builds of common/ and firmware/: unit tests (cmocka) under ASan and UBSan.
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
-HOST_COMMON_SRCS := $(filter-out common/lib/string.c common/output/panic.c common/xen/xen_calls.c common/cpu/cpu_start.c,$(COMMON_SRCS))
+HOST_COMMON_SRCS := $(filter-out common/lib/string.c common/output/panic.c common/xen/xen_calls.c common/cpu/cpu_start.c common/boot/parts_default.c,$(COMMON_SRCS))
 HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS)
 HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)

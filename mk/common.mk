@@ -42,13 +42,13 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 #   fdt/     the device tree (arm64's part: see arch/arm64/build.mk)
 # The order is the archive's, and so the order a link pulls members in
 # (the images' layout): keep it when adding a file.
-COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/boot/boot.c common/output/console.c \
+COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/acpi/checksum.c common/acpi/rsdp_scan.c common/boot/boot.c common/output/console.c \
                common/cpu/cpu_start.c common/lib/crc32.c common/output/error.c \
                common/output/format.c common/boot/hypervisor.c common/cpu/low_page.c \
                common/boot/memmap.c common/boot/options.c common/output/panic.c \
                common/boot/start_info.c common/lib/string.c common/boot/timing.c \
                common/xen/xen_calls.c common/xen/xen_console_ring.c common/xen/xenfeat.c \
-               common/boot/compression.c
+               common/boot/compression.c common/boot/parts_default.c
 # The firmware's architecture-neutral code (firmware/): the planner, the
 # payload formats, the packed descriptor, and the entry that plans and
 # then hands over through the architecture's code. Archived into

@@ -30,7 +30,7 @@ PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mstrict-ali
 PKG_LDFLAGS := -nostdlib -static-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,-z,notext \
                -Wl,-z,noexecstack -Wl,--build-id=none -Wl,-z,norelro
 
-EXAMPLES := $(BUILD)/hello.bin $(BUILD)/pvhboot.bin
+EXAMPLES := $(BUILD)/hello.bin $(BUILD)/minimal.bin $(BUILD)/pvhboot.bin
 
 # An Image is the ELF's loadable bytes from address 0 on.
 $(BUILD)/%.bin: $(BUILD)/%.elf
@@ -41,6 +41,12 @@ $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LD
 	$(call quiet,LD,$@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/examples/hello/hello.o $(LIB)
+
+# The smallest program: the boot description and the console, no optional part.
+$(BUILD)/minimal.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/examples/minimal/minimal.o $(LIB)
 
 # The firmware (firmware/arm64/): pvhboot chainloading a Linux Image.
 # Linked here, not archived into libpvhboot.a.

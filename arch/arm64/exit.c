@@ -8,9 +8,12 @@
 
 #include "arch/arm64/arch.h"
 
+/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+extern void arm64_xen_shutdown(unsigned reason) __attribute__((weak));
+
 void pvh_exit(unsigned int status)
 {
-    if (status)
+    if (status && arm64_xen_shutdown)
         arm64_xen_shutdown(SHUTDOWN_crash); /* returns when not under Xen */
     pvh_poweroff();
 }

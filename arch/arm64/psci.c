@@ -13,6 +13,9 @@
 #include "arch/arm64/arch.h"
 #include "common/boot/arch_hooks.h"
 
+/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+extern void arm64_xen_shutdown(unsigned reason) __attribute__((weak));
+
 static enum pvh_psci_conduit conduit;
 static bool has_cpu_on; /* PSCI 0.2 or later: CPU_ON has its standard ID */
 
@@ -114,7 +117,8 @@ static void psci_system_off(void)
 
 void pvh_poweroff(void)
 {
-    arm64_xen_shutdown(SHUTDOWN_poweroff); /* returns when not under Xen */
+    if (arm64_xen_shutdown)
+        arm64_xen_shutdown(SHUTDOWN_poweroff); /* returns when not under Xen */
     pvh_console_flush();
     psci_system_off();
     pvh_info("poweroff failed: halting");
@@ -125,7 +129,8 @@ void pvh_poweroff(void)
  * is powered off (the error line already says what went wrong). */
 void pvh_arch_stop_failure(void)
 {
-    arm64_xen_shutdown(SHUTDOWN_crash);
+    if (arm64_xen_shutdown)
+        arm64_xen_shutdown(SHUTDOWN_crash);
     pvh_console_flush();
     psci_system_off();
     pvh_halt();

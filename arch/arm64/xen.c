@@ -5,12 +5,17 @@
  * feature policy, Xen's console when there is no UART, and shutdown.
  */
 #include <pvhboot/console.h>
+#include <pvhboot/parts.h>
 #include <pvhboot/xen.h>
 #include <xen/sched.h>
 #include <xen/xen.h>
 
 #include "arch/arm64/arch.h"
 #include "common/xen/xen.h"
+
+/* The Xen part's marker (include/pvhboot/parts.h). On arm64 the start
+ * code still calls Xen support directly, so it is linked either way. */
+const char pvh_part_xen = 1;
 
 static bool xen_ready;
 

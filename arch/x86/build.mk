@@ -40,13 +40,18 @@ PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zon
 PKG_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
                -Wl,-z,noexecstack -Wl,--build-id=none
 
-EXAMPLES := $(BUILD)/hello.elf $(BUILD)/pvhboot.elf
+EXAMPLES := $(BUILD)/hello.elf $(BUILD)/minimal.elf $(BUILD)/pvhboot.elf
 # Each image's link map beside it (hello.map, pvhboot.map): which object
 # each byte comes from, for make bench's table of what each part costs.
 $(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
 		$(BUILD)/obj/examples/hello/hello.o $(LIB)
+# The smallest program: the boot description and the consoles, no optional part.
+$(BUILD)/minimal.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/examples/minimal/minimal.o $(LIB)
 # The firmware: pvhboot booting the kernel it is given.
 $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)

@@ -5,12 +5,16 @@
  */
 #include <pvhboot/console.h>
 #include <pvhboot/cpu.h>
+#include <pvhboot/parts.h>
 
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
 #include "common/acpi/acpi_madt.h"
 #include "common/cpu/cpu_arch.h"
+
+/* Naming it links the CPU list: the part (include/pvhboot/parts.h). */
+const char pvh_part_cpu_list = 1;
 
 uint32_t x86_apic_id(void)
 {
@@ -34,7 +38,7 @@ void x86_cpus_find(struct pvh_boot_store *st)
 
     /* pvh_boot_store_init listed the boot CPU alone, source "none". */
     st->cpus[0].hwid = boot_id;
-    if (!st->boot.rsdp || pvh_cpu_list_unused)
+    if (!st->boot.rsdp)
         return;
     if (pvh_acpi_madt_cpus(&x86_phys, st->boot.rsdp, boot_id, st->cpus, PVH_CPUS_MAX, &info,
                            &err)) {

@@ -11,6 +11,9 @@
 
 #include <xen/sched.h>
 
+/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+extern void x86_xen_shutdown(unsigned reason) __attribute__((weak));
+
 void pvh_exit(unsigned int status)
 {
     if (status == 0)
@@ -19,7 +22,8 @@ void pvh_exit(unsigned int status)
         status = PVH_EXIT_STATUS_MAX;
     /* Xen has no number to carry, but a crash tells the toolstack it was
      * not a success. Returns when not under Xen. */
-    x86_xen_shutdown(SHUTDOWN_crash);
+    if (x86_xen_shutdown)
+        x86_xen_shutdown(SHUTDOWN_crash);
     pvh_console_flush();
     /* Ends QEMU when the device is there; a write to an absent port is
      * dropped (Firecracker, Cloud Hypervisor, hardware), and the status

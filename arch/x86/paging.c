@@ -555,13 +555,17 @@ void x86_paging_seal_code(uint64_t page)
     __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
 }
 
+/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+extern uint8_t x86_hypercall_page[] __attribute__((weak));
+
 int x86_paging_finish(struct pvh_boot_store *st, struct pvh_error *err)
 {
     int rc;
 
     release_loader_data(); /* before memory gets its read-write leaves */
     rc = map_memory(st, err);
-    x86_paging_seal_code((uintptr_t)x86_hypercall_page);
+    if (x86_hypercall_page)
+        x86_paging_seal_code((uintptr_t)x86_hypercall_page);
     x86_write_cr3(x86_read_cr3()); /* drop every stale translation */
     return rc;
 }

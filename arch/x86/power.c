@@ -21,6 +21,9 @@
 
 #include <xen/sched.h>
 
+/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+extern void x86_xen_shutdown(unsigned reason) __attribute__((weak));
+
 /* How long to wait for an ACPI poweroff to take effect before trying
  * the next way: QEMU acts on it within a few thousand instructions,
  * hardware within microseconds. */
@@ -33,6 +36,12 @@
 #define I8042_STATUS_BUSY   0x02
 #define I8042_PULSE_RESET   0xfe
 #define I8042_BUSY_POLLS    100000
+
+/* In the ACPI poweroff part (include/pvhboot/parts.h): NULL when it is
+ * not linked, and then there is no ACPI way off. */
+extern int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
+                                  struct pvh_acpi_poweroff *out, struct pvh_error *err)
+    __attribute__((weak));
 
 static struct pvh_acpi_poweroff acpi_off;
 static uint64_t acpi_rsdp;
@@ -58,7 +67,7 @@ static void acpi_find_poweroff(bool quiet)
     struct pvh_error err;
     int rc;
 
-    if (acpi_read || !acpi_rsdp)
+    if (acpi_read || !acpi_rsdp || !pvh_acpi_find_poweroff)
         return;
     acpi_read = true;
     rc = pvh_acpi_find_poweroff(&x86_phys, acpi_rsdp, &acpi_off, &err);
@@ -140,7 +149,8 @@ static void i8042_reset(void)
 
 void pvh_poweroff(void)
 {
-    x86_xen_shutdown(SHUTDOWN_poweroff); /* returns when not under Xen */
+    if (x86_xen_shutdown)
+        x86_xen_shutdown(SHUTDOWN_poweroff); /* returns when not under Xen */
     pvh_console_flush();
     acpi_poweroff(false);
     /* Still here: no ACPI, or it did not work. Under QEMU with
@@ -160,7 +170,8 @@ void pvh_arch_stop_failure(void)
 {
     static unsigned step;
 
-    x86_xen_shutdown(SHUTDOWN_crash); /* returns when not under Xen */
+    if (x86_xen_shutdown)
+        x86_xen_shutdown(SHUTDOWN_crash); /* returns when not under Xen */
     switch (__atomic_fetch_add(&step, 1, __ATOMIC_SEQ_CST)) {
     case 0:
         pvh_console_flush();

@@ -20,6 +20,19 @@
 #define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */
 #endif
 
+/*
+ * The optional parts (include/pvhboot/parts.h): linked only when the
+ * program names them, or names no list and gets them all. Hence weak
+ * references: each is NULL when its part is not in the image.
+ */
+extern int x86_xen_hypercall_init(struct pvh_hypervisor *hv, bool use_page, struct pvh_error *err)
+    __attribute__((weak));
+extern int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err)
+    __attribute__((weak));
+extern int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err) __attribute__((weak));
+extern void x86_xen_open_pv_console(void) __attribute__((weak));
+extern void x86_cpus_find(struct pvh_boot_store *st) __attribute__((weak));
+
 /* Written before it is read, so not zeroed at entry (see boot_store.h). */
 static struct pvh_boot_store store __attribute__((section(".noinit.store")));
 
@@ -28,12 +41,20 @@ static bool under_xen(void)
     return store.boot.hv.kind == PVH_HV_XEN;
 }
 
+/* Under Xen with Xen support linked: hypercalls, Xen's memory map, its
+ * feature check and consoles. Without it the boot goes on as on any
+ * other PVH loader (the start info's memory map, the 0xe9 console). */
+static bool with_xen(void)
+{
+    return under_xen() && x86_xen_hypercall_init;
+}
+
 /* The memory map: the start info's, or Xen's when the start info has
  * none (version 0, or 0 entries) or the cmdline asks for it
  * (pvhboot.xen_memmap). */
 static int read_memmap(struct pvh_error *err)
 {
-    return pvh_start_info_find_memmap(&store, &x86_phys, under_xen() ? x86_xen_memory_map : NULL,
+    return pvh_start_info_find_memmap(&store, &x86_phys, with_xen() ? x86_xen_memory_map : NULL,
                                       store.boot.hv.name, err);
 }
 
@@ -50,7 +71,7 @@ static void load_boot_description(uint32_t start_info_pa)
     if (!rc)
         rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
     /* Asked to prefer Xen's map: fetch it and check everything again. */
-    if (!rc && under_xen() && store.si.version && pvh_option_is(store.cmdline, "xen_memmap", "xen")) {
+    if (!rc && with_xen() && store.si.version && pvh_option_is(store.cmdline, "xen_memmap", "xen")) {
         rc = x86_xen_memory_map(&store, &err);
         if (!rc)
             rc = pvh_boot_set_memmap(&store, &err);
@@ -131,9 +152,11 @@ void x86_start(uint32_t start_info_pa)
     pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
     x86_hypervisor_probe(&store.boot.hv);
     x86_consoles_init(&store.boot.hv);
-    if (under_xen()) {
+    if (with_xen()) {
         xen_hypercalls(PVH_XEN_HYPERCALL_PAGE);
         x86_xen_open_pv_console();
+    } else if (under_xen()) {
+        pvh_info("note: no Xen support linked");
     }
     pvh_mark(PVH_MARK_HYPERVISOR);
 
@@ -141,9 +164,10 @@ void x86_start(uint32_t start_info_pa)
     find_rsdp();
     /* From here on a fatal error can end the VM through ACPI too. */
     x86_power_init(under_xen() ? 0 : store.boot.rsdp, store.cmdline);
-    x86_cpus_find(&store);
+    if (x86_cpus_find)
+        x86_cpus_find(&store);
     pvh_mark(PVH_MARK_BOOT);
-    if (under_xen())
+    if (with_xen())
         xen_setup();
     pvh_mark(PVH_MARK_XEN);
     if (x86_smp_boot_setup)

@@ -5,6 +5,7 @@
  * policy, the consoles Xen offers, and shutdown.
  */
 #include <pvhboot/console.h>
+#include <pvhboot/parts.h>
 #include <pvhboot/xen.h>
 #include <xen/console.h>
 #include <xen/e820.h>
@@ -20,6 +21,10 @@
 #include "arch/x86/x86.h"
 #include "common/xen/xen.h"
 #include "common/xen/xen_console_ring.h"
+
+/* Naming it links this file and what it calls: the Xen part
+ * (include/pvhboot/parts.h). */
+const char pvh_part_xen = 1;
 
 /* One entry more than pvhboot accepts: Xen silently writes no more than
  * the buffer holds, so a full buffer could hide a longer map. */

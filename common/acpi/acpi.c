@@ -1,4 +1,5 @@
 #include "common/acpi/acpi.h"
+#include "common/acpi/rsdp.h"
 
 #include <stddef.h>
 
@@ -6,12 +7,6 @@
 #include "common/lib/string.h"
 
 /* Table layout facts (ACPI 6.5, chapter 5). */
-#define RSDP_V1_SIZE        20
-#define RSDP_V2_SIZE        36
-#define RSDP_REVISION       15
-#define RSDP_RSDT           16
-#define RSDP_LENGTH         20
-#define RSDP_XSDT           24
 #define SDT_HEADER_SIZE     36
 #define SDT_LENGTH          4
 #define FADT_DSDT           40
@@ -37,33 +32,7 @@
 #define AML_WORD_PREFIX 0x0b
 #define AML_DWORD_PREFIX 0x0c
 
-/* The sum of len bytes, modulo 256 (0 for a valid table). Eight bytes a
- * step: the even and the odd bytes of a 64-bit word added into four
- * 16-bit lanes, which hold 128 steps (2 * 255 each) before they could
- * carry into each other; then the lanes are added up, modulo 256. */
-#define CHECKSUM_STEPS 128u
-
-static uint8_t checksum(const uint8_t *p, uint32_t len)
-{
-    const uint64_t bytes = 0x00ff00ff00ff00ffull;
-    uint32_t sum = 0;
-
-    while (len >= 8) {
-        uint64_t lanes = 0;
-
-        for (uint32_t steps = 0; len >= 8 && steps < CHECKSUM_STEPS; steps++, len -= 8, p += 8) {
-            uint64_t w = pvh_le64(p);
-
-            lanes += (w & bytes) + ((w >> 8) & bytes);
-        }
-        /* Each lane modulo 256, then the four added in the top lane of
-         * a product (at most 4 * 255: no carry reaches it from below). */
-        sum += (uint32_t)(((lanes & bytes) * 0x0001000100010001ull) >> 48);
-    }
-    while (len--)
-        sum += *p++;
-    return (uint8_t)sum;
-}
+const char pvh_part_acpi_poweroff = 1;
 
 /* The table at pa, whole and checksummed; its signature must be sig
  * unless any_sig (see root_table()). */
@@ -89,7 +58,7 @@ static const uint8_t *map_table_as(const struct pvh_phys *phys, uint64_t pa, con
     if (!t)
         return pvh_fail(err, PVH_ERANGE, "ACPI %s at 0x%llx length %u: not accessible", sig,
                         (unsigned long long)pa, *len), NULL;
-    if (checksum(t, *len))
+    if (pvh_acpi_checksum(t, *len))
         return pvh_fail(err, PVH_EINVAL, "ACPI %s at 0x%llx: bad checksum", sig,
                         (unsigned long long)pa), NULL;
     return t;
@@ -110,7 +79,7 @@ static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, b
     if (!r)
         return pvh_fail(err, PVH_ERANGE, "ACPI RSDP at 0x%llx: not accessible",
                         (unsigned long long)pa);
-    if (memcmp(r, "RSD PTR ", 8) || checksum(r, RSDP_V1_SIZE))
+    if (memcmp(r, "RSD PTR ", 8) || pvh_acpi_checksum(r, RSDP_V1_SIZE))
         return pvh_fail(err, PVH_EINVAL, "ACPI RSDP at 0x%llx: bad signature or checksum",
                         (unsigned long long)pa);
     *xsdt = false;
@@ -118,7 +87,7 @@ static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, b
     if (r[RSDP_REVISION] >= 2) {
         const uint8_t *r2 = phys->map(phys, pa, RSDP_V2_SIZE);
 
-        if (r2 && pvh_le32(r2 + RSDP_LENGTH) >= RSDP_V2_SIZE && !checksum(r2, RSDP_V2_SIZE) &&
+        if (r2 && pvh_le32(r2 + RSDP_LENGTH) >= RSDP_V2_SIZE && !pvh_acpi_checksum(r2, RSDP_V2_SIZE) &&
             pvh_le64(r2 + RSDP_XSDT)) {
             *root = pvh_le64(r2 + RSDP_XSDT);
             *xsdt = true;
@@ -313,80 +282,3 @@ int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
 }
 
 /* --- Finding the RSDP when the loader gives none -------------------------- */
-
-/*
- * Where a PC BIOS leaves the RSDP (ACPI 6.5, 5.2.5.1): in the first KiB
- * of the Extended BIOS Data Area, whose real-mode segment is the 16-bit
- * word at 0x40e of the BIOS data area, or on a 16-byte boundary in the
- * BIOS read-only area 0xe0000-0xfffff. Firecracker keeps this habit and
- * passes rsdp_paddr 0.
- */
-#define BDA_EBDA_SEGMENT   0x40eu
-#define EBDA_SCAN_BYTES    0x400u
-#define BIOS_AREA_START    0xe0000u
-#define BIOS_AREA_END      0x100000u
-#define RSDP_ALIGN         16u
-/* An EBDA lives in conventional memory, above the real-mode interrupt
- * table (0-0x3ff) and below the 640 KiB line. Anything in between is
- * taken, as Linux and ACPICA take it: a segment of 0x40 or less is no
- * EBDA, and one that starts less than a KiB below 640 KiB is scanned
- * only up to that line. The part of it in page 0 is not: pvhboot leaves
- * page 0 unmapped once it has booted (NULL must fault), so neither its
- * poweroff nor the unikernel could read an RSDP there (a loader's RSDP
- * in page 0 is refused for the same reason). */
-#define EBDA_ABOVE         0x400u
-#define EBDA_END_LIMIT     0xa0000u
-#define PAGE0_END          0x1000u
-
-/* A whole RSDP at r (bytes available from r on: left): signature, the
- * checksum of the first 20 bytes and, from revision 2 on, the extended
- * checksum of all 36 (what ACPI defines as the length of revision 2). */
-static bool rsdp_at(const uint8_t *r, uint32_t left)
-{
-    if (left < RSDP_V1_SIZE || memcmp(r, "RSD PTR ", 8) || checksum(r, RSDP_V1_SIZE))
-        return false;
-    if (r[RSDP_REVISION] < 2)
-        return true;
-    return left >= RSDP_V2_SIZE && !checksum(r, RSDP_V2_SIZE);
-}
-
-/* The first RSDP in [base, base + len) on a 16-byte boundary, or 0. */
-static uint64_t scan_window(const struct pvh_phys *phys, uint64_t base, uint32_t len)
-{
-    const uint8_t *w = phys->map(phys, base, len);
-    uint32_t off;
-
-    if (!w)
-        return 0;
-    for (off = 0; off + RSDP_V1_SIZE <= len; off += RSDP_ALIGN)
-        if (rsdp_at(w + off, len - off))
-            return base + off;
-    return 0;
-}
-
-uint64_t pvh_acpi_scan_rsdp(const struct pvh_phys *phys, enum pvh_rsdp_source *where)
-{
-    const uint8_t *bda = phys->map(phys, BDA_EBDA_SEGMENT, 2);
-    uint64_t found;
-
-    *where = PVH_RSDP_NONE;
-    if (bda) {
-        uint32_t ebda = (uint32_t)pvh_le16(bda) << 4;
-
-        if (ebda > EBDA_ABOVE && ebda < EBDA_END_LIMIT) {
-            uint32_t end = ebda + EBDA_SCAN_BYTES, from = ebda < PAGE0_END ? PAGE0_END : ebda;
-
-            if (end > EBDA_END_LIMIT)
-                end = EBDA_END_LIMIT;
-            found = from < end ? scan_window(phys, from, end - from) : 0;
-            if (found) {
-                *where = PVH_RSDP_EBDA;
-                return found;
-            }
-        }
-    }
-    found = scan_window(phys, BIOS_AREA_START, BIOS_AREA_END - BIOS_AREA_START);
-    if (found)
-        *where = PVH_RSDP_BIOS_AREA;
-    return found;
-}

@@ -67,4 +67,11 @@ int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
  */
 uint64_t pvh_acpi_scan_rsdp(const struct pvh_phys *phys, enum pvh_rsdp_source *where);
 
+/* The sum of len bytes modulo 256: 0 for a table whose checksum is right. */
+uint8_t pvh_acpi_checksum(const uint8_t *p, uint32_t len);
+
+/* Defined by acpi.c: naming it (PVH_PART_ACPI_POWEROFF) links the table
+ * reader and the poweroff discovery (include/pvhboot/parts.h). */
+extern const char pvh_part_acpi_poweroff;
+
 #endif

@@ -9,8 +9,6 @@
 /* For the CPU API, which has no boot argument (set by pvh_boot_finish). */
 const struct pvh_boot *pvh_boot_current;
 
-__attribute__((weak)) const _Bool pvh_cpu_list_unused = 0;
-
 void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t self_end)
 {
     /* Only the small fields: the big arrays are written before use. */

@@ -21,14 +21,6 @@
 #define PVH_CPU_BLOCK_SIZE (PVH_CPU_GUARD_SIZE + PVH_CPU_STACK_SIZE)
 extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE];
 
-/*
- * 1 in programs that never use the CPU list: the firmware, whose kernel
- * finds its CPUs itself. No table is then read for it, nothing is said
- * about it, and boot->cpus holds the boot CPU alone (cpus_source
- * "none"). A weak 0 (common/boot/boot.c) everywhere else.
- */
-extern const _Bool pvh_cpu_list_unused;
-
 /* In a loop that polls memory another CPU writes: let that CPU (or its
  * hyperthread sibling) run. */
 static inline void pvh_cpu_relax(void)

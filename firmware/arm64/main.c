@@ -15,6 +15,7 @@
  */
 #include <pvhboot/boot.h>
 #include <pvhboot/console.h>
+#include <pvhboot/parts.h>
 #include <pvhboot/power.h>
 
 #include "common/cpu/cpu_arch.h"
@@ -31,8 +32,9 @@ static struct pvh_packed packed PVH_NOINIT;
 
 /* The timing report comes just before the jump. */
 const _Bool pvh_timing_at_handoff = 1;
-/* The kernel finds and starts its CPUs itself: pvhboot reads no CPU list. */
-const _Bool pvh_cpu_list_unused = 1;
+/* The kernel finds and starts its CPUs itself: no CPU list part
+ * (include/pvhboot/parts.h). */
+PVHBOOT_PARTS(PVH_PART_XEN, PVH_PART_ACPI_POWEROFF);
 
 /* The descriptor (one read of its volatile bytes), checked against the
  * image as loaded: our own bytes, then the packed ones up to image_size. */

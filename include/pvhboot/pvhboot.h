@@ -7,6 +7,7 @@
 #include <pvhboot/console.h>
 #include <pvhboot/cpu.h>
 #include <pvhboot/crc32.h>
+#include <pvhboot/parts.h>
 #include <pvhboot/power.h>
 #include <pvhboot/string.h>
 

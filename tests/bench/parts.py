@@ -21,10 +21,12 @@ import tempfile
 # part -> the objects it is made of (paths under build/<arch>/obj/, without .o).
 PARTS = [
     ("entry and start", ["entry", "arch/x86/start", "arch/arm64/start", "arch/arm64/head",
+                         "common/boot/parts_default",
                          "arch/arm64/vectors", "arch/arm64/exception"]),
     ("boot description (start info, device tree, memory map, options)",
      ["common/boot/start_info", "common/boot/memmap", "common/boot/boot", "common/boot/options",
-      "common/boot/compression", "common/fdt/fdt", "common/fdt/fdt_boot", "common/fdt/fdt_write"]),
+      "common/boot/compression", "common/fdt/fdt", "common/fdt/fdt_boot", "common/fdt/fdt_write",
+      "common/acpi/rsdp_scan", "common/acpi/checksum"]),
     ("page tables", ["arch/x86/paging", "arch/x86/page_walk", "arch/x86/phys", "arch/x86/table_fill",
                      "arch/arm64/mmu", "arch/arm64/cache"]),
     ("exceptions and fatal errors", ["arch/x86/idt", "arch/x86/isr", "common/output/panic"]),
@@ -51,7 +53,8 @@ PARTS = [
       "firmware/x86/payload",
       "firmware/x86/plan_elf", "firmware/x86/writer", "firmware/x86/trampoline",
       "firmware/x86/header_scan", "firmware/arm64/linux"]),
-    ("the program (hello, or the firmware's main)", ["examples/hello/hello", "firmware/main",
+    ("the program (hello, or the firmware's main)", ["examples/hello/hello", "examples/minimal/minimal",
+                                                     "firmware/main",
                                                      "firmware/arm64/main"]),
 ]
 OTHER = "other"
@@ -181,10 +184,11 @@ def timing_report_start(map_path):
 
 
 def parts_markdown(build_root, qemu):
-    """The table make bench prints: each part's bytes in hello.elf and
-    pvhboot.elf (x86_64 and arm64 where built) and its instructions in
+    """The table make bench prints: each part's bytes in hello.elf,
+    minimal.elf (no optional part: what hello pays for them is the
+    difference) and pvhboot.elf (x86_64 and arm64 where built) and its instructions in
     hello's boot (x86_64, q35, 512 MiB)."""
-    images = [(arch, name) for arch in ("x86_64", "arm64") for name in ("hello", "pvhboot")
+    images = [(arch, name) for arch in ("x86_64", "arm64") for name in ("hello", "minimal", "pvhboot")
               if os.path.exists(os.path.join(build_root, arch, name + ".map"))]
     if not images:
         return []
