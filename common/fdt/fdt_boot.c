@@ -24,13 +24,11 @@
 #include "common/lib/string.h"
 
 /* The CPU list part (include/pvhboot/parts.h), fdt_cpus.c: called only
- * when the caller asks for /cpus, which it does only when that is linked. */
-extern void pvh_fdt_cpus_begin(struct pvh_fdt_cpus_reader *r, uint64_t boot_hwid,
-                               struct pvh_fdt_cpus *out) __attribute__((weak));
-extern int pvh_fdt_cpus_read(struct pvh_fdt_cpus_reader *r, const struct pvh_fdt_token *tok,
-                             struct pvh_error *err) __attribute__((weak));
-extern int pvh_fdt_cpus_end(struct pvh_fdt_cpus_reader *r, int rc, struct pvh_error *err)
-    __attribute__((weak));
+ * when the caller asks for /cpus, which it does only when that is linked;
+ * weak, so that the calls link without it. */
+#pragma weak pvh_fdt_cpus_begin
+#pragma weak pvh_fdt_cpus_read
+#pragma weak pvh_fdt_cpus_end
 
 /* The Devicetree Specification's defaults when a parent does not say. */
 #define DEFAULT_ADDR_CELLS 2u
