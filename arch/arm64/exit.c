@@ -7,13 +7,15 @@
 #include <xen/sched.h>
 
 #include "arch/arm64/arch.h"
+#include "common/boot/boot_store.h"
 
-/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+/* In the Xen part (include/pvhboot/parts.h): called only when that is
+ * linked (pvh_xen_linked). */
 extern void arm64_xen_shutdown(unsigned reason) __attribute__((weak));
 
 void pvh_exit(unsigned int status)
 {
-    if (status && arm64_xen_shutdown)
+    if (status && pvh_xen_linked)
         arm64_xen_shutdown(SHUTDOWN_crash); /* returns when not under Xen */
     pvh_poweroff();
 }

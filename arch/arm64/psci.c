@@ -11,9 +11,11 @@
 #include <xen/sched.h>
 
 #include "arch/arm64/arch.h"
+#include "common/boot/boot_store.h"
 #include "common/boot/arch_hooks.h"
 
-/* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
+/* In the Xen part (include/pvhboot/parts.h): called only when that is
+ * linked (pvh_xen_linked). */
 extern void arm64_xen_shutdown(unsigned reason) __attribute__((weak));
 
 static enum pvh_psci_conduit conduit;
@@ -117,7 +119,7 @@ static void psci_system_off(void)
 
 void pvh_poweroff(void)
 {
-    if (arm64_xen_shutdown)
+    if (pvh_xen_linked)
         arm64_xen_shutdown(SHUTDOWN_poweroff); /* returns when not under Xen */
     pvh_console_flush();
     psci_system_off();
@@ -129,7 +131,7 @@ void pvh_poweroff(void)
  * is powered off (the error line already says what went wrong). */
 void pvh_arch_stop_failure(void)
 {
-    if (arm64_xen_shutdown)
+    if (pvh_xen_linked)
         arm64_xen_shutdown(SHUTDOWN_crash);
     pvh_console_flush();
     psci_system_off();

@@ -35,12 +35,11 @@
 
 /*
  * The optional parts (include/pvhboot/parts.h): linked only when the
- * program names them, or names no list and gets them all. Hence weak
- * references: each is NULL when its part is not in the image.
+ * program names them, or names no list and gets them all. Hence a weak
+ * reference, called only when pvh_xen_linked says the part is there
+ * (boot_store.h); the CPU list is read in fdt_boot.c's walk.
  */
 extern int arm64_xen_setup(struct pvh_boot_store *st, struct pvh_error *err) __attribute__((weak));
-extern void pvh_fdt_cpus_begin(struct pvh_fdt_cpus_reader *r, uint64_t boot_hwid,
-                               struct pvh_fdt_cpus *out) __attribute__((weak));
 
 /* Written before it is read, so not zeroed at entry (see boot_store.h). */
 static struct pvh_boot_store store __attribute__((section(".noinit.store")));
@@ -181,7 +180,7 @@ static void read_cpus(void)
 {
     unsigned i;
 
-    if (!pvh_fdt_cpus_begin)
+    if (!pvh_cpu_list_linked)
         return;
     if (scan.cpus_rc) {
         pvh_info("warning: %s: running on the boot cpu alone", scan.cpus_err.msg);
@@ -233,7 +232,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     /* The one walk of the tree: what steps 1, 3 and 7 read (/cpus only
      * where the program uses the list). */
     store.cpus[0].hwid = arm64_mpidr_hwid();
-    check(pvh_fdt_scan(&fdt, &store, store.cpus[0].hwid, pvh_fdt_cpus_begin ? &cpus : NULL, &scan,
+    check(pvh_fdt_scan(&fdt, &store, store.cpus[0].hwid, pvh_cpu_list_linked ? &cpus : NULL, &scan,
                        &err), &err);
     arm64_psci_init(scan.platform.psci);
     if (scan.platform.uart != PVH_UART_NONE)
@@ -250,7 +249,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     check_tree_in_ram(dtb_pa);
     check(arm64_mmu_init(store.raw, store.nr_raw, dtb_pa, dtb_pa + fdt.totalsize, &err), &err);
     pvh_mark(PVH_MARK_PAGING);
-    if (store.boot.hv.kind == PVH_HV_XEN && arm64_xen_setup)
+    if (store.boot.hv.kind == PVH_HV_XEN && pvh_xen_linked)
         check(arm64_xen_setup(&store, &err), &err);
     else if (store.boot.hv.kind == PVH_HV_XEN)
         pvh_info("note: no Xen support linked");

@@ -11,11 +11,13 @@
 #include <xen/xen.h>
 
 #include "arch/arm64/arch.h"
+#include "common/boot/boot_store.h"
 #include "common/xen/xen.h"
 
 /* The Xen part's marker (include/pvhboot/parts.h). On arm64 the start
  * code still calls Xen support directly, so it is linked either way. */
 const char pvh_part_xen = 1;
+const _Bool pvh_xen_linked = 1;
 
 static bool xen_ready;
 

@@ -6,6 +6,9 @@
 #include "common/cpu/cpu_arch.h"
 #include "common/lib/string.h"
 
+__attribute__((weak)) const _Bool pvh_xen_linked = 0;
+__attribute__((weak)) const _Bool pvh_cpu_list_linked = 0;
+
 /* For the CPU API, which has no boot argument (set by pvh_boot_finish). */
 const struct pvh_boot *pvh_boot_current;
 

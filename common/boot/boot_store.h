@@ -99,4 +99,13 @@ int pvh_boot_mark_modules(struct pvh_boot_store *st, struct pvh_error *err);
 int pvh_start_info_load(struct pvh_boot_store *st, const struct pvh_phys *phys,
                         uint64_t start_info_pa, struct pvh_error *err);
 
+/*
+ * Whether an optional part (include/pvhboot/parts.h) is in the image: a
+ * weak 0 in common/boot/boot.c that the part's own file overrides with 1.
+ * arm64 reads these rather than testing a weak function's address, which
+ * would cost a GOT entry and a run-time relocation each.
+ */
+extern const _Bool pvh_xen_linked;
+extern const _Bool pvh_cpu_list_linked;
+
 #endif

@@ -13,6 +13,7 @@
 /* The CPU list part's marker (include/pvhboot/parts.h). arm64 reads
  * /cpus in its one walk of the tree, so this is linked either way. */
 const char pvh_part_cpu_list = 1;
+const _Bool pvh_cpu_list_linked = 1;
 
 /* "psci@0" is a "psci" node: the part before '@'. */
 static bool base_name_is(const char *name, const char *want)
