@@ -9,7 +9,7 @@ ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm arch/x86/table_fill.asm
 # The firmware's hand-offs to a Linux bzImage, a multiboot or a PVH kernel,
 # and the trampoline they end in (firmware/x86/): archived with the rest.
 ARCH_FIRMWARE_SRCS := firmware/x86/enter.c firmware/x86/handoff_linux.c firmware/x86/handoff_multiboot.c \
-                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/place_pvh.c firmware/x86/trampoline.asm \
+                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/place_pvh.c firmware/x86/place_random.c firmware/x86/trampoline.asm \
                       firmware/x86/header_scan.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
