@@ -3,91 +3,47 @@
  * its image is put inside the note's window. When the pages at its link
  * addresses are not all free now (EfiConventionalMemory), pvhboot.efi
  * moves the whole image by one offset to the lowest place in the window,
- * aligned as the note says, whose pages are all free, instead of staging
- * it for a move at the hand-off or refusing it. A kernel without the note
- * is never moved.
+ * aligned as the note says, whose pages are all free (reloc_fit.c),
+ * instead of staging it for a move at the hand-off or refusing it. A
+ * kernel without the note is never moved.
  */
 #include "efi/efi.h"
+#include "efi/reloc_fit.h"
 
-static uint64_t desc_end(const EFI_MEMORY_DESCRIPTOR *d)
+/* The map's free descriptors as spans; a descriptor whose end would pass
+ * 2^64 is not taken as free. Returns how many. */
+static unsigned free_spans(const struct pvh_efi_map *m, struct pvh_efi_span *out)
 {
-    return d->PhysicalStart + d->NumberOfPages * PVH_EFI_PAGE;
-}
-
-/* The free descriptor holding addr, or NULL. */
-static const EFI_MEMORY_DESCRIPTOR *free_at(const struct pvh_efi_map *m, uint64_t addr)
-{
-    unsigned i;
+    unsigned i, n = 0;
 
     for (i = 0; i < pvh_efi_map_count(m); i++) {
         const EFI_MEMORY_DESCRIPTOR *d = pvh_efi_map_at(m, i);
 
-        if (d->Type == EfiConventionalMemory && d->PhysicalStart <= addr &&
-            addr < desc_end(d) && desc_end(d) > d->PhysicalStart)
-            return d;
+        if (d->Type != EfiConventionalMemory || !d->NumberOfPages ||
+            d->NumberOfPages > (UINT64_MAX - d->PhysicalStart) / PVH_EFI_PAGE)
+            continue;
+        out[n++] = (struct pvh_efi_span){ d->PhysicalStart,
+                                          d->PhysicalStart + d->NumberOfPages * PVH_EFI_PAGE };
     }
-    return NULL;
-}
-
-/* Is every page of [base, end) free? (end > base; each step passes one descriptor.) */
-static bool all_free(const struct pvh_efi_map *m, uint64_t base, uint64_t end)
-{
-    while (base < end) {
-        const EFI_MEMORY_DESCRIPTOR *d = free_at(m, base);
-
-        if (!d)
-            return false;
-        base = desc_end(d);
-    }
-    return true;
-}
-
-static uint64_t page_down(uint64_t v)
-{
-    return v & ~(uint64_t)(PVH_EFI_PAGE - 1);
+    return n;
 }
 
 /* Are the pages of every segment free at its link address? */
-static bool link_free(const struct pvh_efi_map *m, const struct pvh_elf *elf)
+static bool link_free(const struct pvh_efi_span *s, unsigned n, const struct pvh_elf *elf)
 {
+    uint64_t page = PVH_EFI_PAGE;
     unsigned i;
 
     for (i = 0; i < elf->nr_loads; i++) {
         const struct pvh_elf_load *l = &elf->loads[i];
-        uint64_t end = l->paddr + l->memsz;
+        uint64_t end = l->paddr + l->memsz; /* elf.c: no wrap */
 
         /* A last page that would wrap is not free. */
-        if (end > UINT64_MAX - PVH_EFI_PAGE || !all_free(m, page_down(l->paddr),
-                                                         page_down(end + PVH_EFI_PAGE - 1)))
+        if (end > UINT64_MAX - page ||
+            !pvh_efi_spans_cover(s, n, l->paddr & ~(page - 1), (end + page - 1) & ~(page - 1)))
             return false;
     }
     return true;
-}
-
-/* The lowest base aligned to align with [base, base + size) free, at or
- * above lo (and out of page 0), its last byte below hi; 0 if none. The
- * lowest fit of a run of free pages starts at the first aligned address
- * of the run's first descriptor, so one candidate per descriptor does. */
-static uint64_t lowest_fit(const struct pvh_efi_map *m, uint64_t size, uint64_t align,
-                           uint64_t lo, uint64_t hi)
-{
-    uint64_t best = 0;
-    unsigned i;
-
-    if (lo < PVH_EFI_PAGE)
-        lo = PVH_EFI_PAGE;
-    for (i = 0; i < pvh_efi_map_count(m); i++) {
-        const EFI_MEMORY_DESCRIPTOR *d = pvh_efi_map_at(m, i);
-        uint64_t c = d->PhysicalStart > lo ? d->PhysicalStart : lo;
-
-        if (d->Type != EfiConventionalMemory || c > hi || hi - c < align)
-            continue;
-        c = (c + align - 1) & ~(align - 1);
-        if (c < desc_end(d) && size <= hi - c && (!best || c < best) &&
-            all_free(m, c, c + ((size + PVH_EFI_PAGE - 1) & ~(uint64_t)(PVH_EFI_PAGE - 1))))
-            best = c;
-    }
-    return best;
 }
 
 static void move_image(struct pvh_elf *elf, uint64_t delta)
@@ -102,12 +58,45 @@ static void move_image(struct pvh_elf *elf, uint64_t delta)
     elf->pvh_entry = (uint32_t)(elf->pvh_entry + delta);
 }
 
+/* Whether the image stays (*in_place: its pages are free now), else the
+ * new base of its lowest byte (*base; 0: nothing in its window is free). */
+static EFI_STATUS choose(struct pvh_efi *e, uint64_t low, uint64_t high, bool *in_place,
+                         uint64_t *base)
+{
+    const struct pvh_elf *elf = &e->elf;
+    struct pvh_efi_map m;
+    struct pvh_efi_span *spans;
+    unsigned n;
+    EFI_STATUS status;
+
+    status = pvh_efi_map_alloc(e, &m, 0);
+    if (EFI_ERROR(status))
+        return status;
+    status = pvh_efi_map_read(e, &m);
+    if (EFI_ERROR(status)) {
+        pvh_efi_free(e, m.buf);
+        return pvh_efi_fail(status, "GetMemoryMap: %s", pvh_efi_status_name(status));
+    }
+    status = pvh_efi_pool(e, "free memory spans",
+                          (uint64_t)(pvh_efi_map_count(&m) + 1) * sizeof(*spans),
+                          (void **)&spans);
+    if (!EFI_ERROR(status)) {
+        n = free_spans(&m, spans);
+        *in_place = link_free(spans, n, elf);
+        *base = *in_place ? 0 : pvh_efi_lowest_fit(spans, n, high - low, elf->reloc_align,
+                                                   elf->reloc_min,
+                                                   (uint64_t)elf->reloc_max + 1);
+        pvh_efi_free(e, spans);
+    }
+    pvh_efi_free(e, m.buf);
+    return status;
+}
+
 EFI_STATUS pvh_efi_place_reloc(struct pvh_efi *e, const char *path)
 {
     struct pvh_elf *elf = &e->elf;
-    struct pvh_efi_map m;
     uint64_t low = UINT64_MAX, high = 0, base = 0;
-    bool in_place;
+    bool in_place = true;
     unsigned i;
     EFI_STATUS status;
 
@@ -119,21 +108,9 @@ EFI_STATUS pvh_efi_place_reloc(struct pvh_efi *e, const char *path)
         if (elf->loads[i].paddr + elf->loads[i].memsz > high)
             high = elf->loads[i].paddr + elf->loads[i].memsz;
     }
-    status = pvh_efi_map_alloc(e, &m, 0);
-    if (EFI_ERROR(status))
+    status = choose(e, low, high, &in_place, &base);
+    if (EFI_ERROR(status) || in_place)
         return status;
-    status = pvh_efi_map_read(e, &m);
-    if (EFI_ERROR(status)) {
-        pvh_efi_free(e, m.buf);
-        return pvh_efi_fail(status, "GetMemoryMap: %s", pvh_efi_status_name(status));
-    }
-    in_place = link_free(&m, elf);
-    if (!in_place)
-        base = lowest_fit(&m, high - low, elf->reloc_align, elf->reloc_min,
-                          (uint64_t)elf->reloc_max + 1);
-    pvh_efi_free(e, m.buf);
-    if (in_place)
-        return EFI_SUCCESS;
     if (!base) {
         pvh_efi_info("kernel %s: relocatable (note 19), but no free 0x%llx bytes at alignment "
                      "0x%x in its window 0x%x-0x%x: at its link address",
