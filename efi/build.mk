@@ -16,8 +16,8 @@ READELF ?= $(CROSS_COMPILE)readelf
 
 EFI_BUILD := $(BUILD)/efi
 EFI_SRCS := efi/config.c efi/console.c efi/exit.c efi/file.c efi/handoff.c efi/kernel.c \
-            efi/load_options.c efi/main.c efi/memmap.c efi/memory.c efi/modules.c efi/rsdp.c \
-            efi/start_info.c
+            efi/load_options.c efi/main.c efi/memmap.c efi/memory.c efi/modules.c efi/reloc.c \
+            efi/reloc_fit.c efi/rsdp.c efi/start_info.c
 EFI_COMMON_SRCS := common/boot/boot.c firmware/elf.c common/output/error.c common/output/format.c common/boot/memmap.c \
                    common/lib/string.c
 EFI_OBJS := $(patsubst %.c,$(EFI_BUILD)/%.o,$(EFI_SRCS) $(EFI_COMMON_SRCS)) \

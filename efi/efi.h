@@ -148,6 +148,12 @@ int pvh_efi_map_translate(const struct pvh_efi_map *m, struct pvh_efi_translatio
 /* kernel.c: the PVH ELF, checked and placed. */
 EFI_STATUS pvh_efi_load_kernel(struct pvh_efi *e);
 
+/* reloc.c: a kernel with XEN_ELFNOTE_PHYS32_RELOC whose link addresses
+ * are not all free pages moved (e->elf's segments and entry) to the
+ * lowest aligned free place in its window; left as it is when none fits
+ * (one line), and always without the note. */
+EFI_STATUS pvh_efi_place_reloc(struct pvh_efi *e, const char *path);
+
 /* modules.c: the modules, below 4 GiB. */
 EFI_STATUS pvh_efi_load_modules(struct pvh_efi *e);
 

@@ -211,7 +211,9 @@ static EFI_STATUS place(struct pvh_efi *e, const char *path, const uint8_t *file
     unsigned i, n;
     EFI_STATUS status;
 
-    status = check_layout(&e->elf, path);
+    status = pvh_efi_place_reloc(e, path);
+    if (!EFI_ERROR(status))
+        status = check_layout(&e->elf, path);
     if (EFI_ERROR(status))
         return status;
     n = page_runs(&e->elf, runs);

@@ -9,7 +9,7 @@ ARCH_ASM_SRCS := arch/x86/isr.asm arch/x86/ap_start.asm arch/x86/table_fill.asm
 # The firmware's hand-offs to a Linux bzImage, a multiboot or a PVH kernel,
 # and the trampoline they end in (firmware/x86/): archived with the rest.
 ARCH_FIRMWARE_SRCS := firmware/x86/enter.c firmware/x86/handoff_linux.c firmware/x86/handoff_multiboot.c \
-                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/place_pvh.c firmware/x86/trampoline.asm \
+                      firmware/x86/payload.c firmware/x86/plan_elf.c firmware/x86/writer.c firmware/x86/handoff_pvh.c firmware/x86/place_pvh.c firmware/x86/place_random.c firmware/x86/trampoline.asm \
                       firmware/x86/header_scan.asm
 ARCH_GEN_OBJS := $(BUILD)/obj/gen/xen-notes.o
 
@@ -142,11 +142,17 @@ $(BUILD)/tests/bootdump-%-high.elf: $(BUILD)/tests/obj/bootdump_entry_%.o $(BOOT
 
 # reloc: a position-independent PVH kernel at 1 MiB carrying
 # XEN_ELFNOTE_PHYS32_RELOC (tests/boot/test_x86_firmware_reloc.py); the
-# same without the note, and with a window above 512 MiB of RAM.
-RELOC_ELFS := $(BUILD)/tests/reloc.elf $(BUILD)/tests/reloc-none.elf $(BUILD)/tests/reloc-high.elf
+# same without the note, and with a window above 512 MiB of RAM; linked
+# at 768 MiB, above 512 MiB of RAM, with and without the note
+# (tests/boot/test_x86_efi.py).
+RELOC_ELFS := $(BUILD)/tests/reloc.elf $(BUILD)/tests/reloc-none.elf $(BUILD)/tests/reloc-high.elf \
+              $(BUILD)/tests/reloc-above-ram.elf $(BUILD)/tests/reloc-above-ram-none.elf
 RELOC_VARIANT_FLAGS_reloc :=
 RELOC_VARIANT_FLAGS_reloc-none := -DRELOC_NONE
 RELOC_VARIANT_FLAGS_reloc-high := -DRELOC_MIN=0x40000000 -DRELOC_MAX=0x7fffffff
+RELOC_VARIANT_FLAGS_reloc-above-ram-none := -DRELOC_NONE
+RELOC_LINK_reloc-above-ram := --defsym=RELOC_LINK=0x30000000
+RELOC_LINK_reloc-above-ram-none := --defsym=RELOC_LINK=0x30000000
 $(patsubst $(BUILD)/tests/%.elf,$(BUILD)/tests/obj/%.o,$(RELOC_ELFS)): $(BUILD)/tests/obj/%.o: \
 		tests/payloads/reloc.asm
 	$(call quiet,NASM,$@)
@@ -155,7 +161,7 @@ $(patsubst $(BUILD)/tests/%.elf,$(BUILD)/tests/obj/%.o,$(RELOC_ELFS)): $(BUILD)/
 $(RELOC_ELFS): $(BUILD)/tests/%.elf: $(BUILD)/tests/obj/%.o tests/payloads/reloc.ld
 	$(call quiet,LD,$@)
 	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
-		--no-warn-rwx-segments -T tests/payloads/reloc.ld -o $@ $<
+		--no-warn-rwx-segments $(RELOC_LINK_$*) -T tests/payloads/reloc.ld -o $@ $<
 
 # A unikernel that starts the other CPUs and then writes into their
 # start-up page, which must fault (tests/x86/start_page.c).

@@ -20,6 +20,12 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err);
  * PHYS32_RELOC window) when its link addresses are taken or
  * pvhboot.place=random asks; untouched without the note. */
 int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err);
+/* pvhboot.place=random (place_random.c): a random base aligned to align
+ * (a power of two, at least a page) with [base, base + size) inside
+ * [lo, hi), below the end of RAM and pvh_fw_room_at; after 64 misses the
+ * lowest such base, with a note line. 0 if none. Claims nothing. */
+uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
+                         uint64_t hi);
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
 

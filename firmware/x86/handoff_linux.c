@@ -14,6 +14,7 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
+#include "common/boot/options.h"
 #include "common/lib/bytes.h"
 #include <xen/start_info.h>
 #include "common/lib/string.h"
@@ -34,15 +35,40 @@ static void put64(uint8_t *p, uint64_t v)
     memcpy(p, &v, 8);
 }
 
+/* pvhboot.place=random: a relocatable kernel at a random place aligned to
+ * kernel_alignment, at or above pref_address (below it Linux would move
+ * itself up to its link address anyway), in RAM below 4 GiB. */
+static int place_kernel_random(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *err)
+{
+    const struct pvh_bzimage *bz = &fw->bz;
+
+    *kaddr = x86_random_room(fw, bz->init_size, bz->kernel_alignment, bz->pref_address,
+                             FOUR_GIB);
+    if (!*kaddr)
+        return pvh_fail(err, PVH_ENOMEM, "bzImage: no free RAM for init_size 0x%x aligned to "
+                        "0x%x between 0x%llx and 4 GiB", bz->init_size, bz->kernel_alignment,
+                        (unsigned long long)bz->pref_address);
+    pvh_fw_log(fw, "linux: pvhboot.place=random: kernel at 0x%llx (align 0x%x, init_size 0x%x)",
+               (unsigned long long)*kaddr, bz->kernel_alignment, bz->init_size);
+    return pvh_fw_add_dest(fw, *kaddr, bz->init_size, FOUR_GIB, "Linux kernel", err);
+}
+
 /* Where the kernel will run: where its code already lies if that is
  * aligned and free, else its preferred address, else (relocatable) the
- * highest aligned free range below 4 GiB above the preferred address. */
+ * highest aligned free range below 4 GiB above the preferred address;
+ * with pvhboot.place=random, a random place (relocatable only). */
 static int place_kernel(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *err)
 {
     const struct pvh_bzimage *bz = &fw->bz;
     uint64_t here = fw->payload.base + bz->setup_size;
     struct pvh_error why;
 
+    if (pvh_option_is(fw->options, "place", "random")) {
+        if (bz->relocatable)
+            return place_kernel_random(fw, kaddr, err);
+        pvh_info("note: pvhboot.place=random: the bzImage is not relocatable; placed at its "
+                 "pref_address");
+    }
     if (bz->relocatable && !(here % bz->kernel_alignment) && here >= bz->pref_address &&
         !pvh_fw_add_dest(fw, here, bz->init_size, FOUR_GIB, "Linux kernel", &why)) {
         fw->payload_in_place = true;
@@ -248,7 +274,7 @@ static int build_zero_page(struct pvh_fw *fw, uint64_t kaddr, uint64_t initrd,
 
 int x86_boot_linux(struct pvh_fw *fw, struct pvh_error *err)
 {
-    uint64_t kaddr, initrd, initrd_size, zp;
+    uint64_t kaddr = 0, initrd, initrd_size, zp;
     int rc;
 
     /* Entered through startup_64, Linux never sees the start info: under

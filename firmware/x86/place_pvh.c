@@ -9,13 +9,7 @@
 
 #include <pvhboot/console.h>
 
-#include <pvhboot/clock.h>
-
-#include "arch/x86/io.h"
 #include "common/boot/options.h"
-
-#define RANDOM_TRIES 64   /* random candidates before the lowest fit */
-#define HW_RNG_TRIES 16   /* RDSEED/RDRAND may fail for a while: retry this often */
 
 /* Can every segment stay where it was linked? */
 static bool link_usable(const struct pvh_fw *fw, const struct pvh_elf *elf)
@@ -26,69 +20,6 @@ static bool link_usable(const struct pvh_fw *fw, const struct pvh_elf *elf)
         if (!pvh_fw_room_at(fw, elf->loads[i].paddr, elf->loads[i].memsz))
             return false;
     return true;
-}
-
-static bool rdrand_word(bool seed, uint64_t *v)
-{
-    unsigned i;
-    unsigned char ok = 0;
-
-    for (i = 0; i < HW_RNG_TRIES && !ok; i++) {
-        if (seed)
-            __asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
-        else
-            __asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
-    }
-    return ok;
-}
-
-/* The best entropy the CPU has: RDSEED, else RDRAND (where CPUID says
- * each exists and it answers within HW_RNG_TRIES), else the TSC. */
-static uint64_t entropy(void)
-{
-    uint32_t r[4];
-    uint64_t v, max_leaf;
-
-    x86_cpuid(0, 0, r);
-    max_leaf = r[0];
-    if (max_leaf >= 7) {
-        x86_cpuid(7, 0, r);
-        if ((r[1] & (1u << 18)) && rdrand_word(true, &v))
-            return v;
-    }
-    x86_cpuid(1, 0, r);
-    if ((r[2] & (1u << 30)) && rdrand_word(false, &v))
-        return v;
-    return pvh_clock_ticks();
-}
-
-/* A random aligned base in [lo, hi - size] where the image fits; else
- * the lowest fit, with a note. 0 if nothing fits. */
-static uint64_t random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
-                            uint64_t hi)
-{
-    uint64_t first = (lo + align - 1) & ~(align - 1), slots, x = entropy();
-    unsigned i;
-
-    if (first < lo || size > hi || first > hi - size)
-        return 0;
-    slots = (hi - size - first) / align + 1;
-    for (i = 0; i < RANDOM_TRIES; i++) {
-        uint64_t c;
-
-        /* Each candidate from the draw stirred once more (xorshift64): the
-         * TSC's low bits alone change little from one try to the next. */
-        x += !x;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c = first + (x % slots) * align;
-        if (pvh_fw_room_at(fw, c, size))
-            return c;
-    }
-    pvh_info("note: pvhboot.place=random: no free random place in %u tries; the lowest fit",
-             RANDOM_TRIES);
-    return pvh_fw_find_room(fw, size, align, lo, hi);
 }
 
 int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
@@ -112,7 +43,7 @@ int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
             high = elf->loads[i].paddr + elf->loads[i].memsz;
     }
     hi = (uint64_t)elf->reloc_max + 1;
-    base = random ? random_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi)
+    base = random ? x86_random_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi)
                   : pvh_fw_find_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi);
     if (!base)
         return pvh_fail(err, PVH_ENOMEM, "PVH PHYS32_RELOC: no free RAM for the 0x%llx-byte image "

@@ -50,7 +50,7 @@ PARTS = [
      ["firmware/chainload", "firmware/bzimage", "firmware/elf", "firmware/firmware",
       "firmware/multiboot", "firmware/pack", "firmware/x86/enter", "firmware/x86/handoff_linux",
       "firmware/x86/handoff_multiboot", "firmware/x86/handoff_pvh", "firmware/x86/place_pvh",
-      "firmware/x86/payload",
+      "firmware/x86/place_random", "firmware/x86/payload",
       "firmware/x86/plan_elf", "firmware/x86/writer", "firmware/x86/trampoline",
       "firmware/x86/header_scan", "firmware/arm64/linux"]),
     ("the program (hello, or the firmware's main)", ["examples/hello/hello", "examples/minimal/minimal",

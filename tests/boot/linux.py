@@ -9,6 +9,7 @@ isa-debug-exit with its own value, so a test knows /init ran to the end.
   dmesg <line>              each BIOS-e820 (and "extended:", the table after
                             SETUP_E820_EXT), ACPI RSDP and Xen line of dmesg
   cpus <n>                  the CPUs Linux brought up (/proc/cpuinfo)
+  iomem <first>-<last> : Kernel code   where Linux's code runs (/proc/iomem)
   done
 and exits QEMU with status INIT_EXIT_STATUS.
 """
@@ -57,6 +58,7 @@ echo "pvhtest: init"
 echo "pvhtest: cmdline [$(busybox cat /proc/cmdline)]"
 busybox dmesg | busybox grep -E 'BIOS-e820|extended: |ACPI: RSDP|Xen|PVH' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
 echo "pvhtest: cpus $(busybox grep -c ^processor /proc/cpuinfo)"
+busybox grep 'Kernel code' /proc/iomem | busybox sed -e 's/^ *//' -e 's/^/pvhtest: iomem /'
 echo "pvhtest: done"
 DRAIN_CONSOLE
 busybox printf '\OCTAL' | busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
@@ -138,6 +140,12 @@ class InitReport:
         if extended:
             self.e820 = extended
         self.dmesg = [l[len(b"pvhtest: dmesg "):] for l in mine if l.startswith(b"pvhtest: dmesg ")]
+        code = [re.match(rb"pvhtest: iomem ([0-9a-f]+)-([0-9a-f]+) : Kernel code$", l)
+                for l in mine]
+        code = [m for m in code if m]
+        # (first, last): where Linux says its code runs; None without the line.
+        self.kernel_code = (int(code[0].group(1), 16), int(code[0].group(2), 16)) \
+            if len(code) == 1 else None
         cpus = [l for l in mine if l.startswith(b"pvhtest: cpus ")]
         self.cpus = int(cpus[0].split()[2]) if len(cpus) == 1 and cpus[0].split()[2].isdigit() \
             else None

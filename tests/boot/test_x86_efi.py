@@ -10,8 +10,12 @@
   RAM and RSDP;
 - pvhboot.elf as the PVH kernel, chainloading Debian's bzImage (its
   first module) with the initramfs (its second);
+- reloc-above-ram.elf (tests/payloads/reloc.asm), linked at 768 MiB with
+  XEN_ELFNOTE_PHYS32_RELOC, in 512 MiB: moved into its window, aligned, on
+  pages the firmware had free, and it runs there;
 - bad input, each a one-line error and a clean return to the firmware:
-  the boot manager goes on to the shell, the shell to the next command.
+  the boot manager goes on to the shell, the shell to the next command
+  (among them the same kernel above RAM without note 19: not moved).
 """
 
 ARCH = "x86_64"
@@ -26,6 +30,7 @@ from efi import (Volume, boot, e820_lines, efi_app, efi_map, merged, pvh_elf, rs
                  translate)
 from hello_report import HelloReport, ReportError
 from linux import INIT_EXIT_STATUS, InitReport, bzimage, initramfs, vmlinux
+from test_x86_firmware_reloc import RELOC_EXIT_OK, elf32_facts
 
 # OVMF under TCG takes about 4 s to its boot manager; the shell adds 5 s.
 BOOT_TIMEOUT = 60
@@ -237,6 +242,54 @@ def linux_through_pvhboot_elf(ctx):
     return test
 
 
+RELOC_PLACED = re.compile(rb"pvhboot: efi: kernel \S+: relocatable \(note 19\): align 0x([0-9a-f]+), "
+                          rb"window 0x([0-9a-f]+)-0x([0-9a-f]+); placed at 0x([0-9a-f]+) "
+                          rb"\(link address 0x([0-9a-f]+)\)$")
+RELOC_ENTRY = re.compile(rb"reloc: entry 0x([0-9a-f]{8}) start-info-magic ok$")
+# Where reloc-above-ram.elf and reloc-above-ram-none.elf are linked (arch/x86/build.mk).
+RELOC_ABOVE_RAM = 0x30000000
+
+
+def reloc_note_moved(ctx):
+    """A PVH kernel with note 19 whose link address (768 MiB) is not
+    memory in 512 MiB: pvhboot.efi moves it into its window, aligned, onto
+    pages the firmware had free (its final map shows them as pvhboot.efi's
+    EfiLoaderData), and enters it there with a start info."""
+    def test():
+        image = os.path.join(ctx.build, "tests", "reloc-above-ram.elf")
+        entry, low, span, note = elf32_facts(image)
+        check(note is not None and low == RELOC_ABOVE_RAM, "reloc-above-ram.elf: note %r, link "
+              "0x%x" % (note, low))
+        align, wmin, wmax = note
+        v = Volume(ctx, "reloc")
+        v.copy("EFI/BOOT/BOOTX64.EFI", efi_app(ctx))
+        v.copy("EFI/BOOT/reloc.elf", image)
+        v.write("EFI/BOOT/pvhboot.cfg", b"--verbose reloc.elf\n")
+        result = boot(ctx, v, "512M", BOOT_TIMEOUT)
+        check(not result.timed_out and result.status == RELOC_EXIT_OK,
+              "reloc did not end with its own exit value: " + result.describe())
+        placed = [m for m in map(RELOC_PLACED.match, result.lines()) if m]
+        check(len(placed) == 1, "expected one 'relocatable (note 19)' line: " + result.describe())
+        got = [int(g, 16) for g in placed[0].groups()]
+        check(got[:3] + got[4:] == [align, wmin, wmax, low], "logged align/window/link %r; the "
+              "ELF says 0x%x 0x%x-0x%x link 0x%x" % (got, align, wmin, wmax, low))
+        base = got[3]
+        check(base % align == 0 and wmin <= base and base + span - 1 <= wmax and
+              base + span <= MEMORY["512M"], "placed at 0x%x+0x%x: not aligned to 0x%x inside "
+              "the window 0x%x-0x%x and RAM" % (base, span, align, wmin, wmax))
+        ran = [m for m in map(RELOC_ENTRY.match, result.lines(prefix=b"reloc: ")) if m]
+        check(len(ran) == 1 and int(ran[0].group(1), 16) == entry + base - low,
+              "reloc ran at %r, expected 0x%x" % ([m.group(1) for m in ran], entry + base - low))
+        ours = [(a, b) for a, b, name, _ in efi_map(result.lines()) if name == "EfiLoaderData"]
+        check(any(a <= base and base + span - 1 <= b for a, b in ours),
+              "0x%x+0x%x is not pvhboot.efi's EfiLoaderData in the final map" % (base, span))
+        check(b"pvhboot: efi: kernel 0x%x-0x%x: loaded in place" %
+              (base, base + ((span + 0xfff) & ~0xfff) - 1) in result.lines(),
+              "the moved kernel was not loaded in place (staged?)")
+        return "placed at 0x%x" % base
+    return test
+
+
 # --- bad input: one boot, several refusals ---------------------------------------
 
 REFUSALS = [
@@ -254,6 +307,10 @@ REFUSALS = [
      rb"the firmware holds 0x[0-9a-f]+-0x1fffffff \((EfiACPIMemoryNVS|EfiACPIReclaimMemory|"
      rb"EfiRuntimeServicesData|EfiRuntimeServicesCode|EfiReservedMemoryType)\)$",
      "EFI_ACCESS_DENIED"),
+    # reloc.asm without note 19, linked above 512 MiB of RAM: never moved.
+    ("elf-without-reloc-note-above-ram", "bad/reloc-above-ram-none.elf",
+     rb"pvhboot: error: kernel \\bad\\reloc-above-ram-none\.elf: segments at 0x30000000-"
+     rb"0x30000fff: 0x30000000 is not memory in the firmware's map$", "EFI_ACCESS_DENIED"),
 ]
 DEFAULT_MISSING = rb"pvhboot: error: kernel \\EFI\\BOOT\\kernel\.elf: cannot open: EFI_NOT_FOUND$"
 
@@ -288,6 +345,11 @@ class RefusalBoot:
         v.write("bad/not-elf.bin", b"#!/bin/sh\necho this is not an ELF\n" * 10)
         v.write("bad/no-note.elf", pvh_elf(0x400000, with_note=False))
         v.write("bad/firmware-memory.elf", pvh_elf(0x1ffff000))
+        none = os.path.join(self.ctx.build, "tests", "reloc-above-ram-none.elf")
+        entry, low, span, note = elf32_facts(none)
+        check(note is None and low == RELOC_ABOVE_RAM and span <= 0x1000,
+              "reloc-above-ram-none.elf: note %r, 0x%x+0x%x" % (note, low, span))
+        v.copy("bad/reloc-above-ram-none.elf", none)
         script = []
         for name, path, _, _ in REFUSALS:
             kernel = (path or "bad/missing.elf").replace("/", "\\")
@@ -345,6 +407,7 @@ def collect(ctx):
         ("linux-vmlinux-with-initramfs", linux_vmlinux(ctx)),
         ("pvhboot-elf-chainloads-linux-bzimage", linux_through_pvhboot_elf(ctx)),
         ("kernel-gets-null-idt-and-pvh-tss", bootdump_descriptor_tables(ctx)),
+        ("reloc-note-kernel-above-ram-moved-into-window", reloc_note_moved(ctx)),
         ("returns-to-firmware-when-default-kernel-is-missing", default_path_missing(shared)),
     ]
     tests += [("refuses-%s" % r[0], refusal_case(shared, i)) for i, r in enumerate(REFUSALS)]

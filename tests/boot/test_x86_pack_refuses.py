@@ -88,6 +88,14 @@ def mb1_header(d):
     raise AssertionError("no multiboot header")
 
 
+def reloc_note(d):
+    """The file offset of reloc.elf's 3-word XEN_ELFNOTE_PHYS32_RELOC note."""
+    at = d.find(struct.pack("<III4s", 4, 12, 19, b"Xen\0"))
+    if at < 0:
+        raise AssertionError("no 3-word PHYS32_RELOC note")
+    return at
+
+
 def random_bytes(d):
     d[:] = bytes((i * 167 + (i >> 8) * 13 + 0x5a) & 0xff for i in range(4096))
 
@@ -96,6 +104,7 @@ def cases(ctx):
     bz = bzimage(ctx)
     hello = os.path.join(ctx.build, "hello.elf")
     mb1 = os.path.join(ctx.build, "tests", "bootdump-mb1.bin")
+    reloc = os.path.join(ctx.build, "tests", "reloc.elf")
     return [
         ("random-bytes", hello, random_bytes),
         ("bzimage-protocol-2.09", bz, put("<H", 0x206, 0x209)),
@@ -111,6 +120,12 @@ def cases(ctx):
         # The last segment (data and bss, not the entry's) moved to end past 4 GiB.
         ("pvh-segment-beyond-4g", hello,
          lambda d: struct.pack_into("<Q", d, elf_phdr(d, 1, last=True) + 24, 0xfffff000)),
+        # reloc.elf's PHYS32_RELOC note: 6 bytes; alignment 0x1800; min above max.
+        ("pvh-reloc-note-6-bytes", reloc, lambda d: struct.pack_into("<I", d, reloc_note(d) + 4, 6)),
+        ("pvh-reloc-alignment", reloc, lambda d: struct.pack_into("<I", d, reloc_note(d) + 16,
+                                                                  0x1800)),
+        ("pvh-reloc-window-inverted", reloc,
+         lambda d: struct.pack_into("<II", d, reloc_note(d) + 20, 0x2000000, 0x1000000)),
         ("multiboot-bad-checksum", mb1,
          lambda d: struct.pack_into("<I", d, mb1_header(d) + 8, 0x1234)),
         ("multiboot-video-mode", mb1,

@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 180
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_JOBS ?= 2
 FUZZ_ALL := memmap start_info fdt fdt_write bzimage elf multiboot options acpi firmware \
-            xen_console_ring pack rsdp_scan fdt_cpus madt
+            xen_console_ring pack rsdp_scan fdt_cpus madt efi_fit
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

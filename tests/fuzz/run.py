@@ -44,6 +44,7 @@ MAX_LEN = {
     "xen_console_ring": 8 * 1024,
     "pack": 4 * 1024,
     "fdt_cpus": 16 * 1024,
+    "efi_fit": 128,   # 2 + 16 spans of 4 bytes + 13
 }
 
 print_lock = threading.Lock()

@@ -297,6 +297,59 @@ static void reloc_note_min_above_max_refused(void **state)
     assert_int_equal(parse(&elf, &err), PVH_OK);
 }
 
+static void reloc_note_default_alignment_skips_odd_p_align(void **state)
+{
+    static const uint32_t w[1] = { 0 };
+    static const uint32_t odd[] = { 0x3000, 0x1000, 0xffffffffu };
+    struct pvh_elf elf;
+    struct pvh_error err;
+    unsigned i;
+
+    /* No alignment word: a p_align that is not a power of two, not above
+     * 4 KiB, or (here, for a 32-bit ELF) 4 GiB - 1 gives 2 MiB. */
+    for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        build(LOAD_PADDR);
+        add_reloc(0, w);
+        put32(PHOFF + 28, odd[i]);
+        assert_int_equal(parse(&elf, &err), PVH_OK);
+        assert_int_equal(elf.reloc_align, PVH_ELF_RELOC_ALIGN);
+    }
+    /* 2 GiB, the largest 32-bit power of two, is taken. */
+    build(LOAD_PADDR);
+    add_reloc(0, w);
+    put32(PHOFF + 28, 0x80000000u);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_int_equal(elf.reloc_align, 0x80000000u);
+}
+
+static void reloc_note_cut_by_its_segment_refused(void **state)
+{
+    static const uint32_t w[] = { 0x200000, 0, 0xffffffff };
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    /* The segment ends 4 bytes into the note's 12-byte description. */
+    build(LOAD_PADDR);
+    add_reloc(12, w);
+    put32(PHOFF + 32 + 16, 20 + 16 + 4);
+    assert_error(parse(&elf, &err), &err, PVH_EINVAL,
+                 "ELF note at 0x14: sizes 4/12 run past its segment");
+    assert_false(elf.has_reloc);
+}
+
+static void reloc_note_of_another_owner_ignored(void **state)
+{
+    static const uint32_t w[] = { 0x3000, 5, 4 }; /* refused, were it Xen's */
+    struct pvh_elf elf;
+    struct pvh_error err;
+
+    build(LOAD_PADDR);
+    add_reloc(12, w);
+    memcpy(image + NOTE_OFF + 20 + 12, "XEN", 4);
+    assert_int_equal(parse(&elf, &err), PVH_OK);
+    assert_false(elf.has_reloc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +364,9 @@ int main(void)
         cmocka_unit_test(reloc_note_odd_sizes_refused),
         cmocka_unit_test(reloc_note_bad_alignment_refused),
         cmocka_unit_test(reloc_note_min_above_max_refused),
+        cmocka_unit_test(reloc_note_default_alignment_skips_odd_p_align),
+        cmocka_unit_test(reloc_note_cut_by_its_segment_refused),
+        cmocka_unit_test(reloc_note_of_another_owner_ignored),
     };
 
     return cmocka_run_group_tests_name("elf", tests, NULL, NULL);

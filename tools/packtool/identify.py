@@ -28,6 +28,9 @@ MB2_INFO_PROVIDED = {1, 2, 3, 4, 6, 14, 15}  # the information tags pvhboot writ
 # ELF (firmware/elf.h)
 ELF_MAX_LOADS, ELF_MAX_PHDRS = 16, 64
 XEN_ELFNOTE_PHYS32_ENTRY = 18
+XEN_ELFNOTE_PHYS32_RELOC = 19
+# A PHYS32_RELOC note's defaults (firmware/elf.h PVH_ELF_RELOC_*).
+RELOC_ALIGN, RELOC_MIN, RELOC_MAX = 0x200000, 0, 0xffffffff
 
 MASK32 = 0xffffffff
 
@@ -218,7 +221,39 @@ def multiboot2(d):
 
 # --- PVH ELF ------------------------------------------------------------------------
 
-def elf_notes(d, off, size, al, found):
+def pow2(v):
+    return v and not v & (v - 1)
+
+
+def reloc_words(desc):
+    """firmware/elf.c read_reloc: the words a PHYS32_RELOC note gives
+    (alignment, lowest start, highest byte; None for each left out)."""
+    if len(desc) % 4 or len(desc) > 12:
+        raise Refused("ELF PHYS32_RELOC note: %d bytes (0, 4, 8 or 12)" % len(desc))
+    words = list(struct.unpack_from("<%dI" % (len(desc) // 4), desc)) + [None] * 3
+    if words[0] is not None and (not pow2(words[0]) or words[0] < 4096):
+        raise Refused("ELF PHYS32_RELOC alignment 0x%x: not a power of two of at least 4 KiB" %
+                      words[0])
+    return words[:3]
+
+
+def reloc_window(words, max_load_align):
+    """firmware/elf.c check_reloc: (align, lowest start, highest byte),
+    each word left out taking its default (the alignment: the largest
+    PT_LOAD p_align above 4 KiB, else 2 MiB)."""
+    align, lo, hi = words
+    if align is None:
+        align = max_load_align if max_load_align > 4096 and pow2(max_load_align) and \
+            max_load_align <= 0x80000000 else RELOC_ALIGN
+    lo = RELOC_MIN if lo is None else lo
+    hi = RELOC_MAX if hi is None else hi
+    if lo > hi:
+        raise Refused("ELF PHYS32_RELOC window 0x%x-0x%x: its lowest start above its highest "
+                      "byte" % (lo, hi))
+    return align, lo, hi
+
+
+def elf_notes(d, off, size, al, found, reloc=None):
     at = 0
     while size - at >= 12:
         namesz, descsz, kind = struct.unpack_from("<3I", d, off + at)
@@ -236,6 +271,9 @@ def elf_notes(d, off, size, al, found):
             if value > MASK32:
                 raise Refused("ELF PHYS32_ENTRY 0x%x is above 4 GiB" % value)
             found.append(value)
+        if namesz == 4 and d[off + name:off + name + 4] == b"Xen\0" and \
+                kind == XEN_ELFNOTE_PHYS32_RELOC and reloc is not None:
+            reloc[:] = [reloc_words(d[off + desc:off + desc + descsz])]
         at = nxt
 
 
@@ -261,7 +299,7 @@ def parse_elf(d):
     if phentsize < (56 if is64 else 32) or phoff > len(d) or phentsize * phnum > len(d) - phoff:
         raise Refused("ELF: program headers (%d of %d bytes at 0x%x) outside the file" %
                       (phnum, phentsize, phoff))
-    entries, loads = [], []
+    entries, loads, reloc, max_align = [], [], [], 0
     for i in range(phnum):
         ph = phoff + i * phentsize
         kind = u32(d, ph)
@@ -277,7 +315,7 @@ def parse_elf(d):
         if kind == 4:
             if not inside:
                 raise Refused("ELF note segment %d: outside the %d-byte file" % (i, len(d)))
-            elf_notes(d, off, filesz, 8 if al == 8 else 4, entries)
+            elf_notes(d, off, filesz, 8 if al == 8 else 4, entries, reloc)
             continue
         if kind != 1 or not memsz:
             continue
@@ -291,8 +329,11 @@ def parse_elf(d):
         if len(loads) == ELF_MAX_LOADS:
             raise Refused("ELF: more than %d loadable segments" % ELF_MAX_LOADS)
         loads.append((paddr, memsz, vaddr))
+        max_align = max(max_align, al)
     if not loads:
         raise Refused("ELF: no loadable segment")
+    if reloc:
+        reloc_window(reloc[0], max_align)
     if entries and not any(p <= entries[-1] < p + m for p, m, _ in loads):
         raise Refused("ELF PHYS32_ENTRY 0x%x: outside every loadable segment" % entries[-1])
     return loads, entries, e_entry
