@@ -55,7 +55,7 @@ $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIP
 
 # pvhboot-disk: the firmware plus virtio-blk disks (firmware/disk/, docs/disk.md).
 DISK_ARCH_SRCS := firmware/disk/dsdt_mmio.c firmware/disk/discover_cmdline.c \
-                  firmware/disk/x86/disk_arch.c firmware/disk/x86/discover.c
+                  firmware/disk/x86/disk_arch.c firmware/disk/x86/discover.c $(DISK_PCI_SRCS)
 DISK_FIRMWARE_MAIN := firmware/main.c
 # Its linker script is pvhboot's with .noinit's pieces sorted by alignment
 # (the page-aligned ones first, so that no padding is left between the

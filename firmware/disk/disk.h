@@ -26,10 +26,10 @@ struct pvh_disk_list {
     unsigned nr_mmio;                         /* virtio-mmio transports probed */
 };
 
-/* The next free slot's driver state, or NULL (with err) when full. */
-struct pvh_virtio_blk *pvh_disk_slot(struct pvh_disk_list *list, struct pvh_error *err);
-/* The slot's transport is filled in: bring the device up and keep it. */
-int pvh_disk_add(struct pvh_disk_list *list, struct pvh_error *err);
+/* A transport found a block device t: bring it up and keep it (an
+ * error when the list is full). */
+int pvh_disk_add(struct pvh_disk_list *list, const struct pvh_virtio_transport *t,
+                 struct pvh_error *err);
 
 /* The virtio-mmio transport at [base, base + size): a block device is
  * added, nothing else is (no device, another kind: left alone). The

@@ -119,16 +119,6 @@ int pvh_pci_bar(struct pvh_pci *pci, const struct pvh_pci_fn *f, unsigned bar, u
     return PVH_OK;
 }
 
-static int probe_fn(struct pvh_pci *pci, const struct pvh_pci_fn *f, struct pvh_disk_list *list,
-                    struct pvh_error *err)
-{
-    uint32_t id = pvh_pci_read32(f, PCI_VENDOR_ID);
-
-    if ((id & 0xffffu) != PCI_VENDOR_VIRTIO)
-        return PVH_OK;
-    return pvh_virtio_pci_probe(pci, f, list, err);
-}
-
 int pvh_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_error *err)
 {
     unsigned dev, fn;
@@ -144,7 +134,8 @@ int pvh_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_err
         fns = (pvh_pci_read32(&f, PCI_HEADER_TYPE) >> 16) & PCI_MULTIFUNCTION ? 8 : 1;
         for (fn = 0; fn < fns; fn++) {
             f.fn = (uint8_t)fn;
-            rc = probe_fn(pci, &f, list, err);
+            id = pvh_pci_read32(&f, PCI_VENDOR_ID);
+            rc = (id & 0xffffu) == PCI_VENDOR_VIRTIO ? pvh_virtio_pci_probe(pci, &f, id, list, err) : 0;
             if (rc)
                 return rc;
         }

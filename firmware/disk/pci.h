@@ -41,9 +41,10 @@ int pvh_pci_bar(struct pvh_pci *pci, const struct pvh_pci_fn *f, unsigned bar, u
 /* Scan bus 0 and probe every virtio device (vendor 0x1af4). */
 int pvh_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_error *err);
 
-/* virtio_pci.c: the function f, a virtio device (1.x, or transitional
- * with the modern capabilities): a block device is added. */
-int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f,
+/* virtio_pci.c: the function f, a virtio device (vendor 0x1af4) whose
+ * vendor and device ID dword is id: a block device (1.x, or
+ * transitional with the modern capabilities) is added. */
+int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32_t id,
                          struct pvh_disk_list *list, struct pvh_error *err);
 
 #endif

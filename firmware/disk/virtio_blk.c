@@ -17,8 +17,8 @@ static int reset(const struct pvh_virtio_transport *t, struct pvh_error *err)
     t->ops->set_status(t, 0);
     while (t->ops->get_status(t)) {
         if (pvh_disk_ticks() - start > limit)
-            return pvh_fail(err, PVH_EINVAL, "%s: reset not done in %u ms: status 0x%x", t->name,
-                            RESET_TIMEOUT_MS, t->ops->get_status(t));
+            return pvh_fail(err, PVH_EINVAL, "%s: reset not done in %u ms", t->name,
+                            RESET_TIMEOUT_MS);
     }
     return PVH_OK;
 }

@@ -114,7 +114,7 @@ static const struct pvh_virtio_ops mmio_ops = {
 int pvh_virtio_mmio_probe(struct pvh_disk_list *list, uint64_t base, uint64_t size,
                           struct pvh_error *err)
 {
-    struct pvh_virtio_blk *b;
+    struct pvh_virtio_transport t;
     volatile uint8_t *regs;
     uint32_t version, id;
 
@@ -133,10 +133,7 @@ int pvh_virtio_mmio_probe(struct pvh_disk_list *list, uint64_t base, uint64_t si
                         *(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC), version);
     if (id != VIRTIO_ID_BLOCK)
         return PVH_OK; /* 0: no device there; another kind: not a disk */
-    b = pvh_disk_slot(list, err);
-    if (!b)
-        return err->code;
-    b->t = (struct pvh_virtio_transport){ .ops = &mmio_ops, .regs = regs };
-    pvh_snprintf(b->t.name, sizeof(b->t.name), "virtio-mmio 0x%llx", (unsigned long long)base);
-    return pvh_disk_add(list, err);
+    t = (struct pvh_virtio_transport){ .ops = &mmio_ops, .regs = regs };
+    pvh_snprintf(t.name, sizeof(t.name), "virtio-mmio 0x%llx", (unsigned long long)base);
+    return pvh_disk_add(list, &t, err);
 }

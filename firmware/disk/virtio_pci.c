@@ -148,7 +148,9 @@ static int cap_region(struct pvh_pci *pci, const struct pvh_pci_fn *f, const cha
 static int find_caps(struct pvh_pci *pci, const struct pvh_pci_fn *f,
                      struct pvh_virtio_transport *t, struct pvh_error *err)
 {
-    unsigned off = pvh_pci_read32(f, PCI_CAP_PTR) & 0xfc, n;
+    /* No list (status bit clear): no capabilities, a legacy-only device. */
+    unsigned off = (pvh_pci_read32(f, 4) >> 16) & PCI_STATUS_CAP_LIST ?
+                   pvh_pci_read32(f, PCI_CAP_PTR) & 0xfc : 0, n;
     uint32_t common_len = 0;
     int rc = PVH_OK;
 
@@ -176,25 +178,17 @@ static int find_caps(struct pvh_pci *pci, const struct pvh_pci_fn *f,
     return PVH_OK;
 }
 
-int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f,
+int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32_t id,
                          struct pvh_disk_list *list, struct pvh_error *err)
 {
-    uint32_t device = pvh_pci_read32(f, 0) >> 16;
-    struct pvh_virtio_blk *b;
+    struct pvh_virtio_transport t = { .ops = &pci_ops };
     int rc;
 
-    if (device != VIRTIO_PCI_DEVICE_BLOCK_MODERN && device != VIRTIO_PCI_DEVICE_BLOCK_TRANS)
+    if (id >> 16 != VIRTIO_PCI_DEVICE_BLOCK_MODERN && id >> 16 != VIRTIO_PCI_DEVICE_BLOCK_TRANS)
         return PVH_OK; /* another kind of device */
-    if (!((pvh_pci_read32(f, 4) >> 16) & PCI_STATUS_CAP_LIST))
-        return pvh_fail(err, PVH_ENOENT, "pci %02x:%02x.%x: virtio block device 0x%x without "
-                        "capabilities: a legacy-only device", f->bus, f->dev, f->fn, device);
-    b = pvh_disk_slot(list, err);
-    if (!b)
-        return err->code;
-    b->t = (struct pvh_virtio_transport){ .ops = &pci_ops };
-    pvh_snprintf(b->t.name, sizeof(b->t.name), "virtio-pci %02x:%02x.%x", f->bus, f->dev, f->fn);
-    rc = find_caps(pci, f, &b->t, err);
+    pvh_snprintf(t.name, sizeof(t.name), "virtio-pci %02x:%02x.%x", f->bus, f->dev, f->fn);
+    rc = find_caps(pci, f, &t, err);
     if (rc)
         return rc;
-    return pvh_disk_add(list, err);
+    return pvh_disk_add(list, &t, err);
 }

@@ -12,6 +12,7 @@
 #include "common/acpi/acpi.h"
 #include "firmware/disk/disk.h"
 #include "firmware/disk/dsdt_mmio.h"
+#include "firmware/disk/pci.h"
 
 
 static int dsdt_found(void *ctx, uint64_t base, uint64_t size, struct pvh_error *err)
@@ -33,11 +34,12 @@ static int discover_dsdt(const struct pvh_boot *boot, struct pvh_disk_list *list
 int pvh_disk_discover(const struct pvh_boot *boot, struct pvh_disk_list *list,
                       struct pvh_error *err)
 {
+    static struct pvh_pci pci;
     int rc = pvh_disk_discover_cmdline(boot->cmdline, list, err);
 
     /* The cmdline's devices are the DSDT's too where a VMM gives both:
      * the DSDT is read only when the cmdline named none. */
     if (!rc && !list->nr_mmio)
         rc = discover_dsdt(boot, list, err);
-    return rc;
+    return rc ? rc : pvh_pci_scan(&pci, list, err);
 }
