@@ -52,10 +52,14 @@ $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB) $(LDSCRIPT)
 # pvhboot-disk: the firmware plus virtio-blk disks (firmware/disk/, docs/disk.md).
 DISK_ARCH_SRCS := firmware/disk/arm64/disk_arch.c firmware/disk/arm64/discover.c $(DISK_PCI_SRCS)
 DISK_FIRMWARE_MAIN := firmware/arm64/main.c
+# The firmware's objects and the library first, laid out as in pvhboot.bin
+# (the exception vectors' 2 KiB alignment pads no more than there), then
+# the disk code and what it pulls from the library.
 $(BUILD)/pvhboot-disk.elf: $(ENTRY_OBJ) $(DISK_OBJS) $(BUILD)/obj/firmware/arm64/linux.o $(LIB) $(LDSCRIPT)
 	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) $(DISK_OBJS) \
-		$(BUILD)/obj/firmware/arm64/linux.o $(LIB)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
+		$(BUILD)/obj/disk/firmware_main.o $(BUILD)/obj/firmware/arm64/linux.o $(LIB) \
+		$(filter-out $(BUILD)/obj/disk/firmware_main.o,$(DISK_OBJS)) $(LIB)
 
 $(BUILD)/obj/%.o: %.S mk/common.mk mk/arch.mk arch/arm64/build.mk
 	$(call quiet,AS,$@)
