@@ -41,18 +41,31 @@ static uint64_t number(const char *s, const char **end)
     }
 }
 
+/* K, M, G (either case): the shift they stand for; 0 for anything else. */
+static unsigned suffix_shift(char c)
+{
+    switch (c | 0x20) {
+    case 'k': return 10;
+    case 'm': return 20;
+    case 'g': return 30;
+    default: return 0;
+    }
+}
+
 static bool parse_device(const char *s, size_t len, uint64_t *base, uint64_t *size)
 {
     const char *end = s + len, *p;
+    unsigned shift;
 
     *size = number(s, &p);
     if (p == s || p >= end)
         return false;
-    switch (*p) {
-    case 'G': case 'g': *size <<= 10; /* fall through */
-    case 'M': case 'm': *size <<= 10; /* fall through */
-    case 'K': case 'k': *size <<= 10; p++; break;
-    default: break;
+    shift = suffix_shift(*p);
+    if (shift) {
+        if (*size >> (64 - shift))
+            return false;
+        *size <<= shift;
+        p++;
     }
     if (p >= end || *p != '@' || !*size)
         return false;

@@ -86,7 +86,7 @@ static bool skip_name(struct cur *c)
     }
     if ((uint64_t)(c->end - c->p) < 4ull * segs)
         return false;
-    c->p += 4 * segs;
+    c->p += (size_t)4 * segs;
     return true;
 }
 
@@ -98,29 +98,38 @@ struct object {
     bool string, buffer;
 };
 
+/* Skip an integer constant (20.2.3: ZeroOp, OneOp, OnesOp, or a prefix
+ * and 1, 2, 4 or 8 bytes); false if c is at none. */
+static bool integer(struct cur *c)
+{
+    static const uint8_t size[] = {
+        [AML_ZERO_OP] = 1, [AML_ONE_OP] = 1, [AML_BYTE_PREFIX] = 2, [AML_WORD_PREFIX] = 3,
+        [AML_DWORD_PREFIX] = 5, [AML_QWORD_PREFIX] = 9,
+    };
+    unsigned n;
+
+    if (c->p >= c->end)
+        return false;
+    n = *c->p == AML_ONES_OP ? 1 : *c->p < sizeof(size) ? size[*c->p] : 0;
+    if (!n || (uint64_t)(c->end - c->p) < n)
+        return false;
+    c->p += n;
+    return true;
+}
+
 /* Skip one data object (20.2.3), noting strings and buffers; false on
  * anything this walk does not know. */
 static bool data_object(struct cur *c, struct object *o)
 {
-    static const uint8_t int_size[] = {
-        [AML_BYTE_PREFIX] = 1, [AML_WORD_PREFIX] = 2, [AML_DWORD_PREFIX] = 4,
-        [AML_QWORD_PREFIX] = 8,
-    };
     const uint8_t *end, *nul;
-    uint8_t op;
+    struct cur size;
 
     *o = (struct object){ 0 };
+    if (integer(c))
+        return true;
     if (c->p >= c->end)
         return false;
-    op = *c->p++;
-    switch (op) {
-    case AML_ZERO_OP: case AML_ONE_OP: case AML_ONES_OP:
-        return true;
-    case AML_BYTE_PREFIX: case AML_WORD_PREFIX: case AML_DWORD_PREFIX: case AML_QWORD_PREFIX:
-        if ((uint64_t)(c->end - c->p) < int_size[op])
-            return false;
-        c->p += int_size[op];
-        return true;
+    switch (*c->p++) {
     case AML_STRING_PREFIX:
         nul = memchr(c->p, 0, (size_t)(c->end - c->p));
         if (!nul)
@@ -129,18 +138,12 @@ static bool data_object(struct cur *c, struct object *o)
         c->p = nul + 1;
         return true;
     case AML_BUFFER_OP:
+        /* PkgLength, the buffer's size (an integer), then its bytes. */
         end = pkg_end(c);
-        if (!end)
+        size = (struct cur){ c->p, end };
+        if (!end || !integer(&size))
             return false;
-        /* The buffer's size (an integer object), then its bytes. */
-        {
-            struct cur size = { c->p, end };
-            struct object ignored;
-
-            if (!data_object(&size, &ignored))
-                return false;
-            *o = (struct object){ .bytes = size.p, .len = (uint32_t)(end - size.p), .buffer = true };
-        }
+        *o = (struct object){ .bytes = size.p, .len = (uint32_t)(end - size.p), .buffer = true };
         c->p = end;
         return true;
     case AML_PACKAGE_OP:

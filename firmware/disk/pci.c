@@ -1,12 +1,9 @@
-/* PCI configuration space, bus 0's scan and memory BARs (pci.h). */
+/* PCI configuration space and memory BARs (pci.h). */
 #include "firmware/disk/pci.h"
 
-#include "firmware/disk/disk.h"
 #include "firmware/disk/disk_arch.h"
 
-#define PCI_VENDOR_ID      0x00
 #define PCI_COMMAND        0x04
-#define PCI_HEADER_TYPE    0x0c /* byte 2 of the dword at 0x0c */
 #define PCI_BAR0           0x10
 #define PCI_COMMAND_MEMORY 0x2u
 #define PCI_COMMAND_MASTER 0x4u
@@ -14,8 +11,6 @@
 #define PCI_BAR_TYPE_MASK  0x6u
 #define PCI_BAR_TYPE_64    0x4u
 #define PCI_BAR_MEM_MASK   0xfu
-#define PCI_MULTIFUNCTION  0x80u
-#define PCI_VENDOR_VIRTIO  0x1af4u
 #define PCI_CFG_SIZE       4096u
 #define PCI_CFG_ENABLE     0x80000000u
 
@@ -116,29 +111,5 @@ int pvh_pci_bar(struct pvh_pci *pci, const struct pvh_pci_fn *f, unsigned bar, u
                         "0x%llx", f->bus, f->dev, f->fn, bar, (unsigned long long)*size);
     *addr = pci_addr + w->cpu_offset;
     pvh_pci_write32(f, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    return PVH_OK;
-}
-
-int pvh_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_error *err)
-{
-    unsigned dev, fn;
-
-    for (dev = 0; dev < 32; dev++) {
-        struct pvh_pci_fn f = { pci, 0, (uint8_t)dev, 0 };
-        uint32_t id = pvh_pci_read32(&f, PCI_VENDOR_ID);
-        unsigned fns;
-        int rc;
-
-        if ((id & 0xffffu) == 0xffffu)
-            continue;
-        fns = (pvh_pci_read32(&f, PCI_HEADER_TYPE) >> 16) & PCI_MULTIFUNCTION ? 8 : 1;
-        for (fn = 0; fn < fns; fn++) {
-            f.fn = (uint8_t)fn;
-            id = pvh_pci_read32(&f, PCI_VENDOR_ID);
-            rc = (id & 0xffffu) == PCI_VENDOR_VIRTIO ? pvh_virtio_pci_probe(pci, &f, id, list, err) : 0;
-            if (rc)
-                return rc;
-        }
-    }
     return PVH_OK;
 }

@@ -38,13 +38,9 @@ void pvh_pci_write32(const struct pvh_pci_fn *f, unsigned off, uint32_t v);
  * size; memory decoding on. An error for an I/O BAR or no room. */
 int pvh_pci_bar(struct pvh_pci *pci, const struct pvh_pci_fn *f, unsigned bar, uint64_t *addr,
                 uint64_t *size, struct pvh_error *err);
-/* Scan bus 0 and probe every virtio device (vendor 0x1af4). */
-int pvh_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_error *err);
-
-/* virtio_pci.c: the function f, a virtio device (vendor 0x1af4) whose
- * vendor and device ID dword is id: a block device (1.x, or
- * transitional with the modern capabilities) is added. */
-int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32_t id,
-                         struct pvh_disk_list *list, struct pvh_error *err);
+/* virtio_pci.c: scan bus 0; each virtio block device (vendor 0x1af4,
+ * device 0x1042, or the transitional 0x1001 with the modern
+ * capabilities) is added to list. */
+int pvh_virtio_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_error *err);
 
 #endif

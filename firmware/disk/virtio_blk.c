@@ -95,47 +95,38 @@ int pvh_virtio_blk_init(struct pvh_virtio_blk *b, struct pvh_error *err)
     return PVH_OK;
 }
 
-/* One request: at most PVH_VIRTIO_BLK_MAX_SECTORS. */
-static int read_once(struct pvh_virtio_blk *b, uint64_t lba, uint32_t count, uint8_t *buf,
-                     struct pvh_error *err)
-{
-    struct pvh_virtq_buf bufs[3] = {
-        { &b->header, sizeof(b->header), false },
-        { buf, count * PVH_SECTOR_SIZE, true },
-        { (const void *)&b->status, 1, true },
-    };
-    uint32_t written;
-    int rc;
-
-    b->header = (struct virtio_blk_req_header){ .type = VIRTIO_BLK_T_IN, .sector = lba };
-    b->status = 0xff; /* no device status is this: it must be overwritten */
-    rc = pvh_virtq_request(&b->vq, bufs, 3, &written, err);
-    if (rc)
-        return rc;
-    if (b->status != VIRTIO_BLK_S_OK)
-        return pvh_fail(err, PVH_EINVAL, "%s: read of %u sectors at %llu: status %u", b->t.name,
-                        count, (unsigned long long)lba, b->status);
-    (void)written; /* the status byte, preset to 0xff, says whether it wrote */
-    return PVH_OK;
-}
-
+/* Requests of at most PVH_VIRTIO_BLK_MAX_SECTORS: a header, the data,
+ * the status byte (preset to 0xff, which no device status is: a device
+ * that does not write it fails the request). */
 int pvh_virtio_blk_read(struct pvh_virtio_blk *b, uint64_t lba, uint32_t count, void *buf,
                         struct pvh_error *err)
 {
-    uint8_t *p = buf;
+    struct pvh_virtq_buf bufs[3] = {
+        { &b->header, sizeof(b->header), false },
+        { buf, 0, true },
+        { (const void *)&b->status, 1, true },
+    };
+    uint32_t written;
 
     if (lba > b->dev.sectors || count > b->dev.sectors - lba)
         return pvh_fail(err, PVH_ERANGE, "%s: read of %u sectors at %llu: past its end",
                         b->t.name, count, (unsigned long long)lba);
     while (count) {
         uint32_t n = count < PVH_VIRTIO_BLK_MAX_SECTORS ? count : PVH_VIRTIO_BLK_MAX_SECTORS;
-        int rc = read_once(b, lba, n, p, err);
+        int rc;
 
+        b->header = (struct virtio_blk_req_header){ .type = VIRTIO_BLK_T_IN, .sector = lba };
+        b->status = 0xff;
+        bufs[1].len = n * PVH_SECTOR_SIZE;
+        rc = pvh_virtq_request(&b->vq, bufs, 3, &written, err);
         if (rc)
             return rc;
+        if (b->status != VIRTIO_BLK_S_OK)
+            return pvh_fail(err, PVH_EINVAL, "%s: read of %u sectors at %llu: status %u",
+                            b->t.name, n, (unsigned long long)lba, b->status);
         lba += n;
         count -= n;
-        p += (uint64_t)n * PVH_SECTOR_SIZE;
+        bufs[1].addr = (const uint8_t *)bufs[1].addr + bufs[1].len;
     }
     return PVH_OK;
 }

@@ -11,6 +11,10 @@
 #include "firmware/disk/disk_arch.h"
 #include "firmware/disk/pci.h"
 
+#define PCI_VENDOR_ID       0x00
+#define PCI_HEADER_TYPE     0x0c /* byte 2 of the dword at 0x0c */
+#define PCI_MULTIFUNCTION   0x80u
+#define PCI_VENDOR_VIRTIO   0x1af4u
 #define PCI_STATUS_CAP_LIST 0x10u /* status (the high half of 0x04) */
 #define PCI_CAP_PTR         0x34
 #define PCI_CAP_ID_VNDR     0x09
@@ -178,7 +182,7 @@ static int find_caps(struct pvh_pci *pci, const struct pvh_pci_fn *f,
     return PVH_OK;
 }
 
-int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32_t id,
+static int probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32_t id,
                          struct pvh_disk_list *list, struct pvh_error *err)
 {
     struct pvh_virtio_transport t = { .ops = &pci_ops };
@@ -191,4 +195,30 @@ int pvh_virtio_pci_probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32
     if (rc)
         return rc;
     return pvh_disk_add(list, &t, err);
+}
+
+/* Bus 0, each function of each device (functions 1-7 where function 0
+ * says it has them). */
+int pvh_virtio_pci_scan(struct pvh_pci *pci, struct pvh_disk_list *list, struct pvh_error *err)
+{
+    unsigned dev, fn;
+
+    for (dev = 0; dev < 32; dev++) {
+        struct pvh_pci_fn f = { pci, 0, (uint8_t)dev, 0 };
+        uint32_t id = pvh_pci_read32(&f, PCI_VENDOR_ID);
+        unsigned fns;
+        int rc;
+
+        if ((id & 0xffffu) == 0xffffu)
+            continue;
+        fns = (pvh_pci_read32(&f, PCI_HEADER_TYPE) >> 16) & PCI_MULTIFUNCTION ? 8 : 1;
+        for (fn = 0; fn < fns; fn++) {
+            f.fn = (uint8_t)fn;
+            id = pvh_pci_read32(&f, PCI_VENDOR_ID);
+            rc = (id & 0xffffu) == PCI_VENDOR_VIRTIO ? probe(pci, &f, id, list, err) : 0;
+            if (rc)
+                return rc;
+        }
+    }
+    return PVH_OK;
 }

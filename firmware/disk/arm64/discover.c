@@ -173,6 +173,6 @@ int pvh_disk_discover(const struct pvh_boot *boot, struct pvh_disk_list *list,
     if (!rc)
         rc = walk(&fdt, list, &pci, &have_pci, err);
     if (!rc && have_pci)
-        rc = pvh_pci_scan(&pci, list, err);
+        rc = pvh_virtio_pci_scan(&pci, list, err);
     return rc;
 }

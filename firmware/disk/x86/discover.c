@@ -41,5 +41,5 @@ int pvh_disk_discover(const struct pvh_boot *boot, struct pvh_disk_list *list,
      * the DSDT is read only when the cmdline named none. */
     if (!rc && !list->nr_mmio)
         rc = discover_dsdt(boot, list, err);
-    return rc ? rc : pvh_pci_scan(&pci, list, err);
+    return rc ? rc : pvh_virtio_pci_scan(&pci, list, err);
 }
