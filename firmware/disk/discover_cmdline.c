@@ -89,9 +89,11 @@ int pvh_disk_discover_cmdline(const char *cmdline, struct pvh_disk_list *list,
         uint64_t base, size;
         int rc;
 
-        while (*p == ' ')
+        /* Words end at a space or any control byte: the error line
+         * that quotes one stays one line. */
+        while (*p && (unsigned char)*p <= ' ')
             p++;
-        for (len = 0; p[len] && p[len] != ' '; len++)
+        for (len = 0; (unsigned char)p[len] > ' '; len++)
             ;
         if (len > sizeof(WORD) - 1 && !strncmp(p, WORD, sizeof(WORD) - 1)) {
             if (!parse_device(p + sizeof(WORD) - 1, len - (sizeof(WORD) - 1), &base, &size))

@@ -13,14 +13,15 @@ firmware path unchanged when there is a payload.
 Each disk alone and after another virtio device (an entropy source, which
 is no disk). Sectors and sector 0's CRC-32 come from the image files the
 test made (disk_images.py). Also: a 4 KiB logical block size is refused;
-with no disk and no payload the image says so; with a module it
-chainloads it as pvhboot.elf does.
+with no disk and no payload the image says so; with a module, or a kernel
+packed into it, it boots that as pvhboot.elf does.
 """
 
 import os
 
-from common import check, expect_panic, expect_poweroff
+from common import check, expect_panic, expect_poweroff, file_made_once
 from disk_images import check_disks, disk_lines, drive
+from linux import pack_tool
 from qemu import EXIT_PANIC, run_qemu
 
 ARCH = "x86_64"
@@ -107,6 +108,35 @@ def module_is_chainloaded(ctx):
     return test
 
 
+def malformed_cmdline_device_refused(ctx):
+    """A virtio_mmio.device= word without its '@': one error line quoting
+    it (up to the newline the cmdline carries after it), the failure stop."""
+    def test():
+        word = "virtio_mmio.device=4K0xfeb00e00:12"
+        result = boot(ctx, "microvm,acpi=off", [], ["-append", "console=ttyS0 %s\nx" % word])
+        line = expect_panic(result, b"pvhboot: error: cmdline: ")
+        check(line == ("pvhboot: error: cmdline: %s: not <size>@<base>:<irq>" % word).encode(),
+              "unexpected error line %r" % line)
+        return line.decode()
+    return test
+
+
+def packed_kernel_is_booted_not_the_disk(ctx):
+    """hello.elf packed into pvhboot-disk.elf (pvhboot-pack finds its
+    descriptor as in pvhboot.elf): hello runs on microvm with a disk there."""
+    def test():
+        image = file_made_once(os.path.join(ctx.tmp, "disk-hello-packed.elf"), lambda part: pack_tool(
+            ctx, "pack", "--firmware", disk_elf(ctx), "--kernel",
+            os.path.join(ctx.build, "hello.elf"), "-o", part))
+        args = mmio_disks(ctx, ["a"], False)
+        result = run_qemu(["-M", "microvm", "-m", "256M", "-kernel", image] + MODERN_MMIO + args,
+                          TIMEOUT, qemu=ctx.qemu)
+        expect_poweroff(result)
+        check(b"pvhboot: hello done" in result.lines(), "hello did not run: " + result.describe())
+        check(not disk_lines(result), "disk lines with a packed kernel: " + result.describe())
+    return test
+
+
 def collect(ctx):
     tests = []
     for acpi in (True, False):
@@ -123,6 +153,8 @@ def collect(ctx):
         ("microvm-legacy-virtio-mmio-refused", legacy_mmio_refused(ctx)),
         ("q35-logical-block-size-4096-refused", block_size_4k_refused(ctx)),
         ("no-payload-no-disk-refused", nothing_to_boot(ctx)),
+        ("malformed-virtio-mmio-cmdline-word-refused", malformed_cmdline_device_refused(ctx)),
         ("module-is-chainloaded-not-the-disk", module_is_chainloaded(ctx)),
+        ("packed-kernel-is-booted-not-the-disk", packed_kernel_is_booted_not_the_disk(ctx)),
     ]
     return tests
