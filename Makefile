@@ -92,6 +92,14 @@ $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_OBJS
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $(sort $(filter %.o,$^)) -lcmocka -lfdt
 
+# pvhboot-disk's device code that needs no device (firmware/disk/): the
+# queue, the block driver and the discovery parsers; test_disk fakes the
+# architecture's hooks and the virtio-mmio probe.
+DISK_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,firmware/disk/virtqueue.c \
+                  firmware/disk/virtio_blk.c firmware/disk/disk_list.c firmware/disk/dsdt_mmio.c \
+                  firmware/disk/discover_cmdline.c)
+$(HOSTBUILD)/unit/test_disk: $(DISK_HOST_OBJS)
+
 # The x86 assembly without a privileged instruction (page-table fills, the
 # multiboot header scan) runs on an x86_64 host as it is: its tests link
 # the objects nasm makes, where the host is one.

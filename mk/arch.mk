@@ -53,6 +53,11 @@ BASE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 # prerequisite, and make expands prerequisites as it reads them.
 LIB := $(BUILD)/libpvhboot.a
 
+# pvhboot-disk's objects: recursive, for the architecture's link rule
+# (below), which names its own DISK_ARCH_SRCS first.
+DISK_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(DISK_SRCS) $(DISK_ARCH_SRCS)) \
+            $(BUILD)/obj/disk/firmware_main.o
+
 # The architecture's part: sources, flags, entry object, linker script,
 # and the rules for its examples (EXAMPLES) and test images (ARCH_TEST_IMAGES).
 include arch/$(SRCARCH)/build.mk
@@ -66,6 +71,16 @@ ALL_CFLAGS := $(BASE_CFLAGS) $(ARCH_CFLAGS) $(CFLAGS)
 # that costs it a page of memory).
 LIB_SRCS := $(COMMON_SRCS) $(FIRMWARE_SRCS) $(ARCH_FIRMWARE_SRCS) $(ARCH_C_SRCS) $(ARCH_ASM_SRCS)
 LIB_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(LIB_SRCS))) $(ARCH_GEN_OBJS)
+
+# pvhboot-disk: the firmware's main under another name (pvh_firmware_main),
+# called by the disk image's main when there is a payload (firmware/disk/disk_main.c).
+# The disk code is built for size before speed (-Oz: GCC 12 and later),
+# since x86's image has only the first 2 MiB to grow in.
+$(filter-out $(BUILD)/obj/disk/firmware_main.o,$(DISK_OBJS)): ALL_CFLAGS += -Oz
+$(BUILD)/obj/disk/firmware_main.o: $(DISK_FIRMWARE_MAIN) mk/common.mk mk/arch.mk arch/$(SRCARCH)/build.mk
+	$(call quiet,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Dpvh_main=pvh_firmware_main -c -o $@ $<
 
 .PHONY: all FORCE
 all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)
@@ -82,8 +97,8 @@ $(LIB): $(LIB_OBJS)
 
 # The firmware images make install puts in $(PREFIX)/lib/pvhboot/$(ARCH)/,
 # where pvhboot-pack looks for them (tools/packtool/locate.py).
-INSTALL_FIRMWARE_x86_64 := pvhboot.elf pvhboot.efi
-INSTALL_FIRMWARE_arm64 := pvhboot.bin
+INSTALL_FIRMWARE_x86_64 := pvhboot.elf pvhboot-disk.elf pvhboot.efi
+INSTALL_FIRMWARE_arm64 := pvhboot.bin pvhboot-disk.bin
 
 install: all
 	$(Q)tools/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)" "$(ARCH)" "$(VERSION)" \

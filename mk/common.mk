@@ -56,3 +56,14 @@ COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/acpi/checksum.c
 # pvh_main) and firmware/arm64/ are linked into the firmware images only.
 FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/elf.c firmware/firmware.c firmware/multiboot.c \
                  firmware/pack.c
+# pvhboot-disk's own code (firmware/disk/, docs/disk.md): virtio-blk over
+# virtio-mmio and virtio-pci, the discovery that is not the architecture's,
+# and the image's main. Linked into pvhboot-disk only, never archived: the
+# other images do not change. The architecture adds its part
+# (DISK_ARCH_SRCS) and the firmware's main built as pvh_firmware_main.
+DISK_SRCS := firmware/disk/disk_main.c firmware/disk/disk_boot.c firmware/disk/disk_list.c \
+             firmware/disk/virtqueue.c firmware/disk/virtio_blk.c firmware/disk/virtio_mmio.c
+# virtio-pci: arm64 only for now. x86's pvhboot-disk has no room for it
+# below 2 MiB (docs/disk.md); adding these two to x86's DISK_ARCH_SRCS
+# and calling pvh_pci_scan from its discovery is all it takes.
+DISK_PCI_SRCS := firmware/disk/virtio_pci.c firmware/disk/pci.c

@@ -3,8 +3,9 @@
 #   $PREFIX/include/pvhboot/*.h        the API (include <pvhboot/pvhboot.h>)
 #   $PREFIX/include/pvhboot/xen/*.h    the Xen ABI headers (include <pvhboot/xen/...>)
 #   $PREFIX/lib/pvhboot/$ARCH/         libpvhboot.a, entry.o, pvhboot.ld, and the
-#                                      firmware images (x86_64: pvhboot.elf and
-#                                      pvhboot.efi; arm64: pvhboot.bin)
+#                                      firmware images (x86_64: pvhboot.elf,
+#                                      pvhboot-disk.elf and pvhboot.efi; arm64:
+#                                      pvhboot.bin and pvhboot-disk.bin)
 #   $PREFIX/lib/pkgconfig/pvhboot-$ARCH.pc   compile and link flags (x86_64 is
 #                                      also plain pvhboot.pc, the default)
 #   $PREFIX/bin/pvhboot-pack, pvhboot-xen-notes   the host tools

@@ -230,6 +230,23 @@ static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b, st
     return pvh_fail(err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
 }
 
+const uint8_t *pvh_acpi_find_dsdt(const struct pvh_phys *phys, uint64_t rsdp, uint32_t *len,
+                                  struct pvh_error *err)
+{
+    uint32_t flen;
+    const uint8_t *fadt = pvh_acpi_find_table(phys, rsdp, "FACP", &flen, err);
+    uint64_t pa;
+
+    if (!fadt)
+        return NULL;
+    if (flen < FADT_DSDT + 4)
+        return pvh_fail(err, PVH_EINVAL, "ACPI FADT: length %u too short", flen), NULL;
+    pa = pvh_le32(fadt + FADT_DSDT);
+    if (flen >= FADT_X_DSDT + 8 && pvh_le64(fadt + FADT_X_DSDT))
+        pa = pvh_le64(fadt + FADT_X_DSDT);
+    return map_table(phys, pa, "DSDT", len, err);
+}
+
 int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
                            struct pvh_acpi_poweroff *out, struct pvh_error *err)
 {

@@ -54,6 +54,11 @@ struct pvh_acpi_poweroff {
 const uint8_t *pvh_acpi_find_table(const struct pvh_phys *phys, uint64_t rsdp, const char *sig,
                                    uint32_t *len, struct pvh_error *err);
 
+/* The DSDT the FADT names (X_DSDT when set, else DSDT): mapped whole,
+ * checksummed, its length in *len; NULL with err set when absent or bad. */
+const uint8_t *pvh_acpi_find_dsdt(const struct pvh_phys *phys, uint64_t rsdp, uint32_t *len,
+                                  struct pvh_error *err);
+
 int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
                            struct pvh_acpi_poweroff *out, struct pvh_error *err);
 

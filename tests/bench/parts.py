@@ -53,9 +53,16 @@ PARTS = [
       "firmware/x86/place_random", "firmware/x86/payload",
       "firmware/x86/plan_elf", "firmware/x86/writer", "firmware/x86/trampoline",
       "firmware/x86/header_scan", "firmware/arm64/linux"]),
+    ("disks (pvhboot-disk: virtio-blk, virtio-mmio, virtio-pci, discovery)",
+     ["firmware/disk/disk_list", "firmware/disk/virtqueue", "firmware/disk/virtio_blk",
+      "firmware/disk/virtio_mmio", "firmware/disk/virtio_pci", "firmware/disk/pci",
+      "firmware/disk/dsdt_mmio", "firmware/disk/discover_cmdline", "firmware/disk/disk_boot",
+      "firmware/disk/x86/disk_arch", "firmware/disk/x86/discover",
+      "firmware/disk/arm64/disk_arch", "firmware/disk/arm64/discover"]),
     ("the program (hello, or the firmware's main)", ["examples/hello/hello", "examples/minimal/minimal",
                                                      "firmware/main",
-                                                     "firmware/arm64/main"]),
+                                                     "firmware/arm64/main", "disk/firmware_main",
+                                                     "firmware/disk/disk_main"]),
 ]
 OTHER = "other"
 # arm64's images are position independent: their relocations, dynamic

@@ -47,7 +47,7 @@ def out_of_tree(ctx):
                                 qemu=ctx.qemu_aarch64)
         check_memsize_report(result, data, 256 << 20)
 
-        check_installed_firmware(prefix, "arm64", ("pvhboot.bin",))
+        check_installed_firmware(prefix, "arm64", ("pvhboot.bin", "pvhboot-disk.bin"))
         packed = os.path.join(ctx.tmp, "installed-fw-hello.bin")
         cmdline = "installed pack arm64"
         # No module cmdline: the arm64 hand-off (a device tree's initrd) has none.

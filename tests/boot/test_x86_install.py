@@ -15,7 +15,7 @@ from install import (check_installed_firmware, check_memsize_report, check_own_x
                      check_packed_hello, pack_with_installed_tool, run)
 from qemu import run_qemu
 
-FIRMWARE = ("pvhboot.elf", "pvhboot.efi")
+FIRMWARE = ("pvhboot.elf", "pvhboot-disk.elf", "pvhboot.efi")
 
 
 def out_of_tree(ctx):

@@ -17,7 +17,8 @@
 CPPCHECK ?= cppcheck
 CLANG_TIDY ?= clang-tidy
 LINTBUILD := $(O)/lint
-LINT_SRCS := $(HOST_SRCS) common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c
+LINT_SRCS := $(HOST_SRCS) common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c \
+             $(patsubst $(HOSTBUILD)/obj/%.o,%.c,$(DISK_HOST_OBJS))
 LINT_HEADERS := $(wildcard common/*/*.h firmware/*.h firmware/*/*.h include/*/*.h)
 LINT_CFLAGS := -std=gnu11 -Iinclude -I. $(WARNINGS)
 LINT_TIDY_STAMPS := $(patsubst %.c,$(LINTBUILD)/%.tidy,$(LINT_SRCS))

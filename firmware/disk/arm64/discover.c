@@ -1,0 +1,178 @@
+/*
+ * Where arm64's device tree describes virtio-blk disks: the root's
+ * children compatible with "virtio,mmio" (reg: the transport), and a
+ * PCIe host bridge compatible with "pci-host-ecam-generic" (reg: its
+ * ECAM; ranges: the MMIO windows BARs go in). Nothing runs before
+ * pvhboot on QEMU's virt, so its BARs are 0 and pvhboot assigns them
+ * (firmware/disk/pci.c). Nodes with status other than "okay" are left out.
+ */
+#include "common/fdt/fdt.h"
+#include "common/lib/string.h"
+#include "firmware/disk/disk.h"
+#include "firmware/disk/pci.h"
+
+/* Linux's limit for a device tree (arch/arm64/arch.h's ARM64_FDT_SIZE_MAX). */
+#define FDT_SIZE_MAX 0x200000u
+#define PCI_CHILD_CELLS 3u
+#define PCI_SPACE_MEM32 0x02000000u
+#define PCI_SPACE_MEM64 0x03000000u
+#define PCI_SPACE_MASK  0x03000000u
+
+/* What one child of the root says. */
+struct node {
+    const uint8_t *compatible, *reg, *ranges, *status;
+    uint32_t compatible_len, reg_len, ranges_len, status_len;
+};
+
+static bool has_string(const uint8_t *list, uint32_t len, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    uint32_t i = 0;
+
+    while (i < len) {
+        const uint8_t *nul = memchr(list + i, 0, len - i);
+
+        if (!nul)
+            return false;
+        if ((size_t)(nul - (list + i)) + 1 == n && !memcmp(list + i, s, n))
+            return true;
+        i = (uint32_t)(nul - list) + 1;
+    }
+    return false;
+}
+
+static uint64_t cells(const uint8_t *p, unsigned n)
+{
+    return n == 2 ? pvh_be64(p) : n == 1 ? pvh_be32(p) : 0;
+}
+
+/* The first reg entry: base and size. */
+static bool first_reg(const struct node *n, unsigned ac, unsigned sc, uint64_t *base, uint64_t *size)
+{
+    if (!n->reg || n->reg_len < 4 * (ac + sc))
+        return false;
+    *base = cells(n->reg, ac);
+    *size = cells(n->reg + 4 * ac, sc);
+    return true;
+}
+
+/* The memory windows of a host bridge's ranges (child 3 cells, parent
+ * ac, size 2): the first 32-bit and the first 64-bit one. */
+static void windows(const struct node *n, unsigned ac, struct pvh_pci *pci)
+{
+    uint32_t step = 4 * (PCI_CHILD_CELLS + ac + 2), i;
+
+    for (i = 0; n->ranges && i + step <= n->ranges_len; i += step) {
+        const uint8_t *e = n->ranges + i;
+        uint32_t space = pvh_be32(e) & PCI_SPACE_MASK;
+        uint64_t pci_addr = pvh_be64(e + 4), cpu = cells(e + 12, ac);
+        uint64_t size = pvh_be64(e + 12 + 4 * ac);
+        struct pvh_pci_window *w = space == PCI_SPACE_MEM32 ? &pci->window32 :
+                                   space == PCI_SPACE_MEM64 ? &pci->window64 : NULL;
+
+        if (!w || w->end || !size || pci_addr + size < pci_addr)
+            continue;
+        *w = (struct pvh_pci_window){ pci_addr, pci_addr + size, cpu - pci_addr };
+    }
+}
+
+static int node_done(const struct node *n, unsigned ac, unsigned sc, struct pvh_disk_list *list,
+                     struct pvh_pci *pci, bool *have_pci, struct pvh_error *err)
+{
+    uint64_t base, size;
+
+    if (!n->compatible || (n->status && !has_string(n->status, n->status_len, "okay") &&
+                           !has_string(n->status, n->status_len, "ok")))
+        return PVH_OK;
+    if (has_string(n->compatible, n->compatible_len, "virtio,mmio")) {
+        if (!first_reg(n, ac, sc, &base, &size))
+            return pvh_fail(err, PVH_EINVAL, "device tree: a virtio,mmio node with reg of %u bytes",
+                            n->reg_len);
+        return pvh_virtio_mmio_probe(list, base, size, err);
+    }
+    if (has_string(n->compatible, n->compatible_len, "pci-host-ecam-generic") && !*have_pci) {
+        if (!first_reg(n, ac, sc, &base, &size) || size < (1u << 20))
+            return pvh_fail(err, PVH_EINVAL, "device tree: pci-host-ecam-generic reg of %u bytes",
+                            n->reg_len);
+        pci->ecam = base;
+        windows(n, ac, pci);
+        *have_pci = true;
+    }
+    return PVH_OK;
+}
+
+static void note_prop(struct node *n, const struct pvh_fdt_token *tok)
+{
+    if (!strcmp(tok->name, "compatible")) {
+        n->compatible = tok->value;
+        n->compatible_len = tok->len;
+    } else if (!strcmp(tok->name, "reg")) {
+        n->reg = tok->value;
+        n->reg_len = tok->len;
+    } else if (!strcmp(tok->name, "ranges")) {
+        n->ranges = tok->value;
+        n->ranges_len = tok->len;
+    } else if (!strcmp(tok->name, "status")) {
+        n->status = tok->value;
+        n->status_len = tok->len;
+    }
+}
+
+static int walk(const struct pvh_fdt *fdt, struct pvh_disk_list *list, struct pvh_pci *pci,
+                bool *have_pci, struct pvh_error *err)
+{
+    unsigned ac = 2, sc = 1; /* the root's #address-cells, #size-cells (defaults) */
+    struct pvh_fdt_walk w;
+    struct pvh_fdt_token tok;
+    struct node n = { 0 };
+
+    pvh_fdt_walk_start(&w, fdt);
+    for (;;) {
+        int rc = pvh_fdt_walk_next(&w, &tok, err);
+
+        if (rc)
+            return rc;
+        if (tok.kind == PVH_FDT_DONE)
+            return PVH_OK;
+        if (tok.kind == PVH_FDT_PROP && tok.depth == 1 && tok.len == 4) {
+            if (!strcmp(tok.name, "#address-cells"))
+                ac = pvh_be32(tok.value);
+            else if (!strcmp(tok.name, "#size-cells"))
+                sc = pvh_be32(tok.value);
+        } else if (tok.kind == PVH_FDT_NODE && tok.depth == 2) {
+            n = (struct node){ 0 };
+        } else if (tok.kind == PVH_FDT_PROP && tok.depth == 2) {
+            note_prop(&n, &tok);
+        } else if (tok.kind == PVH_FDT_END_NODE && tok.depth == 2) {
+            if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+                return pvh_fail(err, PVH_EINVAL, "device tree: #address-cells %u #size-cells %u",
+                                ac, sc);
+            rc = node_done(&n, ac, sc, list, pci, have_pci, err);
+            if (rc)
+                return rc;
+        }
+    }
+}
+
+int pvh_disk_discover(const struct pvh_boot *boot, struct pvh_disk_list *list,
+                      struct pvh_error *err)
+{
+    static struct pvh_pci pci;
+    const uint8_t *blob = (const uint8_t *)(uintptr_t)boot->fdt;
+    struct pvh_fdt fdt;
+    bool have_pci = false;
+    uint32_t total;
+    int rc;
+
+    if (!blob)
+        return pvh_fail(err, PVH_ENOENT, "device tree: none");
+    total = pvh_be32(blob + 4);
+    if (total > FDT_SIZE_MAX)
+        return pvh_fail(err, PVH_EINVAL, "device tree totalsize: 0x%x", total);
+    rc = pvh_fdt_open(&fdt, blob, total, err);
+    if (!rc)
+        rc = walk(&fdt, list, &pci, &have_pci, err);
+    if (!rc && have_pci)
+        rc = pvh_virtio_pci_scan(&pci, list, err);
+    return rc;
+}

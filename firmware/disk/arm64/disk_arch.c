@@ -1,0 +1,48 @@
+/* The disk code's arm64 side (disk_arch.h): the identity map has every
+ * address below 1 TiB that is not RAM as Device memory already
+ * (arch/arm64/mmu.c); the virtual counter; no PCI ports. */
+#include <stddef.h>
+
+#include <pvhboot/clock.h>
+
+#include "firmware/disk/disk_arch.h"
+
+#define DEVICE_MAP_END (1ull << 40)
+
+volatile void *pvh_disk_map_mmio(uint64_t pa, uint64_t len)
+{
+    if (!pa || pa >= DEVICE_MAP_END || len > DEVICE_MAP_END - pa)
+        return NULL;
+    return (volatile void *)(uintptr_t)pa;
+}
+
+uint64_t pvh_disk_ticks(void)
+{
+    return pvh_clock_ticks();
+}
+
+uint64_t pvh_disk_ticks_per_ms(void)
+{
+    uint64_t hz;
+
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
+    hz &= 0xffffffffu; /* the upper half is RES0 */
+    return hz >= 1000 ? hz / 1000 : 1;
+}
+
+void pvh_disk_mb(void)
+{
+    __asm__ volatile("dsb sy" ::: "memory");
+}
+
+uint32_t pvh_disk_pci_port_read32(uint32_t addr)
+{
+    (void)addr;
+    return 0xffffffffu;
+}
+
+void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value)
+{
+    (void)addr;
+    (void)value;
+}

@@ -1,0 +1,35 @@
+/*
+ * What the disk code needs from the architecture (firmware/disk/x86/,
+ * firmware/disk/arm64/; a host unit test provides its own): device
+ * registers mapped, a clock for bounded waits, the barrier between
+ * memory the device reads and its registers, and x86's PCI ports.
+ */
+#ifndef PVH_FIRMWARE_DISK_DISK_ARCH_H
+#define PVH_FIRMWARE_DISK_DISK_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* [pa, pa + len) mapped as device registers (uncached), identity: the
+ * pointer, or NULL when it cannot be mapped. */
+volatile void *pvh_disk_map_mmio(uint64_t pa, uint64_t len);
+/* A free-running counter, and at least how many of its ticks make a
+ * millisecond (a wait computed with it is never shorter than meant). */
+uint64_t pvh_disk_ticks(void);
+uint64_t pvh_disk_ticks_per_ms(void);
+/* Full barrier: memory written before is visible to a device before a
+ * register write after; a device's writes seen before are read after. */
+void pvh_disk_mb(void);
+/* How PCI configuration space is read: x86 through configuration
+ * mechanism #1 (ports 0xcf8/0xcfc: every x86 VMM with PCI has it, and
+ * virtio's registers lie in the first 256 bytes), arm64 through the host
+ * bridge's ECAM. A constant, so each image links only its own. */
+#if defined(__x86_64__)
+#define PVH_DISK_PCI_PORTS 1
+#else
+#define PVH_DISK_PCI_PORTS 0
+#endif
+uint32_t pvh_disk_pci_port_read32(uint32_t addr);
+void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value);
+
+#endif

@@ -1,0 +1,48 @@
+/* The disk code's x86 side (disk_arch.h): uncached mappings from the
+ * identity map's pool, the TSC, and PCI configuration mechanism #1. */
+#include <pvhboot/clock.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/io.h"
+#include "common/cpu/counter_rate.h"
+#include "firmware/disk/disk_arch.h"
+
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA    0xcfc
+
+volatile void *pvh_disk_map_mmio(uint64_t pa, uint64_t len)
+{
+    if (!pa || !x86_paging_map(pa, len, X86_MAP_MMIO))
+        return NULL;
+    return (volatile void *)(uintptr_t)pa;
+}
+
+uint64_t pvh_disk_ticks(void)
+{
+    return pvh_clock_ticks();
+}
+
+/* The TSC's rate is not measured here: the fastest a part has is
+ * assumed, so a wait is never shorter than meant (a few times longer
+ * on a slower part). */
+uint64_t pvh_disk_ticks_per_ms(void)
+{
+    return PVH_COUNTER_HZ_BOUND / 1000;
+}
+
+void pvh_disk_mb(void)
+{
+    __asm__ volatile("mfence" ::: "memory");
+}
+
+uint32_t pvh_disk_pci_port_read32(uint32_t addr)
+{
+    outl(PCI_CONFIG_ADDRESS, addr);
+    return inl(PCI_CONFIG_DATA);
+}
+
+void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value)
+{
+    outl(PCI_CONFIG_ADDRESS, addr);
+    outl(PCI_CONFIG_DATA, value);
+}

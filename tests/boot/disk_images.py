@@ -1,0 +1,85 @@
+"""Disks for pvhboot-disk's boot tests (test_x86_disk.py, test_arm64_disk.py):
+raw image files the test makes, and what the image must print for them.
+
+pvhboot-disk prints, for each virtio-blk disk it finds, in the order found:
+    pvhboot: disk: <transport> <sectors> sectors crc32 0x<CRC-32 of sector 0>
+and, with no readers linked, ends with
+    pvhboot: error: no bootable entry on any disk: disks <n> ...
+The expected values come from the files: sectors = file size / 512, the
+CRC-32 of the first 512 bytes (zlib).
+"""
+
+import os
+import re
+import zlib
+
+from common import check, file_once
+
+SECTOR = 512
+# Two disks told apart by size and content: sizes in whole sectors, not powers of two.
+DISKS = {
+    "a": (3 * 1024 * 1024 + 5 * SECTOR, 7),
+    "b": (1024 * 1024 + 77 * SECTOR, 13),
+}
+DISK_LINE = re.compile(rb"^pvhboot: disk: (virtio-mmio 0x[0-9a-f]+|virtio-pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) "
+                       rb"(\d+) sectors crc32 0x([0-9a-f]{8})$")
+NO_ENTRY = b"pvhboot: error: no bootable entry on any disk: disks %d"
+
+
+def disk(ctx, name):
+    """(path, bytes) of disk name ('a' or 'b'), made once per run."""
+    size, seed = DISKS[name]
+    path = os.path.join(ctx.tmp, "disk-%s.img" % name)
+    data = file_once(path, lambda: bytes(((i * seed) ^ (i >> 9) ^ (i >> 17)) & 0xff
+                                         for i in range(size)))
+    return path, data
+
+
+def expected(data):
+    """(sectors, crc32) pvhboot-disk must print for a disk with these bytes."""
+    return len(data) // SECTOR, zlib.crc32(data[:SECTOR])
+
+
+def drive(ctx, name, ident):
+    """QEMU's -drive for disk name, read-only (a test never writes it)."""
+    path, _ = disk(ctx, name)
+    return ["-drive", "file=%s,format=raw,if=none,id=%s,readonly=on" % (path, ident)]
+
+
+def disk_lines(result):
+    """[(transport, sectors, crc32)] of the disk lines, in order; every
+    line that starts 'pvhboot: disk:' must be one."""
+    out = []
+    for line in result.lines():
+        if not line.startswith(b"pvhboot: disk:"):
+            continue
+        m = DISK_LINE.match(line)
+        check(m, "malformed disk line %r: %s" % (line, result.describe()))
+        out.append((m.group(1).decode(), int(m.group(2)), int(m.group(3), 16)))
+    return out
+
+
+def check_disks(ctx, result, names, status, transports=None, ordered=True):
+    """The guest printed one line per disk of names, in this order (in any
+    order unless ordered: which virtio-mmio transport QEMU plugs a device
+    into, and the order it describes them in, are its own), with the
+    sectors and CRC-32 the files give (and, where transports names them,
+    these transports); then the no-entry error, and QEMU ended by
+    itself with status (x86: the failure exit; arm64: 0, PSCI SYSTEM_OFF)."""
+    check(not result.timed_out and not result.triple_fault and result.status == status,
+          "expected QEMU to end with status %d: %s" % (status, result.describe()))
+    got = disk_lines(result)
+    want = [expected(disk(ctx, n)[1]) for n in names]
+    check([(s, c) for _, s, c in got] == want if ordered else
+          sorted((s, c) for _, s, c in got) == sorted(want),
+          "disks (sectors, crc32) %r, expected %r: %s" % ([(s, hex(c)) for _, s, c in got],
+                                                          [(s, hex(c)) for s, c in want],
+                                                          result.describe()))
+    if transports is not None:
+        check([t for t, _, _ in got] == transports, "transports %r, expected %r" %
+              ([t for t, _, _ in got], transports))
+    errors = [l for l in result.lines() if l.startswith(b"pvhboot: error: ")]
+    check(len(errors) == 1 and errors[0].startswith(NO_ENTRY % len(names)),
+          "expected the one error line %r: %s" % (NO_ENTRY % len(names), result.describe()))
+    check(result.lines()[-1] == errors[0], "printed after the error: " + result.describe())
+    return ", ".join("%s %d sectors" % (t, s) for t, s, _ in got)
