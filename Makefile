@@ -54,7 +54,7 @@ install:
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
 HOST_COMMON_SRCS := $(filter-out common/lib/string.c common/output/panic.c common/xen/xen_calls.c common/cpu/cpu_start.c,$(COMMON_SRCS))
-HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS)
+HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS) $(DISK_SRCS)
 HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOSTBUILD)/unit/%,$(UNIT_TEST_SRCS))
@@ -76,6 +76,8 @@ $(HOSTBUILD)/obj/string_under_test.o: common/lib/string.c Makefile mk/common.mk
 		$(DEPFLAGS) -c -o $@ $<
 
 $(HOSTBUILD)/unit/test_string: $(HOSTBUILD)/obj/string_under_test.o
+# The tests of firmware/disk/ build their disks in memory (tests/unit/disk_image.c).
+$(filter $(HOSTBUILD)/unit/test_disk_%,$(UNIT_TESTS)): $(HOSTBUILD)/obj/tests/unit/disk_image.o
 $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_OBJS) $(UNIT_SUPPORT)
 	$(call quiet,HOSTLD,$@)
 	@mkdir -p $(dir $@)

@@ -56,3 +56,7 @@ COMMON_SRCS := common/acpi/acpi.c common/acpi/acpi_madt.c common/boot/boot.c com
 # pvh_main) and firmware/arm64/ are linked into the firmware images only.
 FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/elf.c firmware/firmware.c firmware/multiboot.c \
                  firmware/pack.c
+# pvhboot-disk's readers (firmware/disk/): partition tables, FAT, boot
+# entries. Only what calls them (the disk firmware) pulls them in.
+DISK_SRCS := firmware/disk/partition.c firmware/disk/gpt.c firmware/disk/mbr.c \
+             firmware/disk/fat.c firmware/disk/fat_dir.c
