@@ -275,12 +275,12 @@ uint8_t test_fat_short_checksum(const char *short11)
     return sum;
 }
 
-uint8_t *test_fat_entry(struct test_fat *f, uint32_t dir, const char *lname,
-                        const char *short11, uint8_t attr, uint32_t cluster, uint32_t size)
+unsigned test_fat_entry_at(uint8_t *e, const char *lname, const char *short11, uint8_t attr,
+                           uint32_t cluster, uint32_t size)
 {
     static const uint8_t off[13] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
     unsigned len = lname ? (unsigned)strlen(lname) : 0, parts = (len + 12) / 13, p, i;
-    uint8_t *e = test_fat_slot(f, dir, parts + 1), *s;
+    uint8_t *s;
 
     for (p = 0; p < parts; p++) {
         unsigned ord = parts - p;
@@ -302,7 +302,17 @@ uint8_t *test_fat_entry(struct test_fat *f, uint32_t dir, const char *lname,
     put16(s + 20, (uint16_t)(cluster >> 16));
     put16(s + 26, (uint16_t)cluster);
     put32(s + 28, size);
-    return s;
+    return parts + 1;
+}
+
+uint8_t *test_fat_entry(struct test_fat *f, uint32_t dir, const char *lname,
+                        const char *short11, uint8_t attr, uint32_t cluster, uint32_t size)
+{
+    unsigned len = lname ? (unsigned)strlen(lname) : 0, parts = (len + 12) / 13;
+    uint8_t *e = test_fat_slot(f, dir, parts + 1);
+
+    test_fat_entry_at(e, lname, short11, attr, cluster, size);
+    return e + 32 * parts;
 }
 
 uint32_t test_fat_file(struct test_fat *f, uint32_t dir, const char *lname, const char *short11,
@@ -332,4 +342,39 @@ uint32_t test_fat_mkdir(struct test_fat *f, uint32_t dir, const char *lname,
     test_fat_entry(f, c, NULL, "..         ", 0x10, dir == test_fat_root(f) ? 0 : dir, 0);
     test_fat_entry(f, dir, lname, short11, 0x10, c, 0);
     return c;
+}
+
+/* ---- PE ------------------------------------------------------------------- */
+
+size_t test_pe_build(uint8_t *buf, size_t cap, uint16_t machine,
+                     const struct test_pe_section *s, unsigned n)
+{
+    uint32_t at = 0x400, i;
+
+    assert_true(cap >= at);
+    memset(buf, 0, at);
+    buf[0] = 'M';
+    buf[1] = 'Z';
+    put32(buf + 0x3c, TPE_LFANEW);
+    memcpy(buf + TPE_LFANEW, "PE\0\0", 4);
+    put16(buf + TPE_LFANEW + 4, machine);
+    put16(buf + TPE_LFANEW + 6, (uint16_t)n);
+    put16(buf + TPE_LFANEW + 20, 0xf0);
+    put16(buf + TPE_LFANEW + 24, 0x20b);
+    for (i = 0; i < n; i++) {
+        uint8_t *h = buf + TPE_TABLE + 40 * i;
+        uint32_t raw = (s[i].len + 511) & ~511u;
+
+        assert_true(TPE_TABLE + 40 * (i + 1) <= 0x400);
+        assert_true(at + raw <= cap);
+        memcpy(h, s[i].name, strnlen(s[i].name, 8));
+        put32(h + 8, s[i].len);
+        put32(h + 12, 0x10000 * (i + 1));
+        put32(h + 16, raw);
+        put32(h + 20, at);
+        memset(buf + at, 0, raw);
+        memcpy(buf + at, s[i].data, s[i].len);
+        at += raw;
+    }
+    return at;
 }

@@ -76,5 +76,22 @@ uint32_t test_fat_file(struct test_fat *f, uint32_t dir, const char *lname, cons
 uint32_t test_fat_mkdir(struct test_fat *f, uint32_t dir, const char *lname,
                         const char *short11);
 uint8_t test_fat_short_checksum(const char *short11);
+/* Write an entry (its long-name pieces first) at e; returns the slots used. */
+unsigned test_fat_entry_at(uint8_t *e, const char *lname, const char *short11, uint8_t attr,
+                           uint32_t cluster, uint32_t size);
+
+/* ---- PE (a unified kernel image's shape) ---------------------------------- */
+
+struct test_pe_section {
+    const char *name;   /* up to 8 bytes */
+    const void *data;
+    uint32_t len;
+};
+#define TPE_LFANEW 0x40
+#define TPE_TABLE (TPE_LFANEW + 24 + 0xf0)
+/* A PE32+ image for machine with these sections (data from 0x400, each
+ * 512-aligned) into buf; returns its size. */
+size_t test_pe_build(uint8_t *buf, size_t cap, uint16_t machine,
+                     const struct test_pe_section *s, unsigned n);
 
 #endif
