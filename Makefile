@@ -109,13 +109,22 @@ else
 UNIT_TESTS := $(filter-out $(foreach t,$(HOST_ASM_TESTS),%/$(word 1,$(subst :, ,$(t)))),$(UNIT_TESTS))
 endif
 
+# disk-list: pvhboot-disk's readers over a disk image file, for the test
+# against images the real tools made (tests/boot/test_disk_images.py).
+DISK_LIST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,tests/host/disk_list.c $(DISK_SRCS) \
+                  common/lib/crc32.c common/output/error.c common/output/format.c \
+                  common/output/console.c)
+$(HOSTBUILD)/disk-list: $(DISK_LIST_OBJS)
+	$(call quiet,HOSTLD,$@)
+	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $^
+
 # Its packages first (cmocka, libfdt), then the tests' build, in a sub-make.
 .PHONY: unit unit-deps unit-build
 unit-deps:
 	$(call need,build unit)
 unit: unit-deps
 	+$(Q)$(MAKE) --no-print-directory unit-build
-unit-build: $(UNIT_TESTS)
+unit-build: $(UNIT_TESTS) $(HOSTBUILD)/disk-list
 
 # The host side of make bench: common/ (and firmware/) with -O2 and no sanitizers.
 $(HOSTBUILD)/bench/bench_parsers: tests/bench/bench_parsers.c $(HOST_SRCS) Makefile
