@@ -246,7 +246,9 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
                 lfn.parts = 0;
             } else if ((e[D_ATTR] & ATTR_LONG_NAME_MASK) == ATTR_LONG_NAME) {
                 lfn_add(&lfn, e);
-            } else if (e[D_ATTR] & ATTR_VOLUME_ID || is_dot(e)) {
+            } else if (e[D_ATTR] & ATTR_VOLUME_ID || is_dot(e) || e[D_NAME] == ' ') {
+                /* Labels, dots, and names the specification forbids (a
+                 * first byte of 0x20: an empty name) are not files. */
                 lfn.parts = 0;
             } else {
                 make_node(fs, e, &lfn, &node);

@@ -132,6 +132,9 @@ static void list_in_order_without_dots_and_deleted(void **state)
     gone[0] = 0xe5;
     test_fat_mkdir(&tf, 0, NULL, "EFI        ");
     test_fat_entry(&tf, 0, NULL, "README  TXT", 0x20, 0, 0)[12] = 0x18; /* lower case */
+    /* A name starting with a space, which the specification forbids (the
+     * fuzzer found it listed with an empty name): not a file. */
+    test_fat_entry(&tf, 0, NULL, "           ", 0x20, 0, 0);
     mount();
     pvh_fat_root(&fs, &root);
     assert_int_equal(pvh_fat_list(&fs, &root, collect, &l, &err), PVH_OK);
