@@ -44,6 +44,11 @@ MAX_LEN = {
     "xen_console_ring": 8 * 1024,
     "pack": 4 * 1024,
     "fdt_cpus": 16 * 1024,
+    "disk_part": 8 * 1024,
+    "disk_fat": 16 * 1024,
+    "disk_bls": 4 * 1024,
+    "disk_uki": 8 * 1024,
+    "disk_entries": 16 * 1024,
 }
 
 print_lock = threading.Lock()
