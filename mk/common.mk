@@ -58,7 +58,7 @@ FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/elf.c firmware
                  firmware/pack.c
 # pvhboot-disk's readers (firmware/disk/): partition tables, FAT, boot
 # entries. Only what calls them (the disk firmware) pulls them in.
-DISK_SRCS := firmware/disk/partition.c firmware/disk/gpt.c firmware/disk/mbr.c \
+DISK_SRCS := firmware/disk/partition.c firmware/disk/part_table.c firmware/disk/gpt.c firmware/disk/mbr.c \
              firmware/disk/fat.c firmware/disk/fat_dir.c firmware/disk/version.c \
              firmware/disk/bls.c firmware/disk/uki.c firmware/disk/entries.c \
              firmware/disk/entries_select.c

@@ -239,7 +239,7 @@ static int read_in_cluster(struct pvh_fat *fs, struct run *r, uint32_t c, uint32
         rc = flush(fs, r, err);
         if (rc == PVH_OK && fs->dev->read(fs->dev, lba + s, 1, fs->buf))
             rc = pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                          (unsigned long long)(lba + s));
+                          (unsigned long long)lba + s);
         n = PVH_SECTOR_SIZE - at % PVH_SECTOR_SIZE;
         n = n < to - at ? n : to - at;
         if (rc == PVH_OK)
@@ -256,7 +256,7 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
     uint64_t k, end = off + len, at, from, to;
     struct run r = { 0, NULL, 0 };
     uint32_t c = file->cluster, next = 0;
-    int rc = PVH_OK, more = 1;
+    int rc = PVH_OK, more;
 
     if (off > file->size || len > file->size - off)
         return pvh_fail(err, PVH_ERANGE, "FAT: '%s': bytes %llu+%llu of a file of %u",

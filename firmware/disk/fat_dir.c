@@ -163,7 +163,7 @@ static void short_name(const uint8_t *e, char *out)
         c = i == 0 && e[0] == ENTRY_KANJI_E5 ? 0xe5 : e[i];
         if (e[D_NTRES] & NTRES_LOWER_BASE && c >= 'A' && c <= 'Z')
             c = (uint8_t)(c + 'a' - 'A');
-        out[n++] = c >= 0x80 || c < 0x20 ? '?' : (char)c;
+        out[n++] = (char)(c >= 0x80 || c < 0x20 ? '?' : c);
     }
     for (end = 11; end > 8 && e[end - 1] == ' '; end--)
         ;
@@ -173,7 +173,7 @@ static void short_name(const uint8_t *e, char *out)
         c = e[i];
         if (e[D_NTRES] & NTRES_LOWER_EXT && c >= 'A' && c <= 'Z')
             c = (uint8_t)(c + 'a' - 'A');
-        out[n++] = c >= 0x80 || c < 0x20 ? '?' : (char)c;
+        out[n++] = (char)(c >= 0x80 || c < 0x20 ? '?' : c);
     }
     out[n] = '\0';
 }
@@ -239,16 +239,16 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
             return pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
                             (unsigned long long)lba);
         for (i = 0; i < ENTRIES_PER_SECTOR && rc == PVH_OK; i++) {
-            e = fs->buf + i * DIR_ENTRY_SIZE;
+            e = fs->buf + (size_t)i * DIR_ENTRY_SIZE;
             if (e[D_NAME] == ENTRY_END)
                 return PVH_OK;
-            if (e[D_NAME] == ENTRY_FREE) {
-                lfn.parts = 0;
-            } else if ((e[D_ATTR] & ATTR_LONG_NAME_MASK) == ATTR_LONG_NAME) {
+            if (e[D_NAME] != ENTRY_FREE &&
+                (e[D_ATTR] & ATTR_LONG_NAME_MASK) == ATTR_LONG_NAME) {
                 lfn_add(&lfn, e);
-            } else if (e[D_ATTR] & ATTR_VOLUME_ID || is_dot(e) || e[D_NAME] == ' ') {
-                /* Labels, dots, and names the specification forbids (a
-                 * first byte of 0x20: an empty name) are not files. */
+            } else if (e[D_NAME] == ENTRY_FREE || e[D_ATTR] & ATTR_VOLUME_ID || is_dot(e) ||
+                       e[D_NAME] == ' ') {
+                /* Deleted entries, labels, dots, and names the specification
+                 * forbids (a first byte of 0x20: an empty name) are not files. */
                 lfn.parts = 0;
             } else {
                 make_node(fs, e, &lfn, &node);

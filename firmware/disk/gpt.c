@@ -157,7 +157,7 @@ static int read_entries(const struct pvh_block_dev *dev, uint8_t *sector,
     for (s = 0; s < h->array_sectors; s++) {
         if (dev->read(dev, h->entries_lba + s, 1, sector))
             return pvh_fail(err, PVH_EINVAL, "GPT entry array: cannot read LBA %llu",
-                            (unsigned long long)(h->entries_lba + s));
+                            (unsigned long long)h->entries_lba + s);
         n = total - at < PVH_SECTOR_SIZE ? (uint32_t)(total - at) : PVH_SECTOR_SIZE;
         crc = pvh_crc32(crc, sector, n);
         /* Entries starting in this sector; only their first 128 bytes are read. */

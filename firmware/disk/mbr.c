@@ -98,7 +98,7 @@ int pvh_mbr_read(const struct pvh_block_dev *dev, uint8_t *sector, struct pvh_pa
     /* sector is reused for the EBRs: keep the primary entries apart. */
     memcpy(entries, sector + MBR_ENTRIES_OFF, sizeof(entries));
     for (i = 0; i < 4; i++) {
-        const uint8_t *e = entries + i * MBR_ENTRY_SIZE;
+        const uint8_t *e = entries + (size_t)i * MBR_ENTRY_SIZE;
 
         if (!e[M_TYPE])
             continue;

@@ -12,38 +12,6 @@
 #define MBR_ENTRY_SIZE 16
 #define MBR_TYPE_GPT_PROTECTIVE 0xee
 
-const char *pvh_part_kind_name(unsigned kind)
-{
-    switch (kind) {
-    case PVH_PART_ESP:
-        return "esp";
-    case PVH_PART_XBOOTLDR:
-        return "xbootldr";
-    default:
-        return "other";
-    }
-}
-
-void pvh_part_keep(struct pvh_part_table *out, const struct pvh_partition *p)
-{
-    unsigned i;
-
-    out->nr_in_use++;
-    if (out->nr < PVH_PART_MAX) {
-        out->part[out->nr++] = *p;
-        return;
-    }
-    /* Full: an ESP or XBOOTLDR still gets a place, over a plain one. */
-    if (p->kind == PVH_PART_OTHER)
-        return;
-    for (i = PVH_PART_MAX; i-- > 0;) {
-        if (out->part[i].kind == PVH_PART_OTHER) {
-            out->part[i] = *p;
-            return;
-        }
-    }
-}
-
 static bool has_protective_entry(const uint8_t *mbr)
 {
     unsigned i;

@@ -38,7 +38,7 @@ enum pvh_part_scheme {
 #define PVH_MBR_LOGICAL_MAX 64
 /* GPT: the entry array read at most (the specification's minimum is
  * 16 KiB; 1 MiB is 8192 entries of 128 bytes). */
-#define PVH_GPT_ARRAY_MAX (1024u * 1024u)
+#define PVH_GPT_ARRAY_MAX 0x100000u
 
 struct pvh_partition {
     uint64_t first_lba;  /* 512-byte sectors from the disk's start */

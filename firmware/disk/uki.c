@@ -30,14 +30,24 @@ uint16_t pvh_uki_machine(void)
 static struct pvh_uki_section *section_of(struct pvh_uki *u, const uint8_t *name)
 {
     static const char names[5][8] = { ".linux", ".initrd", ".cmdline", ".dtb", ".osrel" };
-    struct pvh_uki_section *slots[5] = { &u->linux_, &u->initrd, &u->cmdline, &u->dtb,
-                                         &u->osrel };
     unsigned i;
 
-    for (i = 0; i < 5; i++)
-        if (!memcmp(name, names[i], 8))
-            return slots[i];
-    return NULL;
+    for (i = 0; i < 5 && memcmp(name, names[i], 8); i++)
+        ;
+    switch (i) {
+    case 0:
+        return &u->linux_;
+    case 1:
+        return &u->initrd;
+    case 2:
+        return &u->cmdline;
+    case 3:
+        return &u->dtb;
+    case 4:
+        return &u->osrel;
+    default:
+        return NULL;
+    }
 }
 
 static int take_section(struct pvh_uki *u, const uint8_t *s, unsigned index, uint64_t file_size,
@@ -101,7 +111,7 @@ int pvh_uki_parse(const uint8_t *head, size_t head_len, uint64_t file_size, stru
 void pvh_osrel_get(const char *text, size_t len, const char *key, char *out, size_t out_size)
 {
     size_t klen = strlen(key), at = 0, end, n;
-    char quote;
+    bool quote;
 
     out[0] = '\0';
     while (at < len) {
@@ -111,7 +121,7 @@ void pvh_osrel_get(const char *text, size_t len, const char *key, char *out, siz
             const char *v = text + at + klen + 1;
 
             n = end - (at + klen + 1);
-            quote = n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0] ? v[0] : 0;
+            quote = n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0];
             if (quote) {
                 v++;
                 n -= 2;
