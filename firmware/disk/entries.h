@@ -7,8 +7,8 @@
  * "default" pattern matches, else the first in order. The result names
  * the files (or the byte ranges of a UKI) to load, and the command line.
  *
- * Memory: all in struct pvh_disk_work, which the caller provides (about
- * 50 KiB; the firmware has no heap). Console lines: docs/disk.md.
+ * Memory: all in struct pvh_disk_work, which the caller provides (42 KiB
+ * on x86_64; the firmware has no heap). Console lines: docs/disk.md.
  */
 #ifndef PVHBOOT_FIRMWARE_DISK_ENTRIES_H
 #define PVHBOOT_FIRMWARE_DISK_ENTRIES_H
