@@ -54,7 +54,7 @@ install:
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := -std=gnu11 -g -O1 $(WARNINGS) -Iinclude -I. $(HOST_SAN)
 HOST_COMMON_SRCS := $(filter-out common/lib/string.c common/output/panic.c common/xen/xen_calls.c common/cpu/cpu_start.c common/boot/parts_default.c,$(COMMON_SRCS))
-HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS)
+HOST_SRCS := $(HOST_COMMON_SRCS) $(FIRMWARE_SRCS) $(DISK_READER_SRCS)
 HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,$(HOST_SRCS))
 UNIT_TEST_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(HOSTBUILD)/unit/%,$(UNIT_TEST_SRCS))
@@ -76,6 +76,8 @@ $(HOSTBUILD)/obj/string_under_test.o: common/lib/string.c Makefile mk/common.mk
 		$(DEPFLAGS) -c -o $@ $<
 
 $(HOSTBUILD)/unit/test_string: $(HOSTBUILD)/obj/string_under_test.o
+# The tests of firmware/disk/ build their disks in memory (tests/unit/disk_image.c).
+$(filter $(HOSTBUILD)/unit/test_disk_%,$(UNIT_TESTS)): $(HOSTBUILD)/obj/tests/unit/disk_image.o
 $(HOSTBUILD)/unit/%: $(HOSTBUILD)/obj/tests/unit/%.o $(HOST_OBJS) $(UNIT_SUPPORT)
 	$(call quiet,HOSTLD,$@)
 	@mkdir -p $(dir $@)
@@ -115,13 +117,22 @@ else
 UNIT_TESTS := $(filter-out $(foreach t,$(HOST_ASM_TESTS),%/$(word 1,$(subst :, ,$(t)))),$(UNIT_TESTS))
 endif
 
+# disk-list: pvhboot-disk's readers over a disk image file, for the test
+# against images the real tools made (tests/boot/test_disk_images.py).
+DISK_LIST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,tests/host/disk_list.c $(DISK_READER_SRCS) \
+                  common/lib/crc32.c common/output/error.c common/output/format.c \
+                  common/output/console.c)
+$(HOSTBUILD)/disk-list: $(DISK_LIST_OBJS)
+	$(call quiet,HOSTLD,$@)
+	$(Q)$(HOSTCC) $(HOST_SAN) -o $@ $^
+
 # Its packages first (cmocka, libfdt), then the tests' build, in a sub-make.
 .PHONY: unit unit-deps unit-build
 unit-deps:
 	$(call need,build unit)
 unit: unit-deps
 	+$(Q)$(MAKE) --no-print-directory unit-build
-unit-build: $(UNIT_TESTS)
+unit-build: $(UNIT_TESTS) $(HOSTBUILD)/disk-list
 
 # The host side of make bench: common/ (and firmware/) with -O2 and no sanitizers.
 $(HOSTBUILD)/bench/bench_parsers: tests/bench/bench_parsers.c $(HOST_SRCS) Makefile

@@ -69,7 +69,7 @@ ALL_CFLAGS := $(BASE_CFLAGS) $(ARCH_CFLAGS) $(CFLAGS)
 # layout: with the firmware's objects ahead of the architecture's,
 # pvhboot.elf's .noinit fills its last page (other orders leave padding
 # that costs it a page of memory).
-LIB_SRCS := $(COMMON_SRCS) $(FIRMWARE_SRCS) $(ARCH_FIRMWARE_SRCS) $(ARCH_C_SRCS) $(ARCH_ASM_SRCS)
+LIB_SRCS := $(COMMON_SRCS) $(FIRMWARE_SRCS) $(DISK_READER_SRCS) $(ARCH_FIRMWARE_SRCS) $(ARCH_C_SRCS) $(ARCH_ASM_SRCS)
 LIB_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(LIB_SRCS))) $(ARCH_GEN_OBJS)
 
 # pvhboot-disk: the firmware's main under another name (pvh_firmware_main),

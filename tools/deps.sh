@@ -26,6 +26,9 @@ pkgs_build_x86_64="gnu-efi"
 pkgs_build_arm64=""
 [ "$host" = aarch64 ] || pkgs_build_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
 pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
+# The disk images of tests/boot/test_disk_images.py (tools/make-disk.py):
+# GPT, FAT, files on FAT, and systemd-boot's UKI stub.
+pkgs_test="$pkgs_test fdisk dosfstools mtools systemd-boot-efi"
 # arm64 tests: QEMU for aarch64, dtc (test device trees), libfdt (the FDT
 # reader's differential test).
 pkgs_arm64="qemu-system-arm device-tree-compiler libfdt-dev"

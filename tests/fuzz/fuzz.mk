@@ -21,7 +21,8 @@ FUZZ_SECONDS ?= 180
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_JOBS ?= 2
 FUZZ_ALL := memmap start_info fdt fdt_write bzimage elf multiboot options acpi firmware \
-            xen_console_ring pack rsdp_scan fdt_cpus madt efi_fit
+            xen_console_ring pack rsdp_scan fdt_cpus madt efi_fit disk_part disk_fat disk_bls disk_uki \
+            disk_entries
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -36,6 +37,9 @@ FUZZ_SUPPORT := $(FUZZBUILD)/obj/tests/fuzz/fuzz_support.o
 FUZZ_BINS := $(patsubst %,$(FUZZBUILD)/fuzz_%,$(FUZZ_ALL))
 # The FDT target shares the differential's libfdt half with the unit test.
 $(FUZZBUILD)/fuzz_fdt: $(FUZZBUILD)/obj/tests/unit/libfdt_tokens.o
+# The disk targets read a disk made from the input (tests/fuzz/fuzz_disk.c).
+$(addprefix $(FUZZBUILD)/fuzz_,disk_part disk_fat disk_entries): \
+	$(FUZZBUILD)/obj/tests/fuzz/fuzz_disk.o
 # Targets that link a system library beside ours.
 FUZZ_LIBS_fdt := -lfdt
 FUZZ_LIBS_fdt_write := -lfdt

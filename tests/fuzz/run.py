@@ -45,6 +45,11 @@ MAX_LEN = {
     "pack": 4 * 1024,
     "fdt_cpus": 16 * 1024,
     "efi_fit": 128,   # 2 + 16 spans of 4 bytes + 13
+    "disk_part": 8 * 1024,
+    "disk_fat": 16 * 1024,
+    "disk_bls": 4 * 1024,
+    "disk_uki": 8 * 1024,
+    "disk_entries": 16 * 1024,
 }
 
 print_lock = threading.Lock()

@@ -1,0 +1,178 @@
+/*
+ * Boot Loader Specification type #1 entries and loader.conf: a line
+ * walker over "key value" text, and the keys pvhboot uses.
+ */
+#include "firmware/disk/bls.h"
+
+#include <pvhboot/console.h>
+
+#include "common/lib/string.h"
+
+struct line_walk {
+    const char *text;
+    size_t len, at;
+};
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The next non-empty, non-comment line's key and value (trimmed). */
+static bool next_line(struct line_walk *w, const char **key, size_t *klen, const char **val,
+                      size_t *vlen)
+{
+    while (w->at < w->len) {
+        size_t start = w->at, end, k;
+
+        while (w->at < w->len && w->text[w->at] != '\n')
+            w->at++;
+        end = w->at;
+        if (w->at < w->len)
+            w->at++;
+        while (start < end && is_space(w->text[start]))
+            start++;
+        while (end > start && is_space(w->text[end - 1]))
+            end--;
+        if (start == end || w->text[start] == '#')
+            continue;
+        for (k = start; k < end && !is_space(w->text[k]); k++)
+            ;
+        *key = w->text + start;
+        *klen = k - start;
+        while (k < end && is_space(w->text[k]))
+            k++;
+        *val = w->text + k;
+        *vlen = end - k;
+        return true;
+    }
+    return false;
+}
+
+static bool key_is(const char *key, size_t klen, const char *name)
+{
+    return strlen(name) == klen && !memcmp(key, name, klen);
+}
+
+static int set(char *field, size_t size, const char *key, size_t klen, const char *val,
+               size_t vlen, struct pvh_error *err)
+{
+    if (vlen >= size)
+        return pvh_fail(err, PVH_E2BIG, "entry key '%.*s': %zu bytes (at most %zu)", (int)klen,
+                        key, vlen, size - 1);
+    memcpy(field, val, vlen);
+    field[vlen] = '\0';
+    return PVH_OK;
+}
+
+static int append_options(struct pvh_bls_entry *e, const char *val, size_t vlen,
+                          struct pvh_error *err)
+{
+    size_t have = strlen(e->options), sep = have && vlen ? 1 : 0;
+
+    if (have + sep + vlen >= sizeof(e->options))
+        return pvh_fail(err, PVH_E2BIG, "entry key 'options': %zu bytes in all (at most %zu)",
+                        have + sep + vlen, sizeof(e->options) - 1);
+    if (sep)
+        e->options[have++] = ' ';
+    memcpy(e->options + have, val, vlen);
+    e->options[have + vlen] = '\0';
+    return PVH_OK;
+}
+
+static int take_key(struct pvh_bls_entry *e, const char *k, size_t kl, const char *v, size_t vl,
+                    struct pvh_error *err)
+{
+    static const struct {
+        const char *name;
+        size_t off, size;
+    } single[] = {
+        { "title", offsetof(struct pvh_bls_entry, title), PVH_BLS_TEXT_MAX },
+        { "version", offsetof(struct pvh_bls_entry, version), PVH_BLS_TEXT_MAX },
+        { "machine-id", offsetof(struct pvh_bls_entry, machine_id), PVH_BLS_TEXT_MAX },
+        { "sort-key", offsetof(struct pvh_bls_entry, sort_key), PVH_BLS_TEXT_MAX },
+        { "architecture", offsetof(struct pvh_bls_entry, architecture), PVH_BLS_TEXT_MAX },
+        { "linux", offsetof(struct pvh_bls_entry, linux_path), PVH_BLS_PATH_MAX },
+        { "devicetree", offsetof(struct pvh_bls_entry, devicetree), PVH_BLS_PATH_MAX },
+    };
+    unsigned i;
+
+    for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+        if (key_is(k, kl, single[i].name))
+            return set((char *)e + single[i].off, single[i].size, k, kl, v, vl, err);
+    if (key_is(k, kl, "options"))
+        return append_options(e, v, vl, err);
+    if (key_is(k, kl, "initrd")) {
+        if (e->nr_initrd == PVH_BLS_INITRD_MAX)
+            return pvh_fail(err, PVH_E2BIG, "entry: more than %u initrd lines",
+                            PVH_BLS_INITRD_MAX);
+        return set(e->initrd[e->nr_initrd++], PVH_BLS_PATH_MAX, k, kl, v, vl, err);
+    }
+    return PVH_OK;
+}
+
+int pvh_bls_parse(const char *text, size_t len, struct pvh_bls_entry *out,
+                  struct pvh_error *err)
+{
+    struct line_walk w = { text, len, 0 };
+    const char *k, *v, *nul = memchr(text, '\0', len);
+    size_t kl, vl;
+    int rc = PVH_OK;
+
+    memset(out, 0, sizeof(*out));
+    if (nul)
+        return pvh_fail(err, PVH_EINVAL, "entry: a NUL byte at offset %zu",
+                        (size_t)(nul - text));
+    while (rc == PVH_OK && next_line(&w, &k, &kl, &v, &vl))
+        rc = take_key(out, k, kl, v, vl, err);
+    return rc;
+}
+
+const char *pvh_bls_arch(void)
+{
+#if defined(__aarch64__)
+    return "aa64";
+#else
+    return "x64";
+#endif
+}
+
+bool pvh_bls_arch_ok(const struct pvh_bls_entry *e)
+{
+    const char *want = pvh_bls_arch();
+    size_t i;
+
+    if (!e->architecture[0])
+        return true;
+    for (i = 0; want[i]; i++) {
+        char c = e->architecture[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 'a' - 'A');
+        if (c != want[i])
+            return false;
+    }
+    return e->architecture[i] == '\0';
+}
+
+int pvh_bls_loader_default(const char *text, size_t len, char *out, size_t out_size,
+                           struct pvh_error *err)
+{
+    struct line_walk w = { text, len, 0 };
+    const char *k, *v;
+    size_t kl, vl;
+
+    out[0] = '\0';
+    if (memchr(text, '\0', len))
+        return pvh_fail(err, PVH_EINVAL, "loader.conf: a NUL byte");
+    while (next_line(&w, &k, &kl, &v, &vl)) {
+        if (!key_is(k, kl, "default"))
+            continue;
+        if (vl >= out_size)
+            return pvh_fail(err, PVH_E2BIG, "loader.conf: default of %zu bytes (at most %zu)",
+                            vl, out_size - 1);
+        memcpy(out, v, vl);
+        out[vl] = '\0';
+    }
+    return PVH_OK;
+}

@@ -1,0 +1,326 @@
+/*
+ * Finding a disk's boot entries: partitions, the ESP's and XBOOTLDR's
+ * FAT volumes, the type #1 and type #2 entries on them, in order.
+ */
+#include "firmware/disk/entries.h"
+
+#include <pvhboot/console.h>
+
+#include "common/lib/string.h"
+#include "firmware/disk/uki.h"
+#include "firmware/disk/version.h"
+
+#define ENTRIES_DIR "/loader/entries"
+#define UKI_DIR "/EFI/Linux"
+
+const char *pvh_disk_fs_name(unsigned fs)
+{
+    return fs == PVH_DISK_XBOOTLDR ? "xbootldr" : "esp";
+}
+
+/* The Boot Loader Specification's order: entries with a sort-key first,
+ * by sort-key, machine-id, then version (newest first); then all by file
+ * name, in decreasing version order. */
+int pvh_disk_entry_cmp(const struct pvh_disk_entry *a, const struct pvh_disk_entry *b)
+{
+    bool ka = a->sort_key[0] != '\0', kb = b->sort_key[0] != '\0';
+    int r;
+
+    if (ka != kb)
+        return ka ? -1 : 1;
+    if (ka) {
+        r = strcmp(a->sort_key, b->sort_key);
+        if (!r)
+            r = strcmp(a->machine_id, b->machine_id);
+        if (!r)
+            r = -pvh_version_cmp(a->version, b->version);
+        if (r)
+            return r;
+    }
+    r = -pvh_version_cmp(a->id, b->id);
+    if (!r)
+        r = strcmp(a->id, b->id);
+    if (!r)
+        r = (int)a->type - (int)b->type;
+    return r;
+}
+
+/* Insert e in order; when the list is full, the last in order drops out. */
+void pvh_disk_entry_keep(struct pvh_disk_work *w, const struct pvh_disk_entry *e)
+{
+    unsigned lo = 0, hi = w->nr_entries, mid;
+
+    w->nr_seen++;
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (pvh_disk_entry_cmp(&w->entries[mid], e) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == PVH_DISK_ENTRIES_MAX)
+        return;
+    if (w->nr_entries == PVH_DISK_ENTRIES_MAX)
+        w->nr_entries--;
+    memmove(&w->entries[lo + 1], &w->entries[lo],
+            (w->nr_entries - lo) * sizeof(w->entries[0]));
+    w->entries[lo] = *e;
+    w->nr_entries++;
+}
+
+/* Does name end in suffix (any case)? Then its length without it in *n. */
+static bool has_suffix(const char *name, const char *suffix, size_t *n)
+{
+    size_t ln = strlen(name), ls = strlen(suffix), i;
+
+    if (ln <= ls)
+        return false;
+    for (i = 0; i < ls; i++) {
+        char c = name[ln - ls + i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 'a' - 'A');
+        if (c != suffix[i])
+            return false;
+    }
+    *n = ln - ls;
+    return true;
+}
+
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+struct walk {
+    struct pvh_disk_work *w;
+    unsigned fs;
+    const char *dir;
+    struct pvh_error *err;
+};
+
+static int skip(const struct walk *k, const char *name, const char *why)
+{
+    pvh_info("disk: skip %s:%s/%pE: %pE", pvh_disk_fs_name(k->fs), k->dir, name, why);
+    return PVH_OK;
+}
+
+/* Is path there, on this volume, as a file? */
+static int check_file(const struct walk *k, const char *key, const char *path,
+                      const char *name)
+{
+    struct pvh_fat_node *n = &k->w->node;
+    char why[PVH_BLS_PATH_MAX + 64];
+    int rc = pvh_fat_lookup(&k->w->fs[k->fs], path, n, k->err);
+
+    if (rc == PVH_OK && !n->is_dir)
+        return PVH_OK;
+    pvh_snprintf(why, sizeof(why), "%s %s: %s", key, path,
+                 rc == PVH_OK ? "a directory" : k->err->msg);
+    skip(k, name, why);
+    return PVH_ENOENT;
+}
+
+static int conf_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen)
+{
+    struct pvh_disk_work *w = k->w;
+    struct pvh_bls_entry *b = &w->bls;
+    struct pvh_disk_entry e;
+    uint64_t len;
+    unsigned i;
+    int rc;
+
+    if (pvh_fat_read_file(&w->fs[k->fs], f, w->file, PVH_BLS_FILE_MAX, &len, k->err) ||
+        pvh_bls_parse(w->file, (size_t)len, b, k->err))
+        return skip(k, f->name, k->err->msg);
+    if (!pvh_bls_arch_ok(b))
+        return skip(k, f->name, "for another architecture");
+    if (!b->linux_path[0])
+        return skip(k, f->name, "no 'linux' key");
+    rc = check_file(k, "linux", b->linux_path, f->name);
+    for (i = 0; rc == PVH_OK && i < b->nr_initrd; i++)
+        rc = check_file(k, "initrd", b->initrd[i], f->name);
+    if (rc == PVH_OK && b->devicetree[0])
+        rc = check_file(k, "devicetree", b->devicetree, f->name);
+    if (rc)
+        return PVH_OK;
+    memset(&e, 0, sizeof(e));
+    memcpy(e.id, f->name, idlen);
+    copy_text(e.title, sizeof(e.title), b->title[0] ? b->title : e.id);
+    copy_text(e.version, sizeof(e.version), b->version);
+    copy_text(e.machine_id, sizeof(e.machine_id), b->machine_id);
+    copy_text(e.sort_key, sizeof(e.sort_key), b->sort_key);
+    e.type = 1;
+    e.fs = (uint8_t)k->fs;
+    pvh_disk_entry_keep(w, &e);
+    return PVH_OK;
+}
+
+static int uki_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen)
+{
+    struct pvh_disk_work *w = k->w;
+    struct pvh_fat *fs = &w->fs[k->fs];
+    uint64_t head = f->size < PVH_UKI_HEAD_MAX ? f->size : PVH_UKI_HEAD_MAX;
+    struct pvh_disk_entry e;
+    struct pvh_uki u;
+    char *text = w->file;
+
+    if (pvh_fat_read_at(fs, f, 0, w->file, head, k->err) ||
+        pvh_uki_parse((const uint8_t *)w->file, (size_t)head, f->size, &u, k->err))
+        return skip(k, f->name, k->err->msg);
+    if (u.machine != pvh_uki_machine())
+        return skip(k, f->name, "for another architecture");
+    memset(&e, 0, sizeof(e));
+    memcpy(e.id, f->name, idlen);
+    copy_text(e.title, sizeof(e.title), e.id);
+    if (u.osrel.present && u.osrel.size <= PVH_BLS_FILE_MAX) {
+        if (pvh_fat_read_at(fs, f, u.osrel.offset, text, u.osrel.size, k->err))
+            return skip(k, f->name, k->err->msg);
+        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", e.title, sizeof(e.title));
+        if (!e.title[0])
+            copy_text(e.title, sizeof(e.title), e.id);
+        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", e.version, sizeof(e.version));
+        /* systemd-boot's sort key for a UKI: IMAGE_ID, else ID. */
+        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", e.sort_key, sizeof(e.sort_key));
+        if (!e.sort_key[0])
+            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", e.sort_key, sizeof(e.sort_key));
+    }
+    e.type = 2;
+    e.fs = (uint8_t)k->fs;
+    pvh_disk_entry_keep(w, &e);
+    return PVH_OK;
+}
+
+static int one_file(void *ctx, const struct pvh_fat_node *f)
+{
+    struct walk *k = ctx;
+    bool uki = !strcmp(k->dir, UKI_DIR);
+    size_t idlen;
+
+    if (f->is_dir || !has_suffix(f->name, uki ? ".efi" : ".conf", &idlen))
+        return PVH_OK;
+    if (idlen >= PVH_DISK_ID_MAX)
+        return skip(k, f->name, "name too long");
+    return uki ? uki_entry(k, f, idlen) : conf_entry(k, f, idlen);
+}
+
+static int walk_dir(struct pvh_disk_work *w, unsigned fs, const char *dir,
+                    struct pvh_error *err)
+{
+    struct pvh_fat_node d;
+    struct pvh_error sub;
+    struct walk k = { w, fs, dir, &sub };
+    int rc = pvh_fat_lookup(&w->fs[fs], dir, &d, err);
+
+    if (rc == PVH_ENOENT)
+        return PVH_OK;
+    if (rc == PVH_OK)
+        rc = pvh_fat_list(&w->fs[fs], &d, one_file, &k, err);
+    if (rc)
+        pvh_info("disk: skip %s:%s: %pE", pvh_disk_fs_name(fs), dir, err->msg);
+    return PVH_OK;
+}
+
+static void mount_boot_partitions(struct pvh_disk_work *w, struct pvh_error *err)
+{
+    unsigned i, fs;
+
+    for (i = 0; i < w->parts.nr; i++) {
+        const struct pvh_partition *p = &w->parts.part[i];
+
+        if (p->kind == PVH_PART_OTHER)
+            continue;
+        fs = p->kind == PVH_PART_ESP ? PVH_DISK_ESP : PVH_DISK_XBOOTLDR;
+        if (w->mounted[fs])
+            continue;
+        if (pvh_fat_mount(&w->fs[fs], w->dev, p->first_lba, p->sectors, err)) {
+            pvh_info("disk: skip partition %u: %pE", p->number, err->msg);
+            continue;
+        }
+        w->mounted[fs] = true;
+        w->fs_part[fs] = p->number;
+        pvh_info("disk: partition %u %s fat%u", p->number, pvh_disk_fs_name(fs),
+                 w->fs[fs].type);
+    }
+}
+
+static void read_loader_conf(struct pvh_disk_work *w, struct pvh_error *err)
+{
+    struct pvh_fat *fs = &w->fs[PVH_DISK_ESP];
+    uint64_t len;
+
+    if (!w->mounted[PVH_DISK_ESP] ||
+        pvh_fat_lookup(fs, "/loader/loader.conf", &w->node, err) == PVH_ENOENT)
+        return;
+    if (pvh_fat_read_file(fs, &w->node, w->file, PVH_BLS_FILE_MAX, &len, err) ||
+        pvh_bls_loader_default(w->file, (size_t)len, w->default_pattern,
+                               sizeof(w->default_pattern), err)) {
+        pvh_info("disk: skip esp:/loader/loader.conf: %pE", err->msg);
+        w->default_pattern[0] = '\0';
+        return;
+    }
+    if (w->default_pattern[0])
+        pvh_info("disk: default \"%pE\"", w->default_pattern);
+}
+
+static void print_partitions(const struct pvh_disk_work *w)
+{
+    unsigned i;
+
+    pvh_info("disk: %s sectors %llu %s partitions %u", w->dev->name,
+             (unsigned long long)w->dev->sectors,
+             w->parts.scheme == PVH_SCHEME_GPT ? "gpt" : "mbr", w->parts.nr_in_use);
+    if (w->parts.note[0])
+        pvh_info("disk: %s: %pE", w->dev->name, w->parts.note);
+    for (i = 0; i < w->parts.nr; i++)
+        pvh_info("disk: partition %u lba %llu sectors %llu %s", w->parts.part[i].number,
+                 (unsigned long long)w->parts.part[i].first_lba,
+                 (unsigned long long)w->parts.part[i].sectors,
+                 pvh_part_kind_name(w->parts.part[i].kind));
+}
+
+static void print_entries(const struct pvh_disk_work *w)
+{
+    unsigned i;
+
+    for (i = 0; i < w->nr_entries; i++) {
+        const struct pvh_disk_entry *e = &w->entries[i];
+
+        pvh_info("disk: entry %u \"%pE\" type %u %s title \"%pE\" version \"%pE\"", i + 1,
+                 e->id, e->type, pvh_disk_fs_name(e->fs), e->title, e->version);
+    }
+    if (w->nr_seen > w->nr_entries)
+        pvh_info("disk: %u entries, the first %u in order kept", w->nr_seen, w->nr_entries);
+}
+
+int pvh_disk_scan(const struct pvh_block_dev *dev, struct pvh_disk_work *w,
+                  struct pvh_error *err)
+{
+    unsigned fs;
+    int rc;
+
+    w->dev = dev;
+    w->nr_entries = w->nr_seen = 0;
+    w->default_pattern[0] = '\0';
+    w->mounted[0] = w->mounted[1] = false;
+    rc = pvh_partitions_read(dev, w->sector, &w->parts, err);
+    if (rc)
+        return rc;
+    print_partitions(w);
+    mount_boot_partitions(w, err);
+    if (!w->mounted[PVH_DISK_ESP] && !w->mounted[PVH_DISK_XBOOTLDR])
+        return pvh_fail(err, PVH_ENOENT, "disk %s: no ESP or XBOOTLDR partition with a FAT "
+                        "file system", dev->name);
+    for (fs = 0; fs < PVH_DISK_NR_FS; fs++) {
+        if (!w->mounted[fs])
+            continue;
+        walk_dir(w, fs, ENTRIES_DIR, err);
+        walk_dir(w, fs, UKI_DIR, err);
+    }
+    read_loader_conf(w, err);
+    print_entries(w);
+    return PVH_OK;
+}

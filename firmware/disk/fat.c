@@ -1,0 +1,319 @@
+/*
+ * FAT volumes: the BIOS parameter block, the allocation table, and file
+ * contents. Directories are in fat_dir.c.
+ */
+#include "firmware/disk/fat.h"
+
+#include "common/lib/bytes.h"
+#include "common/lib/string.h"
+
+/* BPB fields (offsets in the volume's first sector). */
+#define BPB_BYTS_PER_SEC 11
+#define BPB_SEC_PER_CLUS 13
+#define BPB_RSVD_SEC_CNT 14
+#define BPB_NUM_FATS 16
+#define BPB_ROOT_ENT_CNT 17
+#define BPB_TOT_SEC16 19
+#define BPB_FAT_SZ16 22
+#define BPB_TOT_SEC32 32
+#define BPB_FAT_SZ32 36
+#define BPB_ROOT_CLUS 44
+#define BOOT_SIGNATURE_OFF 510
+
+/* Cluster counts that decide the type (the specification's numbers). */
+#define FAT12_CLUSTERS_BELOW 4085u
+#define FAT16_CLUSTERS_BELOW 65525u
+/* FAT32 entries are 28 bits; 0x0ffffff7 is the bad-cluster mark. */
+#define FAT32_CLUSTERS_MAX 0x0ffffff5u
+#define DIR_ENTRY_SIZE 32
+
+static bool is_pow2(uint32_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+/* The type by cluster count, and whether the BPB's fields agree with it. */
+static int check_type(struct pvh_fat *fs, uint32_t root_entries, uint32_t fat_sz16,
+                      struct pvh_error *err)
+{
+    fs->type = fs->clusters < FAT12_CLUSTERS_BELOW ? 12
+               : fs->clusters < FAT16_CLUSTERS_BELOW ? 16 : 32;
+    if (fs->type == 32 && (root_entries || fat_sz16))
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT32, but the BPB has %u root "
+                        "entries and a 16-bit FAT size %u", fs->clusters, root_entries, fat_sz16);
+    if (fs->type != 32 && !root_entries)
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT%u, but the BPB has no root "
+                        "directory entries", fs->clusters, fs->type);
+    if (fs->clusters > FAT32_CLUSTERS_MAX)
+        return pvh_fail(err, PVH_E2BIG, "FAT: %u clusters", fs->clusters);
+    return PVH_OK;
+}
+
+/* The FAT holds an entry for every cluster? */
+static int check_fat_size(const struct pvh_fat *fs, uint32_t fat_sz, struct pvh_error *err)
+{
+    uint64_t entries = (uint64_t)fs->clusters + 2;
+    uint64_t need = fs->type == 12 ? (entries * 3 + 1) / 2 : entries * (fs->type / 8);
+
+    if ((uint64_t)fat_sz * PVH_SECTOR_SIZE < need)
+        return pvh_fail(err, PVH_ERANGE, "FAT: a FAT of %u sectors for %u clusters of FAT%u",
+                        fat_sz, fs->clusters, fs->type);
+    return PVH_OK;
+}
+
+int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t lba,
+                  uint64_t sectors, struct pvh_error *err)
+{
+    const uint8_t *b = fs->buf;
+    uint32_t bps, reserved, nfats, root_entries, total, fat_sz, fat_sz16;
+    uint64_t meta;
+    int rc;
+
+    memset(fs, 0, sizeof(*fs));
+    fs->dev = dev;
+    fs->lba = lba;
+    fs->fat_cached = UINT64_MAX;
+    if (!sectors || dev->read(dev, lba, 1, fs->buf))
+        return pvh_fail(err, PVH_EINVAL, "FAT: cannot read the boot sector at LBA %llu",
+                        (unsigned long long)lba);
+    if (pvh_le16(b + BOOT_SIGNATURE_OFF) != 0xaa55 || (b[0] != 0xeb && b[0] != 0xe9))
+        return pvh_fail(err, PVH_EINVAL, "FAT: no boot sector at LBA %llu: jump 0x%02x, "
+                        "signature 0x%04x", (unsigned long long)lba, b[0],
+                        pvh_le16(b + BOOT_SIGNATURE_OFF));
+    bps = pvh_le16(b + BPB_BYTS_PER_SEC);
+    if (bps != PVH_SECTOR_SIZE)
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u bytes per sector (only 512 is read)", bps);
+    fs->spc = b[BPB_SEC_PER_CLUS];
+    if (!is_pow2(fs->spc))
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u sectors per cluster", fs->spc);
+    fs->cluster_bytes = fs->spc * PVH_SECTOR_SIZE;
+    reserved = pvh_le16(b + BPB_RSVD_SEC_CNT);
+    nfats = b[BPB_NUM_FATS];
+    root_entries = pvh_le16(b + BPB_ROOT_ENT_CNT);
+    total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_le32(b + BPB_TOT_SEC32);
+    fat_sz16 = pvh_le16(b + BPB_FAT_SZ16);
+    fat_sz = fat_sz16 ? fat_sz16 : pvh_le32(b + BPB_FAT_SZ32);
+    if (!reserved || !nfats || !fat_sz)
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u reserved sectors, %u FATs of %u sectors",
+                        reserved, nfats, fat_sz);
+    if (!total || total > sectors)
+        return pvh_fail(err, PVH_ERANGE, "FAT: %u sectors in a partition of %llu", total,
+                        (unsigned long long)sectors);
+    fs->fat_lba = reserved;
+    fs->root_lba = reserved + nfats * fat_sz; /* 8 + 32 bits: checked below */
+    fs->root_sectors = (root_entries * DIR_ENTRY_SIZE + PVH_SECTOR_SIZE - 1) / PVH_SECTOR_SIZE;
+    meta = reserved + (uint64_t)nfats * fat_sz + fs->root_sectors;
+    if (meta >= total)
+        return pvh_fail(err, PVH_ERANGE, "FAT: %llu sectors before the data area, of %u",
+                        (unsigned long long)meta, total);
+    fs->data_lba = (uint32_t)meta;
+    fs->clusters = (total - fs->data_lba) / fs->spc;
+    if (!fs->clusters)
+        return pvh_fail(err, PVH_ERANGE, "FAT: no data cluster in %u sectors", total);
+    rc = check_type(fs, root_entries, fat_sz16, err);
+    if (rc == PVH_OK)
+        rc = check_fat_size(fs, fat_sz, err);
+    if (rc == PVH_OK && fs->type == 32) {
+        fs->root_cluster = pvh_le32(b + BPB_ROOT_CLUS);
+        if (!pvh_fat_cluster_ok(fs, fs->root_cluster))
+            rc = pvh_fail(err, PVH_ERANGE, "FAT32: root cluster %u (2..%u)", fs->root_cluster,
+                          fs->clusters + 1);
+    }
+    return rc;
+}
+
+bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c)
+{
+    return c >= 2 && c - 2 < fs->clusters;
+}
+
+uint64_t pvh_fat_cluster_lba(const struct pvh_fat *fs, uint32_t c)
+{
+    return fs->lba + fs->data_lba + (uint64_t)(c - 2) * fs->spc;
+}
+
+/* Byte off of the first FAT, through the one-sector cache (off is inside
+ * the FAT: check_fat_size and the cluster checks see to it). */
+static int fat_byte(struct pvh_fat *fs, uint64_t off, uint8_t *out, struct pvh_error *err)
+{
+    uint64_t lba = fs->lba + fs->fat_lba + off / PVH_SECTOR_SIZE;
+
+    if (fs->fat_cached != lba) {
+        if (fs->dev->read(fs->dev, lba, 1, fs->fat_buf)) {
+            fs->fat_cached = UINT64_MAX;
+            return pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
+                            (unsigned long long)lba);
+        }
+        fs->fat_cached = lba;
+    }
+    *out = fs->fat_buf[off % PVH_SECTOR_SIZE];
+    return PVH_OK;
+}
+
+static int fat_entry(struct pvh_fat *fs, uint32_t c, uint32_t *value, struct pvh_error *err)
+{
+    uint64_t off = fs->type == 12 ? c + c / 2 : (uint64_t)c * (fs->type / 8);
+    uint8_t b[4] = { 0, 0, 0, 0 };
+    unsigned i, n = fs->type == 32 ? 4 : 2;
+    int rc = PVH_OK;
+
+    for (i = 0; i < n && rc == PVH_OK; i++)
+        rc = fat_byte(fs, off + i, &b[i], err);
+    if (rc)
+        return rc;
+    *value = pvh_le32(b);
+    if (fs->type == 12)
+        *value = (c & 1 ? *value >> 4 : *value) & 0xfff;
+    else if (fs->type == 32)
+        *value &= 0x0fffffff;
+    return PVH_OK;
+}
+
+int pvh_fat_next(struct pvh_fat *fs, uint32_t c, const char *what, uint32_t *next,
+                 struct pvh_error *err)
+{
+    uint32_t eoc = fs->type == 12 ? 0xff8 : fs->type == 16 ? 0xfff8 : 0x0ffffff8;
+    int rc = fat_entry(fs, c, next, err);
+
+    if (rc)
+        return rc;
+    if (*next >= eoc)
+        return 0;
+    if (!pvh_fat_cluster_ok(fs, *next))
+        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': cluster %u links to cluster 0x%x "
+                        "(2..%u)", what, c, *next, fs->clusters + 1);
+    return 1;
+}
+
+/* Reads of whole sectors, merged while they are contiguous on the disk
+ * and in the buffer: one request for a run of contiguous clusters. */
+struct run {
+    uint64_t lba;
+    uint8_t *dst;
+    uint32_t count;
+};
+
+static int flush(struct pvh_fat *fs, struct run *r, struct pvh_error *err)
+{
+    if (r->count && fs->dev->read(fs->dev, r->lba, r->count, r->dst))
+        return pvh_fail(err, PVH_EINVAL, "FAT: cannot read %u sectors at LBA %llu", r->count,
+                        (unsigned long long)r->lba);
+    r->count = 0;
+    return PVH_OK;
+}
+
+static int add(struct pvh_fat *fs, struct run *r, uint64_t lba, uint8_t *dst, uint32_t count,
+               struct pvh_error *err)
+{
+    int rc;
+
+    if (r->count && lba == r->lba + r->count && dst == r->dst + (uint64_t)r->count *
+        PVH_SECTOR_SIZE && r->count <= UINT32_MAX / 2 - count) {
+        r->count += count;
+        return PVH_OK;
+    }
+    rc = flush(fs, r, err);
+    r->lba = lba;
+    r->dst = dst;
+    r->count = count;
+    return rc;
+}
+
+/* Copy bytes [from, to) of cluster c (to - from <= cluster size) to dst. */
+static int read_in_cluster(struct pvh_fat *fs, struct run *r, uint32_t c, uint32_t from,
+                           uint32_t to, uint8_t *dst, struct pvh_error *err)
+{
+    uint64_t lba = pvh_fat_cluster_lba(fs, c);
+    uint32_t at = from, s, n, full;
+    int rc = PVH_OK;
+
+    while (at < to && rc == PVH_OK) {
+        s = at / PVH_SECTOR_SIZE;
+        if (at % PVH_SECTOR_SIZE == 0 && to - at >= PVH_SECTOR_SIZE) {
+            full = (to - at) / PVH_SECTOR_SIZE;
+            rc = add(fs, r, lba + s, dst + (at - from), full, err);
+            at += full * PVH_SECTOR_SIZE;
+            continue;
+        }
+        /* A piece of a sector: through the volume's buffer. */
+        rc = flush(fs, r, err);
+        if (rc == PVH_OK && fs->dev->read(fs->dev, lba + s, 1, fs->buf))
+            rc = pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
+                          (unsigned long long)lba + s);
+        n = PVH_SECTOR_SIZE - at % PVH_SECTOR_SIZE;
+        n = n < to - at ? n : to - at;
+        if (rc == PVH_OK)
+            memcpy(dst + (at - from), fs->buf + at % PVH_SECTOR_SIZE, n);
+        at += n;
+    }
+    return rc;
+}
+
+static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
+                      uint8_t *buf, uint64_t len, bool to_end, struct pvh_error *err)
+{
+    uint64_t need = ((uint64_t)file->size + fs->cluster_bytes - 1) / fs->cluster_bytes;
+    uint64_t k, end = off + len, at, from, to;
+    struct run r = { 0, NULL, 0 };
+    uint32_t c = file->cluster, next = 0;
+    int rc = PVH_OK, more;
+
+    if (off > file->size || len > file->size - off)
+        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': bytes %llu+%llu of a file of %u",
+                        file->name, (unsigned long long)off, (unsigned long long)len,
+                        file->size);
+    if (!need || (!len && !to_end))
+        return PVH_OK;
+    if (!pvh_fat_cluster_ok(fs, c))
+        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", file->name,
+                        c, fs->clusters + 1);
+    for (k = 0; rc == PVH_OK; k++) {
+        at = k * fs->cluster_bytes;
+        if (at < end && at + fs->cluster_bytes > off) {
+            from = off > at ? off - at : 0;
+            to = end - at < fs->cluster_bytes ? end - at : fs->cluster_bytes;
+            rc = read_in_cluster(fs, &r, c, (uint32_t)from, (uint32_t)to, buf + (at + from - off),
+                                 err);
+        }
+        if (rc || (!to_end && at + fs->cluster_bytes >= end) || k + 1 == need)
+            break;
+        more = pvh_fat_next(fs, c, file->name, &next, err);
+        if (more < 0)
+            rc = more;
+        else if (!more)
+            rc = pvh_fail(err, PVH_EINVAL, "FAT: '%s': chain ends after %llu clusters, its "
+                          "size %u needs %llu", file->name, (unsigned long long)k + 1,
+                          file->size, (unsigned long long)need);
+        c = next;
+    }
+    if (rc == PVH_OK && to_end) {
+        more = pvh_fat_next(fs, c, file->name, &next, err);
+        if (more < 0)
+            rc = more;
+        else if (more)
+            rc = pvh_fail(err, PVH_EINVAL, "FAT: '%s': chain goes on past its size %u "
+                          "(cluster %u links to %u)", file->name, file->size, c, next);
+    }
+    if (rc == PVH_OK)
+        rc = flush(fs, &r, err);
+    return rc;
+}
+
+int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
+                    void *buf, uint64_t len, struct pvh_error *err)
+{
+    return read_range(fs, file, off, buf, len, false, err);
+}
+
+int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void *buf,
+                      uint64_t cap, uint64_t *len, struct pvh_error *err)
+{
+    *len = 0;
+    if (file->is_dir)
+        return pvh_fail(err, PVH_EINVAL, "FAT: '%s' is a directory", file->name);
+    if (file->size > cap)
+        return pvh_fail(err, PVH_E2BIG, "FAT: '%s' is %u bytes, the buffer holds %llu",
+                        file->name, file->size, (unsigned long long)cap);
+    *len = file->size;
+    return read_range(fs, file, 0, buf, file->size, true, err);
+}

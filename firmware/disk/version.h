@@ -1,0 +1,19 @@
+/*
+ * Version strings compared as the UAPI Version Format Specification says
+ * (the order the Boot Loader Specification sorts entries by), and glob
+ * patterns as loader.conf's "default" uses them.
+ */
+#ifndef PVHBOOT_FIRMWARE_DISK_VERSION_H
+#define PVHBOOT_FIRMWARE_DISK_VERSION_H
+
+#include <stdbool.h>
+
+/* < 0, 0, > 0 as a is older than, the same as, newer than b. */
+int pvh_version_cmp(const char *a, const char *b);
+
+/* Does name match pattern ('*' any run, '?' one byte, '[...]' a set with
+ * ranges and a leading '!' or '^' to negate; '\' escapes)? Bounded: no
+ * backtracking explosion (one position remembered per '*'). */
+bool pvh_glob_match(const char *pattern, const char *name);
+
+#endif
