@@ -28,8 +28,8 @@ SCALE_64G_FACTOR = 2.0
 # image (relative to the build root) -> (target, ceiling) in loadable bytes
 # (the file bytes of the PT_LOAD segments; for an arm64 Image, its .elf's).
 BYTE_BUDGETS = {
-    "x86_64/hello.elf": (16 * 1024, 36291),
-    "x86_64/pvhboot.elf": (24 * 1024, 56931),
+    "x86_64/hello.elf": (16 * 1024, 37410),
+    "x86_64/pvhboot.elf": (24 * 1024, 58453),
     "arm64/hello.elf": (24 * 1024, 51285),
     "arm64/pvhboot.elf": (24 * 1024, 60420),
 }
