@@ -24,8 +24,10 @@ first from the entry (ELF e_entry, the image's first byte), one byte each:
 
 What is left alone: PC-relative references (they move with the image), and
 references to absolute symbols or to undefined weak ones (their value is
-no address in the image). What is refused: any other relocation type, and a
-PC-relative reference to an absolute symbol (it would not follow a move).
+no address in the image: a weak reference stays 0, and the code reaches a
+PC-relative use of one only behind a test of that absolute 0). What is
+refused: any other relocation type, and a PC-relative reference to an
+absolute symbol (it would not follow a move).
 """
 
 import struct
