@@ -4,8 +4,9 @@
 #   tools/deps.sh --list GROUP...   print the groups' packages, one a line
 # Groups:
 #   build          make, the host compiler and nasm: every build needs them
-#   build-x86_64   what building x86_64 adds: gnu-efi (pvhboot.efi), and a
-#                  cross toolchain where the machine is not x86_64
+#   build-x86_64   what building x86_64 adds: gnu-efi (pvhboot.efi), python3
+#                  (the relocation lists), and a cross toolchain where the
+#                  machine is not x86_64
 #   build-arm64    what building arm64 adds: the aarch64 cross toolchain
 #                  where the machine is not aarch64
 #   unit           make unit: the host unit tests (cmocka, and libfdt for the
@@ -20,8 +21,9 @@ set -eu
 
 host=$(uname -m)
 pkgs_build="make gcc binutils nasm"
-# gnu-efi: the headers, crt0 and linker script of pvhboot.efi (x86_64 only).
-pkgs_build_x86_64="gnu-efi"
+# gnu-efi: the headers, crt0 and linker script of pvhboot.efi (x86_64 only);
+# python3: tools/x86-relocs.py, the relocation lists of movable images.
+pkgs_build_x86_64="gnu-efi python3"
 [ "$host" = x86_64 ] || pkgs_build_x86_64="$pkgs_build_x86_64 gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu"
 pkgs_build_arm64=""
 [ "$host" = aarch64 ] || pkgs_build_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"

@@ -40,23 +40,40 @@ PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zon
 PKG_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,max-page-size=4096 \
                -Wl,-z,noexecstack -Wl,--build-id=none
 
+# Movable images: linked twice. The first link (ld -q) keeps the
+# relocations, from which tools/x86-relocs.py writes the lists of every
+# absolute address in the image; the second adds them (at the end of
+# .data, where nothing with contents moves) and the XEN_ELFNOTE_PHYS32_RELOC
+# note (arch/x86/reloc_note.asm), and the tool checks that nothing moved.
+# A loader that honours the note may then put the image anywhere in its
+# window: the entry applies the lists (docs/loaders.md). An image linked
+# in one step (a unikernel with PKG_LDFLAGS) has neither and stays put.
+#   $(call link_movable,OUT.elf,OBJECTS,EXTRA_LDFLAGS)
+RELOC_NOTE_OBJ := $(BUILD)/obj/arch/x86/reloc_note.o
+RELOC_TOOL := tools/x86-relocs.py
+define link_movable
+	$(call quiet,LD,$(1))
+	@mkdir -p $(dir $(1))
+	$(Q)$(LD) $(ARCH_LDFLAGS) -q -T $(LDSCRIPT) -o $(1:.elf=.pass1.elf) $(2) $(RELOC_NOTE_OBJ)
+	$(Q)$(PYTHON) $(RELOC_TOOL) gen $(1:.elf=.pass1.elf) $(1:.elf=.relocs.asm)
+	$(Q)$(NASM) $(NASMFLAGS) -o $(1:.elf=.relocs.o) $(1:.elf=.relocs.asm)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) $(3) -o $(1) $(2) $(RELOC_NOTE_OBJ) $(1:.elf=.relocs.o)
+	$(Q)$(PYTHON) $(RELOC_TOOL) check $(1:.elf=.pass1.elf) $(1)
+	$(Q)rm -f $(1:.elf=.pass1.elf)
+endef
+MOVABLE_DEPS := $(RELOC_NOTE_OBJ) $(RELOC_TOOL)
+
 EXAMPLES := $(BUILD)/hello.elf $(BUILD)/minimal.elf $(BUILD)/pvhboot.elf $(BUILD)/pvhboot-disk.elf
 # Each image's link map beside it (hello.map, pvhboot.map): which object
 # each byte comes from, for make bench's table of what each part costs.
-$(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/examples/hello/hello.o $(LIB)
+$(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB),-Map=$(@:.elf=.map))
 # The smallest program: the boot description and the consoles, no optional part.
-$(BUILD)/minimal.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/examples/minimal/minimal.o $(LIB)
+$(BUILD)/minimal.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB),-Map=$(@:.elf=.map))
 # The firmware: pvhboot booting the kernel it is given.
-$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/firmware/main.o $(LIB)
+$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB),-Map=$(@:.elf=.map))
 
 # pvhboot-disk: the firmware plus virtio-blk disks (firmware/disk/, docs/disk.md).
 DISK_ARCH_SRCS := firmware/disk/dsdt_mmio.c firmware/disk/discover_cmdline.c \
@@ -99,6 +116,15 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.asm $(NASM_INCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 
+# hello linked in one step, as a unikernel links with the installed flags:
+# no relocation lists, no PHYS32_RELOC note, so it runs at 1 MiB only. The
+# firmware's tests of payloads that land on its own memory boot it
+# (tests/boot/test_x86_firmware_placement.py, test_x86_firmware_small.py).
+$(BUILD)/tests/hello-unmovable.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
+	$(call quiet,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB)
+
 # A hello that requires a feature Xen does not grant a PVH dom0, to show
 # the refusal (tests/boot/test_x86_xen.py). Xen's note parser knows the
 # name, so Xen builds the domain and pvhboot itself must refuse.
@@ -107,11 +133,9 @@ $(BUILD)/gen/xen-notes-require-ungranted.asm: include/xen/features.h tools/xen-n
 	$(Q)tools/xen-notes.sh include/xen/features.h '$(XEN_FEATURES)|!$(XEN_UNGRANTED_FEATURE)' \
 		'$(XEN_GUEST_OS)' '$(XEN_GUEST_VERSION)' > $@
 $(BUILD)/tests/hello-require-ungranted.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-notes-require-ungranted.o \
-		$(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/gen/xen-notes-require-ungranted.o $(BUILD)/obj/examples/hello/hello.o $(LIB)
+		$(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/gen/xen-notes-require-ungranted.o \
+		$(BUILD)/obj/examples/hello/hello.o $(LIB))
 # bootdump: a 32-bit test kernel that prints the boot information it gets,
 # as a Multiboot 1 flat binary (a.out kludge), a Multiboot 2 ELF and a PVH ELF.
 BOOTDUMP_CFLAGS := -m32 -march=i686 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
@@ -182,19 +206,16 @@ $(RELOC_ELFS): $(BUILD)/tests/%.elf: $(BUILD)/tests/obj/%.o tests/payloads/reloc
 
 # A unikernel that starts the other CPUs and then writes into their
 # start-up page, which must fault (tests/x86/start_page.c).
-$(BUILD)/tests/start-page.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB)
+$(BUILD)/tests/start-page.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/x86/start_page.o $(LIB))
 
 # exit: a unikernel that ends through pvh_exit() with the status its
 # cmdline names (tests/boot/test_x86_exit.py).
-$(BUILD)/tests/exit.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB)
+$(BUILD)/tests/exit.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB))
 
 ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-ungranted.elf $(BUILD)/tests/start-page.elf \
+                    $(BUILD)/tests/hello-unmovable.elf \
                     $(BUILD)/tests/bootdump-mb1.bin \
                     $(BUILD)/tests/bootdump-mb2.elf $(BUILD)/tests/bootdump-pvh.elf \
                     $(BUILD)/tests/bootdump-mb1-1mib.bin $(BUILD)/tests/bootdump-mb2-1mib.elf \

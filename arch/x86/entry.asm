@@ -12,12 +12,20 @@
 ;   - CR4 and EFER hold nothing we may rely on; GDTR, IDTR and TR may
 ;     point at the loader's memory; %esp and every other register are
 ;     undefined.
+; A loader that honours the image's XEN_ELFNOTE_PHYS32_RELOC note (linked
+; in by arch/x86/build.mk's link_movable, with the relocation lists) may
+; have put every segment elsewhere, moved by one offset, at a 1 MiB
+; boundary: the entry finds that offset itself (phase 0) and, only when it
+; is not 0, adds it to every absolute address in the image first. The code
+; up to there is position-independent; everything after runs as if linked
+; where it runs.
 ; What C needs before it can run: our own GDT and a stack, long mode
-; with an identity map that covers the image (the first 2 MiB: the
-; linker script keeps the image there), and %edi holding the start info
-; address for x86_start(). The rest is C's: zeroing .bss, the page tables
-; proper (arch/x86/paging.c), and mapping the start info and the loader's
-; data as it reads them.
+; with an identity map that covers the image (the 2 MiB page that holds
+; it: the linker script keeps it within 1 MiB, the note at a 1 MiB
+; boundary), and %edi holding the start info address for x86_start().
+; The rest is C's: zeroing .bss, the page tables proper
+; (arch/x86/paging.c), and mapping the start info and the loader's data as
+; it reads them.
 
 %include "x86.inc"
 %include "long_mode_segments.inc"
@@ -40,8 +48,27 @@ pvh_start32:
     cld
     mov ebp, ebx                ; keep the start info address: cpuid clobbers %ebx
     rdtsc                       ; pvhboot.timing counts from here (in .data: C zeroes .bss)
-    mov [x86_entry_tsc], eax
-    mov [x86_entry_tsc + 4], edx
+
+    ; Phase 0: where are we? %esp is undefined, so a call borrows the start
+    ; info's first 4 bytes (RAM the loader wrote) as its stack and puts
+    ; them back. If they are not RAM, the pushed address does not come
+    ; back (the mark is not found there): assume the link address.
+    mov ecx, [ebx]
+    lea esp, [ebx + 4]
+    call .where
+.where:
+    pop esi
+    mov [ebx], ecx
+    sub esi, .where             ; the load offset: 0 at the link address
+    cmp dword [esi + entry_mark], X86_ENTRY_MARK
+    je .offset_known
+    xor esi, esi
+.offset_known:
+    mov [esi + x86_entry_tsc], eax
+    mov [esi + x86_entry_tsc + 4], edx
+    test esi, esi
+    jnz relocate                ; moved: patch the image, then come back
+.relocated:
 
     ; Phase 1: our own GDT and flat segments; the loader's may live in
     ; memory we are about to overwrite.
@@ -64,7 +91,7 @@ pvh_start32:
     cpuid
     test edx, X86_CPUID_EXT_EDX_LM
     jz no_long_mode
-    mov esi, edx                ; remember the NX bit for EFER below
+    mov edi, edx                ; remember the NX bit for EFER below
 
     ; Phase 3: the first 2 MiB, which hold the image and its stack, as one
     ; large page: one entry in each of the three tables, no loop. The
@@ -75,10 +102,13 @@ pvh_start32:
     ; would cost ten times this whole entry.
     mov dword [x86_pml4], x86_pdpt + X86_PTE_P + X86_PTE_RW
     mov dword [x86_pml4 + 4], 0
+    test esi, esi
+    jnz map_moved               ; elsewhere: the 2 MiB page that holds the image
     mov dword [x86_pdpt], x86_pd + X86_PTE_P + X86_PTE_RW
     mov dword [x86_pdpt + 4], 0
     mov dword [x86_pd], X86_PTE_P + X86_PTE_RW + X86_PTE_PS
     mov dword [x86_pd + 4], 0
+.mapped:
 
     ; Phase 4: long mode. PAE and SSE (and nothing else the loader may
     ; have set: no global pages, no SMEP/SMAP), the tables, EFER.LME (and
@@ -90,7 +120,7 @@ pvh_start32:
     mov ecx, X86_MSR_EFER
     rdmsr
     or eax, X86_EFER_LME
-    test esi, X86_CPUID_EXT_EDX_NX
+    test edi, X86_CPUID_EXT_EDX_NX
     jz .no_nx
     or eax, X86_EFER_NXE
 .no_nx:
@@ -100,6 +130,76 @@ pvh_start32:
     or eax, X86_CR0_PG | X86_CR0_WP | X86_CR0_MP
     mov cr0, eax
     jmp X86_SEL_CODE64:start64
+
+; The image runs %esi bytes from its link address: add that to every
+; absolute address in it, as the lists at x86_relocs say (their format:
+; tools/x86-relocs.py). Runs once, before any of them is used; an
+; instruction that already ran may be patched too, none runs again.
+; Uses %eax, %ebx, %ecx, %edx and %edi; %esi and %ebp stay.
+RELOC_RUN equ 0xe0              ; 0xe0 + n - 1: n more fields, each a field further
+RELOC_LONG equ 0xff             ; a step as the next 32-bit word
+%macro PATCH4 0
+    add [edi], esi
+%endmacro
+%macro PATCH8 0
+    add [edi], esi
+    adc [edi + 4], edx
+%endmacro
+%macro WALK 2                   ; one list: %1 its field size, %2 the patch
+%%next:
+    movzx ecx, byte [ebx]
+    inc ebx
+    cmp cl, RELOC_RUN
+    jae %%run_or_long
+    add edi, ecx                ; a step of 1 to 0xdf; 0 ends the list
+    jecxz %%end
+    %2
+    jmp %%next
+%%run_or_long:
+    cmp cl, RELOC_LONG
+    jne %%run
+    mov ecx, [ebx]
+    add ebx, 4
+    add edi, ecx
+    %2
+    jmp %%next
+%%run:
+    sub ecx, RELOC_RUN - 1
+%%field:
+    add edi, %1
+    %2
+    loop %%field
+    jmp %%next
+%%end:
+%endmacro
+extern x86_relocs
+relocate:
+    lea ebx, [esi + x86_relocs] ; (both read before the walk patches them)
+    lea eax, [esi + pvh_start32] ; the lists count from the entry
+    mov edi, eax
+    WALK 4, PATCH4
+    mov edi, eax
+    mov edx, esi
+    sar edx, 31                 ; the offset's upper half
+    WALK 8, PATCH8
+    jmp pvh_start32.relocated
+
+; The page table entries for an image away from the first 2 MiB: the
+; PDPT's for its GiB, the PD's for its 2 MiB (addresses already moved).
+map_moved:
+    mov eax, pvh_start32
+    mov ecx, eax
+    shr ecx, 30
+    mov dword [x86_pdpt + ecx * 8], x86_pd + X86_PTE_P + X86_PTE_RW
+    mov dword [x86_pdpt + ecx * 8 + 4], 0
+    mov ecx, eax
+    shr ecx, 21
+    and ecx, X86_PTES_PER_TABLE - 1
+    and eax, ~(X86_LARGE_PAGE_SIZE - 1)
+    or eax, X86_PTE_P + X86_PTE_RW + X86_PTE_PS
+    mov [x86_pd + ecx * 8], eax
+    mov dword [x86_pd + ecx * 8 + 4], 0
+    jmp pvh_start32.mapped
 
 ; Without long mode there is no C to report the error: say it from here.
 no_long_mode:
@@ -133,6 +233,13 @@ start64:
     cli
     hlt
     jmp .halt
+
+entry_mark: dd X86_ENTRY_MARK ; what phase 0 reads back
+
+; Two empty lists: all an image linked without tools/x86-relocs.py's has
+; (the linker script puts this after them, so x86_relocs points here).
+section .pvhboot_relocs_end progbits alloc noexec write align=1
+    db 0, 0
 
 section .rodata
 msg_no_long_mode:

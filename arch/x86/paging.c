@@ -2,11 +2,13 @@
  * The page tables: one identity map (virtual = physical) that grows as
  * the boot learns what memory there is.
  *
- *  1. The entry maps the first 2 MiB as one large page, through tables it
- *     leaves otherwise unwritten (x86_pml4, x86_pdpt, x86_pd sit in
- *     .noinit: clearing three pages there would cost ten times the rest
- *     of the entry). x86_paging_init(), the first C after .bss, clears
- *     them and maps the image alone, in 4 KiB pages (PT0) with its own
+ *  1. The entry maps the 2 MiB that hold the image (the first 2 MiB at
+ *     the link address) as one large page, through tables it leaves
+ *     otherwise unwritten (x86_pml4, x86_pdpt, x86_pd sit in .noinit:
+ *     clearing three pages there would cost ten times the rest of the
+ *     entry). x86_paging_init(), the first C after .bss, clears them but
+ *     for those entries and maps the image alone, in 4 KiB pages (PT0,
+ *     the table of the image's 2 MiB) with its own
  *     rights: text read-only and executable, read-only data read-only,
  *     the rest read-write, no-execute where the CPU has NX; page 0, the
  *     stack's guard page and the other CPUs' guard pages stay unmapped.
@@ -277,31 +279,46 @@ static bool map_range(const struct mapper *m, uint64_t at, uint64_t end)
  */
 #pragma weak pvh_cpu_stacks
 
+/* PT0's entry for pa, a page in the image's 2 MiB. */
+static uint64_t *pt0_entry(uint64_t pa)
+{
+    return &x86_pt0[x86_pt_index(pa, 12)];
+}
+
 static void unmap_guards(void)
 {
-    uint64_t base = (uintptr_t)pvh_cpu_stacks;
+    uint64_t base = (uintptr_t)pvh_cpu_stacks, *e;
 
-    x86_pt0[(uintptr_t)x86_stack_guard / X86_PAGE_SIZE] = 0;
+    *pt0_entry((uintptr_t)x86_stack_guard) = 0;
     if (!base)
         return;
-    for (unsigned cpu = 0; cpu < PVH_CPUS_MAX; cpu++)
-        x86_pt0[(base + (uint64_t)cpu * PVH_CPU_BLOCK_SIZE) / X86_PAGE_SIZE] = 0;
+    e = pt0_entry(base);
+    for (unsigned cpu = 0; cpu < PVH_CPUS_MAX; cpu++, e += PVH_CPU_BLOCK_SIZE / X86_PAGE_SIZE)
+        *e = 0;
 }
 
 static void map_pages(uint64_t from, uint64_t to, uint64_t flags)
 {
-    x86_fill_entries(&x86_pt0[from / X86_PAGE_SIZE], (to - from) / X86_PAGE_SIZE, from | flags,
-                     X86_PAGE_SIZE);
+    x86_fill_entries(pt0_entry(from), (to - from) / X86_PAGE_SIZE, from | flags, X86_PAGE_SIZE);
+}
+
+/* Every entry of t but t[keep], the one the entry wrote, which maps the
+ * code running now: it never reads 0, even for a moment. */
+static void zero_but(uint64_t *t, unsigned keep)
+{
+    if (keep)
+        x86_zero_entries(t, keep);
+    x86_zero_entries(t + keep + 1, X86_PTES_PER_TABLE - 1 - keep);
 }
 
 void x86_paging_init(void)
 {
-    uint64_t nx = nx_bit();
+    uint64_t nx = nx_bit(), image = (uintptr_t)__image_start;
 
     /* Everything but the one entry of each level the entry wrote. */
     x86_zero_entries(x86_pml4 + 1, X86_PTES_PER_TABLE - 1);
-    x86_zero_entries(x86_pdpt + 1, X86_PTES_PER_TABLE - 1);
-    x86_zero_entries(x86_pd + 1, X86_PTES_PER_TABLE - 1);
+    zero_but(x86_pdpt, x86_pt_index(image, 30));
+    zero_but(x86_pd, x86_pt_index(image, 21));
     x86_zero_entries(x86_pt0, X86_PTES_PER_TABLE);
     map_pages((uintptr_t)__text_start, (uintptr_t)__text_end, X86_PTE_P);
     map_pages((uintptr_t)__text_end, (uintptr_t)__rodata_end, X86_PTE_P | nx);
@@ -311,7 +328,7 @@ void x86_paging_init(void)
     unmap_guards();
     /* From the entry's 2 MiB page to PT0, which maps the image the same
      * way; then no translation of the entry's may stay. */
-    x86_pd[0] = (uint64_t)(uintptr_t)x86_pt0 | X86_PTE_P | X86_PTE_RW;
+    x86_pd[x86_pt_index(image, 21)] = (uint64_t)(uintptr_t)x86_pt0 | X86_PTE_P | X86_PTE_RW;
     x86_write_cr3(x86_read_cr3());
 }
 
@@ -426,8 +443,12 @@ static uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
  * it covers in part (PT0 is there already). */
 static uint64_t tables_needed(const struct pvh_memmap *map, bool *high)
 {
-    uint64_t seen_pdpt = 0, seen_pd = 0, seen_pt = 0, pages = 0, base, end;
+    uint64_t seen_pdpt = 0, seen_pd = 0, seen_pt = 0, base, end;
+    uint64_t image = (uintptr_t)__image_start;
     unsigned i = 0;
+    /* The walk takes the first GiB's PD and the first 2 MiB's PT as there;
+     * an image moved elsewhere has its own there instead: one of each more. */
+    uint64_t pages = (image >> 30 != 0) + (image >> 21 != 0);
 
     *high = false;
     while (next_memory(map, &i, &base, &end)) {
@@ -548,10 +569,30 @@ static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
     return rc;
 }
 
+/* The 4 KiB page table entry for page; NULL where a table above is
+ * missing or maps it with a large page. */
+static uint64_t *pt_entry_of(uint64_t page)
+{
+    uint64_t *e = &x86_pml4[x86_pt_index(page, 39)];
+
+    for (unsigned shift = 30; shift >= 12; shift -= 9) {
+        if ((*e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
+            return NULL;
+        e = &x86_pt_table(*e)[x86_pt_index(page, shift)];
+    }
+    return e;
+}
+
 void x86_paging_seal_code(uint64_t page)
 {
+    /* PT0's in the image's 2 MiB; elsewhere (below 1 MiB, for an image
+     * moved away from there) the table memory's map gave that 2 MiB: page 0
+     * is never mapped, so it has one. */
+    uint64_t *e = (page ^ (uintptr_t)__image_start) >> 21 ? pt_entry_of(page) : pt0_entry(page);
+
     /* Its code is written: run it, never write it again. */
-    x86_pt0[page / X86_PAGE_SIZE] = page | X86_PTE_P;
+    if (e)
+        *e = page | X86_PTE_P;
     __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
 }
 

@@ -77,6 +77,19 @@
 #define X86_AP_SLOT_ARMED 20
 #define X86_AP_SLOT_SIZE 24
 
+/* Where a loader honouring XEN_ELFNOTE_PHYS32_RELOC may put the image
+ * (arch/x86/reloc_note.asm, docs/loaders.md): its first byte at a 1 MiB
+ * boundary (an image of at most 1 MiB then lies in one 2 MiB page, all
+ * the entry maps), from 1 MiB (the link address: below lie the legacy
+ * areas) with its last byte below 2 GiB (the small code model's
+ * sign-extended 32-bit addresses reach no higher). */
+#define X86_RELOC_ALIGN 0x100000
+#define X86_RELOC_MIN 0x100000
+#define X86_RELOC_MAX 0x7fffffff
+/* Four bytes at a known place in the entry: reading them back through the
+ * address a call pushed tells whether the borrowed stack held it. */
+#define X86_ENTRY_MARK 0x68627670 /* "pvbh" */
+
 /* Stacks. */
 #define X86_STACK_SIZE 0x10000
 #define X86_IST_STACK_SIZE 0x1000

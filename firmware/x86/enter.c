@@ -133,16 +133,18 @@ static uint64_t build_identity_map(uint64_t at)
 }
 
 /* The firmware maps RAM writable and executable (x86_paging_ram_executable);
- * the first 2 MiB, which hold its own image, become so everywhere too,
- * page 0 included, so the trampoline's copy can run. */
+ * the 2 MiB which hold its own image (the first 2 MiB at its link address)
+ * become so everywhere too, page 0 there included, so the trampoline's
+ * copy can run. */
 const _Bool x86_paging_ram_executable = 1;
 
 static void paging_for_handoff(void)
 {
+    uint64_t block = (uintptr_t)__image_start & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1);
     unsigned i;
 
     for (i = 0; i < X86_PTES_PER_TABLE; i++)
-        x86_pt0[i] = (uint64_t)i * X86_PAGE_SIZE | X86_PTE_P | X86_PTE_RW;
+        x86_pt0[i] = (block + (uint64_t)i * X86_PAGE_SIZE) | X86_PTE_P | X86_PTE_RW;
     x86_write_cr3(x86_read_cr3());
 }
 

@@ -45,6 +45,15 @@ int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
     hi = (uint64_t)elf->reloc_max + 1;
     base = random ? x86_random_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi)
                   : pvh_fw_find_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi);
+    /* A window that holds the link addresses (all of it, for a packed
+     * pvhboot.elf) but no free place: the link addresses, through late
+     * copies, as for a kernel without the note. */
+    if (!base && low >= elf->reloc_min && high - 1 <= elf->reloc_max) {
+        pvh_fw_log(fw, "pvh: relocatable (note 19): no free place in its window 0x%x-0x%x; "
+                   "at its link address 0x%llx", elf->reloc_min, elf->reloc_max,
+                   (unsigned long long)low);
+        return PVH_OK;
+    }
     if (!base)
         return pvh_fail(err, PVH_ENOMEM, "PVH PHYS32_RELOC: no free RAM for the 0x%llx-byte image "
                         "at alignment 0x%x in its window 0x%x-0x%x", (unsigned long long)(high - low),

@@ -66,11 +66,14 @@ PARTS = [
 ]
 OTHER = "other"
 # arm64's images are position independent: their relocations, dynamic
-# section and GOT are loaded too (the code applies them to itself).
-RELOCATIONS = "relocations (arm64: the image relocates itself)"
-RELOCATION_SECTIONS = re.compile(r"^\.(rela|dynamic|got)")
+# section and GOT are loaded too (the code applies them to itself). x86's
+# carry the lists of their absolute addresses (tools/x86-relocs.py) and
+# the PHYS32_RELOC note, applied by the entry only when moved.
+RELOCATIONS = "relocations (the image relocates itself: arm64 always, x86 when moved)"
+RELOCATION_SECTIONS = re.compile(r"^\.(rela|dynamic|got|pvhboot_relocs)")
+RELOCATION_OBJECTS = ("arch/x86/reloc_note",)
 
-LOADABLE = re.compile(r"^\.(text|rodata|data|note|pvhboot_pack|rela|dynamic|got)")
+LOADABLE = re.compile(r"^\.(text|rodata|data|note|pvhboot_pack|pvhboot_relocs|rela|dynamic|got)")
 # An input section line of GNU ld's map: " .text.name  0xADDR  0xSIZE  file" (the
 # name may stand alone on the line before, when it is long).
 SECTION = re.compile(r"^ (\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)$")
@@ -136,7 +139,9 @@ def read_map(path):
 
 
 def section_part(section, obj):
-    return RELOCATIONS if RELOCATION_SECTIONS.match(section) else part_of(obj)
+    if RELOCATION_SECTIONS.match(section) or obj in RELOCATION_OBJECTS:
+        return RELOCATIONS
+    return part_of(obj)
 
 
 def bytes_by_part(map_path):

@@ -4,7 +4,8 @@ payload that loads there overwrites pvhboot's image, stack, page tables
 and boot description. The copies that do run from the trampoline
 (firmware/x86/trampoline.asm), in memory no payload segment takes.
 
-- hello.elf (a pvhboot unikernel, at 1 MiB) as the loader's module and
+- hello (a pvhboot unikernel at 1 MiB, without the PHYS32_RELOC note:
+  tests/hello-unmovable.elf) as the loader's module and
   packed, and pvhboot.elf as pvhboot.elf's payload chaining hello: hello's
   full report, with the exact cmdline.
 - bootdump linked at 1 MiB as Multiboot 1 (a.out kludge), Multiboot 2 and
@@ -44,6 +45,13 @@ TRAMPOLINE = re.compile(rb"pvhboot: fw: trampoline at 0x([0-9a-f]+) \((\d+) byte
 HELLO_CMDLINE = b'first "quoted words" back\\slash \x01\x7f end'
 
 
+def unmovable_hello(ctx):
+    """hello linked as an installed unikernel links: without the
+    PHYS32_RELOC note, so it must run at 1 MiB, over pvhboot.elf (hello.elf
+    carries the note, and pvhboot.elf moves it instead: test_x86_reloc.py)."""
+    return os.path.join(ctx.build, "tests", "hello-unmovable.elf")
+
+
 def trampoline(lines):
     """(base, size, late copies) from the verbose log."""
     found = [TRAMPOLINE.match(l) for l in lines if TRAMPOLINE.match(l)]
@@ -75,7 +83,7 @@ def check_hello(result, cmdline):
 def hello_module(ctx):
     def test():
         result = run_qemu(["-M", "q35", "-m", "512M", "-kernel", fw_elf(ctx), "-initrd",
-                           os.path.join(ctx.build, "hello.elf"),
+                           unmovable_hello(ctx),
                            "-append", b"pvhboot.verbose " + HELLO_CMDLINE], 30, qemu=ctx.qemu)
         lines, _ = check_hello(result, HELLO_CMDLINE)
         check_late_copies(lines)
@@ -84,7 +92,7 @@ def hello_module(ctx):
 
 def hello_packed(ctx):
     def test():
-        fw = packed(ctx, "fw-hello-packed.elf", "--kernel", os.path.join(ctx.build, "hello.elf"))
+        fw = packed(ctx, "fw-hello-packed.elf", "--kernel", unmovable_hello(ctx))
         result = run_qemu(["-M", "pc", "-m", "512M", "-kernel", fw,
                            "-append", b"pvhboot.verbose " + HELLO_CMDLINE], 30, qemu=ctx.qemu)
         lines, _ = check_hello(result, HELLO_CMDLINE)
@@ -97,7 +105,7 @@ def pvhboot_chains_pvhboot(ctx):
     hello packed), which boots hello (at 1 MiB again): each overwrites the
     one that loaded it. The cmdline passes through both."""
     def test():
-        inner = packed(ctx, "fw-inner-hello.elf", "--kernel", os.path.join(ctx.build, "hello.elf"))
+        inner = packed(ctx, "fw-inner-hello.elf", "--kernel", unmovable_hello(ctx))
         result = run_qemu(["-M", "q35", "-m", "512M", "-kernel", fw_elf(ctx), "-initrd", inner,
                            "-append", b"pvhboot.verbose " + HELLO_CMDLINE], 30, qemu=ctx.qemu)
         # Only the outer one is verbose (pvhboot.* words are not passed on),
@@ -283,7 +291,7 @@ def low_ram_end(ctx, at):
     """The end of the run of RAM holding at, as hello reports it on that
     machine (hello's own page tables, marked pvhboot's, included: that is
     where they go)."""
-    result = run_qemu(SMALL_LOW_MACHINE + ["-kernel", os.path.join(ctx.build, "hello.elf")], 30,
+    result = run_qemu(SMALL_LOW_MACHINE + ["-kernel", unmovable_hello(ctx)], 30,
                       qemu=ctx.qemu)
     report = checked_report(result.lines(), result.describe())
     region = report.region_of(at)

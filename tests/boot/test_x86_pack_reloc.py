@@ -14,8 +14,8 @@
   notes as they were.
 
 Expected values come from the files' own program headers and notes, read
-here. The firmware with a note is pvhboot.elf with its GUEST_OS note
-(type 6, 8 bytes) turned into a 2-word note 19.
+here. The firmware with a note is pvhboot.elf itself (it carries one);
+the firmware without is pvhboot.elf with that note's type made GUEST_OS.
 """
 
 import os
@@ -30,7 +30,6 @@ ARCH = "x86_64"
 PT_LOAD, PT_NOTE, SHT_NOTE = 1, 4, 7
 XEN_ELFNOTE_GUEST_OS, XEN_ELFNOTE_PHYS32_RELOC = 6, 19
 DEFAULT_ALIGN, DEFAULT_MIN, DEFAULT_MAX = 0x200000, 0, 0xffffffff
-FW_RELOC_WORDS = (0x100000, 0x100000)
 
 
 def read(path):
@@ -152,24 +151,33 @@ def inspect_malformed(ctx):
 
 
 def firmware_with_note(ctx):
-    """pvhboot.elf whose GUEST_OS note became a 2-word PHYS32_RELOC note."""
-    path = os.path.join(ctx.tmp, "pvhboot-note19.elf")
+    """pvhboot.elf, which carries a PHYS32_RELOC note (its window from the
+    note itself)."""
+    path = fw_elf(ctx)
+    found = [n for n in notes(read(path)) if n[0] == b"Xen\0" and n[1] == XEN_ELFNOTE_PHYS32_RELOC]
+    check(len(found) == 1, "pvhboot.elf: %d PHYS32_RELOC notes, expected 1" % len(found))
+    return path, struct.unpack("<%dI" % (len(found[0][2]) // 4), found[0][2])
+
+
+def firmware_without_note(ctx):
+    """pvhboot.elf with its PHYS32_RELOC note turned into a note of another
+    type (GUEST_OS, which pack copies as it is)."""
+    path = os.path.join(ctx.tmp, "pvhboot-no-note19.elf")
     data = bytearray(read(fw_elf(ctx)))
-    found = [n for n in notes(data) if n[0] == b"Xen\0" and n[1] == XEN_ELFNOTE_GUEST_OS]
-    check(len(found) == 1 and len(found[0][2]) == 8, "pvhboot.elf: no 8-byte GUEST_OS note")
-    at = found[0][3]
-    struct.pack_into("<I", data, at + 8, XEN_ELFNOTE_PHYS32_RELOC)
-    struct.pack_into("<II", data, at + 16, *FW_RELOC_WORDS)
+    found = [n for n in notes(data) if n[0] == b"Xen\0" and n[1] == XEN_ELFNOTE_PHYS32_RELOC]
+    check(len(found) == 1, "pvhboot.elf: %d PHYS32_RELOC notes, expected 1" % len(found))
+    struct.pack_into("<I", data, found[0][3] + 8, XEN_ELFNOTE_GUEST_OS)
     file_once(path, lambda: bytes(data))
     return path
 
 
 def pack_drops_note(ctx):
     def test():
-        fw = firmware_with_note(ctx)
+        fw, words = firmware_with_note(ctx)
         before = read(fw)
         out = pack_tool(ctx, "inspect", fw)
-        check(window_line(2, FW_RELOC_WORDS[0], FW_RELOC_WORDS[1], DEFAULT_MAX) in
+        full = tuple(words) + (DEFAULT_ALIGN, DEFAULT_MIN, DEFAULT_MAX)[len(words):]
+        check(window_line(len(words), *full) in
               out.splitlines(), "the firmware's window is not shown:\n" + out)
         hello = os.path.join(ctx.build, "hello.elf")
         packed = os.path.join(ctx.tmp, "packed-note19.elf")
@@ -198,10 +206,11 @@ def pack_drops_note(ctx):
 def pack_keeps_notes(ctx):
     def test():
         packed = os.path.join(ctx.tmp, "packed-no-note19.elf")
-        said = pack_tool(ctx, "pack", "--firmware", fw_elf(ctx), "--kernel",
+        fw = firmware_without_note(ctx)
+        said = pack_tool(ctx, "pack", "--firmware", fw, "--kernel",
                          os.path.join(ctx.build, "hello.elf"), "-o", packed)
         check("dropped" not in said, "pack dropped something:\n" + said)
-        before, after = read(fw_elf(ctx)), read(packed)
+        before, after = read(fw), read(packed)
         check([n[:3] for n in notes(after)] == [n[:3] for n in notes(before)],
               "the packed image's notes differ from pvhboot.elf's")
     return test

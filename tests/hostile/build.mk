@@ -43,18 +43,12 @@ $(BUILD)/tests/hostile-loader.elf: $(HOSTILE_OBJS) tests/hostile/loader.ld
 
 # Linked like hello.elf, with its own pvh_main.
 $(BUILD)/tests/stack-overflow.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/stack_overflow.o $(LIB) \
-		$(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/tests/hostile/stack_overflow.o $(LIB)
+		$(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/stack_overflow.o $(LIB))
 
 $(BUILD)/tests/acpi-then-null.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/acpi_then_null.o $(LIB) \
-		$(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/tests/hostile/acpi_then_null.o $(LIB)
+		$(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/hostile/acpi_then_null.o $(LIB))
 
 ARCH_TEST_IMAGES += $(BUILD)/tests/hostile-loader.elf $(BUILD)/tests/stack-overflow.elf \
                     $(BUILD)/tests/acpi-then-null.elf

@@ -855,10 +855,29 @@ static void dsdt_in_page_0(struct crafted *c)
     c->si.rsdp_paddr = TABLES_PA;
 }
 
+/* --- a kernel for the firmware ----------------------------------------------- */
+
+/* The only module: the bytes of QEMU's module from the offset
+ * "payload=0x<hex>" names (a kernel the test appended to the image under
+ * test, pvhboot.elf), left where QEMU put them and named by no cmdline. */
+static void payload_in_tail(struct crafted *c)
+{
+    uint32_t off;
+
+    if (!machine_cmdline_hex("payload=0x", &off) || !off || off >= M.module_size)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "payload-in-tail: payload=0x<offset> inside "
+                     "the module wanted");
+    mods_clear(c);
+    c->mods[0] = (struct hvm_modlist_entry){ M.module_base + off, M.module_size - off, 0, 0 };
+    c->nr_mods = 1;
+    c->si.nr_modules = 1;
+}
+
 /* --- loading ---------------------------------------------------------------- */
 
 static const struct hostile_case cases[] = {
     { "baseline", baseline, 0 },
+    { "payload-in-tail", payload_in_tail, 0 },
     { "bss-not-zeroed", baseline, CASE_BSS_GARBAGE },
     { "fill-free-ram", baseline, CASE_FILL_RAM },
     { "magic-bad", magic_bad, 0 },

@@ -13,6 +13,7 @@
 #define NOTE_HEADER 12
 #define FOUR_GIB 0x100000000ull
 #define BSS_GARBAGE 0xa5
+#define RELOC_DEFAULT_ALIGN 0x200000u /* the note's alignment when it gives none */
 
 static uint16_t le16(uint32_t pa)
 {
@@ -34,6 +35,12 @@ static uint32_t align4(uint32_t v)
     return (v + 3) & ~3u;
 }
 
+/* The PHYS32_RELOC note's words; the defaults of those it leaves out. */
+static struct {
+    bool present;
+    uint32_t align, min, max;
+} reloc;
+
 static void scan_notes(uint32_t at, uint32_t end)
 {
     while (end - at >= NOTE_HEADER && at < end) {
@@ -43,13 +50,21 @@ static void scan_notes(uint32_t at, uint32_t end)
         if (namesz == 4 && le32(name) == 0x006e6558 /* "Xen\0" */ &&
             type == XEN_ELFNOTE_PHYS32_ENTRY && (descsz == 4 || descsz == 8))
             M.entry = le32(desc);
+        if (namesz == 4 && le32(name) == 0x006e6558 && type == XEN_ELFNOTE_PHYS32_RELOC &&
+            descsz <= 12) {
+            reloc.present = true;
+            reloc.align = descsz >= 4 ? le32(desc) : RELOC_DEFAULT_ALIGN;
+            reloc.min = descsz >= 8 ? le32(desc + 4) : 0;
+            reloc.max = descsz >= 12 ? le32(desc + 8) : 0xffffffffu;
+        }
         at = desc + align4(descsz);
     }
 }
 
-static void load_segment(uint32_t file, uint32_t size, uint32_t ph, bool bss_garbage)
+static void load_segment(uint32_t file, uint32_t size, uint32_t ph, bool bss_garbage,
+                         uint32_t offset)
 {
-    uint64_t off = le64(ph + 8), paddr = le64(ph + 24);
+    uint64_t off = le64(ph + 8), paddr = le64(ph + 24) + offset;
     uint64_t filesz = le64(ph + 32), memsz = le64(ph + 40);
     volatile uint8_t *dst;
 
@@ -67,9 +82,39 @@ static void load_segment(uint32_t file, uint32_t size, uint32_t ph, bool bss_gar
         M.image_hi = (uint32_t)(paddr + memsz);
 }
 
+/* The offset that puts the image's first byte (lowest PT_LOAD address)
+ * at the cmdline's reloc= address, checked against the note; 0 without. */
+static uint32_t reloc_offset(uint32_t base, uint32_t phoff, uint32_t phentsize, uint32_t phnum)
+{
+    uint64_t lo = ~0ull, hi = 0;
+    uint32_t to;
+
+    if (!machine_cmdline_hex("reloc=0x", &to))
+        return 0;
+    for (uint32_t i = 0; i < phnum; i++) {
+        uint32_t ph = base + phoff + i * phentsize;
+
+        if (le32(ph) == PT_LOAD && le64(ph + 40)) {
+            if (le64(ph + 24) < lo)
+                lo = le64(ph + 24);
+            if (le64(ph + 24) + le64(ph + 40) > hi)
+                hi = le64(ph + 24) + le64(ph + 40);
+        }
+    }
+    if (!reloc.present || !reloc.align || hi <= lo)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "reloc=%x: the image has no PHYS32_RELOC note "
+                     "or no PT_LOAD", to);
+    if (to % reloc.align || to < reloc.min || to + (hi - lo) - 1 > reloc.max)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "reloc=%x: not what the note allows "
+                     "(align %x, %x-%x, image %llx bytes)", to, reloc.align, reloc.min,
+                     reloc.max, hi - lo);
+    say("hostile: reloc %llx to %x\n", lo, to);
+    return to - (uint32_t)lo;
+}
+
 void elf_load(uint32_t base, uint32_t size, bool bss_garbage)
 {
-    uint32_t phoff, phentsize, phnum;
+    uint32_t phoff, phentsize, phnum, offset;
 
     if (size < EHDR64_SIZE || le32(base) != 0x464c457f || ((const uint8_t *)base)[4] != 2)
         hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "module at %x: not an ELF64", base);
@@ -79,14 +124,20 @@ void elf_load(uint32_t base, uint32_t size, bool bss_garbage)
     if (phentsize < PHDR64_SIZE || phoff > size || (uint64_t)phnum * phentsize > size - phoff)
         hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "module: program headers outside the file");
     for (uint32_t i = 0; i < phnum; i++) {
-        uint32_t ph = base + phoff + i * phentsize, type = le32(ph);
+        uint32_t ph = base + phoff + i * phentsize;
 
-        if (type == PT_LOAD && le64(ph + 40))
-            load_segment(base, size, ph, bss_garbage);
-        if (type == PT_NOTE && le64(ph + 8) <= size && le64(ph + 32) <= size - le64(ph + 8))
+        if (le32(ph) == PT_NOTE && le64(ph + 8) <= size && le64(ph + 32) <= size - le64(ph + 8))
             scan_notes(base + (uint32_t)le64(ph + 8),
                        base + (uint32_t)le64(ph + 8) + (uint32_t)le64(ph + 32));
     }
+    offset = reloc_offset(base, phoff, phentsize, phnum);
+    for (uint32_t i = 0; i < phnum; i++) {
+        uint32_t ph = base + phoff + i * phentsize;
+
+        if (le32(ph) == PT_LOAD && le64(ph + 40))
+            load_segment(base, size, ph, bss_garbage, offset);
+    }
     if (!M.entry || !M.image_hi)
         hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "module: no PT_LOAD or no PHYS32_ENTRY note");
+    M.entry += offset;
 }

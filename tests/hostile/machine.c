@@ -363,3 +363,25 @@ uint32_t bios_rsdp(void)
                              ebda + 0x400 < 0xa0000 ? ebda + 0x400 : 0xa0000);
     return found ? found : rsdp_between(0xe0000, 0x100000);
 }
+
+bool machine_cmdline_hex(const char *key, uint32_t *value)
+{
+    for (const char *p = M.cmdline; *p; p++) {
+        unsigned i = 0, digits = 0;
+        uint32_t v = 0;
+
+        if (p != M.cmdline && p[-1] != ' ')
+            continue;
+        while (key[i] && p[i] == key[i])
+            i++;
+        if (key[i])
+            continue;
+        for (p += i; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++, digits++)
+            v = v << 4 | (uint32_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+        if (!digits || digits > 8 || (*p && *p != ' '))
+            hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "%s: not 1 to 8 lowercase hex digits", key);
+        *value = v;
+        return true;
+    }
+    return false;
+}

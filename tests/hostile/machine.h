@@ -72,4 +72,9 @@ int32_t string_length_at(uint64_t pa, uint32_t max);
  * 0xe0000-0xfffff; 0 if none. Read from memory as it is now. */
 uint32_t bios_rsdp(void);
 
+/* The value of "<key><hex>" on the loader's cmdline (key such as
+ * "reloc=0x"); false if absent, a broken setup if not 1 to 8 lowercase
+ * hex digits. */
+bool machine_cmdline_hex(const char *key, uint32_t *value);
+
 #endif
