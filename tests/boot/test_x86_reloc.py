@@ -18,9 +18,12 @@ note words.
   its kernel: the firmware runs moved and boots hello.
 - pvhboot.elf at its link address given hello (which now carries the
   note): it moves hello clear of itself, and hello reports that range.
+- pvhboot.elf with pvhboot.place=random and hello, 4 boots: hello runs to
+  its end each time at an aligned place of its window inside RAM, and
+  not always at the same one.
 - pvhboot.elf packed with hello (absolute addresses in its descriptor):
-  pvhboot-pack narrows the window to the link address; the loader will
-  not move it, and it boots there.
+  pvhboot-pack drops the note; the loader will not move it, and it
+  boots at its link address.
 - The loader refuses an address off the note's alignment.
 """
 
@@ -211,6 +214,31 @@ def firmware_moves_hello(ctx):
     return test
 
 
+def firmware_places_hello_at_random(ctx, boots=4):
+    """pvhboot.place=random with hello (which carries the note) as the
+    payload: every boot runs hello to its end at an address its note
+    allows, inside the guest's RAM, and the boots do not all agree."""
+    def test():
+        hello = os.path.join(ctx.build, "hello.elf")
+        _, span, (align, wmin, wmax) = elf64_facts(hello)
+        ram = 512 << 20
+        places = []
+        for _ in range(boots):
+            result = run_qemu(["-M", "q35", "-m", "512M", "-kernel",
+                               os.path.join(ctx.build, "pvhboot.elf"), "-initrd", hello,
+                               "-append", "pvhboot.place=random"], 30, qemu=ctx.qemu)
+            expect_poweroff(result)
+            first, last = HelloReport(result.lines()).image
+            check(last - first + 1 == span and first % align == 0 and wmin <= first and
+                  last <= wmax and last < ram,
+                  "hello at 0x%x-0x%x: not %d bytes at an aligned place of its window "
+                  "0x%x-0x%x (align 0x%x) in RAM" % (first, last, span, wmin, wmax, align))
+            places.append(first)
+        check(len(set(places)) >= 2, "%d boots, one place: 0x%x" % (boots, places[0]))
+        return "hello at " + ", ".join("0x%x" % p for p in places)
+    return test
+
+
 def packed_firmware_pinned(ctx):
     def test():
         fw = os.path.join(ctx.build, "pvhboot.elf")
@@ -255,6 +283,7 @@ def collect(ctx):
         ("hello-moved-starts-second-cpu", hello_moved_two_cpus(ctx)),
         ("firmware-runs-moved-boots-payload", firmware_moved(ctx)),
         ("firmware-moves-hello-off-its-link-address", firmware_moves_hello(ctx)),
+        ("firmware-places-hello-at-random-4-boots", firmware_places_hello_at_random(ctx)),
         ("packed-firmware-carries-no-note-and-stays", packed_firmware_pinned(ctx)),
         ("test-loader-refuses-misaligned-reloc", loader_refuses_misaligned(ctx)),
     ]

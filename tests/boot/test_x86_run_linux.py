@@ -7,6 +7,7 @@ QEMU with 3 (make says "Error 3") instead of leaving it on a halted CPU."""
 
 ARCH = "x86_64"
 
+import os
 import re
 import subprocess
 
@@ -17,13 +18,17 @@ from qemu import DEBUG_EXIT, EXIT_PANIC
 INIT_LINE = re.compile(rb"^run-linux: /init ran; Linux (\S+) got: (.*?)\r?$", re.M)
 
 
-def run_goal(ctx, cmdline):
+def run_goal(ctx, cmdline, own_dir=None):
+    """make run-linux with cmdline. own_dir: its files (initramfs, packed
+    image) there instead of the build's run-linux folder, so that two
+    runs at once do not write each other's packed image."""
     # Skips where tools/fetch.sh has not filled the cache: the test downloads nothing.
     cache_file(ctx, "linux", "bzImage")
     cache_file(ctx, "busybox", "busybox")
+    extra = ["RUN_LINUX=" + own_dir] if own_dir else []
     proc = subprocess.run(ctx.make.split() + [
         "--no-print-directory", "DEPS=0", "O=" + ctx.build_root, "PVHBOOT_CACHE=" + ctx.cache,
-        "QEMU_X86_64=" + ctx.qemu, "RUN_LINUX_CMDLINE=" + cmdline, "run-linux"],
+        "QEMU_X86_64=" + ctx.qemu, "RUN_LINUX_CMDLINE=" + cmdline] + extra + ["run-linux"],
         cwd=ctx.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     out = proc.stdout
     qemu = [l for l in out.replace(b"\\\n", b" ").splitlines()
@@ -53,7 +58,8 @@ def init_runs(ctx):
 def error_ends_qemu(ctx):
     def test():
         # pvhboot.format=multiboot: the firmware must refuse the bzImage.
-        rc, out = run_goal(ctx, "console=ttyS0 pvhboot.format=multiboot")
+        rc, out = run_goal(ctx, "console=ttyS0 pvhboot.format=multiboot",
+                           os.path.join(ctx.tmp, "run-linux-error"))
         tail = out[-3000:].decode(errors="replace")
         check(rc != 0, "make run-linux succeeded with a payload the firmware refuses:\n" + tail)
         check(re.search(rb"pvhboot: error: no multiboot header", out), "no error line:\n" + tail)
