@@ -9,6 +9,9 @@
 #   $PREFIX/lib/pkgconfig/pvhboot-$ARCH.pc   compile and link flags (x86_64 is
 #                                      also plain pvhboot.pc, the default)
 #   $PREFIX/bin/pvhboot-pack, pvhboot-xen-notes   the host tools
+#   $PREFIX/bin/pvhboot-link                      x86_64: a movable unikernel's
+#                                      two links (with lib/pvhboot/x86_64/reloc_note.o
+#                                      and lib/pvhboot/python/x86-relocs.py)
 #   $PREFIX/lib/pvhboot/python/packtool/          pvhboot-pack's modules
 # pvhboot-pack finds its modules and, without --firmware, the firmware
 # image from where it lies itself (../lib/pvhboot/...), so DESTDIR and a
@@ -36,6 +39,11 @@ install -m 755 tools/pvhboot-pack "$bin/pvhboot-pack"
 py="$destdir$prefix/lib/pvhboot/python/packtool"
 install -d "$py"
 install -m 644 tools/packtool/*.py "$py/"
+if [ "$arch" = x86_64 ]; then
+    install -m 644 "$build/obj/arch/x86/reloc_note.o" "$lib/"
+    install -m 644 tools/x86-relocs.py "$destdir$prefix/lib/pvhboot/python/"
+    install -m 755 tools/pvhboot-link "$bin/pvhboot-link"
+fi
 # The notes generator reads bit numbers from the installed features.h.
 sed "s|^set -eu\$|set -eu\n[ \$# -eq 3 ] \&\& set -- \"$prefix/include/pvhboot/xen/features.h\" \"\$@\"|" \
     tools/xen-notes.sh > "$bin/pvhboot-xen-notes"

@@ -14,6 +14,8 @@ from common import check, expect_poweroff
 from install import (check_installed_firmware, check_memsize_report, check_own_xen_headers,
                      check_packed_hello, pack_with_installed_tool, run)
 from qemu import run_qemu
+from test_x86_firmware_reloc import PLACED
+from test_x86_reloc import elf64_facts
 
 FIRMWARE = ("pvhboot.elf", "pvhboot-disk.elf", "pvhboot.efi")
 
@@ -56,6 +58,29 @@ def out_of_tree(ctx):
         result = run_qemu(["-M", "q35", "-m", "256M", "-kernel", packed], 30, qemu=ctx.qemu)
         expect_poweroff(result)
         check_packed_hello(result, data, "memsize.c: the module", cmdline)
+
+        # A movable unikernel: the installed pvhboot-link's two links. It
+        # carries note 19, and the installed firmware, whose own memory
+        # holds its link address, moves it inside the note's window.
+        run(["make", "-C", src, "--no-print-directory", "memsize-movable.elf",
+             "PVHBOOT_LINK=" + os.path.join(prefix, "bin", "pvhboot-link")], env=env)
+        movable = os.path.join(src, "memsize-movable.elf")
+        link, span, window = elf64_facts(movable)
+        check(window is not None, "memsize-movable.elf carries no PHYS32_RELOC note")
+        check(elf64_facts(elf)[2] is None, "memsize.elf (one link) carries a PHYS32_RELOC note")
+        packed = os.path.join(ctx.tmp, "installed-fw-memsize.elf")
+        pack_with_installed_tool(prefix, "x86_64", movable, module, "", "pvhboot.verbose", packed)
+        result = run_qemu(["-M", "q35", "-m", "256M", "-kernel", packed], 30, qemu=ctx.qemu)
+        expect_poweroff(result)
+        placed = [m for m in map(PLACED.match, result.lines()) if m]
+        check(len(placed) == 1, "no 'relocatable (note 19)' line: " + result.describe())
+        align, wmin, wmax, at, was = [int(g, 16) for g in placed[0].groups()]
+        check((align, wmin, wmax, was) == tuple(window) + (link,) and at != link and
+              at % align == 0 and wmin <= at and at + span - 1 <= wmax,
+              "memsize-movable placed at 0x%x: not a move its note (0x%x 0x%x-0x%x) allows" %
+              (at, align, wmin, wmax))
+        check_memsize_report(result, data, 256 << 20)
+        return "memsize-movable moved to 0x%x" % at
     return test
 
 
