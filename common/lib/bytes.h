@@ -1,5 +1,6 @@
 /*
- * Little-endian loads from byte pointers, with no alignment assumed.
+ * Little-endian loads and stores through byte pointers, with no
+ * alignment assumed.
  * Both architectures pvhboot runs on are little endian, so a load
  * through a type declared aligned(1) is the value itself: one load on
  * x86, byte loads where -mstrict-align says unaligned ones may fault
@@ -31,6 +32,21 @@ static inline uint32_t pvh_le32(const uint8_t *p)
 static inline uint64_t pvh_le64(const uint8_t *p)
 {
     return *(const pvh_unaligned64 *)p;
+}
+
+static inline void pvh_put_le16(uint8_t *p, uint16_t v)
+{
+    *(pvh_unaligned16 *)p = v;
+}
+
+static inline void pvh_put_le32(uint8_t *p, uint32_t v)
+{
+    *(pvh_unaligned32 *)p = v;
+}
+
+static inline void pvh_put_le64(uint8_t *p, uint64_t v)
+{
+    *(pvh_unaligned64 *)p = v;
 }
 
 #endif

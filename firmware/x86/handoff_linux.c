@@ -20,21 +20,6 @@
 #include "common/lib/string.h"
 #include "firmware/linux_boot.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
-}
-
 /* pvhboot.place=random: a relocatable kernel at a random place aligned to
  * kernel_alignment, at or above pref_address (below it Linux would move
  * itself up to its link address anyway), in RAM below 4 GiB. */
@@ -208,18 +193,18 @@ static int write_e820(struct pvh_fw *fw, uint8_t *zp, struct pvh_error *err)
             if (!sd_pa)
                 return pvh_fail(err, PVH_ENOMEM, "linux: no room for %u e820 entries", n);
             sd = (uint8_t *)(uintptr_t)sd_pa;
-            put64(sd, pvh_le64(zp + HDR_SETUP_DATA)); /* keep any list already there */
-            put32(sd + 8, SETUP_E820_EXT);
-            put32(sd + 12, len);
-            put64(zp + HDR_SETUP_DATA, sd_pa);
+            pvh_put_le64(sd, pvh_le64(zp + HDR_SETUP_DATA)); /* keep any list already there */
+            pvh_put_le32(sd + 8, SETUP_E820_EXT);
+            pvh_put_le32(sd + 12, len);
+            pvh_put_le64(zp + HDR_SETUP_DATA, sd_pa);
             pvh_fw_log(fw, "linux: %u e820 entries in SETUP_E820_EXT at 0x%llx", n - in_zp,
                        (unsigned long long)sd_pa);
         }
         e = i < in_zp ? zp + BP_E820_TABLE + i * BOOT_E820_ENTRY_SIZE
                       : sd + SETUP_DATA_HEADER_SIZE + (i - in_zp) * BOOT_E820_ENTRY_SIZE;
-        put64(e, map[i].base);
-        put64(e + 8, map[i].size);
-        put32(e + 16, map[i].type);
+        pvh_put_le64(e, map[i].base);
+        pvh_put_le64(e + 8, map[i].size);
+        pvh_put_le32(e + 16, map[i].type);
     }
     zp[BP_E820_ENTRIES] = (uint8_t)in_zp;
     return PVH_OK;
@@ -237,8 +222,8 @@ static int write_cmdline(struct pvh_fw *fw, uint8_t *zp, struct pvh_error *err)
     if (!pa)
         return pvh_fail(err, PVH_ENOMEM, "linux: no room for the cmdline");
     memcpy((void *)(uintptr_t)pa, fw->cmdline, len + 1);
-    put32(zp + HDR_CMD_LINE_PTR, (uint32_t)pa);
-    put32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(pa >> 32));
+    pvh_put_le32(zp + HDR_CMD_LINE_PTR, (uint32_t)pa);
+    pvh_put_le32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(pa >> 32));
     return PVH_OK;
 }
 
@@ -256,16 +241,16 @@ static int build_zero_page(struct pvh_fw *fw, uint64_t kaddr, uint64_t initrd,
     memset(zp, 0, BP_SIZE);
     memcpy(zp + BP_HDR, img + BP_HDR, fw->bz.header_end - BP_HDR);
     zp[HDR_TYPE_OF_LOADER] = LINUX_LOADER_UNDEFINED;
-    put32(zp + HDR_HARDWARE_SUBARCH, 0); /* a PC */
-    put16(zp + HDR_VID_MODE, 0xffff);    /* "normal": no mode change */
-    put32(zp + HDR_RAMDISK_IMAGE, (uint32_t)initrd);
-    put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd >> 32));
-    put32(zp + HDR_RAMDISK_SIZE, (uint32_t)initrd_size);
-    put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_size >> 32));
-    put64(zp + BP_ACPI_RSDP_ADDR, fw->boot->rsdp);
-    put64(zp + HDR_SETUP_DATA, 0);
+    pvh_put_le32(zp + HDR_HARDWARE_SUBARCH, 0); /* a PC */
+    pvh_put_le16(zp + HDR_VID_MODE, 0xffff);    /* "normal": no mode change */
+    pvh_put_le32(zp + HDR_RAMDISK_IMAGE, (uint32_t)initrd);
+    pvh_put_le32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd >> 32));
+    pvh_put_le32(zp + HDR_RAMDISK_SIZE, (uint32_t)initrd_size);
+    pvh_put_le32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_size >> 32));
+    pvh_put_le64(zp + BP_ACPI_RSDP_ADDR, fw->boot->rsdp);
+    pvh_put_le64(zp + HDR_SETUP_DATA, 0);
     /* Where the protected-mode code runs: startup_32's address. */
-    put32(zp + HDR_CODE32_START, (uint32_t)kaddr);
+    pvh_put_le32(zp + HDR_CODE32_START, (uint32_t)kaddr);
     rc = write_cmdline(fw, zp, err);
     if (!rc)
         rc = write_e820(fw, zp, err);

@@ -132,6 +132,23 @@ def check_no_cpu_start_code(build, objs, entry_points, firmware):
     check(not linked, "%s links CPU start-up code: %r" % (firmware, sorted(linked)))
 
 
+def check_parts_linked(build, part_symbols):
+    """The optional parts (include/pvhboot/parts.h) in build's images:
+    minimal.elf (no part) links none of part_symbols' functions, hello.elf
+    (every part) links them all, so the names are right; pvhboot.elf links
+    Xen and no CPU list."""
+    minimal = defined_symbols(os.path.join(build, "minimal.elf"))
+    hello = defined_symbols(os.path.join(build, "hello.elf"))
+    for part, names in part_symbols.items():
+        check(set(names) <= hello, "hello.elf lacks the %s part's %r" %
+              (part, sorted(set(names) - hello)))
+        linked = set(names) & minimal
+        check(not linked, "minimal.elf links the %s part: %r" % (part, sorted(linked)))
+    firmware = defined_symbols(os.path.join(build, "pvhboot.elf"))
+    check(set(part_symbols["xen"]) <= firmware, "pvhboot.elf lacks the Xen part")
+    check(not set(part_symbols["cpu list"]) & firmware, "pvhboot.elf links the CPU list")
+
+
 PT_LOAD = 1
 
 

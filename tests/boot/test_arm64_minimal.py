@@ -9,7 +9,7 @@ ARCH = "arm64"
 import os
 import re
 
-from common import check, defined_symbols
+from common import check, check_parts_linked
 from qemu_arm64 import run_qemu_arm64
 from test_x86_minimal import CMDLINE, escape
 
@@ -21,16 +21,7 @@ PART_SYMBOLS = {
 
 def links_no_part(ctx):
     def test():
-        minimal = defined_symbols(os.path.join(ctx.build_arm64, "minimal.elf"))
-        hello = defined_symbols(os.path.join(ctx.build_arm64, "hello.elf"))
-        for part, names in PART_SYMBOLS.items():
-            check(set(names) <= hello, "hello.elf lacks the %s part's %r" %
-                  (part, sorted(set(names) - hello)))
-            linked = set(names) & minimal
-            check(not linked, "minimal.elf links the %s part: %r" % (part, sorted(linked)))
-        firmware = defined_symbols(os.path.join(ctx.build_arm64, "pvhboot.elf"))
-        check(set(PART_SYMBOLS["xen"]) <= firmware, "pvhboot.elf lacks the Xen part")
-        check(not set(PART_SYMBOLS["cpu list"]) & firmware, "pvhboot.elf links the CPU list")
+        check_parts_linked(ctx.build_arm64, PART_SYMBOLS)
     return test
 
 

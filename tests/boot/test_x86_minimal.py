@@ -11,7 +11,7 @@ import os
 import re
 import zlib
 
-from common import check, defined_symbols
+from common import check, check_parts_linked
 from qemu import run_qemu
 
 # What each part's code defines (entry points the start code reaches).
@@ -33,16 +33,7 @@ def escape(data):
 
 def links_no_part(ctx):
     def test():
-        minimal = defined_symbols(os.path.join(ctx.build, "minimal.elf"))
-        hello = defined_symbols(os.path.join(ctx.build, "hello.elf"))
-        for part, names in PART_SYMBOLS.items():
-            check(set(names) <= hello, "hello.elf lacks the %s part's %r" %
-                  (part, sorted(set(names) - hello)))
-            linked = set(names) & minimal
-            check(not linked, "minimal.elf links the %s part: %r" % (part, sorted(linked)))
-        firmware = defined_symbols(os.path.join(ctx.build, "pvhboot.elf"))
-        check(set(PART_SYMBOLS["xen"]) <= firmware, "pvhboot.elf lacks the Xen part")
-        check(not set(PART_SYMBOLS["cpu list"]) & firmware, "pvhboot.elf links the CPU list")
+        check_parts_linked(ctx.build, PART_SYMBOLS)
     return test
 
 

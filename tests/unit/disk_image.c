@@ -10,6 +10,8 @@
 
 #include <pvhboot/crc32.h>
 
+#include "common/lib/bytes.h"
+
 static int mem_read(const struct pvh_block_dev *dev, uint64_t lba, uint32_t count, void *buf)
 {
     struct mem_disk *d = (struct mem_disk *)dev;
@@ -43,21 +45,6 @@ uint8_t *mem_disk_at(struct mem_disk *d, uint64_t lba)
 {
     assert_true(lba < d->dev.sectors);
     return d->data + lba * PVH_SECTOR_SIZE;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, 8);
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -94,8 +81,8 @@ void test_mbr_entry(uint8_t *sector, unsigned i, uint8_t type, uint32_t first, u
     uint8_t *e = sector + 446 + 16 * i;
 
     e[4] = type;
-    put32(e + 8, first);
-    put32(e + 12, count);
+    pvh_put_le32(e + 8, first);
+    pvh_put_le32(e + 12, count);
     sector[510] = 0x55;
     sector[511] = 0xaa;
 }
@@ -106,16 +93,16 @@ static void gpt_header(struct mem_disk *d, uint64_t lba, uint64_t alt, uint64_t 
     uint64_t sectors = d->dev.sectors;
 
     memcpy(h, "EFI PART", 8);
-    put32(h + 8, 0x00010000);
-    put32(h + 12, 92);
-    put64(h + 24, lba);
-    put64(h + 32, alt);
-    put64(h + 40, 34);
-    put64(h + 48, sectors - 34);
+    pvh_put_le32(h + 8, 0x00010000);
+    pvh_put_le32(h + 12, 92);
+    pvh_put_le64(h + 24, lba);
+    pvh_put_le64(h + 32, alt);
+    pvh_put_le64(h + 40, 34);
+    pvh_put_le64(h + 48, sectors - 34);
     memset(h + 56, 0x42, 16);
-    put64(h + 72, entries);
-    put32(h + 80, GPT_ENTRIES);
-    put32(h + 84, 128);
+    pvh_put_le64(h + 72, entries);
+    pvh_put_le32(h + 80, GPT_ENTRIES);
+    pvh_put_le32(h + 84, 128);
     test_gpt_fix_crcs(d, lba);
 }
 
@@ -126,9 +113,9 @@ void test_gpt_fix_crcs(struct mem_disk *d, uint64_t lba)
     uint64_t bytes = (uint64_t)get32(h + TGPT_NR_ENTRIES) * get32(h + TGPT_ENTRY_SIZE);
 
     if (entries < d->dev.sectors && bytes <= (d->dev.sectors - entries) * PVH_SECTOR_SIZE)
-        put32(h + 88, pvh_crc32(0, mem_disk_at(d, entries), bytes));
-    put32(h + TGPT_HEADER_CRC, 0);
-    put32(h + TGPT_HEADER_CRC, pvh_crc32(0, h, get32(h + 12)));
+        pvh_put_le32(h + 88, pvh_crc32(0, mem_disk_at(d, entries), bytes));
+    pvh_put_le32(h + TGPT_HEADER_CRC, 0);
+    pvh_put_le32(h + TGPT_HEADER_CRC, pvh_crc32(0, h, get32(h + 12)));
 }
 
 void test_gpt_write(struct mem_disk *d, const struct test_gpt_part *parts, unsigned n)
@@ -143,8 +130,8 @@ void test_gpt_write(struct mem_disk *d, const struct test_gpt_part *parts, unsig
 
         memcpy(e, parts[i].type, 16);
         memset(e + 16, (int)(i + 1), 16);
-        put64(e + 32, parts[i].first);
-        put64(e + 40, parts[i].last);
+        pvh_put_le64(e + 32, parts[i].first);
+        pvh_put_le64(e + 40, parts[i].last);
     }
     memcpy(mem_disk_at(d, backup_entries), mem_disk_at(d, 2),
            GPT_ARRAY_SECTORS * PVH_SECTOR_SIZE);
@@ -192,21 +179,21 @@ void test_fat_format(struct test_fat *f, struct mem_disk *d, uint64_t lba, uint3
     b[1] = 0x3c;
     b[2] = 0x90;
     memcpy(b + 3, "PVHTEST ", 8);
-    put16(b + 11, 512);
+    pvh_put_le16(b + 11, 512);
     b[13] = (uint8_t)spc;
-    put16(b + 14, (uint16_t)f->reserved);
+    pvh_put_le16(b + 14, (uint16_t)f->reserved);
     b[16] = (uint8_t)f->nfats;
-    put16(b + 17, (uint16_t)f->root_entries);
+    pvh_put_le16(b + 17, (uint16_t)f->root_entries);
     if (sectors < 0x10000 && type != 32)
-        put16(b + 19, (uint16_t)sectors);
+        pvh_put_le16(b + 19, (uint16_t)sectors);
     else
-        put32(b + 32, sectors);
+        pvh_put_le32(b + 32, sectors);
     b[21] = 0xf8;
     if (type == 32) {
-        put32(b + 36, f->fat_sz);
-        put32(b + 44, 2);
+        pvh_put_le32(b + 36, f->fat_sz);
+        pvh_put_le32(b + 44, 2);
     } else {
-        put16(b + 22, (uint16_t)f->fat_sz);
+        pvh_put_le16(b + 22, (uint16_t)f->fat_sz);
     }
     b[510] = 0x55;
     b[511] = 0xaa;
@@ -234,11 +221,11 @@ void test_fat_set(struct test_fat *f, uint32_t c, uint32_t v)
 
             old = c & 1 ? (uint16_t)((old & 0x000f) | (v & 0xfff) << 4)
                         : (uint16_t)((old & 0xf000) | (v & 0xfff));
-            put16(p, old);
+            pvh_put_le16(p, old);
         } else if (f->type == 16) {
-            put16(fat + 2 * c, (uint16_t)v);
+            pvh_put_le16(fat + 2 * c, (uint16_t)v);
         } else {
-            put32(fat + 4 * c, v & 0x0fffffff);
+            pvh_put_le32(fat + 4 * c, v & 0x0fffffff);
         }
     }
 }
@@ -293,15 +280,15 @@ unsigned test_fat_entry_at(uint8_t *e, const char *lname, const char *short11, u
             unsigned at = (ord - 1) * 13 + i;
             uint16_t u = at < len ? (uint8_t)lname[at] : at == len ? 0 : 0xffff;
 
-            put16(l + off[i], u);
+            pvh_put_le16(l + off[i], u);
         }
     }
     s = e + 32 * parts;
     memcpy(s, short11, 11);
     s[11] = attr;
-    put16(s + 20, (uint16_t)(cluster >> 16));
-    put16(s + 26, (uint16_t)cluster);
-    put32(s + 28, size);
+    pvh_put_le16(s + 20, (uint16_t)(cluster >> 16));
+    pvh_put_le16(s + 26, (uint16_t)cluster);
+    pvh_put_le32(s + 28, size);
     return parts + 1;
 }
 
@@ -355,12 +342,12 @@ size_t test_pe_build(uint8_t *buf, size_t cap, uint16_t machine,
     memset(buf, 0, at);
     buf[0] = 'M';
     buf[1] = 'Z';
-    put32(buf + 0x3c, TPE_LFANEW);
+    pvh_put_le32(buf + 0x3c, TPE_LFANEW);
     memcpy(buf + TPE_LFANEW, "PE\0\0", 4);
-    put16(buf + TPE_LFANEW + 4, machine);
-    put16(buf + TPE_LFANEW + 6, (uint16_t)n);
-    put16(buf + TPE_LFANEW + 20, 0xf0);
-    put16(buf + TPE_LFANEW + 24, 0x20b);
+    pvh_put_le16(buf + TPE_LFANEW + 4, machine);
+    pvh_put_le16(buf + TPE_LFANEW + 6, (uint16_t)n);
+    pvh_put_le16(buf + TPE_LFANEW + 20, 0xf0);
+    pvh_put_le16(buf + TPE_LFANEW + 24, 0x20b);
     for (i = 0; i < n; i++) {
         uint8_t *h = buf + TPE_TABLE + 40 * i;
         uint32_t raw = (s[i].len + 511) & ~511u;
@@ -368,10 +355,10 @@ size_t test_pe_build(uint8_t *buf, size_t cap, uint16_t machine,
         assert_true(TPE_TABLE + 40 * (i + 1) <= 0x400);
         assert_true(at + raw <= cap);
         memcpy(h, s[i].name, strnlen(s[i].name, 8));
-        put32(h + 8, s[i].len);
-        put32(h + 12, 0x10000 * (i + 1));
-        put32(h + 16, raw);
-        put32(h + 20, at);
+        pvh_put_le32(h + 8, s[i].len);
+        pvh_put_le32(h + 12, 0x10000 * (i + 1));
+        pvh_put_le32(h + 16, raw);
+        pvh_put_le32(h + 20, at);
         memset(buf + at, 0, raw);
         memcpy(buf + at, s[i].data, s[i].len);
         at += raw;
