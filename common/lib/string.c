@@ -8,6 +8,7 @@
  * instructions: one "rep movsb" moves a kernel in a few host
  * milliseconds under QEMU, where a C byte loop costs hundreds.
  */
+#define PVH_STRING_DEFINES /* defines them: the plain names */
 #include "common/lib/string.h"
 
 #include <stdbool.h>
