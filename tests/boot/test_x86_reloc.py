@@ -43,7 +43,7 @@ NOTE_PHYS32_RELOC = 19
 # 3 GiB), room for the top of a window that ends below 2 GiB.
 MEMORY = "3G"
 RAM_END = 0xbffe0000
-MOVABLE = ["hello.elf", "pvhboot.elf", "tests/exit.elf", "tests/start-page.elf",
+MOVABLE = ["hello.elf", "pvhboot.elf", "pvhboot-disk.elf", "tests/exit.elf", "tests/start-page.elf",
            "tests/stack-overflow.elf", "tests/acpi-then-null.elf",
            "tests/hello-require-ungranted.elf"]
 HOSTILE_RELOC = re.compile(rb"^hostile: reloc 0x([0-9a-f]+) to 0x([0-9a-f]+)$")
