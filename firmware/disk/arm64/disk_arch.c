@@ -1,10 +1,13 @@
 /* The disk code's arm64 side (disk_arch.h): the identity map has every
  * address below 1 TiB that is not RAM as Device memory already
- * (arch/arm64/mmu.c); the virtual counter; no PCI ports. */
+ * (arch/arm64/mmu.c); the virtual counter; no PCI ports; the boot
+ * store's memory map. */
 #include <stddef.h>
 
 #include <pvhboot/clock.h>
 
+#include "arch/arm64/arch.h"
+#include "common/boot/boot_store.h"
 #include "firmware/disk/disk_arch.h"
 
 #define DEVICE_MAP_END (1ull << 40)
@@ -45,4 +48,12 @@ void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value)
 {
     (void)addr;
     (void)value;
+}
+
+/* The boot store's map: the firmware places the Image and its device
+ * tree with it (firmware/arm64/linux.c), skipping flagged RAM. */
+struct pvh_memmap *pvh_disk_memmap(const struct pvh_boot *boot)
+{
+    (void)boot;
+    return &arm64_boot_store()->map;
 }
