@@ -6,8 +6,8 @@
  * description like a loader's handed to the firmware: the kernel as
  * module 0 and the initrds, back to back, as module 1 (cpio archives
  * concatenate, and both firmwares take one initrd), with the entry's
- * command line as the boot's and as module 0's, so that the kernel gets
- * exactly it (docs/disk.md).
+ * command line as module 0's and, followed by the VMM's pvhboot.* words,
+ * as the boot's: the kernel gets exactly the entry's (docs/disk.md).
  */
 #include <pvhboot/console.h>
 #include <pvhboot/power.h>
@@ -33,6 +33,7 @@ static struct {
     struct pvh_module mods[2];
     char want[PVH_BLS_TEXT_MAX + 1];
     char vmm[PVH_CMDLINE_MAX + 1];
+    char handed[PVH_BLS_OPTIONS_MAX + PVH_CMDLINE_MAX + 2];
 } late PVH_LATE;
 
 /* pvhboot.entry's value, terminated; NULL without the option. */
@@ -122,6 +123,34 @@ static uint64_t load_initrds(struct pvh_memmap *map, uint64_t *base)
     return total;
 }
 
+/* The firmware's cmdline: the entry's, then the VMM's pvhboot.* words,
+ * which the firmware applies (pvhboot.verbose, pvhboot.timing, ...) and
+ * removes, with the spaces before them, from what the kernel gets. */
+static const char *handed_cmdline(const char *vmm)
+{
+    size_t used = strlen(late.entry.cmdline), len;
+    const char *word;
+
+    memcpy(late.handed, late.entry.cmdline, used + 1);
+    for (;;) {
+        while (*vmm == ' ' || *vmm == '\t' || *vmm == '\n' || *vmm == '\r')
+            vmm++;
+        for (word = vmm; *vmm && *vmm != ' ' && *vmm != '\t' && *vmm != '\n' && *vmm != '\r';)
+            vmm++;
+        len = (size_t)(vmm - word);
+        if (!len)
+            return late.handed;
+        /* Room: the entry's at most PVH_BLS_OPTIONS_MAX - 1, the VMM's
+         * words and their spaces at most its PVH_CMDLINE_MAX + 1. */
+        if (len > 8 && !memcmp(word, "pvhboot.", 8) && used + 1 + len < sizeof(late.handed)) {
+            late.handed[used++] = ' ';
+            memcpy(late.handed + used, word, len);
+            used += len;
+            late.handed[used] = '\0';
+        }
+    }
+}
+
 static void stop_devices(struct pvh_block_dev *const *devs, unsigned n)
 {
     unsigned i;
@@ -151,8 +180,8 @@ void pvh_disk_boot(const struct pvh_boot *boot, struct pvh_block_dev *const *dev
     late.mods[0] = (struct pvh_module){ .base = kernel, .size = late.entry.kernel.size,
                                         .cmdline = late.entry.cmdline };
     late.mods[1] = (struct pvh_module){ .base = initrd, .size = initrd_size, .cmdline = "" };
-    handed.cmdline = late.entry.cmdline;
-    handed.cmdline_len = strlen(late.entry.cmdline);
+    handed.cmdline = handed_cmdline(boot->cmdline);
+    handed.cmdline_len = strlen(handed.cmdline);
     handed.modules = late.mods;
     handed.nr_modules = initrd_size ? 2 : 1;
     handed.memmap = map->regions;

@@ -8,7 +8,8 @@ script's default: the uncompressed Image is 33 MB.
   entry's options exactly;
 - virtio-blk-pci (BARs placed by pvhboot-disk), FAT32, two entries and a
   loader.conf default: pvhboot.entry=<title> boots the other one, with
-  the VMM's cmdline (its pvhboot.* words removed) after its options.
+  the VMM's cmdline (its pvhboot.* words removed) after its options, and
+  the VMM's pvhboot.timing reaching the firmware (its timing line).
 Each checks the entry chosen, the sizes read (the files'), and the
 cmdline /init reports.
 """
@@ -40,6 +41,9 @@ def boot_linux(ctx, name, fat, entries, default, devices, append, entry_id, vmm)
     check(not result.timed_out, "did not end: " + result.describe())
     device = check_chosen(result, entry_id, 1, kernel, initrds)
     expect_init_ran(result.serial, expected_cmdline(m, entry_id, vmm), result)
+    if append and "pvhboot.timing" in append.split():
+        check(any(l.startswith(b"pvhboot: timing ") for l in result.lines()),
+              "no timing line: pvhboot.timing did not reach the firmware")
     os.unlink(img)
     return "%s, %.1fs" % (device, result.elapsed)
 
@@ -59,7 +63,7 @@ def pci_fat32_by_title(ctx):
                           ["alpha:Alpha:2:a:console=ttyAMA0 quiet which=alpha",
                            "beta:Beta:1:b:console=ttyAMA0 quiet which=beta"], "alpha",
                           lambda: ["-device", "virtio-blk-pci,drive=d0"],
-                          "pvhboot.entry=Beta extra=vmm", "beta", "extra=vmm")
+                          "pvhboot.entry=Beta extra=vmm pvhboot.timing", "beta", "extra=vmm")
     return test
 
 

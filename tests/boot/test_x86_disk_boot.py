@@ -9,7 +9,9 @@ Boot Loader Specification entries or a UKI (systemd-boot's stub).
   shows that both arrived, joined;
 - q35, virtio-blk-pci, FAT16 with two type #1 entries, a UKI and a
   loader.conf default: pvhboot.entry=<title> boots the other entry;
-  pvhboot.entry=<UKI id> boots the UKI with exactly its .cmdline;
+  pvhboot.entry=<UKI id> boots the UKI with exactly its .cmdline; the
+  VMM's pvhboot.verbose reaches the firmware (its 'fw: map' lines) and
+  not the kernel;
 - microvm with the disk second, after a raw disk with no partition table
   (passed over with a line): loader.conf's default is booted;
 - a GPT disk with no ESP: one error line, the failure stop (no Linux).
@@ -91,11 +93,14 @@ def q35_entry(ctx, want, entry_id, entry_type, vmm_words):
     """q35, the multi-entry disk on virtio-blk-pci: pvhboot.entry=want."""
     def test():
         img, m = multi_disk(ctx)
-        append = "%s pvhboot.entry=%s" % (vmm_words, want)
+        append = "%s pvhboot.entry=%s pvhboot.verbose" % (vmm_words, want)
         result, device = boot_linux(ctx, "q35", drive(img, "d0") +
                                     ["-device", "virtio-blk-pci,drive=d0,addr=5"], append,
                                     entry_id, entry_type, m, vmm_words, [initramfs(ctx)])
         check(device == "virtio-pci 00:05.0", "booted from %s, expected virtio-pci 00:05.0" % device)
+        # The VMM's pvhboot.* words reach the firmware (and not the kernel).
+        check(any(l.startswith(b"pvhboot: fw: map ") for l in result.lines()),
+              "no 'fw: map' lines: pvhboot.verbose did not reach the firmware")
         return "%s, %.1fs" % (device, result.elapsed)
     return test
 
