@@ -14,7 +14,8 @@ Boot Loader Specification entries or a UKI (systemd-boot's stub).
   not the kernel;
 - microvm with the disk second, after a raw disk with no partition table
   (passed over with a line): loader.conf's default is booted;
-- a GPT disk with no ESP: one error line, the failure stop (no Linux).
+- a GPT disk with no ESP, and a kernel larger than the guest's RAM: one
+  error line each, the failure stop (no Linux).
 Each Linux boot checks the entry chosen, the sizes read (the files'), and
 the cmdline /init reports against the entry's options and the VMM's
 cmdline without its pvhboot.* words (docs/disk.md).
@@ -35,6 +36,7 @@ ARCH = "x86_64"
 TIMEOUT = 120
 MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
 SECOND = b"second initrd, joined behind the first"
+BIG_KERNEL = 40 * 1024 * 1024  # more than all of -m 32M
 MULTI_ENTRIES = ["debian:Debian:6.1.0:debian:console=ttyS0 quiet which=debian",
                  "rescue:Rescue:2::console=ttyS0 quiet which=rescue"]
 MULTI_UKIS = ["uki-12:DebianUKI:12:console=ttyS0 quiet which=uki"]
@@ -151,6 +153,27 @@ def no_esp_refused(ctx):
     return test
 
 
+def kernel_too_big(ctx):
+    """A 'kernel' larger than the guest's RAM: one error line naming its
+    size, before anything is read or handed over (no Linux)."""
+    def test():
+        need_tools()
+        big = os.path.join(ctx.tmp, "big-kernel")
+        with open(big, "wb") as f:
+            f.truncate(BIG_KERNEL)
+        img, _ = make_disk(ctx, "x86-big", big, [], 16, ["big:Big:1::console=ttyS0"],
+                           esp_mib=64)
+        result = run_qemu(["-M", "microvm", "-m", "32M", "-kernel", disk_elf(ctx)] + MODERN_MMIO +
+                          drive(img, "d0") + ["-device", "virtio-blk-device,drive=d0"],
+                          60, qemu=ctx.qemu)
+        line = expect_panic(result, b"pvhboot: error: boot: kernel of %d bytes: no free RAM "
+                            b"below 4 GiB holds it" % BIG_KERNEL)
+        os.unlink(img)
+        os.unlink(big)
+        return line.decode()
+    return test
+
+
 def collect(ctx):
     return [
         ("microvm-fat32-bls-two-initrds-to-init", microvm_two_initrds(ctx)),
@@ -160,4 +183,5 @@ def collect(ctx):
          q35_entry(ctx, "uki-12", "uki-12", 2, "extra=vmm")),
         ("microvm-disk-second-loader-default-to-init", microvm_second_disk_default(ctx)),
         ("no-esp-one-error-line", no_esp_refused(ctx)),
+        ("kernel-larger-than-ram-one-error-line", kernel_too_big(ctx)),
     ]
