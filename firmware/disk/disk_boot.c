@@ -1,7 +1,8 @@
 /*
  * The chooser (disk.h): the disks in the order found, the first with a
  * bootable entry (or, with pvhboot.entry=, the first that has that
- * entry); its entry's kernel and initrds read into free RAM below 4 GiB
+ * entry); its entry's kernel, initrds and devicetree (arm64: the tree the
+ * kernel gets) read into free RAM below 4 GiB
  * that the memory map then flags as module memory; and a boot
  * description like a loader's handed to the firmware: the kernel as
  * module 0 and the initrds, back to back, as module 1 (cpio archives
@@ -151,6 +152,17 @@ static const char *handed_cmdline(const char *vmm)
     }
 }
 
+static void load_devicetree(struct pvh_memmap *map)
+{
+    const struct pvh_disk_file *f = &late.entry.devicetree;
+    uint64_t at = claim(map, f->size, "devicetree");
+    struct pvh_error err;
+
+    read_file(f, at, "devicetree");
+    if (pvh_disk_devicetree(at, f->size, &err))
+        pvh_panic("boot: %s: %s", f->path, err.msg);
+}
+
 static void stop_devices(struct pvh_block_dev *const *devs, unsigned n)
 {
     unsigned i;
@@ -173,6 +185,8 @@ void pvh_disk_boot(const struct pvh_boot *boot, struct pvh_block_dev *const *dev
     kernel = claim(map, late.entry.kernel.size, "kernel");
     read_file(&late.entry.kernel, kernel, "kernel");
     initrd_size = load_initrds(map, &initrd);
+    if (late.entry.has_devicetree)
+        load_devicetree(map);
     pvh_info("boot: %s: kernel 0x%llx size %llu, initrd 0x%llx size %llu", dev->name,
              (unsigned long long)kernel, (unsigned long long)late.entry.kernel.size,
              (unsigned long long)initrd, (unsigned long long)initrd_size);

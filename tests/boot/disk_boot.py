@@ -32,7 +32,7 @@ def need_tools():
 
 
 def make_disk(ctx, name, kernel, initrds, fat, entries=(), ukis=(), default=None,
-              esp_mib=None):
+              esp_mib=None, devicetree=None):
     """(image path, manifest) of a disk made once per run under ctx.tmp.
     entries: make-disk.py's ID:TITLE:VERSION:SORT-KEY:OPTIONS; ukis:
     ID:PRETTY_NAME:VERSION_ID:CMDLINE."""
@@ -50,6 +50,8 @@ def make_disk(ctx, name, kernel, initrds, fat, entries=(), ukis=(), default=None
             cmd += ["--default", default]
         if esp_mib:
             cmd += ["--esp-mib", str(esp_mib)]
+        if devicetree:
+            cmd += ["--devicetree", devicetree]
         subprocess.run(cmd, check=True)
     file_made_once(img, write)
     with open(manifest) as f:

@@ -8,7 +8,8 @@ Boot Loader Specification entries or a UKI (systemd-boot's stub).
   /init (it replaces the first's) also prints a file of its own, so /init
   shows that both arrived, joined;
 - q35, virtio-blk-pci, FAT16 with two type #1 entries, a UKI and a
-  loader.conf default: pvhboot.entry=<title> boots the other entry;
+  loader.conf default, the entries naming a devicetree (left out on x86,
+  with a line): pvhboot.entry=<title> boots the other entry;
   pvhboot.entry=<UKI id> boots the UKI with exactly its .cmdline; the
   VMM's pvhboot.verbose reaches the firmware (its 'fw: map' lines) and
   not the kernel;
@@ -37,6 +38,7 @@ TIMEOUT = 120
 MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
 SECOND = b"second initrd, joined behind the first"
 BIG_KERNEL = 40 * 1024 * 1024  # more than all of -m 32M
+X86_TREE = b"a devicetree line's file: x86 kernels take none\n"
 MULTI_ENTRIES = ["debian:Debian:6.1.0:debian:console=ttyS0 quiet which=debian",
                  "rescue:Rescue:2::console=ttyS0 quiet which=rescue"]
 MULTI_UKIS = ["uki-12:DebianUKI:12:console=ttyS0 quiet which=uki"]
@@ -57,9 +59,16 @@ def second_initrd(ctx):
     return path
 
 
+def x86_tree(ctx):
+    """A devicetree line's file on the x86 disk: left out, whatever it holds."""
+    path = os.path.join(ctx.tmp, "x86-devicetree.dtb")
+    file_once(path, lambda: X86_TREE)
+    return path
+
+
 def multi_disk(ctx):
     return make_disk(ctx, "x86-multi", bzimage(ctx), [initramfs(ctx)], 16, MULTI_ENTRIES,
-                     MULTI_UKIS, default="debian*")
+                     MULTI_UKIS, default="debian*", devicetree=x86_tree(ctx))
 
 
 def boot_linux(ctx, machine, devices, append, entry_id, entry_type, manifest, vmm, initrds):
@@ -100,6 +109,11 @@ def q35_entry(ctx, want, entry_id, entry_type, vmm_words):
                                     ["-device", "virtio-blk-pci,drive=d0,addr=5"], append,
                                     entry_id, entry_type, m, vmm_words, [initramfs(ctx)])
         check(device == "virtio-pci 00:05.0", "booted from %s, expected virtio-pci 00:05.0" % device)
+        if entry_type == 1:
+            left_out = [l for l in result.lines() if l.startswith(b"pvhboot: boot: devicetree at ")]
+            check(len(left_out) == 1 and left_out[0].endswith(
+                b" size %d left out: x86 kernels take none" % len(X86_TREE)),
+                "expected the entry's devicetree left out with one line: %r" % left_out)
         # The VMM's pvhboot.* words reach the firmware (and not the kernel).
         check(any(l.startswith(b"pvhboot: fw: map ") for l in result.lines()),
               "no 'fw: map' lines: pvhboot.verbose did not reach the firmware")

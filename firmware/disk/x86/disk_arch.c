@@ -2,6 +2,7 @@
  * identity map's pool, the TSC, PCI configuration mechanism #1, and the
  * memory map the firmware will plan with. */
 #include <pvhboot/clock.h>
+#include <pvhboot/console.h>
 
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
@@ -62,4 +63,12 @@ struct pvh_memmap *pvh_disk_memmap(const struct pvh_boot *boot)
     memcpy(regions, boot->memmap, n * sizeof(regions[0]));
     map = (struct pvh_memmap){ regions, n, PVH_MEMMAP_MAX };
     return &map;
+}
+
+int pvh_disk_devicetree(uint64_t pa, uint64_t size, struct pvh_error *err)
+{
+    (void)err;
+    pvh_info("boot: devicetree at 0x%llx size %llu left out: x86 kernels take none",
+             (unsigned long long)pa, (unsigned long long)size);
+    return PVH_OK;
 }
