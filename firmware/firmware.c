@@ -107,7 +107,7 @@ static unsigned avoid_list(const struct pvh_fw *fw, struct pvh_range *out, uint6
 uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t floor,
                       uint64_t limit)
 {
-    static struct pvh_range avoid[PVH_FW_MAX_BUSY + 1] PVH_NOINIT;
+    static struct pvh_range avoid[PVH_FW_MAX_BUSY + 1] PVH_LATE;
     struct pvh_error err;
     uint64_t rounded = (size + PVH_PAGE_SIZE - 1) & ~(uint64_t)(PVH_PAGE_SIZE - 1);
     uint64_t base;
@@ -483,7 +483,7 @@ static int payload_index(const struct pvh_fw *fw, unsigned *n, struct pvh_error 
 static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
 {
     static struct pvh_module packed[PVH_PACK_MAX_MODULES] PVH_NOINIT;
-    static char packed_cmdline[PVH_CMDLINE_MAX + 1] PVH_NOINIT;
+    static char packed_cmdline[PVH_CMDLINE_MAX + 1] PVH_LATE;
     struct pvh_pack pack;
     unsigned i, first_packed = 0, want;
     int rc;
@@ -708,7 +708,7 @@ static void log_handover(struct pvh_fw *fw)
 
 struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err)
 {
-    static struct pvh_fw fw_store PVH_NOINIT;
+    static struct pvh_fw fw_store PVH_LATE;
     struct pvh_fw *fw = &fw_store;
     int rc;
 

@@ -63,9 +63,7 @@ FIRMWARE_SRCS := firmware/chainload.c firmware/bzimage.c firmware/elf.c firmware
 # (DISK_ARCH_SRCS) and the firmware's main built as pvh_firmware_main.
 DISK_SRCS := firmware/disk/disk_main.c firmware/disk/disk_boot.c firmware/disk/disk_list.c \
              firmware/disk/virtqueue.c firmware/disk/virtio_blk.c firmware/disk/virtio_mmio.c
-# virtio-pci: arm64 only for now. x86's pvhboot-disk has no room for it
-# below 2 MiB (docs/disk.md); adding these two to x86's DISK_ARCH_SRCS
-# and calling pvh_pci_scan from its discovery is all it takes.
+# virtio-pci: both architectures name these in their DISK_ARCH_SRCS.
 DISK_PCI_SRCS := firmware/disk/virtio_pci.c firmware/disk/pci.c
 # pvhboot-disk's readers (firmware/disk/, docs/disk.md): partition tables,
 # FAT, boot entries. Archived into libpvhboot.a and built for the host (unit

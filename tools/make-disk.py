@@ -11,8 +11,11 @@ images (type #2) made with objcopy on systemd-boot's stub.
       --default 'debian-*' --options 'console=ttyS0' \\
       --uki uki-12:"Debian UKI":12:'root=/dev/vda2 quiet' [--stub linuxx64.efi.stub]
 
---entry ID:TITLE:VERSION[:SORT-KEY] writes /loader/entries/ID.conf naming
-/vmlinuz and each initrd (/initrd-0.img, ...), with --options. --uki
+--entry ID:TITLE:VERSION[:SORT-KEY[:OPTIONS]] writes
+/loader/entries/ID.conf naming /vmlinuz and each initrd (/initrd-0.img,
+...), with its OPTIONS, else --options, and with --devicetree FILE a
+"devicetree /devicetree.dtb" line. --esp-mib N makes the ESP N MiB (a
+33 MB arm64 Image needs more than the default). --uki
 ID:PRETTY_NAME:VERSION_ID[:CMDLINE] writes /EFI/Linux/ID.efi; without
 --stub (or when it is missing) the UKI is a minimal PE32+ this script
 writes itself, with the same sections. --manifest FILE writes what was put
@@ -111,13 +114,15 @@ def main():
     ap.add_argument("--uki", action="append", default=[])
     ap.add_argument("--stub", default=DEFAULT_STUB)
     ap.add_argument("--manifest")
+    ap.add_argument("--esp-mib", type=int)
+    ap.add_argument("--devicetree")
     args = ap.parse_args()
     for tool in ("sfdisk", "mkfs.fat", "mcopy", "mmd", "objcopy"):
         if not shutil.which(tool):
             sys.exit("make-disk.py: %s is missing (tools/deps.sh test installs it)" % tool)
     stub = args.stub if args.stub and os.path.exists(args.stub) else None
 
-    esp_sectors = ESP_MIB[args.fat] * 1024 * 1024 // SECTOR
+    esp_sectors = (args.esp_mib or ESP_MIB[args.fat]) * 1024 * 1024 // SECTOR
     total = ESP_START + esp_sectors + LINUX_SECTORS + 2048
     with open(args.out, "wb") as f:
         f.truncate(total * SECTOR)
@@ -139,25 +144,33 @@ def main():
     for i, path in enumerate(args.initrd):
         initrd_paths.append("/initrd-%d.img" % i)
         mcopy(args.out, off, path, initrd_paths[-1])
+    dtb_path = "/devicetree.dtb" if args.devicetree else None
+    if dtb_path:
+        mcopy(args.out, off, args.devicetree, dtb_path)
     with tempfile.TemporaryDirectory() as tmp:
         for d in ("/loader", "/loader/entries", "/EFI", "/EFI/Linux"):
             mmd(args.out, off, d)
         for spec in args.entry:
-            parts = spec.split(":")
+            parts = spec.split(":", 4)
             ident, title, version = parts[:3]
             sort_key = parts[3] if len(parts) > 3 else ""
+            options = parts[4] if len(parts) > 4 else args.options
             text = "title %s\nversion %s\n" % (title, version)
             if sort_key:
                 text += "sort-key %s\n" % sort_key
             text += "linux /vmlinuz\n" + "".join("initrd %s\n" % p for p in initrd_paths)
-            if args.options:
-                text += "options %s\n" % args.options
+            if options:
+                text += "options %s\n" % options
+            if dtb_path:
+                text += "devicetree %s\n" % dtb_path
             path = os.path.join(tmp, ident + ".conf")
             with open(path, "w") as f:
                 f.write(text)
             mcopy(args.out, off, path, "/loader/entries/%s.conf" % ident)
             manifest["entries"].append({"id": ident, "title": title, "version": version,
-                                        "sort_key": sort_key})
+                                        "sort_key": sort_key, "options": options,
+                                        "linux": "/vmlinuz", "initrd": initrd_paths,
+                                        "devicetree": dtb_path})
         if args.default:
             path = os.path.join(tmp, "loader.conf")
             with open(path, "w") as f:

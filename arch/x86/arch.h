@@ -13,6 +13,9 @@
 
 /* Linker-script and entry.asm symbols: addresses, not objects. */
 extern char __image_start[], __image_end[];
+/* The end of late storage (PVH_LATE), past __image_end: pvhboot's memory
+ * ends there. */
+extern char __late_end[];
 extern char __text_start[], __text_end[], __rodata_end[];
 extern char x86_stack_guard[], x86_stack_top[];
 extern uint64_t x86_gdt[];

@@ -79,18 +79,10 @@ $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIP
 DISK_ARCH_SRCS := firmware/disk/dsdt_mmio.c firmware/disk/discover_cmdline.c \
                   firmware/disk/x86/disk_arch.c firmware/disk/x86/discover.c $(DISK_PCI_SRCS)
 DISK_FIRMWARE_MAIN := firmware/main.c
-# Its linker script is pvhboot's with .noinit's pieces sorted by alignment
-# (the page-aligned ones first, so that no padding is left between the
-# others): pvhboot's buffers fill the first 2 MiB the entry maps, and the
-# disk code needs the room that padding takes.
-$(BUILD)/gen/x86_64-disk.ld: $(LDSCRIPT) arch/x86/build.mk
-	@mkdir -p $(dir $@)
-	$(Q)sed 's/\*(\.noinit \.noinit\.\*)/*(SORT_BY_ALIGNMENT(.noinit*))/' $< > $@
-	$(Q)grep -q SORT_BY_ALIGNMENT $@ || { echo "$@: .noinit rule not found in $<" >&2; rm -f $@; exit 1; }
-$(BUILD)/pvhboot-disk.elf: $(ENTRY_OBJ) $(DISK_OBJS) $(LIB) $(BUILD)/gen/x86_64-disk.ld
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(BUILD)/gen/x86_64-disk.ld -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(DISK_OBJS) $(LIB)
+# Movable like pvhboot.elf; the firmware's big state is in late storage
+# (PVH_LATE), so it links with pvhboot's own script.
+$(BUILD)/pvhboot-disk.elf: $(ENTRY_OBJ) $(DISK_OBJS) $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(DISK_OBJS) $(LIB),-Map=$(@:.elf=.map))
 
 NASM_INCS := $(BUILD)/gen/x86.inc $(BUILD)/gen/elfnote.inc arch/x86/leave_long_mode.inc
 NASMFLAGS := -f elf64 -Werror -I$(BUILD)/gen/ -Iarch/x86/

@@ -149,7 +149,7 @@ void x86_start(uint32_t start_info_pa)
     x86_cpu_probe();    /* NX and 1 GiB pages, for the tables */
     x86_paging_init();  /* the image alone, with its rights */
     x86_idt_init();
-    pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__image_end);
+    pvh_boot_store_init(&store, (uintptr_t)__image_start, (uintptr_t)__late_end);
     x86_hypervisor_probe(&store.boot.hv);
     x86_consoles_init(&store.boot.hv);
     if (with_xen()) {

@@ -24,6 +24,10 @@ struct pvh_block_dev {
      * Returns 0, or -1 after the transport has printed why. A read past
      * the device's end is refused here, before the device sees it. */
     int (*read)(const struct pvh_block_dev *dev, uint64_t lba, uint32_t count, void *buf);
+    /* Stop the device before the hand-off, so that the kernel's driver
+     * finds it as after power-on (virtio: a reset, status 0). Returns 0,
+     * or -1 after printing why. NULL: nothing to stop. */
+    int (*reset)(const struct pvh_block_dev *dev);
     /* The transport's own state. */
     void *ctx;
 };

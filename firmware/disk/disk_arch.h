@@ -30,6 +30,19 @@ void pvh_disk_mb(void);
 #define PVH_DISK_PCI_PORTS 0
 #endif
 uint32_t pvh_disk_pci_port_read32(uint32_t addr);
+/* The memory map the firmware will place the kernel with, where the disk
+ * path claims the RAM it loads the entry's files into: on x86 a copy of
+ * boot's (the firmware plans with the boot description it is handed), on
+ * arm64 the boot store's own (its firmware places the Image with that). */
+struct pvh_boot;
+struct pvh_memmap;
+struct pvh_memmap *pvh_disk_memmap(const struct pvh_boot *boot);
+/* The entry's devicetree, read to [pa, pa + size): on arm64, checked
+ * (magic, its totalsize within size) and made the tree the firmware
+ * gives the kernel (with its own /chosen); x86 kernels take none, and it
+ * is left out with a line. Returns PVH_OK or an error naming why. */
+struct pvh_error;
+int pvh_disk_devicetree(uint64_t pa, uint64_t size, struct pvh_error *err);
 void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value);
 
 #endif

@@ -61,6 +61,18 @@ static int block_read(const struct pvh_block_dev *dev, uint64_t lba, uint32_t co
     return 0;
 }
 
+static int block_reset(const struct pvh_block_dev *dev)
+{
+    const struct pvh_virtio_blk *b = dev->ctx;
+    struct pvh_error err;
+
+    if (reset(&b->t, &err)) {
+        pvh_printf("pvhboot: error: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int pvh_virtio_blk_init(struct pvh_virtio_blk *b, struct pvh_error *err)
 {
     struct pvh_virtio_transport *t = &b->t;
@@ -91,6 +103,7 @@ int pvh_virtio_blk_init(struct pvh_virtio_blk *b, struct pvh_error *err)
         return rc;
     memcpy(b->dev.name, t->name, sizeof(b->dev.name));
     b->dev.read = block_read;
+    b->dev.reset = block_reset;
     b->dev.ctx = b;
     return PVH_OK;
 }

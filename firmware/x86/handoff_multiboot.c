@@ -25,7 +25,7 @@
  * name, and kernels rely on it: Xen drops the first word. Ours is the
  * first word of the payload's own cmdline (a module's, or the name
  * pvhboot-pack recorded), else "kernel". */
-static char mb_cmdline[PVH_CMDLINE_MAX + PVH_MODULE_CMDLINE_MAX + 2] PVH_NOINIT;
+static char mb_cmdline[PVH_CMDLINE_MAX + PVH_MODULE_CMDLINE_MAX + 2] PVH_LATE;
 
 static int make_cmdline(const struct pvh_fw *fw, struct pvh_error *err)
 {

@@ -34,10 +34,10 @@ BYTE_BUDGETS = {
     "arm64/hello.elf": (24 * 1024, 51438),
     "arm64/minimal.elf": (8 * 1024, 41054),
     "arm64/pvhboot.elf": (24 * 1024, 58076),
-    # pvhboot-disk: the firmware plus virtio-blk (issue 26); the readers
-    # (GPT, FAT, BLS, UKI) are not in it yet.
-    "x86_64/pvhboot-disk.elf": (48 * 1024, 63722),
-    "arm64/pvhboot-disk.elf": (48 * 1024, 67156),
+    # pvhboot-disk: the firmware plus virtio-blk, the readers (GPT, MBR,
+    # FAT, BLS, UKI) and the chooser that boots an entry (issue 26).
+    "x86_64/pvhboot-disk.elf": (48 * 1024, 87430),
+    "arm64/pvhboot-disk.elf": (48 * 1024, 92364),
 }
 
 

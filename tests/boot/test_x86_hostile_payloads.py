@@ -419,7 +419,8 @@ def firmware(ctx):
 def firmware_range(ctx):
     out = subprocess.run(["nm", firmware(ctx)], check=True, stdout=subprocess.PIPE).stdout.decode()
     syms = {p[2]: int(p[0], 16) for p in (l.split() for l in out.splitlines()) if len(p) == 3}
-    return "0x%x-0x%x" % (syms["__image_start"], syms["__image_end"] - 1)
+    # pvhboot's memory: the image and its late storage after it.
+    return "0x%x-0x%x" % (syms["__image_start"], syms["__late_end"] - 1)
 
 
 def mutated_file(ctx, name, source, mutation):

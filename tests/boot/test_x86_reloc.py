@@ -16,6 +16,10 @@ note words.
   One boot with two CPUs: the other CPU's start-up code follows the move.
 - pvhboot.elf moved (lowest-but-one and highest place), hello appended as
   its kernel: the firmware runs moved and boots hello.
+- pvhboot-disk.elf moved to the lowest and the highest odd MiB, where its
+  late storage (the readers' memory) runs past the image's 2 MiB block,
+  with a raw disk on virtio-blk-pci: its disk line, and the readers'
+  refusal of that disk's bytes.
 - pvhboot.elf at its link address given hello (which now carries the
   note): it moves hello clear of itself, and hello reports that range.
 - pvhboot.elf with pvhboot.place=random and hello, 4 boots: hello runs to
@@ -33,7 +37,8 @@ import struct
 import subprocess
 import sys
 
-from common import check, expect_poweroff
+from common import check, expect_panic, expect_poweroff
+from disk_images import disk, expected as disk_expected
 from hello_report import HelloReport
 from hostile_loader import EXIT_BROKEN_SETUP, loader_image
 from qemu import run_qemu
@@ -46,11 +51,15 @@ NOTE_PHYS32_RELOC = 19
 # 3 GiB), room for the top of a window that ends below 2 GiB.
 MEMORY = "3G"
 RAM_END = 0xbffe0000
-MOVABLE = ["hello.elf", "pvhboot.elf", "tests/exit.elf", "tests/start-page.elf",
+MOVABLE = ["hello.elf", "pvhboot.elf", "pvhboot-disk.elf", "tests/exit.elf", "tests/start-page.elf",
            "tests/stack-overflow.elf", "tests/acpi-then-null.elf",
            "tests/hello-require-ungranted.elf"]
 HOSTILE_RELOC = re.compile(rb"^hostile: reloc 0x([0-9a-f]+) to 0x([0-9a-f]+)$")
 PAGE = 4096
+# The hostile loader's case that hands over no module (nr_modules 0, the
+# list's address garbage), so pvhboot-disk takes its disk path.
+NO_MODULE_CASE = "case=modules-0-list-garbage"
+BLOCK = 0x200000  # what the entry maps around the image
 
 
 def elf64_facts(path):
@@ -193,6 +202,40 @@ def firmware_moved(ctx):
     return test
 
 
+def disk_firmware_moved(ctx):
+    """pvhboot-disk.elf moved to the lowest and highest odd MiB, a raw disk
+    on virtio-blk-pci: its late storage (the readers' memory), past the
+    image's 2 MiB block, works moved; the disk line and the readers'
+    refusal of the disk are what that disk's bytes say."""
+    def test():
+        fw = os.path.join(ctx.build, "pvhboot-disk.elf")
+        link, span, _ = elf64_facts(fw)
+        align, first, last, _ = window(fw)
+        raw, data = disk(ctx, "a")
+        sectors, crc = disk_expected(data)
+        want = [b"pvhboot: disk: virtio-pci 00:05.0 %d sectors crc32 0x%08x" % (sectors, crc)]
+        error = (b"pvhboot: error: no bootable entry on any disk: disks 1: disk virtio-pci "
+                 b"00:05.0: no partition table: signature 0x%04x" % (data[510] | data[511] << 8))
+        # Odd MiB, low and high: the image sits in the upper half of its
+        # 2 MiB block, and the late storage after it runs into the next.
+        low = next(a for a in range(first + align, last + 1, align) if a % BLOCK)
+        high = next(a for a in range(last, first - 1, -align) if a % BLOCK)
+        done = []
+        for to in (low, high):
+            check(to % BLOCK + span > BLOCK, "0x%x+0x%x stays in one 2 MiB block" % (to, span))
+            result = run_qemu(["-M", "pc", "-m", MEMORY, "-kernel", loader_image(ctx),
+                               "-initrd", fw, "-append", NO_MODULE_CASE + " reloc=0x%x" % to,
+                               "-drive", "file=%s,format=raw,if=none,id=d0,readonly=on" % raw,
+                               "-device", "virtio-blk-pci,drive=d0,addr=5"], 60, qemu=ctx.qemu)
+            check_loader_moved(result, link, to)
+            got = [l for l in result.lines() if l.startswith(b"pvhboot: disk: virtio-pci ")]
+            check(got == want, "disk lines %r, expected %r" % (got, want))
+            expect_panic(result, error)
+            done.append("0x%x" % to)
+        return "pvhboot-disk at %s (span 0x%x)" % (" ".join(done), span)
+    return test
+
+
 def firmware_moves_hello(ctx):
     def test():
         hello = os.path.join(ctx.build, "hello.elf")
@@ -284,6 +327,7 @@ def collect(ctx):
         ("firmware-runs-moved-boots-payload", firmware_moved(ctx)),
         ("firmware-moves-hello-off-its-link-address", firmware_moves_hello(ctx)),
         ("firmware-places-hello-at-random-4-boots", firmware_places_hello_at_random(ctx)),
+        ("disk-firmware-runs-moved-reads-disk", disk_firmware_moved(ctx)),
         ("packed-firmware-carries-no-note-and-stays", packed_firmware_pinned(ctx)),
         ("test-loader-refuses-misaligned-reloc", loader_refuses_misaligned(ctx)),
     ]

@@ -3,10 +3,8 @@
  *  1. the cmdline's virtio_mmio.device= words (Firecracker; QEMU's
  *     microvm with acpi=off appends them itself);
  *  2. the DSDT's LNRO0005 devices (QEMU's microvm with ACPI on);
- * Not yet: PCI (virtio-blk-pci on pc and q35). Its code (firmware/disk/
- * pci.c, virtio_pci.c, built for arm64) does not fit in this image below
- * 2 MiB (docs/disk.md); the configuration ports are ready here
- * (disk_arch.c) for when it does.
+ *  3. PCI bus 0 through the configuration ports (virtio-blk-pci on pc
+ *     and q35, BARs as SeaBIOS set them; disk_arch.c).
  */
 #include "arch/x86/arch.h"
 #include "common/acpi/acpi.h"

@@ -1,0 +1,130 @@
+"""pvhboot-disk.bin boots Debian's arm64 Image from a disk (issue 26) on
+QEMU's virt: GPT + FAT disks made by tools/make-disk.py with the Image,
+test_arm64_linux.py's busybox initramfs (its /init prints /proc/cmdline)
+and Boot Loader Specification entries. The ESP is made larger than the
+script's default: the uncompressed Image is 33 MB.
+
+- virtio-mmio, FAT16, one entry, no cmdline from the VMM: Linux gets the
+  entry's options exactly;
+- virtio-mmio, an entry with a devicetree (QEMU's tree with a property
+  of the test's added): /init reads that property back from the tree
+  Linux got, and the cmdline pvhboot put in its /chosen;
+- virtio-blk-pci (BARs placed by pvhboot-disk), FAT32, two entries and a
+  loader.conf default: pvhboot.entry=<title> boots the other one, with
+  the VMM's cmdline (its pvhboot.* words removed) after its options, and
+  the VMM's pvhboot.timing reaching the firmware (its timing line).
+Each checks the entry chosen, the sizes read (the files'), and the
+cmdline /init reports.
+"""
+
+import os
+import re
+
+from common import check
+from disk_boot import check_chosen, drive, expected_cmdline, make_disk, need_tools
+from linux import DRAIN_CONSOLE
+from qemu_arm64 import dtb_to_dts, dump_dtb, dts_to_dtb, run_qemu_arm64
+from test_arm64_linux import MARKER, busybox_initramfs, cache_file, expect_init_ran, initramfs
+
+ARCH = "arm64"
+TIMEOUT = 120
+ESP_MIB = 48
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
+DT_MARKER = b"tree-from-the-disk"
+# test_arm64_linux.py's /init, plus the marker read from the tree Linux got.
+DT_INIT = b"""#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+echo "%s cmdline=[$(/bin/busybox cat /proc/cmdline)]"
+echo "PVHTEST-DT [$(/bin/busybox tr -d '\\000' < /sys/firmware/devicetree/base/pvhtest-marker)]"
+%s
+/bin/busybox poweroff -f
+""" % (MARKER, DRAIN_CONSOLE.encode())
+
+
+def boot_linux(ctx, name, fat, entries, default, devices, append, entry_id, vmm):
+    need_tools()
+    kernel, initrds = cache_file(ctx, "linux", "Image"), [initramfs(ctx)]
+    img, m = make_disk(ctx, name, kernel, initrds, fat, entries, default=default,
+                       esp_mib=ESP_MIB)
+    args = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G",
+            "-kernel", os.path.join(ctx.build_arm64, "pvhboot-disk.bin")]
+    if append:
+        args += ["-append", append]
+    result = run_qemu_arm64(args + drive(img, "d0") + devices(), TIMEOUT,
+                            qemu=ctx.qemu_aarch64)
+    check(not result.timed_out, "did not end: " + result.describe())
+    device = check_chosen(result, entry_id, 1, kernel, initrds)
+    expect_init_ran(result.serial, expected_cmdline(m, entry_id, vmm), result)
+    if append and "pvhboot.timing" in append.split():
+        check(any(l.startswith(b"pvhboot: timing ") for l in result.lines()),
+              "no timing line: pvhboot.timing did not reach the firmware")
+    os.unlink(img)
+    return "%s, %.1fs" % (device, result.elapsed)
+
+
+def mmio_fat16(ctx):
+    def test():
+        return boot_linux(ctx, "arm64-fat16", 16,
+                          ["debian:Debian:6.1.0::console=ttyAMA0 quiet which=mmio"], None,
+                          lambda: MODERN_MMIO + ["-device", "virtio-blk-device,drive=d0"],
+                          None, "debian", "")
+    return test
+
+
+def pci_fat32_by_title(ctx):
+    def test():
+        return boot_linux(ctx, "arm64-fat32", 32,
+                          ["alpha:Alpha:2:a:console=ttyAMA0 quiet which=alpha",
+                           "beta:Beta:1:b:console=ttyAMA0 quiet which=beta"], "alpha",
+                          lambda: ["-device", "virtio-blk-pci,drive=d0"],
+                          "pvhboot.entry=Beta extra=vmm pvhboot.timing", "beta", "extra=vmm")
+    return test
+
+
+def marked_tree(ctx):
+    """QEMU's virt tree for these options with a property of the test's
+    at the root: /init reads it back from the tree Linux got."""
+    dts = dtb_to_dts(dump_dtb(ctx, "virt", "cortex-a57", "1G"))
+    check(dts.count("\n/ {\n") == 1, "no root node in QEMU's tree")
+    dts = dts.replace("\n/ {\n", '\n/ {\n\tpvhtest-marker = "%s";\n' % DT_MARKER.decode(), 1)
+    return dts_to_dtb(dts, os.path.join(ctx.tmp, "virt-marked.dtb"))
+
+
+def devicetree_from_disk(ctx):
+    """An entry with a devicetree: the kernel gets that tree (its marker)
+    with pvhboot's /chosen (the cmdline /init reports)."""
+    def test():
+        need_tools()
+        kernel = cache_file(ctx, "linux", "Image")
+        initrds = [busybox_initramfs(ctx, "arm64-dt-initramfs.cpio", DT_INIT)]
+        tree = marked_tree(ctx)
+        img, m = make_disk(ctx, "arm64-dt", kernel, initrds, 16,
+                           ["dt:WithTree:1::console=ttyAMA0 quiet which=dt"], esp_mib=ESP_MIB,
+                           devicetree=tree)
+        args = ["-M", "virt", "-cpu", "cortex-a57", "-m", "1G",
+                "-kernel", os.path.join(ctx.build_arm64, "pvhboot-disk.bin")]
+        result = run_qemu_arm64(args + MODERN_MMIO + drive(img, "d0") +
+                                ["-device", "virtio-blk-device,drive=d0"], TIMEOUT,
+                                qemu=ctx.qemu_aarch64)
+        check(not result.timed_out, "did not end: " + result.describe())
+        device = check_chosen(result, "dt", 1, kernel, initrds)
+        check(b"pvhboot: boot: devicetree esp:/devicetree.dtb size %d" %
+              os.path.getsize(tree) in result.lines(),
+              "no devicetree line with the file's size: " + result.describe())
+        expect_init_ran(result.serial, expected_cmdline(m, "dt", ""), result)
+        marks = re.findall(rb"PVHTEST-DT \[([^\]\r\n]*)\]", result.serial)
+        check(marks == [DT_MARKER], "the tree's marker as Linux saw it: %r, expected [%r]" %
+              (marks, DT_MARKER))
+        os.unlink(img)
+        return "%s, %.1fs" % (device, result.elapsed)
+    return test
+
+
+def collect(ctx):
+    return [
+        ("virt-mmio-fat16-entry-options-to-init", mmio_fat16(ctx)),
+        ("virt-pci-fat32-entry-by-title-to-init", pci_fat32_by_title(ctx)),
+        ("virt-mmio-entry-devicetree-reaches-linux", devicetree_from_disk(ctx)),
+    ]

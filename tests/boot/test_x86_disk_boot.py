@@ -1,0 +1,201 @@
+"""pvhboot-disk.elf boots Debian's kernel from a disk (issue 26): GPT + FAT
+disks made by tools/make-disk.py with the real tools, holding the bzImage,
+the oracle initramfs of linux.py (its /init prints /proc/cmdline) and
+Boot Loader Specification entries or a UKI (systemd-boot's stub).
+
+- microvm (ACPI on: the disk from the DSDT), virtio-blk-device, FAT32, one
+  type #1 entry with two initrds: the oracle, and a second archive whose
+  /init (it replaces the first's) also prints a file of its own, so /init
+  shows that both arrived, joined;
+- q35, virtio-blk-pci, FAT16 with two type #1 entries, a UKI and a
+  loader.conf default, the entries naming a devicetree (left out on x86,
+  with a line): pvhboot.entry=<title> boots the other entry;
+  pvhboot.entry=<UKI id> boots the UKI with exactly its .cmdline; the
+  VMM's pvhboot.verbose reaches the firmware (its 'fw: map' lines) and
+  not the kernel;
+- microvm with the disk second, after a raw disk with no partition table
+  (passed over with a line): loader.conf's default is booted;
+- a GPT disk with no ESP, and a kernel larger than the guest's RAM: one
+  error line each, the failure stop (no Linux).
+Each Linux boot checks the entry chosen, the sizes read (the files'), and
+the cmdline /init reports against the entry's options and the VMM's
+cmdline without its pvhboot.* words (docs/disk.md).
+"""
+
+import os
+import subprocess
+import zlib
+
+from common import check, expect_panic, file_once
+from disk_boot import check_chosen, drive, expected_cmdline, make_disk, need_tools
+from disk_images import DISK_LINE, disk
+from linux import INIT_EXIT_STATUS, INIT_SCRIPT, InitReport, bzimage, cpio_newc, initramfs
+from qemu import run_qemu
+from test_x86_firmware import host_tsc_khz
+
+ARCH = "x86_64"
+TIMEOUT = 120
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
+SECOND = b"second initrd, joined behind the first"
+BIG_KERNEL = 40 * 1024 * 1024  # more than all of -m 32M
+X86_TREE = b"a devicetree line's file: x86 kernels take none\n"
+MULTI_ENTRIES = ["debian:Debian:6.1.0:debian:console=ttyS0 quiet which=debian",
+                 "rescue:Rescue:2::console=ttyS0 quiet which=rescue"]
+MULTI_UKIS = ["uki-12:DebianUKI:12:console=ttyS0 quiet which=uki"]
+
+
+def disk_elf(ctx):
+    return os.path.join(ctx.build, "pvhboot-disk.elf")
+
+
+def second_initrd(ctx):
+    """An archive whose /init is the oracle's plus one line with /second."""
+    path = os.path.join(ctx.tmp, "second-initrd.cpio")
+    script = INIT_SCRIPT.replace('echo "pvhtest: init"\n', 'echo "pvhtest: init"\n'
+                                 'echo "pvhtest: second [$(busybox cat /second)]"\n')
+    check(script != INIT_SCRIPT, "linux.py's /init changed: no 'pvhtest: init' line to follow")
+    file_once(path, lambda: cpio_newc([("init", 0o100755, script.encode()),
+                                       ("second", 0o100644, SECOND)]))
+    return path
+
+
+def x86_tree(ctx):
+    """A devicetree line's file on the x86 disk: left out, whatever it holds."""
+    path = os.path.join(ctx.tmp, "x86-devicetree.dtb")
+    file_once(path, lambda: X86_TREE)
+    return path
+
+
+def multi_disk(ctx):
+    return make_disk(ctx, "x86-multi", bzimage(ctx), [initramfs(ctx)], 16, MULTI_ENTRIES,
+                     MULTI_UKIS, default="debian*", devicetree=x86_tree(ctx))
+
+
+def boot_linux(ctx, machine, devices, append, entry_id, entry_type, manifest, vmm, initrds):
+    result = run_qemu(["-M", machine, "-m", "512M", "-kernel", disk_elf(ctx), "-append", append] +
+                      devices, TIMEOUT, qemu=ctx.qemu)
+    check(not result.timed_out and not result.triple_fault, result.describe())
+    device = check_chosen(result, entry_id, entry_type, bzimage(ctx), initrds)
+    check(result.status == INIT_EXIT_STATUS, "expected /init's exit: " + result.describe())
+    report = InitReport(result.serial)
+    want = expected_cmdline(manifest, entry_id, vmm)
+    check(report.cmdline == want, "Linux cmdline %r, expected %r" % (report.cmdline, want))
+    return result, device
+
+
+def microvm_two_initrds(ctx):
+    def test():
+        need_tools()
+        initrds = [initramfs(ctx), second_initrd(ctx)]
+        img, m = make_disk(ctx, "x86-fat32", bzimage(ctx), initrds, 32,
+                           ["debian:Debian:6.1.0::console=ttyS0 quiet which=fat32"])
+        vmm = "tsc_early_khz=%d" % host_tsc_khz()
+        result, device = boot_linux(ctx, "microvm", MODERN_MMIO + drive(img, "d0") +
+                                    ["-device", "virtio-blk-device,drive=d0"], vmm, "debian", 1,
+                                    m, vmm, initrds)
+        check(b"pvhtest: second [%s]" % SECOND in result.lines(prefix=b"pvhtest: "),
+              "/init did not show the second initrd's file: " + result.describe())
+        os.unlink(img)
+        return "%s, %.1fs" % (device, result.elapsed)
+    return test
+
+
+def q35_entry(ctx, want, entry_id, entry_type, vmm_words):
+    """q35, the multi-entry disk on virtio-blk-pci: pvhboot.entry=want."""
+    def test():
+        img, m = multi_disk(ctx)
+        append = "%s pvhboot.entry=%s pvhboot.verbose" % (vmm_words, want)
+        result, device = boot_linux(ctx, "q35", drive(img, "d0") +
+                                    ["-device", "virtio-blk-pci,drive=d0,addr=5"], append,
+                                    entry_id, entry_type, m, vmm_words, [initramfs(ctx)])
+        check(device == "virtio-pci 00:05.0", "booted from %s, expected virtio-pci 00:05.0" % device)
+        if entry_type == 1:
+            left_out = [l for l in result.lines() if l.startswith(b"pvhboot: boot: devicetree at ")]
+            check(len(left_out) == 1 and left_out[0].endswith(
+                b" size %d left out: x86 kernels take none" % len(X86_TREE)),
+                "expected the entry's devicetree left out with one line: %r" % left_out)
+        # The VMM's pvhboot.* words reach the firmware (and not the kernel).
+        check(any(l.startswith(b"pvhboot: fw: map ") for l in result.lines()),
+              "no 'fw: map' lines: pvhboot.verbose did not reach the firmware")
+        return "%s, %.1fs" % (device, result.elapsed)
+    return test
+
+
+def microvm_second_disk_default(ctx):
+    """A raw disk first (no partition table), the boot disk second."""
+    def test():
+        img, m = multi_disk(ctx)
+        raw, _ = disk(ctx, "a")
+        vmm = "tsc_early_khz=%d" % host_tsc_khz()
+        devices = MODERN_MMIO + drive(raw, "d0") + ["-device", "virtio-blk-device,drive=d0"]
+        devices += drive(img, "d1") + ["-device", "virtio-blk-device,drive=d1"]
+        result, device = boot_linux(ctx, "microvm", devices, vmm, "debian", 1, m, vmm,
+                                    [initramfs(ctx)])
+        # The raw disk: the transport whose sector 0 has its CRC; refused for
+        # the signature its bytes 510-511 hold.
+        raw_data = disk(ctx, "a")[1]
+        found = [m.group(1) for m in (DISK_LINE.match(l) for l in result.lines())
+                 if m and int(m.group(3), 16) == zlib.crc32(raw_data[:512])]
+        check(len(found) == 1 and found[0].decode() != device,
+              "the raw disk's line, not the boot disk's: " + result.describe())
+        want = b"pvhboot: boot: %s passed over: disk %s: no partition table: signature 0x%04x" % (
+            found[0], found[0], raw_data[510] | raw_data[511] << 8)
+        passed = [l for l in result.lines() if b" passed over: " in l]
+        check(passed == [want], "passed-over lines %r, expected [%r]" % (passed, want))
+        return "%s, %.1fs" % (device, result.elapsed)
+    return test
+
+
+def no_esp_refused(ctx):
+    """A GPT with one Linux partition: no ESP, one error line."""
+    def test():
+        need_tools()
+        path = os.path.join(ctx.tmp, "no-esp.img")
+        with open(path, "wb") as f:
+            f.truncate(4 * 1024 * 1024)
+        subprocess.run(["sfdisk", "--quiet", path], check=True,
+                       input=b"label: gpt\nstart=2048, size=4096, "
+                             b"type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n")
+        result = run_qemu(["-M", "microvm", "-m", "256M", "-kernel", disk_elf(ctx)] + MODERN_MMIO +
+                          drive(path, "d0") + ["-device", "virtio-blk-device,drive=d0"],
+                          60, qemu=ctx.qemu)
+        line = expect_panic(result, b"pvhboot: error: no bootable entry on any disk: disks 1: ")
+        check(line.endswith(b"no ESP or XBOOTLDR partition with a FAT file system"),
+              "unexpected reason: %r" % line)
+        os.unlink(path)
+        return line.decode()
+    return test
+
+
+def kernel_too_big(ctx):
+    """A 'kernel' larger than the guest's RAM: one error line naming its
+    size, before anything is read or handed over (no Linux)."""
+    def test():
+        need_tools()
+        big = os.path.join(ctx.tmp, "big-kernel")
+        with open(big, "wb") as f:
+            f.truncate(BIG_KERNEL)
+        img, _ = make_disk(ctx, "x86-big", big, [], 16, ["big:Big:1::console=ttyS0"],
+                           esp_mib=64)
+        result = run_qemu(["-M", "microvm", "-m", "32M", "-kernel", disk_elf(ctx)] + MODERN_MMIO +
+                          drive(img, "d0") + ["-device", "virtio-blk-device,drive=d0"],
+                          60, qemu=ctx.qemu)
+        line = expect_panic(result, b"pvhboot: error: boot: kernel of %d bytes: no free RAM "
+                            b"below 4 GiB holds it" % BIG_KERNEL)
+        os.unlink(img)
+        os.unlink(big)
+        return line.decode()
+    return test
+
+
+def collect(ctx):
+    return [
+        ("microvm-fat32-bls-two-initrds-to-init", microvm_two_initrds(ctx)),
+        ("q35-pci-fat16-entry-by-title-to-init",
+         q35_entry(ctx, "Rescue", "rescue", 1, "extra=vmm")),
+        ("q35-pci-uki-by-id-exact-cmdline-to-init",
+         q35_entry(ctx, "uki-12", "uki-12", 2, "extra=vmm")),
+        ("microvm-disk-second-loader-default-to-init", microvm_second_disk_default(ctx)),
+        ("no-esp-one-error-line", no_esp_refused(ctx)),
+        ("kernel-larger-than-ram-one-error-line", kernel_too_big(ctx)),
+    ]
