@@ -12,8 +12,12 @@
  * 2 MiB the entry and PT0 map (the image itself must fit in 1 MiB), and
  * is mapped with the rest of RAM by x86_paging_finish(); before that an
  * access faults. The firmware's big planner state lives here. On arm64
- * the linker script keeps it with .noinit. */
-#define PVH_LATE __attribute__((section(".late.pvh")))
+ * the linker script keeps it with .noinit. The name starts with .sbss
+ * only so that the compiler makes the section NOBITS (as it does for
+ * .bss and .noinit, not for other names): otherwise its zeroes would be
+ * stored in every object and in libpvhboot.a. Neither architecture has
+ * a small-data .sbss of its own. */
+#define PVH_LATE __attribute__((section(".sbss.late.pvh")))
 
 /* A helper -Os would otherwise call: in an inner loop (a call and a return
  * for each byte of a cmdline cost more than the test itself), or one
