@@ -36,9 +36,10 @@ pkgs_test="$pkgs_test fdisk dosfstools mtools systemd-boot-efi"
 pkgs_arm64="qemu-system-arm device-tree-compiler libfdt-dev"
 # unit: host programs with the C library (gcc only recommends libc6-dev).
 pkgs_unit="gcc libc6-dev libcmocka-dev libfdt-dev"
-# fuzz: libFuzzer with ASan and UBSan (clang and its runtime library), and
-# libfdt, which the FDT targets compare against.
-pkgs_fuzz="clang libclang-rt-14-dev libfdt-dev"
+# fuzz: libFuzzer with ASan and UBSan (clang and its runtime library),
+# libfdt, which the FDT targets compare against, and python3 for
+# tests/fuzz/run.py, which runs them.
+pkgs_fuzz="clang libclang-rt-14-dev libfdt-dev python3"
 # lint: the static checks of common/ and firmware/ in make check.
 pkgs_lint="cppcheck clang-tidy"
 # efi tests: the UEFI firmware they boot (OVMF; the tests give it a FAT
