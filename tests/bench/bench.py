@@ -11,9 +11,11 @@ build/bench/time-to-userspace.png, and prints the tables.
      Debian's kernel (busybox initramfs; /init, tsc_init.c, ends QEMU as
      its first act), median of --runs, the paths taken in turn (every
      other round backwards) so drift hits them alike; ratios against
-     QEMU's own PVH loader booting the vmlinux directly. Then the same
-     paths under -icount: the guest's own path to userspace in TSC ticks,
-     free of the host's noise.
+     QEMU's own PVH loader booting the vmlinux directly; one path is
+     pvhboot-disk.elf reading the bzImage from a disk (tools/make-disk.py,
+     virtio-blk-pci) beside the packed one. Then the same paths under
+     -icount: the guest's own path to userspace in TSC ticks, free of the
+     host's noise.
   3. Size: each loadable segment's bytes; memory at run time.
   4. Scale: pvhboot's cost as RAM grows (128M, 4G, 64G; 2 MiB and 1 GiB
      pages) and, on the host, as the memory map and module list grow.
@@ -198,6 +200,21 @@ def bench_arm64_phases(ctx, runs):
 
 # --- 2. time to userspace -------------------------------------------------------------
 
+def boot_disk(ctx, kernel, initramfs):
+    """A GPT disk whose FAT32 ESP holds kernel, initramfs and one Boot
+    Loader Specification entry with no options of its own (the VMM's
+    cmdline is then the kernel's: the same as the packed paths'), made by
+    tools/make-disk.py; the QEMU arguments that attach it (virtio-blk-pci,
+    read-only)."""
+    out = os.path.join(ctx.tmp, "bench-disk.img")
+    if not os.path.exists(out):
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "make-disk.py"), "--out", out,
+                        "--fat", "32", "--kernel", kernel, "--initrd", initramfs,
+                        "--entry", "bench:Bench:1::"], check=True, stdout=subprocess.DEVNULL)
+    return ["-drive", "file=%s,format=raw,if=none,id=d0,readonly=on" % out,
+            "-device", "virtio-blk-pci,drive=d0"]
+
+
 def userspace_paths(ctx):
     initramfs = exit_at_once_initramfs(ctx)
     bz, vm = linux.bzimage(ctx), linux.vmlinux(ctx)
@@ -211,6 +228,9 @@ def userspace_paths(ctx):
         ("pvhboot.elf + bzImage module (SeaBIOS)", ["-kernel", fw_initrd, "-initrd", bz] + append),
         ("pvhboot.elf, bzImage packed (SeaBIOS)", ["-kernel", fw_bz] + append),
         ("pvhboot.elf, bzImage packed (qboot)", ["-bios", QBOOT, "-kernel", fw_bz] + append),
+        ("pvhboot-disk.elf, bzImage from a disk (SeaBIOS, virtio-blk-pci)",
+         ["-kernel", os.path.join(ctx.build, "pvhboot-disk.elf")] + boot_disk(ctx, bz, initramfs) +
+         append),
         ("QEMU PVH loader, vmlinux (SeaBIOS)", ["-kernel", vm, "-initrd", initramfs] + append),
         ("pvhboot.elf, vmlinux packed (SeaBIOS)", ["-kernel", fw_vm] + append),
         ("pvhboot.elf + vmlinux module (SeaBIOS)", ["-kernel", fw_initrd, "-initrd", vm] + append),
