@@ -46,6 +46,31 @@ def drive(ctx, name, ident):
     return ["-drive", "file=%s,format=raw,if=none,id=%s,readonly=on" % (path, ident)]
 
 
+def mmio_disk_args(ctx, names, rng_first):
+    """QEMU arguments: the disks names as virtio-blk-device (virtio-mmio),
+    after an entropy source when rng_first."""
+    args = ["-device", "virtio-rng-device"] if rng_first else []
+    for i, n in enumerate(names):
+        args += drive(ctx, n, "d%d" % i) + ["-device", "virtio-blk-device,drive=d%d" % i]
+    return args
+
+
+def pci_disk_args(ctx, names, modern, rng_first, first_slot):
+    """QEMU arguments and the transports pvhboot-disk names: the disks
+    names as virtio-blk-pci at slots first_slot, first_slot + 1, ...
+    (modern only, or transitional), after an entropy source at the slot
+    below when rng_first."""
+    args = ["-device", "virtio-rng-pci,addr=%d" % (first_slot - 1)] if rng_first else []
+    transports = []
+    for i, n in enumerate(names):
+        slot = first_slot + i
+        args += drive(ctx, n, "d%d" % i)
+        args += ["-device", "virtio-blk-pci,drive=d%d,addr=%d%s" %
+                 (i, slot, ",disable-legacy=on" if modern else "")]
+        transports.append("virtio-pci 00:%02x.0" % slot)
+    return args, transports
+
+
 def disk_lines(result):
     """[(transport, sectors, crc32)] of the disk lines, in order; every
     line that starts 'pvhboot: disk:' must be one."""

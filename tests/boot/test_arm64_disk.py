@@ -15,7 +15,7 @@ error ends in PSCI SYSTEM_OFF, so QEMU exits 0 after the error line.
 import os
 
 from common import check
-from disk_images import check_disks, drive
+from disk_images import check_disks, drive, mmio_disk_args, pci_disk_args
 from qemu_arm64 import run_qemu_arm64
 
 ARCH = "arm64"
@@ -31,23 +31,14 @@ def boot(ctx, devices, extra=()):
 
 def mmio(ctx, names, rng_first):
     def test():
-        args = ["-device", "virtio-rng-device"] if rng_first else []
-        for i, n in enumerate(names):
-            args += drive(ctx, n, "d%d" % i) + ["-device", "virtio-blk-device,drive=d%d" % i]
+        args = mmio_disk_args(ctx, names, rng_first)
         return check_disks(ctx, boot(ctx, args, MODERN_MMIO), names, 0, ordered=False)
     return test
 
 
 def pci(ctx, names, modern, rng_first):
     def test():
-        args = ["-device", "virtio-rng-pci,addr=3"] if rng_first else []
-        transports = []
-        for i, n in enumerate(names):
-            slot = 4 + i
-            args += drive(ctx, n, "d%d" % i)
-            args += ["-device", "virtio-blk-pci,drive=d%d,addr=%d%s" %
-                     (i, slot, ",disable-legacy=on" if modern else "")]
-            transports.append("virtio-pci 00:%02x.0" % slot)
+        args, transports = pci_disk_args(ctx, names, modern, rng_first, 4)
         return check_disks(ctx, boot(ctx, args), names, 0, transports)
     return test
 

@@ -34,24 +34,28 @@ def version_cmp(a, b):
     """The UAPI Version Format Specification's comparison."""
     def skip(s):
         return re.sub(r"^[^A-Za-z0-9.~^-]*", "", s)
+    def separator(a, b, seps):
+        """(order, a, b): where only one side starts with a separator of
+        seps, the other sorts higher (the order, 1 or -1); where both do,
+        both lose it, and the order is None."""
+        for sep in seps:
+            if a[:1] == sep or b[:1] == sep:
+                if a[:1] != sep:
+                    return 1, a, b
+                if b[:1] != sep:
+                    return -1, a, b
+                a, b = a[1:], b[1:]
+        return None, a, b
     while True:
         a, b = skip(a), skip(b)
-        for sep in "~":
-            if a[:1] == sep or b[:1] == sep:
-                if a[:1] != sep:
-                    return 1
-                if b[:1] != sep:
-                    return -1
-                a, b = a[1:], b[1:]
+        order, a, b = separator(a, b, "~")
+        if order is not None:
+            return order
         if not a or not b:
             return (len(a) > 0) - (len(b) > 0)
-        for sep in "-^.":
-            if a[:1] == sep or b[:1] == sep:
-                if a[:1] != sep:
-                    return 1
-                if b[:1] != sep:
-                    return -1
-                a, b = a[1:], b[1:]
+        order, a, b = separator(a, b, "-^.")
+        if order is not None:
+            return order
         if a[:1].isdigit() or b[:1].isdigit():
             ma, mb = re.match(r"0*([0-9]*)", a), re.match(r"0*([0-9]*)", b)
             na, nb = ma.group(1), mb.group(1)

@@ -20,7 +20,7 @@ packed into it, it boots that as pvhboot.elf does.
 import os
 
 from common import check, expect_panic, expect_poweroff, file_made_once
-from disk_images import check_disks, disk_lines, drive
+from disk_images import check_disks, disk_lines, drive, mmio_disk_args, pci_disk_args
 from linux import pack_tool
 from qemu import EXIT_PANIC, run_qemu
 
@@ -38,17 +38,10 @@ def boot(ctx, machine, devices, extra=()):
                     TIMEOUT, qemu=ctx.qemu)
 
 
-def mmio_disks(ctx, names, rng_first):
-    args = ["-device", "virtio-rng-device"] if rng_first else []
-    for i, n in enumerate(names):
-        args += drive(ctx, n, "d%d" % i) + ["-device", "virtio-blk-device,drive=d%d" % i]
-    return args
-
-
 def microvm(ctx, acpi, names, rng_first):
     def test():
         machine = "microvm" if acpi else "microvm,acpi=off"
-        result = boot(ctx, machine, mmio_disks(ctx, names, rng_first), MODERN_MMIO)
+        result = boot(ctx, machine, mmio_disk_args(ctx, names, rng_first), MODERN_MMIO)
         return check_disks(ctx, result, names, EXIT_PANIC, ordered=False)
     return test
 
@@ -56,14 +49,7 @@ def microvm(ctx, acpi, names, rng_first):
 def pci(ctx, machine, names, modern, rng_first):
     """Disks at slots 5, 6, ... (after an entropy source at slot 4)."""
     def test():
-        args = ["-device", "virtio-rng-pci,addr=4"] if rng_first else []
-        transports = []
-        for i, n in enumerate(names):
-            slot = 5 + i
-            args += drive(ctx, n, "d%d" % i)
-            args += ["-device", "virtio-blk-pci,drive=d%d,addr=%d%s" %
-                     (i, slot, ",disable-legacy=on" if modern else "")]
-            transports.append("virtio-pci 00:%02x.0" % slot)
+        args, transports = pci_disk_args(ctx, names, modern, rng_first, 5)
         result = boot(ctx, machine, args)
         return check_disks(ctx, result, names, EXIT_PANIC, transports)
     return test
@@ -72,7 +58,7 @@ def pci(ctx, machine, names, modern, rng_first):
 def legacy_mmio_refused(ctx):
     """QEMU's default virtio-mmio is legacy: one error line, the failure stop."""
     def test():
-        result = boot(ctx, "microvm", mmio_disks(ctx, ["a"], False))
+        result = boot(ctx, "microvm", mmio_disk_args(ctx, ["a"], False))
         line = expect_panic(result, b"pvhboot: error: virtio-mmio 0x")
         check(b"version 1 " in line, "expected the version in %r" % line)
         return line.decode()
@@ -128,7 +114,7 @@ def packed_kernel_is_booted_not_the_disk(ctx):
         image = file_made_once(os.path.join(ctx.tmp, "disk-hello-packed.elf"), lambda part: pack_tool(
             ctx, "pack", "--firmware", disk_elf(ctx), "--kernel",
             os.path.join(ctx.build, "hello.elf"), "-o", part))
-        args = mmio_disks(ctx, ["a"], False)
+        args = mmio_disk_args(ctx, ["a"], False)
         result = run_qemu(["-M", "microvm", "-m", "256M", "-kernel", image] + MODERN_MMIO + args,
                           TIMEOUT, qemu=ctx.qemu)
         expect_poweroff(result)
