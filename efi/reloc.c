@@ -95,19 +95,13 @@ static EFI_STATUS choose(struct pvh_efi *e, uint64_t low, uint64_t high, bool *i
 EFI_STATUS pvh_efi_place_reloc(struct pvh_efi *e, const char *path)
 {
     struct pvh_elf *elf = &e->elf;
-    uint64_t low = UINT64_MAX, high = 0, base = 0;
+    uint64_t low, high, base = 0;
     bool in_place = true;
-    unsigned i;
     EFI_STATUS status;
 
     if (!elf->has_reloc)
         return EFI_SUCCESS;
-    for (i = 0; i < elf->nr_loads; i++) {
-        if (elf->loads[i].paddr < low)
-            low = elf->loads[i].paddr;
-        if (elf->loads[i].paddr + elf->loads[i].memsz > high)
-            high = elf->loads[i].paddr + elf->loads[i].memsz;
-    }
+    pvh_elf_span(elf, &low, &high);
     status = choose(e, low, high, &in_place, &base);
     if (EFI_ERROR(status) || in_place)
         return status;

@@ -66,4 +66,19 @@ int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct 
  * physical already. */
 uint64_t pvh_elf_entry_physical(const struct pvh_elf *elf);
 
+/* [*low, *high): from the lowest loadable segment's first physical byte
+ * to the end of the highest one's memory, what a move of the whole image
+ * must find room for. */
+static inline void pvh_elf_span(const struct pvh_elf *elf, uint64_t *low, uint64_t *high)
+{
+    *low = UINT64_MAX;
+    *high = 0;
+    for (unsigned i = 0; i < elf->nr_loads; i++) {
+        if (elf->loads[i].paddr < *low)
+            *low = elf->loads[i].paddr;
+        if (elf->loads[i].paddr + elf->loads[i].memsz > *high)
+            *high = elf->loads[i].paddr + elf->loads[i].memsz;
+    }
+}
+
 #endif

@@ -25,7 +25,7 @@ static bool link_usable(const struct pvh_fw *fw, const struct pvh_elf *elf)
 int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
 {
     bool random = pvh_option_is(fw->options, "place", "random");
-    uint64_t low = UINT64_MAX, high = 0, base, hi, delta;
+    uint64_t low, high, base, hi, delta;
     unsigned i;
 
     if (!elf->has_reloc) {
@@ -36,12 +36,7 @@ int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
     }
     if (!random && link_usable(fw, elf))
         return PVH_OK;
-    for (i = 0; i < elf->nr_loads; i++) {
-        if (elf->loads[i].paddr < low)
-            low = elf->loads[i].paddr;
-        if (elf->loads[i].paddr + elf->loads[i].memsz > high)
-            high = elf->loads[i].paddr + elf->loads[i].memsz;
-    }
+    pvh_elf_span(elf, &low, &high);
     hi = (uint64_t)elf->reloc_max + 1;
     base = random ? x86_random_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi)
                   : pvh_fw_find_room(fw, high - low, elf->reloc_align, elf->reloc_min, hi);
