@@ -15,6 +15,7 @@
 
 /* Naming it links the CPU list: the part (include/pvhboot/parts.h). */
 const char pvh_part_cpu_list = 1;
+const _Bool pvh_cpu_list_linked = 1;
 
 uint32_t x86_apic_id(void)
 {

@@ -25,6 +25,7 @@
 /* Naming it links this file and what it calls: the Xen part
  * (include/pvhboot/parts.h). */
 const char pvh_part_xen = 1;
+const _Bool pvh_xen_linked = 1;
 
 /* One entry more than pvhboot accepts: Xen silently writes no more than
  * the buffer holds, so a full buffer could hide a longer map. */

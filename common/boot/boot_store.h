@@ -102,8 +102,9 @@ int pvh_start_info_load(struct pvh_boot_store *st, const struct pvh_phys *phys,
 /*
  * Whether an optional part (include/pvhboot/parts.h) is in the image: a
  * weak 0 in common/boot/boot.c that the part's own file overrides with 1.
- * arm64 reads these rather than testing a weak function's address, which
- * would cost a GOT entry and a run-time relocation each.
+ * True on both architectures; arm64 reads these rather than testing a
+ * weak function's address, which would cost it a GOT entry and a run-time
+ * relocation each (x86 tests the addresses: there a test is as cheap).
  */
 extern const _Bool pvh_xen_linked;
 extern const _Bool pvh_cpu_list_linked;
