@@ -13,6 +13,7 @@ Boot Loader Specification entries or a UKI (systemd-boot's stub).
   pvhboot.entry=<UKI id> boots the UKI with exactly its .cmdline; the
   VMM's pvhboot.verbose reaches the firmware (its 'fw: map' lines) and
   not the kernel;
+- pc, the same disk on a transitional virtio-blk-pci: the default entry;
 - microvm with the disk second, after a raw disk with no partition table
   (passed over with a line): loader.conf's default is booted;
 - a GPT disk with no ESP, and a kernel larger than the guest's RAM: one
@@ -121,6 +122,22 @@ def q35_entry(ctx, want, entry_id, entry_type, vmm_words):
     return test
 
 
+def pc_transitional(ctx):
+    """pc (i440FX, no MCFG), the multi-entry disk on a transitional
+    virtio-blk-pci (legacy and modern: pvhboot-disk takes the modern
+    capabilities): loader.conf's default entry."""
+    def test():
+        img, m = multi_disk(ctx)
+        vmm = "tsc_early_khz=%d" % host_tsc_khz()
+        result, device = boot_linux(ctx, "pc", drive(img, "d0") +
+                                    ["-device", "virtio-blk-pci,drive=d0,addr=6,"
+                                     "disable-legacy=off,disable-modern=off"],
+                                    vmm, "debian", 1, m, vmm, [initramfs(ctx)])
+        check(device == "virtio-pci 00:06.0", "booted from %s, expected virtio-pci 00:06.0" % device)
+        return "%s, %.1fs" % (device, result.elapsed)
+    return test
+
+
 def microvm_second_disk_default(ctx):
     """A raw disk first (no partition table), the boot disk second."""
     def test():
@@ -196,6 +213,7 @@ def collect(ctx):
         ("q35-pci-uki-by-id-exact-cmdline-to-init",
          q35_entry(ctx, "uki-12", "uki-12", 2, "extra=vmm")),
         ("microvm-disk-second-loader-default-to-init", microvm_second_disk_default(ctx)),
+        ("pc-pci-transitional-loader-default-to-init", pc_transitional(ctx)),
         ("no-esp-one-error-line", no_esp_refused(ctx)),
         ("kernel-larger-than-ram-one-error-line", kernel_too_big(ctx)),
     ]
