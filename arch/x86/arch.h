@@ -20,6 +20,8 @@ extern char __text_start[], __text_end[], __rodata_end[];
 extern char x86_stack_guard[], x86_stack_top[];
 extern uint64_t x86_gdt[];
 extern uint64_t x86_entry_tsc;
+/* The values the entry wrote to CR0 and to EFER (entry.asm). */
+extern uint32_t x86_boot_cr0, x86_boot_efer;
 /* The page tables' fixed pages: the PML4, the first PDPT, the first GiB's
  * page directory and PT0, the first 2 MiB's page table (arch/x86/paging.c). */
 extern uint64_t x86_pml4[], x86_pdpt[], x86_pd[], x86_pt0[];

@@ -24,7 +24,7 @@ void x86_cpu_probe(void)
     x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
     x86_cpu.page1gb = r[3] & X86_CPUID_EXT_EDX_PAGE1GB;
     /* The entry turned NXE on exactly when CPUID offers NX. */
-    x86_cpu.nx = x86_rdmsr(X86_MSR_EFER) & X86_EFER_NXE;
+    x86_cpu.nx = x86_boot_efer & X86_EFER_NXE;
 }
 
 /*

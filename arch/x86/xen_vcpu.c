@@ -28,12 +28,15 @@ long x86_xen_vcpu_start(uint32_t vcpu, uintptr_t stack_top, unsigned cpu)
     struct vcpu_hvm_x86_64 *r = &ctx.cpu_regs.x86_64;
     long rc;
 
-    /* The calling CPU's control registers and EFER: paging with these
-     * tables, long mode (Xen wants PG, PAE and LME) and NX as here. */
-    r->cr0 = x86_read_cr0();
+    /* The boot CPU's control registers and EFER: paging with these
+     * tables, long mode (Xen wants PG, PAE and LME; it adds LMA) and NX
+     * as here. CR0, CR4 and EFER are the values the entry wrote, not
+     * read back: each read would trap to Xen (a millisecond nested in
+     * QEMU), and nothing changes them after the entry. */
+    r->cr0 = x86_boot_cr0;
     r->cr3 = x86_read_cr3();
-    r->cr4 = x86_read_cr4();
-    r->efer = x86_rdmsr(X86_MSR_EFER);
+    r->cr4 = X86_CR4_BOOT;
+    r->efer = x86_boot_efer;
     r->rip = (uintptr_t)x86_ap_entry_xen;
     r->rsp = stack_top;
     r->rdi = cpu;
