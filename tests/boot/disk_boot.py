@@ -6,7 +6,9 @@ what the test put on the disk.
 pvhboot-disk prints, once it has read the chosen entry's files,
     pvhboot: boot: <device>: kernel 0x<at> size <bytes>, initrd 0x<at> size <bytes>
 the initrd being the entry's initrds back to back, each padded to 4 bytes.
-The command line Linux gets (docs/disk.md): a type #1 entry's options,
+Linux's own account of the initrd (x86: its RAMDISK line; arm64: the
+tree's /chosen) must name that address and size. The command line Linux
+gets (docs/disk.md): a type #1 entry's options,
 then the VMM's command line without its pvhboot.* words; a UKI's
 .cmdline alone.
 """
@@ -93,3 +95,10 @@ def check_chosen(result, entry_id, entry_type, kernel, initrds):
     want = (os.path.getsize(kernel), initrd_size(initrds))
     check(got == want, "loaded kernel and initrd sizes %r, expected %r" % (got, want))
     return loaded[0].group(1).decode()
+
+
+def initrd_loaded(result):
+    """(address, size) of the initrd pvhboot-disk handed over, from its line."""
+    loaded = [m for m in (LOADED.match(l) for l in result.lines()) if m]
+    check(len(loaded) == 1, "expected one 'boot: ... kernel ... initrd' line: " + result.describe())
+    return int(loaded[0].group(4), 16), int(loaded[0].group(5))

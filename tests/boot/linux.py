@@ -56,7 +56,7 @@ busybox mount -t devtmpfs dev /dev
 busybox dmesg -n 1
 echo "pvhtest: init"
 echo "pvhtest: cmdline [$(busybox cat /proc/cmdline)]"
-busybox dmesg | busybox grep -E 'BIOS-e820|extended: |ACPI: RSDP|Xen|PVH' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
+busybox dmesg | busybox grep -E 'BIOS-e820|extended: |ACPI: RSDP|Xen|PVH|RAMDISK: ' | busybox sed -e 's/^\[[^]]*\] //' -e 's/^/pvhtest: dmesg /'
 echo "pvhtest: cpus $(busybox grep -c ^processor /proc/cpuinfo)"
 busybox grep 'Kernel code' /proc/iomem | busybox sed -e 's/^ *//' -e 's/^/pvhtest: iomem /'
 echo "pvhtest: done"
@@ -110,6 +110,7 @@ class InitReport:
 
     E820 = re.compile(rb"(BIOS-e820|extended): \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (.+)$")
     RSDP = re.compile(rb"ACPI: RSDP 0x([0-9A-Fa-f]+)")
+    RAMDISK = re.compile(rb"RAMDISK: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]$")
     TYPES = {b"usable": 1, b"reserved": 2, b"ACPI data": 3, b"ACPI NVS": 4, b"unusable": 5,
              b"persistent (type 7)": 7}
 
@@ -140,6 +141,11 @@ class InitReport:
         if extended:
             self.e820 = extended
         self.dmesg = [l[len(b"pvhtest: dmesg "):] for l in mine if l.startswith(b"pvhtest: dmesg ")]
+        # Linux's own account of the initrd it was given (x86's setup.c):
+        # (first byte, last byte of the page-rounded end), or None.
+        ramdisk = [m for m in (self.RAMDISK.match(l) for l in self.dmesg) if m]
+        self.ramdisk = (int(ramdisk[0].group(1), 16), int(ramdisk[0].group(2), 16)) \
+            if len(ramdisk) == 1 else None
         code = [re.match(rb"pvhtest: iomem ([0-9a-f]+)-([0-9a-f]+) : Kernel code$", l)
                 for l in mine]
         code = [m for m in code if m]

@@ -13,18 +13,20 @@ script's default: the uncompressed Image is 33 MB.
   loader.conf default: pvhboot.entry=<title> boots the other one, with
   the VMM's cmdline (its pvhboot.* words removed) after its options, and
   the VMM's pvhboot.timing reaching the firmware (its timing line).
-Each checks the entry chosen, the sizes read (the files'), and the
-cmdline /init reports.
+Each checks the entry chosen, the sizes read (the files'), the initrd
+of the tree Linux got (/chosen's linux,initrd-start and -end, which /init
+reads) against the one handed over, and the cmdline /init reports.
 """
 
 import os
 import re
 
 from common import check
-from disk_boot import check_chosen, drive, expected_cmdline, make_disk, need_tools
+from disk_boot import check_chosen, drive, expected_cmdline, initrd_loaded, make_disk, need_tools
 from linux import DRAIN_CONSOLE
 from qemu_arm64 import dtb_to_dts, dump_dtb, dts_to_dtb, run_qemu_arm64
-from test_arm64_linux import MARKER, busybox_initramfs, cache_file, expect_init_ran, initramfs
+from test_arm64_linux import (MARKER, busybox_initramfs, cache_file, chosen_initrd, expect_init_ran,
+                              initramfs)
 
 ARCH = "arm64"
 TIMEOUT = 120
@@ -57,6 +59,10 @@ def boot_linux(ctx, name, fat, entries, default, devices, append, entry_id, vmm)
     check(not result.timed_out, "did not end: " + result.describe())
     device = check_chosen(result, entry_id, 1, kernel, initrds)
     expect_init_ran(result.serial, expected_cmdline(m, entry_id, vmm), result)
+    at, size = initrd_loaded(result)
+    got = chosen_initrd(result.serial)
+    check(got == (at, at + size), "the tree Linux got says initrd %s, expected 0x%x-0x%x: the "
+          "initrd pvhboot-disk handed over" % (got and "0x%x-0x%x" % got, at, at + size))
     if append and "pvhboot.timing" in append.split():
         check(any(l.startswith(b"pvhboot: timing ") for l in result.lines()),
               "no timing line: pvhboot.timing did not reach the firmware")

@@ -19,13 +19,31 @@ import test_arm64_xen as xen
 KERNEL_AT, INITRAMFS_AT = 0x50000000, 0x54000000  # clear of QEMU's DTB at 0x48000000
 MARKER = b"PVHBOOT-INITRD-RAN"
 INIT = b"""#!/bin/busybox sh
-/bin/busybox mkdir -p /proc
+/bin/busybox mkdir -p /proc /sys
 /bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
 echo "%s cmdline=[$(/bin/busybox cat /proc/cmdline)]"
 %s
+%s
 /bin/busybox poweroff -f
-""" % (MARKER, DRAIN_CONSOLE.encode())
+""" % (MARKER, b"\n".join(b"echo \"PVHTEST-CHOSEN %s [$(/bin/busybox od -An -tx1 -v "
+                          b"/sys/firmware/devicetree/base/chosen/%s 2>/dev/null | "
+                          b"/bin/busybox tr -d ' \\n')]\"" % (p, p)
+                          for p in (b"linux,initrd-start", b"linux,initrd-end")),
+       DRAIN_CONSOLE.encode())
 RESULT = re.compile(rb"PVHBOOT-INITRD-RAN cmdline=\[([^\]\r\n]*)\]")
+# What /init read from the tree Linux got: a /chosen property's bytes, in hex.
+CHOSEN = re.compile(rb"PVHTEST-CHOSEN (linux,initrd-(?:start|end)) \[([0-9a-f]*)\]")
+
+
+def chosen_initrd(output):
+    """(linux,initrd-start, linux,initrd-end) of the tree Linux got, as
+    /init read them (big-endian cells), or None where one is missing."""
+    found = {m.group(1): m.group(2) for m in CHOSEN.finditer(output)}
+    start, end = found.get(b"linux,initrd-start"), found.get(b"linux,initrd-end")
+    if not start or not end:
+        return None
+    return int(start, 16), int(end, 16)
 
 
 def cache_file(ctx, *parts):

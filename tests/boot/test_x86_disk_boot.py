@@ -18,7 +18,8 @@ Boot Loader Specification entries or a UKI (systemd-boot's stub).
   (passed over with a line): loader.conf's default is booted;
 - a GPT disk with no ESP, and a kernel larger than the guest's RAM: one
   error line each, the failure stop (no Linux).
-Each Linux boot checks the entry chosen, the sizes read (the files'), and
+Each Linux boot checks the entry chosen, the sizes read (the files'), the
+initrd Linux reports (its RAMDISK line) against the one handed over, and
 the cmdline /init reports against the entry's options and the VMM's
 cmdline without its pvhboot.* words (docs/disk.md).
 """
@@ -28,7 +29,7 @@ import subprocess
 import zlib
 
 from common import check, expect_panic, file_once
-from disk_boot import check_chosen, drive, expected_cmdline, make_disk, need_tools
+from disk_boot import check_chosen, drive, expected_cmdline, initrd_loaded, make_disk, need_tools
 from disk_images import DISK_LINE, disk
 from linux import INIT_EXIT_STATUS, INIT_SCRIPT, InitReport, bzimage, cpio_newc, initramfs
 from qemu import run_qemu
@@ -81,6 +82,12 @@ def boot_linux(ctx, machine, devices, append, entry_id, entry_type, manifest, vm
     report = InitReport(result.serial)
     want = expected_cmdline(manifest, entry_id, vmm)
     check(report.cmdline == want, "Linux cmdline %r, expected %r" % (report.cmdline, want))
+    # Linux's RAMDISK line: the initrd's first byte and the last of its
+    # last page (arch/x86/kernel/setup.c rounds the end up to a page).
+    at, size = initrd_loaded(result)
+    ramdisk = (at, ((at + size + 4095) & ~4095) - 1)
+    check(report.ramdisk == ramdisk, "Linux's RAMDISK %s, expected %s: the initrd pvhboot-disk "
+          "handed over" % (report.ramdisk and "0x%x-0x%x" % report.ramdisk, "0x%x-0x%x" % ramdisk))
     return result, device
 
 
