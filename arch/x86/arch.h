@@ -20,8 +20,6 @@ extern char __text_start[], __text_end[], __rodata_end[];
 extern char x86_stack_guard[], x86_stack_top[];
 extern uint64_t x86_gdt[];
 extern uint64_t x86_entry_tsc;
-/* The values the entry wrote to CR0 and to EFER (entry.asm). */
-extern uint32_t x86_boot_cr0, x86_boot_efer;
 /* The page tables' fixed pages: the PML4, the first PDPT, the first GiB's
  * page directory and PT0, the first 2 MiB's page table (arch/x86/paging.c). */
 extern uint64_t x86_pml4[], x86_pdpt[], x86_pd[], x86_pt0[];
@@ -33,6 +31,12 @@ struct x86_cpu {
     char vendor[13];  /* "GenuineIntel", "AuthenticAMD", ... */
 };
 extern struct x86_cpu x86_cpu;
+
+/* EFER of a CPU pvhboot starts: long mode, and NX as on the boot CPU. */
+static inline uint32_t x86_ap_efer(void)
+{
+    return X86_EFER_LME | (x86_cpu.nx ? X86_EFER_NXE : 0);
+}
 
 /* Consoles: COM1 when a 16550 answers, the 0xe9 port when QEMU's
  * debugcon answers or Xen runs us. */

@@ -23,8 +23,10 @@ void x86_cpu_probe(void)
     /* The entry checked that this leaf exists (long mode lives there). */
     x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);
     x86_cpu.page1gb = r[3] & X86_CPUID_EXT_EDX_PAGE1GB;
-    /* The entry turned NXE on exactly when CPUID offers NX. */
-    x86_cpu.nx = x86_boot_efer & X86_EFER_NXE;
+    /* The entry turned NXE on exactly when this bit is set: asking the
+     * leaf, not EFER, spares a VM exit under a hypervisor that traps
+     * MSR reads (Xen). */
+    x86_cpu.nx = r[3] & X86_CPUID_EXT_EDX_NX;
 }
 
 /*

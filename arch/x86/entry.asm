@@ -125,12 +125,10 @@ pvh_start32:
     or eax, X86_EFER_NXE
 .no_nx:
     wrmsr
-    mov [x86_boot_efer], eax    ; for C: reading it back is a VM exit
     mov eax, cr0
     and eax, ~(X86_CR0_EM | X86_CR0_TS)
     or eax, X86_CR0_PG | X86_CR0_WP | X86_CR0_MP
     mov cr0, eax
-    mov [x86_boot_cr0], eax     ; (the same under a hypervisor)
     jmp X86_SEL_CODE64:start64
 
 ; The image runs %esi bytes from its link address: add that to every
@@ -272,14 +270,6 @@ gdt_descriptor:
 global x86_entry_tsc
 align 8
 x86_entry_tsc: dq 0
-
-; What the entry wrote to CR0 and to EFER's low half (its upper half is
-; reserved, 0), which nothing changes after: C reads these words instead
-; of the registers, since under Xen each read of CR0 or of an MSR traps
-; to the hypervisor (arch/x86/cpu.c, arch/x86/xen_vcpu.c).
-global x86_boot_cr0, x86_boot_efer
-x86_boot_cr0: dd 0
-x86_boot_efer: dd 0
 
 section .noinit.tables nobits alloc noexec write align=4096
 ; The fixed page-table pages: 4. Not zeroed by anyone: the entry writes

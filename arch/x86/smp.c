@@ -184,12 +184,13 @@ static void load_idt(void)
     __asm__ volatile("lidt %0" : : "m"(p));
 }
 
-/* The copy below 1 MiB, with the boot CPU's tables, EFER and CR0. */
+/* The copy below 1 MiB, with the boot CPU's tables and the EFER and CR0
+ * every started CPU gets. */
 static void copy_start_code(void)
 {
     uint8_t *page = (uint8_t *)(uintptr_t)start_page;
-    uint32_t efer = X86_EFER_LME | (x86_cpu.nx ? X86_EFER_NXE : 0);
-    uint32_t cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+    uint32_t efer = x86_ap_efer();
+    uint32_t cr0 = X86_CR0_AP;
     uint32_t cr3 = (uint32_t)x86_read_cr3();
     uint32_t gdt = (uint32_t)x86_gdt_descriptor.base, start32 = (uint32_t)start_page +
                    x86_ap_offsets[OFF_START32];

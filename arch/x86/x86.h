@@ -19,6 +19,8 @@
 #define X86_CR0_TS  0x00000008 /* the next x87/SSE instruction faults (#NM) */
 #define X86_CR0_WP  0x00010000 /* honour read-only pages in ring 0 */
 #define X86_CR0_PG  0x80000000
+/* CR0 of a CPU pvhboot starts (ap_start.asm's, or VCPUOP_initialise's under Xen). */
+#define X86_CR0_AP  (X86_CR0_PE | X86_CR0_WP | X86_CR0_PG)
 #define X86_CR4_PAE 0x00000020
 #define X86_CR4_OSFXSR     0x00000200 /* SSE instructions allowed */
 #define X86_CR4_OSXMMEXCPT 0x00000400 /* SIMD floating-point errors as #XM, not #UD */

@@ -28,15 +28,15 @@ long x86_xen_vcpu_start(uint32_t vcpu, uintptr_t stack_top, unsigned cpu)
     struct vcpu_hvm_x86_64 *r = &ctx.cpu_regs.x86_64;
     long rc;
 
-    /* The boot CPU's control registers and EFER: paging with these
-     * tables, long mode (Xen wants PG, PAE and LME; it adds LMA) and NX
-     * as here. CR0, CR4 and EFER are the values the entry wrote, not
-     * read back: each read would trap to Xen (a millisecond nested in
-     * QEMU), and nothing changes them after the entry. */
-    r->cr0 = x86_boot_cr0;
+    /* What ap_start.asm gives a CPU it starts: paging with these tables,
+     * long mode (Xen wants PG, PAE and LME, and adds LMA) and NX as on
+     * the boot CPU. Constants rather than this CPU's registers read
+     * back: under Xen each read of CR0, CR4 or EFER is a VM exit (about
+     * a millisecond nested in QEMU), and CR3 is not trapped. */
+    r->cr0 = X86_CR0_AP;
     r->cr3 = x86_read_cr3();
     r->cr4 = X86_CR4_BOOT;
-    r->efer = x86_boot_efer;
+    r->efer = x86_ap_efer();
     r->rip = (uintptr_t)x86_ap_entry_xen;
     r->rsp = stack_top;
     r->rdi = cpu;
