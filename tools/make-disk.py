@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Build a disk image the way distributions lay out a boot disk, with the
-real tools: a GPT (sfdisk) holding an EFI System Partition formatted
-FAT16 or FAT32 (mkfs.fat) and a Linux partition; on the ESP, files copied
+real tools: a GPT or MBR (sfdisk) holding an EFI System Partition and
+optionally an Extended Boot Loader Partition (XBOOTLDR), each formatted
+FAT16 or FAT32 (mkfs.fat), and a Linux partition; on them, files copied
 with mtools (mcopy -i IMAGE@@OFFSET): the kernel and initrds, Boot Loader
-Specification type #1 entries, loader.conf, and optionally unified kernel
-images (type #2) made with objcopy on systemd-boot's stub.
+Specification type #1 entries, loader.conf (on the ESP), and optionally
+unified kernel images (type #2) made with objcopy on systemd-boot's stub.
 
   tools/make-disk.py --out disk.img --fat 32 --kernel vmlinuz --initrd initrd.img \\
       --entry debian-6.1:"Debian 6.1":6.1.0:debian --entry old:"Old kernel":5.10 \\
@@ -20,6 +21,19 @@ ID:PRETTY_NAME:VERSION_ID[:CMDLINE] writes /EFI/Linux/ID.efi; without
 --stub (or when it is missing) the UKI is a minimal PE32+ this script
 writes itself, with the same sections. --manifest FILE writes what was put
 on the disk (JSON), for tests.
+
+--label dos makes an MBR instead of a GPT: the ESP is type 0xef, XBOOTLDR
+0xea (the Discoverable Partitions Specification's types), the Linux
+partition 0x83. --xbootldr-mib N adds an XBOOTLDR partition of N MiB after
+the ESP; --xbootldr-entry and --xbootldr-uki (the formats of --entry and
+--uki) put entries on it. The kernel, initrds and devicetree are copied to
+each partition whose type #1 entries name them (to the ESP always when
+there is no XBOOTLDR). --esp-mib 0 leaves the ESP out (an MBR's 0xea
+partition alone, the Boot Loader Specification's single place on MBR).
+
+  tools/make-disk.py --out disk.img --label dos --fat 16 --kernel vmlinuz \\
+      --initrd initrd.img --xbootldr-mib 24 --xbootldr-entry debian:Debian:6.1.0 \\
+      --default 'debian*'
 """
 
 import argparse
@@ -33,8 +47,10 @@ import tempfile
 
 SECTOR = 512
 ESP_START = 2048                     # 1 MiB
-ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
-LINUX_TYPE = "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
+# Partition types: (GPT type GUID, MBR type byte).
+TYPES = {"esp": ("C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "ef"),
+         "xbootldr": ("BC13C2FF-59E6-4262-A352-B275FD6F7172", "ea"),
+         "other": ("0FC63DAF-8483-4772-8E79-3D69D8477DE4", "83")}
 LINUX_SECTORS = 2048
 # Sizes that give each FAT type its cluster count with mkfs.fat's choices below.
 ESP_MIB = {16: 24, 32: 40}
@@ -102,9 +118,69 @@ def mmd(img, offset, path):
     run("mmd", "-i", "%s@@%d" % (img, offset), "::" + path)
 
 
+def partitions(args, esp_sectors):
+    """The partitions in disk order, numbered as Linux numbers them:
+    [{number, first_lba, sectors, kind}], and the disk's size in sectors
+    (room after the last for the backup GPT)."""
+    sizes = []
+    if esp_sectors:
+        sizes.append(("esp", esp_sectors))
+    if args.xbootldr_mib:
+        sizes.append(("xbootldr", args.xbootldr_mib * 1024 * 1024 // SECTOR))
+    sizes.append(("other", LINUX_SECTORS))
+    parts, lba = [], ESP_START
+    for kind, count in sizes:
+        parts.append({"number": len(parts) + 1, "first_lba": lba, "sectors": count,
+                      "kind": kind})
+        lba += count
+    return parts, lba + 2048
+
+
+def write_entries(img, off, tmp, fs, specs, files, options, out):
+    """Type #1 entries SPECS (ID:TITLE:VERSION[:SORT-KEY[:OPTIONS]]) in
+    /loader/entries on the volume at byte off, naming files (linux,
+    initrds, devicetree) on it."""
+    linux, initrds, dtb = files
+    for spec in specs:
+        parts = spec.split(":", 4)
+        ident, title, version = parts[:3]
+        sort_key = parts[3] if len(parts) > 3 else ""
+        opts = parts[4] if len(parts) > 4 else options
+        text = "title %s\nversion %s\n" % (title, version)
+        if sort_key:
+            text += "sort-key %s\n" % sort_key
+        text += "linux %s\n" % linux + "".join("initrd %s\n" % p for p in initrds)
+        if opts:
+            text += "options %s\n" % opts
+        if dtb:
+            text += "devicetree %s\n" % dtb
+        path = os.path.join(tmp, ident + ".conf")
+        with open(path, "w") as f:
+            f.write(text)
+        mcopy(img, off, path, "/loader/entries/%s.conf" % ident)
+        out.append({"id": ident, "title": title, "version": version, "sort_key": sort_key,
+                    "options": opts, "linux": linux, "initrd": initrds, "devicetree": dtb,
+                    "fs": fs})
+
+
+def write_ukis(img, off, tmp, fs, specs, stub, kernel, initrds, out):
+    """UKIs SPECS (ID:PRETTY_NAME:VERSION_ID[:CMDLINE]) in /EFI/Linux."""
+    for spec in specs:
+        parts = spec.split(":", 3)
+        ident, pretty, version_id = parts[:3]
+        cmdline = parts[3] if len(parts) > 3 else None
+        osrel = 'ID=pvhtest\nPRETTY_NAME="%s"\nVERSION_ID=%s\n' % (pretty, version_id)
+        path = os.path.join(tmp, ident + ".efi")
+        kind = make_uki(tmp, path, stub, osrel, cmdline, kernel, initrds)
+        mcopy(img, off, path, "/EFI/Linux/%s.efi" % ident)
+        out.append({"id": ident, "title": pretty, "version": version_id,
+                    "sort_key": "pvhtest", "cmdline": cmdline, "kind": kind, "fs": fs})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
+    ap.add_argument("--label", choices=("gpt", "dos"), default="gpt")
     ap.add_argument("--fat", type=int, choices=(16, 32), default=32)
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", action="append", default=[])
@@ -115,77 +191,74 @@ def main():
     ap.add_argument("--stub", default=DEFAULT_STUB)
     ap.add_argument("--manifest")
     ap.add_argument("--esp-mib", type=int)
+    ap.add_argument("--xbootldr-mib", type=int)
+    ap.add_argument("--xbootldr-entry", action="append", default=[])
+    ap.add_argument("--xbootldr-uki", action="append", default=[])
     ap.add_argument("--devicetree")
     args = ap.parse_args()
     for tool in ("sfdisk", "mkfs.fat", "mcopy", "mmd", "objcopy"):
         if not shutil.which(tool):
             sys.exit("make-disk.py: %s is missing (tools/deps.sh test installs it)" % tool)
     stub = args.stub if args.stub and os.path.exists(args.stub) else None
+    esp_mib = ESP_MIB[args.fat] if args.esp_mib is None else args.esp_mib
+    if (args.xbootldr_entry or args.xbootldr_uki) and not args.xbootldr_mib:
+        sys.exit("make-disk.py: --xbootldr-entry and --xbootldr-uki need --xbootldr-mib")
+    if not esp_mib and (args.entry or args.uki or args.default):
+        sys.exit("make-disk.py: --entry, --uki and --default need an ESP (--esp-mib)")
+    if not esp_mib and not args.xbootldr_mib:
+        sys.exit("make-disk.py: no ESP and no XBOOTLDR: nothing to put the files on")
 
-    esp_sectors = (args.esp_mib or ESP_MIB[args.fat]) * 1024 * 1024 // SECTOR
-    total = ESP_START + esp_sectors + LINUX_SECTORS + 2048
+    parts, total = partitions(args, esp_mib * 1024 * 1024 // SECTOR)
     with open(args.out, "wb") as f:
         f.truncate(total * SECTOR)
-    layout = ("label: gpt\nstart=%d, size=%d, type=%s, name=esp\nsize=%d, type=%s, name=root\n"
-              % (ESP_START, esp_sectors, ESP_TYPE, LINUX_SECTORS, LINUX_TYPE))
+    gpt = args.label == "gpt"
+    layout = "label: %s\n" % args.label
+    for p in parts:
+        layout += "start=%d, size=%d, type=%s%s\n" % (
+            p["first_lba"], p["sectors"], TYPES[p["kind"]][0 if gpt else 1],
+            ", name=%s" % ("root" if p["kind"] == "other" else p["kind"]) if gpt else "")
     run("sfdisk", "--quiet", args.out, input=layout.encode())
-    # FAT16 with mkfs.fat's default cluster size; FAT32 with 512-byte clusters,
-    # so a small ESP still has the 65,525 clusters FAT32 needs.
-    mkfs = ["mkfs.fat", "-F", str(args.fat), "-S", "512", "--offset", str(ESP_START)]
-    if args.fat == 32:
-        mkfs += ["-s", "1"]
-    run(*mkfs, args.out, str(esp_sectors // 2))
-    off = ESP_START * SECTOR
-    manifest = {"fat": args.fat, "esp": {"first_lba": ESP_START, "sectors": esp_sectors},
-                "root": {"first_lba": ESP_START + esp_sectors, "sectors": LINUX_SECTORS},
+    vols = {p["kind"]: p for p in parts if p["kind"] != "other"}
+    for p in vols.values():
+        # FAT16 with mkfs.fat's default cluster size; FAT32 with 512-byte
+        # clusters, so a small partition still has the 65,525 clusters FAT32 needs.
+        mkfs = ["mkfs.fat", "-F", str(args.fat), "-S", "512", "--offset", str(p["first_lba"])]
+        if args.fat == 32:
+            mkfs += ["-s", "1"]
+        run(*mkfs, args.out, str(p["sectors"] // 2))
+    by_kind = lambda kind: ({"first_lba": vols[kind]["first_lba"], "sectors":
+                             vols[kind]["sectors"]} if kind in vols else None)
+    root = parts[-1]
+    manifest = {"label": args.label, "fat": args.fat, "partitions": parts,
+                "esp": by_kind("esp"), "xbootldr": by_kind("xbootldr"),
+                "root": {"first_lba": root["first_lba"], "sectors": root["sectors"]},
                 "disk_sectors": total, "entries": [], "default": args.default, "ukis": []}
-    mcopy(args.out, off, args.kernel, "/vmlinuz")
-    initrd_paths = []
-    for i, path in enumerate(args.initrd):
-        initrd_paths.append("/initrd-%d.img" % i)
-        mcopy(args.out, off, path, initrd_paths[-1])
+    initrd_paths = ["/initrd-%d.img" % i for i in range(len(args.initrd))]
     dtb_path = "/devicetree.dtb" if args.devicetree else None
-    if dtb_path:
-        mcopy(args.out, off, args.devicetree, dtb_path)
+    files = ("/vmlinuz", initrd_paths, dtb_path)
+    # What goes on each volume: (its entries, its UKIs).
+    content = {"esp": (args.entry, args.uki), "xbootldr": (args.xbootldr_entry, args.xbootldr_uki)}
     with tempfile.TemporaryDirectory() as tmp:
-        for d in ("/loader", "/loader/entries", "/EFI", "/EFI/Linux"):
-            mmd(args.out, off, d)
-        for spec in args.entry:
-            parts = spec.split(":", 4)
-            ident, title, version = parts[:3]
-            sort_key = parts[3] if len(parts) > 3 else ""
-            options = parts[4] if len(parts) > 4 else args.options
-            text = "title %s\nversion %s\n" % (title, version)
-            if sort_key:
-                text += "sort-key %s\n" % sort_key
-            text += "linux /vmlinuz\n" + "".join("initrd %s\n" % p for p in initrd_paths)
-            if options:
-                text += "options %s\n" % options
-            if dtb_path:
-                text += "devicetree %s\n" % dtb_path
-            path = os.path.join(tmp, ident + ".conf")
-            with open(path, "w") as f:
-                f.write(text)
-            mcopy(args.out, off, path, "/loader/entries/%s.conf" % ident)
-            manifest["entries"].append({"id": ident, "title": title, "version": version,
-                                        "sort_key": sort_key, "options": options,
-                                        "linux": "/vmlinuz", "initrd": initrd_paths,
-                                        "devicetree": dtb_path})
-        if args.default:
-            path = os.path.join(tmp, "loader.conf")
-            with open(path, "w") as f:
-                f.write("timeout 0\ndefault %s\n" % args.default)
-            mcopy(args.out, off, path, "/loader/loader.conf")
-        for spec in args.uki:
-            parts = spec.split(":", 3)
-            ident, pretty, version_id = parts[:3]
-            cmdline = parts[3] if len(parts) > 3 else None
-            osrel = 'ID=pvhtest\nPRETTY_NAME="%s"\nVERSION_ID=%s\n' % (pretty, version_id)
-            path = os.path.join(tmp, ident + ".efi")
-            kind = make_uki(tmp, path, stub, osrel, cmdline, args.kernel, args.initrd)
-            mcopy(args.out, off, path, "/EFI/Linux/%s.efi" % ident)
-            manifest["ukis"].append({"id": ident, "title": pretty, "version": version_id,
-                                     "sort_key": "pvhtest", "cmdline": cmdline, "kind": kind})
+        for kind, p in sorted(vols.items()):
+            off = p["first_lba"] * SECTOR
+            entries, ukis = content[kind]
+            if entries or (kind == "esp" and "xbootldr" not in vols):
+                mcopy(args.out, off, args.kernel, files[0])
+                for src, dst in zip(args.initrd, initrd_paths):
+                    mcopy(args.out, off, src, dst)
+                if dtb_path:
+                    mcopy(args.out, off, args.devicetree, dtb_path)
+            for d in ("/loader", "/loader/entries", "/EFI", "/EFI/Linux"):
+                mmd(args.out, off, d)
+            write_entries(args.out, off, tmp, kind, entries, files, args.options,
+                          manifest["entries"])
+            if kind == "esp" and args.default:
+                path = os.path.join(tmp, "loader.conf")
+                with open(path, "w") as f:
+                    f.write("timeout 0\ndefault %s\n" % args.default)
+                mcopy(args.out, off, path, "/loader/loader.conf")
+            write_ukis(args.out, off, tmp, kind, ukis, stub, args.kernel, args.initrd,
+                       manifest["ukis"])
     if args.manifest:
         with open(args.manifest, "w") as f:
             json.dump(manifest, f, indent=1)

@@ -1,7 +1,10 @@
 """Boot disks for pvhboot-disk's Linux boots (test_x86_disk_boot.py,
-test_arm64_disk_boot.py): GPT + FAT images made by tools/make-disk.py
-with the real tools, and what the guest must then show, computed from
-what the test put on the disk.
+test_arm64_disk_boot.py): GPT or MBR + FAT images made by
+tools/make-disk.py with the real tools, and what the guest must then
+show, computed from what the test put on the disk: the readers' lines
+(partitions, file systems, the entries in the Boot Loader Specification's
+order, written again here in Python, with the UAPI version comparison;
+test_disk_images.py checks the same lines from build/host/disk-list).
 
 pvhboot-disk prints, once it has read the chosen entry's files,
     pvhboot: boot: <device>: kernel 0x<at> size <bytes>, initrd 0x<at> size <bytes>
@@ -13,6 +16,8 @@ then the VMM's command line without its pvhboot.* words; a UKI's
 .cmdline alone.
 """
 
+import fnmatch
+import functools
 import json
 import os
 import re
@@ -25,6 +30,147 @@ TOOLS = ("sfdisk", "mkfs.fat", "mcopy", "mmd", "objcopy")
 LOADED = re.compile(rb"^pvhboot: boot: (.+): kernel 0x([0-9a-f]+) size (\d+), "
                     rb"initrd 0x([0-9a-f]+) size (\d+)$")
 CHOSEN = re.compile(rb'^pvhboot: boot: "(.*)" type ([12]) title "(.*)"$')
+# The transports' own line, one per disk (disk_images.DISK_LINE).
+TRANSPORT = re.compile(rb"^pvhboot: disk: (.+) \d+ sectors crc32 0x[0-9a-f]{8}$")
+# The readers' lines about the chosen entry (docs/disk.md, "Console lines").
+READER_BOOT = re.compile(rb'^pvhboot: boot: ("|kernel (esp|xbootldr):|initrd (esp|xbootldr):|'
+                         rb'cmdline ")')
+
+
+def version_cmp(a, b):
+    """The UAPI Version Format Specification's comparison."""
+    def skip(s):
+        return re.sub(r"^[^A-Za-z0-9.~^-]*", "", s)
+    def separator(a, b, seps):
+        """(order, a, b): where only one side starts with a separator of
+        seps, the other sorts higher (the order, 1 or -1); where both do,
+        both lose it, and the order is None."""
+        for sep in seps:
+            if a[:1] == sep or b[:1] == sep:
+                if a[:1] != sep:
+                    return 1, a, b
+                if b[:1] != sep:
+                    return -1, a, b
+                a, b = a[1:], b[1:]
+        return None, a, b
+    while True:
+        a, b = skip(a), skip(b)
+        order, a, b = separator(a, b, "~")
+        if order is not None:
+            return order
+        if not a or not b:
+            return (len(a) > 0) - (len(b) > 0)
+        order, a, b = separator(a, b, "-^.")
+        if order is not None:
+            return order
+        if a[:1].isdigit() or b[:1].isdigit():
+            ma, mb = re.match(r"0*([0-9]*)", a), re.match(r"0*([0-9]*)", b)
+            na, nb = ma.group(1), mb.group(1)
+            if (len(na), na) != (len(nb), nb):
+                return -1 if (len(na), na) < (len(nb), nb) else 1
+            a, b = a[ma.end():], b[mb.end():]
+        else:
+            ma, mb = re.match(r"[A-Za-z]*", a), re.match(r"[A-Za-z]*", b)
+            if ma.group(0) != mb.group(0):
+                return -1 if ma.group(0) < mb.group(0) else 1
+            a, b = a[ma.end():], b[mb.end():]
+
+
+def entry_cmp(x, y):
+    """Boot Loader Specification order: sort-key first, etc."""
+    if bool(x["sort_key"]) != bool(y["sort_key"]):
+        return -1 if x["sort_key"] else 1
+    if x["sort_key"]:
+        for k in ("sort_key", "machine_id"):
+            if x[k] != y[k]:
+                return -1 if x[k] < y[k] else 1
+        r = -version_cmp(x["version"], y["version"])
+        if r:
+            return r
+    return -version_cmp(x["id"], y["id"]) or (x["id"] > y["id"]) - (x["id"] < y["id"])
+
+
+def in_order(m):
+    """The entries of manifest m, both types, both partitions, as the Boot
+    Loader Specification orders them: one merged list, the partition an
+    entry is on playing no part (equal entries keep the manifest's order,
+    the ESP's first, as the readers keep theirs)."""
+    entries = [dict(e, type=1, machine_id="") for e in m["entries"]]
+    entries += [dict(u, type=2, machine_id="") for u in m["ukis"]]
+    return sorted(entries, key=functools.cmp_to_key(entry_cmp))
+
+
+def expected_lines(m, device, kernel_size, initrd_sizes, want, vmm):
+    """(the readers' lines for the disk of manifest m, the chosen entry):
+    the partition table, the FAT volumes, loader.conf's default, the
+    entries in order, then the chosen entry, its files and cmdline, for
+    pvhboot.entry=want (None: loader.conf's default, else the first) and
+    the VMM's cmdline vmm. A UKI's sections' offsets depend on the stub:
+    they are ' offset * '."""
+    scheme = "gpt" if m.get("label", "gpt") == "gpt" else "mbr"
+    parts = m["partitions"]
+    lines = ["pvhboot: disk: %s sectors %d %s partitions %d" % (device, m["disk_sectors"],
+                                                               scheme, len(parts))]
+    lines += ["pvhboot: disk: partition %d lba %d sectors %d %s" % (
+        p["number"], p["first_lba"], p["sectors"], p["kind"]) for p in parts]
+    lines += ["pvhboot: disk: partition %d %s fat%d" % (p["number"], p["kind"], m["fat"])
+              for p in parts if p["kind"] != "other"]
+    if m["default"]:
+        lines.append('pvhboot: disk: default "%s"' % m["default"])
+    entries = in_order(m)
+    for i, e in enumerate(entries):
+        lines.append('pvhboot: disk: entry %d "%s" type %d %s title "%s" version "%s"'
+                     % (i + 1, e["id"], e["type"], e["fs"], e["title"], e["version"]))
+    if want:
+        chosen = [e for e in entries if want in (e["id"], e["title"])][0]
+    else:
+        match = [e for e in entries if m["default"] and
+                 fnmatch.fnmatchcase(e["id"], m["default"])]
+        chosen = match[0] if match else entries[0]
+        if m["default"] and not match:
+            lines.append('pvhboot: disk: default "%s" matches no entry: the first in order'
+                         % m["default"])
+    lines.append('pvhboot: boot: "%s" type %d title "%s"' % (chosen["id"], chosen["type"],
+                                                              chosen["title"]))
+    if chosen["type"] == 1:
+        lines.append("pvhboot: boot: kernel %s:%s size %d" % (chosen["fs"], chosen["linux"],
+                                                             kernel_size))
+        lines += ["pvhboot: boot: initrd %s:%s size %d" % (chosen["fs"], path, size)
+                  for path, size in zip(chosen["initrd"], initrd_sizes)]
+        cmdline = " ".join(x for x in (chosen["options"], vmm) if x)
+    else:
+        uki = "%s:/EFI/Linux/%s.efi" % (chosen["fs"], chosen["id"])
+        lines.append("pvhboot: boot: kernel %s offset * size %d" % (uki, kernel_size))
+        if initrd_sizes:
+            lines.append("pvhboot: boot: initrd %s offset * size %d" % (uki, sum(initrd_sizes)))
+        cmdline = chosen["cmdline"] if chosen["cmdline"] is not None else vmm
+    lines.append('pvhboot: boot: cmdline "%s"' % cmdline)
+    return lines, chosen
+
+
+def reader_lines(lines):
+    """The readers' lines among a guest's (as expected_lines makes them):
+    every 'pvhboot: disk:' line but the transports', and the 'pvhboot:
+    boot:' lines about the chosen entry, UKI offsets as ' offset * '."""
+    return [re.sub(r" offset \d+ ", " offset * ", l.decode(errors="replace")) for l in lines
+            if (l.startswith(b"pvhboot: disk: ") and not TRANSPORT.match(l)) or
+            READER_BOOT.match(l)]
+
+
+def check_disk(result, m, kernel, initrds, want, vmm):
+    """The guest, with one disk (m's), printed the transport's line with
+    the disk's size, then exactly the readers' lines expected_lines gives
+    (its partitions, file systems, entries in order, the chosen entry and
+    its files); returns the chosen entry."""
+    transports = [TRANSPORT.match(l) for l in result.lines() if TRANSPORT.match(l)]
+    check(len(transports) == 1, "expected one disk: " + result.describe())
+    device = transports[0].group(1).decode()
+    want_lines, chosen = expected_lines(m, device, os.path.getsize(kernel),
+                                        [os.path.getsize(p) for p in initrds], want, vmm)
+    got = reader_lines(result.lines())
+    check(got == want_lines, "the readers printed:\n%s\nexpected:\n%s\n%s" % (
+        "\n".join(got), "\n".join(want_lines), result.describe()))
+    return chosen
 
 
 def need_tools():
@@ -34,24 +180,31 @@ def need_tools():
 
 
 def make_disk(ctx, name, kernel, initrds, fat, entries=(), ukis=(), default=None,
-              esp_mib=None, devicetree=None):
+              esp_mib=None, devicetree=None, label="gpt", xbootldr_mib=None,
+              xbootldr_entries=(), xbootldr_ukis=()):
     """(image path, manifest) of a disk made once per run under ctx.tmp.
     entries: make-disk.py's ID:TITLE:VERSION:SORT-KEY:OPTIONS; ukis:
-    ID:PRETTY_NAME:VERSION_ID:CMDLINE."""
+    ID:PRETTY_NAME:VERSION_ID:CMDLINE (on the ESP; xbootldr_entries and
+    xbootldr_ukis on an XBOOTLDR partition of xbootldr_mib MiB); label
+    gpt or dos (MBR); esp_mib 0: no ESP."""
     need_tools()
     img = os.path.join(ctx.tmp, "boot-disk-%s.img" % name)
     manifest = img + ".json"
 
     def write(part):
         cmd = ["python3", os.path.join(ctx.root, "tools", "make-disk.py"), "--out", part,
-               "--fat", str(fat), "--kernel", kernel, "--manifest", manifest]
+               "--fat", str(fat), "--kernel", kernel, "--manifest", manifest, "--label", label]
         cmd += sum((["--initrd", p] for p in initrds), [])
         cmd += sum((["--entry", e] for e in entries), [])
         cmd += sum((["--uki", u] for u in ukis), [])
+        cmd += sum((["--xbootldr-entry", e] for e in xbootldr_entries), [])
+        cmd += sum((["--xbootldr-uki", u] for u in xbootldr_ukis), [])
         if default:
             cmd += ["--default", default]
-        if esp_mib:
+        if esp_mib is not None:
             cmd += ["--esp-mib", str(esp_mib)]
+        if xbootldr_mib:
+            cmd += ["--xbootldr-mib", str(xbootldr_mib)]
         if devicetree:
             cmd += ["--devicetree", devicetree]
         subprocess.run(cmd, check=True)

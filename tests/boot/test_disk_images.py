@@ -16,121 +16,37 @@ tests, and the UKIs are x64 ones.
 
 ARCH = "x86_64"
 
-import fnmatch
-import functools
 import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import zlib
 
 from common import Skip, check
+from disk_boot import expected_lines
 
 TOOLS = ("sfdisk", "mkfs.fat", "mcopy", "mmd", "objcopy")
 
 
-def version_cmp(a, b):
-    """The UAPI Version Format Specification's comparison."""
-    def skip(s):
-        return re.sub(r"^[^A-Za-z0-9.~^-]*", "", s)
-    def separator(a, b, seps):
-        """(order, a, b): where only one side starts with a separator of
-        seps, the other sorts higher (the order, 1 or -1); where both do,
-        both lose it, and the order is None."""
-        for sep in seps:
-            if a[:1] == sep or b[:1] == sep:
-                if a[:1] != sep:
-                    return 1, a, b
-                if b[:1] != sep:
-                    return -1, a, b
-                a, b = a[1:], b[1:]
-        return None, a, b
-    while True:
-        a, b = skip(a), skip(b)
-        order, a, b = separator(a, b, "~")
-        if order is not None:
-            return order
-        if not a or not b:
-            return (len(a) > 0) - (len(b) > 0)
-        order, a, b = separator(a, b, "-^.")
-        if order is not None:
-            return order
-        if a[:1].isdigit() or b[:1].isdigit():
-            ma, mb = re.match(r"0*([0-9]*)", a), re.match(r"0*([0-9]*)", b)
-            na, nb = ma.group(1), mb.group(1)
-            if (len(na), na) != (len(nb), nb):
-                return -1 if (len(na), na) < (len(nb), nb) else 1
-            a, b = a[ma.end():], b[mb.end():]
-        else:
-            ma, mb = re.match(r"[A-Za-z]*", a), re.match(r"[A-Za-z]*", b)
-            if ma.group(0) != mb.group(0):
-                return -1 if ma.group(0) < mb.group(0) else 1
-            a, b = a[ma.end():], b[mb.end():]
-
-
-def entry_cmp(x, y):
-    """Boot Loader Specification order: sort-key first, etc."""
-    if bool(x["sort_key"]) != bool(y["sort_key"]):
-        return -1 if x["sort_key"] else 1
-    if x["sort_key"]:
-        for k in ("sort_key", "machine_id"):
-            if x[k] != y[k]:
-                return -1 if x[k] < y[k] else 1
-        r = -version_cmp(x["version"], y["version"])
-        if r:
-            return r
-    return -version_cmp(x["id"], y["id"]) or (x["id"] > y["id"]) - (x["id"] < y["id"])
-
-
 def expected(m, kernel, initrds, want, vmm):
-    lines = ["pvhboot: disk: image sectors %d gpt partitions 2" % m["disk_sectors"],
-             "pvhboot: disk: partition 1 lba %d sectors %d esp" % (m["esp"]["first_lba"],
-                                                                  m["esp"]["sectors"]),
-             "pvhboot: disk: partition 2 lba %d sectors %d other" % (m["root"]["first_lba"],
-                                                                    m["root"]["sectors"]),
-             "pvhboot: disk: partition 1 esp fat%d" % m["fat"]]
-    if m["default"]:
-        lines.append('pvhboot: disk: default "%s"' % m["default"])
-    entries = [dict(e, type=1, machine_id="") for e in m["entries"]]
-    entries += [dict(u, type=2, machine_id="") for u in m["ukis"]]
-    entries.sort(key=functools.cmp_to_key(entry_cmp))
-    for i, e in enumerate(entries):
-        lines.append('pvhboot: disk: entry %d "%s" type %d esp title "%s" version "%s"'
-                     % (i + 1, e["id"], e["type"], e["title"], e["version"]))
-    if want:
-        chosen = [e for e in entries if want in (e["id"], e["title"])][0]
-    else:
-        match = [e for e in entries if m["default"] and
-                 fnmatch.fnmatchcase(e["id"], m["default"])]
-        chosen = match[0] if match else entries[0]
-        if m["default"] and not match:
-            lines.append('pvhboot: disk: default "%s" matches no entry: the first in order'
-                         % m["default"])
-    lines.append('pvhboot: boot: "%s" type %d title "%s"' % (chosen["id"], chosen["type"],
-                                                              chosen["title"]))
-    initrd_bytes = b"".join(initrds)
+    """disk-list's lines: the readers' (disk_boot.expected_lines), then the
+    CRC-32s of the chosen entry's files."""
+    lines, chosen = expected_lines(m, "image", len(kernel), [len(d) for d in initrds], want, vmm)
     if chosen["type"] == 1:
-        lines.append("pvhboot: boot: kernel esp:/vmlinuz size %d" % len(kernel))
-        for i, data in enumerate(initrds):
-            lines.append("pvhboot: boot: initrd esp:/initrd-%d.img size %d" % (i, len(data)))
-        cmdline = " ".join(x for x in (m["options"], vmm) if x)
         crcs = [("kernel", kernel)] + [("initrd", d) for d in initrds]
     else:
-        # Offsets depend on the stub: checked through the bytes' CRCs instead.
-        lines.append("pvhboot: boot: kernel esp:/EFI/Linux/%s.efi offset * size %d"
-                     % (chosen["id"], len(kernel)))
-        lines.append("pvhboot: boot: initrd esp:/EFI/Linux/%s.efi offset * size %d"
-                     % (chosen["id"], len(initrd_bytes)))
-        cmdline = chosen["cmdline"] if chosen["cmdline"] is not None else vmm
-        crcs = [("kernel", kernel), ("initrd", initrd_bytes)]
-    lines.append('pvhboot: boot: cmdline "%s"' % cmdline)
-    lines += ["disk-list: %s crc32 0x%08x" % (what, zlib.crc32(data)) for what, data in crcs]
-    return lines
+        crcs = [("kernel", kernel), ("initrd", b"".join(initrds))]
+    return lines + ["disk-list: %s crc32 0x%08x" % (what, zlib.crc32(data))
+                    for what, data in crcs]
 
 
 def disk_test(ctx, fat, entries, default, ukis, want=None, vmm="console=ttyS0",
-              options="console=hvc0 quiet", stub=None):
+              options="console=hvc0 quiet", stub=None, label="gpt", esp_mib=None,
+              xbootldr_mib=None, xbootldr_entries=(), xbootldr_ukis=()):
+    """entries and ukis on the ESP, xbootldr_entries and xbootldr_ukis on an
+    XBOOTLDR partition of xbootldr_mib MiB; label gpt or dos (MBR)."""
     def test():
         missing = [t for t in TOOLS if not shutil.which(t)]
         if missing:
@@ -140,8 +56,7 @@ def disk_test(ctx, fat, entries, default, ukis, want=None, vmm="console=ttyS0",
             subprocess.run(ctx.make.split() + ["--no-print-directory", "DEPS=0",
                                                "O=" + os.path.dirname(ctx.host_build),
                                                disk_list], cwd=ctx.root, check=True)
-        work = os.path.join(ctx.tmp, "disk-fat%d-%s-%s" % (fat, want or "default", stub))
-        os.makedirs(work, exist_ok=True)
+        work = tempfile.mkdtemp(prefix="disk-", dir=ctx.tmp)
         kernel = bytes((i * 131 + 7) % 251 for i in range(200000 + fat))
         initrds = [b"first initrd\n" * 50, bytes(range(256)) * 9]
         paths = []
@@ -155,6 +70,13 @@ def disk_test(ctx, fat, entries, default, ukis, want=None, vmm="console=ttyS0",
                "--initrd", paths[2], "--options", options, "--manifest", manifest]
         cmd += sum((["--entry", e] for e in entries), [])
         cmd += sum((["--uki", u] for u in ukis), [])
+        cmd += sum((["--xbootldr-entry", e] for e in xbootldr_entries), [])
+        cmd += sum((["--xbootldr-uki", u] for u in xbootldr_ukis), [])
+        cmd += ["--label", label]
+        if xbootldr_mib:
+            cmd += ["--xbootldr-mib", str(xbootldr_mib)]
+        if esp_mib is not None:
+            cmd += ["--esp-mib", str(esp_mib)]
         if default:
             cmd += ["--default", default]
         if stub is not None:
@@ -162,7 +84,6 @@ def disk_test(ctx, fat, entries, default, ukis, want=None, vmm="console=ttyS0",
         subprocess.run(cmd, check=True)
         with open(manifest) as f:
             m = json.load(f)
-        m["options"] = options
         out = subprocess.run([disk_list, img, want or "", vmm], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, check=False)
         got = out.stdout.decode(errors="replace").splitlines()
@@ -196,4 +117,23 @@ def collect(ctx):
         # The UKIs as a minimal PE of the script's own, stub or not.
         ("disk-fat32-uki-minimal-pe", disk_test(ctx, 32, ENTRIES[2:], "uki-1*", UKIS,
                                                 stub="")),
+        # GPT, the ESP holding loader.conf alone, XBOOTLDR everything else.
+        ("disk-gpt-xbootldr-entries-esp-loader-conf",
+         disk_test(ctx, 16, [], "debian-6.1.0-9*", [], xbootldr_mib=24,
+                   xbootldr_entries=ENTRIES, xbootldr_ukis=UKIS)),
+        # GPT, entries and UKIs on both: one list in the specification's order.
+        ("disk-gpt-esp-and-xbootldr-one-order",
+         disk_test(ctx, 16, ENTRIES[1::2], None, UKIS[1:], xbootldr_mib=24,
+                   xbootldr_entries=ENTRIES[0::2], xbootldr_ukis=UKIS[:1])),
+        ("disk-gpt-esp-and-xbootldr-uki-by-title",
+         disk_test(ctx, 32, ENTRIES[1::2], "zz-*", UKIS[1:], want="Debian UKI",
+                   xbootldr_mib=40, xbootldr_entries=ENTRIES[0::2], xbootldr_ukis=UKIS[:1])),
+        # MBR: the ESP type 0xef, XBOOTLDR 0xea; and 0xea alone (the Boot
+        # Loader Specification's one place on an MBR disk).
+        ("disk-mbr-esp-ef-xbootldr-ea",
+         disk_test(ctx, 16, ENTRIES[3:], "arch", UKIS[:1], label="dos", xbootldr_mib=24,
+                   xbootldr_entries=ENTRIES[:3])),
+        ("disk-mbr-xbootldr-ea-alone",
+         disk_test(ctx, 32, [], None, [], label="dos", esp_mib=0, xbootldr_mib=40,
+                   xbootldr_entries=ENTRIES, xbootldr_ukis=UKIS)),
     ]

@@ -1,7 +1,8 @@
-"""pvhboot-disk.elf boots Debian's kernel from a disk (issue 26): GPT + FAT
-disks made by tools/make-disk.py with the real tools, holding the bzImage,
-the oracle initramfs of linux.py (its /init prints /proc/cmdline) and
-Boot Loader Specification entries or a UKI (systemd-boot's stub).
+"""pvhboot-disk.elf boots Debian's kernel from a disk (issue 26): GPT or
+MBR + FAT disks made by tools/make-disk.py with the real tools, holding
+the bzImage, the oracle initramfs of linux.py (its /init prints
+/proc/cmdline) and Boot Loader Specification entries or a UKI
+(systemd-boot's stub).
 
 - microvm (ACPI on: the disk from the DSDT), virtio-blk-device, FAT32, one
   type #1 entry with two initrds: the oracle, and a second archive whose
@@ -16,12 +17,25 @@ Boot Loader Specification entries or a UKI (systemd-boot's stub).
 - pc, the same disk on a transitional virtio-blk-pci: the default entry;
 - microvm with the disk second, after a raw disk with no partition table
   (passed over with a line): loader.conf's default is booted;
-- a GPT disk with no ESP, and a kernel larger than the guest's RAM: one
-  error line each, the failure stop (no Linux).
+- microvm, GPT with an ESP holding loader.conf alone and an XBOOTLDR
+  partition holding the kernel, initrd, two type #1 entries and a UKI:
+  loader.conf's default (on the ESP) picks the UKI on XBOOTLDR;
+- microvm, GPT with entries on the ESP and on XBOOTLDR, no loader.conf:
+  the first of the one merged list, in the Boot Loader Specification's
+  order (disk_boot.in_order), is the ESP's newer version, XBOOTLDR's
+  older one (and a string comparison's choice) after it;
+- microvm, an MBR disk (sfdisk's dos label): the ESP as type 0xef with
+  loader.conf, XBOOTLDR as 0xea with the entries and files;
+- a GPT disk with no ESP, a kernel larger than the guest's RAM, and an MBR
+  disk cut short inside its last partition: one error line each, the
+  failure stop (no Linux).
 Each Linux boot checks the entry chosen, the sizes read (the files'), the
 initrd Linux reports (its RAMDISK line) against the one handed over, and
 the cmdline /init reports against the entry's options and the VMM's
-cmdline without its pvhboot.* words (docs/disk.md).
+cmdline without its pvhboot.* words (docs/disk.md); the GPT/MBR and
+XBOOTLDR boots also check every line the readers print (partitions, file
+systems, the entries in order, the chosen entry's files) against
+disk_boot.expected_lines.
 """
 
 import os
@@ -29,7 +43,8 @@ import subprocess
 import zlib
 
 from common import check, expect_panic, file_once
-from disk_boot import check_chosen, drive, expected_cmdline, initrd_loaded, make_disk, need_tools
+from disk_boot import (check_chosen, check_disk, drive, expected_cmdline, in_order, initrd_loaded,
+                       make_disk, need_tools)
 from disk_images import DISK_LINE, disk
 from linux import INIT_EXIT_STATUS, INIT_SCRIPT, InitReport, bzimage, cpio_newc, initramfs
 from qemu import run_qemu
@@ -212,6 +227,98 @@ def kernel_too_big(ctx):
     return test
 
 
+def microvm_disk_boot(ctx, m_args, want_id, want_type):
+    """microvm, the disk make_disk(**m_args) makes on virtio-blk-device,
+    the VMM's cmdline the TSC's rate: pvhboot-disk boots want_id (checked
+    against the order and loader.conf, not taken from them), and prints
+    exactly the readers' lines expected_lines computes."""
+    def test():
+        need_tools()
+        initrds = [initramfs(ctx)]
+        img, m = make_disk(ctx, kernel=bzimage(ctx), initrds=initrds, **m_args)
+        vmm = "tsc_early_khz=%d" % host_tsc_khz()
+        result, device = boot_linux(ctx, "microvm", MODERN_MMIO + drive(img, "d0") +
+                                    ["-device", "virtio-blk-device,drive=d0"], vmm, want_id,
+                                    want_type, m, vmm, initrds)
+        chosen = check_disk(result, m, bzimage(ctx), initrds, None, vmm)
+        check(chosen["id"] == want_id, "the oracle chose %s" % chosen["id"])
+        os.unlink(img)
+        return "%s, %s:%s, %.1fs" % (device, chosen["fs"], chosen["id"], result.elapsed)
+    return test
+
+
+def xbootldr_uki(ctx):
+    """The ESP holds loader.conf alone; its default names the UKI on XBOOTLDR,
+    whose .cmdline carries the TSC's rate (a UKI gets nothing of the VMM's)."""
+    uki = "xb-uki:XbootldrUKI:13:console=ttyS0 quiet tsc_early_khz=%d which=xb-uki" % (
+        host_tsc_khz())
+    return microvm_disk_boot(ctx, dict(
+        name="x86-gpt-xbootldr", fat=16, default="xb-uki*", xbootldr_mib=40,
+        xbootldr_entries=["xb-debian:XbDebian:6.1.0:debian:console=ttyS0 quiet which=xb-debian",
+                          "xb-rescue:XbRescue:2::console=ttyS0 quiet which=xb-rescue"],
+        xbootldr_ukis=[uki]), "xb-uki", 2)
+
+
+BOTH_ESP = ["debian-6.1.0-10:Debian 6.1.0-10:6.1.0-10:debian:console=ttyS0 quiet which=esp-10",
+            "rescue:Rescue:2::console=ttyS0 quiet which=esp-rescue"]
+BOTH_XB = ["debian-6.1.0-9:Debian 6.1.0-9:6.1.0-9:debian:console=ttyS0 quiet which=xb-9",
+           "fallback:Fallback:1::console=ttyS0 quiet which=xb-fallback"]
+
+
+def esp_and_xbootldr_order(ctx):
+    """Entries on both partitions, no loader.conf: the first in the merged
+    order. Which one that is comes from the oracle, here the ESP's
+    6.1.0-10 over XBOOTLDR's 6.1.0-9 (versions, not strings, compared)."""
+    def entries(specs, fs):
+        return [dict(id=s.split(":")[0], version=s.split(":")[2], sort_key=s.split(":")[3],
+                     fs=fs, type=1) for s in specs]
+    first = in_order({"entries": entries(BOTH_ESP, "esp") + entries(BOTH_XB, "xbootldr"),
+                      "ukis": []})[0]
+    return microvm_disk_boot(ctx, dict(name="x86-gpt-both", fat=16, entries=BOTH_ESP,
+                                       xbootldr_mib=24, xbootldr_entries=BOTH_XB),
+                             first["id"], 1)
+
+
+def mbr_esp_xbootldr(ctx):
+    """sfdisk's dos label: the ESP (0xef) holds loader.conf, XBOOTLDR (0xea)
+    the entries and their files; the default is the second in order."""
+    return microvm_disk_boot(ctx, dict(
+        name="x86-mbr", fat=16, label="dos", default="mbr-old", xbootldr_mib=24,
+        xbootldr_entries=["mbr-new:MbrNew:6.1.0-10:debian:console=ttyS0 quiet which=mbr-new",
+                          "mbr-old:MbrOld:6.1.0-9:debian:console=ttyS0 quiet which=mbr-old"]),
+        "mbr-old", 1)
+
+
+def mbr_past_disk_end(ctx):
+    """An MBR disk (made by make-disk.py, an ESP with an entry) cut short
+    inside its last partition: the MBR is not valid (UEFI: every
+    partition must lie on the disk), so the disk is refused with one
+    error line naming that partition, good ESP or not."""
+    def test():
+        need_tools()
+        kernel = os.path.join(ctx.tmp, "small-kernel")
+        file_once(kernel, lambda: b"not booted" * 100)
+        img, m = make_disk(ctx, "x86-mbr-cut", kernel, [], 16, ["cut:Cut:1::console=ttyS0"],
+                           label="dos")
+        last = m["partitions"][-1]
+        sectors = last["first_lba"] + last["sectors"] // 2
+        with open(img, "r+b") as f:
+            f.truncate(sectors * 512)
+        result = run_qemu(["-M", "microvm", "-m", "256M", "-kernel", disk_elf(ctx)] + MODERN_MMIO +
+                          drive(img, "d0") + ["-device", "virtio-blk-device,drive=d0"],
+                          60, qemu=ctx.qemu)
+        want = (b"pvhboot: error: no bootable entry on any disk: disks 1: MBR partition %d: "
+                b"LBA %d, %d sectors, on a disk of %d sectors" %
+                (last["number"], last["first_lba"], last["sectors"], sectors))
+        line = expect_panic(result, want)
+        check(line == want, "error line %r, expected %r" % (line, want))
+        sizes = [int(m.group(2)) for m in (DISK_LINE.match(l) for l in result.lines()) if m]
+        check(sizes == [sectors], "disk lines' sectors %r, expected [%d]" % (sizes, sectors))
+        os.unlink(img)
+        return line.decode()
+    return test
+
+
 def collect(ctx):
     return [
         ("microvm-fat32-bls-two-initrds-to-init", microvm_two_initrds(ctx)),
@@ -223,4 +330,8 @@ def collect(ctx):
         ("pc-pci-transitional-loader-default-to-init", pc_transitional(ctx)),
         ("no-esp-one-error-line", no_esp_refused(ctx)),
         ("kernel-larger-than-ram-one-error-line", kernel_too_big(ctx)),
+        ("microvm-gpt-xbootldr-uki-esp-loader-conf-to-init", xbootldr_uki(ctx)),
+        ("microvm-gpt-esp-and-xbootldr-first-in-order-to-init", esp_and_xbootldr_order(ctx)),
+        ("microvm-mbr-esp-ef-xbootldr-ea-to-init", mbr_esp_xbootldr(ctx)),
+        ("mbr-partition-past-disk-end-one-error-line", mbr_past_disk_end(ctx)),
     ]
