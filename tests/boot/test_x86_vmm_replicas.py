@@ -32,6 +32,28 @@ has ended. QEMU: -M pc, with the i440FX's SMRAM and PAM registers opened
 so that 0xa0000-0xfffff is RAM, as in a VMM's guest
 (vmm_low_memory.c).
 
+Firecracker's disks (issue 26) are virtio-mmio devices, which -M pc
+cannot have: those cases run on QEMU's microvm with acpi=off (its first
+MiB is RAM; no ACPI of its own; an i8042 added for the ending), the disk
+a virtio-blk-device on the transport the test names. microvm appends
+"virtio_mmio.device=512@0x<base>:<irq>" to the loader's cmdline for it;
+the replica takes that word off and, as Firecracker does for each device
+(device_manager/mmio.rs, every release), inserts its own
+"virtio_mmio.device=4K@0x<base>:<irq>" after " pci=off" and writes an
+LNRO0005 device (4 KiB Memory32Fixed, its GSI) first in the DSDT. Base
+and IRQ are the ones QEMU gave the transport (0xfeb00000 + 512 n, IRQ
+5 + n: computed here, and checked against what the loader read), not
+Firecracker's (its first device is at 0xc0001000, GSI 5); the size
+claimed is Firecracker's 4 KiB, where QEMU's transport has 512 bytes.
+hello checks that hand-off byte for byte; pvhboot-disk.elf, given as
+the kernel with no initrd, boots Debian's kernel from a GPT + FAT32
+disk (tools/make-disk.py) to /init, finding the disk by that word (the
+cmdline's words come first; the DSDT is read only when they named none,
+docs/disk.md: one disk line shows it was not probed twice); /init ends
+the VM as a Firecracker guest must, `reboot -f` with reboot=k. A word of
+the user's own before the VMM's, at an address with no device or
+malformed, is one error line.
+
 How each VMM ends a VM (read in their sources; docs/loaders.md) is
 modelled with what QEMU has, and every hello here must end its VM the way
 the real VMM would let it:
@@ -56,10 +78,13 @@ import subprocess
 import zlib
 
 from common import ON_ERROR_HALT_HOLD, TestFailure, check, expect_held, file_made_once, file_once
+from disk_boot import check_chosen, expected_cmdline, make_disk
+from disk_images import DISK_LINE, disk
 from guest_memory import subtract
 from hello_report import HelloReport, ReportError, compression_of, decode_escaped
 from hostile_loader import Account
-from linux import INIT_EXIT_STATUS, InitReport, bzimage, initramfs, pack_tool
+from linux import (INIT_EXIT_STATUS, INIT_SCRIPT, InitReport, bzimage, cpio_newc, initramfs,
+                   pack_tool)
 import memmap_model
 from qemu import run_qemu
 
@@ -74,6 +99,8 @@ STAGING = 0x6000000           # where QEMU's -device loader puts the initrd for 
 EXIT_REFUSED = (0x7c << 1) | 1
 BOOTDUMP_EXIT = (0x21 << 1) | 1
 LOW_MIB = 0x100000
+MICROVM_MMIO_BASE, MICROVM_MMIO_IRQ = 0xfeb00000, 5
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
 
 START_INFO, MODLIST, MEMMAP, CMDLINE = 0x6000, 0x6040, 0x7000, 0x20000
 BOOT_GDT = struct.pack("<4Q", 0, 0x00cf9b000000ffff, 0x00cf93000000ffff, 0x00008b0000000067)
@@ -243,11 +270,29 @@ def cloud_hypervisor_com1_aml():
 FC_IDS = (b"FIRECK", 0, b"FCAT", struct.pack("<I", 0x20240119))
 
 
-def firecracker_acpi(release, at):
+def firecracker_virtio_aml(mmio):
+    """device_manager/mmio.rs add_virtio_aml, per device (base, gsi):
+    Device(V<gsi - 5, 3 digits>) (one name segment), _HID the string
+    LNRO0005, _UID that number as a u32 (DWordPrefix), _CCA One, _CRS
+    Memory32Fixed(ReadWrite, base, 4 KiB) and the GSI."""
+    out = b""
+    for base, gsi in mmio:
+        out += b"\x5b\x82" + aml_pkg_length(
+            b"V%03d" % (gsi - 5) + aml_name(b"_HID", aml_string(b"LNRO0005")) +
+            aml_name(b"_UID", b"\x0c" + struct.pack("<I", gsi - 5)) + aml_name(b"_CCA", b"\x01") +
+            aml_name(b"_CRS", aml_resources(False, struct.pack("<BHBII", 0x86, 9, 1, base, 0x1000),
+                                            aml_interrupt(gsi))))
+    return out
+
+
+def firecracker_acpi(release, at, mmio=()):
     """acpi/mod.rs create_acpi_tables: DSDT, FADT, MADT, MCFG (from 1.13),
-    XSDT from at on; the RSDP at 0xe0000. {address: bytes}."""
+    XSDT from at on; the RSDP at 0xe0000. {address: bytes}. The DSDT:
+    the virtio devices' AML, then (not replicated) GED and VMGenID, then
+    the legacy devices'."""
     iapc = 0x1c if release == "1.12" else 0x4   # VGA, MSI, ASPM / VGA alone
-    dsdt = sdt(b"DSDT", 2, FC_IDS, b"FCVMDSDT", firecracker_legacy_aml(release))
+    dsdt = sdt(b"DSDT", 2, FC_IDS, b"FCVMDSDT",
+               firecracker_virtio_aml(mmio) + firecracker_legacy_aml(release))
     fadt = lambda dsdt_at: sdt(b"FACP", 6, FC_IDS, b"FCVMFADT", fadt_body({
         109: struct.pack("<H", iapc), 112: struct.pack("<I", 1 << 20 | 1 << 4 | 1 << 5),
         131: b"\x05", 140: struct.pack("<Q", dsdt_at), 268: b"FIRECKVM"}))
@@ -346,21 +391,30 @@ class Vmm:
     def start_info_rsdp(self):
         return self.rsdp_at if self.rsdp_in_start_info else 0
 
-    def low_memory(self, cpus=(1, 1)):
+    def low_memory(self, cpus=(1, 1), mmio=()):
         """{address: bytes} of the MP table and ACPI tables."""
         if self.mptable_at:
             mp = firecracker_mptable(self.mptable_at)
-            out = self.acpi(self.mptable_at + len(mp))
+            out = self.acpi(self.mptable_at + len(mp), mmio)
             out[self.mptable_at] = mp
             return out
         return self.acpi(*cpus)
 
+    def given(self, cmdline, mmio=()):
+        """The cmdline the VMM hands over for the user's cmdline with its
+        virtio-mmio devices [(base, gsi)]: Firecracker inserts
+        linux-loader's word for each after its tail (builder.rs)."""
+        check(not mmio or self.firecracker(), "%s has no virtio-mmio devices" % self.name)
+        return cmdline + self.cmdline_tail + b"".join(
+            b" virtio_mmio.device=4K@0x%x:%d" % d for d in mmio)
+
     def firecracker(self):
         return self.name.startswith("firecracker")
 
-    def ending_args(self):
-        """QEMU's devices for how this VMM ends a VM (see the docstring)."""
-        args = ["-trace", "pckbd_kbd_write_command"]
+    def ending_args(self, microvm=False):
+        """QEMU's devices for how this VMM ends a VM (see the docstring);
+        microvm has no i8042 of its own."""
+        args = ["-trace", "pckbd_kbd_write_command"] + (["-device", "i8042"] if microvm else [])
         if not self.firecracker():
             args += ["-device", "isa-debug-exit,iobase=0x600,iosize=1"]
         return args
@@ -395,7 +449,8 @@ def expect_vmm_ends(vmm, result):
 def fc(release, tail):
     return Vmm("firecracker-" + release, release, lambda mem: firecracker_map(release, mem),
                0xd0000000 if release == "1.12" else MMIO32_START, 0xe0000, False, 0,
-               lambda at: firecracker_acpi(release, at), mptable_at=0x9fc00, cmdline_tail=tail)
+               lambda at, mmio=(): firecracker_acpi(release, at, mmio), mptable_at=0x9fc00,
+               cmdline_tail=tail)
 
 
 FC_1_12, FC_1_13, FC_1_16 = fc("1.12", b""), fc("1.13", b" pci=off"), fc("1.16", b" pci=off")
@@ -415,19 +470,25 @@ def loader_elf(ctx):
 
 
 def boot(ctx, vmm, mem, image, cmdline, initrd=None, timeout=30, extra=(), cpus=None,
-         ram_file=None, ending=False, **kw):
+         ram_file=None, ending=False, disks=(), **kw):
     """QEMU -> hostile loader as the VMM -> image. cpus=(boot, max): the
     VMM's --cpus boot=,max= (its MADT; QEMU gets -smp boot). ram_file:
     guest RAM in that file, to be read afterwards. ending: the machine
-    ends as the VMM would (no isa-debug-exit at 0xf4; its ending_args)."""
+    ends as the VMM would (no isa-debug-exit at 0xf4; its ending_args).
+    disks: [(image file, transport)] as virtio-blk on microvm's
+    virtio-mmio transports (microvm_disk_args), the machine then being
+    microvm without ACPI in place of pc."""
     words = b"vmm=%s mem=%d " % (vmm.name.encode(), mem >> 20)
-    args = ["-M", "pc", "-m", "%dM" % (mem >> 20), "-kernel", loader_elf(ctx), "-initrd", image]
+    machine = ["-M", "microvm,acpi=off"] + MODERN_MMIO if disks else ["-M", "pc"]
+    args = machine + ["-m", "%dM" % (mem >> 20), "-kernel", loader_elf(ctx), "-initrd", image]
+    for i, (path, transport) in enumerate(disks):
+        args += microvm_disk_args(path, "d%d" % i, transport)
     if ram_file:
         args += ["-object", "memory-backend-file,id=vmm-ram,size=%dM,mem-path=%s,share=on" %
                  (mem >> 20, ram_file), "-machine", "memory-backend=vmm-ram"]
     if ending:
         words += b"ends "
-        args += vmm.ending_args()
+        args += vmm.ending_args(microvm=bool(disks))
         kw["debug_exit"] = False
     if cpus:
         words += b"cpus=%d,%d " % cpus
@@ -437,6 +498,28 @@ def boot(ctx, vmm, mem, image, cmdline, initrd=None, timeout=30, extra=(), cpus=
         args += ["-device", "loader,file=%s,addr=0x%x,force-raw=on" % (initrd, STAGING)]
     args += ["-append", words + b"-- " + cmdline] + list(extra)
     return run_qemu(args, timeout, qemu=ctx.qemu, **kw)
+
+
+def microvm_disk_args(path, ident, transport):
+    """A read-only virtio-blk-device on microvm's virtio-mmio transport
+    number transport (its bus virtio-mmio-bus.<n>)."""
+    return ["-drive", "file=%s,format=raw,if=none,id=%s,readonly=on" % (path, ident),
+            "-device", "virtio-blk-device,drive=%s,bus=virtio-mmio-bus.%d" % (ident, transport)]
+
+
+def microvm_mmio(transport):
+    """(base, IRQ) of microvm's transport n: QEMU 7.2's hw/i386/microvm.c
+    puts its transports 512 bytes apart from VIRTIO_MMIO_BASE 0xfeb00000,
+    transport n on IRQ 5 + n when there is no second I/O APIC (there is
+    none with acpi=off). QEMU says so too, in the word it appends to the
+    loader's cmdline: the replica reads that, this computes it."""
+    return MICROVM_MMIO_BASE + transport * 512, MICROVM_MMIO_IRQ + transport
+
+
+def qemu_mmio_lines(result):
+    return [(int(a, 16), int(b)) for a, b in re.findall(
+        rb"^hostile: virtio-mmio 0x([0-9a-f]+) irq (\d+)$", b"\n".join(result.lines(
+            prefix=b"hostile: ")), re.M)]
 
 
 def initrd_file(ctx):
@@ -453,7 +536,7 @@ def read(path):
 
 # --- what the loader says it wrote, and what is in memory -----------------------
 
-def check_account(account, vmm, mem, cmdline, initrd):
+def check_account(account, vmm, mem, cmdline, initrd, mmio=()):
     check(account.start_info == START_INFO, "start info at 0x%x" % account.start_info)
     check((account.version, account.flags) == (1, 0), "version %d flags 0x%x" %
           (account.version, account.flags))
@@ -464,7 +547,7 @@ def check_account(account, vmm, mem, cmdline, initrd):
     want = [dict(base=initrd_at(vmm, mem, len(data)), size=len(data), crc32=zlib.crc32(data),
                  head=None, cmdline=b"")] if initrd else []
     check(account.modules == want, "modules %r, expected %r" % (account.modules, want))
-    given = cmdline + vmm.cmdline_tail
+    given = vmm.given(cmdline, mmio)
     check(account.cmdline == (len(given), zlib.crc32(given)), "cmdline %r" % (account.cmdline,))
 
 
@@ -478,19 +561,19 @@ def acpi_sum(data):
     return sum(data) & 0xff
 
 
-def check_low_memory(ram, vmm, mem, cmdline, initrd_size, cpus=(1, 1)):
+def check_low_memory(ram, vmm, mem, cmdline, initrd_size, cpus=(1, 1), mmio=()):
     """The first MiB, byte for byte where the VMM writes it, zero elsewhere."""
     expected = {
         BOOT_GDT_AT: BOOT_GDT,
         BOOT_IDT_AT: bytes(8),
         START_INFO: start_info_bytes(vmm, mem, cmdline, initrd_size),
         MEMMAP: b"".join(struct.pack("<QQII", a, s, t, 0) for a, s, t in vmm.memmap(mem)),
-        CMDLINE: cmdline + vmm.cmdline_tail + b"\0",
+        CMDLINE: vmm.given(cmdline, mmio) + b"\0",
         EBDA_POINTER_AT: struct.pack("<H", vmm.ebda_pointer),
     }
     if initrd_size:
         expected[MODLIST] = struct.pack("<4Q", initrd_at(vmm, mem, initrd_size), initrd_size, 0, 0)
-    expected.update(vmm.low_memory(cpus))
+    expected.update(vmm.low_memory(cpus, mmio))
     for at, want in sorted(expected.items()):
         got = ram[at:at + len(want)]
         check(got == want, "0x%x: %s, expected %s" % (at, got.hex(), want.hex()))
@@ -514,10 +597,10 @@ def flattened(memmap):
     return out
 
 
-def check_hello(report, account, vmm, mem, cmdline, initrd):
+def check_hello(report, account, vmm, mem, cmdline, initrd, mmio=()):
     check(report.loader == "pvh-v1" and report.hypervisor == "tcg",
           "loader %r hypervisor %r" % (report.loader, report.hypervisor))
-    given = cmdline + vmm.cmdline_tail
+    given = vmm.given(cmdline, mmio)
     check(report.cmdline == given, "cmdline %r, expected %r" % (report.cmdline, given))
     data = read(initrd) if initrd else None
     got = [(m["base"], m["size"], m["crc32"], m["format"], m["cmdline"]) for m in report.modules]
@@ -538,17 +621,22 @@ def check_hello(report, account, vmm, mem, cmdline, initrd):
         None if report.rsdp is None else "0x%x" % report.rsdp, vmm.rsdp_at))
 
 
-def hello_case(ctx, vmm, mem, cmdline, with_initrd=True, image=None):
+def hello_case(ctx, vmm, mem, cmdline, with_initrd=True, image=None, transports=()):
     """hello.elf: its report, the way it ended the VM (its poweroff, as
-    the VMM has it), then the first MiB of guest RAM."""
+    the VMM has it), then the first MiB of guest RAM. transports: microvm
+    with a disk on each of these virtio-mmio transports, which the VMM
+    describes (hello reads no disk)."""
     def test():
         initrd = initrd_file(ctx) if with_initrd else None
-        work = os.path.join(ctx.tmp, "vmm-%s-%d-%d" % (vmm.name, mem >> 20, with_initrd))
+        work = os.path.join(ctx.tmp, "vmm-%s-%d-%d%s" % (vmm.name, mem >> 20, with_initrd,
+                                                         "".join("-%d" % t for t in transports)))
         os.makedirs(work, exist_ok=True)
         ram = os.path.join(work, "ram.bin")
+        mmio = [microvm_mmio(t) for t in transports]
+        disks = [(disk(ctx, "a")[0], t) for t in transports]
         try:
             result = boot(ctx, vmm, mem, image() if image else os.path.join(ctx.build, "hello.elf"),
-                          cmdline, initrd, ram_file=ram, ending=True)
+                          cmdline, initrd, ram_file=ram, ending=True, disks=disks)
             with open(ram, "rb") as f:
                 low = f.read(LOW_MIB)
         finally:
@@ -560,14 +648,17 @@ def hello_case(ctx, vmm, mem, cmdline, with_initrd=True, image=None):
         check(not [l for l in lines if l.startswith((b"pvhboot: error", b"pvhboot: warn"))],
               "an error or warning: " + result.describe())
         account = Account(result, vmm.name)
-        check_account(account, vmm, mem, cmdline, initrd)
+        check(qemu_mmio_lines(result) == mmio, "the loader took QEMU's devices to be %r, "
+              "expected %r" % (qemu_mmio_lines(result), mmio))
+        check_account(account, vmm, mem, cmdline, initrd, mmio)
         try:
             report = HelloReport(lines)
             report.check_memmap()
         except ReportError as e:
             raise TestFailure("%s\n%s" % (e, result.describe()))
-        check_hello(report, account, vmm, mem, cmdline, initrd)
-        check_low_memory(low, vmm, mem, cmdline, os.path.getsize(initrd) if initrd else 0)
+        check_hello(report, account, vmm, mem, cmdline, initrd, mmio)
+        check_low_memory(low, vmm, mem, cmdline, os.path.getsize(initrd) if initrd else 0,
+                         mmio=mmio)
         return "ended by " + how
     return test
 
@@ -710,6 +801,102 @@ def linux_case(ctx, vmm, mem):
     return test
 
 
+# --- Linux from a disk through pvhboot-disk.elf -----------------------------------
+
+FC_DISK_ENTRIES = ["other:Other:2::quiet which=other", "fc:Firecracker:1::quiet which=fc"]
+# User words before the VMM's own (docs/disk.md, "Where disks are found"):
+# at Firecracker 1.12's first device address, where microvm has nothing
+# (unassigned memory reads 0 there), and without its "@".
+BAD_WORDS = [
+    ("word-without-device", b"virtio_mmio.device=4K@0xd0000000:5",
+     b"virtio-mmio 0xd0000000: magic 0x0 version 0 (a disk must be version 2, virtio 1.x)"),
+    ("malformed-word", b"virtio_mmio.device=4K0xd0000000:5",
+     b"cmdline: virtio_mmio.device=4K0xd0000000:5: not <size>@<base>:<irq>"),
+]
+
+
+def i8042_init(ctx):
+    """An archive whose /init (it replaces the oracle's) ends as a
+    Firecracker guest must: no isa-debug-exit at 0xf4 and no ACPI way
+    off, so `reboot -f`, which with reboot=k is the i8042 reset."""
+    path = os.path.join(ctx.tmp, "i8042-init.cpio")
+    ending = INIT_SCRIPT[INIT_SCRIPT.index("busybox printf '\\"):]
+    check(ending.endswith("busybox poweroff -f\n") and "seek=244" in ending,
+          "linux.py's /init no longer ends with its port 0xf4 write and poweroff")
+    script = INIT_SCRIPT[:-len(ending)] + "busybox reboot -f\n"
+    file_once(path, lambda: cpio_newc([("init", 0o100755, script.encode())]))
+    return path
+
+
+def firecracker_disk(ctx):
+    initrds = [initramfs(ctx), i8042_init(ctx)]
+    img, manifest = make_disk(ctx, "firecracker", bzimage(ctx), initrds, 32, FC_DISK_ENTRIES,
+                              default="other*")
+    return img, manifest, initrds
+
+
+def disk_elf(ctx):
+    return os.path.join(ctx.build, "pvhboot-disk.elf")
+
+
+def disk_linux_case(ctx, vmm, transport):
+    """pvhboot-disk.elf as the kernel, no initrd, the disk on microvm's
+    virtio-mmio transport, described as the VMM describes it (its cmdline
+    word, its DSDT device). pvhboot-disk reads it once, at the address
+    QEMU gave it, and boots the entry boot_args' pvhboot.entry= names;
+    Linux's /init reports its cmdline: the entry's options, then the
+    VMM's cmdline (boot_args, " pci=off", the device's word) without
+    pvhboot.* words."""
+    def test():
+        img, manifest, initrds = firecracker_disk(ctx)
+        base, irq = microvm_mmio(transport)
+        # As linux_case: tsc_early_khz for TCG. pvhboot.entry= picks the
+        # entry over loader.conf's default.
+        boot_args = b"console=ttyS0 reboot=k panic=1 tsc_early_khz=2000000 pvhboot.entry=fc"
+        result = boot(ctx, vmm, 512 * MIB, disk_elf(ctx), boot_args, ending=True,
+                      disks=[(img, transport)], timeout=120)
+        check(qemu_mmio_lines(result) == [(base, irq)], "the loader took QEMU's devices to be %r"
+              % qemu_mmio_lines(result))
+        lines = result.lines()
+        check(not [l for l in lines if l.startswith((b"pvhboot: error", b"pvhboot: warn"))],
+              "an error or warning: " + result.describe())
+        with open(img, "rb") as f:
+            sector0 = f.read(512)
+        found = [m.groups() for m in (DISK_LINE.match(l) for l in lines) if m]
+        want = (b"virtio-mmio 0x%x" % base, b"%d" % (os.path.getsize(img) // 512),
+                b"%08x" % zlib.crc32(sector0))
+        check(found == [want], "disk lines %r, expected [%r]: %s" % (found, want,
+                                                                     result.describe()))
+        device = check_chosen(result, "fc", 1, bzimage(ctx), initrds)
+        check(device == "virtio-mmio 0x%x" % base, "booted from %s" % device)
+        report = InitReport(result.serial)
+        given = vmm.given(boot_args, [(base, irq)]).decode()
+        want = expected_cmdline(manifest, "fc", " ".join(
+            w for w in given.split(" ") if not w.startswith("pvhboot.")))
+        check(report.cmdline == want, "Linux cmdline %r, expected %r" % (report.cmdline, want))
+        how = expect_vmm_ends(vmm, result)
+        return "%s, %.1fs, ended by %s" % (device, result.elapsed, how)
+    return test
+
+
+def disk_bad_word_case(ctx, vmm, transport, word, why):
+    """The user's boot_args start with a virtio_mmio.device= word of their
+    own (the VMM's word and DSDT device for the real disk follow):
+    pvhboot-disk takes the cmdline's words in order, so one error line,
+    'pvhboot: error: <why>', no disk read, and the VM ends as the VMM
+    lets it."""
+    def test():
+        img, _, _ = firecracker_disk(ctx)
+        result = boot(ctx, vmm, 512 * MIB, disk_elf(ctx), word + b" console=ttyS0",
+                      ending=True, disks=[(img, transport)])
+        errors = [l for l in result.lines() if l.startswith(b"pvhboot: error: ")]
+        want = b"pvhboot: error: " + why
+        check(errors == [want], "errors %r, expected [%r]: %s" % (errors, want, result.describe()))
+        check(not [l for l in result.lines() if DISK_LINE.match(l)], "a disk was read")
+        return "ended by " + expect_vmm_ends(vmm, result)
+    return test
+
+
 # --- linux-loader's refusals -----------------------------------------------------
 
 def refusal_case(ctx, vmm, make_image, want):
@@ -799,5 +986,11 @@ def collect(ctx):
         ("cloud-hypervisor-53-refuses-entry-below-1mib",
          refusal_case(ctx, CH_53, lambda: entry_below_1mib(ctx), b"Invalid bzImage")),
         ("cloud-hypervisor-53-cpus-boot-2-max-4-runs-2", hot_pluggable_cpus_case(ctx, CH_53, 2, 4)),
+        ("firecracker-1.16-microvm-virtio-mmio-hello",
+         hello_case(ctx, FC_1_16, 512 * MIB, b"console=ttyS0 a disk on virtio-mmio",
+                    with_initrd=False, transports=[0])),
+        ("firecracker-1.16-disk-on-cmdline-virtio-mmio-to-init", disk_linux_case(ctx, FC_1_16, 0)),
     ]
+    tests += [("firecracker-1.16-disk-cmdline-%s-one-error" % name,
+               disk_bad_word_case(ctx, FC_1_16, 0, word, why)) for name, word, why in BAD_WORDS]
     return tests

@@ -21,10 +21,21 @@
  * Replicated byte for byte: the start info, module list, memory map and
  * cmdline at the VMM's addresses, the boot GDT and IDT, Firecracker's MP
  * table, the VMM's ACPI tables (of their DSDT's AML, the legacy devices
- * -- COM1, and Firecracker's other serial ports and i8042 -- and Cloud
- * Hypervisor's \_S5), the registers at entry. Each
+ * -- COM1, and Firecracker's other serial ports and i8042 --, Cloud
+ * Hypervisor's \_S5 and Firecracker's virtio devices), the registers at
+ * entry. Each
  * replica follows one released version of its VMM; they differ in their
  * maps, tables and cmdlines (vmm_firecracker.c).
+ *
+ * virtio-mmio devices: QEMU's microvm with acpi=off appends
+ * " virtio_mmio.device=512@0x<base>:<irq>" to the loader's cmdline for
+ * each transport that holds a device (after everything the test wrote,
+ * so after the guest cmdline). Those trailing words are QEMU's, not the
+ * guest's: the replica takes them off the guest cmdline and describes
+ * each device as the VMM does (Firecracker: its own word on the cmdline
+ * and a device in the DSDT, vmm_firecracker.c), at the address and
+ * interrupt QEMU gave it. A replica of a VMM without virtio-mmio (Cloud
+ * Hypervisor's disks are virtio-pci) refuses them.
  *
  * How each VMM ends a VM is the test's to model: with "ends" the replica
  * frees port 0x600 for Cloud Hypervisor's ACPI device (the test puts one
@@ -56,6 +67,13 @@
 #define VMM_RAM_64BIT     0x100000000ull
 
 #define VMM_MAP_MAX 8
+#define VMM_MMIO_MAX 4
+
+/* A virtio-mmio device as QEMU placed it: its register block and its
+ * interrupt (an I/O APIC input). */
+struct vmm_mmio {
+    uint32_t base, irq;
+};
 
 /* What the test asked for (the loader's cmdline). */
 struct vmm_request {
@@ -64,7 +82,9 @@ struct vmm_request {
     uint32_t initrd_size;         /* 0: no initrd */
     unsigned cpus_boot, cpus_max; /* cpus=<boot>,<max>; 1,1 without it */
     bool ends;                    /* "ends": the test models how the VMM ends a VM */
-    const char *cmdline;          /* the guest's */
+    const char *cmdline;          /* the guest's, QEMU's virtio_mmio.device= words taken off */
+    struct vmm_mmio mmio[VMM_MMIO_MAX]; /* the devices those words named, in their order */
+    unsigned nr_mmio;
 };
 
 /* What one VMM (one release of it) does differently. */
@@ -78,6 +98,10 @@ struct vmm_replica {
     uint32_t mptable_at;          /* where it writes its MP table (0: none replicated) */
     uint32_t cmdline_max;         /* its cmdline limit, the NUL included */
     const char *cmdline_tail;     /* what it appends to the user's cmdline ("": nothing) */
+    /* Its cmdline word for a virtio-mmio device, appended after the tail
+     * (into buf, room for VMM_MMIO_WORD_MAX bytes with the NUL); NULL:
+     * the VMM has no virtio-mmio devices. */
+    void (*mmio_word)(const struct vmm_mmio *d, char *buf);
     bool elf_refusal_is_bzimage;  /* a refused ELF is tried as a bzImage, whose error counts */
     bool owns_port_0x600;         /* its ACPI device is at 0x600: QEMU's PIIX4 moves out */
     /* The memory map, in the order the VMM writes it. */
@@ -90,11 +114,14 @@ struct vmm_replica {
 extern const struct vmm_replica vmm_firecracker_1_12, vmm_firecracker_1_13, vmm_firecracker_1_16,
     vmm_cloud_hypervisor_53;
 
+#define VMM_MMIO_WORD_MAX 64
+
 /* The replica named by the cmdline's first word "vmm=<name>", or NULL. */
 const struct vmm_replica *vmm_find(const char *cmdline);
 
-/* Boot the image under test as the replica's VMM would (vmm_boot.c). */
-__attribute__((noreturn)) void vmm_boot(const struct vmm_replica *r, const char *cmdline);
+/* Boot the image under test as the replica's VMM would (vmm_boot.c);
+ * cmdline is the loader's (QEMU's words are cut off its end). */
+__attribute__((noreturn)) void vmm_boot(const struct vmm_replica *r, char *cmdline);
 
 /* The guest RAM below 4 GiB of a VMM with mem bytes: [0, lowmem_end). */
 static inline uint64_t vmm_lowmem_end(const struct vmm_replica *r, uint64_t mem)
@@ -165,6 +192,10 @@ uint32_t aml_resources_open(struct aml *a);
 void aml_resources_close(struct aml *a, uint32_t at);
 void aml_io(struct aml *a, uint16_t min, uint16_t max, uint8_t alignment, uint8_t length);
 void aml_interrupt_edge_high(struct aml *a, uint32_t gsi);
+uint32_t aml_device_seg(struct aml *a, const char *name);
+void aml_dword(struct aml *a, uint32_t v);
+void aml_one(struct aml *a);
+void aml_memory32_fixed(struct aml *a, bool read_write, uint32_t base, uint32_t length);
 
 /* QEMU's PIIX4 power management off port 0x600; the 8259s masked
  * (vmm_low_memory.c). */

@@ -30,6 +30,7 @@
 #define EXT_OP_PREFIX    0x5b
 #define DEVICE_OP        0x82
 #define IO_DESCRIPTOR    0x47 /* small item 8, 7 bytes follow */
+#define MEM32_FIXED_DESCRIPTOR 0x86 /* large item 6 */
 #define EXT_IRQ_DESCRIPTOR 0x89 /* large item 9 */
 #define END_TAG          0x79 /* small item 15, 1 byte follows: the checksum */
 
@@ -117,6 +118,32 @@ uint32_t aml_device(struct aml *a, const char *name)
     aml_chars(a, "_SB_", 4);
     aml_chars(a, name, 4);
     return at;
+}
+
+/* Device(<name>) opened with a one-segment path, in the scope the table
+ * opens (the root): Firecracker's virtio devices are named so. */
+uint32_t aml_device_seg(struct aml *a, const char *name)
+{
+    uint32_t at;
+
+    aml_byte(a, EXT_OP_PREFIX);
+    aml_byte(a, DEVICE_OP);
+    at = aml_open(a);
+    aml_chars(a, name, 4);
+    return at;
+}
+
+/* A u32 in Firecracker's crate: DWordPrefix whatever its value. */
+void aml_dword(struct aml *a, uint32_t v)
+{
+    aml_byte(a, DWORD_PREFIX);
+    aml_le(a, v, 4);
+}
+
+/* The crates' aml::ONE: OneOp. */
+void aml_one(struct aml *a)
+{
+    aml_byte(a, ONE_OP);
 }
 
 /* Name(<name>, ...): the value is the caller's next term. */
@@ -213,4 +240,14 @@ void aml_interrupt_edge_high(struct aml *a, uint32_t gsi)
     aml_byte(a, 1u << 1 | 1u);    /* edge triggered, consumer */
     aml_byte(a, 1);               /* one interrupt */
     aml_le(a, gsi, 4);
+}
+
+/* Memory32Fixed(ReadWrite or ReadOnly, base, length) (§6.4.3.4). */
+void aml_memory32_fixed(struct aml *a, bool read_write, uint32_t base, uint32_t length)
+{
+    aml_byte(a, MEM32_FIXED_DESCRIPTOR);
+    aml_le(a, 9, 2);              /* the bytes that follow */
+    aml_byte(a, read_write ? 1 : 0);
+    aml_le(a, base, 4);
+    aml_le(a, length, 4);
 }

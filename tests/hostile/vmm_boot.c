@@ -15,6 +15,7 @@
  *   hostile: memmap <i> 0x<base> 0x<size> <type>
  *   hostile: module 0 base 0x<x> size 0x<x> crc32 0x<x> head none cmdline none
  *   hostile: cmdline len <n> crc32 0x<x>
+ *   hostile: virtio-mmio 0x<base> irq <n>   (one per device QEMU named, vmm.h)
  *   hostile: enter 0x<entry> ebx 0x6000
  */
 #include "tests/hostile/vmm.h"
@@ -100,15 +101,75 @@ static uint64_t number(const char **p)
     return v;
 }
 
-static void parse(const char *cmdline, struct vmm_request *q)
+#define QEMU_MMIO_WORD "virtio_mmio.device="
+
+/* One of QEMU's words, "virtio_mmio.device=<size>@<base>:<irq>" from its
+ * "=" on: the device into q (QEMU's size, 512, is not Firecracker's). */
+static void qemu_mmio_device(const char *v, struct vmm_request *q)
 {
-    const char *p = cmdline;
+    const char *p = v;
+
+    if (q->nr_mmio == VMM_MMIO_MAX)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: more than %u virtio-mmio devices",
+                     VMM_MMIO_MAX);
+    (void)number(&p);
+    if (*p++ != '@')
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: QEMU's word %q", v);
+    q->mmio[q->nr_mmio].base = (uint32_t)number(&p);
+    if (*p++ != ':')
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: QEMU's word %q", v);
+    q->mmio[q->nr_mmio++].irq = (uint32_t)number(&p);
+    if (!word_end(*p))
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: QEMU's word %q", v);
+}
+
+/* The run of virtio_mmio.device= words that ends the guest cmdline is
+ * QEMU's (vmm.h): its devices go into q, and the words, with the space
+ * QEMU put before each, come off the cmdline. */
+static void take_qemu_mmio_words(char *cmdline, struct vmm_request *q)
+{
+    char *p = cmdline, *run = NULL;
+
+    while (*p) {
+        char *word = p;
+        const char *v;
+
+        if (!starts_with(word, QEMU_MMIO_WORD, &v))
+            run = NULL;
+        else if (!run)
+            run = word;
+        while (!word_end(*p))
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    if (!run)
+        return;
+    for (p = run; *p;) {
+        const char *v;
+
+        if (starts_with(p, QEMU_MMIO_WORD, &v))
+            qemu_mmio_device(v, q);
+        while (!word_end(*p))
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    if (run > cmdline && run[-1] == ' ')
+        run--;
+    *run = '\0';
+}
+
+static void parse(char *cmdline, struct vmm_request *q)
+{
+    char *p = cmdline;
 
     *q = (struct vmm_request){ .cmdline = NULL };
     while (*p) {
         const char *v = p; /* stays p for a word none of these knows */
 
         if (starts_with(p, "-- ", &v) || (starts_with(p, "--", &v) && !*v)) {
+            take_qemu_mmio_words(p + (v - p), q);
             q->cmdline = v;
             break;
         }
@@ -135,7 +196,7 @@ static void parse(const char *cmdline, struct vmm_request *q)
         }
         if (v == p || !word_end(*v))
             hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: a word it does not know in %q", cmdline);
-        p = v;
+        p += v - p;
         while (*p == ' ')
             p++;
     }
@@ -218,20 +279,39 @@ static void write_bytes(uint32_t pa, const void *src, uint32_t n)
     move_bytes(pa, (uint32_t)src, n);
 }
 
-/* The user's cmdline and what the VMM appends to it. */
-static void write_cmdline(const struct vmm_replica *r, const char *s)
+static uint32_t length(const char *s)
 {
-    uint32_t n = 0, t = 0;
+    uint32_t n = 0;
 
     while (s[n])
         n++;
-    while (r->cmdline_tail[t])
-        t++;
-    if (n + t + 1 > r->cmdline_max)
-        hostile_fail(VMM_EXIT_REFUSED, "cmdline of %u bytes: the VMM's limit is %u", n + t,
+    return n;
+}
+
+/* The user's cmdline, what the VMM appends to it, then its word for each
+ * virtio-mmio device. */
+static void write_cmdline(const struct vmm_replica *r, const struct vmm_request *q)
+{
+    static char words[VMM_MMIO_MAX][VMM_MMIO_WORD_MAX];
+    uint32_t n = length(q->cmdline), t = length(r->cmdline_tail), total = n + t, at;
+
+    if (q->nr_mmio && !r->mmio_word)
+        hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: %s has no virtio-mmio devices", r->name);
+    for (unsigned i = 0; i < q->nr_mmio; i++) {
+        r->mmio_word(&q->mmio[i], words[i]);
+        total += 1 + length(words[i]);
+    }
+    if (total + 1 > r->cmdline_max)
+        hostile_fail(VMM_EXIT_REFUSED, "cmdline of %u bytes: the VMM's limit is %u", total,
                      r->cmdline_max);
-    write_bytes(VMM_CMDLINE, s, n);
+    write_bytes(VMM_CMDLINE, q->cmdline, n);
     write_bytes(VMM_CMDLINE + n, r->cmdline_tail, t + 1);
+    at = VMM_CMDLINE + n + t;
+    for (unsigned i = 0; i < q->nr_mmio; i++) {
+        write_bytes(at, " ", 1);
+        write_bytes(at + 1, words[i], length(words[i]) + 1);
+        at += 1 + length(words[i]);
+    }
 }
 
 static void write_structures(const struct vmm_replica *r, const struct vmm_request *q,
@@ -297,10 +377,12 @@ static void describe(const struct vmm_replica *r, const struct vmm_request *q, u
     while (((const volatile char *)VMM_CMDLINE)[len])
         len++;
     say("hostile: cmdline len %u crc32 %x\n", len, crc32_at(VMM_CMDLINE, len));
+    for (unsigned i = 0; i < q->nr_mmio; i++)
+        say("hostile: virtio-mmio %x irq %u\n", q->mmio[i].base, q->mmio[i].irq);
     say("hostile: enter %x ebx %x\n", entry, VMM_PVH_INFO);
 }
 
-void vmm_boot(const struct vmm_replica *r, const char *cmdline)
+void vmm_boot(const struct vmm_replica *r, char *cmdline)
 {
     struct vmm_request q;
     struct hvm_memmap_table_entry map[VMM_MAP_MAX];
@@ -318,7 +400,7 @@ void vmm_boot(const struct vmm_replica *r, const char *cmdline)
     entry = linux_loader_load(r, M.module_base, M.module_size, q.mem);
     if (q.initrd_size)
         initrd = place_initrd(r, &q);
-    write_cmdline(r, q.cmdline);
+    write_cmdline(r, &q);
     write_structures(r, &q, initrd, map, n);
     describe(r, &q, entry);
     vmm_enter(entry, VMM_PVH_INFO, r->cr0);

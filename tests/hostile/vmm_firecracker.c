@@ -24,10 +24,11 @@
  *    0xe0000, revision 2 with an XSDT and no RSDT.
  *
  * The tables: OEM "FIRECK" revision 0, creator "FCAT" 0x20240119. DSDT
- * revision 2 ("FCVMDSDT"): its AML is the legacy devices' (serial ports
- * and i8042, fc_legacy_aml below), last in the table; before them come
- * the GED and VMGenID (and from 1.16 VMClock) devices, not written here
- * (nor their buffers in system memory); no \_S5 in any release. FADT revision 6, 276
+ * revision 2 ("FCVMDSDT"): its AML is the virtio devices' first
+ * (fc_virtio_aml below), then the GED and VMGenID (and from 1.16
+ * VMClock) devices, not written here (nor their buffers in system
+ * memory), then the legacy devices' (serial ports and i8042,
+ * fc_legacy_aml below); no \_S5 in any release. FADT revision 6, 276
  * bytes ("FCVMFADT"), minor version 5: flags HW_REDUCED_ACPI,
  * PWR_BUTTON, SLP_BUTTON; the DSDT in X_DSDT only; no reset, sleep
  * control or sleep status register, no PM blocks; hypervisor "FIRECKVM".
@@ -51,11 +52,27 @@
  *  - 1.16: as 1.13, but the RAM entries come in ascending order (one per
  *    guest memory region, from 1 MiB for the first).
  *
+ * Its virtio devices (device_manager/mmio.rs, register_mmio_virtio_for_boot,
+ * the same in all three): each is given 4 KiB (MMIO_LEN) of its 32-bit
+ * MMIO window, the first block device at 0xd0000000 (1.12) or
+ * 0xc0001000 (1.13, 1.16) with GSI 5, and described twice: the word
+ * " virtio_mmio.device=4K@0x<base>:<gsi>" (linux-loader's
+ * Cmdline::add_virtio_mmio_device: the size in K, the address in
+ * lowercase hex) inserted into the cmdline when the device is attached,
+ * after " pci=off" where there is one (builder.rs), and a device in
+ * the DSDT. Here the devices are QEMU's (vmm.h): the word and the DSDT
+ * name the address and interrupt QEMU gave each, not Firecracker's,
+ * with Firecracker's 4 KiB.
+ *
  * Not replicated: the MSRs Firecracker sets (zeros, MISC_ENABLE fast
- * strings), CPUID, its devices but for QEMU's COM1 and i8042 at the same
- * ports, the AML of its GED, VMGenID and VMClock devices.
+ * strings), CPUID, its devices but for QEMU's COM1, i8042 and virtio-mmio
+ * transports, the AML of its GED, VMGenID and VMClock devices, the
+ * " root=/dev/vda ro|rw" (or root=PARTUUID=) it inserts before a root
+ * device's word (is_root_device: the tests' disks are not).
  */
 #include "tests/hostile/vmm.h"
+
+#include "tests/hostile/console.h"
 
 #define FC_SYSTEM_MEM_START 0x9fc00ull
 #define FC_RSDP_ADDR        0xe0000u
@@ -67,6 +84,8 @@
 #define FC_MMIO64_START     (256ull << 30)
 #define FC_PAST_64BIT_MMIO  (512ull << 30)
 #define FC_1_12_GAP_START   0xd0000000ull /* 4 GiB - 768 MiB */
+#define FC_MMIO_LEN         0x1000u       /* mmio.rs MMIO_LEN */
+#define FC_GSI_LEGACY_START 5u            /* layout.rs (1.12: IRQ_BASE) */
 
 #define FADT_LEN            276u
 #define FADT_IAPC_BOOT_ARCH 109u
@@ -208,12 +227,78 @@ static uint32_t fc_legacy_aml(enum fc_release v, uint8_t *out, uint32_t max)
     return a.len;
 }
 
-static void fc_acpi(enum fc_release v, uint32_t free_from)
+/*
+ * The DSDT's virtio devices (mmio.rs add_virtio_aml), in the order they
+ * were attached: Device(V<nnn>), nnn the GSI less GSI_LEGACY_START in
+ * three digits, one name segment; _HID the string "LNRO0005", _UID that
+ * number as a u32, _CCA One, _CRS its 4 KiB as Memory32Fixed (read and
+ * write) and its GSI (edge, active high).
+ */
+static uint32_t fc_virtio_aml(const struct vmm_request *q, uint8_t *out, uint32_t max)
+{
+    struct aml a = { out, 0, max, AML_INTS_PREFIXED };
+
+    for (unsigned i = 0; i < q->nr_mmio; i++) {
+        uint32_t id = q->mmio[i].irq - FC_GSI_LEGACY_START, dev, crs;
+        char name[] = "V000";
+
+        if (q->mmio[i].irq < FC_GSI_LEGACY_START || id > 999)
+            hostile_fail(HOSTILE_EXIT_BROKEN_SETUP, "vmm: virtio-mmio IRQ %u: Firecracker's "
+                         "are %u and up", q->mmio[i].irq, FC_GSI_LEGACY_START);
+        name[1] = (char)('0' + id / 100);
+        name[2] = (char)('0' + id / 10 % 10);
+        name[3] = (char)('0' + id % 10);
+        dev = aml_device_seg(&a, name);
+        aml_name(&a, "_HID");
+        aml_string(&a, "LNRO0005");
+        aml_name(&a, "_UID");
+        aml_dword(&a, id);
+        aml_name(&a, "_CCA");
+        aml_one(&a);
+        aml_name(&a, "_CRS");
+        crs = aml_resources_open(&a);
+        aml_memory32_fixed(&a, true, q->mmio[i].base, FC_MMIO_LEN);
+        aml_interrupt_edge_high(&a, q->mmio[i].irq);
+        aml_resources_close(&a, crs);
+        aml_close(&a, dev);
+    }
+    return a.len;
+}
+
+/* "virtio_mmio.device=4K@0x<base>:<gsi>" */
+static void fc_mmio_word(const struct vmm_mmio *d, char *buf)
+{
+    static const char head[] = "virtio_mmio.device=4K@0x";
+    unsigned n = 0, digits = 0;
+    char dec[10];
+
+    for (unsigned i = 0; head[i]; i++)
+        buf[n++] = head[i];
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        unsigned nibble = d->base >> shift & 0xf;
+
+        if (nibble || digits || !shift) {
+            buf[n++] = "0123456789abcdef"[nibble];
+            digits++;
+        }
+    }
+    buf[n++] = ':';
+    digits = 0;
+    for (uint32_t v = d->irq; !digits || v; v /= 10)
+        dec[digits++] = (char)('0' + v % 10);
+    while (digits)
+        buf[n++] = dec[--digits];
+    buf[n] = '\0';
+}
+
+static void fc_acpi(enum fc_release v, const struct vmm_request *q, uint32_t free_from)
 {
     static uint8_t t[ACPI_TABLE_MAX], aml[ACPI_TABLE_MAX - SDT_HEADER];
     struct acpi_area area = { free_from, FC_RSDP_ADDR };
     uint32_t dsdt, fadt, madt, mcfg = 0, xsdt, nr = v == FC_1_12 ? 2 : 3;
-    uint32_t aml_len = fc_legacy_aml(v, aml, sizeof(aml));
+    uint32_t aml_len = fc_virtio_aml(q, aml, sizeof(aml));
+
+    aml_len += fc_legacy_aml(v, aml + aml_len, (uint32_t)sizeof(aml) - aml_len);
 
     acpi_header(t, "DSDT", SDT_HEADER + aml_len, 2, &fc_ids, "FCVMDSDT");
     for (uint32_t i = 0; i < aml_len; i++)
@@ -258,20 +343,17 @@ static void fc_acpi(enum fc_release v, uint32_t free_from)
 
 static void fc_acpi_1_12(const struct vmm_request *q, uint32_t free_from)
 {
-    (void)q;
-    fc_acpi(FC_1_12, free_from);
+    fc_acpi(FC_1_12, q, free_from);
 }
 
 static void fc_acpi_1_13(const struct vmm_request *q, uint32_t free_from)
 {
-    (void)q;
-    fc_acpi(FC_1_13, free_from);
+    fc_acpi(FC_1_13, q, free_from);
 }
 
 static void fc_acpi_1_16(const struct vmm_request *q, uint32_t free_from)
 {
-    (void)q;
-    fc_acpi(FC_1_16, free_from);
+    fc_acpi(FC_1_16, q, free_from);
 }
 
 #define FIRECRACKER(release_name, gap, tail, map, tables)                                        \
@@ -285,6 +367,7 @@ static void fc_acpi_1_16(const struct vmm_request *q, uint32_t free_from)
         .mptable_at = (uint32_t)FC_SYSTEM_MEM_START, /* the first allocation from system memory */ \
         .cmdline_max = 2048,          /* layout.rs CMDLINE_MAX_SIZE */                           \
         .cmdline_tail = tail,                                                                    \
+        .mmio_word = fc_mmio_word,                                                               \
         .elf_refusal_is_bzimage = false,                                                         \
         .owns_port_0x600 = false,                                                                \
         .memmap = map,                                                                           \
