@@ -99,8 +99,10 @@ $(HOSTBUILD)/unit/test_fdt%: $(HOSTBUILD)/obj/tests/unit/test_fdt%.o $(HOST_OBJS
 # architecture's hooks and the virtio-mmio probe.
 DISK_HOST_OBJS := $(patsubst %.c,$(HOSTBUILD)/obj/%.o,firmware/disk/virtqueue.c \
                   firmware/disk/virtio_blk.c firmware/disk/disk_list.c firmware/disk/dsdt_mmio.c \
-                  firmware/disk/discover_cmdline.c)
+                  firmware/disk/discover_cmdline.c firmware/disk/mcfg.c)
 $(HOSTBUILD)/unit/test_disk: $(DISK_HOST_OBJS)
+# x86's MCFG reader (pvhboot-disk's ECAM), on the host's ACPI table lookup.
+$(HOSTBUILD)/unit/test_disk_mcfg: $(HOSTBUILD)/obj/firmware/disk/mcfg.o
 
 # The x86 assembly without a privileged instruction (page-table fills, the
 # multiboot header scan) runs on an x86_64 host as it is: its tests link

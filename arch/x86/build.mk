@@ -76,7 +76,7 @@ $(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB) $(LDSCRIP
 	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/firmware/main.o $(LIB),-Map=$(@:.elf=.map))
 
 # pvhboot-disk: the firmware plus virtio-blk disks (firmware/disk/, docs/disk.md).
-DISK_ARCH_SRCS := firmware/disk/dsdt_mmio.c firmware/disk/discover_cmdline.c \
+DISK_ARCH_SRCS := firmware/disk/dsdt_mmio.c firmware/disk/mcfg.c firmware/disk/discover_cmdline.c \
                   firmware/disk/x86/disk_arch.c firmware/disk/x86/discover.c $(DISK_PCI_SRCS)
 DISK_FIRMWARE_MAIN := firmware/main.c
 # Movable like pvhboot.elf; the firmware's big state is in late storage

@@ -20,10 +20,11 @@ uint64_t pvh_disk_ticks_per_ms(void);
 /* Full barrier: memory written before is visible to a device before a
  * register write after; a device's writes seen before are read after. */
 void pvh_disk_mb(void);
-/* How PCI configuration space is read: x86 through configuration
- * mechanism #1 (ports 0xcf8/0xcfc: every x86 VMM with PCI has it, and
- * virtio's registers lie in the first 256 bytes), arm64 through the host
- * bridge's ECAM. A constant, so each image links only its own. */
+/* How PCI configuration space is read: arm64 through the host bridge's
+ * ECAM; x86 through the ACPI MCFG's ECAM when it has a good one, else
+ * through configuration mechanism #1 (ports 0xcf8/0xcfc: pc, microvm,
+ * and virtio's registers lie in the first 256 bytes). A constant, so
+ * arm64 links no port access. */
 #if defined(__x86_64__)
 #define PVH_DISK_PCI_PORTS 1
 #else

@@ -33,7 +33,7 @@ uint32_t pvh_pci_read32(const struct pvh_pci_fn *f, unsigned off)
 {
     volatile uint32_t *r;
 
-    if (PVH_DISK_PCI_PORTS)
+    if (PVH_DISK_PCI_PORTS && !f->pci->ecam)
         return off < 256 ? pvh_disk_pci_port_read32(port_addr(f, off)) : 0xffffffffu;
     r = ecam_reg(f, off);
     return r ? *r : 0xffffffffu;
@@ -43,7 +43,7 @@ void pvh_pci_write32(const struct pvh_pci_fn *f, unsigned off, uint32_t v)
 {
     volatile uint32_t *r;
 
-    if (PVH_DISK_PCI_PORTS) {
+    if (PVH_DISK_PCI_PORTS && !f->pci->ecam) {
         if (off < 256)
             pvh_disk_pci_port_write32(port_addr(f, off), v);
         return;

@@ -1,7 +1,8 @@
 /*
  * PCI, as much as finding virtio devices takes: configuration space
- * through ECAM (arm64: the device tree's host bridge) or, on x86, ports
- * 0xcf8/0xcfc (disk_arch.h); a scan of bus 0; memory BARs read, and assigned
+ * through ECAM (arm64: the device tree's host bridge; x86: the ACPI
+ * MCFG's, mcfg.h) or, on x86 without one, ports 0xcf8/0xcfc
+ * (disk_arch.h); a scan of bus 0; memory BARs read, and assigned
  * from a window when the platform left them 0 (no firmware ran: arm64's
  * virt), with memory decoding and bus mastering turned on.
  */
@@ -23,7 +24,7 @@ struct pvh_pci_window {
 };
 
 struct pvh_pci {
-    uint64_t ecam;  /* physical base of bus 0's configuration space (not on x86: ports) */
+    uint64_t ecam;  /* physical base of bus 0's configuration space (x86: 0 for the ports) */
     struct pvh_pci_window window32, window64;
 };
 

@@ -3,7 +3,9 @@
 With -action shutdown=pause an ACPI poweroff leaves QEMU paused instead of
 exiting; a human monitor on a unix socket then saves guest-physical memory
 to a file (pmemsave) and quits QEMU. QEMU itself still runs under
-run_qemu(), with its deadline and its PID.
+run_qemu(), with its deadline and its PID. run_and_dump() saves RAM
+[0, size) whole; run_and_inspect() hands the monitor to a function that
+reads what it needs (Monitor.read: a few bytes at a time).
 """
 
 import os
@@ -65,6 +67,15 @@ class Monitor:
         self.sock.sendall(text.encode() + b"\n")
         return self._until_prompt()
 
+    def read(self, pa, size, scratch):
+        """size bytes of guest-physical memory at pa, through the file scratch."""
+        self.command('pmemsave 0x%x 0x%x "%s"' % (pa, size, scratch))
+        with open(scratch, "rb") as f:
+            data = f.read()
+        if len(data) != size:
+            raise TestFailure("pmemsave of 0x%x bytes at 0x%x gave %d" % (size, pa, len(data)))
+        return data
+
     def quit(self):
         """Ask QEMU to exit; wait until it closes the monitor."""
         self.sock.sendall(b"quit\n")
@@ -80,6 +91,15 @@ def run_and_dump(start, serial_path, sock_path, done_marker, size, dump_path, ti
     serial output holds done_marker and the guest is paused by its
     poweroff, save guest RAM [0, size) to dump_path and quit QEMU.
     Returns start()'s result."""
+    return run_and_inspect(start, serial_path, sock_path, done_marker,
+                           lambda mon: mon.command('pmemsave 0 0x%x "%s"' % (size, dump_path)),
+                           timeout)
+
+
+def run_and_inspect(start, serial_path, sock_path, done_marker, inspect, timeout):
+    """As run_and_dump, but with the guest paused inspect(monitor) runs
+    (its TestFailure fails the run), then QEMU is told to quit. Returns
+    start()'s result."""
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("result", start()))
     thread.start()
@@ -103,8 +123,10 @@ def run_and_dump(start, serial_path, sock_path, done_marker, size, dump_path, ti
             if time.monotonic() > deadline:
                 raise TestFailure("the guest printed %r but never powered off" % done_marker)
             time.sleep(0.05)
-        mon.command('pmemsave 0 0x%x "%s"' % (size, dump_path))
-        mon.quit()
+        try:
+            inspect(mon)
+        finally:
+            mon.quit()
     except TestFailure as e:
         error = e
     thread.join()

@@ -22,7 +22,7 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_JOBS ?= 2
 FUZZ_ALL := memmap start_info fdt fdt_write bzimage elf multiboot options acpi firmware \
             xen_console_ring pack rsdp_scan fdt_cpus madt efi_fit disk_part disk_fat disk_bls disk_uki \
-            disk_entries
+            disk_entries mcfg
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -40,6 +40,8 @@ $(FUZZBUILD)/fuzz_fdt: $(FUZZBUILD)/obj/tests/unit/libfdt_tokens.o
 # The disk targets read a disk made from the input (tests/fuzz/fuzz_disk.c).
 $(addprefix $(FUZZBUILD)/fuzz_,disk_part disk_fat disk_entries): \
 	$(FUZZBUILD)/obj/tests/fuzz/fuzz_disk.o
+# pvhboot-disk's MCFG reader (x86), not in the host build of common/ and firmware/.
+$(FUZZBUILD)/fuzz_mcfg: $(FUZZBUILD)/obj/firmware/disk/mcfg.o
 # Targets that link a system library beside ours.
 FUZZ_LIBS_fdt := -lfdt
 FUZZ_LIBS_fdt_write := -lfdt

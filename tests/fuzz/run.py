@@ -50,6 +50,7 @@ MAX_LEN = {
     "disk_bls": 4 * 1024,
     "disk_uki": 8 * 1024,
     "disk_entries": 16 * 1024,
+    "mcfg": 1024,     # 8 regions of 17 bytes, a table of 50 allocations
 }
 
 print_lock = threading.Lock()
