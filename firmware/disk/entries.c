@@ -100,6 +100,7 @@ struct walk {
     unsigned fs;
     const char *dir;
     struct pvh_error *err;
+    bool dry;               /* the walk that only checks the directory ends */
 };
 
 static int skip(const struct walk *k, const char *name, const char *why)
@@ -200,23 +201,30 @@ static int one_file(void *ctx, const struct pvh_fat_node *f)
     bool uki = !strcmp(k->dir, UKI_DIR);
     size_t idlen;
 
-    if (f->is_dir || !has_suffix(f->name, uki ? ".efi" : ".conf", &idlen))
+    if (k->dry || f->is_dir || !has_suffix(f->name, uki ? ".efi" : ".conf", &idlen))
         return PVH_OK;
     if (idlen >= PVH_DISK_ID_MAX)
         return skip(k, f->name, "name too long");
     return uki ? uki_entry(k, f, idlen) : conf_entry(k, f, idlen);
 }
 
+/* The directory's entries. It is walked twice: whole first, taking
+ * nothing, so that one that does not end (a loop in its chain) gives no
+ * entries, rather than the same ones again and again until the walk's
+ * bound; then for its entries. */
 static int walk_dir(struct pvh_disk_work *w, unsigned fs, const char *dir,
                     struct pvh_error *err)
 {
     struct pvh_fat_node d;
     struct pvh_error sub;
-    struct walk k = { w, fs, dir, &sub };
+    struct walk k = { w, fs, dir, &sub, true };
     int rc = pvh_fat_lookup(&w->fs[fs], dir, &d, err);
 
     if (rc == PVH_ENOENT)
         return PVH_OK;
+    if (rc == PVH_OK)
+        rc = pvh_fat_list(&w->fs[fs], &d, one_file, &k, err);
+    k.dry = false;
     if (rc == PVH_OK)
         rc = pvh_fat_list(&w->fs[fs], &d, one_file, &k, err);
     if (rc)

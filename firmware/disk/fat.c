@@ -249,8 +249,12 @@ static int read_in_cluster(struct pvh_fat *fs, struct run *r, uint32_t c, uint32
     return rc;
 }
 
+/* Bytes [off, off + len) of file, and its whole chain checked: exactly as
+ * long as its size needs. A loop never reaches an end mark, so it is
+ * found wherever it is; without this, one past the range would go
+ * unseen, and one inside it would read the loop's clusters again. */
 static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
-                      uint8_t *buf, uint64_t len, bool to_end, struct pvh_error *err)
+                      uint8_t *buf, uint64_t len, struct pvh_error *err)
 {
     uint64_t need = ((uint64_t)file->size + fs->cluster_bytes - 1) / fs->cluster_bytes;
     uint64_t k, end = off + len, at, from, to;
@@ -262,7 +266,7 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
         return pvh_fail(err, PVH_ERANGE, "FAT: '%s': bytes %llu+%llu of a file of %u",
                         file->name, (unsigned long long)off, (unsigned long long)len,
                         file->size);
-    if (!need || (!len && !to_end))
+    if (!need)
         return PVH_OK;
     if (!pvh_fat_cluster_ok(fs, c))
         return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", file->name,
@@ -275,7 +279,7 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
             rc = read_in_cluster(fs, &r, c, (uint32_t)from, (uint32_t)to, buf + (at + from - off),
                                  err);
         }
-        if (rc || (!to_end && at + fs->cluster_bytes >= end) || k + 1 == need)
+        if (rc || k + 1 == need)
             break;
         more = pvh_fat_next(fs, c, file->name, &next, err);
         if (more < 0)
@@ -286,7 +290,7 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
                           file->size, (unsigned long long)need);
         c = next;
     }
-    if (rc == PVH_OK && to_end) {
+    if (rc == PVH_OK) {
         more = pvh_fat_next(fs, c, file->name, &next, err);
         if (more < 0)
             rc = more;
@@ -302,7 +306,7 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
 int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
                     void *buf, uint64_t len, struct pvh_error *err)
 {
-    return read_range(fs, file, off, buf, len, false, err);
+    return read_range(fs, file, off, buf, len, err);
 }
 
 int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void *buf,
@@ -315,5 +319,5 @@ int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void 
         return pvh_fail(err, PVH_E2BIG, "FAT: '%s' is %u bytes, the buffer holds %llu",
                         file->name, file->size, (unsigned long long)cap);
     *len = file->size;
-    return read_range(fs, file, 0, buf, file->size, true, err);
+    return read_range(fs, file, 0, buf, file->size, err);
 }

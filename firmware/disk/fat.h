@@ -85,7 +85,8 @@ int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void 
                       uint64_t cap, uint64_t *len, struct pvh_error *err);
 
 /* Read bytes [off, off + len) of file into buf; the range must lie in the
- * file. The chain is checked up to the range's end. */
+ * file. The whole chain is checked, as for pvh_fat_read_file: a loop
+ * anywhere in it is refused, not read through. */
 int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
                     void *buf, uint64_t len, struct pvh_error *err);
 

@@ -36,8 +36,8 @@ BYTE_BUDGETS = {
     "arm64/pvhboot.elf": (24 * 1024, 58076),
     # pvhboot-disk: the firmware plus virtio-blk, the readers (GPT, MBR,
     # FAT, BLS, UKI) and the chooser that boots an entry (issue 26).
-    "x86_64/pvhboot-disk.elf": (48 * 1024, 88519),
-    "arm64/pvhboot-disk.elf": (48 * 1024, 92364),
+    "x86_64/pvhboot-disk.elf": (48 * 1024, 88408),
+    "arm64/pvhboot-disk.elf": (48 * 1024, 92332),
 }
 
 

@@ -271,6 +271,39 @@ static void broken_xbootldr_skipped(void **state)
     assert_int_equal(w->nr_entries, 7);
 }
 
+/* /loader/entries whose one cluster is full (no end mark) and links to
+ * itself: a line, and none of its entries (not the one it holds, over
+ * and over); the UKIs' directory still gives its own. */
+static void entries_directory_loop_gives_none(void **state)
+{
+    const struct test_gpt_part parts[] = { { test_guid_esp, ESP_FIRST, ESP_LAST } };
+    uint32_t loader, entries, efi, lnx;
+    uint8_t *c;
+    unsigned i;
+
+    mem_disk_init(&disk, DISK_SECTORS);
+    test_gpt_write(&disk, parts, 1);
+    test_fat_format(&esp, &disk, ESP_FIRST, ESP_LAST - ESP_FIRST + 1, 12, 4);
+    file(&esp, 0, "vmlinuz", "kernel");
+    loader = test_fat_mkdir(&esp, 0, "loader", "LOADER     ");
+    entries = test_fat_mkdir(&esp, loader, "entries", "ENTRIES    ");
+    file(&esp, entries, "looped.conf", "linux /vmlinuz\n");
+    efi = test_fat_mkdir(&esp, 0, "EFI", "EFI        ");
+    lnx = test_fat_mkdir(&esp, efi, "Linux", "LINUX      ");
+    uki(lnx, "uki-12.efi", true);
+    c = test_fat_cluster(&esp, entries);
+    for (i = 0; i < esp.spc * 512 / 32; i++)
+        if (!c[32 * i])
+            c[32 * i] = 0xe5;
+    test_fat_set(&esp, entries, entries);
+    assert_int_equal(pvh_disk_scan(&disk.dev, w, &err), PVH_OK);
+    assert_line("pvhboot: disk: skip esp:/loader/entries: FAT: directory 'entries' longer than "
+                "65536 entries (a loop?)\n");
+    assert_int_equal(w->nr_seen, 1);
+    assert_int_equal(w->nr_entries, 1);
+    assert_string_equal(w->entries[0].id, "uki-12");
+}
+
 /* 10,000 entries e00000 .. e09999 without sort keys: the 64 newest by
  * name are kept, e09999 first; a default naming one left out boots the first. */
 static void ten_thousand_entries(void **state)
@@ -332,6 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unknown_entry_option_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(no_boot_partition_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(broken_xbootldr_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(entries_directory_loop_gives_none, setup, teardown),
         cmocka_unit_test_setup_teardown(ten_thousand_entries, setup, teardown),
     };
 

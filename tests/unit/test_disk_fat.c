@@ -195,12 +195,20 @@ static void chain_loop_refused(void **state)
     assert_int_equal(pvh_fat_lookup(&fs, "/loop.bin", &node, &err), PVH_OK);
     assert_error(pvh_fat_read_file(&fs, &node, big_out, sizeof(big_out), &len, &err), &err,
                  PVH_EINVAL, "chain goes on past its size 1536");
+    /* A range that ends before the loop (a UKI's section, a kernel read
+     * at boot): the whole chain is checked all the same. */
+    assert_error(pvh_fat_read_at(&fs, &node, 0, big_out, 100, &err), &err, PVH_EINVAL,
+                 "chain goes on past its size 1536 (cluster");
     /* A loop that a size bigger than the chain runs into. */
     test_fat_set(&tf, c + 1, c);
     fs.fat_cached = UINT64_MAX;
     node.size = 40000;
     assert_error(pvh_fat_read_file(&fs, &node, big_out, sizeof(big_out), &len, &err), &err,
                  PVH_EINVAL, "chain goes on past its size 40000");
+    /* Read whole through pvh_fat_read_at, as a kernel is: refused, not the
+     * loop's two clusters read again and again. */
+    assert_error(pvh_fat_read_at(&fs, &node, 0, big_out, 40000, &err), &err, PVH_EINVAL,
+                 "chain goes on past its size 40000");
 }
 
 static void chain_shorter_than_size_refused(void **state)
