@@ -30,6 +30,8 @@ TOOLS = ("sfdisk", "mkfs.fat", "mcopy", "mmd", "objcopy")
 LOADED = re.compile(rb"^pvhboot: boot: (.+): kernel 0x([0-9a-f]+) size (\d+), "
                     rb"initrd 0x([0-9a-f]+) size (\d+)$")
 CHOSEN = re.compile(rb'^pvhboot: boot: "(.*)" type ([12]) title "(.*)"$')
+# How many entries the readers keep, the first in order (docs/disk.md).
+ENTRIES_KEPT = 64
 # The transports' own line, one per disk (disk_images.DISK_LINE).
 TRANSPORT = re.compile(rb"^pvhboot: disk: (.+) \d+ sectors crc32 0x[0-9a-f]{8}$")
 # The readers' lines about the chosen entry (docs/disk.md, "Console lines").
@@ -100,27 +102,43 @@ def in_order(m):
     return sorted(entries, key=functools.cmp_to_key(entry_cmp))
 
 
-def expected_lines(m, device, kernel_size, initrd_sizes, want, vmm):
-    """(the readers' lines for the disk of manifest m, the chosen entry):
-    the partition table, the FAT volumes, loader.conf's default, the
-    entries in order, then the chosen entry, its files and cmdline, for
-    pvhboot.entry=want (None: loader.conf's default, else the first) and
-    the VMM's cmdline vmm. A UKI's sections' offsets depend on the stub:
-    they are ' offset * '."""
+def table_lines(m, device, note=None):
+    """The readers' first lines for the disk of manifest m: the partition
+    table (and, given, the line of note: why the primary GPT was not
+    used), its partitions, their FAT volumes."""
     scheme = "gpt" if m.get("label", "gpt") == "gpt" else "mbr"
     parts = m["partitions"]
     lines = ["pvhboot: disk: %s sectors %d %s partitions %d" % (device, m["disk_sectors"],
                                                                scheme, len(parts))]
+    if note:
+        lines.append("pvhboot: disk: %s: %s" % (device, note))
     lines += ["pvhboot: disk: partition %d lba %d sectors %d %s" % (
         p["number"], p["first_lba"], p["sectors"], p["kind"]) for p in parts]
     lines += ["pvhboot: disk: partition %d %s fat%d" % (p["number"], p["kind"], m["fat"])
               for p in parts if p["kind"] != "other"]
+    return lines
+
+
+def expected_lines(m, device, kernel_size, initrd_sizes, want, vmm, note=None):
+    """(the readers' lines for the disk of manifest m, the chosen entry):
+    the partition table (note: table_lines'), the FAT volumes,
+    loader.conf's default, the entries in order (the first ENTRIES_KEPT,
+    and then a line with their count, when there are more: the others
+    are not chosen from), then the chosen entry, its files and cmdline,
+    for pvhboot.entry=want (None: loader.conf's default, else the first)
+    and the VMM's cmdline vmm. A UKI's sections' offsets depend on the
+    stub: they are ' offset * '."""
+    lines = table_lines(m, device, note)
     if m["default"]:
         lines.append('pvhboot: disk: default "%s"' % m["default"])
     entries = in_order(m)
-    for i, e in enumerate(entries):
+    for i, e in enumerate(entries[:ENTRIES_KEPT]):
         lines.append('pvhboot: disk: entry %d "%s" type %d %s title "%s" version "%s"'
                      % (i + 1, e["id"], e["type"], e["fs"], e["title"], e["version"]))
+    if len(entries) > ENTRIES_KEPT:
+        lines.append("pvhboot: disk: %d entries, the first %d in order kept" % (len(entries),
+                                                                                ENTRIES_KEPT))
+        entries = entries[:ENTRIES_KEPT]
     if want:
         chosen = [e for e in entries if want in (e["id"], e["title"])][0]
     else:
