@@ -33,6 +33,8 @@ static void pad(struct pvh_format_out *out, char c, int n)
     char block[16];
     int chunk;
 
+    if (n <= 0)
+        return;
     memset(block, c, sizeof(block));
     for (; n > 0; n -= chunk) {
         chunk = n < (int)sizeof(block) ? n : (int)sizeof(block);
@@ -47,18 +49,19 @@ static void field(struct pvh_format_out *out, const struct spec *sp, const char 
                   const char *s, size_t n, bool zero)
 {
     size_t prefix_len = strlen(prefix);
-    int fill = sp->width - (int)(n + prefix_len);
+    int fill = sp->width - (int)(n + prefix_len), before = 0, zeros = 0, after = 0;
 
-    if (fill < 0)
-        fill = 0;
-    if (!sp->left && !zero)
-        pad(out, ' ', fill);
-    emit(out, prefix, prefix_len);
-    if (!sp->left && zero)
-        pad(out, '0', fill);
-    emit(out, s, n);
     if (sp->left)
-        pad(out, ' ', fill);
+        after = fill;
+    else if (zero)
+        zeros = fill;
+    else
+        before = fill;
+    pad(out, ' ', before);
+    emit(out, prefix, prefix_len);
+    pad(out, '0', zeros);
+    emit(out, s, n);
+    pad(out, ' ', after);
 }
 
 /* A string literal: the linker merges it with its copies elsewhere. */
@@ -125,6 +128,18 @@ static __attribute__((noinline)) unsigned long long int_arg(va_list *ap, int len
     }
 }
 
+/* A width or a precision: '*' (the next argument), or digits. */
+static __attribute__((noinline)) const char *amount(const char *f, int *v, va_list *ap)
+{
+    if (*f == '*') {
+        *v = (int)int_arg(ap, 0, true);
+        return f + 1;
+    }
+    for (; *f >= '0' && *f <= '9'; f++)
+        *v = *v * 10 + (*f - '0');
+    return f;
+}
+
 /* Parse flags, width, precision and length; returns the conversion character. */
 static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 {
@@ -137,28 +152,17 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
         else
             break;
     }
-    if (*f == '*') {
-        sp->width = (int)int_arg(ap, 0, true);
-        if (sp->width < 0) { /* as in C: a negative width left-justifies */
-            sp->left = true;
-            /* -INT_MIN does not exist: the widest field there is instead. */
-            sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
-        }
-        f++;
+    f = amount(f, &sp->width, ap);
+    if (sp->width < 0) { /* as in C: a negative width left-justifies */
+        sp->left = true;
+        /* -INT_MIN does not exist: the widest field there is instead. */
+        sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
     }
-    for (; *f >= '0' && *f <= '9'; f++)
-        sp->width = sp->width * 10 + (*f - '0');
     if (*f == '.') {
-        f++;
         sp->precision = 0;
-        if (*f == '*') {
-            sp->precision = (int)int_arg(ap, 0, true);
-            if (sp->precision < 0)
-                sp->precision = -1; /* as in C: a negative precision is none */
-            f++;
-        }
-        for (; *f >= '0' && *f <= '9'; f++)
-            sp->precision = sp->precision * 10 + (*f - '0');
+        f = amount(f + 1, &sp->precision, ap);
+        if (sp->precision < 0)
+            sp->precision = -1; /* as in C: a negative precision is none */
     }
     for (; *f == 'l'; f++)
         sp->length = sp->length < 2 ? sp->length + 1 : 2;
