@@ -15,6 +15,32 @@ const volatile struct pvh_pack pvh_pack __attribute__((section(".pvhboot_pack"),
     .version = PVH_PACK_VERSION,
 };
 
+static unsigned add_range(struct pvh_range *r, unsigned n, uint64_t base, uint64_t size)
+{
+    uint64_t end = base + size;
+
+    r[n] = (struct pvh_range){ base, end < base ? UINT64_MAX : end };
+    return n + 1;
+}
+
+unsigned pvh_pack_ranges(struct pvh_range *r)
+{
+    const volatile struct pvh_pack *p = &pvh_pack;
+    unsigned i, n = 0, nr;
+
+    if (p->flags & PVH_PACK_RELATIVE)
+        return 0;
+    if (p->cmdline_pa)
+        n = add_range(r, n, p->cmdline_pa, PVH_CMDLINE_MAX + 1);
+    nr = p->nr_modules < PVH_PACK_MAX_MODULES ? p->nr_modules : PVH_PACK_MAX_MODULES;
+    for (i = 0; i < nr; i++) {
+        n = add_range(r, n, p->modules[i].base, p->modules[i].size);
+        if (p->modules[i].cmdline_pa)
+            n = add_range(r, n, p->modules[i].cmdline_pa, PVH_MODULE_CMDLINE_MAX + 1);
+    }
+    return n;
+}
+
 /* [off, off + size) inside the packed part [own, image_size). */
 static bool in_packed_part(uint64_t off, uint64_t size, uint64_t own, uint64_t image_size)
 {

@@ -23,6 +23,7 @@
 
 #include <pvhboot/boot.h>
 
+#include "common/boot/memmap.h"
 #include "common/output/error.h"
 
 #define PVH_PACK_MAGIC "PVHPACK1"
@@ -56,6 +57,19 @@ _Static_assert(__builtin_offsetof(struct pvh_pack, modules) == 32, "pack modules
 /* The image's own descriptor (firmware/pack.c). Volatile: the tool changes
  * it after the link, so the compiler must not fold the unpacked values. */
 extern const volatile struct pvh_pack pvh_pack;
+
+/*
+ * x86 (pvhboot.elf): the physical ranges the packed kernel, modules and
+ * their strings take, segments of the image's own ELF that the boot
+ * description does not list and the firmware reads only later: the page
+ * tables' block of RAM (arch/x86/paging.c) keeps clear of them. Strings
+ * count as far as the longest the firmware will read; a piece that wraps
+ * is merely avoided to the end (the firmware checks the pieces later).
+ * Writes at most PVH_PACK_RANGES_MAX to r, none for an unpacked or a
+ * relative descriptor; returns how many.
+ */
+#define PVH_PACK_RANGES_MAX (2 * PVH_PACK_MAX_MODULES + 1)
+unsigned pvh_pack_ranges(struct pvh_range *r);
 
 /* What a position-independent image carries, checked and made absolute. */
 struct pvh_packed {

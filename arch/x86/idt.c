@@ -30,21 +30,32 @@ struct x86_exception_frame {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
-extern const uint64_t x86_isr_table[NR_VECTORS];
+extern const uint8_t x86_isr_stubs[NR_VECTORS * X86_ISR_STUB_SIZE]; /* isr.asm */
 
 static struct x86_idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
 static struct x86_tss64 tss __attribute__((aligned(16)));
 static uint8_t ist_stack[X86_IST_STACK_SIZE] __attribute__((aligned(16), section(".noinit.ist")));
 
-static const char *const exception_names[NR_VECTORS] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
-    "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
-    "invalid TSS", "segment not present", "stack fault", "general protection", "page fault",
-    "reserved", "x87 floating point", "alignment check", "machine check",
-    "SIMD floating point", "virtualization", "control protection", "reserved", "reserved",
-    "reserved", "reserved", "reserved", "reserved", "hypervisor injection",
-    "VMM communication", "security", "reserved",
-};
+/* The names of vectors 0-31 one after another, each ended by a NUL (the
+ * last by the string's own); an empty one is a reserved vector. */
+static const char exception_names[] =
+    "divide error\0debug\0NMI\0breakpoint\0overflow\0bound range exceeded\0"
+    "invalid opcode\0device not available\0double fault\0coprocessor segment overrun\0"
+    "invalid TSS\0segment not present\0stack fault\0general protection\0page fault\0"
+    "\0x87 floating point\0alignment check\0machine check\0SIMD floating point\0"
+    "virtualization\0control protection\0\0\0\0\0\0\0hypervisor injection\0"
+    "VMM communication\0security\0";
+
+static const char *exception_name(uint64_t vector)
+{
+    const char *s = exception_names;
+
+    if (vector >= NR_VECTORS)
+        return "unknown";
+    for (; vector; vector--)
+        s += strlen(s) + 1;
+    return *s ? s : "reserved";
+}
 
 #define TSS_AVAILABLE_64 0x89 /* P, DPL 0, available 64-bit TSS */
 
@@ -73,7 +84,8 @@ void x86_idt_init(void)
     unsigned v;
 
     for (v = 0; v < NR_VECTORS; v++)
-        idt[v] = x86_idt_gate(x86_isr_table[v], v == X86_VECTOR_DOUBLE_FAULT ? X86_IST_DOUBLE_FAULT : 0);
+        idt[v] = x86_idt_gate((uintptr_t)&x86_isr_stubs[v * X86_ISR_STUB_SIZE],
+                              v == X86_VECTOR_DOUBLE_FAULT ? X86_IST_DOUBLE_FAULT : 0);
     x86_tss_install(x86_gdt, &tss, (uint64_t)(uintptr_t)(ist_stack + sizeof(ist_stack)));
     __asm__ volatile("lidt %0" : : "m"(p));
 }
@@ -97,7 +109,7 @@ void x86_exception(const struct x86_exception_frame *f);
 __attribute__((noreturn)) void x86_exception(const struct x86_exception_frame *f)
 {
     static int nesting;
-    const char *name = f->vector < NR_VECTORS ? exception_names[f->vector] : "unknown";
+    const char *name = exception_name(f->vector);
     unsigned cpu = faulting_cpu();
     char who[16] = "";
 

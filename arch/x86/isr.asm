@@ -1,4 +1,4 @@
-; Exception entry stubs for vectors 0-31. Each pushes a uniform frame
+; Exception entry stubs for vectors 0-31. Each builds a uniform frame
 ; (a zero where the CPU pushes no error code, then the vector number),
 ; saves the general registers and calls x86_exception() in C, which
 ; reports and stops: none of these returns.
@@ -13,16 +13,30 @@ extern x86_exception
 %define HAS_ERROR(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || \
                       (v) == 14 || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+; One stub per vector, X86_ISR_STUB_SIZE bytes each (push imm8, jmp rel8),
+; so vector v's is at x86_isr_stubs + v * X86_ISR_STUB_SIZE: the IDT needs
+; no table of addresses. Every short jump reaches: the stubs are followed
+; by no_error (within 127 bytes of stub 0's jump), then isr_common (the
+; first vector with an error code is 8).
+global x86_isr_stubs
+x86_isr_stubs:
 %assign vec 0
 %rep 32
-isr_ %+ vec:
-%if !HAS_ERROR(vec)
-    push 0
+    push byte vec
+%if HAS_ERROR(vec)
+    jmp short isr_common
+%else
+    jmp short no_error
 %endif
-    push vec
-    jmp isr_common
+    ; A stub of another size fails the build (a negative count).
+    times -((($ - x86_isr_stubs) != (vec + 1) * X86_ISR_STUB_SIZE)) db 0
 %assign vec vec + 1
 %endrep
+
+; No error code from the CPU: a zero in its place, below the vector.
+no_error:
+    push qword [rsp]            ; the vector again, one slot lower
+    mov qword [rsp + 8], 0      ; and a zero where it was
 
 isr_common:
     push rax
@@ -48,16 +62,6 @@ isr_common:
     cli
     hlt
     jmp .halt
-
-section .rodata
-global x86_isr_table
-align 8
-x86_isr_table:
-%assign vec 0
-%rep 32
-    dq isr_ %+ vec
-%assign vec vec + 1
-%endrep
 
 ; No executable stack: say so, or the linker assumes one.
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -150,11 +150,11 @@ static uint64_t *first_used(uint64_t *e, uint64_t *stop)
 }
 
 /* Entries from e on, up to stop, while they are empty: *v, *v + step, ...
- * Returns the first entry not written: stop, or one that holds
- * something. */
-static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t step)
+ * (fresh: the table was just cleared, and nothing is looked at). Returns
+ * the first entry not written: stop, or one that holds something. */
+static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t step, bool fresh)
 {
-    uint64_t *used = first_used(e, stop);
+    uint64_t *used = fresh ? stop : first_used(e, stop);
 
     x86_fill_entries(e, (uint64_t)(used - e), *v, step);
     *v += (uint64_t)(used - e) * step;
@@ -165,16 +165,11 @@ static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t s
  * (fresh: pt was just cleared). */
 static bool map_small(const struct mapper *m, uint64_t *pt, bool fresh, uint64_t at, uint64_t end)
 {
-    if (fresh && !m->record) {
-        x86_fill_entries(&pt[x86_pt_index(at, 12)], (end - at) >> 12, at | m->leaf,
-                         X86_PAGE_SIZE);
-        return true;
-    }
     if (!m->record) { /* the edges of RAM, and the first 2 MiB */
         uint64_t *e = &pt[x86_pt_index(at, 12)], *stop = e + ((end - at) >> 12);
         uint64_t v = at | m->leaf;
 
-        while ((e = fill_empty(e, stop, &v, X86_PAGE_SIZE)) < stop) {
+        while ((e = fill_empty(e, stop, &v, X86_PAGE_SIZE, fresh)) < stop) {
             e++; /* one that is mapped already stays as it is */
             v += X86_PAGE_SIZE;
         }
@@ -203,12 +198,7 @@ static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_
         if (m->large && !m->record && !(at & (MIB2 - 1))) {
             uint64_t *first = e, *stop = e + ((end - at) >> 21), v = at | m->leaf | X86_PTE_PS;
 
-            if (fresh) {
-                x86_fill_entries(e, (uint64_t)(stop - e), v, MIB2);
-                e = stop;
-            } else {
-                e = fill_empty(e, stop, &v, MIB2);
-            }
+            e = fill_empty(e, stop, &v, MIB2, fresh);
             at += (uint64_t)(e - first) * MIB2;
             if (at >= end)
                 break;
@@ -394,27 +384,31 @@ static void release_loader_data(void)
 
 /* --- 4. memory, once the map is known ----------------------------------------- */
 
+static bool is_memory(const struct pvh_region *r)
+{
+    return r->type < 32 && (PVH_MEMORY_TYPES & PVH_TYPE_BIT(r->type));
+}
+
 /* The next run of memory at or after region *i: consecutive regions of
- * memory types merged, rounded in to 4 KiB, with page 0 left out. */
+ * memory types merged, rounded in to 4 KiB, with page 0 left out, and
+ * ended at the CPU's physical addresses (a map may name more). */
 static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *base, uint64_t *end)
 {
+    uint64_t limit = phys_limit();
+
     while (*i < map->nr) {
         const struct pvh_region *r = &map->regions[(*i)++];
-        uint64_t b = r->base, e = r->base + r->size;
+        uint64_t b = r->base > X86_PAGE_SIZE ? r->base : X86_PAGE_SIZE, e = r->base + r->size;
 
-        if (r->type >= 32 || !(PVH_MEMORY_TYPES & PVH_TYPE_BIT(r->type)))
+        if (!is_memory(r))
             continue;
-        while (*i < map->nr && map->regions[*i].base == e && map->regions[*i].type < 32 &&
-               (PVH_MEMORY_TYPES & PVH_TYPE_BIT(map->regions[*i].type))) {
-            e += map->regions[*i].size;
-            (*i)++;
-        }
-        b = (b + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
-        e &= ~(uint64_t)(X86_PAGE_SIZE - 1);
-        if (b < X86_PAGE_SIZE)
-            b = X86_PAGE_SIZE;
-        if (e > phys_limit()) /* a map naming more than the CPU addresses */
-            e = phys_limit();
+        for (; *i < map->nr && r[1].base == e && is_memory(&r[1]); (*i)++, r++)
+            e += r[1].size;
+        e = (e < limit ? e : limit) & ~(uint64_t)(X86_PAGE_SIZE - 1);
+        /* Rounded up only below e: a base in the last page below 2^64
+         * would wrap to 0. */
+        if (b < e)
+            b = (b + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
         if (b < e) {
             *base = b;
             *end = e;
@@ -443,7 +437,7 @@ static uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
  * it covers in part (PT0 is there already). */
 static uint64_t tables_needed(const struct pvh_memmap *map, bool *high)
 {
-    uint64_t seen_pdpt = 0, seen_pd = 0, seen_pt = 0, base, end;
+    uint64_t seen[3] = { 0, 0, 0 }, base, end;
     uint64_t image = (uintptr_t)__image_start;
     unsigned i = 0;
     /* The walk takes the first GiB's PD and the first 2 MiB's PT as there;
@@ -455,34 +449,27 @@ static uint64_t tables_needed(const struct pvh_memmap *map, bool *high)
         uint64_t last = end - 1;
 
         *high |= end > FOUR_GIB;
-        pages += count_new(base >> 39, last >> 39, &seen_pdpt);
-        if (!x86_cpu.page1gb)
-            pages += count_new(base >> 30, last >> 30, &seen_pd);
-        else {
-            if (base & (GIB - 1))
-                pages += count_new(base >> 30, base >> 30, &seen_pd);
-            if (end & (GIB - 1))
-                pages += count_new(last >> 30, last >> 30, &seen_pd);
+        /* A table of each level for each index the run touches (PDPTs,
+         * and PDs without 1 GiB pages), or only for the indices its two
+         * ends cover in part (PTs, and PDs with 1 GiB pages). */
+        for (unsigned l = 0, shift = 39; l < 3; l++, shift -= 9) {
+            uint64_t part = (1ull << shift) - 1;
+
+            if (l == 0 || (l == 1 && !x86_cpu.page1gb)) {
+                pages += count_new(base >> shift, last >> shift, &seen[l]);
+                continue;
+            }
+            if (base & part)
+                pages += count_new(base >> shift, base >> shift, &seen[l]);
+            if (end & part)
+                pages += count_new(last >> shift, last >> shift, &seen[l]);
         }
-        if (base & (MIB2 - 1))
-            pages += count_new(base >> 21, base >> 21, &seen_pt);
-        if (end & (MIB2 - 1))
-            pages += count_new(last >> 21, last >> 21, &seen_pt);
     }
     return pages;
 }
 
-/*
- * pvhboot.elf's packed kernel, modules and their strings: segments of its own ELF that
- * the boot description does not list, read by the firmware only after
- * this. Only pvhboot.elf links the descriptor; the weak reference pulls
- * nothing into a unikernel, where its address is 0. The firmware checks
- * the pieces later; here a wrapping one is merely avoided to the end.
- */
-extern const volatile struct pvh_pack pvh_pack __attribute__((weak));
-
 struct avoid_list {
-    struct pvh_range r[PVH_MODULES_MAX + 2 * PVH_PACK_MAX_MODULES + 1];
+    struct pvh_range r[PVH_MODULES_MAX + PVH_PACK_RANGES_MAX];
     unsigned n;
 };
 
@@ -493,23 +480,9 @@ static void avoid(struct avoid_list *a, uint64_t base, uint64_t size)
     a->r[a->n++] = (struct pvh_range){ base, end < base ? UINT64_MAX : end };
 }
 
-static void avoid_packed(struct avoid_list *a)
-{
-    const volatile struct pvh_pack *p = &pvh_pack;
-    unsigned i, n;
-
-    if (!p || (p->flags & PVH_PACK_RELATIVE))
-        return;
-    /* Strings: as far as the longest the firmware will read. */
-    if (p->cmdline_pa)
-        avoid(a, p->cmdline_pa, PVH_CMDLINE_MAX + 1);
-    n = p->nr_modules < PVH_PACK_MAX_MODULES ? p->nr_modules : PVH_PACK_MAX_MODULES;
-    for (i = 0; i < n; i++) {
-        avoid(a, p->modules[i].base, p->modules[i].size);
-        if (p->modules[i].cmdline_pa)
-            avoid(a, p->modules[i].cmdline_pa, PVH_MODULE_CMDLINE_MAX + 1);
-    }
-}
+/* pvhboot.elf's packed pieces (firmware/pack.c): a weak reference, NULL
+ * in a program without them. */
+#pragma weak pvh_pack_ranges
 
 /* The table pages for memory: the pool's when all memory is below 4 GiB
  * and the worst case fits there with POOL_KEPT to spare, else one block
@@ -518,17 +491,19 @@ static void avoid_packed(struct avoid_list *a)
 static int reserve_tables(struct pvh_boot_store *st, struct table_source *src,
                           struct pvh_error *err)
 {
-    struct avoid_list a = { .n = 0 };
+    struct avoid_list a; /* not cleared: a.n says what is written */
     uint64_t pages, pa;
     bool high;
 
     *src = (struct table_source){ 0, 0 };
+    a.n = 0;
     pages = tables_needed(&st->map, &high);
     if (!high && pages + POOL_KEPT <= POOL_PAGES - pool_used)
         return PVH_OK;
     for (unsigned m = 0; m < st->boot.nr_modules; m++)
         avoid(&a, st->modules[m].base, st->modules[m].size);
-    avoid_packed(&a);
+    if (pvh_pack_ranges)
+        a.n += pvh_pack_ranges(a.r + a.n);
     pa = pvh_memmap_alloc(&st->map, pages * X86_PAGE_SIZE, X86_PAGE_SIZE, FOUR_GIB, a.r, a.n,
                           PVH_REGION_PVHBOOT);
     if (!pa)

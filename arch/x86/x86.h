@@ -52,6 +52,10 @@
 #define X86_LARGE_PAGE_SIZE 0x200000
 #define X86_PTES_PER_TABLE 512
 
+/* Exception entry stubs (isr.asm): one every this many bytes, vector 0's
+ * first, so the IDT needs no table of their addresses. */
+#define X86_ISR_STUB_SIZE 4
+
 /* I/O ports. */
 #define X86_COM1_PORT     0x3f8
 #define X86_DEBUGCON_PORT 0xe9

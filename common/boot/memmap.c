@@ -25,13 +25,12 @@ static unsigned type_rank(uint32_t type)
     }
 }
 
-static bool type_wins(uint32_t a, uint32_t b)
+/* Where entries overlap, the larger key wins: the rank, then, between two
+ * reserved-class types, the larger number, so the outcome does not depend
+ * on the order of the input. Never 0. */
+static uint64_t type_key(uint32_t type)
 {
-    unsigned ra = type_rank(a), rb = type_rank(b);
-
-    /* Between two reserved-class types, the larger number wins, so the
-     * outcome does not depend on the order of the input. */
-    return ra != rb ? ra > rb : a > b;
+    return (uint64_t)type_rank(type) << 32 | type;
 }
 
 static bool event_before(const struct pvh_memmap_event *a, const struct pvh_memmap_event *b)
@@ -39,75 +38,42 @@ static bool event_before(const struct pvh_memmap_event *a, const struct pvh_memm
     return a->addr < b->addr;
 }
 
-static void sift_down(struct pvh_memmap_event *ev, unsigned root, unsigned n)
-{
-    for (;;) {
-        unsigned child = 2 * root + 1;
-        struct pvh_memmap_event tmp;
-
-        if (child >= n)
-            return;
-        if (child + 1 < n && event_before(&ev[child], &ev[child + 1]))
-            child++;
-        if (!event_before(&ev[root], &ev[child]))
-            return;
-        tmp = ev[root];
-        ev[root] = ev[child];
-        ev[child] = tmp;
-        root = child;
-    }
-}
-
-/* Up to this many points, insertion sort: at most n * (n - 1) / 2 moves,
- * and for the few entries a loader's map has (QEMU's: 6 to 10) a third of
- * heapsort's work. Beyond, heapsort's O(n log n) bounds what a hostile map
- * of 1,024 entries costs. */
-#define INSERTION_SORT_MAX 32
-
-static void insertion_sort(struct pvh_memmap_event *ev, unsigned n)
-{
-    unsigned i, j;
-
-    for (i = 1; i < n; i++) {
-        struct pvh_memmap_event tmp = ev[i];
-
-        for (j = i; j > 0 && event_before(&tmp, &ev[j - 1]); j--)
-            ev[j] = ev[j - 1];
-        ev[j] = tmp;
-    }
-}
-
-/* In place, O(n log n) in the worst case, no recursion. */
+/* Heapsort: in place, O(n log n) in the worst case (what a hostile map of
+ * 1,024 entries costs), no recursion. Only a map out of order comes here,
+ * so small inputs get no sort of their own. In one loop: build the heap
+ * (start counts down), then move its top behind it (end counts down),
+ * sifting down after each step. */
 static void sort_events(struct pvh_memmap_event *ev, unsigned n)
 {
-    unsigned i;
+    struct pvh_memmap_event tmp;
+    unsigned i, j, start = n / 2, end = n;
 
-    if (n <= INSERTION_SORT_MAX) {
-        insertion_sort(ev, n);
-        return;
-    }
-
-    for (i = n / 2; i-- > 0;)
-        sift_down(ev, i, n);
-    for (i = n; i-- > 1;) {
-        struct pvh_memmap_event tmp = ev[0];
-
-        ev[0] = ev[i];
-        ev[i] = tmp;
-        sift_down(ev, 0, i);
+    while (end > 1) {
+        if (start) {
+            start--;
+        } else {
+            end--;
+            tmp = ev[0];
+            ev[0] = ev[end];
+            ev[end] = tmp;
+        }
+        for (i = start; (j = 2 * i + 1) < end; i = j) {
+            if (j + 1 < end && event_before(&ev[j], &ev[j + 1]))
+                j++;
+            if (!event_before(&ev[i], &ev[j]))
+                break;
+            tmp = ev[i];
+            ev[i] = ev[j];
+            ev[j] = tmp;
+        }
     }
 }
 
-static unsigned type_slot(struct pvh_memmap_scratch *s, unsigned *nr_types, uint32_t type)
+/* The map has no room for another entry (the normaliser's output, or a
+ * split of a region). */
+static int __attribute__((noinline)) map_full(const struct pvh_memmap *map, struct pvh_error *err)
 {
-    unsigned i;
-
-    for (i = 0; i < *nr_types; i++)
-        if (s->types[i].type == type)
-            return i;
-    s->types[i] = (struct pvh_memmap_type_slot){ .type = type };
-    (*nr_types)++;
-    return i;
+    return pvh_fail(err, PVH_ENOMEM, "memory map: more than %u entries", map->cap);
 }
 
 static int append(struct pvh_memmap *out, uint64_t base, uint64_t end, uint32_t type,
@@ -120,57 +86,48 @@ static int append(struct pvh_memmap *out, uint64_t base, uint64_t end, uint32_t 
         return PVH_OK;
     }
     if (out->nr == out->cap)
-        return pvh_fail(err, PVH_ENOMEM, "normalised memory map: more than %u entries", out->cap);
+        return map_full(out, err);
     out->regions[out->nr++] = (struct pvh_region){ .base = base, .size = end - base, .type = type };
     return PVH_OK;
 }
 
-/* Collect the start and end points; the types they carry go to slots. */
-static int collect_events(const struct pvh_region *in, unsigned n,
-                          struct pvh_memmap_scratch *s, unsigned *nr_events,
-                          unsigned *nr_types, struct pvh_error *err)
+/* The start and end points of in[0..n) in s->events, the types they
+ * carry in slots of s->types, sorted; then between each two points the
+ * winning type of the entries covering the stretch, appended to out. */
+static int sweep(const struct pvh_region *in, unsigned n, struct pvh_memmap_scratch *s,
+                 struct pvh_memmap *out, struct pvh_error *err)
 {
-    unsigned i, ne = 0;
+    unsigned i, t, ne = 0, nt = 0;
+    uint64_t at;
 
-    *nr_types = 0;
     for (i = 0; i < n; i++) {
-        unsigned slot;
+        uint64_t end = in[i].base + in[i].size;
 
         if (!in[i].size)
             continue; /* QEMU's microvm appends an all-zero entry */
-        if (in[i].base + in[i].size < in[i].base || in[i].base + in[i].size == 0)
+        if (end <= in[i].base) /* past 2^64, or reaching it */
             return pvh_fail(err, PVH_ERANGE,
                             "memory map entry %u wraps past 2^64: base 0x%llx size 0x%llx", i,
                             (unsigned long long)in[i].base, (unsigned long long)in[i].size);
-        slot = type_slot(s, nr_types, in[i].type);
-        s->events[ne++] = (struct pvh_memmap_event){ in[i].base, slot, +1 };
-        s->events[ne++] = (struct pvh_memmap_event){ in[i].base + in[i].size, slot, -1 };
+        for (t = 0; t < nt && s->types[t].type != in[i].type; t++)
+            ;
+        if (t == nt)
+            s->types[nt++] = (struct pvh_memmap_type_slot){ .type = in[i].type };
+        s->events[ne++] = (struct pvh_memmap_event){ in[i].base, t, +1 };
+        s->events[ne++] = (struct pvh_memmap_event){ end, t, -1 };
     }
-    *nr_events = ne;
-    return PVH_OK;
-}
-
-static int sweep(struct pvh_memmap_scratch *s, unsigned nr_events, unsigned nr_types,
-                 struct pvh_memmap *out, struct pvh_error *err)
-{
-    unsigned i, t;
-    uint64_t at = nr_events ? s->events[0].addr : 0;
-
-    for (i = 0; i < nr_events; i++) {
+    sort_events(s->events, ne);
+    at = ne ? s->events[0].addr : 0;
+    for (i = 0; i < ne; i++) {
         const struct pvh_memmap_event *ev = &s->events[i];
 
         if (ev->addr != at) {
-            bool covered = false;
-            uint32_t winner = 0;
+            uint64_t best = 0; /* no entry covers [at, ev->addr) */
 
-            for (t = 0; t < nr_types; t++) {
-                if (!s->types[t].active)
-                    continue;
-                if (!covered || type_wins(s->types[t].type, winner))
-                    winner = s->types[t].type;
-                covered = true;
-            }
-            if (covered && append(out, at, ev->addr, winner, err))
+            for (t = 0; t < nt; t++)
+                if (s->types[t].active && type_key(s->types[t].type) > best)
+                    best = type_key(s->types[t].type);
+            if (best && append(out, at, ev->addr, (uint32_t)best, err))
                 return err->code;
             at = ev->addr;
         }
@@ -202,64 +159,39 @@ static void align_ram(struct pvh_memmap *map)
 }
 
 /*
- * Does the map need the sweep? Not when its entries come in ascending
- * order without overlaps and none wraps, as every loader writes them:
- * then each stretch is covered by one entry alone, and the sweep's result
- * is the entries themselves, in order, equal neighbours merged. That is
- * what copy_in_order() writes, without the sort (tests/fuzz/fuzz_memmap.c
- * checks the two agree on every such map it finds).
+ * The sweep is not needed when the entries come in ascending order
+ * without overlaps and none wraps, as every loader writes them: then each
+ * stretch is covered by one entry alone, and the sweep's result is the
+ * entries themselves, in order, equal neighbours merged. may_copy tries
+ * that first, without the sort, and hands over to the sweep at the first
+ * entry that wraps or is out of order, or when out is full: the sweep
+ * then says which (tests/fuzz/fuzz_memmap.c checks the two agree on
+ * every in-order map it finds).
  */
-static bool in_order(const struct pvh_region *in, unsigned n)
-{
-    uint64_t end = 0;
-    bool first = true;
-
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t e = in[i].base + in[i].size;
-
-        if (!in[i].size)
-            continue;
-        if (e <= in[i].base || (!first && in[i].base < end))
-            return false; /* wraps (the sweep says so), or out of order */
-        end = e;
-        first = false;
-    }
-    return true;
-}
-
-static int copy_in_order(const struct pvh_region *in, unsigned n, struct pvh_memmap *out,
-                         struct pvh_error *err)
-{
-    for (unsigned i = 0; i < n; i++)
-        if (in[i].size && append(out, in[i].base, in[i].base + in[i].size, in[i].type, err))
-            return err->code;
-    return PVH_OK;
-}
-
 static int normalise(const struct pvh_region *in, unsigned n, struct pvh_memmap *out,
                      struct pvh_memmap_scratch *scratch, struct pvh_error *err, bool may_copy)
 {
-    unsigned nr_events = 0, nr_types = 0;
-    int rc;
+    uint64_t at = 0;
+    unsigned i;
 
     out->nr = 0;
     if (n > PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "memory map has %u entries, at most %u supported", n,
                         PVH_MEMMAP_IN_MAX);
-    if (may_copy && in_order(in, n)) {
-        rc = copy_in_order(in, n, out, err);
-        if (rc)
-            return rc;
-        align_ram(out);
-        return PVH_OK;
+    for (i = 0; may_copy && i < n; i++) {
+        uint64_t end = in[i].base + in[i].size;
+
+        if (!in[i].size)
+            continue;
+        if (end <= in[i].base || in[i].base < at || append(out, in[i].base, end, in[i].type, err))
+            break;
+        at = end;
     }
-    rc = collect_events(in, n, scratch, &nr_events, &nr_types, err);
-    if (rc)
-        return rc;
-    sort_events(scratch->events, nr_events);
-    rc = sweep(scratch, nr_events, nr_types, out, err);
-    if (rc)
-        return rc;
+    if (i < n) {
+        out->nr = 0;
+        if (sweep(in, n, scratch, out, err))
+            return err->code;
+    }
     align_ram(out);
     return PVH_OK;
 }
@@ -278,38 +210,20 @@ int pvh_memmap_normalise_by_sweep(const struct pvh_region *in, unsigned n,
     return normalise(in, n, out, scratch, err, false);
 }
 
-static int insert_at(struct pvh_memmap *map, unsigned at, struct pvh_region r,
-                     struct pvh_error *err)
-{
-    if (map->nr == map->cap)
-        return pvh_fail(err, PVH_ENOMEM, "memory map: more than %u entries", map->cap);
-    memmove(&map->regions[at + 1], &map->regions[at], (map->nr - at) * sizeof(r));
-    map->regions[at] = r;
-    map->nr++;
-    return PVH_OK;
-}
-
-static void remove_at(struct pvh_memmap *map, unsigned at)
-{
-    memmove(&map->regions[at], &map->regions[at + 1], (map->nr - at - 1) * sizeof(*map->regions));
-    map->nr--;
-}
-
 static bool mergeable(const struct pvh_region *a, const struct pvh_region *b)
 {
     return a->type == b->type && a->flags == b->flags && a->base + a->size == b->base;
 }
 
-/* Merge regions[i] with equal neighbours on either side. */
-static void merge_around(struct pvh_memmap *map, unsigned i)
+/* Merge regions[i + 1] into regions[i] where they are equal neighbours. */
+static void merge_next(struct pvh_memmap *map, unsigned i)
 {
-    if (i + 1 < map->nr && mergeable(&map->regions[i], &map->regions[i + 1])) {
-        map->regions[i].size += map->regions[i + 1].size;
-        remove_at(map, i + 1);
-    }
-    if (i > 0 && mergeable(&map->regions[i - 1], &map->regions[i])) {
-        map->regions[i - 1].size += map->regions[i].size;
-        remove_at(map, i);
+    struct pvh_region *r = &map->regions[i];
+
+    if (i + 1 < map->nr && mergeable(r, r + 1)) {
+        r->size += r[1].size;
+        map->nr--;
+        memmove(r + 1, r + 2, (map->nr - i - 1) * sizeof(*r));
     }
 }
 
@@ -318,48 +232,43 @@ static void merge_around(struct pvh_memmap *map, unsigned i)
 static int retag(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t type,
                  uint32_t flags, struct pvh_error *err)
 {
-    uint64_t end = base + size;
+    uint64_t end = base + size, lo = base & ~(uint64_t)(PVH_PAGE_SIZE - 1);
+    uint64_t hi = (end + PVH_PAGE_SIZE - 1) & ~(uint64_t)(PVH_PAGE_SIZE - 1);
     unsigned i;
 
-    /* Wrapping is checked before rounding: an end that wraps to just
-     * below base would otherwise round up past it and claim one page. */
-    if (!size || end < base)
-        return pvh_fail(err, PVH_ERANGE, "claim of 0x%llx bytes at 0x%llx: empty or wraps",
-                        (unsigned long long)size, (unsigned long long)base);
-    base &= ~(uint64_t)(PVH_PAGE_SIZE - 1);
-    end = (end + PVH_PAGE_SIZE - 1) & ~(uint64_t)(PVH_PAGE_SIZE - 1);
-    if (end <= base) /* rounding up the last page wrapped to 0 */
+    /* Wrapping is checked before rounding (an end that wraps to just
+     * below base would otherwise round up past it and claim one page),
+     * and after (rounding up the last page wraps to 0). */
+    if (!size || end < base || hi <= lo)
         return pvh_fail(err, PVH_ERANGE, "claim of 0x%llx bytes at 0x%llx: empty or wraps",
                         (unsigned long long)size, (unsigned long long)base);
     for (i = 0; i < map->nr; i++) {
-        struct pvh_region r = map->regions[i];
+        struct pvh_region r = map->regions[i], *at = &map->regions[i];
         uint64_t r_end = r.base + r.size;
-        int rc;
+        unsigned before = lo > r.base, after = hi < r_end;
 
-        if (base < r.base || base >= r_end)
+        if (lo < r.base || lo >= r_end)
             continue;
-        if (r.type != E820_TYPE_RAM || r.flags || end > r_end)
+        if (r.type != E820_TYPE_RAM || r.flags || hi > r_end)
             break;
         /* Room for the pieces first: a half-done split would lose RAM. */
-        if (map->cap - map->nr < (unsigned)(end < r_end) + (unsigned)(base > r.base))
-            return pvh_fail(err, PVH_ENOMEM, "memory map: more than %u entries", map->cap);
-        if (end < r_end) {
-            rc = insert_at(map, i + 1, (struct pvh_region){ end, r_end - end, r.type, 0 }, err);
-            if (rc)
-                return rc;
-        }
-        map->regions[i] = (struct pvh_region){ base, end - base, type, flags };
-        if (base > r.base) {
-            rc = insert_at(map, i, (struct pvh_region){ r.base, base - r.base, r.type, 0 }, err);
-            if (rc)
-                return rc;
-            i++;
-        }
-        merge_around(map, i);
+        if (map->cap - map->nr < before + after)
+            return map_full(map, err);
+        memmove(at + 1 + before + after, at + 1, (map->nr - i - 1) * sizeof(r));
+        map->nr += before + after;
+        if (before)
+            *at++ = (struct pvh_region){ r.base, lo - r.base, r.type, 0 };
+        at[0] = (struct pvh_region){ lo, hi - lo, type, flags };
+        if (after)
+            at[1] = (struct pvh_region){ hi, r_end - hi, r.type, 0 };
+        i += before;
+        merge_next(map, i);
+        if (i)
+            merge_next(map, i - 1);
         return PVH_OK;
     }
     return pvh_fail(err, PVH_ERANGE, "0x%llx-0x%llx is not inside one free RAM region",
-                    (unsigned long long)base, (unsigned long long)(end - 1));
+                    (unsigned long long)lo, (unsigned long long)(hi - 1));
 }
 
 int pvh_memmap_claim(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t flags,
@@ -404,42 +313,34 @@ int pvh_memmap_reserve(struct pvh_memmap *map, uint64_t base, uint64_t size,
     return retag(map, base, size, E820_TYPE_RESERVED, 0, err);
 }
 
-bool pvh_memmap_covers(const struct pvh_memmap *map, uint64_t base, uint64_t size,
-                       uint32_t type_mask)
+/* How far from at the run of regions of types in type_mask goes, looked
+ * at until it reaches stop. */
+static uint64_t run_end(const struct pvh_memmap *map, uint64_t at, uint32_t type_mask,
+                        uint64_t stop)
 {
-    uint64_t end = base + (size ? size : 1);
-    uint64_t at = base;
-    unsigned i;
-
-    if (end < base || (end == 0))
-        return false;
-    for (i = 0; i < map->nr && at < end; i++) {
+    for (unsigned i = 0; i < map->nr && at < stop; i++) {
         const struct pvh_region *r = &map->regions[i];
 
         if (r->base + r->size <= at)
             continue;
         if (r->base > at || r->type >= 32 || !(type_mask & PVH_TYPE_BIT(r->type)))
-            return false;
+            break;
         at = r->base + r->size;
     }
-    return at >= end;
+    return at;
+}
+
+bool pvh_memmap_covers(const struct pvh_memmap *map, uint64_t base, uint64_t size,
+                       uint32_t type_mask)
+{
+    uint64_t end = base + (size ? size : 1);
+
+    return end > base && run_end(map, base, type_mask, end) >= end; /* end <= base: wraps */
 }
 
 uint64_t pvh_memmap_run(const struct pvh_memmap *map, uint64_t at, uint32_t type_mask)
 {
-    uint64_t end = at;
-    unsigned i;
-
-    for (i = 0; i < map->nr; i++) {
-        const struct pvh_region *r = &map->regions[i];
-
-        if (r->base + r->size <= end)
-            continue;
-        if (r->base > end || r->type >= 32 || !(type_mask & PVH_TYPE_BIT(r->type)))
-            break;
-        end = r->base + r->size;
-    }
-    return end - at;
+    return run_end(map, at, type_mask, UINT64_MAX) - at;
 }
 
 static uint64_t align_down(uint64_t v, uint64_t align)

@@ -33,6 +33,8 @@ static void pad(struct pvh_format_out *out, char c, int n)
     char block[16];
     int chunk;
 
+    if (n <= 0)
+        return;
     memset(block, c, sizeof(block));
     for (; n > 0; n -= chunk) {
         chunk = n < (int)sizeof(block) ? n : (int)sizeof(block);
@@ -40,46 +42,43 @@ static void pad(struct pvh_format_out *out, char c, int n)
     }
 }
 
-/* Emit s (n bytes) in a field of the given width. */
-static void field(struct pvh_format_out *out, const struct spec *sp,
-                  const char *s, size_t n)
+/* prefix ("-", "0x" or none), then s (n bytes), in a field of the given
+ * width: spaces before, or zeros between the prefix and s where zero is
+ * asked for, or spaces after where it is left-justified. */
+static void field(struct pvh_format_out *out, const struct spec *sp, const char *prefix,
+                  const char *s, size_t n, bool zero)
 {
-    int fill = sp->width > (int)n ? sp->width - (int)n : 0;
+    size_t prefix_len = strlen(prefix);
+    int fill = sp->width - (int)(n + prefix_len), before = 0, zeros = 0, after = 0;
 
-    if (!sp->left)
-        pad(out, ' ', fill);
-    emit(out, s, n);
     if (sp->left)
-        pad(out, ' ', fill);
+        after = fill;
+    else if (zero)
+        zeros = fill;
+    else
+        before = fill;
+    pad(out, ' ', before);
+    emit(out, prefix, prefix_len);
+    pad(out, '0', zeros);
+    emit(out, s, n);
+    pad(out, ' ', after);
 }
 
-static void number(struct pvh_format_out *out, const struct spec *sp,
-                   unsigned long long v, bool negative, unsigned base,
-                   bool upper, const char *prefix)
+/* A string literal: the linker merges it with its copies elsewhere. */
+#define HEX_DIGITS "0123456789abcdef"
+
+static void number(struct pvh_format_out *out, const struct spec *sp, unsigned long long v,
+                   unsigned base, bool upper, const char *prefix)
 {
-    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    const char *digits = upper ? "0123456789ABCDEF" : HEX_DIGITS;
     char buf[24];
-    size_t n = 0, prefix_len = strlen(prefix) + (negative ? 1 : 0);
-    int fill;
+    size_t n = 0;
 
     do {
         buf[sizeof(buf) - 1 - n++] = digits[v % base];
         v /= base;
     } while (v);
-
-    fill = sp->width - (int)(n + prefix_len);
-    if (fill < 0)
-        fill = 0;
-    if (!sp->left && !sp->zero)
-        pad(out, ' ', fill);
-    if (negative)
-        emit(out, "-", 1);
-    emit(out, prefix, strlen(prefix));
-    if (!sp->left && sp->zero)
-        pad(out, '0', fill);
-    emit(out, buf + sizeof(buf) - n, n);
-    if (sp->left)
-        pad(out, ' ', fill);
+    field(out, sp, prefix, buf + sizeof(buf) - n, n, sp->zero);
 }
 
 static bool needs_escape(unsigned char c)
@@ -90,7 +89,6 @@ static bool needs_escape(unsigned char c)
 /* The %pE conversion: a string that stays on one line and decodes exactly. */
 static void escaped(struct pvh_format_out *out, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     const char *run;
     char esc[4] = { '\\', 'x', 0, 0 };
 
@@ -103,32 +101,43 @@ static void escaped(struct pvh_format_out *out, const char *s)
         if (!needs_escape(c))
             continue;
         emit(out, run, (size_t)(s - run));
-        esc[2] = hex[c >> 4];
-        esc[3] = hex[c & 0xf];
+        esc[2] = HEX_DIGITS[c >> 4];
+        esc[3] = HEX_DIGITS[c & 0xf];
         emit(out, esc, sizeof(esc));
         run = s + 1;
     }
     emit(out, run, (size_t)(s - run));
 }
 
-static unsigned long long unsigned_arg(const struct spec *sp, va_list *ap)
+/* The next argument, of an integer conversion of the given length (0:
+ * int, 1: long, 2: long long, 3: size_t), widened: sign-extended where
+ * it is signed. Not inlined: its one copy serves every conversion. */
+static __attribute__((noinline)) unsigned long long int_arg(va_list *ap, int length, bool is_signed)
 {
-    switch (sp->length) {
-    case 1: return va_arg(*ap, unsigned long);
-    case 2: return va_arg(*ap, unsigned long long);
-    case 3: return (unsigned long long)va_arg(*ap, size_t);
-    default: return va_arg(*ap, unsigned int);
+    switch (length) {
+    case 1:
+        return is_signed ? (unsigned long long)va_arg(*ap, long) : va_arg(*ap, unsigned long);
+    case 2:
+        return is_signed ? (unsigned long long)va_arg(*ap, long long)
+                         : va_arg(*ap, unsigned long long);
+    case 3:
+        return va_arg(*ap, size_t);
+    default:
+        return is_signed ? (unsigned long long)(long long)va_arg(*ap, int)
+                         : va_arg(*ap, unsigned int);
     }
 }
 
-static long long signed_arg(const struct spec *sp, va_list *ap)
+/* A width or a precision: '*' (the next argument), or digits. */
+static __attribute__((noinline)) const char *amount(const char *f, int *v, va_list *ap)
 {
-    switch (sp->length) {
-    case 1: return va_arg(*ap, long);
-    case 2: return va_arg(*ap, long long);
-    case 3: return (long long)va_arg(*ap, size_t);
-    default: return va_arg(*ap, int);
+    if (*f == '*') {
+        *v = (int)int_arg(ap, 0, true);
+        return f + 1;
     }
+    for (; *f >= '0' && *f <= '9'; f++)
+        *v = *v * 10 + (*f - '0');
+    return f;
 }
 
 /* Parse flags, width, precision and length; returns the conversion character. */
@@ -143,28 +152,17 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
         else
             break;
     }
-    if (*f == '*') {
-        sp->width = va_arg(*ap, int);
-        if (sp->width < 0) { /* as in C: a negative width left-justifies */
-            sp->left = true;
-            /* -INT_MIN does not exist: the widest field there is instead. */
-            sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
-        }
-        f++;
+    f = amount(f, &sp->width, ap);
+    if (sp->width < 0) { /* as in C: a negative width left-justifies */
+        sp->left = true;
+        /* -INT_MIN does not exist: the widest field there is instead. */
+        sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
     }
-    for (; *f >= '0' && *f <= '9'; f++)
-        sp->width = sp->width * 10 + (*f - '0');
     if (*f == '.') {
-        f++;
         sp->precision = 0;
-        if (*f == '*') {
-            sp->precision = va_arg(*ap, int);
-            if (sp->precision < 0)
-                sp->precision = -1; /* as in C: a negative precision is none */
-            f++;
-        }
-        for (; *f >= '0' && *f <= '9'; f++)
-            sp->precision = sp->precision * 10 + (*f - '0');
+        f = amount(f + 1, &sp->precision, ap);
+        if (sp->precision < 0)
+            sp->precision = -1; /* as in C: a negative precision is none */
     }
     for (; *f == 'l'; f++)
         sp->length = sp->length < 2 ? sp->length + 1 : 2;
@@ -175,52 +173,51 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
     return f;
 }
 
-static void string_arg(struct pvh_format_out *out, const struct spec *sp, const char *s)
-{
-    size_t n = 0;
-
-    if (!s)
-        s = "(null)";
-    /* With a precision, s need not be terminated: never read past it. */
-    while ((sp->precision < 0 || n < (size_t)sp->precision) && s[n])
-        n++;
-    field(out, sp, s, n);
-}
-
 static const char *convert(struct pvh_format_out *out, const char *f, va_list *ap)
 {
     struct spec sp;
-    long long sv;
+    unsigned long long v;
+    const char *s;
+    size_t n = 0;
     char c;
 
     f = parse_spec(f, &sp, ap);
     switch (*f) {
     case 'd':
     case 'i':
-        sv = signed_arg(&sp, ap);
-        number(out, &sp, sv < 0 ? 0ull - (unsigned long long)sv : (unsigned long long)sv,
-               sv < 0, 10, false, "");
+        v = int_arg(ap, sp.length, true);
+        if ((long long)v < 0)
+            number(out, &sp, 0 - v, 10, false, "-");
+        else
+            number(out, &sp, v, 10, false, "");
         break;
     case 'u':
-        number(out, &sp, unsigned_arg(&sp, ap), false, 10, false, "");
-        break;
     case 'x':
     case 'X':
-        number(out, &sp, unsigned_arg(&sp, ap), false, 16, *f == 'X', "");
+        number(out, &sp, int_arg(ap, sp.length, false), *f == 'u' ? 10 : 16, *f == 'X', "");
         break;
     case 'c':
-        c = (char)va_arg(*ap, int);
-        field(out, &sp, &c, 1);
+        c = (char)int_arg(ap, 0, true);
+        field(out, &sp, "", &c, 1, false);
         break;
     case 's':
-        string_arg(out, &sp, va_arg(*ap, const char *));
-        break;
     case 'p':
-        if (f[1] == 'E') {
-            escaped(out, va_arg(*ap, const char *));
+        /* One fetch for the three: a char pointer read as a void one. */
+        s = va_arg(*ap, const void *);
+        if (*f == 'p' && f[1] == 'E') {
+            escaped(out, s);
             return f + 2;
         }
-        number(out, &sp, (uintptr_t)va_arg(*ap, void *), false, 16, false, "0x");
+        if (*f == 'p') {
+            number(out, &sp, (uintptr_t)s, 16, false, "0x");
+            break;
+        }
+        if (!s)
+            s = "(null)";
+        /* With a precision, s need not be terminated: never read past it. */
+        while ((sp.precision < 0 || n < (size_t)sp.precision) && s[n])
+            n++;
+        field(out, &sp, "", s, n, false);
         break;
     case '%':
         emit(out, "%", 1);

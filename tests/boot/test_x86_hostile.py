@@ -317,6 +317,9 @@ CASES = [
      REFUSED("memory map entry 7 wraps past 2^64: base 0xfffffffffffff000 size 0x2000")),
     ("memmap-entry-ends-at-2-64", "an entry whose last byte is 2^64-1",
      REFUSED("memory map entry 7 wraps past 2^64: base 0xfffffffffffff000 size 0x1000")),
+    ("memmap-acpi-in-last-page", "ACPI tables 2 KiB below 2^64, 1 KiB long: no whole page "
+     "there, so nothing to map (rounding the base up to a page wraps to 0)",
+     Boots(has_region(0xfffffffffffff800, 0xfffffffffffffbff, memmap_model.ACPI))),
     ("memmap-nonexistent-ram", "256 MiB of RAM at 0x30000000, where there is no memory",
      Boots(has_region(0x30000000, 0x3fffffff, memmap_model.RAM))),
     ("memmap-without-image-ram", "RAM everywhere but 1-2 MiB",

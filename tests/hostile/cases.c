@@ -525,6 +525,13 @@ static void memmap_entry_ends_at_2_64(struct crafted *c)
     map_add(c, WRAPS(0x1000), 0x1000, RESERVED);
 }
 
+/* ACPI tables (a memory type, not rounded in as RAM is) in the last page
+ * below 2^64: their base rounded up to a page would wrap to 0. */
+static void memmap_acpi_in_last_page(struct crafted *c)
+{
+    map_add(c, WRAPS(0x800), 0x400, XEN_HVM_MEMMAP_TYPE_ACPI);
+}
+
 static void memmap_nonexistent_ram(struct crafted *c) { map_add(c, PAST_RAM, 0x10000000, RAM_TYPE); }
 
 /* RAM everywhere but where the image lives. */
@@ -960,6 +967,7 @@ static const struct hostile_case cases[] = {
     { "memmap-unknown-types", memmap_unknown_types, 0 },
     { "memmap-entry-wraps", memmap_entry_wraps, 0 },
     { "memmap-entry-ends-at-2-64", memmap_entry_ends_at_2_64, 0 },
+    { "memmap-acpi-in-last-page", memmap_acpi_in_last_page, 0 },
     { "memmap-nonexistent-ram", memmap_nonexistent_ram, 0 },
     { "memmap-without-image-ram", memmap_without_image_ram, 0 },
     { "memmap-image-partly-reserved", memmap_image_partly_reserved, 0 },

@@ -563,7 +563,7 @@ static void normalise_reports_full_output(void **state)
 
     memset(&F->err, 0, sizeof(F->err));
     assert_error(pvh_memmap_normalise(in, COUNT(in), &map, &F->scratch, &F->err), &F->err,
-                 PVH_ENOMEM, "normalised memory map: more than 2 entries");
+                 PVH_ENOMEM, "memory map: more than 2 entries");
 }
 
 /* ---- claim ---------------------------------------------------------------- */
