@@ -15,11 +15,14 @@
 #define FRAME_ESR    272
 #define FRAME_FAR    280
 
-.macro vector index
+.macro vector_start index
     .balign 0x80
     sub sp, sp, #EXCEPTION_FRAME_SIZE
     stp x0, x1, [sp, #0]
     mov x0, #\index
+.endm
+.macro vector index
+    vector_start \index
     b exception_common
 .endm
 
@@ -42,7 +45,11 @@ arm64_vectors:
     vector 12  /* lower EL, AArch32 */
     vector 13
     vector 14
-    vector 15
+    /* The last vector runs on into the common code, which fits in the
+     * rest of its slot: the table ends 2 KiB after it begins, so the
+     * linker script can put the EL2 table (2 KiB aligned too) right
+     * behind it with no padding. */
+    vector_start 15
 
 exception_common:
     stp x2, x3, [sp, #16]
@@ -74,3 +81,5 @@ exception_common:
     bl arm64_exception                   /* reports and stops: does not return */
 1:  wfi
     b 1b
+    /* Exactly 2 KiB: an error if the code above outgrew the last slot. */
+    .org arm64_vectors + 0x800

@@ -151,10 +151,18 @@ def section_part(section, obj):
 
 
 def bytes_by_part(map_path):
+    """{part: bytes}. The map gives merged string sections (.rodata.*.str1.1)
+    their sizes before merging, so they overlap the next ones: a byte is
+    counted once, for the first section that holds it."""
     sizes = {}
-    for start, end, section, obj in read_map(map_path):
+    covered = 0
+    for start, end, section, obj in sorted(read_map(map_path)):
+        start = max(start, covered)
+        if end <= start:
+            continue
         part = section_part(section, obj)
         sizes[part] = sizes.get(part, 0) + end - start
+        covered = end
     return sizes
 
 
