@@ -39,35 +39,58 @@
  * come later in the tree; a tree with more is walked again to choose. */
 #define UARTS_KEPT 8u
 
-/* The properties readers ask a node for: the first of each is kept. */
-enum prop {
-    PROP_COMPATIBLE,
-    PROP_REG,
-    PROP_STATUS,
-    PROP_DEVICE_TYPE,
-    PROP_METHOD,
-    PROP_STDOUT_PATH,
-    PROP_BOOTARGS,
-    PROP_INITRD_START,
-    PROP_INITRD_END,
-    PROP_NO_MAP,
-    PROP_KEPT,
-    /* Read by the walk as they come (a later one overrides). */
-    PROP_ADDRESS_CELLS = PROP_KEPT,
-    PROP_SIZE_CELLS,
-    PROP_RANGES,
-    PROP_OTHER,
-};
+/*
+ * The names readers look for: properties (the first of each, up to
+ * PROP_KEPT, kept for its node; the others read by the walk as they
+ * come, a later one overriding), top-level (depth 2) nodes, and the
+ * strings of "compatible" lists. One text, each name at name_at[].
+ */
+#define NAME_LIST(X)                                                                       \
+    X(PROP_COMPATIBLE, compatible, "compatible")                                           \
+    X(PROP_REG, reg, "reg")                                                                \
+    X(PROP_STATUS, status, "status")                                                       \
+    X(PROP_DEVICE_TYPE, device_type, "device_type")                                        \
+    X(PROP_METHOD, method, "method")                                                       \
+    X(PROP_STDOUT_PATH, stdout_path, "stdout-path")                                        \
+    X(PROP_BOOTARGS, bootargs, "bootargs")                                                 \
+    X(PROP_INITRD_START, initrd_start, "linux,initrd-start")                               \
+    X(PROP_INITRD_END, initrd_end, "linux,initrd-end")                                     \
+    X(PROP_NO_MAP, no_map, "no-map")                                                       \
+    X(PROP_ADDRESS_CELLS, address_cells, "#address-cells")                                 \
+    X(PROP_SIZE_CELLS, size_cells, "#size-cells")                                          \
+    X(PROP_RANGES, ranges, "ranges")                                                       \
+    X(TOP_CHOSEN, chosen, "chosen")                                                        \
+    X(TOP_ALIASES, aliases, "aliases")                                                     \
+    X(TOP_HYPERVISOR, hypervisor, "hypervisor")                                            \
+    X(TOP_PSCI, psci, "psci")                   /* "psci" or "psci@..." */                 \
+    X(TOP_RESERVED_MEMORY, reserved_memory, "reserved-memory")                             \
+    X(COMPAT_PL011, pl011, "arm,pl011")                                                    \
+    X(COMPAT_SBSA, sbsa, "arm,sbsa-uart")                                                  \
+    X(COMPAT_XEN, xen, "xen,xen")                                                          \
+    X(COMPAT_MODULE, module, "multiboot,module")
 
-/* The top-level (depth 2) nodes readers look for, by name. */
-enum top {
-    TOP_OTHER,
-    TOP_CHOSEN,     /* "chosen" */
-    TOP_CHOSEN_SUB, /* "chosen/...": its children's paths start "/chosen/" as well */
-    TOP_ALIASES,
-    TOP_HYPERVISOR,
-    TOP_PSCI,       /* "psci" or "psci@..." */
+#define NAME_ENUM(e, f, s) e,
+#define NAME_FIELD(e, f, s) char f[sizeof(s)];
+#define NAME_TEXT(e, f, s) s,
+#define NAME_AT(e, f, s) offsetof(struct name_text, f),
+
+enum name {
+    NAME_LIST(NAME_ENUM)
+    NAME_OTHER, /* none of them */
 };
+#define PROP_KEPT PROP_ADDRESS_CELLS
+
+static const struct name_text {
+    NAME_LIST(NAME_FIELD)
+} name_text = { NAME_LIST(NAME_TEXT) };
+static const uint8_t name_at[NAME_OTHER] = { NAME_LIST(NAME_AT) };
+_Static_assert(sizeof(struct name_text) <= 255, "name_at holds a byte");
+_Static_assert(NAME_OTHER < 31, "name_of packs an index + 1 in 5 bits");
+
+static const char *name_str(enum name i)
+{
+    return (const char *)&name_text + name_at[i];
+}
 
 struct node {
     const char *name;
@@ -80,7 +103,8 @@ struct node {
     bool mapped;           /* its reg is a CPU physical address */
     bool path_ok;          /* its path ("/a/b") fits PVH_FDT_PATH_MAX */
     uint32_t path_len;
-    enum top top;
+    uint8_t top;           /* at depth 2: the name it is ("psci@..." is TOP_PSCI), */
+    uint8_t under;         /* and the one its children's paths start with ("/chosen/") */
     unsigned child_addr_cells, child_size_cells; /* its own, for its children */
     bool ranges_empty;
     bool visited;
@@ -153,63 +177,48 @@ static struct platform_read platform_store PVH_NOINIT;
 
 /* --- the walk ------------------------------------------------------------- */
 
-static enum prop prop_of(const char *name)
+/* The name of NAME_LIST that name starts with (the first byte picks
+ * which to try) in the low byte, the byte of name after it above;
+ * NAME_OTHER if none. */
+#define TRY1(a) ((a) + 1u)
+#define TRY2(a, b) (TRY1(a) | TRY1(b) << 5)
+#define TRY3(a, b, c) (TRY2(a, b) | TRY1(c) << 10)
+
+static unsigned name_of(const char *name)
 {
+    unsigned try, k;
+
     switch (name[0]) {
-    case 'c':
-        return pvh_fdt_name_is(name, "compatible") ? PROP_COMPATIBLE : PROP_OTHER;
-    case 'r':
-        return pvh_fdt_name_is(name, "reg") ? PROP_REG :
-               pvh_fdt_name_is(name, "ranges") ? PROP_RANGES : PROP_OTHER;
-    case 's':
-        return pvh_fdt_name_is(name, "status") ? PROP_STATUS :
-               pvh_fdt_name_is(name, "stdout-path") ? PROP_STDOUT_PATH : PROP_OTHER;
-    case 'd':
-        return pvh_fdt_name_is(name, "device_type") ? PROP_DEVICE_TYPE : PROP_OTHER;
-    case 'm':
-        return pvh_fdt_name_is(name, "method") ? PROP_METHOD : PROP_OTHER;
-    case 'b':
-        return pvh_fdt_name_is(name, "bootargs") ? PROP_BOOTARGS : PROP_OTHER;
-    case 'l':
-        return pvh_fdt_name_is(name, "linux,initrd-start") ? PROP_INITRD_START :
-               pvh_fdt_name_is(name, "linux,initrd-end") ? PROP_INITRD_END : PROP_OTHER;
-    case 'n':
-        return pvh_fdt_name_is(name, "no-map") ? PROP_NO_MAP : PROP_OTHER;
-    case '#':
-        return pvh_fdt_name_is(name, "#address-cells") ? PROP_ADDRESS_CELLS :
-               pvh_fdt_name_is(name, "#size-cells") ? PROP_SIZE_CELLS : PROP_OTHER;
-    default:
-        return PROP_OTHER;
+    case '#': try = TRY2(PROP_ADDRESS_CELLS, PROP_SIZE_CELLS); break;
+    case 'a': try = TRY1(TOP_ALIASES); break;
+    case 'b': try = TRY1(PROP_BOOTARGS); break;
+    case 'c': try = TRY2(PROP_COMPATIBLE, TOP_CHOSEN); break;
+    case 'd': try = TRY1(PROP_DEVICE_TYPE); break;
+    case 'h': try = TRY1(TOP_HYPERVISOR); break;
+    case 'l': try = TRY2(PROP_INITRD_START, PROP_INITRD_END); break;
+    case 'm': try = TRY1(PROP_METHOD); break;
+    case 'n': try = TRY1(PROP_NO_MAP); break;
+    case 'p': try = TRY1(TOP_PSCI); break;
+    case 'r': try = TRY3(PROP_REG, PROP_RANGES, TOP_RESERVED_MEMORY); break;
+    case 's': try = TRY2(PROP_STATUS, PROP_STDOUT_PATH); break;
+    default: return NAME_OTHER;
     }
+    for (; try; try >>= 5) {
+        unsigned i = (try & 31) - 1;
+        const char *want = name_str((enum name)i);
+
+        /* Byte 0 matched; name is read no further than its NUL. */
+        for (k = 1; want[k] && name[k] == want[k]; k++)
+            ;
+        if (!want[k])
+            return i | (unsigned)(unsigned char)name[k] << 8;
+    }
+    return NAME_OTHER;
 }
 
-/* "psci@0" is a "psci" node: the part before '@'. */
-static bool base_name_is(const char *name, const char *want)
-{
-    while (*want && *name == *want) {
-        name++;
-        want++;
-    }
-    return !*want && (*name == '\0' || *name == '@');
-}
-
-static enum top top_of(const char *name)
-{
-    switch (name[0]) {
-    case 'c':
-        if (pvh_fdt_name_is(name, "chosen"))
-            return TOP_CHOSEN;
-        return !strncmp(name, "chosen/", 7) ? TOP_CHOSEN_SUB : TOP_OTHER;
-    case 'a':
-        return pvh_fdt_name_is(name, "aliases") ? TOP_ALIASES : TOP_OTHER;
-    case 'h':
-        return pvh_fdt_name_is(name, "hypervisor") ? TOP_HYPERVISOR : TOP_OTHER;
-    case 'p':
-        return base_name_is(name, "psci") ? TOP_PSCI : TOP_OTHER;
-    default:
-        return TOP_OTHER;
-    }
-}
+#define FIRST_BYTE(c) (1u << ((c) - 'a'))
+#define TOP_FIRST_BYTES (FIRST_BYTE('a') | FIRST_BYTE('c') | FIRST_BYTE('h') | FIRST_BYTE('p') | \
+                         FIRST_BYTE('r'))
 
 static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
 {
@@ -229,7 +238,17 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
     f->ranges_empty = false;
     f->visited = false;
     f->found = 0;
-    f->top = tok->depth == 2 ? top_of(tok->name) : TOP_OTHER;
+    f->top = f->under = NAME_OTHER;
+    /* (Most top-level nodes start with none of the TOP_ names' first
+     * bytes: those are spared the call; a byte outside a-z may be tried.) */
+    if (tok->depth == 2 && (TOP_FIRST_BYTES >> ((tok->name[0] - 'a') & 31) & 1)) {
+        unsigned t = name_of(tok->name), end = t >> 8;
+
+        if (!end || t == (TOP_PSCI | '@' << 8))
+            f->top = (uint8_t)t;
+        if (!end || end == '/')
+            f->under = (uint8_t)t;
+    }
     /* Paths: the root's is "/", a child's its parent's, '/', its name
      * (the root's counted as empty). */
     f->path_ok = !parent || (parent->path_ok &&
@@ -239,19 +258,21 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
 
 /* What the property name at this address is (dtc and libfdt keep each
  * name once in the strings block: many properties share an address). */
-static enum prop prop_at(struct node_walk *nw, const char *name)
+static enum name prop_at(struct node_walk *nw, const char *name)
 {
     uintptr_t a = (uintptr_t)name;
-    unsigned m = (unsigned)((a ^ a >> 6) % PROP_MEMO);
+    unsigned m = (unsigned)((a ^ a >> 5) % PROP_MEMO);
 
     if (nw->memo_name[m] != name) {
+        unsigned p = name_of(name);
+
         nw->memo_name[m] = name;
-        nw->memo_prop[m] = (uint8_t)prop_of(name);
+        nw->memo_prop[m] = (uint8_t)(p >> 8 ? NAME_OTHER : p);
     }
-    return (enum prop)nw->memo_prop[m];
+    return (enum name)nw->memo_prop[m];
 }
 
-static void note_prop(struct node *n, enum prop p, const struct pvh_fdt_token *tok)
+static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *tok)
 {
     if (p < PROP_KEPT) {
         if (!(n->found & (1u << p))) {
@@ -259,17 +280,18 @@ static void note_prop(struct node *n, enum prop p, const struct pvh_fdt_token *t
             n->value[p] = tok->value;
             n->len[p] = tok->len;
         }
-    } else if (p == PROP_ADDRESS_CELLS && tok->len == 4) {
-        n->child_addr_cells = pvh_be32(tok->value);
-    } else if (p == PROP_SIZE_CELLS && tok->len == 4) {
-        n->child_size_cells = pvh_be32(tok->value);
-    } else if (p == PROP_RANGES) {
-        n->ranges_empty = tok->len == 0;
+    } else if (p <= PROP_RANGES) { /* the few the walk reads itself */
+        if (p == PROP_RANGES)
+            n->ranges_empty = tok->len == 0;
+        else if (tok->len == 4 && p == PROP_ADDRESS_CELLS)
+            n->child_addr_cells = pvh_be32(tok->value);
+        else if (tok->len == 4)
+            n->child_size_cells = pvh_be32(tok->value);
     }
 }
 
 /* Property p of node n: 1 and its value, or 0 (absent). */
-static inline __attribute__((always_inline)) int prop(const struct node *n, enum prop p,
+static inline __attribute__((always_inline)) int prop(const struct node *n, enum name p,
                                                       const uint8_t **value, uint32_t *len)
 {
     if (!(n->found & (1u << p))) {
@@ -302,77 +324,46 @@ static const char *node_path(const struct node_walk *nw, const struct node *n, c
     return buf;
 }
 
-/* Does the path of n start with prefix (as strncmp(path, prefix,
- * strlen(prefix)) == 0 would say; never for a path too long to keep)? */
-static bool path_starts(const struct node_walk *nw, const struct node *n, const char *prefix)
+/* Is n at depth 3 under the top-level node t: does its path start
+ * "/<t's name>/" (never for a path too long to keep)? */
+static bool under_top(const struct node_walk *nw, const struct node *n, enum name t)
 {
-    unsigned d;
-    uint32_t i;
-
-    if (!n->path_ok)
-        return false;
-    if (n->depth == 1)
-        return !prefix[0] || (prefix[0] == '/' && !prefix[1]);
-    for (d = 2; d <= n->depth; d++) {
-        if (!*prefix)
-            return true;
-        if (*prefix++ != '/')
-            return false;
-        for (i = 0; i < nw->f[d].name_len; i++) {
-            if (!*prefix)
-                return true;
-            if (*prefix++ != nw->f[d].name[i])
-                return false;
-        }
-    }
-    return !*prefix;
+    return n->depth == 3 && n->path_ok && nw->f[2].under == t;
 }
 
-/* Which of these strings the node's "compatible" list holds (as
- * pvh_fdt_strlist_has would find each: strings up to one without its
- * NUL). */
-enum {
-    COMPAT_PL011 = 1,
-    COMPAT_SBSA = 2,
-    COMPAT_XEN = 4,
-    COMPAT_MODULE = 8,
-};
+/* Which COMPAT_ names the node's "compatible" list holds, bit
+ * i - COMPAT_PL011 for each (as pvh_fdt_strlist_has would find them:
+ * strings up to one without its NUL). */
+#define HAS(c) (1u << ((c) - COMPAT_PL011))
 
 static unsigned compatible(const struct node *n)
 {
     const uint8_t *v;
-    uint32_t len, at = 0, end;
+    uint32_t len, at, end;
     unsigned found = 0;
+    enum name c;
 
     if (!prop(n, PROP_COMPATIBLE, &v, &len))
         return 0;
-    while (at < len) {
+    for (at = 0; at < len; at = end + 1) {
         end = at + pvh_fdt_nul_index(v + at, len - at);
         if (end == len)
             break; /* the last string has no NUL: not a string list */
-        switch (end - at) {
-        case 7:
-            found |= !memcmp(v + at, "xen,xen", 7) ? COMPAT_XEN : 0;
-            break;
-        case 9:
-            found |= !memcmp(v + at, "arm,pl011", 9) ? COMPAT_PL011 : 0;
-            break;
-        case 13:
-            found |= !memcmp(v + at, "arm,sbsa-uart", 13) ? COMPAT_SBSA : 0;
-            break;
-        case 16:
-            found |= !memcmp(v + at, "multiboot,module", 16) ? COMPAT_MODULE : 0;
-            break;
-        default:
-            break;
+        switch (end - at) { /* the length picks the one to compare */
+        case sizeof(name_text.pl011) - 1: c = COMPAT_PL011; break;
+        case sizeof(name_text.sbsa) - 1: c = COMPAT_SBSA; break;
+        case sizeof(name_text.xen) - 1: c = COMPAT_XEN; break;
+        case sizeof(name_text.module) - 1: c = COMPAT_MODULE; break;
+        default: continue;
         }
-        at = end + 1;
+        if (!memcmp(v + at, name_str(c), end - at))
+            found |= HAS(c);
     }
     return found;
 }
 
 /* Is the string property p of n equal to want (with its NUL)? */
-static bool string_prop_is(const struct node *n, enum prop p, const char *want, uint32_t want_len)
+static bool string_prop_is(const struct node *n, enum name p, const char *want, uint32_t want_len)
 {
     const uint8_t *v;
     uint32_t len;
@@ -472,8 +463,8 @@ static void choose_uart(struct platform_read *pr, enum pvh_uart_kind kind, uint6
 static void check_uart(struct platform_read *pr, const struct node_walk *nw, const struct node *n)
 {
     unsigned compat = compatible(n);
-    enum pvh_uart_kind kind = compat & COMPAT_PL011 ? PVH_UART_PL011 :
-                              compat & COMPAT_SBSA ? PVH_UART_SBSA : PVH_UART_NONE;
+    enum pvh_uart_kind kind = (compat & HAS(COMPAT_PL011)) ? PVH_UART_PL011 :
+                              (compat & HAS(COMPAT_SBSA)) ? PVH_UART_SBSA : PVH_UART_NONE;
     uint64_t base;
 
     if (kind == PVH_UART_NONE || !status_okay(n) || !first_reg(n, &base))
@@ -507,7 +498,7 @@ static void platform_visit(struct platform_read *pr, const struct node_walk *nw,
             pr->aliases_props = n->props;
             break;
         case TOP_HYPERVISOR:
-            pr->p->xen_node |= (compatible(n) & COMPAT_XEN) != 0;
+            pr->p->xen_node |= (compatible(n) & HAS(COMPAT_XEN)) != 0;
             break;
         case TOP_PSCI:
             if (string_prop_is(n, PROP_METHOD, "hvc", 3))
@@ -587,7 +578,7 @@ static int memory_visit(struct memory_read *mr, struct node_walk *nw, const stru
     }
     /* Children of /reserved-memory with a fixed place ("reg"; those with
      * only "size" are allocated by the OS and are not reserved yet). */
-    if (n->depth == 3 && path_starts(nw, n, "/reserved-memory/")) {
+    if (under_top(nw, n, TOP_RESERVED_MEMORY)) {
         unsigned first = st->nr_raw, i;
         const uint8_t *v;
         uint32_t len;
@@ -693,7 +684,7 @@ static int add_module(struct chosen_read *cr, uint64_t base, uint64_t size,
 }
 
 /* linux,initrd-start/-end: 32- or 64-bit values. */
-static int initrd_value(const struct node *n, enum prop p, const char *name, uint64_t *out,
+static int initrd_value(const struct node *n, enum name p, const char *name, uint64_t *out,
                         bool *found, struct pvh_error *err)
 {
     const uint8_t *v;
@@ -751,7 +742,7 @@ static int read_module_node(struct chosen_read *cr, const struct node *n, struct
     uint64_t base, size;
     int has_args;
 
-    if (!(compatible(n) & COMPAT_MODULE))
+    if (!(compatible(n) & HAS(COMPAT_MODULE)))
         return PVH_OK;
     if (!n->addr_cells || n->addr_cells > MAX_CELLS || !n->size_cells || n->size_cells > MAX_CELLS)
         return pvh_fail(err, PVH_EINVAL, "fdt: module %s: #address-cells %u #size-cells %u unsupported",
@@ -771,7 +762,7 @@ static int chosen_visit(struct chosen_read *cr, const struct node_walk *nw, cons
         cr->chosen_seen = true;
         if (read_bootargs(cr, n, err) || read_initrd(cr, n, err))
             return err->code;
-    } else if (n->depth == 3 && path_starts(nw, n, "/chosen/")) {
+    } else if (under_top(nw, n, TOP_CHOSEN)) {
         return read_module_node(cr, n, err);
     }
     return PVH_OK;
@@ -815,9 +806,7 @@ static bool reading(const struct node_walk *nw)
  * the end of the last (nodes whose children's paths start "/chosen/"). */
 static void note_chosen(struct node_walk *nw, const struct pvh_fdt_token *tok)
 {
-    const struct node *top = &nw->f[2];
-
-    if (tok->depth != 2 || (top->top != TOP_CHOSEN && top->top != TOP_CHOSEN_SUB))
+    if (tok->depth != 2 || nw->f[2].under != TOP_CHOSEN)
         return;
     if (tok->kind == PVH_FDT_NODE && !nw->where->chosen_end)
         nw->where->chosen_begin = tok->offset;
@@ -1022,7 +1011,7 @@ int pvh_fdt_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc
     nw->f[1].mapped = true;
     nw->f[1].path_ok = true;
     nw->f[1].path_len = 0;
-    nw->f[1].top = TOP_OTHER;
+    nw->f[1].top = nw->f[1].under = NAME_OTHER;
     nw->f[1].child_addr_cells = sc->root_addr_cells;
     nw->f[1].child_size_cells = sc->root_size_cells;
     nw->f[1].ranges_empty = false;
