@@ -108,9 +108,11 @@ struct node {
     unsigned child_addr_cells, child_size_cells; /* its own, for its children */
     bool ranges_empty;
     bool visited;
-    uint32_t found;        /* bit p: value[p] and len[p] are its first property p */
-    const uint8_t *value[PROP_KEPT];
-    uint32_t len[PROP_KEPT];
+    uint32_t found;        /* bit p: kept[p] is its first property p */
+    struct {
+        const uint8_t *value;
+        uint32_t len;
+    } kept[PROP_KEPT];
 };
 
 struct uart {
@@ -277,8 +279,8 @@ static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *t
     if (p < PROP_KEPT) {
         if (!(n->found & (1u << p))) {
             n->found |= 1u << p;
-            n->value[p] = tok->value;
-            n->len[p] = tok->len;
+            n->kept[p].value = tok->value;
+            n->kept[p].len = tok->len;
         }
     } else if (p <= PROP_RANGES) { /* the few the walk reads itself */
         if (p == PROP_RANGES)
@@ -290,18 +292,13 @@ static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *t
     }
 }
 
-/* Property p of node n: 1 and its value, or 0 (absent). */
-static inline __attribute__((always_inline)) int prop(const struct node *n, enum name p,
-                                                      const uint8_t **value, uint32_t *len)
+/* Property p of node n: its value and *len, or NULL (absent). */
+PVH_INLINE const uint8_t *prop(const struct node *n, enum name p, uint32_t *len)
 {
-    if (!(n->found & (1u << p))) {
-        *value = NULL;
-        *len = 0;
-        return 0;
-    }
-    *value = n->value[p];
-    *len = n->len[p];
-    return 1;
+    bool found = n->found & (1u << p);
+
+    *len = found ? n->kept[p].len : 0;
+    return found ? n->kept[p].value : NULL;
 }
 
 /* The path of n (a node on the walk's current branch) in buf, or NULL
@@ -338,13 +335,11 @@ static bool under_top(const struct node_walk *nw, const struct node *n, enum nam
 
 static unsigned compatible(const struct node *n)
 {
-    const uint8_t *v;
     uint32_t len, at, end;
+    const uint8_t *v = prop(n, PROP_COMPATIBLE, &len);
     unsigned found = 0;
     enum name c;
 
-    if (!prop(n, PROP_COMPATIBLE, &v, &len))
-        return 0;
     for (at = 0; at < len; at = end + 1) {
         end = at + pvh_fdt_nul_index(v + at, len - at);
         if (end == len)
@@ -362,24 +357,50 @@ static unsigned compatible(const struct node *n)
     return found;
 }
 
-/* Is the string property p of n equal to want (with its NUL)? */
-static bool string_prop_is(const struct node *n, enum name p, const char *want, uint32_t want_len)
+/* Is the string property p of n want (want_size: with its NUL)? */
+static bool string_prop_is(const struct node *n, enum name p, const char *want, uint32_t want_size)
 {
-    const uint8_t *v;
     uint32_t len;
+    const uint8_t *v = prop(n, p, &len);
 
-    return prop(n, p, &v, &len) && len == want_len + 1 && !memcmp(v, want, len);
+    return v && len == want_size && !memcmp(v, want, len);
 }
+#define STRING_PROP_IS(n, p, want) string_prop_is(n, p, want, sizeof(want))
 
 static bool status_okay(const struct node *n)
 {
-    const uint8_t *v;
     uint32_t len;
 
     /* Absent means "okay"; the spec also allows the older "ok". */
-    return !prop(n, PROP_STATUS, &v, &len) || (len == 5 && !memcmp(v, "okay", 5)) ||
-           (len == 3 && !memcmp(v, "ok", 3));
+    return !prop(n, PROP_STATUS, &len) || STRING_PROP_IS(n, PROP_STATUS, "okay") ||
+           STRING_PROP_IS(n, PROP_STATUS, "ok");
 }
+
+/* A number in 0 to MAX_CELLS big-endian 32-bit cells at v. */
+static uint64_t read_cells(const uint8_t *v, unsigned cells)
+{
+    uint64_t x = 0;
+
+    for (; cells; cells--, v += 4)
+        x = x << 32 | pvh_be32(v);
+    return x;
+}
+
+/* Does n's reg read as pvhboot reads addresses: #address-cells 1 or 2,
+ * #size-cells min_size to 2 (its parent's)? */
+static bool cells_ok(const struct node *n, unsigned min_size)
+{
+    return n->addr_cells - 1 < MAX_CELLS && n->size_cells - min_size <= MAX_CELLS - min_size;
+}
+
+/* The address of the reg entry at v of n (cells_ok), its size in *size. */
+static uint64_t reg_entry(const struct node *n, const uint8_t *v, uint64_t *size)
+{
+    *size = read_cells(v + (size_t)n->addr_cells * 4, n->size_cells);
+    return read_cells(v, n->addr_cells);
+}
+
+#define CELLS_UNSUPPORTED "fdt: %s%s: #address-cells %u #size-cells %u unsupported"
 
 /* --- step 1: console, PSCI, hypervisor -------------------------------------- */
 
@@ -394,10 +415,10 @@ static void copy_path(char *dst, const uint8_t *src, size_t len)
 /* /chosen/stdout-path: "path-or-alias[:options]". */
 static void find_stdout(struct platform_read *pr, const struct node *n)
 {
-    const uint8_t *v;
     uint32_t len, end;
+    const uint8_t *v = prop(n, PROP_STDOUT_PATH, &len);
 
-    if (!prop(n, PROP_STDOUT_PATH, &v, &len))
+    if (!v)
         return;
     for (end = 0; end < len && v[end] && v[end] != ':'; end++)
         ;
@@ -434,16 +455,16 @@ static int resolve_alias(const struct pvh_fdt *fdt, struct platform_read *pr,
     }
 }
 
+/* The address of n's first reg entry, if it has one pvhboot can use. */
 static bool first_reg(const struct node *n, uint64_t *base)
 {
-    const uint8_t *v;
     uint32_t len;
+    const uint8_t *v = prop(n, PROP_REG, &len);
+    uint64_t size;
 
-    if (!n->mapped || n->addr_cells == 0 || n->addr_cells > MAX_CELLS || n->size_cells > MAX_CELLS)
+    if (!n->mapped || !cells_ok(n, 0) || !v || len < (n->addr_cells + n->size_cells) * 4)
         return false;
-    if (!prop(n, PROP_REG, &v, &len) || len < (n->addr_cells + n->size_cells) * 4)
-        return false;
-    pvh_fdt_cells(v, n->addr_cells, base);
+    *base = reg_entry(n, v, &size);
     return true;
 }
 
@@ -501,9 +522,9 @@ static void platform_visit(struct platform_read *pr, const struct node_walk *nw,
             pr->p->xen_node |= (compatible(n) & HAS(COMPAT_XEN)) != 0;
             break;
         case TOP_PSCI:
-            if (string_prop_is(n, PROP_METHOD, "hvc", 3))
+            if (STRING_PROP_IS(n, PROP_METHOD, "hvc"))
                 pr->p->psci = PVH_PSCI_HVC;
-            else if (string_prop_is(n, PROP_METHOD, "smc", 3) && pr->p->psci == PVH_PSCI_NONE)
+            else if (STRING_PROP_IS(n, PROP_METHOD, "smc") && pr->p->psci == PVH_PSCI_NONE)
                 pr->p->psci = PVH_PSCI_SMC;
             break;
         default:
@@ -524,71 +545,52 @@ static const char *what(struct node_walk *nw, const struct node *n)
 }
 
 static int add_raw(struct pvh_boot_store *st, uint64_t base, uint64_t size, uint32_t type,
-                   const char *what_name, struct pvh_error *err)
+                   uint32_t flags, const char *what_name, struct pvh_error *err)
 {
     if (st->nr_raw == PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "fdt: more than %u memory ranges (at %s)",
                         PVH_MEMMAP_IN_MAX, what_name);
-    st->raw[st->nr_raw++] = (struct pvh_region){ base, size, type, 0 };
+    st->raw[st->nr_raw++] = (struct pvh_region){ base, size, type, flags };
     return PVH_OK;
 }
 
-/* Every (address, size) pair of n's reg as a region of the given type. */
-static int add_reg(struct node_walk *nw, struct pvh_boot_store *st, const struct node *n,
-                   uint32_t type, struct pvh_error *err)
-{
-    unsigned ac = n->addr_cells, sc = n->size_cells;
-    const uint8_t *v;
-    uint32_t len, entry, at;
-
-    if (!ac || ac > MAX_CELLS || !sc || sc > MAX_CELLS)
-        return pvh_fail(err, PVH_EINVAL, "fdt: %s: #address-cells %u #size-cells %u unsupported",
-                        what(nw, n), ac, sc);
-    if (!prop(n, PROP_REG, &v, &len))
-        return PVH_OK;
-    entry = (ac + sc) * 4;
-    if (len % entry)
-        return pvh_fail(err, PVH_EINVAL, "fdt: %s: reg of %u bytes is not a list of %u-byte entries",
-                        what(nw, n), len, entry);
-    for (at = 0; at < len; at += entry) {
-        uint64_t base, size;
-
-        pvh_fdt_cells(v + at, ac, &base);
-        pvh_fdt_cells(v + at + (size_t)ac * 4, sc, &size);
-        if (base + size < base)
-            return pvh_fail(err, PVH_ERANGE, "fdt: %s: range 0x%llx size 0x%llx wraps past 2^64",
-                            what(nw, n), (unsigned long long)base, (unsigned long long)size);
-        /* The name only for the error: a path is built when needed. */
-        if (add_raw(st, base, size, type, st->nr_raw == PVH_MEMMAP_IN_MAX ? what(nw, n) : "", err))
-            return err->code;
-    }
-    return PVH_OK;
-}
-
+/*
+ * /memory nodes (device_type "memory": the name alone is not enough) as
+ * RAM, children of /reserved-memory with a fixed place ("reg"; those
+ * with only "size" are allocated by the OS and are not reserved yet) as
+ * reserved: every (address, size) pair of their reg.
+ */
 static int memory_visit(struct memory_read *mr, struct node_walk *nw, const struct node *n,
                         struct pvh_error *err)
 {
     struct pvh_boot_store *st = mr->st;
+    uint32_t type = E820_TYPE_RESERVED, flags = 0, len, entry, at;
+    const uint8_t *v;
 
-    /* /memory nodes: device_type "memory" (the name alone is not enough). */
-    if (n->depth == 2) {
-        if (!string_prop_is(n, PROP_DEVICE_TYPE, "memory", 6) || !status_okay(n))
-            return PVH_OK;
-        return add_reg(nw, st, n, E820_TYPE_RAM, err);
-    }
-    /* Children of /reserved-memory with a fixed place ("reg"; those with
-     * only "size" are allocated by the OS and are not reserved yet). */
-    if (under_top(nw, n, TOP_RESERVED_MEMORY)) {
-        unsigned first = st->nr_raw, i;
-        const uint8_t *v;
-        uint32_t len;
-        int rc = add_reg(nw, st, n, E820_TYPE_RESERVED, err);
+    if (n->depth == 2 && STRING_PROP_IS(n, PROP_DEVICE_TYPE, "memory") && status_okay(n))
+        type = E820_TYPE_RAM;
+    else if (under_top(nw, n, TOP_RESERVED_MEMORY))
+        flags = prop(n, PROP_NO_MAP, &len) ? PVH_FDT_REGION_NO_MAP : 0;
+    else
+        return PVH_OK;
+    if (!cells_ok(n, 1))
+        return pvh_fail(err, PVH_EINVAL, CELLS_UNSUPPORTED, "", what(nw, n), n->addr_cells,
+                        n->size_cells);
+    v = prop(n, PROP_REG, &len);
+    entry = (n->addr_cells + n->size_cells) * 4;
+    if (len % entry)
+        return pvh_fail(err, PVH_EINVAL, "fdt: %s: reg of %u bytes is not a list of %u-byte entries",
+                        what(nw, n), len, entry);
+    for (at = 0; at < len; at += entry) {
+        uint64_t size, base = reg_entry(n, v + at, &size);
 
-        if (rc)
-            return rc;
-        if (prop(n, PROP_NO_MAP, &v, &len))
-            for (i = first; i < st->nr_raw; i++)
-                st->raw[i].flags |= PVH_FDT_REGION_NO_MAP;
+        if (base + size < base)
+            return pvh_fail(err, PVH_ERANGE, "fdt: %s: range 0x%llx size 0x%llx wraps past 2^64",
+                            what(nw, n), (unsigned long long)base, (unsigned long long)size);
+        /* The name only for the error: a path is built when needed. */
+        if (add_raw(st, base, size, type, flags,
+                    st->nr_raw == PVH_MEMMAP_IN_MAX ? what(nw, n) : "", err))
+            return err->code;
     }
     return PVH_OK;
 }
@@ -608,10 +610,10 @@ static int memory_done(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
             return pvh_fail(err, PVH_ERANGE,
                             "fdt: /memreserve/ %u: 0x%llx size 0x%llx wraps past 2^64", i,
                             (unsigned long long)base, (unsigned long long)size);
-        rc = add_raw(st, base, size, E820_TYPE_RESERVED, "/memreserve/", err);
+        rc = add_raw(st, base, size, E820_TYPE_RESERVED, PVH_FDT_REGION_NO_MAP, "/memreserve/",
+                     err);
         if (rc)
             return rc;
-        st->raw[st->nr_raw - 1].flags |= PVH_FDT_REGION_NO_MAP;
     }
     for (i = 0; i < st->nr_raw; i++)
         if (st->raw[i].type == E820_TYPE_RAM && st->raw[i].size)
@@ -683,47 +685,43 @@ static int add_module(struct chosen_read *cr, uint64_t base, uint64_t size,
     return PVH_OK;
 }
 
-/* linux,initrd-start/-end: 32- or 64-bit values. */
-static int initrd_value(const struct node *n, enum name p, const char *name, uint64_t *out,
-                        bool *found, struct pvh_error *err)
-{
-    const uint8_t *v;
-    uint32_t len;
-
-    *found = prop(n, p, &v, &len);
-    if (!*found)
-        return PVH_OK;
-    if (len != 4 && len != 8)
-        return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8", name, len);
-    pvh_fdt_cells(v, len / 4, out);
-    return PVH_OK;
-}
-
+/* linux,initrd-start/-end (32- or 64-bit values): module 0 when start != end. */
 static int read_initrd(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    uint64_t start = 0, end = 0;
-    bool has_start, has_end;
+    uint64_t at[2] = { 0, 0 }; /* start, end */
+    bool has[2];
+    unsigned i;
 
-    if (initrd_value(n, PROP_INITRD_START, "linux,initrd-start", &start, &has_start, err) ||
-        initrd_value(n, PROP_INITRD_END, "linux,initrd-end", &end, &has_end, err))
-        return err->code;
-    if (has_start != has_end)
-        return pvh_fail(err, PVH_EINVAL, "fdt: /chosen has linux,initrd-%s without linux,initrd-%s",
-                        has_start ? "start" : "end", has_start ? "end" : "start");
-    if (end < start)
+    for (i = 0; i < 2; i++) {
+        enum name p = (enum name)(PROP_INITRD_START + i);
+        uint32_t len;
+        const uint8_t *v = prop(n, p, &len);
+
+        has[i] = v != NULL;
+        if (v && len != 4 && len != 8)
+            return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8",
+                            name_str(p), len);
+        if (v)
+            at[i] = read_cells(v, len / 4);
+    }
+    if (has[0] != has[1])
+        return pvh_fail(err, PVH_EINVAL, "fdt: /chosen has %s without %s",
+                        name_str(has[0] ? PROP_INITRD_START : PROP_INITRD_END),
+                        name_str(has[0] ? PROP_INITRD_END : PROP_INITRD_START));
+    if (at[1] < at[0])
         return pvh_fail(err, PVH_ERANGE, "fdt: initrd ends before it starts: 0x%llx-0x%llx",
-                        (unsigned long long)start, (unsigned long long)end);
-    if (start == end) /* Xen writes start == end == 0 for "no initrd" */
+                        (unsigned long long)at[0], (unsigned long long)at[1]);
+    if (at[0] == at[1]) /* Xen writes start == end == 0 for "no initrd" */
         return PVH_OK;
-    return add_module(cr, start, end - start, NULL, 0, err);
+    return add_module(cr, at[0], at[1] - at[0], NULL, 0, err);
 }
 
 static int read_bootargs(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    const uint8_t *v;
     uint32_t len;
+    const uint8_t *v = prop(n, PROP_BOOTARGS, &len);
 
-    if (!prop(n, PROP_BOOTARGS, &v, &len))
+    if (!v)
         return PVH_OK;
     if (!pvh_fdt_is_string(v, len))
         return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/bootargs: not a NUL-terminated string of %u bytes",
@@ -735,24 +733,23 @@ static int read_bootargs(struct chosen_read *cr, const struct node *n, struct pv
     return PVH_OK;
 }
 
+/* A "multiboot,module" child of /chosen: its first reg entry, its bootargs. */
 static int read_module_node(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    const uint8_t *reg, *args = NULL;
-    uint32_t reg_len, args_len = 0;
+    uint32_t len, args_len;
+    const uint8_t *reg = prop(n, PROP_REG, &len), *args;
     uint64_t base, size;
-    int has_args;
 
     if (!(compatible(n) & HAS(COMPAT_MODULE)))
         return PVH_OK;
-    if (!n->addr_cells || n->addr_cells > MAX_CELLS || !n->size_cells || n->size_cells > MAX_CELLS)
-        return pvh_fail(err, PVH_EINVAL, "fdt: module %s: #address-cells %u #size-cells %u unsupported",
-                        n->name, n->addr_cells, n->size_cells);
-    if (!prop(n, PROP_REG, &reg, &reg_len) || reg_len < (n->addr_cells + n->size_cells) * 4)
+    if (!cells_ok(n, 1))
+        return pvh_fail(err, PVH_EINVAL, CELLS_UNSUPPORTED, "module ", n->name, n->addr_cells,
+                        n->size_cells);
+    if (!reg || len < (n->addr_cells + n->size_cells) * 4)
         return pvh_fail(err, PVH_EINVAL, "fdt: module %s: no reg", n->name);
-    pvh_fdt_cells(reg, n->addr_cells, &base);
-    pvh_fdt_cells(reg + (size_t)n->addr_cells * 4, n->size_cells, &size);
-    has_args = prop(n, PROP_BOOTARGS, &args, &args_len);
-    return add_module(cr, base, size, has_args ? args : NULL, args_len, err);
+    base = reg_entry(n, reg, &size);
+    args = prop(n, PROP_BOOTARGS, &args_len);
+    return add_module(cr, base, size, args, args_len, err);
 }
 
 static int chosen_visit(struct chosen_read *cr, const struct node_walk *nw, const struct node *n,
