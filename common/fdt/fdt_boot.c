@@ -100,15 +100,17 @@ struct node {
     uint32_t props;        /* token offset of its first property */
     unsigned addr_cells;   /* the parent's #address-cells: how this node's reg reads */
     unsigned size_cells;
+    uint32_t path_len;
     bool mapped;           /* its reg is a CPU physical address */
     bool path_ok;          /* its path ("/a/b") fits PVH_FDT_PATH_MAX */
-    uint32_t path_len;
-    uint8_t top;           /* at depth 2: the name it is ("psci@..." is TOP_PSCI), */
-    uint8_t under;         /* and the one its children's paths start with ("/chosen/") */
+    /* Set alike for every node as it starts (one after the other, so
+     * that the stores merge): */
     unsigned child_addr_cells, child_size_cells; /* its own, for its children */
+    uint32_t found;        /* bit p: kept[p] is its first property p */
     bool ranges_empty;
     bool visited;
-    uint32_t found;        /* bit p: kept[p] is its first property p */
+    uint8_t top;           /* at depth 2: the name it is ("psci@..." is TOP_PSCI), */
+    uint8_t under;         /* and the one its children's paths start with ("/chosen/") */
     struct {
         const uint8_t *value;
         uint32_t len;
@@ -186,25 +188,29 @@ static struct platform_read platform_store PVH_NOINIT;
 #define TRY2(a, b) (TRY1(a) | TRY1(b) << 5)
 #define TRY3(a, b, c) (TRY2(a, b) | TRY1(c) << 10)
 
+/* By first byte ('a' to 's'; '#' apart): the names to try. */
+static const uint16_t name_try[] = {
+    ['a' - 'a'] = TRY1(TOP_ALIASES),
+    ['b' - 'a'] = TRY1(PROP_BOOTARGS),
+    ['c' - 'a'] = TRY2(PROP_COMPATIBLE, TOP_CHOSEN),
+    ['d' - 'a'] = TRY1(PROP_DEVICE_TYPE),
+    ['h' - 'a'] = TRY1(TOP_HYPERVISOR),
+    ['l' - 'a'] = TRY2(PROP_INITRD_START, PROP_INITRD_END),
+    ['m' - 'a'] = TRY1(PROP_METHOD),
+    ['n' - 'a'] = TRY1(PROP_NO_MAP),
+    ['p' - 'a'] = TRY1(TOP_PSCI),
+    ['r' - 'a'] = TRY3(PROP_REG, PROP_RANGES, TOP_RESERVED_MEMORY),
+    ['s' - 'a'] = TRY2(PROP_STATUS, PROP_STDOUT_PATH),
+};
+
 static unsigned name_of(const char *name)
 {
-    unsigned try, k;
+    unsigned try = 0, k, c = (unsigned char)name[0];
 
-    switch (name[0]) {
-    case '#': try = TRY2(PROP_ADDRESS_CELLS, PROP_SIZE_CELLS); break;
-    case 'a': try = TRY1(TOP_ALIASES); break;
-    case 'b': try = TRY1(PROP_BOOTARGS); break;
-    case 'c': try = TRY2(PROP_COMPATIBLE, TOP_CHOSEN); break;
-    case 'd': try = TRY1(PROP_DEVICE_TYPE); break;
-    case 'h': try = TRY1(TOP_HYPERVISOR); break;
-    case 'l': try = TRY2(PROP_INITRD_START, PROP_INITRD_END); break;
-    case 'm': try = TRY1(PROP_METHOD); break;
-    case 'n': try = TRY1(PROP_NO_MAP); break;
-    case 'p': try = TRY1(TOP_PSCI); break;
-    case 'r': try = TRY3(PROP_REG, PROP_RANGES, TOP_RESERVED_MEMORY); break;
-    case 's': try = TRY2(PROP_STATUS, PROP_STDOUT_PATH); break;
-    default: return NAME_OTHER;
-    }
+    if (c == '#')
+        try = TRY2(PROP_ADDRESS_CELLS, PROP_SIZE_CELLS);
+    else if (c - 'a' < sizeof(name_try) / sizeof(name_try[0]))
+        try = name_try[c - 'a'];
     for (; try; try >>= 5) {
         unsigned i = (try & 31) - 1;
         const char *want = name_str((enum name)i);
@@ -237,9 +243,9 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
     f->mapped = !parent || (parent->mapped && (parent->depth == 1 || parent->ranges_empty));
     f->child_addr_cells = DEFAULT_ADDR_CELLS;
     f->child_size_cells = DEFAULT_SIZE_CELLS;
+    f->found = 0;
     f->ranges_empty = false;
     f->visited = false;
-    f->found = 0;
     f->top = f->under = NAME_OTHER;
     /* (Most top-level nodes start with none of the TOP_ names' first
      * bytes: those are spared the call; a byte outside a-z may be tried.) */
