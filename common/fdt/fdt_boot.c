@@ -280,6 +280,16 @@ static enum name prop_at(struct node_walk *nw, const char *name)
     return (enum name)nw->memo_prop[m];
 }
 
+/* A number in 0 to MAX_CELLS big-endian 32-bit cells at v. */
+static uint64_t read_cells(const uint8_t *v, unsigned cells)
+{
+    uint64_t x = 0;
+
+    for (; cells; cells--, v += 4) /* (bytes: v may lie unaligned) */
+        x = x << 32 | (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+    return x;
+}
+
 static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *tok)
 {
     if (p < PROP_KEPT) {
@@ -292,9 +302,9 @@ static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *t
         if (p == PROP_RANGES)
             n->ranges_empty = tok->len == 0;
         else if (tok->len == 4 && p == PROP_ADDRESS_CELLS)
-            n->child_addr_cells = pvh_be32(tok->value);
+            n->child_addr_cells = (unsigned)read_cells(tok->value, 1);
         else if (tok->len == 4)
-            n->child_size_cells = pvh_be32(tok->value);
+            n->child_size_cells = (unsigned)read_cells(tok->value, 1);
     }
 }
 
@@ -380,16 +390,6 @@ static bool status_okay(const struct node *n)
     /* Absent means "okay"; the spec also allows the older "ok". */
     return !prop(n, PROP_STATUS, &len) || STRING_PROP_IS(n, PROP_STATUS, "okay") ||
            STRING_PROP_IS(n, PROP_STATUS, "ok");
-}
-
-/* A number in 0 to MAX_CELLS big-endian 32-bit cells at v. */
-static uint64_t read_cells(const uint8_t *v, unsigned cells)
-{
-    uint64_t x = 0;
-
-    for (; cells; cells--, v += 4)
-        x = x << 32 | pvh_be32(v);
-    return x;
 }
 
 /* Does n's reg read as pvhboot reads addresses: #address-cells 1 or 2,
@@ -550,8 +550,10 @@ static const char *what(struct node_walk *nw, const struct node *n)
     return path ? path : n->name;
 }
 
-static int add_raw(struct pvh_boot_store *st, uint64_t base, uint64_t size, uint32_t type,
-                   uint32_t flags, const char *what_name, struct pvh_error *err)
+/* (Out of line: two callers, neither of them hot.) */
+static __attribute__((noinline)) int add_raw(struct pvh_boot_store *st, uint64_t base,
+                                              uint64_t size, uint32_t type, uint32_t flags,
+                                              const char *what_name, struct pvh_error *err)
 {
     if (st->nr_raw == PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "fdt: more than %u memory ranges (at %s)",

@@ -31,13 +31,13 @@ BYTE_BUDGETS = {
     "x86_64/hello.elf": (16 * 1024, 37141),
     "x86_64/minimal.elf": (8 * 1024, 22833),
     "x86_64/pvhboot.elf": (24 * 1024, 56745),
-    "arm64/hello.elf": (24 * 1024, 50142),
-    "arm64/minimal.elf": (8 * 1024, 39630),
-    "arm64/pvhboot.elf": (24 * 1024, 56892),
+    "arm64/hello.elf": (24 * 1024, 50094),
+    "arm64/minimal.elf": (8 * 1024, 39566),
+    "arm64/pvhboot.elf": (24 * 1024, 56844),
     # pvhboot-disk: the firmware plus virtio-blk, the readers (GPT, MBR,
     # FAT, BLS, UKI) and the chooser that boots an entry (issue 26).
     "x86_64/pvhboot-disk.elf": (48 * 1024, 88519),
-    "arm64/pvhboot-disk.elf": (48 * 1024, 91220),
+    "arm64/pvhboot-disk.elf": (48 * 1024, 91156),
 }
 
 
