@@ -58,20 +58,22 @@ static int read_rsvmap(struct pvh_fdt *fdt, struct pvh_error *err)
 
 static int check_blocks(struct pvh_fdt *fdt, uint32_t hdr_size, struct pvh_error *err)
 {
+    unsigned i;
+
     if (!block_inside(fdt->off_rsvmap, 0, hdr_size, fdt->totalsize))
         return pvh_fail(err, PVH_ERANGE, "fdt: memory reservation map offset outside the blob: 0x%x",
                         fdt->off_rsvmap);
-    if (!block_inside(fdt->off_struct, fdt->size_struct, hdr_size, fdt->totalsize))
-        return pvh_fail(err, PVH_ERANGE,
-                        "fdt: structure block outside the blob: offset 0x%x size 0x%x",
-                        fdt->off_struct, fdt->size_struct);
-    if (fdt->off_struct % 4)
-        return pvh_fail(err, PVH_EINVAL, "fdt: structure block not 4-byte aligned: 0x%x",
-                        fdt->off_struct);
-    if (!block_inside(fdt->off_strings, fdt->size_strings, hdr_size, fdt->totalsize))
-        return pvh_fail(err, PVH_ERANGE,
-                        "fdt: strings block outside the blob: offset 0x%x size 0x%x",
-                        fdt->off_strings, fdt->size_strings);
+    /* The structure block (which must be 4-byte aligned), then the strings. */
+    for (i = 0; i < 2; i++) {
+        uint32_t off = i ? fdt->off_strings : fdt->off_struct;
+        uint32_t size = i ? fdt->size_strings : fdt->size_struct;
+
+        if (!block_inside(off, size, hdr_size, fdt->totalsize))
+            return pvh_fail(err, PVH_ERANGE, "fdt: %s block outside the blob: offset 0x%x size 0x%x",
+                            i ? "strings" : "structure", off, size);
+        if (!i && off % 4)
+            return pvh_fail(err, PVH_EINVAL, "fdt: structure block not 4-byte aligned: 0x%x", off);
+    }
     return PVH_OK;
 }
 
@@ -143,17 +145,6 @@ void pvh_fdt_rsv(const struct pvh_fdt *fdt, uint32_t i, uint64_t *base, uint64_t
 
 /* --- the structure block ------------------------------------------------ */
 
-/* The big-endian word at off of the structure block s; off + 4 <=
- * size_struct is checked by the caller. off is a multiple of 4, so with
- * fdt->words the address is 4-byte aligned. */
-static inline __attribute__((always_inline)) uint32_t struct_word(const struct pvh_fdt *fdt,
-                                                                  const uint8_t *s, uint64_t off)
-{
-    if (fdt->words)
-        return pvh_fdt_aligned_be32(s + off);
-    return pvh_be32(s + off);
-}
-
 void pvh_fdt_walk_start(struct pvh_fdt_walk *w, const struct pvh_fdt *fdt)
 {
     *w = (struct pvh_fdt_walk){ .fdt = fdt };
@@ -177,33 +168,10 @@ static int64_t terminated(const uint8_t *base, uint64_t off, uint64_t limit)
     return -1;
 }
 
-/* The same for a node name, which starts at a multiple of 4 in the
- * structure block: with fdt->words a word at a time while a whole word
- * is left (no byte of it outside the block), then bytewise. */
-static int64_t node_name_length(const struct pvh_fdt *fdt, const uint8_t *s, uint64_t off)
+/* The walk's errors of one shape: "fdt: <what> at 0x<offset>". */
+static __attribute__((noinline)) int bad_at(struct pvh_error *err, const char *what, uint64_t off)
 {
-    uint64_t i = off;
-
-    if (fdt->words) {
-        for (; i + 4 <= fdt->size_struct; i += 4) {
-            uint32_t v = *(const pvh_fdt_word *)(const void *)(s + i);
-            /* The lowest flagged byte is the first zero byte: a byte
-             * below it is not zero and borrows nothing. */
-            uint32_t zero = (v - 0x01010101u) & ~v & 0x80808080u;
-
-            if (zero)
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                return (int64_t)(i - off) + __builtin_ctz(zero) / 8;
-#else
-                return (int64_t)(i - off) + __builtin_clz(zero) / 8;
-#endif
-        }
-    }
-    {
-        int64_t rest = terminated(s, i, fdt->size_struct);
-
-        return rest < 0 ? -1 : (int64_t)(i - off) + rest;
-    }
+    return pvh_fail(err, PVH_EINVAL, "fdt: %s at 0x%llx", what, (unsigned long long)off);
 }
 
 static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token *tok,
@@ -211,15 +179,14 @@ static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
 {
     const struct pvh_fdt *fdt = w->fdt;
     const uint8_t *s = fdt->blob + fdt->off_struct;
-    int64_t name_len = node_name_length(fdt, s, off + 4);
+    int64_t name_len = terminated(s, off + 4, fdt->size_struct);
 
     if (name_len < 0)
         return pvh_fail(err, PVH_EINVAL,
                         "fdt: node name at 0x%llx not terminated in the structure block",
                         (unsigned long long)off);
     if (w->depth == 0 && w->seen_root)
-        return pvh_fail(err, PVH_EINVAL, "fdt: a second root node at 0x%llx",
-                        (unsigned long long)off);
+        return bad_at(err, "a second root node", off);
     /* The root is "/" with an empty name (the spec; libfdt refuses others). */
     if (w->depth == 0 && name_len)
         return pvh_fail(err, PVH_EINVAL, "fdt: the root node at 0x%llx has a name",
@@ -249,16 +216,14 @@ static int walk_prop(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
     uint32_t len, nameoff;
 
     if (w->depth == 0)
-        return pvh_fail(err, PVH_EINVAL, "fdt: property outside any node at 0x%llx",
-                        (unsigned long long)off);
+        return bad_at(err, "property outside any node", off);
     if (w->after_subnode & (1ull << w->depth))
-        return pvh_fail(err, PVH_EINVAL, "fdt: property after a subnode at 0x%llx",
-                        (unsigned long long)off);
+        return bad_at(err, "property after a subnode", off);
     if (off + 12 > fdt->size_struct)
         return pvh_fail(err, PVH_EINVAL, "fdt: property header at 0x%llx runs past the structure block",
                         (unsigned long long)off);
-    len = struct_word(fdt, s, off + 4);
-    nameoff = struct_word(fdt, s, off + 8);
+    len = pvh_be32(s + off + 4);
+    nameoff = pvh_be32(s + off + 8);
     if (len > fdt->size_struct - (off + 12))
         return pvh_fail(err, PVH_EINVAL,
                         "fdt: property at 0x%llx: value of %u bytes runs past the structure block",
@@ -297,9 +262,8 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
 
         tok->offset = (uint32_t)off;
         if (off + 4 > fdt->size_struct)
-            return pvh_fail(err, PVH_EINVAL, "fdt: structure block ends without FDT_END at 0x%llx",
-                            (unsigned long long)off);
-        tag = struct_word(fdt, fdt->blob + fdt->off_struct, off);
+            return bad_at(err, "structure block ends without FDT_END", off);
+        tag = pvh_be32(fdt->blob + fdt->off_struct + off);
         switch (tag) {
         case FDT_BEGIN_NODE:
             return walk_node(w, off, tok, err);
@@ -307,8 +271,7 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
             return walk_prop(w, off, tok, err);
         case FDT_END_NODE:
             if (w->depth == 0)
-                return pvh_fail(err, PVH_EINVAL, "fdt: FDT_END_NODE with no node open at 0x%llx",
-                                (unsigned long long)off);
+                return bad_at(err, "FDT_END_NODE with no node open", off);
             tok->kind = PVH_FDT_END_NODE;
             tok->depth = w->depth--;
             w->next = (uint32_t)(off + 4);
@@ -317,8 +280,7 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
             /* The root node is followed by FDT_END alone (the spec's
              * grammar; libfdt refuses a NOP there too). */
             if (!w->depth && w->seen_root)
-                return pvh_fail(err, PVH_EINVAL, "fdt: FDT_NOP after the root node at 0x%llx",
-                                (unsigned long long)off);
+                return bad_at(err, "FDT_NOP after the root node", off);
             w->next = (uint32_t)(off + 4);
             continue;
         case FDT_END:
@@ -326,8 +288,7 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
                 return pvh_fail(err, PVH_EINVAL, "fdt: FDT_END at 0x%llx inside a node at depth %u",
                                 (unsigned long long)off, w->depth);
             if (!w->seen_root)
-                return pvh_fail(err, PVH_EINVAL, "fdt: no root node before FDT_END at 0x%llx",
-                                (unsigned long long)off);
+                return bad_at(err, "no root node before FDT_END", off);
             tok->kind = PVH_FDT_DONE;
             return PVH_OK;
         default:
@@ -363,7 +324,8 @@ uint32_t pvh_fdt_nul_index(const uint8_t *p, uint32_t n)
         uint32_t v = *(const pvh_fdt_word *)(const void *)(p + i);
         uint32_t zero = (v - 0x01010101u) & ~v & 0x80808080u;
 
-        /* The lowest flagged byte is the first NUL (see node_name_length). */
+        /* The lowest flagged byte is the first NUL: a byte below it is
+         * not zero and borrows nothing. */
         if (zero)
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             return i + (unsigned)__builtin_ctz(zero) / 8;

@@ -4,11 +4,12 @@
  * and 17).
  *
  * Every byte of a blob is untrusted. The reader is given the number of
- * bytes it may read and never reads outside them. Tokens and lengths are
- * read as aligned 32-bit words when the structure block lies 4-byte
- * aligned in memory (the specification aligns every token to 4 bytes),
- * byte by byte otherwise; no read is ever unaligned, so the reader also
- * works on Device memory (arm64's early map, or the MMU off). Each
+ * bytes it may read and never reads outside them. The inline walk
+ * (pvh_fdt_walk_fast) reads tokens and lengths as aligned 32-bit words
+ * when the structure block lies 4-byte aligned in memory (the
+ * specification aligns every token to 4 bytes); pvh_fdt_walk_next, which
+ * it falls back on, reads byte by byte. No read is ever unaligned, so the
+ * reader also works on Device memory (arm64's early map, or the MMU off). Each
  * malformed input is refused with an error ("<what>: <value>"), never
  * with a read out of bounds:
  *   - bad magic, a version below 16, last_comp_version above 17 or
@@ -83,7 +84,7 @@ struct pvh_fdt {
     uint32_t off_rsvmap;
     uint32_t version;
     uint32_t nr_rsv; /* entries of the reservation map, without its terminator */
-    bool words;           /* the structure block is 4-byte aligned in memory: word loads */
+    bool words;           /* the structure block is 4-byte aligned in memory (walk_fast) */
     bool strings_end_nul; /* the strings block ends with a NUL: every name in it ends inside it */
 };
 

@@ -39,35 +39,58 @@
  * come later in the tree; a tree with more is walked again to choose. */
 #define UARTS_KEPT 8u
 
-/* The properties readers ask a node for: the first of each is kept. */
-enum prop {
-    PROP_COMPATIBLE,
-    PROP_REG,
-    PROP_STATUS,
-    PROP_DEVICE_TYPE,
-    PROP_METHOD,
-    PROP_STDOUT_PATH,
-    PROP_BOOTARGS,
-    PROP_INITRD_START,
-    PROP_INITRD_END,
-    PROP_NO_MAP,
-    PROP_KEPT,
-    /* Read by the walk as they come (a later one overrides). */
-    PROP_ADDRESS_CELLS = PROP_KEPT,
-    PROP_SIZE_CELLS,
-    PROP_RANGES,
-    PROP_OTHER,
-};
+/*
+ * The names readers look for: properties (the first of each, up to
+ * PROP_KEPT, kept for its node; the others read by the walk as they
+ * come, a later one overriding), top-level (depth 2) nodes, and the
+ * strings of "compatible" lists. One text, each name at name_at[].
+ */
+#define NAME_LIST(X)                                                                       \
+    X(PROP_COMPATIBLE, compatible, "compatible")                                           \
+    X(PROP_REG, reg, "reg")                                                                \
+    X(PROP_STATUS, status, "status")                                                       \
+    X(PROP_DEVICE_TYPE, device_type, "device_type")                                        \
+    X(PROP_METHOD, method, "method")                                                       \
+    X(PROP_STDOUT_PATH, stdout_path, "stdout-path")                                        \
+    X(PROP_BOOTARGS, bootargs, "bootargs")                                                 \
+    X(PROP_INITRD_START, initrd_start, "linux,initrd-start")                               \
+    X(PROP_INITRD_END, initrd_end, "linux,initrd-end")                                     \
+    X(PROP_NO_MAP, no_map, "no-map")                                                       \
+    X(PROP_ADDRESS_CELLS, address_cells, "#address-cells")                                 \
+    X(PROP_SIZE_CELLS, size_cells, "#size-cells")                                          \
+    X(PROP_RANGES, ranges, "ranges")                                                       \
+    X(TOP_CHOSEN, chosen, "chosen")                                                        \
+    X(TOP_ALIASES, aliases, "aliases")                                                     \
+    X(TOP_HYPERVISOR, hypervisor, "hypervisor")                                            \
+    X(TOP_PSCI, psci, "psci")                   /* "psci" or "psci@..." */                 \
+    X(TOP_RESERVED_MEMORY, reserved_memory, "reserved-memory")                             \
+    X(COMPAT_PL011, pl011, "arm,pl011")                                                    \
+    X(COMPAT_SBSA, sbsa, "arm,sbsa-uart")                                                  \
+    X(COMPAT_XEN, xen, "xen,xen")                                                          \
+    X(COMPAT_MODULE, module, "multiboot,module")
 
-/* The top-level (depth 2) nodes readers look for, by name. */
-enum top {
-    TOP_OTHER,
-    TOP_CHOSEN,     /* "chosen" */
-    TOP_CHOSEN_SUB, /* "chosen/...": its children's paths start "/chosen/" as well */
-    TOP_ALIASES,
-    TOP_HYPERVISOR,
-    TOP_PSCI,       /* "psci" or "psci@..." */
+#define NAME_ENUM(e, f, s) e,
+#define NAME_FIELD(e, f, s) char f[sizeof(s)];
+#define NAME_TEXT(e, f, s) s,
+#define NAME_AT(e, f, s) offsetof(struct name_text, f),
+
+enum name {
+    NAME_LIST(NAME_ENUM)
+    NAME_OTHER, /* none of them */
 };
+#define PROP_KEPT PROP_ADDRESS_CELLS
+
+static const struct name_text {
+    NAME_LIST(NAME_FIELD)
+} name_text = { NAME_LIST(NAME_TEXT) };
+static const uint8_t name_at[NAME_OTHER] = { NAME_LIST(NAME_AT) };
+_Static_assert(sizeof(struct name_text) <= 255, "name_at holds a byte");
+_Static_assert(NAME_OTHER < 31, "name_of packs an index + 1 in 5 bits");
+
+static const char *name_str(enum name i)
+{
+    return (const char *)&name_text + name_at[i];
+}
 
 struct node {
     const char *name;
@@ -77,16 +100,21 @@ struct node {
     uint32_t props;        /* token offset of its first property */
     unsigned addr_cells;   /* the parent's #address-cells: how this node's reg reads */
     unsigned size_cells;
+    uint32_t path_len;
     bool mapped;           /* its reg is a CPU physical address */
     bool path_ok;          /* its path ("/a/b") fits PVH_FDT_PATH_MAX */
-    uint32_t path_len;
-    enum top top;
+    /* Set alike for every node as it starts (one after the other, so
+     * that the stores merge): */
     unsigned child_addr_cells, child_size_cells; /* its own, for its children */
+    uint32_t found;        /* bit p: kept[p] is its first property p */
     bool ranges_empty;
     bool visited;
-    uint32_t found;        /* bit p: value[p] and len[p] are its first property p */
-    const uint8_t *value[PROP_KEPT];
-    uint32_t len[PROP_KEPT];
+    uint8_t top;           /* at depth 2: the name it is ("psci@..." is TOP_PSCI), */
+    uint8_t under;         /* and the one its children's paths start with ("/chosen/") */
+    struct {
+        const uint8_t *value;
+        uint32_t len;
+    } kept[PROP_KEPT];
 };
 
 struct uart {
@@ -153,63 +181,52 @@ static struct platform_read platform_store PVH_NOINIT;
 
 /* --- the walk ------------------------------------------------------------- */
 
-static enum prop prop_of(const char *name)
+/* The name of NAME_LIST that name starts with (the first byte picks
+ * which to try) in the low byte, the byte of name after it above;
+ * NAME_OTHER if none. */
+#define TRY1(a) ((a) + 1u)
+#define TRY2(a, b) (TRY1(a) | TRY1(b) << 5)
+#define TRY3(a, b, c) (TRY2(a, b) | TRY1(c) << 10)
+
+/* By first byte ('a' to 's'; '#' apart): the names to try. */
+static const uint16_t name_try[] = {
+    ['a' - 'a'] = TRY1(TOP_ALIASES),
+    ['b' - 'a'] = TRY1(PROP_BOOTARGS),
+    ['c' - 'a'] = TRY2(PROP_COMPATIBLE, TOP_CHOSEN),
+    ['d' - 'a'] = TRY1(PROP_DEVICE_TYPE),
+    ['h' - 'a'] = TRY1(TOP_HYPERVISOR),
+    ['l' - 'a'] = TRY2(PROP_INITRD_START, PROP_INITRD_END),
+    ['m' - 'a'] = TRY1(PROP_METHOD),
+    ['n' - 'a'] = TRY1(PROP_NO_MAP),
+    ['p' - 'a'] = TRY1(TOP_PSCI),
+    ['r' - 'a'] = TRY3(PROP_REG, PROP_RANGES, TOP_RESERVED_MEMORY),
+    ['s' - 'a'] = TRY2(PROP_STATUS, PROP_STDOUT_PATH),
+};
+
+static unsigned name_of(const char *name)
 {
-    switch (name[0]) {
-    case 'c':
-        return pvh_fdt_name_is(name, "compatible") ? PROP_COMPATIBLE : PROP_OTHER;
-    case 'r':
-        return pvh_fdt_name_is(name, "reg") ? PROP_REG :
-               pvh_fdt_name_is(name, "ranges") ? PROP_RANGES : PROP_OTHER;
-    case 's':
-        return pvh_fdt_name_is(name, "status") ? PROP_STATUS :
-               pvh_fdt_name_is(name, "stdout-path") ? PROP_STDOUT_PATH : PROP_OTHER;
-    case 'd':
-        return pvh_fdt_name_is(name, "device_type") ? PROP_DEVICE_TYPE : PROP_OTHER;
-    case 'm':
-        return pvh_fdt_name_is(name, "method") ? PROP_METHOD : PROP_OTHER;
-    case 'b':
-        return pvh_fdt_name_is(name, "bootargs") ? PROP_BOOTARGS : PROP_OTHER;
-    case 'l':
-        return pvh_fdt_name_is(name, "linux,initrd-start") ? PROP_INITRD_START :
-               pvh_fdt_name_is(name, "linux,initrd-end") ? PROP_INITRD_END : PROP_OTHER;
-    case 'n':
-        return pvh_fdt_name_is(name, "no-map") ? PROP_NO_MAP : PROP_OTHER;
-    case '#':
-        return pvh_fdt_name_is(name, "#address-cells") ? PROP_ADDRESS_CELLS :
-               pvh_fdt_name_is(name, "#size-cells") ? PROP_SIZE_CELLS : PROP_OTHER;
-    default:
-        return PROP_OTHER;
+    unsigned try = 0, k, c = (unsigned char)name[0];
+
+    if (c == '#')
+        try = TRY2(PROP_ADDRESS_CELLS, PROP_SIZE_CELLS);
+    else if (c - 'a' < sizeof(name_try) / sizeof(name_try[0]))
+        try = name_try[c - 'a'];
+    for (; try; try >>= 5) {
+        unsigned i = (try & 31) - 1;
+        const char *want = name_str((enum name)i);
+
+        /* Byte 0 matched; name is read no further than its NUL. */
+        for (k = 1; want[k] && name[k] == want[k]; k++)
+            ;
+        if (!want[k])
+            return i | (unsigned)(unsigned char)name[k] << 8;
     }
+    return NAME_OTHER;
 }
 
-/* "psci@0" is a "psci" node: the part before '@'. */
-static bool base_name_is(const char *name, const char *want)
-{
-    while (*want && *name == *want) {
-        name++;
-        want++;
-    }
-    return !*want && (*name == '\0' || *name == '@');
-}
-
-static enum top top_of(const char *name)
-{
-    switch (name[0]) {
-    case 'c':
-        if (pvh_fdt_name_is(name, "chosen"))
-            return TOP_CHOSEN;
-        return !strncmp(name, "chosen/", 7) ? TOP_CHOSEN_SUB : TOP_OTHER;
-    case 'a':
-        return pvh_fdt_name_is(name, "aliases") ? TOP_ALIASES : TOP_OTHER;
-    case 'h':
-        return pvh_fdt_name_is(name, "hypervisor") ? TOP_HYPERVISOR : TOP_OTHER;
-    case 'p':
-        return base_name_is(name, "psci") ? TOP_PSCI : TOP_OTHER;
-    default:
-        return TOP_OTHER;
-    }
-}
+#define FIRST_BYTE(c) (1u << ((c) - 'a'))
+#define TOP_FIRST_BYTES (FIRST_BYTE('a') | FIRST_BYTE('c') | FIRST_BYTE('h') | FIRST_BYTE('p') | \
+                         FIRST_BYTE('r'))
 
 static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
 {
@@ -226,10 +243,20 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
     f->mapped = !parent || (parent->mapped && (parent->depth == 1 || parent->ranges_empty));
     f->child_addr_cells = DEFAULT_ADDR_CELLS;
     f->child_size_cells = DEFAULT_SIZE_CELLS;
+    f->found = 0;
     f->ranges_empty = false;
     f->visited = false;
-    f->found = 0;
-    f->top = tok->depth == 2 ? top_of(tok->name) : TOP_OTHER;
+    f->top = f->under = NAME_OTHER;
+    /* (Most top-level nodes start with none of the TOP_ names' first
+     * bytes: those are spared the call; a byte outside a-z may be tried.) */
+    if (tok->depth == 2 && (TOP_FIRST_BYTES >> ((tok->name[0] - 'a') & 31) & 1)) {
+        unsigned t = name_of(tok->name), end = t >> 8;
+
+        if (!end || t == (TOP_PSCI | '@' << 8))
+            f->top = (uint8_t)t;
+        if (!end || end == '/')
+            f->under = (uint8_t)t;
+    }
     /* Paths: the root's is "/", a child's its parent's, '/', its name
      * (the root's counted as empty). */
     f->path_ok = !parent || (parent->path_ok &&
@@ -239,47 +266,55 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
 
 /* What the property name at this address is (dtc and libfdt keep each
  * name once in the strings block: many properties share an address). */
-static enum prop prop_at(struct node_walk *nw, const char *name)
+static enum name prop_at(struct node_walk *nw, const char *name)
 {
     uintptr_t a = (uintptr_t)name;
-    unsigned m = (unsigned)((a ^ a >> 6) % PROP_MEMO);
+    unsigned m = (unsigned)((a ^ a >> 5) % PROP_MEMO);
 
     if (nw->memo_name[m] != name) {
+        unsigned p = name_of(name);
+
         nw->memo_name[m] = name;
-        nw->memo_prop[m] = (uint8_t)prop_of(name);
+        nw->memo_prop[m] = (uint8_t)(p >> 8 ? NAME_OTHER : p);
     }
-    return (enum prop)nw->memo_prop[m];
+    return (enum name)nw->memo_prop[m];
 }
 
-static void note_prop(struct node *n, enum prop p, const struct pvh_fdt_token *tok)
+/* A number in 0 to MAX_CELLS big-endian 32-bit cells at v. */
+static uint64_t read_cells(const uint8_t *v, unsigned cells)
+{
+    uint64_t x = 0;
+
+    for (; cells; cells--, v += 4) /* (bytes: v may lie unaligned) */
+        x = x << 32 | (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+    return x;
+}
+
+static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *tok)
 {
     if (p < PROP_KEPT) {
         if (!(n->found & (1u << p))) {
             n->found |= 1u << p;
-            n->value[p] = tok->value;
-            n->len[p] = tok->len;
+            n->kept[p].value = tok->value;
+            n->kept[p].len = tok->len;
         }
-    } else if (p == PROP_ADDRESS_CELLS && tok->len == 4) {
-        n->child_addr_cells = pvh_be32(tok->value);
-    } else if (p == PROP_SIZE_CELLS && tok->len == 4) {
-        n->child_size_cells = pvh_be32(tok->value);
-    } else if (p == PROP_RANGES) {
-        n->ranges_empty = tok->len == 0;
+    } else if (p <= PROP_RANGES) { /* the few the walk reads itself */
+        if (p == PROP_RANGES)
+            n->ranges_empty = tok->len == 0;
+        else if (tok->len == 4 && p == PROP_ADDRESS_CELLS)
+            n->child_addr_cells = (unsigned)read_cells(tok->value, 1);
+        else if (tok->len == 4)
+            n->child_size_cells = (unsigned)read_cells(tok->value, 1);
     }
 }
 
-/* Property p of node n: 1 and its value, or 0 (absent). */
-static inline __attribute__((always_inline)) int prop(const struct node *n, enum prop p,
-                                                      const uint8_t **value, uint32_t *len)
+/* Property p of node n: its value and *len, or NULL (absent). */
+PVH_INLINE const uint8_t *prop(const struct node *n, enum name p, uint32_t *len)
 {
-    if (!(n->found & (1u << p))) {
-        *value = NULL;
-        *len = 0;
-        return 0;
-    }
-    *value = n->value[p];
-    *len = n->len[p];
-    return 1;
+    bool found = n->found & (1u << p);
+
+    *len = found ? n->kept[p].len : 0;
+    return found ? n->kept[p].value : NULL;
 }
 
 /* The path of n (a node on the walk's current branch) in buf, or NULL
@@ -302,93 +337,76 @@ static const char *node_path(const struct node_walk *nw, const struct node *n, c
     return buf;
 }
 
-/* Does the path of n start with prefix (as strncmp(path, prefix,
- * strlen(prefix)) == 0 would say; never for a path too long to keep)? */
-static bool path_starts(const struct node_walk *nw, const struct node *n, const char *prefix)
+/* Is n at depth 3 under the top-level node t: does its path start
+ * "/<t's name>/" (never for a path too long to keep)? */
+static bool under_top(const struct node_walk *nw, const struct node *n, enum name t)
 {
-    unsigned d;
-    uint32_t i;
-
-    if (!n->path_ok)
-        return false;
-    if (n->depth == 1)
-        return !prefix[0] || (prefix[0] == '/' && !prefix[1]);
-    for (d = 2; d <= n->depth; d++) {
-        if (!*prefix)
-            return true;
-        if (*prefix++ != '/')
-            return false;
-        for (i = 0; i < nw->f[d].name_len; i++) {
-            if (!*prefix)
-                return true;
-            if (*prefix++ != nw->f[d].name[i])
-                return false;
-        }
-    }
-    return !*prefix;
+    return n->depth == 3 && n->path_ok && nw->f[2].under == t;
 }
 
-/* Which of these strings the node's "compatible" list holds (as
- * pvh_fdt_strlist_has would find each: strings up to one without its
- * NUL). */
-enum {
-    COMPAT_PL011 = 1,
-    COMPAT_SBSA = 2,
-    COMPAT_XEN = 4,
-    COMPAT_MODULE = 8,
-};
+/* Which COMPAT_ names the node's "compatible" list holds, bit
+ * i - COMPAT_PL011 for each (as pvh_fdt_strlist_has would find them:
+ * strings up to one without its NUL). */
+#define HAS(c) (1u << ((c) - COMPAT_PL011))
 
 static unsigned compatible(const struct node *n)
 {
-    const uint8_t *v;
-    uint32_t len, at = 0, end;
+    uint32_t len, at, end;
+    const uint8_t *v = prop(n, PROP_COMPATIBLE, &len);
     unsigned found = 0;
+    enum name c;
 
-    if (!prop(n, PROP_COMPATIBLE, &v, &len))
-        return 0;
-    while (at < len) {
+    for (at = 0; at < len; at = end + 1) {
         end = at + pvh_fdt_nul_index(v + at, len - at);
         if (end == len)
             break; /* the last string has no NUL: not a string list */
-        switch (end - at) {
-        case 7:
-            found |= !memcmp(v + at, "xen,xen", 7) ? COMPAT_XEN : 0;
-            break;
-        case 9:
-            found |= !memcmp(v + at, "arm,pl011", 9) ? COMPAT_PL011 : 0;
-            break;
-        case 13:
-            found |= !memcmp(v + at, "arm,sbsa-uart", 13) ? COMPAT_SBSA : 0;
-            break;
-        case 16:
-            found |= !memcmp(v + at, "multiboot,module", 16) ? COMPAT_MODULE : 0;
-            break;
-        default:
-            break;
+        switch (end - at) { /* the length picks the one to compare */
+        case sizeof(name_text.pl011) - 1: c = COMPAT_PL011; break;
+        case sizeof(name_text.sbsa) - 1: c = COMPAT_SBSA; break;
+        case sizeof(name_text.xen) - 1: c = COMPAT_XEN; break;
+        case sizeof(name_text.module) - 1: c = COMPAT_MODULE; break;
+        default: continue;
         }
-        at = end + 1;
+        if (!memcmp(v + at, name_str(c), end - at))
+            found |= HAS(c);
     }
     return found;
 }
 
-/* Is the string property p of n equal to want (with its NUL)? */
-static bool string_prop_is(const struct node *n, enum prop p, const char *want, uint32_t want_len)
+/* Is the string property p of n want (want_size: with its NUL)? */
+static bool string_prop_is(const struct node *n, enum name p, const char *want, uint32_t want_size)
 {
-    const uint8_t *v;
     uint32_t len;
+    const uint8_t *v = prop(n, p, &len);
 
-    return prop(n, p, &v, &len) && len == want_len + 1 && !memcmp(v, want, len);
+    return v && len == want_size && !memcmp(v, want, len);
 }
+#define STRING_PROP_IS(n, p, want) string_prop_is(n, p, want, sizeof(want))
 
 static bool status_okay(const struct node *n)
 {
-    const uint8_t *v;
     uint32_t len;
 
     /* Absent means "okay"; the spec also allows the older "ok". */
-    return !prop(n, PROP_STATUS, &v, &len) || (len == 5 && !memcmp(v, "okay", 5)) ||
-           (len == 3 && !memcmp(v, "ok", 3));
+    return !prop(n, PROP_STATUS, &len) || STRING_PROP_IS(n, PROP_STATUS, "okay") ||
+           STRING_PROP_IS(n, PROP_STATUS, "ok");
 }
+
+/* Does n's reg read as pvhboot reads addresses: #address-cells 1 or 2,
+ * #size-cells min_size to 2 (its parent's)? */
+static bool cells_ok(const struct node *n, unsigned min_size)
+{
+    return n->addr_cells - 1 < MAX_CELLS && n->size_cells - min_size <= MAX_CELLS - min_size;
+}
+
+/* The address of the reg entry at v of n (cells_ok), its size in *size. */
+static uint64_t reg_entry(const struct node *n, const uint8_t *v, uint64_t *size)
+{
+    *size = read_cells(v + (size_t)n->addr_cells * 4, n->size_cells);
+    return read_cells(v, n->addr_cells);
+}
+
+#define CELLS_UNSUPPORTED "fdt: %s%s: #address-cells %u #size-cells %u unsupported"
 
 /* --- step 1: console, PSCI, hypervisor -------------------------------------- */
 
@@ -403,10 +421,10 @@ static void copy_path(char *dst, const uint8_t *src, size_t len)
 /* /chosen/stdout-path: "path-or-alias[:options]". */
 static void find_stdout(struct platform_read *pr, const struct node *n)
 {
-    const uint8_t *v;
     uint32_t len, end;
+    const uint8_t *v = prop(n, PROP_STDOUT_PATH, &len);
 
-    if (!prop(n, PROP_STDOUT_PATH, &v, &len))
+    if (!v)
         return;
     for (end = 0; end < len && v[end] && v[end] != ':'; end++)
         ;
@@ -443,16 +461,16 @@ static int resolve_alias(const struct pvh_fdt *fdt, struct platform_read *pr,
     }
 }
 
+/* The address of n's first reg entry, if it has one pvhboot can use. */
 static bool first_reg(const struct node *n, uint64_t *base)
 {
-    const uint8_t *v;
     uint32_t len;
+    const uint8_t *v = prop(n, PROP_REG, &len);
+    uint64_t size;
 
-    if (!n->mapped || n->addr_cells == 0 || n->addr_cells > MAX_CELLS || n->size_cells > MAX_CELLS)
+    if (!n->mapped || !cells_ok(n, 0) || !v || len < (n->addr_cells + n->size_cells) * 4)
         return false;
-    if (!prop(n, PROP_REG, &v, &len) || len < (n->addr_cells + n->size_cells) * 4)
-        return false;
-    pvh_fdt_cells(v, n->addr_cells, base);
+    *base = reg_entry(n, v, &size);
     return true;
 }
 
@@ -472,8 +490,8 @@ static void choose_uart(struct platform_read *pr, enum pvh_uart_kind kind, uint6
 static void check_uart(struct platform_read *pr, const struct node_walk *nw, const struct node *n)
 {
     unsigned compat = compatible(n);
-    enum pvh_uart_kind kind = compat & COMPAT_PL011 ? PVH_UART_PL011 :
-                              compat & COMPAT_SBSA ? PVH_UART_SBSA : PVH_UART_NONE;
+    enum pvh_uart_kind kind = (compat & HAS(COMPAT_PL011)) ? PVH_UART_PL011 :
+                              (compat & HAS(COMPAT_SBSA)) ? PVH_UART_SBSA : PVH_UART_NONE;
     uint64_t base;
 
     if (kind == PVH_UART_NONE || !status_okay(n) || !first_reg(n, &base))
@@ -507,12 +525,12 @@ static void platform_visit(struct platform_read *pr, const struct node_walk *nw,
             pr->aliases_props = n->props;
             break;
         case TOP_HYPERVISOR:
-            pr->p->xen_node |= (compatible(n) & COMPAT_XEN) != 0;
+            pr->p->xen_node |= (compatible(n) & HAS(COMPAT_XEN)) != 0;
             break;
         case TOP_PSCI:
-            if (string_prop_is(n, PROP_METHOD, "hvc", 3))
+            if (STRING_PROP_IS(n, PROP_METHOD, "hvc"))
                 pr->p->psci = PVH_PSCI_HVC;
-            else if (string_prop_is(n, PROP_METHOD, "smc", 3) && pr->p->psci == PVH_PSCI_NONE)
+            else if (STRING_PROP_IS(n, PROP_METHOD, "smc") && pr->p->psci == PVH_PSCI_NONE)
                 pr->p->psci = PVH_PSCI_SMC;
             break;
         default:
@@ -532,72 +550,55 @@ static const char *what(struct node_walk *nw, const struct node *n)
     return path ? path : n->name;
 }
 
-static int add_raw(struct pvh_boot_store *st, uint64_t base, uint64_t size, uint32_t type,
-                   const char *what_name, struct pvh_error *err)
+/* (Out of line: two callers, neither of them hot.) */
+static __attribute__((noinline)) int add_raw(struct pvh_boot_store *st, uint64_t base,
+                                              uint64_t size, uint32_t type, uint32_t flags,
+                                              const char *what_name, struct pvh_error *err)
 {
     if (st->nr_raw == PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "fdt: more than %u memory ranges (at %s)",
                         PVH_MEMMAP_IN_MAX, what_name);
-    st->raw[st->nr_raw++] = (struct pvh_region){ base, size, type, 0 };
+    st->raw[st->nr_raw++] = (struct pvh_region){ base, size, type, flags };
     return PVH_OK;
 }
 
-/* Every (address, size) pair of n's reg as a region of the given type. */
-static int add_reg(struct node_walk *nw, struct pvh_boot_store *st, const struct node *n,
-                   uint32_t type, struct pvh_error *err)
-{
-    unsigned ac = n->addr_cells, sc = n->size_cells;
-    const uint8_t *v;
-    uint32_t len, entry, at;
-
-    if (!ac || ac > MAX_CELLS || !sc || sc > MAX_CELLS)
-        return pvh_fail(err, PVH_EINVAL, "fdt: %s: #address-cells %u #size-cells %u unsupported",
-                        what(nw, n), ac, sc);
-    if (!prop(n, PROP_REG, &v, &len))
-        return PVH_OK;
-    entry = (ac + sc) * 4;
-    if (len % entry)
-        return pvh_fail(err, PVH_EINVAL, "fdt: %s: reg of %u bytes is not a list of %u-byte entries",
-                        what(nw, n), len, entry);
-    for (at = 0; at < len; at += entry) {
-        uint64_t base, size;
-
-        pvh_fdt_cells(v + at, ac, &base);
-        pvh_fdt_cells(v + at + (size_t)ac * 4, sc, &size);
-        if (base + size < base)
-            return pvh_fail(err, PVH_ERANGE, "fdt: %s: range 0x%llx size 0x%llx wraps past 2^64",
-                            what(nw, n), (unsigned long long)base, (unsigned long long)size);
-        /* The name only for the error: a path is built when needed. */
-        if (add_raw(st, base, size, type, st->nr_raw == PVH_MEMMAP_IN_MAX ? what(nw, n) : "", err))
-            return err->code;
-    }
-    return PVH_OK;
-}
-
+/*
+ * /memory nodes (device_type "memory": the name alone is not enough) as
+ * RAM, children of /reserved-memory with a fixed place ("reg"; those
+ * with only "size" are allocated by the OS and are not reserved yet) as
+ * reserved: every (address, size) pair of their reg.
+ */
 static int memory_visit(struct memory_read *mr, struct node_walk *nw, const struct node *n,
                         struct pvh_error *err)
 {
     struct pvh_boot_store *st = mr->st;
+    uint32_t type = E820_TYPE_RESERVED, flags = 0, len, entry, at;
+    const uint8_t *v;
 
-    /* /memory nodes: device_type "memory" (the name alone is not enough). */
-    if (n->depth == 2) {
-        if (!string_prop_is(n, PROP_DEVICE_TYPE, "memory", 6) || !status_okay(n))
-            return PVH_OK;
-        return add_reg(nw, st, n, E820_TYPE_RAM, err);
-    }
-    /* Children of /reserved-memory with a fixed place ("reg"; those with
-     * only "size" are allocated by the OS and are not reserved yet). */
-    if (n->depth == 3 && path_starts(nw, n, "/reserved-memory/")) {
-        unsigned first = st->nr_raw, i;
-        const uint8_t *v;
-        uint32_t len;
-        int rc = add_reg(nw, st, n, E820_TYPE_RESERVED, err);
+    if (n->depth == 2 && STRING_PROP_IS(n, PROP_DEVICE_TYPE, "memory") && status_okay(n))
+        type = E820_TYPE_RAM;
+    else if (under_top(nw, n, TOP_RESERVED_MEMORY))
+        flags = prop(n, PROP_NO_MAP, &len) ? PVH_FDT_REGION_NO_MAP : 0;
+    else
+        return PVH_OK;
+    if (!cells_ok(n, 1))
+        return pvh_fail(err, PVH_EINVAL, CELLS_UNSUPPORTED, "", what(nw, n), n->addr_cells,
+                        n->size_cells);
+    v = prop(n, PROP_REG, &len);
+    entry = (n->addr_cells + n->size_cells) * 4;
+    if (len % entry)
+        return pvh_fail(err, PVH_EINVAL, "fdt: %s: reg of %u bytes is not a list of %u-byte entries",
+                        what(nw, n), len, entry);
+    for (at = 0; at < len; at += entry) {
+        uint64_t size, base = reg_entry(n, v + at, &size);
 
-        if (rc)
-            return rc;
-        if (prop(n, PROP_NO_MAP, &v, &len))
-            for (i = first; i < st->nr_raw; i++)
-                st->raw[i].flags |= PVH_FDT_REGION_NO_MAP;
+        if (base + size < base)
+            return pvh_fail(err, PVH_ERANGE, "fdt: %s: range 0x%llx size 0x%llx wraps past 2^64",
+                            what(nw, n), (unsigned long long)base, (unsigned long long)size);
+        /* The name only for the error: a path is built when needed. */
+        if (add_raw(st, base, size, type, flags,
+                    st->nr_raw == PVH_MEMMAP_IN_MAX ? what(nw, n) : "", err))
+            return err->code;
     }
     return PVH_OK;
 }
@@ -617,10 +618,10 @@ static int memory_done(const struct pvh_fdt *fdt, struct pvh_boot_store *st,
             return pvh_fail(err, PVH_ERANGE,
                             "fdt: /memreserve/ %u: 0x%llx size 0x%llx wraps past 2^64", i,
                             (unsigned long long)base, (unsigned long long)size);
-        rc = add_raw(st, base, size, E820_TYPE_RESERVED, "/memreserve/", err);
+        rc = add_raw(st, base, size, E820_TYPE_RESERVED, PVH_FDT_REGION_NO_MAP, "/memreserve/",
+                     err);
         if (rc)
             return rc;
-        st->raw[st->nr_raw - 1].flags |= PVH_FDT_REGION_NO_MAP;
     }
     for (i = 0; i < st->nr_raw; i++)
         if (st->raw[i].type == E820_TYPE_RAM && st->raw[i].size)
@@ -692,47 +693,43 @@ static int add_module(struct chosen_read *cr, uint64_t base, uint64_t size,
     return PVH_OK;
 }
 
-/* linux,initrd-start/-end: 32- or 64-bit values. */
-static int initrd_value(const struct node *n, enum prop p, const char *name, uint64_t *out,
-                        bool *found, struct pvh_error *err)
-{
-    const uint8_t *v;
-    uint32_t len;
-
-    *found = prop(n, p, &v, &len);
-    if (!*found)
-        return PVH_OK;
-    if (len != 4 && len != 8)
-        return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8", name, len);
-    pvh_fdt_cells(v, len / 4, out);
-    return PVH_OK;
-}
-
+/* linux,initrd-start/-end (32- or 64-bit values): module 0 when start != end. */
 static int read_initrd(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    uint64_t start = 0, end = 0;
-    bool has_start, has_end;
+    uint64_t at[2] = { 0, 0 }; /* start, end */
+    bool has[2];
+    unsigned i;
 
-    if (initrd_value(n, PROP_INITRD_START, "linux,initrd-start", &start, &has_start, err) ||
-        initrd_value(n, PROP_INITRD_END, "linux,initrd-end", &end, &has_end, err))
-        return err->code;
-    if (has_start != has_end)
-        return pvh_fail(err, PVH_EINVAL, "fdt: /chosen has linux,initrd-%s without linux,initrd-%s",
-                        has_start ? "start" : "end", has_start ? "end" : "start");
-    if (end < start)
+    for (i = 0; i < 2; i++) {
+        enum name p = (enum name)(PROP_INITRD_START + i);
+        uint32_t len;
+        const uint8_t *v = prop(n, p, &len);
+
+        has[i] = v != NULL;
+        if (v && len != 4 && len != 8)
+            return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8",
+                            name_str(p), len);
+        if (v)
+            at[i] = read_cells(v, len / 4);
+    }
+    if (has[0] != has[1])
+        return pvh_fail(err, PVH_EINVAL, "fdt: /chosen has %s without %s",
+                        name_str(has[0] ? PROP_INITRD_START : PROP_INITRD_END),
+                        name_str(has[0] ? PROP_INITRD_END : PROP_INITRD_START));
+    if (at[1] < at[0])
         return pvh_fail(err, PVH_ERANGE, "fdt: initrd ends before it starts: 0x%llx-0x%llx",
-                        (unsigned long long)start, (unsigned long long)end);
-    if (start == end) /* Xen writes start == end == 0 for "no initrd" */
+                        (unsigned long long)at[0], (unsigned long long)at[1]);
+    if (at[0] == at[1]) /* Xen writes start == end == 0 for "no initrd" */
         return PVH_OK;
-    return add_module(cr, start, end - start, NULL, 0, err);
+    return add_module(cr, at[0], at[1] - at[0], NULL, 0, err);
 }
 
 static int read_bootargs(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    const uint8_t *v;
     uint32_t len;
+    const uint8_t *v = prop(n, PROP_BOOTARGS, &len);
 
-    if (!prop(n, PROP_BOOTARGS, &v, &len))
+    if (!v)
         return PVH_OK;
     if (!pvh_fdt_is_string(v, len))
         return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/bootargs: not a NUL-terminated string of %u bytes",
@@ -744,24 +741,23 @@ static int read_bootargs(struct chosen_read *cr, const struct node *n, struct pv
     return PVH_OK;
 }
 
+/* A "multiboot,module" child of /chosen: its first reg entry, its bootargs. */
 static int read_module_node(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    const uint8_t *reg, *args = NULL;
-    uint32_t reg_len, args_len = 0;
+    uint32_t len, args_len;
+    const uint8_t *reg = prop(n, PROP_REG, &len), *args;
     uint64_t base, size;
-    int has_args;
 
-    if (!(compatible(n) & COMPAT_MODULE))
+    if (!(compatible(n) & HAS(COMPAT_MODULE)))
         return PVH_OK;
-    if (!n->addr_cells || n->addr_cells > MAX_CELLS || !n->size_cells || n->size_cells > MAX_CELLS)
-        return pvh_fail(err, PVH_EINVAL, "fdt: module %s: #address-cells %u #size-cells %u unsupported",
-                        n->name, n->addr_cells, n->size_cells);
-    if (!prop(n, PROP_REG, &reg, &reg_len) || reg_len < (n->addr_cells + n->size_cells) * 4)
+    if (!cells_ok(n, 1))
+        return pvh_fail(err, PVH_EINVAL, CELLS_UNSUPPORTED, "module ", n->name, n->addr_cells,
+                        n->size_cells);
+    if (!reg || len < (n->addr_cells + n->size_cells) * 4)
         return pvh_fail(err, PVH_EINVAL, "fdt: module %s: no reg", n->name);
-    pvh_fdt_cells(reg, n->addr_cells, &base);
-    pvh_fdt_cells(reg + (size_t)n->addr_cells * 4, n->size_cells, &size);
-    has_args = prop(n, PROP_BOOTARGS, &args, &args_len);
-    return add_module(cr, base, size, has_args ? args : NULL, args_len, err);
+    base = reg_entry(n, reg, &size);
+    args = prop(n, PROP_BOOTARGS, &args_len);
+    return add_module(cr, base, size, args, args_len, err);
 }
 
 static int chosen_visit(struct chosen_read *cr, const struct node_walk *nw, const struct node *n,
@@ -771,7 +767,7 @@ static int chosen_visit(struct chosen_read *cr, const struct node_walk *nw, cons
         cr->chosen_seen = true;
         if (read_bootargs(cr, n, err) || read_initrd(cr, n, err))
             return err->code;
-    } else if (n->depth == 3 && path_starts(nw, n, "/chosen/")) {
+    } else if (under_top(nw, n, TOP_CHOSEN)) {
         return read_module_node(cr, n, err);
     }
     return PVH_OK;
@@ -815,9 +811,7 @@ static bool reading(const struct node_walk *nw)
  * the end of the last (nodes whose children's paths start "/chosen/"). */
 static void note_chosen(struct node_walk *nw, const struct pvh_fdt_token *tok)
 {
-    const struct node *top = &nw->f[2];
-
-    if (tok->depth != 2 || (top->top != TOP_CHOSEN && top->top != TOP_CHOSEN_SUB))
+    if (tok->depth != 2 || nw->f[2].under != TOP_CHOSEN)
         return;
     if (tok->kind == PVH_FDT_NODE && !nw->where->chosen_end)
         nw->where->chosen_begin = tok->offset;
@@ -1022,7 +1016,7 @@ int pvh_fdt_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc
     nw->f[1].mapped = true;
     nw->f[1].path_ok = true;
     nw->f[1].path_len = 0;
-    nw->f[1].top = TOP_OTHER;
+    nw->f[1].top = nw->f[1].under = NAME_OTHER;
     nw->f[1].child_addr_cells = sc->root_addr_cells;
     nw->f[1].child_size_cells = sc->root_size_cells;
     nw->f[1].ranges_empty = false;
