@@ -213,3 +213,13 @@ uint8_t *load_fixture(const char *name, size_t *len)
     *len = (size_t)n;
     return buf;
 }
+
+void fix_checksum(uint8_t *t, size_t len, size_t at)
+{
+    uint8_t sum = 0;
+
+    t[at] = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + t[i]);
+    t[at] = (uint8_t)-sum;
+}

@@ -72,6 +72,10 @@ void assert_error_impl(int rc, const struct pvh_error *err, int code, const char
  * frees it); its size in *len. Fails the test when it cannot be read. */
 uint8_t *load_fixture(const char *name, size_t *len);
 
+/* Set t[at] so that the len bytes at t sum to 0 mod 256 (an ACPI table's
+ * or RSDP's checksum byte). */
+void fix_checksum(uint8_t *t, size_t len, size_t at);
+
 /* ---- random numbers ------------------------------------------------------- */
 
 /* A small deterministic generator (xorshift64*), so failures reproduce. */

@@ -98,17 +98,6 @@ static void le64(uint8_t *p, uint64_t v)
     le32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Set t[at] so that the len bytes at t sum to 0 mod 256. */
-static void fix_checksum(uint8_t *t, size_t len, size_t at)
-{
-    uint8_t sum = 0;
-    size_t i;
-
-    t[at] = 0;
-    for (i = 0; i < len; i++)
-        sum = (uint8_t)(sum + t[i]);
-    t[at] = (uint8_t)-sum;
-}
 
 /* A table of len bytes with its header filled in but not yet summed. */
 static uint8_t *new_table(const char sig[4], size_t len)

@@ -79,15 +79,6 @@ static void le64(uint8_t *p, uint64_t v)
     le32(p + 4, (uint32_t)(v >> 32));
 }
 
-static void fix_checksum(uint8_t *t, size_t len, size_t at)
-{
-    uint8_t sum = 0;
-
-    t[at] = 0;
-    for (size_t i = 0; i < len; i++)
-        sum = (uint8_t)(sum + t[i]);
-    t[at] = (uint8_t)-sum;
-}
 
 static void add_rsdp_v2(uint32_t rsdt, uint64_t xsdt)
 {

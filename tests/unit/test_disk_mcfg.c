@@ -248,15 +248,6 @@ static void window_touching_ram_on_both_sides_is_taken(void **state)
 
 /* ---- through the RSDP (pvh_mcfg_find) ----------------------------------- */
 
-static void fix_checksum(uint8_t *t, size_t len, size_t at)
-{
-    uint8_t sum = 0;
-
-    t[at] = 0;
-    for (size_t i = 0; i < len; i++)
-        sum = (uint8_t)(sum + t[i]);
-    t[at] = (uint8_t)-sum;
-}
 
 /* An RSDP revision 2 naming an XSDT that lists the table at listed. */
 static void place_root(uint64_t listed)
