@@ -71,8 +71,16 @@ static void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
         d[n] = s[n];
 }
 
+/* Eight bytes per step once d is aligned (a byte a step cleared arm64's
+ * boot store and tables at a third of hello's instructions). */
 static void fill(unsigned char *d, unsigned char c, size_t n)
 {
+    copy_word pattern = 0x0101010101010101ull * c;
+
+    for (; n && ((uintptr_t)d & 7); n--)
+        *d++ = c;
+    for (; n >= 8; n -= 8, d += 8)
+        *(copy_word *)(void *)d = pattern;
     while (n--)
         *d++ = c;
 }
