@@ -30,7 +30,11 @@ void pvh_disk_mb(void);
 #else
 #define PVH_DISK_PCI_PORTS 0
 #endif
+#define PVH_PCI_CONFIG_ADDRESS 0xcf8 /* the ports (x86) */
+#define PVH_PCI_CONFIG_DATA    0xcfc
+#define PVH_PCI_CFG_ENABLE     0x80000000u /* bit 31 of a port address */
 uint32_t pvh_disk_pci_port_read32(uint32_t addr);
+void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value);
 /* The memory map the firmware will place the kernel with, where the disk
  * path claims the RAM it loads the entry's files into: on x86 a copy of
  * boot's (the firmware plans with the boot description it is handed), on
@@ -44,6 +48,5 @@ struct pvh_memmap *pvh_disk_memmap(const struct pvh_boot *boot);
  * is left out with a line. Returns PVH_OK or an error naming why. */
 struct pvh_error;
 int pvh_disk_devicetree(uint64_t pa, uint64_t size, struct pvh_error *err);
-void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value);
 
 #endif

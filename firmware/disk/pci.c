@@ -12,7 +12,6 @@
 #define PCI_BAR_TYPE_64    0x4u
 #define PCI_BAR_MEM_MASK   0xfu
 #define PCI_CFG_SIZE       4096u
-#define PCI_CFG_ENABLE     0x80000000u
 
 static volatile uint32_t *ecam_reg(const struct pvh_pci_fn *f, unsigned off)
 {
@@ -25,7 +24,7 @@ static volatile uint32_t *ecam_reg(const struct pvh_pci_fn *f, unsigned off)
 
 static uint32_t port_addr(const struct pvh_pci_fn *f, unsigned off)
 {
-    return PCI_CFG_ENABLE | (uint32_t)f->bus << 16 | (uint32_t)f->dev << 11 |
+    return PVH_PCI_CFG_ENABLE | (uint32_t)f->bus << 16 | (uint32_t)f->dev << 11 |
            (uint32_t)f->fn << 8 | (off & 0xfcu);
 }
 

@@ -17,10 +17,6 @@
 #include "firmware/disk/mcfg.h"
 #include "firmware/disk/pci.h"
 
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
-#define PCI_CFG_ENABLE     0x80000000u /* the port address of 00:00.0's dword 0 */
-
 
 static int dsdt_found(void *ctx, uint64_t base, uint64_t size, struct pvh_error *err)
 {
@@ -60,7 +56,7 @@ static uint64_t find_ecam(const struct pvh_boot *boot, struct pvh_pci *pci)
 
     if (!rc) {
         pci->ecam = ecam.base;
-        port = pvh_disk_pci_port_read32(PCI_CFG_ENABLE);
+        port = pvh_disk_pci_port_read32(PVH_PCI_CFG_ENABLE); /* 00:00.0, dword 0 */
         mem = pvh_pci_read32(&host, 0);
         if (port == 0xffffffffu || port == mem)
             return ecam.base + ecam.size - 1;
@@ -94,7 +90,7 @@ int pvh_disk_discover(const struct pvh_boot *boot, struct pvh_disk_list *list,
      * addresses of the ECAM window or of the two ports. */
     if (!rc && list->n > n)
         pvh_info("disk: pci config %s 0x%llx-0x%llx", pci.ecam ? "ecam" : "ports",
-                 (unsigned long long)(pci.ecam ? pci.ecam : PCI_CONFIG_ADDRESS),
-                 (unsigned long long)(pci.ecam ? last : PCI_CONFIG_DATA + 3));
+                 (unsigned long long)(pci.ecam ? pci.ecam : PVH_PCI_CONFIG_ADDRESS),
+                 (unsigned long long)(pci.ecam ? last : PVH_PCI_CONFIG_DATA + 3));
     return rc;
 }

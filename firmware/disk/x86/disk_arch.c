@@ -12,9 +12,6 @@
 #include "common/lib/string.h"
 #include "firmware/disk/disk_arch.h"
 
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
-
 volatile void *pvh_disk_map_mmio(uint64_t pa, uint64_t len)
 {
     if (!pa || !x86_paging_map(pa, len, X86_MAP_MMIO))
@@ -42,14 +39,14 @@ void pvh_disk_mb(void)
 
 uint32_t pvh_disk_pci_port_read32(uint32_t addr)
 {
-    outl(PCI_CONFIG_ADDRESS, addr);
-    return inl(PCI_CONFIG_DATA);
+    outl(PVH_PCI_CONFIG_ADDRESS, addr);
+    return inl(PVH_PCI_CONFIG_DATA);
 }
 
 void pvh_disk_pci_port_write32(uint32_t addr, uint32_t value)
 {
-    outl(PCI_CONFIG_ADDRESS, addr);
-    outl(PCI_CONFIG_DATA, value);
+    outl(PVH_PCI_CONFIG_ADDRESS, addr);
+    outl(PVH_PCI_CONFIG_DATA, value);
 }
 
 /* A copy of the boot's map: the firmware's planner copies the map of the
