@@ -32,10 +32,9 @@ import re
 from common import check
 from disk_boot import (check_chosen, check_disk, drive, expected_cmdline, in_order, initrd_loaded,
                        make_disk, need_tools)
-from linux import DRAIN_CONSOLE
 from qemu_arm64 import dtb_to_dts, dump_dtb, dts_to_dtb, run_qemu_arm64
-from test_arm64_linux import (MARKER, busybox_initramfs, cache_file, chosen_initrd, expect_init_ran,
-                              initramfs)
+from test_arm64_linux import (busybox_initramfs, cache_file, chosen_initrd, expect_init_ran,
+                              init_script, initramfs)
 
 ARCH = "arm64"
 TIMEOUT = 120
@@ -43,15 +42,8 @@ ESP_MIB = 48
 MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
 DT_MARKER = b"tree-from-the-disk"
 # test_arm64_linux.py's /init, plus the marker read from the tree Linux got.
-DT_INIT = b"""#!/bin/busybox sh
-/bin/busybox mkdir -p /proc /sys
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-echo "%s cmdline=[$(/bin/busybox cat /proc/cmdline)]"
-echo "PVHTEST-DT [$(/bin/busybox tr -d '\\000' < /sys/firmware/devicetree/base/pvhtest-marker)]"
-%s
-/bin/busybox poweroff -f
-""" % (MARKER, DRAIN_CONSOLE.encode())
+DT_INIT = init_script(b"echo \"PVHTEST-DT [$(/bin/busybox tr -d '\\000' < "
+                      b"/sys/firmware/devicetree/base/pvhtest-marker)]\"\n")
 
 
 def boot_linux(ctx, disk, devices, append, entry_id, vmm, want=None):

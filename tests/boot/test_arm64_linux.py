@@ -18,19 +18,27 @@ import test_arm64_xen as xen
 
 KERNEL_AT, INITRAMFS_AT = 0x50000000, 0x54000000  # clear of QEMU's DTB at 0x48000000
 MARKER = b"PVHBOOT-INITRD-RAN"
-INIT = b"""#!/bin/busybox sh
+
+
+def init_script(extra=b""):
+    """/init: the cmdline and /chosen's initrd properties of the tree
+    Linux got, then the extra lines (a test's own), then poweroff."""
+    chosen = b"\n".join(b"echo \"PVHTEST-CHOSEN %s [$(/bin/busybox od -An -tx1 -v "
+                        b"/sys/firmware/devicetree/base/chosen/%s 2>/dev/null | "
+                        b"/bin/busybox tr -d ' \\n')]\"" % (p, p)
+                        for p in (b"linux,initrd-start", b"linux,initrd-end"))
+    return b"""#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 echo "%s cmdline=[$(/bin/busybox cat /proc/cmdline)]"
 %s
-%s
+%s%s
 /bin/busybox poweroff -f
-""" % (MARKER, b"\n".join(b"echo \"PVHTEST-CHOSEN %s [$(/bin/busybox od -An -tx1 -v "
-                          b"/sys/firmware/devicetree/base/chosen/%s 2>/dev/null | "
-                          b"/bin/busybox tr -d ' \\n')]\"" % (p, p)
-                          for p in (b"linux,initrd-start", b"linux,initrd-end")),
-       DRAIN_CONSOLE.encode())
+""" % (MARKER, chosen, extra, DRAIN_CONSOLE.encode())
+
+
+INIT = init_script()
 RESULT = re.compile(rb"PVHBOOT-INITRD-RAN cmdline=\[([^\]\r\n]*)\]")
 # What /init read from the tree Linux got: a /chosen property's bytes, in hex.
 CHOSEN = re.compile(rb"PVHTEST-CHOSEN (linux,initrd-(?:start|end)) \[([0-9a-f]*)\]")
