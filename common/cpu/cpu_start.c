@@ -94,27 +94,15 @@ uint64_t pvh_cpu_counter_ticks(uint64_t us)
     return pvh_counter_wait_hz(hz) * us / US_PER_S;
 }
 
-/* Wait for a starting CPU to take its first call. The clock is read
- * once every CLOCK_SPINS turns, from the first CLOCK_SPINS on: where a
- * hypervisor emulates it (Xen on x86 without an invariant TSC) each read
- * is a VM exit, which a CPU that arrives quickly should not wait on. */
-#define CLOCK_SPINS 1024u
-
+/* Wait for a starting CPU to take its first call. */
 static bool arrived(struct cpu_mailbox *m)
 {
-    uint64_t start = 0, limit = 0;
-    unsigned spins = 0;
+    uint64_t start = pvh_timestamp(), limit = pvh_cpu_counter_ticks(START_TIMEOUT_US);
 
     while (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == CPU_STARTING) {
-        pvh_cpu_relax();
-        if (++spins % CLOCK_SPINS)
-            continue;
-        if (spins == CLOCK_SPINS) {
-            start = pvh_timestamp();
-            limit = pvh_cpu_counter_ticks(START_TIMEOUT_US);
-        } else if (pvh_timestamp() - start > limit) {
+        if (pvh_timestamp() - start > limit)
             return false;
-        }
+        pvh_cpu_relax();
     }
     return true;
 }
