@@ -7,8 +7,9 @@
 #   build-x86_64   what building x86_64 adds: gnu-efi (pvhboot.efi), python3
 #                  (the relocation lists), and a cross toolchain where the
 #                  machine is not x86_64
-#   build-arm64    what building arm64 adds: the aarch64 cross toolchain
-#                  where the machine is not aarch64
+#   build-arm64    what building arm64 adds: python3 (the relocation list)
+#                  and the aarch64 cross toolchain where the machine is not
+#                  aarch64
 #   unit           make unit: the host unit tests (cmocka, and libfdt for the
 #                  FDT differential test)
 #   test arm64 efi fuzz lint bench   what make check, make run, make fuzz,
@@ -22,11 +23,12 @@ set -eu
 host=$(uname -m)
 pkgs_build="make gcc binutils nasm"
 # gnu-efi: the headers, crt0 and linker script of pvhboot.efi (x86_64 only);
-# python3: tools/x86-relocs.py, the relocation lists of movable images.
+# python3: tools/x86-relocs.py, the relocation lists of movable images
+# (x86_64) and of every arm64 image.
 pkgs_build_x86_64="gnu-efi python3"
 [ "$host" = x86_64 ] || pkgs_build_x86_64="$pkgs_build_x86_64 gcc-x86-64-linux-gnu binutils-x86-64-linux-gnu"
-pkgs_build_arm64=""
-[ "$host" = aarch64 ] || pkgs_build_arm64="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
+pkgs_build_arm64="python3"
+[ "$host" = aarch64 ] || pkgs_build_arm64="$pkgs_build_arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
 pkgs_test="python3 qemu-system-x86 libcmocka-dev pkg-config"
 # The disk images of tests/boot/test_disk_images.py (tools/make-disk.py):
 # GPT, FAT, files on FAT, and systemd-boot's UKI stub.

@@ -234,6 +234,11 @@
 #define XEN_HYPERCALL_TAG 0xEA1 /* the hvc immediate Xen takes as a hypercall */
 
 /* --- ELF relocations the image applies to itself ------------------------ */
+/* The list's bytes (tools/x86-relocs.py): 0 the end, 1..0xdf a step,
+ * RELOC_RUN + n - 1 a run of n more fields, RELOC_LONG a 4-byte step. */
+#define RELOC_RUN  0xe0
+#define RELOC_LONG 0xff
+/* A static PIE's (a unikernel linked in one step). */
 #define R_AARCH64_RELATIVE 1027
 #define RELA_SIZE 24 /* Elf64_Rela: r_offset, r_info, r_addend */
 

@@ -19,11 +19,31 @@ XEN_FEATURES ?= !auto_translated_physmap|ARM_SMCCC_supported|dom0
 
 ENTRY_OBJ := $(BUILD)/entry.o
 LDSCRIPT := linker/arm64.ld
-# Linked at 0 as a static PIE: head.S applies the R_AARCH64_RELATIVE
-# relocations, so the image runs wherever the loader puts it.
-ARCH_LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z max-page-size=4096 \
+# Linked at 0, and run wherever the loader puts it: head.S adds the load
+# address to every absolute address in the image, as the list
+# tools/x86-relocs.py wrote says (link_movable). A few bytes where a static
+# PIE's .rela.dyn, .dynamic and .got took kilobytes.
+ARCH_LDFLAGS := -nostdlib -static -z max-page-size=4096 \
                 -z noexecstack --gc-sections --build-id=none -z norelro
-# What a unikernel compiles its own code with (goes into its .pc).
+# Linked twice: first with its relocations kept (-q), from which the tool
+# lists the image's absolute addresses (R_AARCH64_ABS64 fields, GOT slots of
+# weak symbols), then with the list at the end of .data; the tool checks
+# that nothing else moved.
+#   $(call link_movable,OUT.elf,OBJECTS,EXTRA_LDFLAGS)
+RELOC_TOOL := tools/x86-relocs.py
+define link_movable
+	$(call quiet,LD,$(1))
+	@mkdir -p $(dir $(1))
+	$(Q)$(LD) $(ARCH_LDFLAGS) -q -T $(LDSCRIPT) -o $(1:.elf=.pass1.elf) $(2)
+	$(Q)$(PYTHON) $(RELOC_TOOL) gen $(1:.elf=.pass1.elf) $(1:.elf=.relocs.s)
+	$(Q)$(CC) -c -o $(1:.elf=.relocs.o) $(1:.elf=.relocs.s)
+	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) $(3) -o $(1) $(2) $(1:.elf=.relocs.o)
+	$(Q)$(PYTHON) $(RELOC_TOOL) check $(1:.elf=.pass1.elf) $(1)
+	$(Q)rm -f $(1:.elf=.pass1.elf)
+endef
+MOVABLE_DEPS := $(RELOC_TOOL)
+# What a unikernel compiles its own code with (goes into its .pc): it
+# links in one step, as a static PIE, whose .rela.dyn head.S applies.
 PKG_CFLAGS := -ffreestanding -fno-pic -fno-pie -fno-stack-protector -mstrict-align \
               -mgeneral-regs-only -mcmodel=small -mno-outline-atomics
 # ...and links with, through the compiler driver (then objcopy -O binary: the Image).
@@ -37,23 +57,21 @@ $(BUILD)/%.bin: $(BUILD)/%.elf
 	$(call quiet,OBJCOPY,$@)
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-$(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/examples/hello/hello.o $(LIB)
+$(BUILD)/hello.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT) \
+		$(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/examples/hello/hello.o $(LIB),-Map=$(@:.elf=.map))
 
 # The smallest program: the boot description and the console, no optional part.
-$(BUILD)/minimal.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/examples/minimal/minimal.o $(LIB)
+$(BUILD)/minimal.elf: $(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB) $(LDSCRIPT) \
+		$(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/examples/minimal/minimal.o $(LIB), \
+		-Map=$(@:.elf=.map))
 
 # The firmware (firmware/arm64/): pvhboot chainloading a Linux Image.
 # Linked here, not archived into libpvhboot.a.
 ARCH_FIRMWARE_OBJS := $(BUILD)/obj/firmware/arm64/main.o $(BUILD)/obj/firmware/arm64/linux.o
-$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB)
+$(BUILD)/pvhboot.elf: $(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(ARCH_FIRMWARE_OBJS) $(LIB),-Map=$(@:.elf=.map))
 
 # pvhboot-disk: the firmware plus virtio-blk disks (firmware/disk/, docs/disk.md).
 DISK_ARCH_SRCS := firmware/disk/arm64/disk_arch.c firmware/disk/arm64/discover.c $(DISK_PCI_SRCS)
@@ -61,11 +79,11 @@ DISK_FIRMWARE_MAIN := firmware/arm64/main.c
 # The firmware's objects and the library first, laid out as in pvhboot.bin
 # (the exception vectors' 2 KiB alignment pads no more than there), then
 # the disk code and what it pulls from the library.
-$(BUILD)/pvhboot-disk.elf: $(ENTRY_OBJ) $(DISK_OBJS) $(BUILD)/obj/firmware/arm64/linux.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -Map=$(@:.elf=.map) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/disk/firmware_main.o $(BUILD)/obj/firmware/arm64/linux.o $(LIB) \
-		$(filter-out $(BUILD)/obj/disk/firmware_main.o,$(DISK_OBJS)) $(LIB)
+$(BUILD)/pvhboot-disk.elf: $(ENTRY_OBJ) $(DISK_OBJS) $(BUILD)/obj/firmware/arm64/linux.o $(LIB) \
+		$(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/disk/firmware_main.o \
+		$(BUILD)/obj/firmware/arm64/linux.o $(LIB) \
+		$(filter-out $(BUILD)/obj/disk/firmware_main.o,$(DISK_OBJS)) $(LIB),-Map=$(@:.elf=.map))
 
 $(BUILD)/obj/%.o: %.S mk/common.mk mk/arch.mk arch/arm64/build.mk
 	$(call quiet,AS,$@)
@@ -94,18 +112,15 @@ $(BUILD)/gen/xen-features-require-dom0.c: include/xen/features.h tools/xen-featu
 	@mkdir -p $(dir $@)
 	$(Q)tools/xen-feature-bitmaps.sh include/xen/features.h '$(XEN_FEATURES)|!dom0' > $@
 $(BUILD)/tests/hello-require-dom0.elf: $(ENTRY_OBJ) $(BUILD)/obj/gen/xen-features-require-dom0.o \
-		$(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) \
-		$(BUILD)/obj/gen/xen-features-require-dom0.o $(BUILD)/obj/examples/hello/hello.o $(LIB)
+		$(BUILD)/obj/examples/hello/hello.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/gen/xen-features-require-dom0.o \
+		$(BUILD)/obj/examples/hello/hello.o $(LIB))
 
 # A unikernel that touches what it is told (tests/arm64/probe.c): the
 # memory-attribute and EL2 set-up tests (tests/boot/test_arm64_memory.py).
-$(BUILD)/tests/probe.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB)
+$(BUILD)/tests/probe.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB) $(LDSCRIPT) \
+		$(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o $(LIB))
 # The same probe on a CPU that says it has no FEAT_E2H0, so that EL2 is
 # set up with HCR_EL2.E2H = 1 (el2.c, ARM64_EL2_TEST_NO_E2H0): QEMU 7.2
 # has no CPU with E2H stuck at 1, but one with FEAT_VHE keeps it at 1
@@ -115,16 +130,13 @@ $(BUILD)/obj/tests/arm64/el2-no-e2h0.o: arch/arm64/el2.c mk/common.mk mk/arch.mk
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -DARM64_EL2_TEST_NO_E2H0 -c -o $@ $<
 $(BUILD)/tests/probe-no-e2h0.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o \
-		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o \
-		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB)
+		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB) $(LDSCRIPT) $(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/arm64/probe.o \
+		$(BUILD)/obj/tests/arm64/el2-no-e2h0.o $(LIB))
 # exit: a unikernel that ends through pvh_exit() with the status its
 # cmdline names (tests/boot/test_arm64_exit.py).
-$(BUILD)/tests/exit.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB) $(LDSCRIPT)
-	$(call quiet,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) -o $@ $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB)
+$(BUILD)/tests/exit.elf: $(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB) $(LDSCRIPT) \
+		$(MOVABLE_DEPS)
+	$(call link_movable,$@,$(ENTRY_OBJ) $(BUILD)/obj/tests/unikernel/exit.o $(LIB))
 ARCH_TEST_IMAGES := $(BUILD)/tests/hello-require-dom0.bin $(BUILD)/tests/probe.bin \
                     $(BUILD)/tests/probe-no-e2h0.bin $(BUILD)/tests/exit.bin

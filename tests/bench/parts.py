@@ -71,10 +71,12 @@ PARTS = [
                                                      "firmware/disk/disk_main"]),
 ]
 OTHER = "other"
-# arm64's images are position independent: their relocations, dynamic
-# section and GOT are loaded too (the code applies them to itself). x86's
-# carry the lists of their absolute addresses (tools/x86-relocs.py) and
-# the PHYS32_RELOC note, applied by the entry only when moved.
+# arm64's images carry the list of their absolute addresses
+# (tools/x86-relocs.py; .pvhboot_relocs and head.S's end of it) and the
+# GOT slots of weak symbols it names, applied by head.S at every boot (a
+# unikernel linked in one step as a static PIE: its .rela.dyn and
+# .dynamic instead). x86's carry the lists and the PHYS32_RELOC note,
+# applied by the entry only when moved.
 RELOCATIONS = "relocations (the image relocates itself: arm64 always, x86 when moved)"
 RELOCATION_SECTIONS = re.compile(r"^\.(rela|dynamic|got|pvhboot_relocs)")
 RELOCATION_OBJECTS = ("arch/x86/reloc_note",)
