@@ -16,37 +16,35 @@
  * firmware runs on the boot CPU alone and links none of it). */
 extern unsigned arm64_smp_cpu_number(void) __attribute__((weak));
 
+/* Each class pvhboot names: its number, then its name and a NUL; a
+ * number of 0xff ends the list with the name of every other class. One
+ * block of bytes (no table of pointers, each of which would cost a
+ * relocation). Classes 0x30-0x35 come in pairs (from a lower level, from
+ * this one) named alike: looked up with the low bit clear. */
+static const char class_names[] =
+    "\x00unknown instruction\0" "\x01wfi/wfe trap\0" "\x07" "fp/simd access\0"
+    "\x09pointer authentication trap\0" "\x0eillegal execution state\0" "\x15svc\0"
+    "\x16hvc\0" "\x17smc\0" "\x18system register access\0" "\x19sve access\0"
+    "\x20instruction abort from a lower level\0" "\x21instruction abort\0"
+    "\x22pc alignment\0" "\x24" "data abort from a lower level\0" "\x25" "data abort\0"
+    "\x26sp alignment\0" "\x2fserror\0" "\x30" "breakpoint\0" "\x32software step\0"
+    "\x34watchpoint\0" "\x3c" "brk\0" "\xffother";
+
 static const char *class_name(unsigned ec)
 {
-    switch (ec) {
-    case 0x00: return "unknown instruction";
-    case 0x01: return "wfi/wfe trap";
-    case 0x07: return "fp/simd access";
-    case 0x09: return "pointer authentication trap";
-    case 0x0e: return "illegal execution state";
-    case 0x15: return "svc";
-    case 0x16: return "hvc";
-    case 0x17: return "smc";
-    case 0x18: return "system register access";
-    case 0x19: return "sve access";
-    case 0x20: return "instruction abort from a lower level";
-    case 0x21: return "instruction abort";
-    case 0x22: return "pc alignment";
-    case 0x24: return "data abort from a lower level";
-    case 0x25: return "data abort";
-    case 0x26: return "sp alignment";
-    case 0x2f: return "serror";
-    case 0x30: case 0x31: return "breakpoint";
-    case 0x32: case 0x33: return "software step";
-    case 0x34: case 0x35: return "watchpoint";
-    case 0x3c: return "brk";
-    default:   return "other";
-    }
+    const char *p = class_names;
+
+    if (ec >= 0x30 && ec <= 0x35)
+        ec &= ~1u;
+    for (; (unsigned char)*p != ec && (unsigned char)*p != 0xff; p++)
+        while (*++p) /* to the NUL after its name */
+            ;
+    return p + 1;
 }
 
 void arm64_exception(uint64_t vector, const struct arm64_frame *f)
 {
-    static const char *const async[] = { "sync", "irq", "fiq", "serror" };
+    static const char async[][7] = { "sync", "irq", "fiq", "serror" };
     unsigned ec = (unsigned)(f->esr >> ESR_EC_SHIFT & ESR_EC_MASK);
     unsigned cpu = arm64_smp_cpu_number ? arm64_smp_cpu_number() : 0;
     char who[16] = "";

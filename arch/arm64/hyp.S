@@ -29,53 +29,6 @@
 #define VECTOR_CURRENT_SPX 0x200
 #define VECTOR_LOWER_A64   0x400
 
-.macro park_vector
-    .balign 0x80
-    b hyp_park
-.endm
-
-    .section .text.hyp, "ax"
-    .balign 0x800                        /* VBAR_EL2 needs 2 KiB alignment */
-    .globl arm64_hyp_vectors
-arm64_hyp_vectors:
-    .rept 8                              /* taken at EL2: the stub never faults */
-    park_vector
-    .endr
-    .balign 0x80                         /* lower EL, AArch64, synchronous */
-    b hyp_sync
-    .rept 7                              /* lower EL IRQ/FIQ/SError (routed to EL1), AArch32 */
-    park_vector
-    .endr
-
-hyp_park:
-    wfi
-    b hyp_park
-
-hyp_sync:
-    msr tpidr_el2, x0
-    mrs x0, esr_el2
-    ubfx x0, x0, #ESR_EC_SHIFT, #6
-    cmp x0, #ESR_EC_HVC64
-    b.ne hyp_reflect
-    mrs x0, esr_el2
-    and x0, x0, #ESR_HVC_IMM_MASK
-    cmp x0, #HVC_IMM_HANDOFF
-    b.eq hyp_handoff
-    mov x0, #-1                          /* SMCCC NOT_SUPPORTED; ELR_EL2 is past the hvc */
-    eret
-
-hyp_handoff:
-    /* The exception masked D, A, I and F; EL2's MMU was never on. */
-    ic iallu
-    dsb nsh
-    isb
-    mov x16, x1
-    mov x0, x2
-    mov x1, xzr
-    mov x2, xzr
-    mov x3, xzr
-    br x16
-
 /* EL1 sees the exception in its own registers (named by the arguments:
  * their *_EL1 or, with HCR_EL2.E2H = 1, their *_EL12 encodings)... */
 .macro reflect esr, far, elr, spsr, vbar
@@ -105,11 +58,77 @@ hyp_handoff:
     eret
 .endm
 
+/* Vector slot n (0x80 bytes each) starts here: .org refuses to go back,
+ * so code that outgrew the slot before fails to assemble. */
+.macro slot n
+    .org arm64_hyp_vectors + \n * 0x80
+.endm
+
+/*
+ * Of the sixteen slots only one does work (a lower EL's synchronous
+ * exception); the others park the CPU. The stub's code lies in the
+ * slots' unused bytes, and what follows the last slot's branch is the
+ * rest of the image's code: the table costs 0x784 bytes, not 0x800
+ * and its code after it.
+ */
+    .section .text.hyp, "ax"
+    .balign 0x800                        /* VBAR_EL2 needs 2 KiB alignment */
+    .globl arm64_hyp_vectors
+arm64_hyp_vectors:
+    /* Slots 0-7, taken at EL2: the stub never faults. */
+    slot 0
+hyp_park:
+    wfi
+    b hyp_park
+
+    slot 1
+    b hyp_park
+hyp_handoff:
+    /* The exception masked D, A, I and F; EL2's MMU was never on. */
+    ic iallu
+    dsb nsh
+    isb
+    mov x16, x1
+    mov x0, x2
+    mov x1, xzr
+    mov x2, xzr
+    mov x3, xzr
+    br x16
+
+    slot 2
+    b hyp_park
 hyp_reflect:
     /* Where E2H is stuck at 1 (el2.c), "esr_el1" and the rest would name
      * EL2's own registers: the trap would re-enter this vector for ever. */
     mrs x0, hcr_el2
     tbnz x0, #HCR_EL2_E2H_SHIFT, hyp_reflect_el12
     reflect esr_el1, far_el1, elr_el1, spsr_el1, vbar_el1
+
+    slot 3
+    b hyp_park
 hyp_reflect_el12:
     reflect ESR_EL12, FAR_EL12, ELR_EL12, SPSR_EL12, VBAR_EL12
+
+    .irp n, 4, 5, 6, 7
+    slot \n
+    b hyp_park
+    .endr
+
+    slot 8                               /* lower EL, AArch64, synchronous */
+    msr tpidr_el2, x0
+    mrs x0, esr_el2
+    ubfx x0, x0, #ESR_EC_SHIFT, #6
+    cmp x0, #ESR_EC_HVC64
+    b.ne hyp_reflect
+    mrs x0, esr_el2
+    and x0, x0, #ESR_HVC_IMM_MASK
+    cmp x0, #HVC_IMM_HANDOFF
+    b.eq hyp_handoff
+    mov x0, #-1                          /* SMCCC NOT_SUPPORTED; ELR_EL2 is past the hvc */
+    eret
+
+    /* Lower EL IRQ/FIQ/SError (routed to EL1), AArch32: parked. */
+    .irp n, 9, 10, 11, 12, 13, 14, 15
+    slot \n
+    b hyp_park
+    .endr

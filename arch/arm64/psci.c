@@ -69,20 +69,25 @@ bool arm64_xen_smccc_uid(void)
            (uint32_t)r[2] == XEN_SMCCC_UID2 && (uint32_t)r[3] == XEN_SMCCC_UID3;
 }
 
+/* PSCI's error codes -1 (PSCI_RET_NOT_SUPPORTED) to -9
+ * (PSCI_RET_INVALID_ADDRESS) by name, one after the other, then the name
+ * of any other: one block of bytes, no table of pointers (each would
+ * cost a relocation). */
+static const char psci_errors[] = "not supported\0invalid parameters\0denied\0already on\0"
+                                  "on pending\0internal failure\0not present\0disabled\0"
+                                  "invalid address\0unknown error";
+_Static_assert(PSCI_RET_NOT_SUPPORTED == -1 && PSCI_RET_INVALID_ADDRESS == -9,
+               "psci_errors lists -1 to -9");
+
 static const char *psci_error_name(int32_t rc)
 {
-    switch (rc) {
-    case PSCI_RET_NOT_SUPPORTED:     return "not supported";
-    case PSCI_RET_INVALID_PARAMS:    return "invalid parameters";
-    case PSCI_RET_DENIED:            return "denied";
-    case PSCI_RET_ALREADY_ON:        return "already on";
-    case PSCI_RET_ON_PENDING:        return "on pending";
-    case PSCI_RET_INTERNAL_FAILURE:  return "internal failure";
-    case PSCI_RET_NOT_PRESENT:       return "not present";
-    case PSCI_RET_DISABLED:          return "disabled";
-    case PSCI_RET_INVALID_ADDRESS:   return "invalid address";
-    default:                         return "unknown error";
-    }
+    const char *p = psci_errors;
+    unsigned skip = rc < 0 && rc >= PSCI_RET_INVALID_ADDRESS ? (unsigned)-rc - 1 : 9;
+
+    for (; skip; skip--)
+        while (*p++) /* past the NUL of this name */
+            ;
+    return p;
 }
 
 int arm64_psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context, struct pvh_error *err)

@@ -63,6 +63,15 @@ static bool overlaps_self(uint64_t base, uint64_t size)
     return base < store.self_end && store.self_base < base + size;
 }
 
+/* [pa, pa + size) of the tree must not wrap nor overlap pvhboot. */
+static void check_tree_place(uint64_t pa, uint64_t size)
+{
+    if (pa + size < pa || overlaps_self(pa, size))
+        pvh_panic("device tree at 0x%llx-0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                  (unsigned long long)pa, (unsigned long long)(pa + size - 1),
+                  (unsigned long long)store.self_base, (unsigned long long)store.self_end - 1);
+}
+
 /* Step 1: nothing about the blob is known yet, not even that the
  * address is memory; its header is read only if it is not our own. */
 static void open_device_tree(uint64_t pa)
@@ -73,17 +82,11 @@ static void open_device_tree(uint64_t pa)
 
     if (!pa)
         pvh_panic("device tree: address 0");
-    if (pa + FDT_HEADER_SIZE < pa || overlaps_self(pa, FDT_HEADER_SIZE))
-        pvh_panic("device tree at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
-                  (unsigned long long)pa, (unsigned long long)store.self_base,
-                  (unsigned long long)store.self_end - 1);
+    check_tree_place(pa, FDT_HEADER_SIZE);
     total = pvh_be32(p + 4);
     if (total > ARM64_FDT_SIZE_MAX)
         pvh_panic("device tree totalsize: 0x%x, at most 0x%x", total, ARM64_FDT_SIZE_MAX);
-    if (pa + total < pa || overlaps_self(pa, total))
-        pvh_panic("device tree at 0x%llx-0x%llx: overlaps pvhboot 0x%llx-0x%llx",
-                  (unsigned long long)pa, (unsigned long long)(pa + total - 1),
-                  (unsigned long long)store.self_base, (unsigned long long)store.self_end - 1);
+    check_tree_place(pa, total);
     check(pvh_fdt_open(&fdt, p, total < FDT_HEADER_SIZE ? FDT_HEADER_SIZE : total, &err), &err);
 }
 
@@ -174,29 +177,13 @@ static void name_compressions(void)
     }
 }
 
-/* Step 7: a table that cannot be used is no reason to stop: the boot
- * CPU runs alone, and a warning says why. */
+/* Step 7 (fdt_cpus.c, in the CPU list part): the CPUs into the store;
+ * PSCI's CPU_ON only for a list that can be used. */
+#pragma weak pvh_fdt_cpus_store
 static void read_cpus(void)
 {
-    unsigned i;
-
-    if (!pvh_cpu_list_linked)
-        return;
-    if (scan.cpus_rc) {
-        pvh_info("warning: %s: running on the boot cpu alone", scan.cpus_err.msg);
-        return; /* cpus_source stays "none" */
-    }
-    store.boot.cpus_source = "fdt";
-    arm64_psci_set_cpu_on(cpus.psci_cpu_on);
-    if (cpus.not_psci)
-        pvh_info("warning: /cpus: %u cpu%s without enable-method \"psci\" left out "
-                 "(the first: mpidr 0x%llx)", cpus.not_psci, cpus.not_psci == 1 ? "" : "s",
-                 (unsigned long long)cpus.not_psci_first);
-    if (cpus.found > cpus.nr)
-        pvh_info("warning: /cpus: %u cpus found, using the first %u", cpus.found, cpus.nr);
-    for (i = 0; i < cpus.nr; i++)
-        store.cpus[i] = cpus.cpus[i];
-    store.nr_cpus = cpus.nr;
+    if (pvh_cpu_list_linked && pvh_fdt_cpus_store(&cpus, scan.cpus_rc, &scan.cpus_err, &store))
+        arm64_psci_set_cpu_on(cpus.psci_cpu_on);
 }
 
 /* The end of what the loader kept for us: the header's image_size from

@@ -157,40 +157,33 @@ void pvh_fdt_walk_at(struct pvh_fdt_walk *w, const struct pvh_fdt *fdt, uint32_t
                                 .depth = depth <= PVH_FDT_MAX_DEPTH ? depth : PVH_FDT_MAX_DEPTH };
 }
 
-/* The length of the string at off in [base, base + limit) before its NUL, or -1. */
-static int64_t terminated(const uint8_t *base, uint64_t off, uint64_t limit)
-{
-    uint64_t i;
-
-    for (i = off; i < limit; i++)
-        if (!base[i])
-            return (int64_t)(i - off);
-    return -1;
-}
-
 /* The walk's errors of one shape: "fdt: <what> at 0x<offset>". */
 static __attribute__((noinline)) int bad_at(struct pvh_error *err, const char *what, uint64_t off)
 {
     return pvh_fail(err, PVH_EINVAL, "fdt: %s at 0x%llx", what, (unsigned long long)off);
 }
 
+/* The structure block's big-endian word at off, read byte by byte. */
+static uint32_t struct_word(const struct pvh_fdt *fdt, uint64_t off)
+{
+    return pvh_be32(fdt->blob + fdt->off_struct + off);
+}
+
 static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token *tok,
                      struct pvh_error *err)
 {
     const struct pvh_fdt *fdt = w->fdt;
-    const uint8_t *s = fdt->blob + fdt->off_struct;
-    int64_t name_len = terminated(s, off + 4, fdt->size_struct);
+    const uint8_t *name = fdt->blob + fdt->off_struct + off + 4;
+    uint32_t left = (uint32_t)(fdt->size_struct - (off + 4));
+    uint32_t name_len = pvh_fdt_nul_index(name, left);
 
-    if (name_len < 0)
-        return pvh_fail(err, PVH_EINVAL,
-                        "fdt: node name at 0x%llx not terminated in the structure block",
-                        (unsigned long long)off);
+    if (name_len == left)
+        return bad_at(err, "node name not terminated in the structure block", off);
     if (w->depth == 0 && w->seen_root)
         return bad_at(err, "a second root node", off);
     /* The root is "/" with an empty name (the spec; libfdt refuses others). */
     if (w->depth == 0 && name_len)
-        return pvh_fail(err, PVH_EINVAL, "fdt: the root node at 0x%llx has a name",
-                        (unsigned long long)off);
+        return bad_at(err, "the root node has a name", off);
     if (w->depth >= PVH_FDT_MAX_DEPTH)
         return pvh_fail(err, PVH_E2BIG, "fdt: nodes nested deeper than %u at 0x%llx",
                         PVH_FDT_MAX_DEPTH, (unsigned long long)off);
@@ -200,8 +193,8 @@ static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
     w->after_subnode &= ~(1ull << w->depth);
     w->seen_root = true;
     tok->kind = PVH_FDT_NODE;
-    tok->name = (const char *)(s + off + 4);
-    tok->name_len = (uint32_t)name_len;
+    tok->name = (const char *)name;
+    tok->name_len = name_len;
     tok->depth = w->depth;
     w->next = (uint32_t)align4(off + 4 + (uint64_t)name_len + 1);
     return PVH_OK;
@@ -211,19 +204,16 @@ static int walk_prop(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
                      struct pvh_error *err)
 {
     const struct pvh_fdt *fdt = w->fdt;
-    const uint8_t *s = fdt->blob + fdt->off_struct;
-    const uint8_t *strings = fdt->blob + fdt->off_strings;
-    uint32_t len, nameoff;
+    uint32_t len, nameoff, left;
 
     if (w->depth == 0)
         return bad_at(err, "property outside any node", off);
     if (w->after_subnode & (1ull << w->depth))
         return bad_at(err, "property after a subnode", off);
     if (off + 12 > fdt->size_struct)
-        return pvh_fail(err, PVH_EINVAL, "fdt: property header at 0x%llx runs past the structure block",
-                        (unsigned long long)off);
-    len = pvh_be32(s + off + 4);
-    nameoff = pvh_be32(s + off + 8);
+        return bad_at(err, "property header runs past the structure block", off);
+    len = struct_word(fdt, off + 4);
+    nameoff = struct_word(fdt, off + 8);
     if (len > fdt->size_struct - (off + 12))
         return pvh_fail(err, PVH_EINVAL,
                         "fdt: property at 0x%llx: value of %u bytes runs past the structure block",
@@ -232,14 +222,15 @@ static int walk_prop(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
         return pvh_fail(err, PVH_ERANGE,
                         "fdt: property at 0x%llx: name offset outside the strings block: 0x%x",
                         (unsigned long long)off, nameoff);
+    tok->name = (const char *)(fdt->blob + fdt->off_strings + nameoff);
     /* A block that ends with a NUL terminates every name that starts in it. */
-    if (!fdt->strings_end_nul && terminated(strings, nameoff, fdt->size_strings) < 0)
+    left = fdt->size_strings - nameoff;
+    if (!fdt->strings_end_nul && pvh_fdt_nul_index((const uint8_t *)tok->name, left) == left)
         return pvh_fail(err, PVH_EINVAL,
                         "fdt: property name at strings offset 0x%x not terminated in the strings block",
                         nameoff);
     tok->kind = PVH_FDT_PROP;
-    tok->name = (const char *)(strings + nameoff);
-    tok->value = s + off + 12;
+    tok->value = fdt->blob + fdt->off_struct + off + 12;
     tok->len = len;
     tok->depth = w->depth;
     w->next = (uint32_t)align4(off + 12 + len);
@@ -250,12 +241,7 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
 {
     const struct pvh_fdt *fdt = w->fdt;
 
-    tok->kind = PVH_FDT_DONE;
-    tok->name = NULL;
-    tok->value = NULL;
-    tok->len = 0;
-    tok->name_len = 0;
-    tok->depth = 0;
+    *tok = (struct pvh_fdt_token){ .kind = PVH_FDT_DONE };
     for (;;) {
         uint64_t off = w->next;
         uint32_t tag;
@@ -263,12 +249,12 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
         tok->offset = (uint32_t)off;
         if (off + 4 > fdt->size_struct)
             return bad_at(err, "structure block ends without FDT_END", off);
-        tag = pvh_be32(fdt->blob + fdt->off_struct + off);
+        tag = struct_word(fdt, off);
         switch (tag) {
-        case FDT_BEGIN_NODE:
-            return walk_node(w, off, tok, err);
         case FDT_PROP:
             return walk_prop(w, off, tok, err);
+        case FDT_BEGIN_NODE:
+            return walk_node(w, off, tok, err);
         case FDT_END_NODE:
             if (w->depth == 0)
                 return bad_at(err, "FDT_END_NODE with no node open", off);
@@ -289,7 +275,6 @@ int pvh_fdt_walk_next(struct pvh_fdt_walk *w, struct pvh_fdt_token *tok, struct 
                                 (unsigned long long)off, w->depth);
             if (!w->seen_root)
                 return bad_at(err, "no root node before FDT_END", off);
-            tok->kind = PVH_FDT_DONE;
             return PVH_OK;
         default:
             return pvh_fail(err, PVH_EINVAL, "fdt: unknown token 0x%x at 0x%llx", tag,

@@ -7,8 +7,11 @@
  */
 #include "common/fdt/fdt_cpus.h"
 
-#include "common/lib/string.h"
+#include <pvhboot/console.h>
 #include <pvhboot/parts.h>
+
+#include "common/boot/boot_store.h"
+#include "common/lib/string.h"
 
 /* The CPU list part's marker (include/pvhboot/parts.h). arm64 reads
  * /cpus in its one walk of the tree, so this is linked either way. */
@@ -247,4 +250,26 @@ int pvh_fdt_read_cpus(const struct pvh_fdt *fdt, uint64_t boot_hwid, struct pvh_
             rc = pvh_fdt_cpus_token(&r, &tok, err);
     } while (!rc && tok.kind != PVH_FDT_DONE);
     return pvh_fdt_cpus_end(&r, rc, err);
+}
+
+bool pvh_fdt_cpus_store(const struct pvh_fdt_cpus *cpus, int rc, const struct pvh_error *err,
+                        struct pvh_boot_store *st)
+{
+    unsigned i;
+
+    if (rc) {
+        pvh_info("warning: %s: running on the boot cpu alone", err->msg);
+        return false;
+    }
+    st->boot.cpus_source = "fdt";
+    if (cpus->not_psci)
+        pvh_info("warning: /cpus: %u cpu%s without enable-method \"psci\" left out "
+                 "(the first: mpidr 0x%llx)", cpus->not_psci, cpus->not_psci == 1 ? "" : "s",
+                 (unsigned long long)cpus->not_psci_first);
+    if (cpus->found > cpus->nr)
+        pvh_info("warning: /cpus: %u cpus found, using the first %u", cpus->found, cpus->nr);
+    for (i = 0; i < cpus->nr; i++)
+        st->cpus[i] = cpus->cpus[i];
+    st->nr_cpus = cpus->nr;
+    return true;
 }

@@ -99,4 +99,16 @@ static inline int pvh_fdt_cpus_token(struct pvh_fdt_cpus_reader *r,
 }
 int pvh_fdt_cpus_end(struct pvh_fdt_cpus_reader *r, int rc, struct pvh_error *err);
 
+/*
+ * arm64's start with the list a walk read (rc, err: what
+ * pvh_fdt_cpus_end returned): a list that cannot be used is no reason to
+ * stop, the boot CPU runs alone and a warning says why (false; cpus_source
+ * stays "none"). Else the CPUs into st, with a warning for those left out
+ * (true). Here, not in the start code, so that only programs that link
+ * the CPU list part pay for it.
+ */
+struct pvh_boot_store;
+bool pvh_fdt_cpus_store(const struct pvh_fdt_cpus *cpus, int rc, const struct pvh_error *err,
+                        struct pvh_boot_store *st);
+
 #endif
