@@ -235,9 +235,8 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
         more = next_sector(fs, &pos, dir->name, &lba, err);
         if (more <= 0)
             return more;
-        if (fs->dev->read(fs->dev, lba, 1, fs->buf))
-            return pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                            (unsigned long long)lba);
+        if (pvh_fat_read_sectors(fs, lba, 1, fs->buf, err))
+            return PVH_EINVAL;
         for (i = 0; i < ENTRIES_PER_SECTOR && rc == PVH_OK; i++) {
             e = fs->buf + (size_t)i * DIR_ENTRY_SIZE;
             if (e[D_NAME] == ENTRY_END)
@@ -254,9 +253,8 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
                 make_node(fs, e, &lfn, &node);
                 /* fn may read through the volume: the sector is read again. */
                 rc = fn(ctx, &node);
-                if (rc == PVH_OK && fs->dev->read(fs->dev, lba, 1, fs->buf))
-                    rc = pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                                  (unsigned long long)lba);
+                if (rc == PVH_OK)
+                    rc = pvh_fat_read_sectors(fs, lba, 1, fs->buf, err);
             }
         }
     }
