@@ -96,5 +96,10 @@ int pvh_disk_read(struct pvh_disk_work *w, const struct pvh_disk_file *f, void *
 int pvh_disk_entry_cmp(const struct pvh_disk_entry *a, const struct pvh_disk_entry *b);
 void pvh_disk_entry_keep(struct pvh_disk_work *w, const struct pvh_disk_entry *e);
 const char *pvh_disk_fs_name(unsigned fs);
+/* For entries_select.c: the kept entry e's files and command line into
+ * out (out->id set), its file read and checked again as the scan did;
+ * a fault is "entry <id>: <why>". */
+int pvh_disk_entry_describe(struct pvh_disk_work *w, const struct pvh_disk_entry *e,
+                            const char *vmm, struct pvh_disk_boot *out, struct pvh_error *err);
 
 #endif
