@@ -4,7 +4,7 @@
  */
 #include "firmware/disk/fat.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 /* BPB fields (offsets in the volume's first sector). */
@@ -90,9 +90,9 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     reserved = pvh_le16(b + BPB_RSVD_SEC_CNT);
     nfats = b[BPB_NUM_FATS];
     root_entries = pvh_le16(b + BPB_ROOT_ENT_CNT);
-    total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_le32(b + BPB_TOT_SEC32);
+    total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_disk_le32(b + BPB_TOT_SEC32);
     fat_sz16 = pvh_le16(b + BPB_FAT_SZ16);
-    fat_sz = fat_sz16 ? fat_sz16 : pvh_le32(b + BPB_FAT_SZ32);
+    fat_sz = fat_sz16 ? fat_sz16 : pvh_disk_le32(b + BPB_FAT_SZ32);
     if (!reserved || !nfats || !fat_sz)
         return pvh_fail(err, PVH_EINVAL, "FAT: %u reserved sectors, %u FATs of %u sectors",
                         reserved, nfats, fat_sz);
@@ -114,7 +114,7 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     if (rc == PVH_OK)
         rc = check_fat_size(fs, fat_sz, err);
     if (rc == PVH_OK && fs->type == 32) {
-        fs->root_cluster = pvh_le32(b + BPB_ROOT_CLUS);
+        fs->root_cluster = pvh_disk_le32(b + BPB_ROOT_CLUS);
         if (!pvh_fat_cluster_ok(fs, fs->root_cluster))
             rc = pvh_fail(err, PVH_ERANGE, "FAT32: root cluster %u (2..%u)", fs->root_cluster,
                           fs->clusters + 1);
@@ -168,7 +168,7 @@ static int fat_entry(struct pvh_fat *fs, uint32_t c, uint32_t *value, struct pvh
         rc = fat_byte(fs, off + i, &b[i], err);
     if (rc)
         return rc;
-    *value = pvh_le32(b);
+    *value = pvh_disk_le32(b);
     if (fs->type == 12)
         *value = (c & 1 ? *value >> 4 : *value) & 0xfff;
     else if (fs->type == 32)

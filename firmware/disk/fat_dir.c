@@ -5,7 +5,7 @@
  */
 #include "firmware/disk/fat.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define DIR_ENTRY_SIZE 32
@@ -192,7 +192,7 @@ static void make_node(const struct pvh_fat *fs, const uint8_t *e, struct lfn *l,
     out->cluster = pvh_le16(e + D_FST_CLUS_LO);
     if (fs->type == 32)
         out->cluster |= (uint32_t)pvh_le16(e + D_FST_CLUS_HI) << 16;
-    out->size = out->is_dir ? 0 : pvh_le32(e + D_FILE_SIZE);
+    out->size = out->is_dir ? 0 : pvh_disk_le32(e + D_FILE_SIZE);
 }
 
 static bool is_dot(const uint8_t *e)

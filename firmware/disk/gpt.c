@@ -15,7 +15,7 @@
 #include <pvhboot/console.h>
 #include <pvhboot/crc32.h>
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 /* Header fields (offsets in bytes). */
@@ -65,24 +65,24 @@ static int check_header(const struct pvh_block_dev *dev, uint8_t *sector, uint64
 
     if (dev->read(dev, lba, 1, sector))
         return pvh_fail(err, PVH_EINVAL, "cannot read it");
-    size = pvh_le32(sector + H_HEADER_SIZE);
-    want = pvh_le32(sector + H_HEADER_CRC);
-    if (pvh_le64(sector + H_SIGNATURE) != GPT_SIGNATURE)
+    size = pvh_disk_le32(sector + H_HEADER_SIZE);
+    want = pvh_disk_le32(sector + H_HEADER_CRC);
+    if (pvh_disk_le64(sector + H_SIGNATURE) != GPT_SIGNATURE)
         return pvh_fail(err, PVH_EINVAL, "signature 0x%016llx",
-                        (unsigned long long)pvh_le64(sector + H_SIGNATURE));
+                        (unsigned long long)pvh_disk_le64(sector + H_SIGNATURE));
     if (size < GPT_HEADER_MIN || size > PVH_SECTOR_SIZE)
         return pvh_fail(err, PVH_EINVAL, "header size %u (92..512)", size);
     memset(sector + H_HEADER_CRC, 0, 4);
     crc = pvh_crc32(0, sector, size);
     if (crc != want)
         return pvh_fail(err, PVH_EINVAL, "header CRC32 0x%08x, computed 0x%08x", want, crc);
-    h->lba = pvh_le64(sector + H_MY_LBA);
-    h->first_usable = pvh_le64(sector + H_FIRST_USABLE);
-    h->last_usable = pvh_le64(sector + H_LAST_USABLE);
-    h->entries_lba = pvh_le64(sector + H_ENTRIES_LBA);
-    h->nr_entries = pvh_le32(sector + H_NR_ENTRIES);
-    h->entry_size = pvh_le32(sector + H_ENTRY_SIZE);
-    h->entries_crc = pvh_le32(sector + H_ENTRIES_CRC);
+    h->lba = pvh_disk_le64(sector + H_MY_LBA);
+    h->first_usable = pvh_disk_le64(sector + H_FIRST_USABLE);
+    h->last_usable = pvh_disk_le64(sector + H_LAST_USABLE);
+    h->entries_lba = pvh_disk_le64(sector + H_ENTRIES_LBA);
+    h->nr_entries = pvh_disk_le32(sector + H_NR_ENTRIES);
+    h->entry_size = pvh_disk_le32(sector + H_ENTRY_SIZE);
+    h->entries_crc = pvh_disk_le32(sector + H_ENTRIES_CRC);
     if (h->lba != lba)
         return pvh_fail(err, PVH_EINVAL, "MyLBA %llu", (unsigned long long)h->lba);
     if (h->first_usable > h->last_usable || h->last_usable >= dev->sectors)
@@ -122,7 +122,7 @@ static int take_entry(const struct gpt_header *h, const uint8_t *e, uint32_t ind
                       struct pvh_part_table *out, struct pvh_error *err)
 {
     struct pvh_partition p;
-    uint64_t first = pvh_le64(e + E_FIRST_LBA), last = pvh_le64(e + E_LAST_LBA);
+    uint64_t first = pvh_disk_le64(e + E_FIRST_LBA), last = pvh_disk_le64(e + E_LAST_LBA);
 
     if (!memcmp(e + E_TYPE, guid_unused, 16))
         return PVH_OK;

@@ -7,7 +7,7 @@
  */
 #include "firmware/disk/partition.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define MBR_ENTRIES_OFF 446
@@ -38,7 +38,7 @@ static int take(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base
                 uint32_t number, struct pvh_part_table *out, struct pvh_error *err)
 {
     struct pvh_partition p;
-    uint64_t first = base + pvh_le32(e + M_FIRST_LBA), count = pvh_le32(e + M_SECTORS);
+    uint64_t first = base + pvh_disk_le32(e + M_FIRST_LBA), count = pvh_disk_le32(e + M_SECTORS);
 
     if (count == 0 || first == 0 || first >= dev->sectors || count > dev->sectors - first)
         return pvh_fail(err, PVH_ERANGE, "MBR partition %u: LBA %llu, %llu sectors, on a disk "
@@ -75,7 +75,7 @@ static int read_logical(const struct pvh_block_dev *dev, uint8_t *sector, uint64
         }
         if (!is_extended(sector[MBR_ENTRIES_OFF + MBR_ENTRY_SIZE + M_TYPE]))
             return PVH_OK;
-        next = pvh_le32(sector + MBR_ENTRIES_OFF + MBR_ENTRY_SIZE + M_FIRST_LBA);
+        next = pvh_disk_le32(sector + MBR_ENTRIES_OFF + MBR_ENTRY_SIZE + M_FIRST_LBA);
         if (next == 0 || next >= ext_sectors)
             return pvh_fail(err, PVH_ERANGE, "MBR: EBR at LBA %llu links to offset %llu, "
                             "outside its extended partition of %llu sectors",
@@ -106,7 +106,7 @@ int pvh_mbr_read(const struct pvh_block_dev *dev, uint8_t *sector, struct pvh_pa
             rc = take(dev, e, 0, i + 1, out, err);
         } else {
             /* The extended partition holds the others; it is not one to use. */
-            uint64_t ext = pvh_le32(e + M_FIRST_LBA), ext_sectors = pvh_le32(e + M_SECTORS);
+            uint64_t ext = pvh_disk_le32(e + M_FIRST_LBA), ext_sectors = pvh_disk_le32(e + M_SECTORS);
 
             if (ext == 0 || ext >= dev->sectors || ext_sectors > dev->sectors - ext)
                 return pvh_fail(err, PVH_ERANGE, "MBR extended partition %u: LBA %llu, %llu "

@@ -4,7 +4,7 @@
  */
 #include "firmware/disk/uki.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define DOS_E_LFANEW 0x3c
@@ -54,8 +54,8 @@ static int take_section(struct pvh_uki *u, const uint8_t *s, unsigned index, uin
                         struct pvh_error *err)
 {
     struct pvh_uki_section *slot = section_of(u, s);
-    uint64_t off = pvh_le32(s + S_RAW_POINTER), raw = pvh_le32(s + S_RAW_SIZE);
-    uint64_t size = pvh_le32(s + S_VIRTUAL_SIZE);
+    uint64_t off = pvh_disk_le32(s + S_RAW_POINTER), raw = pvh_disk_le32(s + S_RAW_SIZE);
+    uint64_t size = pvh_disk_le32(s + S_VIRTUAL_SIZE);
 
     if (!slot)
         return PVH_OK;
@@ -86,7 +86,7 @@ int pvh_uki_parse(const uint8_t *head, size_t head_len, uint64_t file_size, stru
         head_len = (size_t)file_size;
     if (head_len < DOS_E_LFANEW + 4 || head[0] != 'M' || head[1] != 'Z')
         return pvh_fail(err, PVH_EINVAL, "UKI: no MZ header (%zu bytes)", head_len);
-    pe = pvh_le32(head + DOS_E_LFANEW);
+    pe = pvh_disk_le32(head + DOS_E_LFANEW);
     if (pe > head_len || head_len - pe < COFF_END)
         return pvh_fail(err, PVH_ERANGE, "UKI: e_lfanew 0x%llx outside the first %zu bytes",
                         (unsigned long long)pe, head_len);
