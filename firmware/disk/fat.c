@@ -38,12 +38,12 @@ static int check_type(struct pvh_fat *fs, uint32_t root_entries, uint32_t fat_sz
 {
     fs->type = fs->clusters < FAT12_CLUSTERS_BELOW ? 12
                : fs->clusters < FAT16_CLUSTERS_BELOW ? 16 : 32;
-    if (fs->type == 32 && (root_entries || fat_sz16))
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT32, but the BPB has %u root "
-                        "entries and a 16-bit FAT size %u", fs->clusters, root_entries, fat_sz16);
-    if (fs->type != 32 && !root_entries)
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT%u, but the BPB has no root "
-                        "directory entries", fs->clusters, fs->type);
+    /* FAT32 has no fixed root directory and only a 32-bit FAT size;
+     * FAT12 and FAT16 have a root directory. */
+    if (fs->type == 32 ? root_entries || fat_sz16 : !root_entries)
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT%u, but the BPB has %u root "
+                        "entries and a 16-bit FAT size %u", fs->clusters, fs->type,
+                        root_entries, fat_sz16);
     if (fs->clusters > FAT32_CLUSTERS_MAX)
         return pvh_fail(err, PVH_E2BIG, "FAT: %u clusters", fs->clusters);
     return PVH_OK;

@@ -33,19 +33,31 @@ static uint8_t kind_of(uint8_t type)
     return PVH_PART_OTHER;
 }
 
-/* The partition of entry e, starting at base + its first LBA, on the disk? */
+/* Does the partition of entry e, base + its first LBA on, lie on the
+ * disk? kind: "" or "extended ". */
+static int on_disk(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base,
+                   uint32_t number, const char *kind, struct pvh_error *err)
+{
+    uint64_t first = base + pvh_disk_le32(e + M_FIRST_LBA), count = pvh_disk_le32(e + M_SECTORS);
+
+    if (count == 0 || first == 0 || first >= dev->sectors || count > dev->sectors - first)
+        return pvh_fail(err, PVH_ERANGE, "MBR %spartition %u: LBA %llu, %llu sectors, on a "
+                        "disk of %llu sectors", kind, number, (unsigned long long)first,
+                        (unsigned long long)count, (unsigned long long)dev->sectors);
+    return PVH_OK;
+}
+
+/* Keep the partition of entry e (on_disk checked). */
 static int take(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base,
                 uint32_t number, struct pvh_part_table *out, struct pvh_error *err)
 {
     struct pvh_partition p;
-    uint64_t first = base + pvh_disk_le32(e + M_FIRST_LBA), count = pvh_disk_le32(e + M_SECTORS);
+    int rc = on_disk(dev, e, base, number, "", err);
 
-    if (count == 0 || first == 0 || first >= dev->sectors || count > dev->sectors - first)
-        return pvh_fail(err, PVH_ERANGE, "MBR partition %u: LBA %llu, %llu sectors, on a disk "
-                        "of %llu sectors", number, (unsigned long long)first,
-                        (unsigned long long)count, (unsigned long long)dev->sectors);
-    p.first_lba = first;
-    p.sectors = count;
+    if (rc)
+        return rc;
+    p.first_lba = base + pvh_disk_le32(e + M_FIRST_LBA);
+    p.sectors = pvh_disk_le32(e + M_SECTORS);
     p.number = number;
     p.mbr_type = e[M_TYPE];
     p.kind = kind_of(e[M_TYPE]);
@@ -106,14 +118,11 @@ int pvh_mbr_read(const struct pvh_block_dev *dev, uint8_t *sector, struct pvh_pa
             rc = take(dev, e, 0, i + 1, out, err);
         } else {
             /* The extended partition holds the others; it is not one to use. */
-            uint64_t ext = pvh_disk_le32(e + M_FIRST_LBA), ext_sectors = pvh_disk_le32(e + M_SECTORS);
-
-            if (ext == 0 || ext >= dev->sectors || ext_sectors > dev->sectors - ext)
-                return pvh_fail(err, PVH_ERANGE, "MBR extended partition %u: LBA %llu, %llu "
-                                "sectors, on a disk of %llu sectors", i + 1,
-                                (unsigned long long)ext, (unsigned long long)ext_sectors,
-                                (unsigned long long)dev->sectors);
-            rc = read_logical(dev, sector, ext, ext_sectors, out, err);
+            rc = on_disk(dev, e, 0, i + 1, "extended ", err);
+            if (rc)
+                return rc;
+            rc = read_logical(dev, sector, pvh_disk_le32(e + M_FIRST_LBA),
+                              pvh_disk_le32(e + M_SECTORS), out, err);
         }
         if (rc)
             return rc;

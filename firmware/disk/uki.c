@@ -4,6 +4,8 @@
  */
 #include "firmware/disk/uki.h"
 
+#include <stddef.h>
+
 #include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
@@ -30,24 +32,17 @@ uint16_t pvh_uki_machine(void)
 static struct pvh_uki_section *section_of(struct pvh_uki *u, const uint8_t *name)
 {
     static const char names[5][8] = { ".linux", ".initrd", ".cmdline", ".dtb", ".osrel" };
+    static const uint8_t slot[5] = {
+        offsetof(struct pvh_uki, linux_), offsetof(struct pvh_uki, initrd),
+        offsetof(struct pvh_uki, cmdline), offsetof(struct pvh_uki, dtb),
+        offsetof(struct pvh_uki, osrel),
+    };
     unsigned i;
 
-    for (i = 0; i < 5 && memcmp(name, names[i], 8); i++)
-        ;
-    switch (i) {
-    case 0:
-        return &u->linux_;
-    case 1:
-        return &u->initrd;
-    case 2:
-        return &u->cmdline;
-    case 3:
-        return &u->dtb;
-    case 4:
-        return &u->osrel;
-    default:
-        return NULL;
-    }
+    for (i = 0; i < 5; i++)
+        if (!memcmp(name, names[i], 8))
+            return (struct pvh_uki_section *)(void *)((char *)u + slot[i]);
+    return NULL;
 }
 
 static int take_section(struct pvh_uki *u, const uint8_t *s, unsigned index, uint64_t file_size,

@@ -350,7 +350,7 @@ static void bad_bpbs_refused(void **state)
     mount_with_bpb(16, 1, 0, PVH_EINVAL, "0 FATs");
     mount_with_bpb(19, 2, 6000, PVH_ERANGE, "FAT: 6000 sectors in a partition of 5000");
     mount_with_bpb(22, 2, 2, PVH_ERANGE, "a FAT of 2 sectors for");
-    mount_with_bpb(17, 2, 0, PVH_EINVAL, "make FAT16, but the BPB has no root directory entries");
+    mount_with_bpb(17, 2, 0, PVH_EINVAL, "make FAT16, but the BPB has 0 root entries");
     mount_with_bpb(510, 2, 0, PVH_EINVAL, "no boot sector at LBA 64");
     mount_with_bpb(14, 2, 60000, PVH_ERANGE, "sectors before the data area");
     memset(&disk, 0, sizeof(disk));
