@@ -358,7 +358,6 @@ static void mount_boot_partitions(struct pvh_disk_work *w, struct pvh_error *err
             continue;
         }
         w->mounted[fs] = true;
-        w->fs_part[fs] = p->number;
         pvh_info("disk: partition %u %s fat%u", p->number, pvh_disk_fs_name(fs),
                  w->fs[fs].type);
     }
@@ -375,7 +374,7 @@ static void read_loader_conf(struct pvh_disk_work *w, struct pvh_error *err)
     if (pvh_fat_read_file(fs, &w->node, w->file, PVH_BLS_FILE_MAX, &len, err) ||
         pvh_bls_loader_default(w->file, (size_t)len, w->default_pattern,
                                sizeof(w->default_pattern), err)) {
-        pvh_info("disk: skip esp:/loader/loader.conf: %pE", err->msg);
+        pvh_info("disk: skip %s:%s: %pE", "esp", "/loader/loader.conf", err->msg);
         w->default_pattern[0] = '\0';
         return;
     }

@@ -65,7 +65,6 @@ struct pvh_disk_work {
     struct pvh_part_table parts;
     struct pvh_fat fs[PVH_DISK_NR_FS];
     bool mounted[PVH_DISK_NR_FS];
-    uint32_t fs_part[PVH_DISK_NR_FS];      /* partition numbers */
     struct pvh_disk_entry entries[PVH_DISK_ENTRIES_MAX];
     unsigned nr_entries;                   /* kept */
     unsigned nr_seen;                      /* bootable entries found */
