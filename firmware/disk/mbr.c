@@ -34,12 +34,18 @@ static uint8_t kind_of(uint8_t type)
 }
 
 /* Does the partition of entry e, base + its first LBA on, lie on the
- * disk? kind: "" or "extended ". */
+ * disk? kind: "" or "extended ". p: the partition (kept only when it does). */
 static int on_disk(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base,
-                   uint32_t number, const char *kind, struct pvh_error *err)
+                   uint32_t number, const char *kind, struct pvh_partition *p,
+                   struct pvh_error *err)
 {
     uint64_t first = base + pvh_disk_le32(e + M_FIRST_LBA), count = pvh_disk_le32(e + M_SECTORS);
 
+    p->first_lba = first;
+    p->sectors = count;
+    p->number = number;
+    p->mbr_type = e[M_TYPE];
+    p->kind = kind_of(e[M_TYPE]);
     if (count == 0 || first == 0 || first >= dev->sectors || count > dev->sectors - first)
         return pvh_fail(err, PVH_ERANGE, "MBR %spartition %u: LBA %llu, %llu sectors, on a "
                         "disk of %llu sectors", kind, number, (unsigned long long)first,
@@ -47,22 +53,16 @@ static int on_disk(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t b
     return PVH_OK;
 }
 
-/* Keep the partition of entry e (on_disk checked). */
+/* Keep the partition of entry e when it lies on the disk. */
 static int take(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base,
                 uint32_t number, struct pvh_part_table *out, struct pvh_error *err)
 {
     struct pvh_partition p;
-    int rc = on_disk(dev, e, base, number, "", err);
+    int rc = on_disk(dev, e, base, number, "", &p, err);
 
-    if (rc)
-        return rc;
-    p.first_lba = base + pvh_disk_le32(e + M_FIRST_LBA);
-    p.sectors = pvh_disk_le32(e + M_SECTORS);
-    p.number = number;
-    p.mbr_type = e[M_TYPE];
-    p.kind = kind_of(e[M_TYPE]);
-    pvh_part_keep(out, &p);
-    return PVH_OK;
+    if (rc == PVH_OK)
+        pvh_part_keep(out, &p);
+    return rc;
 }
 
 /* Follow the EBR chain of the extended partition at [ext, ext + ext_sectors). */
@@ -118,11 +118,12 @@ int pvh_mbr_read(const struct pvh_block_dev *dev, uint8_t *sector, struct pvh_pa
             rc = take(dev, e, 0, i + 1, out, err);
         } else {
             /* The extended partition holds the others; it is not one to use. */
-            rc = on_disk(dev, e, 0, i + 1, "extended ", err);
+            struct pvh_partition ext;
+
+            rc = on_disk(dev, e, 0, i + 1, "extended ", &ext, err);
             if (rc)
                 return rc;
-            rc = read_logical(dev, sector, pvh_disk_le32(e + M_FIRST_LBA),
-                              pvh_disk_le32(e + M_SECTORS), out, err);
+            rc = read_logical(dev, sector, ext.first_lba, ext.sectors, out, err);
         }
         if (rc)
             return rc;
