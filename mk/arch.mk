@@ -74,9 +74,15 @@ LIB_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(LIB_SRCS))) $(ARCH_GEN_OB
 
 # pvhboot-disk: the firmware's main under another name (pvh_firmware_main),
 # called by the disk image's main when there is a payload (firmware/disk/disk_main.c).
-# The disk code is built for size before speed (-Oz: GCC 12 and later),
-# since x86's image has only the first 2 MiB to grow in.
-$(filter-out $(BUILD)/obj/disk/firmware_main.o,$(DISK_OBJS)): ALL_CFLAGS += -Oz
+# The disk code, its readers included, is built for size before speed (-Oz: GCC 12 and later),
+# since x86's image has only the first 2 MiB to grow in. Its many error
+# returns (return pvh_fail(...)) are calls that go on to one epilogue, not
+# tail calls each with its own copy of it (-fno-optimize-sibling-calls), and
+# registers are saved once at the entry rather than on each path that needs
+# them (-fno-shrink-wrap): about 430 bytes less on x86, 780 on arm64.
+DISK_CFLAGS := -Oz -fno-optimize-sibling-calls -fno-shrink-wrap
+$(filter-out $(BUILD)/obj/disk/firmware_main.o,$(DISK_OBJS)): ALL_CFLAGS += $(DISK_CFLAGS)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(DISK_READER_SRCS)): ALL_CFLAGS += $(DISK_CFLAGS)
 $(BUILD)/obj/disk/firmware_main.o: $(DISK_FIRMWARE_MAIN) mk/common.mk mk/arch.mk arch/$(SRCARCH)/build.mk
 	$(call quiet,CC,$@)
 	@mkdir -p $(dir $@)

@@ -68,7 +68,7 @@ DISK_PCI_SRCS := firmware/disk/virtio_pci.c firmware/disk/pci.c
 # pvhboot-disk's readers (firmware/disk/, docs/disk.md): partition tables,
 # FAT, boot entries. Archived into libpvhboot.a and built for the host (unit
 # tests, fuzzers, lint); only what calls them (pvhboot-disk) pulls them in.
-DISK_READER_SRCS := firmware/disk/partition.c firmware/disk/part_table.c firmware/disk/gpt.c firmware/disk/mbr.c \
+DISK_READER_SRCS := firmware/disk/disk_bytes.c firmware/disk/partition.c firmware/disk/part_table.c firmware/disk/gpt.c firmware/disk/mbr.c \
                     firmware/disk/fat.c firmware/disk/fat_dir.c firmware/disk/version.c \
                     firmware/disk/bls.c firmware/disk/uki.c firmware/disk/entries.c \
                     firmware/disk/entries_select.c

@@ -95,40 +95,75 @@ static void copy_text(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+/* One entry file, met by the scan (out NULL: its faults pass it over
+ * with a line, and a good one is kept) or named by the choice (out: its
+ * faults fail, and its files and command line are described in out). */
 struct walk {
     struct pvh_disk_work *w;
     unsigned fs;
     const char *dir;
     struct pvh_error *err;
     bool dry;               /* the walk that only checks the directory ends */
+    struct pvh_disk_boot *out;
+    const char *vmm;
 };
 
 static int skip(const struct walk *k, const char *name, const char *why)
 {
+    char copy[sizeof(k->err->msg)];
+
+    if (k->out) {
+        copy_text(copy, sizeof(copy), why);
+        return pvh_fail(k->err, PVH_EINVAL, "entry %s: %.150s", k->out->id, copy);
+    }
     pvh_info("disk: skip %s:%s/%pE: %pE", pvh_disk_fs_name(k->fs), k->dir, name, why);
     return PVH_OK;
 }
 
-/* Is path there, on this volume, as a file? */
+/* Is path there, on this volume, as a file? Then, when to, it is to's. */
 static int check_file(const struct walk *k, const char *key, const char *path,
-                      const char *name)
+                      const char *name, struct pvh_disk_file *to)
 {
     struct pvh_fat_node *n = &k->w->node;
     char why[PVH_BLS_PATH_MAX + 64];
     int rc = pvh_fat_lookup(&k->w->fs[k->fs], path, n, k->err);
 
-    if (rc == PVH_OK && !n->is_dir)
+    if (rc == PVH_OK && !n->is_dir) {
+        if (to) {
+            to->fs = (uint8_t)k->fs;
+            copy_text(to->path, sizeof(to->path), path);
+            to->offset = 0;
+            to->size = n->size;
+        }
         return PVH_OK;
+    }
     pvh_snprintf(why, sizeof(why), "%s %s: %s", key, path,
                  rc == PVH_OK ? "a directory" : k->err->msg);
-    skip(k, name, why);
-    return PVH_ENOENT;
+    rc = skip(k, name, why);
+    return rc ? rc : PVH_ENOENT;
 }
 
-static int conf_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen)
+static int append(const struct walk *k, const char *name, const char *src)
+{
+    char *dst = k->out->cmdline;
+    size_t have = strlen(dst), n = strlen(src), sep = have && n ? 1 : 0;
+
+    if (have + sep + n >= sizeof(k->out->cmdline)) {
+        pvh_fail(k->err, PVH_E2BIG, "cmdline: %zu bytes (at most %zu)", have + sep + n,
+                 sizeof(k->out->cmdline) - 1);
+        return skip(k, name, k->err->msg);
+    }
+    if (sep)
+        dst[have++] = ' ';
+    memcpy(dst + have, src, n + 1);
+    return PVH_OK;
+}
+
+static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
 {
     struct pvh_disk_work *w = k->w;
     struct pvh_bls_entry *b = &w->bls;
+    struct pvh_disk_boot *out = k->out;
     struct pvh_disk_entry e;
     uint64_t len;
     unsigned i;
@@ -141,13 +176,20 @@ static int conf_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen
         return skip(k, f->name, "for another architecture");
     if (!b->linux_path[0])
         return skip(k, f->name, "no 'linux' key");
-    rc = check_file(k, "linux", b->linux_path, f->name);
+    rc = check_file(k, "linux", b->linux_path, f->name, out ? &out->kernel : NULL);
     for (i = 0; rc == PVH_OK && i < b->nr_initrd; i++)
-        rc = check_file(k, "initrd", b->initrd[i], f->name);
+        rc = check_file(k, "initrd", b->initrd[i], f->name, out ? &out->initrd[i] : NULL);
     if (rc == PVH_OK && b->devicetree[0])
-        rc = check_file(k, "devicetree", b->devicetree, f->name);
+        rc = check_file(k, "devicetree", b->devicetree, f->name,
+                        out ? &out->devicetree : NULL);
     if (rc)
-        return PVH_OK;
+        return out ? rc : PVH_OK;
+    if (out) {
+        out->nr_initrd = b->nr_initrd;
+        out->has_devicetree = b->devicetree[0] != '\0';
+        rc = append(k, f->name, b->options);
+        return rc ? rc : append(k, f->name, k->vmm);
+    }
     memset(&e, 0, sizeof(e));
     memcpy(e.id, f->name, idlen);
     copy_text(e.title, sizeof(e.title), b->title[0] ? b->title : e.id);
@@ -160,7 +202,53 @@ static int conf_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen
     return PVH_OK;
 }
 
-static int uki_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen)
+/* A UKI's section as a file to load: a byte range of the UKI's. */
+static void section(struct pvh_disk_file *f, const struct pvh_disk_file *uki,
+                    const struct pvh_uki_section *s)
+{
+    *f = *uki;
+    f->offset = s->offset;
+    f->size = s->size;
+}
+
+/* The chosen UKI's sections (out->kernel names the UKI), and its command
+ * line: systemd-stub's rule with Secure Boot on, the only one pvhboot
+ * can keep (it has no Secure Boot to ask): an embedded .cmdline is the
+ * command line, its text up to the first NUL, trailing blanks removed;
+ * the loader's is used only when there is none. */
+static int uki_describe(const struct walk *k, const struct pvh_fat_node *f,
+                        const struct pvh_uki *u)
+{
+    struct pvh_disk_boot *out = k->out;
+    const struct pvh_uki_section *s = &u->cmdline;
+    size_t n = (size_t)s->size;
+
+    if (u->initrd.present)
+        section(&out->initrd[out->nr_initrd++], &out->kernel, &u->initrd);
+    out->has_devicetree = u->dtb.present;
+    if (u->dtb.present)
+        section(&out->devicetree, &out->kernel, &u->dtb);
+    out->kernel.offset = u->linux_.offset;
+    out->kernel.size = u->linux_.size;
+    if (!s->present)
+        return append(k, f->name, k->vmm);
+    if (s->size >= sizeof(out->cmdline)) {
+        pvh_fail(k->err, PVH_E2BIG, "UKI .cmdline: %llu bytes (at most %zu)",
+                 (unsigned long long)s->size, sizeof(out->cmdline) - 1);
+        return skip(k, f->name, k->err->msg);
+    }
+    if (pvh_fat_read_at(&k->w->fs[k->fs], f, s->offset, out->cmdline, n, k->err))
+        return skip(k, f->name, k->err->msg);
+    out->cmdline[n] = '\0';
+    n = strnlen(out->cmdline, n);
+    while (n && (out->cmdline[n - 1] == '\n' || out->cmdline[n - 1] == ' ' ||
+                 out->cmdline[n - 1] == '\r'))
+        n--;
+    out->cmdline[n] = '\0';
+    return PVH_OK;
+}
+
+static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
 {
     struct pvh_disk_work *w = k->w;
     struct pvh_fat *fs = &w->fs[k->fs];
@@ -174,6 +262,8 @@ static int uki_entry(struct walk *k, const struct pvh_fat_node *f, size_t idlen)
         return skip(k, f->name, k->err->msg);
     if (u.machine != pvh_uki_machine())
         return skip(k, f->name, "for another architecture");
+    if (k->out)
+        return uki_describe(k, f, &u);
     memset(&e, 0, sizeof(e));
     memcpy(e.id, f->name, idlen);
     copy_text(e.title, sizeof(e.title), e.id);
@@ -208,6 +298,25 @@ static int one_file(void *ctx, const struct pvh_fat_node *f)
     return uki ? uki_entry(k, f, idlen) : conf_entry(k, f, idlen);
 }
 
+/* An id and its directory and suffix always fit a path. */
+_Static_assert(PVH_DISK_ID_MAX + sizeof(ENTRIES_DIR "/.conf") <= PVH_BLS_PATH_MAX,
+               "an entry's path fits a struct pvh_disk_file's");
+
+int pvh_disk_entry_describe(struct pvh_disk_work *w, const struct pvh_disk_entry *e,
+                            const char *vmm, struct pvh_disk_boot *out, struct pvh_error *err)
+{
+    const char *dir = e->type == 2 ? UKI_DIR : ENTRIES_DIR;
+    struct walk k = { w, e->fs, dir, err, false, out, vmm };
+    struct pvh_fat_node f;
+
+    out->kernel.fs = e->fs;
+    pvh_snprintf(out->kernel.path, sizeof(out->kernel.path), "%s/%s%s", dir, e->id,
+                 e->type == 2 ? ".efi" : ".conf");
+    if (pvh_fat_lookup(&w->fs[e->fs], out->kernel.path, &f, err))
+        return skip(&k, e->id, err->msg);
+    return e->type == 2 ? uki_entry(&k, &f, 0) : conf_entry(&k, &f, 0);
+}
+
 /* The directory's entries. It is walked twice: whole first, taking
  * nothing, so that one that does not end (a loop in its chain) gives no
  * entries, rather than the same ones again and again until the walk's
@@ -217,7 +326,7 @@ static int walk_dir(struct pvh_disk_work *w, unsigned fs, const char *dir,
 {
     struct pvh_fat_node d;
     struct pvh_error sub;
-    struct walk k = { w, fs, dir, &sub, true };
+    struct walk k = { w, fs, dir, &sub, true, NULL, NULL };
     int rc = pvh_fat_lookup(&w->fs[fs], dir, &d, err);
 
     if (rc == PVH_ENOENT)
@@ -249,7 +358,6 @@ static void mount_boot_partitions(struct pvh_disk_work *w, struct pvh_error *err
             continue;
         }
         w->mounted[fs] = true;
-        w->fs_part[fs] = p->number;
         pvh_info("disk: partition %u %s fat%u", p->number, pvh_disk_fs_name(fs),
                  w->fs[fs].type);
     }
@@ -266,7 +374,7 @@ static void read_loader_conf(struct pvh_disk_work *w, struct pvh_error *err)
     if (pvh_fat_read_file(fs, &w->node, w->file, PVH_BLS_FILE_MAX, &len, err) ||
         pvh_bls_loader_default(w->file, (size_t)len, w->default_pattern,
                                sizeof(w->default_pattern), err)) {
-        pvh_info("disk: skip esp:/loader/loader.conf: %pE", err->msg);
+        pvh_info("disk: skip %s:%s: %pE", "esp", "/loader/loader.conf", err->msg);
         w->default_pattern[0] = '\0';
         return;
     }

@@ -65,7 +65,6 @@ struct pvh_disk_work {
     struct pvh_part_table parts;
     struct pvh_fat fs[PVH_DISK_NR_FS];
     bool mounted[PVH_DISK_NR_FS];
-    uint32_t fs_part[PVH_DISK_NR_FS];      /* partition numbers */
     struct pvh_disk_entry entries[PVH_DISK_ENTRIES_MAX];
     unsigned nr_entries;                   /* kept */
     unsigned nr_seen;                      /* bootable entries found */
@@ -96,5 +95,10 @@ int pvh_disk_read(struct pvh_disk_work *w, const struct pvh_disk_file *f, void *
 int pvh_disk_entry_cmp(const struct pvh_disk_entry *a, const struct pvh_disk_entry *b);
 void pvh_disk_entry_keep(struct pvh_disk_work *w, const struct pvh_disk_entry *e);
 const char *pvh_disk_fs_name(unsigned fs);
+/* For entries_select.c: the kept entry e's files and command line into
+ * out (out->id set), its file read and checked again as the scan did;
+ * a fault is "entry <id>: <why>". */
+int pvh_disk_entry_describe(struct pvh_disk_work *w, const struct pvh_disk_entry *e,
+                            const char *vmm, struct pvh_disk_boot *out, struct pvh_error *err);
 
 #endif

@@ -4,7 +4,7 @@
  */
 #include "firmware/disk/fat.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 /* BPB fields (offsets in the volume's first sector). */
@@ -38,12 +38,12 @@ static int check_type(struct pvh_fat *fs, uint32_t root_entries, uint32_t fat_sz
 {
     fs->type = fs->clusters < FAT12_CLUSTERS_BELOW ? 12
                : fs->clusters < FAT16_CLUSTERS_BELOW ? 16 : 32;
-    if (fs->type == 32 && (root_entries || fat_sz16))
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT32, but the BPB has %u root "
-                        "entries and a 16-bit FAT size %u", fs->clusters, root_entries, fat_sz16);
-    if (fs->type != 32 && !root_entries)
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT%u, but the BPB has no root "
-                        "directory entries", fs->clusters, fs->type);
+    /* FAT32 has no fixed root directory and only a 32-bit FAT size;
+     * FAT12 and FAT16 have a root directory. */
+    if (fs->type == 32 ? root_entries || fat_sz16 : !root_entries)
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u clusters make FAT%u, but the BPB has %u root "
+                        "entries and a 16-bit FAT size %u", fs->clusters, fs->type,
+                        root_entries, fat_sz16);
     if (fs->clusters > FAT32_CLUSTERS_MAX)
         return pvh_fail(err, PVH_E2BIG, "FAT: %u clusters", fs->clusters);
     return PVH_OK;
@@ -73,9 +73,9 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     fs->dev = dev;
     fs->lba = lba;
     fs->fat_cached = UINT64_MAX;
-    if (!sectors || dev->read(dev, lba, 1, fs->buf))
-        return pvh_fail(err, PVH_EINVAL, "FAT: cannot read the boot sector at LBA %llu",
-                        (unsigned long long)lba);
+    /* An empty partition: nothing read, and the zeroed buffer is no boot sector. */
+    if (pvh_fat_read_sectors(fs, lba, sectors ? 1 : 0, fs->buf, err))
+        return PVH_EINVAL;
     if (pvh_le16(b + BOOT_SIGNATURE_OFF) != 0xaa55 || (b[0] != 0xeb && b[0] != 0xe9))
         return pvh_fail(err, PVH_EINVAL, "FAT: no boot sector at LBA %llu: jump 0x%02x, "
                         "signature 0x%04x", (unsigned long long)lba, b[0],
@@ -90,9 +90,9 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     reserved = pvh_le16(b + BPB_RSVD_SEC_CNT);
     nfats = b[BPB_NUM_FATS];
     root_entries = pvh_le16(b + BPB_ROOT_ENT_CNT);
-    total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_le32(b + BPB_TOT_SEC32);
+    total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_disk_le32(b + BPB_TOT_SEC32);
     fat_sz16 = pvh_le16(b + BPB_FAT_SZ16);
-    fat_sz = fat_sz16 ? fat_sz16 : pvh_le32(b + BPB_FAT_SZ32);
+    fat_sz = fat_sz16 ? fat_sz16 : pvh_disk_le32(b + BPB_FAT_SZ32);
     if (!reserved || !nfats || !fat_sz)
         return pvh_fail(err, PVH_EINVAL, "FAT: %u reserved sectors, %u FATs of %u sectors",
                         reserved, nfats, fat_sz);
@@ -114,12 +114,21 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     if (rc == PVH_OK)
         rc = check_fat_size(fs, fat_sz, err);
     if (rc == PVH_OK && fs->type == 32) {
-        fs->root_cluster = pvh_le32(b + BPB_ROOT_CLUS);
+        fs->root_cluster = pvh_disk_le32(b + BPB_ROOT_CLUS);
         if (!pvh_fat_cluster_ok(fs, fs->root_cluster))
             rc = pvh_fail(err, PVH_ERANGE, "FAT32: root cluster %u (2..%u)", fs->root_cluster,
                           fs->clusters + 1);
     }
     return rc;
+}
+
+int pvh_fat_read_sectors(struct pvh_fat *fs, uint64_t lba, uint32_t count, void *buf,
+                         struct pvh_error *err)
+{
+    if (count && fs->dev->read(fs->dev, lba, count, buf))
+        return pvh_fail(err, PVH_EINVAL, "FAT: cannot read %u sectors at LBA %llu", count,
+                        (unsigned long long)lba);
+    return PVH_OK;
 }
 
 bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c)
@@ -139,11 +148,9 @@ static int fat_byte(struct pvh_fat *fs, uint64_t off, uint8_t *out, struct pvh_e
     uint64_t lba = fs->lba + fs->fat_lba + off / PVH_SECTOR_SIZE;
 
     if (fs->fat_cached != lba) {
-        if (fs->dev->read(fs->dev, lba, 1, fs->fat_buf)) {
-            fs->fat_cached = UINT64_MAX;
-            return pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                            (unsigned long long)lba);
-        }
+        fs->fat_cached = UINT64_MAX;
+        if (pvh_fat_read_sectors(fs, lba, 1, fs->fat_buf, err))
+            return PVH_EINVAL;
         fs->fat_cached = lba;
     }
     *out = fs->fat_buf[off % PVH_SECTOR_SIZE];
@@ -161,7 +168,7 @@ static int fat_entry(struct pvh_fat *fs, uint32_t c, uint32_t *value, struct pvh
         rc = fat_byte(fs, off + i, &b[i], err);
     if (rc)
         return rc;
-    *value = pvh_le32(b);
+    *value = pvh_disk_le32(b);
     if (fs->type == 12)
         *value = (c & 1 ? *value >> 4 : *value) & 0xfff;
     else if (fs->type == 32)
@@ -185,8 +192,9 @@ int pvh_fat_next(struct pvh_fat *fs, uint32_t c, const char *what, uint32_t *nex
     return 1;
 }
 
-/* Reads of whole sectors, merged while they are contiguous on the disk
- * and in the buffer: one request for a run of contiguous clusters. */
+/* Whole sectors read straight into the caller's buffer, merged while
+ * they are contiguous on the disk and in the buffer: one request for a
+ * run of contiguous clusters. */
 struct run {
     uint64_t lba;
     uint8_t *dst;
@@ -195,72 +203,28 @@ struct run {
 
 static int flush(struct pvh_fat *fs, struct run *r, struct pvh_error *err)
 {
-    if (r->count && fs->dev->read(fs->dev, r->lba, r->count, r->dst))
-        return pvh_fail(err, PVH_EINVAL, "FAT: cannot read %u sectors at LBA %llu", r->count,
-                        (unsigned long long)r->lba);
+    int rc = pvh_fat_read_sectors(fs, r->lba, r->count, r->dst, err);
+
     r->count = 0;
-    return PVH_OK;
-}
-
-static int add(struct pvh_fat *fs, struct run *r, uint64_t lba, uint8_t *dst, uint32_t count,
-               struct pvh_error *err)
-{
-    int rc;
-
-    if (r->count && lba == r->lba + r->count && dst == r->dst + (uint64_t)r->count *
-        PVH_SECTOR_SIZE && r->count <= UINT32_MAX / 2 - count) {
-        r->count += count;
-        return PVH_OK;
-    }
-    rc = flush(fs, r, err);
-    r->lba = lba;
-    r->dst = dst;
-    r->count = count;
-    return rc;
-}
-
-/* Copy bytes [from, to) of cluster c (to - from <= cluster size) to dst. */
-static int read_in_cluster(struct pvh_fat *fs, struct run *r, uint32_t c, uint32_t from,
-                           uint32_t to, uint8_t *dst, struct pvh_error *err)
-{
-    uint64_t lba = pvh_fat_cluster_lba(fs, c);
-    uint32_t at = from, s, n, full;
-    int rc = PVH_OK;
-
-    while (at < to && rc == PVH_OK) {
-        s = at / PVH_SECTOR_SIZE;
-        if (at % PVH_SECTOR_SIZE == 0 && to - at >= PVH_SECTOR_SIZE) {
-            full = (to - at) / PVH_SECTOR_SIZE;
-            rc = add(fs, r, lba + s, dst + (at - from), full, err);
-            at += full * PVH_SECTOR_SIZE;
-            continue;
-        }
-        /* A piece of a sector: through the volume's buffer. */
-        rc = flush(fs, r, err);
-        if (rc == PVH_OK && fs->dev->read(fs->dev, lba + s, 1, fs->buf))
-            rc = pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                          (unsigned long long)lba + s);
-        n = PVH_SECTOR_SIZE - at % PVH_SECTOR_SIZE;
-        n = n < to - at ? n : to - at;
-        if (rc == PVH_OK)
-            memcpy(dst + (at - from), fs->buf + at % PVH_SECTOR_SIZE, n);
-        at += n;
-    }
     return rc;
 }
 
 /* Bytes [off, off + len) of file, and its whole chain checked: exactly as
  * long as its size needs. A loop never reaches an end mark, so it is
  * found wherever it is; without this, one past the range would go
- * unseen, and one inside it would read the loop's clusters again. */
+ * unseen, and one inside it would read the loop's clusters again. The
+ * chain checked last (its first cluster and the size it was checked
+ * against) is remembered: a UKI is read several times, and a later read
+ * walks that chain only as far as its range, each step checked again. */
 static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
                       uint8_t *buf, uint64_t len, struct pvh_error *err)
 {
     uint64_t need = ((uint64_t)file->size + fs->cluster_bytes - 1) / fs->cluster_bytes;
-    uint64_t k, end = off + len, at, from, to;
+    uint64_t k, pos, lo, hi, lba, end = off + len;
+    bool known = file->cluster == fs->checked_cluster && file->size == fs->checked_size;
     struct run r = { 0, NULL, 0 };
-    uint32_t c = file->cluster, next = 0;
-    int rc = PVH_OK, more;
+    uint32_t c = file->cluster, next, i;
+    int rc;
 
     if (off > file->size || len > file->size - off)
         return pvh_fail(err, PVH_ERANGE, "FAT: '%s': bytes %llu+%llu of a file of %u",
@@ -271,35 +235,55 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
     if (!pvh_fat_cluster_ok(fs, c))
         return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", file->name,
                         c, fs->clusters + 1);
-    for (k = 0; rc == PVH_OK; k++) {
-        at = k * fs->cluster_bytes;
-        if (at < end && at + fs->cluster_bytes > off) {
-            from = off > at ? off - at : 0;
-            to = end - at < fs->cluster_bytes ? end - at : fs->cluster_bytes;
-            rc = read_in_cluster(fs, &r, c, (uint32_t)from, (uint32_t)to, buf + (at + from - off),
-                                 err);
+    for (k = 0;; k++) {
+        for (i = 0; i < fs->spc; i++) {
+            pos = (k * fs->spc + i) * PVH_SECTOR_SIZE;
+            if (pos + PVH_SECTOR_SIZE <= off || pos >= end)
+                continue;
+            lba = pvh_fat_cluster_lba(fs, c) + i;
+            if (pos >= off && pos + PVH_SECTOR_SIZE <= end) {
+                if (!r.count || lba != r.lba + r.count ||
+                    buf + (pos - off) != r.dst + (uint64_t)r.count * PVH_SECTOR_SIZE) {
+                    rc = flush(fs, &r, err);
+                    if (rc)
+                        return rc;
+                    r.lba = lba;
+                    r.dst = buf + (pos - off);
+                }
+                r.count++;
+                continue;
+            }
+            /* A piece of a sector: through the volume's buffer. */
+            rc = flush(fs, &r, err);
+            if (rc == PVH_OK)
+                rc = pvh_fat_read_sectors(fs, lba, 1, fs->buf, err);
+            if (rc)
+                return rc;
+            lo = pos > off ? pos : off;
+            hi = pos + PVH_SECTOR_SIZE < end ? pos + PVH_SECTOR_SIZE : end;
+            memcpy(buf + (lo - off), fs->buf + (lo - pos), (size_t)(hi - lo));
         }
-        if (rc || k + 1 == need)
+        if (k + 1 == need || (known && (k + 1) * fs->cluster_bytes >= end))
             break;
-        more = pvh_fat_next(fs, c, file->name, &next, err);
-        if (more < 0)
-            rc = more;
-        else if (!more)
-            rc = pvh_fail(err, PVH_EINVAL, "FAT: '%s': chain ends after %llu clusters, its "
-                          "size %u needs %llu", file->name, (unsigned long long)k + 1,
-                          file->size, (unsigned long long)need);
-        c = next;
+        rc = pvh_fat_next(fs, c, file->name, &c, err);
+        if (rc <= 0)
+            return rc ? rc : pvh_fail(err, PVH_EINVAL, "FAT: '%s': chain ends after %llu "
+                                      "clusters, its size %u needs %llu", file->name,
+                                      (unsigned long long)k + 1, file->size,
+                                      (unsigned long long)need);
     }
+    if (!known) {
+        rc = pvh_fat_next(fs, c, file->name, &next, err);
+        if (rc)
+            return rc < 0 ? rc : pvh_fail(err, PVH_EINVAL, "FAT: '%s': chain goes on past its "
+                                          "size %u (cluster %u links to %u)", file->name,
+                                          file->size, c, next);
+    }
+    rc = flush(fs, &r, err);
     if (rc == PVH_OK) {
-        more = pvh_fat_next(fs, c, file->name, &next, err);
-        if (more < 0)
-            rc = more;
-        else if (more)
-            rc = pvh_fail(err, PVH_EINVAL, "FAT: '%s': chain goes on past its size %u "
-                          "(cluster %u links to %u)", file->name, file->size, c, next);
+        fs->checked_cluster = file->cluster;
+        fs->checked_size = file->size;
     }
-    if (rc == PVH_OK)
-        rc = flush(fs, &r, err);
     return rc;
 }
 

@@ -46,6 +46,7 @@ struct pvh_fat {
     uint32_t data_lba;
     uint32_t clusters;      /* data clusters: numbers 2 .. clusters + 1 */
     uint64_t fat_cached;    /* the sector fat_buf holds, or UINT64_MAX */
+    uint32_t checked_cluster, checked_size; /* the chain last checked whole (fat.c) */
     uint8_t fat_buf[PVH_SECTOR_SIZE];
     uint8_t buf[PVH_SECTOR_SIZE];
 };
@@ -95,6 +96,10 @@ int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_
  * error naming what. */
 int pvh_fat_next(struct pvh_fat *fs, uint32_t c, const char *what, uint32_t *next,
                  struct pvh_error *err);
+/* Read count sectors at lba into buf (none when count is 0); an error
+ * names them. */
+int pvh_fat_read_sectors(struct pvh_fat *fs, uint64_t lba, uint32_t count, void *buf,
+                         struct pvh_error *err);
 /* Is c a data cluster of the volume? */
 bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c);
 /* The absolute LBA of data cluster c's first sector (c checked). */

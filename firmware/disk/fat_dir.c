@@ -5,7 +5,7 @@
  */
 #include "firmware/disk/fat.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define DIR_ENTRY_SIZE 32
@@ -24,7 +24,6 @@
 #define NTRES_LOWER_EXT 0x10
 #define ENTRY_END 0x00
 #define ENTRY_FREE 0xe5
-#define ENTRY_KANJI_E5 0x05
 #define LFN_LAST 0x40
 #define LFN_ORD_MASK 0x1f
 #define LFN_CHECKSUM 13
@@ -150,28 +149,29 @@ static bool lfn_name(const struct lfn *l, char *out)
     return n > 0;
 }
 
+/* The end of [from, to) of a short name, its padding spaces left out. */
+static unsigned trimmed(const uint8_t *e, unsigned from, unsigned to)
+{
+    while (to > from && e[to - 1] == ' ')
+        to--;
+    return to;
+}
+
 /* "NAME.EXT" from the 11 stored bytes, lower case where NTRes says so;
- * bytes of the OEM code page (0x80 and above) become '?'. */
+ * bytes of the OEM code page (0x80 and above) become '?', and so does a
+ * first byte of 0x05 (which stands for 0xe5). */
 static void short_name(const uint8_t *e, char *out)
 {
-    unsigned i, n = 0, end;
+    unsigned i, n = 0, base = trimmed(e, 0, 8), ext = trimmed(e, 8, 11);
     uint8_t c;
 
-    for (end = 8; end > 0 && e[end - 1] == ' '; end--)
-        ;
-    for (i = 0; i < end; i++) {
-        c = i == 0 && e[0] == ENTRY_KANJI_E5 ? 0xe5 : e[i];
-        if (e[D_NTRES] & NTRES_LOWER_BASE && c >= 'A' && c <= 'Z')
-            c = (uint8_t)(c + 'a' - 'A');
-        out[n++] = (char)(c >= 0x80 || c < 0x20 ? '?' : c);
-    }
-    for (end = 11; end > 8 && e[end - 1] == ' '; end--)
-        ;
-    if (end > 8)
-        out[n++] = '.';
-    for (i = 8; i < end; i++) {
+    for (i = 0; i < ext; i++) {
+        if (i >= base && i < 8)
+            continue;
+        if (i == 8)
+            out[n++] = '.';
         c = e[i];
-        if (e[D_NTRES] & NTRES_LOWER_EXT && c >= 'A' && c <= 'Z')
+        if (e[D_NTRES] & (i < 8 ? NTRES_LOWER_BASE : NTRES_LOWER_EXT) && c >= 'A' && c <= 'Z')
             c = (uint8_t)(c + 'a' - 'A');
         out[n++] = (char)(c >= 0x80 || c < 0x20 ? '?' : c);
     }
@@ -192,7 +192,7 @@ static void make_node(const struct pvh_fat *fs, const uint8_t *e, struct lfn *l,
     out->cluster = pvh_le16(e + D_FST_CLUS_LO);
     if (fs->type == 32)
         out->cluster |= (uint32_t)pvh_le16(e + D_FST_CLUS_HI) << 16;
-    out->size = out->is_dir ? 0 : pvh_le32(e + D_FILE_SIZE);
+    out->size = out->is_dir ? 0 : pvh_disk_le32(e + D_FILE_SIZE);
 }
 
 static bool is_dot(const uint8_t *e)
@@ -235,9 +235,8 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
         more = next_sector(fs, &pos, dir->name, &lba, err);
         if (more <= 0)
             return more;
-        if (fs->dev->read(fs->dev, lba, 1, fs->buf))
-            return pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                            (unsigned long long)lba);
+        if (pvh_fat_read_sectors(fs, lba, 1, fs->buf, err))
+            return PVH_EINVAL;
         for (i = 0; i < ENTRIES_PER_SECTOR && rc == PVH_OK; i++) {
             e = fs->buf + (size_t)i * DIR_ENTRY_SIZE;
             if (e[D_NAME] == ENTRY_END)
@@ -254,9 +253,8 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
                 make_node(fs, e, &lfn, &node);
                 /* fn may read through the volume: the sector is read again. */
                 rc = fn(ctx, &node);
-                if (rc == PVH_OK && fs->dev->read(fs->dev, lba, 1, fs->buf))
-                    rc = pvh_fail(err, PVH_EINVAL, "FAT: cannot read LBA %llu",
-                                  (unsigned long long)lba);
+                if (rc == PVH_OK)
+                    rc = pvh_fat_read_sectors(fs, lba, 1, fs->buf, err);
             }
         }
     }

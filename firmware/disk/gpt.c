@@ -15,7 +15,7 @@
 #include <pvhboot/console.h>
 #include <pvhboot/crc32.h>
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 /* Header fields (offsets in bytes). */
@@ -55,50 +55,47 @@ static bool is_pow2(uint32_t v)
     return v && !(v & (v - 1));
 }
 
-/* Check the header in sector (read from lba) and fill h. */
+/* Read the header at lba into sector, check it and fill h. The caller
+ * names the header in front of the message. */
 static int check_header(const struct pvh_block_dev *dev, uint8_t *sector, uint64_t lba,
                         struct gpt_header *h, struct pvh_error *err)
 {
-    uint32_t size = pvh_le32(sector + H_HEADER_SIZE), want = pvh_le32(sector + H_HEADER_CRC);
-    uint32_t crc;
+    uint32_t size, want, crc;
     uint64_t array_bytes;
 
-    if (pvh_le64(sector + H_SIGNATURE) != GPT_SIGNATURE)
-        return pvh_fail(err, PVH_EINVAL, "GPT header at LBA %llu: signature 0x%016llx",
-                        (unsigned long long)lba,
-                        (unsigned long long)pvh_le64(sector + H_SIGNATURE));
+    if (dev->read(dev, lba, 1, sector))
+        return pvh_fail(err, PVH_EINVAL, "cannot read it");
+    size = pvh_disk_le32(sector + H_HEADER_SIZE);
+    want = pvh_disk_le32(sector + H_HEADER_CRC);
+    if (pvh_disk_le64(sector + H_SIGNATURE) != GPT_SIGNATURE)
+        return pvh_fail(err, PVH_EINVAL, "signature 0x%016llx",
+                        (unsigned long long)pvh_disk_le64(sector + H_SIGNATURE));
     if (size < GPT_HEADER_MIN || size > PVH_SECTOR_SIZE)
-        return pvh_fail(err, PVH_EINVAL, "GPT header at LBA %llu: header size %u (92..512)",
-                        (unsigned long long)lba, size);
+        return pvh_fail(err, PVH_EINVAL, "header size %u (92..512)", size);
     memset(sector + H_HEADER_CRC, 0, 4);
     crc = pvh_crc32(0, sector, size);
     if (crc != want)
-        return pvh_fail(err, PVH_EINVAL, "GPT header at LBA %llu: header CRC32 0x%08x, "
-                        "computed 0x%08x", (unsigned long long)lba, want, crc);
-    h->lba = pvh_le64(sector + H_MY_LBA);
-    h->first_usable = pvh_le64(sector + H_FIRST_USABLE);
-    h->last_usable = pvh_le64(sector + H_LAST_USABLE);
-    h->entries_lba = pvh_le64(sector + H_ENTRIES_LBA);
-    h->nr_entries = pvh_le32(sector + H_NR_ENTRIES);
-    h->entry_size = pvh_le32(sector + H_ENTRY_SIZE);
-    h->entries_crc = pvh_le32(sector + H_ENTRIES_CRC);
+        return pvh_fail(err, PVH_EINVAL, "header CRC32 0x%08x, computed 0x%08x", want, crc);
+    h->lba = pvh_disk_le64(sector + H_MY_LBA);
+    h->first_usable = pvh_disk_le64(sector + H_FIRST_USABLE);
+    h->last_usable = pvh_disk_le64(sector + H_LAST_USABLE);
+    h->entries_lba = pvh_disk_le64(sector + H_ENTRIES_LBA);
+    h->nr_entries = pvh_disk_le32(sector + H_NR_ENTRIES);
+    h->entry_size = pvh_disk_le32(sector + H_ENTRY_SIZE);
+    h->entries_crc = pvh_disk_le32(sector + H_ENTRIES_CRC);
     if (h->lba != lba)
-        return pvh_fail(err, PVH_EINVAL, "GPT header at LBA %llu: MyLBA %llu",
-                        (unsigned long long)lba, (unsigned long long)h->lba);
+        return pvh_fail(err, PVH_EINVAL, "MyLBA %llu", (unsigned long long)h->lba);
     if (h->first_usable > h->last_usable || h->last_usable >= dev->sectors)
-        return pvh_fail(err, PVH_ERANGE, "GPT header at LBA %llu: usable LBAs %llu-%llu on a "
-                        "disk of %llu sectors", (unsigned long long)lba,
+        return pvh_fail(err, PVH_ERANGE, "usable LBAs %llu-%llu on a disk of %llu sectors",
                         (unsigned long long)h->first_usable, (unsigned long long)h->last_usable,
                         (unsigned long long)dev->sectors);
     if (h->entry_size < GPT_ENTRY_MIN || h->entry_size % GPT_ENTRY_MIN ||
         !is_pow2(h->entry_size / GPT_ENTRY_MIN))
-        return pvh_fail(err, PVH_EINVAL, "GPT header at LBA %llu: entry size %u (128 * 2^n)",
-                        (unsigned long long)lba, h->entry_size);
+        return pvh_fail(err, PVH_EINVAL, "entry size %u (128 * 2^n)", h->entry_size);
     array_bytes = (uint64_t)h->nr_entries * h->entry_size;
     if (array_bytes > PVH_GPT_ARRAY_MAX)
-        return pvh_fail(err, PVH_E2BIG, "GPT header at LBA %llu: %u entries of %u bytes "
-                        "(at most %u bytes)", (unsigned long long)lba, h->nr_entries,
-                        h->entry_size, PVH_GPT_ARRAY_MAX);
+        return pvh_fail(err, PVH_E2BIG, "%u entries of %u bytes (at most %u bytes)",
+                        h->nr_entries, h->entry_size, PVH_GPT_ARRAY_MAX);
     h->array_sectors = (uint32_t)((array_bytes + PVH_SECTOR_SIZE - 1) / PVH_SECTOR_SIZE);
     /* The array lies on the disk, outside the usable area and the header. */
     if (h->entries_lba < 1 || h->entries_lba >= dev->sectors ||
@@ -106,8 +103,7 @@ static int check_header(const struct pvh_block_dev *dev, uint8_t *sector, uint64
         (h->entries_lba <= h->last_usable &&
          h->entries_lba + h->array_sectors > h->first_usable) ||
         (h->entries_lba <= lba && h->entries_lba + h->array_sectors > lba))
-        return pvh_fail(err, PVH_ERANGE, "GPT header at LBA %llu: entry array at LBA %llu, "
-                        "%u sectors", (unsigned long long)lba,
+        return pvh_fail(err, PVH_ERANGE, "entry array at LBA %llu, %u sectors",
                         (unsigned long long)h->entries_lba, h->array_sectors);
     return PVH_OK;
 }
@@ -126,7 +122,7 @@ static int take_entry(const struct gpt_header *h, const uint8_t *e, uint32_t ind
                       struct pvh_part_table *out, struct pvh_error *err)
 {
     struct pvh_partition p;
-    uint64_t first = pvh_le64(e + E_FIRST_LBA), last = pvh_le64(e + E_LAST_LBA);
+    uint64_t first = pvh_disk_le64(e + E_FIRST_LBA), last = pvh_disk_le64(e + E_LAST_LBA);
 
     if (!memcmp(e + E_TYPE, guid_unused, 16))
         return PVH_OK;
@@ -180,19 +176,19 @@ static int read_entries(const struct pvh_block_dev *dev, uint8_t *sector,
 static int read_one(const struct pvh_block_dev *dev, uint8_t *sector, uint64_t lba,
                     struct pvh_part_table *out, struct pvh_error *err)
 {
+    char why[sizeof(err->msg)];
     struct gpt_header h;
     int rc;
 
-    memset(&h, 0, sizeof(h));
     memset(out->part, 0, sizeof(out->part));
     out->nr = out->nr_in_use = 0;
-    if (dev->read(dev, lba, 1, sector))
-        return pvh_fail(err, PVH_EINVAL, "GPT header: cannot read LBA %llu",
-                        (unsigned long long)lba);
+    memset(&h, 0, sizeof(h));
     rc = check_header(dev, sector, lba, &h, err);
-    if (rc == PVH_OK)
-        rc = read_entries(dev, sector, &h, out, err);
-    return rc;
+    if (rc) {
+        memcpy(why, err->msg, sizeof(why));
+        return pvh_fail(err, rc, "GPT header at LBA %llu: %s", (unsigned long long)lba, why);
+    }
+    return read_entries(dev, sector, &h, out, err);
 }
 
 int pvh_gpt_read(const struct pvh_block_dev *dev, uint8_t *sector, struct pvh_part_table *out,

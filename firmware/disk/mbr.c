@@ -7,7 +7,7 @@
  */
 #include "firmware/disk/partition.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define MBR_ENTRIES_OFF 446
@@ -33,24 +33,36 @@ static uint8_t kind_of(uint8_t type)
     return PVH_PART_OTHER;
 }
 
-/* The partition of entry e, starting at base + its first LBA, on the disk? */
+/* Does the partition of entry e, base + its first LBA on, lie on the
+ * disk? kind: "" or "extended ". p: the partition (kept only when it does). */
+static int on_disk(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base,
+                   uint32_t number, const char *kind, struct pvh_partition *p,
+                   struct pvh_error *err)
+{
+    uint64_t first = base + pvh_disk_le32(e + M_FIRST_LBA), count = pvh_disk_le32(e + M_SECTORS);
+
+    p->first_lba = first;
+    p->sectors = count;
+    p->number = number;
+    p->mbr_type = e[M_TYPE];
+    p->kind = kind_of(e[M_TYPE]);
+    if (count == 0 || first == 0 || first >= dev->sectors || count > dev->sectors - first)
+        return pvh_fail(err, PVH_ERANGE, "MBR %spartition %u: LBA %llu, %llu sectors, on a "
+                        "disk of %llu sectors", kind, number, (unsigned long long)first,
+                        (unsigned long long)count, (unsigned long long)dev->sectors);
+    return PVH_OK;
+}
+
+/* Keep the partition of entry e when it lies on the disk. */
 static int take(const struct pvh_block_dev *dev, const uint8_t *e, uint64_t base,
                 uint32_t number, struct pvh_part_table *out, struct pvh_error *err)
 {
     struct pvh_partition p;
-    uint64_t first = base + pvh_le32(e + M_FIRST_LBA), count = pvh_le32(e + M_SECTORS);
+    int rc = on_disk(dev, e, base, number, "", &p, err);
 
-    if (count == 0 || first == 0 || first >= dev->sectors || count > dev->sectors - first)
-        return pvh_fail(err, PVH_ERANGE, "MBR partition %u: LBA %llu, %llu sectors, on a disk "
-                        "of %llu sectors", number, (unsigned long long)first,
-                        (unsigned long long)count, (unsigned long long)dev->sectors);
-    p.first_lba = first;
-    p.sectors = count;
-    p.number = number;
-    p.mbr_type = e[M_TYPE];
-    p.kind = kind_of(e[M_TYPE]);
-    pvh_part_keep(out, &p);
-    return PVH_OK;
+    if (rc == PVH_OK)
+        pvh_part_keep(out, &p);
+    return rc;
 }
 
 /* Follow the EBR chain of the extended partition at [ext, ext + ext_sectors). */
@@ -75,7 +87,7 @@ static int read_logical(const struct pvh_block_dev *dev, uint8_t *sector, uint64
         }
         if (!is_extended(sector[MBR_ENTRIES_OFF + MBR_ENTRY_SIZE + M_TYPE]))
             return PVH_OK;
-        next = pvh_le32(sector + MBR_ENTRIES_OFF + MBR_ENTRY_SIZE + M_FIRST_LBA);
+        next = pvh_disk_le32(sector + MBR_ENTRIES_OFF + MBR_ENTRY_SIZE + M_FIRST_LBA);
         if (next == 0 || next >= ext_sectors)
             return pvh_fail(err, PVH_ERANGE, "MBR: EBR at LBA %llu links to offset %llu, "
                             "outside its extended partition of %llu sectors",
@@ -106,14 +118,12 @@ int pvh_mbr_read(const struct pvh_block_dev *dev, uint8_t *sector, struct pvh_pa
             rc = take(dev, e, 0, i + 1, out, err);
         } else {
             /* The extended partition holds the others; it is not one to use. */
-            uint64_t ext = pvh_le32(e + M_FIRST_LBA), ext_sectors = pvh_le32(e + M_SECTORS);
+            struct pvh_partition ext;
 
-            if (ext == 0 || ext >= dev->sectors || ext_sectors > dev->sectors - ext)
-                return pvh_fail(err, PVH_ERANGE, "MBR extended partition %u: LBA %llu, %llu "
-                                "sectors, on a disk of %llu sectors", i + 1,
-                                (unsigned long long)ext, (unsigned long long)ext_sectors,
-                                (unsigned long long)dev->sectors);
-            rc = read_logical(dev, sector, ext, ext_sectors, out, err);
+            rc = on_disk(dev, e, 0, i + 1, "extended ", &ext, err);
+            if (rc)
+                return rc;
+            rc = read_logical(dev, sector, ext.first_lba, ext.sectors, out, err);
         }
         if (rc)
             return rc;

@@ -4,7 +4,7 @@
  */
 #include "firmware/disk/partition.h"
 
-#include "common/lib/bytes.h"
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define MBR_SIGNATURE_OFF 510

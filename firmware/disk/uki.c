@@ -4,7 +4,9 @@
  */
 #include "firmware/disk/uki.h"
 
-#include "common/lib/bytes.h"
+#include <stddef.h>
+
+#include "firmware/disk/disk_bytes.h"
 #include "common/lib/string.h"
 
 #define DOS_E_LFANEW 0x3c
@@ -30,32 +32,25 @@ uint16_t pvh_uki_machine(void)
 static struct pvh_uki_section *section_of(struct pvh_uki *u, const uint8_t *name)
 {
     static const char names[5][8] = { ".linux", ".initrd", ".cmdline", ".dtb", ".osrel" };
+    static const uint8_t slot[5] = {
+        offsetof(struct pvh_uki, linux_), offsetof(struct pvh_uki, initrd),
+        offsetof(struct pvh_uki, cmdline), offsetof(struct pvh_uki, dtb),
+        offsetof(struct pvh_uki, osrel),
+    };
     unsigned i;
 
-    for (i = 0; i < 5 && memcmp(name, names[i], 8); i++)
-        ;
-    switch (i) {
-    case 0:
-        return &u->linux_;
-    case 1:
-        return &u->initrd;
-    case 2:
-        return &u->cmdline;
-    case 3:
-        return &u->dtb;
-    case 4:
-        return &u->osrel;
-    default:
-        return NULL;
-    }
+    for (i = 0; i < 5; i++)
+        if (!memcmp(name, names[i], 8))
+            return (struct pvh_uki_section *)(void *)((char *)u + slot[i]);
+    return NULL;
 }
 
 static int take_section(struct pvh_uki *u, const uint8_t *s, unsigned index, uint64_t file_size,
                         struct pvh_error *err)
 {
     struct pvh_uki_section *slot = section_of(u, s);
-    uint64_t off = pvh_le32(s + S_RAW_POINTER), raw = pvh_le32(s + S_RAW_SIZE);
-    uint64_t size = pvh_le32(s + S_VIRTUAL_SIZE);
+    uint64_t off = pvh_disk_le32(s + S_RAW_POINTER), raw = pvh_disk_le32(s + S_RAW_SIZE);
+    uint64_t size = pvh_disk_le32(s + S_VIRTUAL_SIZE);
 
     if (!slot)
         return PVH_OK;
@@ -86,7 +81,7 @@ int pvh_uki_parse(const uint8_t *head, size_t head_len, uint64_t file_size, stru
         head_len = (size_t)file_size;
     if (head_len < DOS_E_LFANEW + 4 || head[0] != 'M' || head[1] != 'Z')
         return pvh_fail(err, PVH_EINVAL, "UKI: no MZ header (%zu bytes)", head_len);
-    pe = pvh_le32(head + DOS_E_LFANEW);
+    pe = pvh_disk_le32(head + DOS_E_LFANEW);
     if (pe > head_len || head_len - pe < COFF_END)
         return pvh_fail(err, PVH_ERANGE, "UKI: e_lfanew 0x%llx outside the first %zu bytes",
                         (unsigned long long)pe, head_len);

@@ -61,7 +61,7 @@ PARTS = [
       "firmware/disk/x86/disk_arch", "firmware/disk/x86/discover",
       "firmware/disk/arm64/disk_arch", "firmware/disk/arm64/discover"]),
     ("disk contents (pvhboot-disk: GPT/MBR, FAT, boot entries, UKIs)",
-     ["firmware/disk/partition", "firmware/disk/part_table", "firmware/disk/gpt",
+     ["firmware/disk/disk_bytes", "firmware/disk/partition", "firmware/disk/part_table", "firmware/disk/gpt",
       "firmware/disk/mbr", "firmware/disk/fat", "firmware/disk/fat_dir", "firmware/disk/version",
       "firmware/disk/bls", "firmware/disk/uki", "firmware/disk/entries",
       "firmware/disk/entries_select"]),

@@ -211,6 +211,45 @@ static void chain_loop_refused(void **state)
                  "chain goes on past its size 40000");
 }
 
+/* A chain checked whole once is not walked past a later read's range
+ * (a UKI is read several times); each step inside the range is still
+ * checked, and another file (or size) is checked whole. */
+static void checked_chain_walked_only_to_the_range(void **state)
+{
+    uint8_t data[1536];
+    uint64_t len;
+    unsigned reads;
+    uint32_t c;
+    char want[96];
+
+    make(16);
+    fill(data, sizeof(data), 5);
+    c = test_fat_file(&tf, 0, "k.bin", "K       BIN", data, sizeof(data));
+    mount();
+    assert_int_equal(pvh_fat_lookup(&fs, "/k.bin", &node, &err), PVH_OK);
+    assert_int_equal(pvh_fat_read_file(&fs, &node, big_out, sizeof(big_out), &len, &err), PVH_OK);
+    /* A loop past the first cluster, the FAT sector not cached: reading
+     * the first 100 bytes reads their sector alone, no FAT sector. */
+    test_fat_set(&tf, c + 2, c);
+    fs.fat_cached = UINT64_MAX;
+    reads = disk.reads;
+    assert_int_equal(pvh_fat_read_at(&fs, &node, 0, big_out, 100, &err), PVH_OK);
+    assert_int_equal(disk.reads - reads, 1);
+    assert_memory_equal(big_out, data, 100);
+    /* The same first cluster with another size: checked whole again. */
+    node.size = 1000;
+    assert_error(pvh_fat_read_at(&fs, &node, 0, big_out, 100, &err), &err, PVH_EINVAL,
+                 "chain goes on past its size 1000");
+    /* Inside the range, a step is checked however the chain was before. */
+    node.size = sizeof(data);
+    test_fat_set(&tf, c + 2, test_fat_eoc(&tf));
+    assert_int_equal(pvh_fat_read_file(&fs, &node, big_out, sizeof(big_out), &len, &err), PVH_OK);
+    test_fat_set(&tf, c, 0xfff0);
+    fs.fat_cached = UINT64_MAX;
+    snprintf(want, sizeof(want), "cluster %u links to cluster 0xfff0", c);
+    assert_error(pvh_fat_read_at(&fs, &node, 600, big_out, 100, &err), &err, PVH_ERANGE, want);
+}
+
 static void chain_shorter_than_size_refused(void **state)
 {
     uint8_t data[1536];
@@ -350,7 +389,7 @@ static void bad_bpbs_refused(void **state)
     mount_with_bpb(16, 1, 0, PVH_EINVAL, "0 FATs");
     mount_with_bpb(19, 2, 6000, PVH_ERANGE, "FAT: 6000 sectors in a partition of 5000");
     mount_with_bpb(22, 2, 2, PVH_ERANGE, "a FAT of 2 sectors for");
-    mount_with_bpb(17, 2, 0, PVH_EINVAL, "make FAT16, but the BPB has no root directory entries");
+    mount_with_bpb(17, 2, 0, PVH_EINVAL, "make FAT16, but the BPB has 0 root entries");
     mount_with_bpb(510, 2, 0, PVH_EINVAL, "no boot sector at LBA 64");
     mount_with_bpb(14, 2, 60000, PVH_ERANGE, "sectors before the data area");
     memset(&disk, 0, sizeof(disk));
@@ -408,6 +447,7 @@ int main(void)
         cmocka_unit_test_teardown(file_bigger_than_buffer_refused, teardown),
         cmocka_unit_test_teardown(scattered_chain_read, teardown),
         cmocka_unit_test_teardown(chain_loop_refused, teardown),
+        cmocka_unit_test_teardown(checked_chain_walked_only_to_the_range, teardown),
         cmocka_unit_test_teardown(chain_shorter_than_size_refused, teardown),
         cmocka_unit_test_teardown(cluster_out_of_range_refused, teardown),
         cmocka_unit_test_teardown(directory_without_end_refused, teardown),
