@@ -66,17 +66,15 @@ static void load_boot_description(uint32_t start_info_pa)
     rc = pvh_start_info_read_header(&store, &x86_phys, start_info_pa, &err);
     if (!rc)
         rc = read_memmap(&err);
-    if (!rc)
+    for (bool again = true; !rc; again = false) {
         rc = pvh_boot_set_memmap(&store, &err);
-    if (!rc)
-        rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
-    /* Asked to prefer Xen's map: fetch it and check everything again. */
-    if (!rc && with_xen() && store.si.version && pvh_option_is(store.cmdline, "xen_memmap", "xen")) {
-        rc = x86_xen_memory_map(&store, &err);
-        if (!rc)
-            rc = pvh_boot_set_memmap(&store, &err);
         if (!rc)
             rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
+        /* Asked to prefer Xen's map: fetch it and check everything again. */
+        if (rc || !again || !with_xen() || !store.si.version ||
+            !pvh_option_is(store.cmdline, "xen_memmap", "xen"))
+            break;
+        rc = x86_xen_memory_map(&store, &err);
     }
     if (rc)
         pvh_panic("%s", err.msg);
