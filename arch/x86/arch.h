@@ -172,6 +172,8 @@ void x86_power_init(uint64_t rsdp, const char *cmdline);
 extern uint8_t x86_hypercall_page[];
 int x86_xen_hypercall_init(struct pvh_hypervisor *hv, bool use_page, struct pvh_error *err);
 int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err);
+/* Under Xen, once the boot description is read: the cmdline's hypercall
+ * method (pvhboot.xen_hypercall), Xen's version and features, its consoles. */
 int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
 void x86_xen_open_pv_console(void);
 void x86_xen_shutdown(unsigned reason);

@@ -107,19 +107,6 @@ static void xen_hypercalls(bool page)
         pvh_panic("%s", err.msg);
 }
 
-static void xen_setup(void)
-{
-    struct pvh_error err;
-
-    /* The cmdline may pick the other hypercall method. */
-    if (pvh_option_is(store.cmdline, "xen_hypercall", "page") && !PVH_XEN_HYPERCALL_PAGE)
-        xen_hypercalls(true);
-    else if (pvh_option_is(store.cmdline, "xen_hypercall", "direct") && PVH_XEN_HYPERCALL_PAGE)
-        xen_hypercalls(false);
-    if (x86_xen_setup(&store, &err))
-        pvh_panic("%s", err.msg);
-}
-
 /*
  * Programs that run other CPUs link arch/x86/smp.c, which claims the page
  * below 1 MiB their start-up code needs (while the memory map can still
@@ -165,8 +152,8 @@ void x86_start(uint32_t start_info_pa)
     if (x86_cpus_find)
         x86_cpus_find(&store);
     pvh_mark(PVH_MARK_BOOT);
-    if (with_xen())
-        xen_setup();
+    if (with_xen() && x86_xen_setup(&store, &err))
+        pvh_panic("%s", err.msg);
     pvh_mark(PVH_MARK_XEN);
     if (x86_smp_boot_setup)
         x86_smp_boot_setup(&store);
