@@ -32,7 +32,13 @@
 #define AML_WORD_PREFIX 0x0b
 #define AML_DWORD_PREFIX 0x0c
 
+/* The part's marker (include/pvhboot/parts.h). On x86 it is in
+ * arch/x86/acpi_poweroff.c, what acts on the tables (the registers'
+ * writes, the i8042 reset), whose calls link this file; the host's builds
+ * of this file (unit tests, fuzzers) have it here. */
+#if !defined(__x86_64__) || __STDC_HOSTED__
 const char pvh_part_acpi_poweroff = 1;
+#endif
 
 /* The table at pa, whole and checksummed; its signature must be sig
  * unless any_sig (see root_table()). */
