@@ -148,10 +148,6 @@ void x86_fill_entries(uint64_t *e, uint64_t n, uint64_t v, uint64_t step);
 void x86_zero_entries(uint64_t *e, uint64_t n);
 /* Is [pa, pa + len) mapped (identity) right now? (arch/x86/page_walk.c) */
 bool x86_paging_mapped(uint64_t pa, uint64_t len);
-/* The entry the tables in use end va's walk at (va below 128 TiB): its
- * leaf, or the first entry not present; *shift: the bits that entry maps
- * (39, 30, 21 or 12). */
-uint64_t *x86_pt_walk(uint64_t va, unsigned *shift);
 
 /* Walking 4-level tables: the index of va in the table of a level (shift
  * 39, 30, 21 or 12), and the table a present entry points to. */

@@ -6,29 +6,32 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
 
+#define GIB (1ull << 30)
+#define MIB2 (2ull << 20)
 #define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
-
-uint64_t *x86_pt_walk(uint64_t va, unsigned *shift)
-{
-    unsigned s = 39;
-    uint64_t *e = &x86_pml4[x86_pt_index(va, s)];
-
-    while (s > 12 && (*e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P) {
-        s -= 9;
-        e = &x86_pt_table(*e)[x86_pt_index(va, s)];
-    }
-    *shift = s;
-    return e;
-}
 
 /* Bytes mapped by the leaf entry covering va, or 0 if va is not mapped. */
 static uint64_t leaf_size(uint64_t va)
 {
-    unsigned shift;
+    uint64_t e;
 
-    if (va >= CANONICAL_LIMIT || !(*x86_pt_walk(va, &shift) & X86_PTE_P))
+    if (va >= CANONICAL_LIMIT)
         return 0;
-    return 1ull << shift;
+    e = x86_pml4[x86_pt_index(va, 39)];
+    if (!(e & X86_PTE_P))
+        return 0;
+    e = x86_pt_table(e)[x86_pt_index(va, 30)];
+    if (!(e & X86_PTE_P))
+        return 0;
+    if (e & X86_PTE_PS)
+        return GIB;
+    e = x86_pt_table(e)[x86_pt_index(va, 21)];
+    if (!(e & X86_PTE_P))
+        return 0;
+    if (e & X86_PTE_PS)
+        return MIB2;
+    e = x86_pt_table(e)[x86_pt_index(va, 12)];
+    return (e & X86_PTE_P) ? X86_PAGE_SIZE : 0;
 }
 
 bool x86_paging_mapped(uint64_t pa, uint64_t len)

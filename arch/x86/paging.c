@@ -43,6 +43,8 @@ _Static_assert(X86_CR4_BOOT == (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCP
 #define PTE_NX (1ull << 63)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
+#define GIB (1ull << 30)
+#define MIB2 (2ull << 20)
 #define FOUR_GIB (4ull << 30)
 #define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
 #define CPUID_ADDRESS_SIZES 0x80000008u
@@ -78,7 +80,7 @@ struct table_source {
 
 struct mapper {
     uint64_t leaf;            /* P, RW, NX, PCD/PWT for every leaf */
-    uint64_t max_leaf;        /* the largest leaf allowed: 4 KiB, 2 MiB or 1 GiB */
+    bool large;               /* 2 MiB and 1 GiB leaves allowed */
     bool record;              /* loader data: note each leaf for the release */
     struct table_source *src; /* NULL: the pool */
 };
@@ -86,12 +88,6 @@ struct mapper {
 static uint64_t nx_bit(void)
 {
     return x86_cpu.nx ? PTE_NX : 0;
-}
-
-/* The largest leaf memory may have: 1 GiB where the CPU has such pages. */
-static uint64_t large_leaf(void)
-{
-    return x86_cpu.page1gb ? 1ull << 30 : 2ull << 20;
 }
 
 /* A table page: cleared, unless every entry is about to be written
@@ -165,56 +161,67 @@ static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t s
     return used;
 }
 
-/*
- * Identity-map [at, end), which lies inside table t, as m says: t is a
- * table of the level whose entries each map 2^shift bytes (39: the PML4,
- * 30, 21, 12: a PT); fresh: t was just made and holds nothing to look at.
- * Entries already present stay as they are. A leaf where one may go: a
- * 4 KiB page always, a 2 MiB page where a whole block is asked for (the
- * loader's data takes its whole block while it is read: no table page,
- * and the block is empty again once it is released), a 1 GiB page where
- * the CPU has them and a whole GiB is asked for; else the table below.
- */
-static bool map_level(const struct mapper *m, uint64_t *t, unsigned shift, bool fresh,
-                      uint64_t at, uint64_t end)
+/* [at, end) of one 2 MiB block in 4 KiB pages; present entries stay
+ * (fresh: pt was just cleared). */
+static bool map_small(const struct mapper *m, uint64_t *pt, bool fresh, uint64_t at, uint64_t end)
 {
-    uint64_t span = 1ull << shift;
+    if (!m->record) { /* the edges of RAM, and the first 2 MiB */
+        uint64_t *e = &pt[x86_pt_index(at, 12)], *stop = e + ((end - at) >> 12);
+        uint64_t v = at | m->leaf;
 
-    while (at < end) {
-        uint64_t *e = &t[x86_pt_index(at, shift)], *below;
-        uint64_t next = (at | (span - 1)) + 1, stop = next < end ? next : end;
-        uint64_t v = (at & ~(span - 1)) | m->leaf | (shift > 12 ? X86_PTE_PS : 0);
-        bool whole = stop == next && !(at & (span - 1)), below_fresh;
-        bool leaf = span <= m->max_leaf && (whole || (m->record && shift == 21));
-
-        /* A run of whole leaves, none mapped yet: the way most of RAM
-         * goes (in a table just made, without looking at what is there). */
-        if (leaf && whole && !m->record) {
-            uint64_t *used = fill_empty(e, e + ((end - at) >> shift), &v, span, fresh);
-
-            if (used != e) {
-                at += (uint64_t)(used - e) << shift;
-                continue;
-            }
+        while ((e = fill_empty(e, stop, &v, X86_PAGE_SIZE, fresh)) < stop) {
+            e++; /* one that is mapped already stays as it is */
+            v += X86_PAGE_SIZE;
         }
-        if (*e & X86_PTE_P) {
-            if (shift == 12 || (*e & X86_PTE_PS)) { /* mapped already */
-                at = stop;
-                continue;
-            }
-        } else if (leaf) {
-            if (!set_leaf(m, e, v))
-                return false;
-            at = stop;
+        return true;
+    }
+    for (; at < end; at += X86_PAGE_SIZE) {
+        uint64_t *e = &pt[x86_pt_index(at, 12)];
+
+        if (!(*e & X86_PTE_P) && !set_leaf(m, e, at | m->leaf))
+            return false;
+    }
+    return true;
+}
+
+/* [at, end) inside one GiB, whose page directory is pd (fresh: just
+ * cleared). */
+static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_t at, uint64_t end)
+{
+    while (at < end) {
+        uint64_t *e = &pd[x86_pt_index(at, 21)], *pt;
+        uint64_t block_end = (at | (MIB2 - 1)) + 1;
+        bool pt_fresh;
+
+        /* Whole blocks, none mapped yet: the loops most of RAM takes (in
+         * a table just cleared, without looking at what is there). */
+        if (m->large && !m->record && !(at & (MIB2 - 1))) {
+            uint64_t *first = e, *stop = e + ((end - at) >> 21), v = at | m->leaf | X86_PTE_PS;
+
+            e = fill_empty(e, stop, &v, MIB2, fresh);
+            at += (uint64_t)(e - first) * MIB2;
+            if (at >= end)
+                break;
+            block_end = at + MIB2;
+        }
+        if (*e & X86_PTE_PS) { /* already a 2 MiB page */
+            at = block_end;
             continue;
         }
-        /* A table below: not cleared first where all of it is about to be
-         * written (a whole block in 4 KiB pages, a whole GiB in 2 MiB ones). */
-        below_fresh = !(*e & X86_PTE_P);
-        below = table_of(e, m, whole && !m->record && (span >> 9) <= m->max_leaf);
-        if (!below || !map_level(m, below, shift - 9, below_fresh, at, stop))
+        /* The loader's data takes its whole block while it is read: no
+         * table page, and the block is empty again once it is released. */
+        if (!(*e & X86_PTE_P) && m->large &&
+            (m->record || (!(at & (MIB2 - 1)) && end - at >= MIB2))) {
+            if (!set_leaf(m, e, (at & ~(MIB2 - 1)) | m->leaf | X86_PTE_PS))
+                return false;
+            at = block_end;
+            continue;
+        }
+        pt_fresh = !(*e & X86_PTE_P);
+        pt = table_of(e, m, false);
+        if (!pt || !map_small(m, pt, pt_fresh, at, block_end < end ? block_end : end))
             return false;
-        at = stop;
+        at = block_end < end ? block_end : end;
     }
     return true;
 }
@@ -223,7 +230,33 @@ static bool map_level(const struct mapper *m, uint64_t *t, unsigned shift, bool 
  * entries already present are kept as they are. */
 static bool map_range(const struct mapper *m, uint64_t at, uint64_t end)
 {
-    return map_level(m, x86_pml4, 39, false, at, end);
+    while (at < end) {
+        uint64_t *pdpt = table_of(&x86_pml4[x86_pt_index(at, 39)], m, false), *e, *pd;
+        uint64_t gib_end = (at | (GIB - 1)) + 1;
+        bool fresh;
+
+        if (!pdpt)
+            return false;
+        e = &pdpt[x86_pt_index(at, 30)];
+        if (*e & X86_PTE_PS) { /* already a 1 GiB page */
+            at = gib_end;
+            continue;
+        }
+        if (!(*e & X86_PTE_P) && m->large && x86_cpu.page1gb && !(at & (GIB - 1)) &&
+            end - at >= GIB) {
+            if (!set_leaf(m, e, at | m->leaf | X86_PTE_PS))
+                return false;
+            at = gib_end;
+            continue;
+        }
+        fresh = !(*e & X86_PTE_P);
+        /* A whole GiB in 2 MiB pages: map_in_gib() writes all 512. */
+        pd = table_of(e, m, m->large && !m->record && !(at & (GIB - 1)) && end - at >= GIB);
+        if (!pd || !map_in_gib(m, pd, fresh, at, gib_end < end ? gib_end : end))
+            return false;
+        at = gib_end < end ? gib_end : end;
+    }
+    return true;
 }
 
 /* --- 1. the image --------------------------------------------------------- */
@@ -313,7 +346,7 @@ static uint64_t phys_limit(void)
 bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
 {
     uint64_t base = pa & ~(uint64_t)(X86_PAGE_SIZE - 1), end = pa + len;
-    struct mapper m = { .leaf = X86_PTE_P | nx_bit(), .max_leaf = X86_PAGE_SIZE };
+    struct mapper m = { .leaf = X86_PTE_P | nx_bit() };
 
     if (!len || end < pa || end > phys_limit())
         return false;
@@ -322,7 +355,7 @@ bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
     case X86_MAP_LOADER_DATA:
         /* Recorded until the loader's data is copied; after that, what is
          * read (ACPI tables) stays mapped. */
-        m.max_leaf = large_leaf();
+        m.large = true;
         m.record = !loader_released;
         break;
     case X86_MAP_SHARED:
@@ -388,7 +421,7 @@ static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *bas
 /* How many of the indices first..last are not counted yet. They come in
  * ascending order: *seen is the highest counted so far (0 at the start:
  * index 0 of each level has its table already). */
-static __attribute__((noinline)) uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
+static uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
 {
     if (last <= *seen)
         return 0;
@@ -488,7 +521,7 @@ static int reserve_tables(struct pvh_boot_store *st, struct table_source *src,
 static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
 {
     struct table_source src;
-    struct mapper m = { .max_leaf = large_leaf(), .src = &src };
+    struct mapper m = { .large = true, .src = &src };
     uint64_t image = (uintptr_t)__image_start, image_end = (uintptr_t)__image_end;
     uint64_t base, end;
     bool executable = &x86_paging_ram_executable && x86_paging_ram_executable;
@@ -511,16 +544,29 @@ static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
     return rc;
 }
 
+/* The 4 KiB page table entry for page; NULL where a table above is
+ * missing or maps it with a large page. */
+static uint64_t *pt_entry_of(uint64_t page)
+{
+    uint64_t *e = &x86_pml4[x86_pt_index(page, 39)];
+
+    for (unsigned shift = 30; shift >= 12; shift -= 9) {
+        if ((*e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
+            return NULL;
+        e = &x86_pt_table(*e)[x86_pt_index(page, shift)];
+    }
+    return e;
+}
+
 void x86_paging_seal_code(uint64_t page)
 {
     /* PT0's in the image's 2 MiB; elsewhere (below 1 MiB, for an image
      * moved away from there) the table memory's map gave that 2 MiB: page 0
-     * is never mapped, so it has a PT. */
-    unsigned shift;
-    uint64_t *e = x86_pt_walk(page, &shift);
+     * is never mapped, so it has one. */
+    uint64_t *e = (page ^ (uintptr_t)__image_start) >> 21 ? pt_entry_of(page) : pt0_entry(page);
 
     /* Its code is written: run it, never write it again. */
-    if (shift == 12)
+    if (e)
         *e = page | X86_PTE_P;
     __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
 }
