@@ -54,7 +54,8 @@ ap_start32:
     mov cr0, eax
     jmp far [ebx + ap_jump64 - x86_ap_start16] ; X86_SEL_CODE64:x86_ap_entry64
 
-; Written by smp.c in the copy (offsets from x86_ap_params).
+; Written by smp.c in the copy, as one struct ap_params (this layout,
+; 30 bytes; smp.c asserts each offset).
 align 8
 x86_ap_params:
 ap_gdtr:   dw 0                 ; +0  limit
@@ -68,17 +69,12 @@ ap_jump64: dd 0                 ; +24 offset: x86_ap_entry64
            dw 0                 ; +28 selector
 x86_ap_start16_end:
 
-; The offsets smp.c writes at, and where ap_start32 lies in the copy.
+; Where the parameters and ap_start32 lie in the copy.
 global x86_ap_offsets
 align 4
 x86_ap_offsets:
+    dd x86_ap_params - x86_ap_start16
     dd ap_start32 - x86_ap_start16
-    dd ap_gdtr - x86_ap_start16
-    dd ap_jump32 - x86_ap_start16
-    dd ap_cr3 - x86_ap_start16
-    dd ap_efer - x86_ap_start16
-    dd ap_cr0 - x86_ap_start16
-    dd ap_jump64 - x86_ap_start16
 
 section .text
 bits 64

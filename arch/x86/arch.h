@@ -163,11 +163,19 @@ static inline uint64_t *x86_pt_table(uint64_t entry)
 
 /* The RSDP (0: none, or under Xen) and the cmdline's pvhboot.on_error. */
 void x86_power_init(uint64_t rsdp, const char *cmdline);
+/* The ACPI poweroff part (arch/x86/acpi_poweroff.c): power off as the
+ * tables at rsdp say (read once; quiet: no line when they cannot), and
+ * returns if the VM is still running; the i8042 reset, only where the
+ * tables say there is no other way off. */
+void x86_acpi_poweroff(uint64_t rsdp, bool quiet);
+void x86_acpi_i8042_reset(void);
 
 /* Xen (arch/x86/hypercall.c, arch/x86/xen.c). */
 extern uint8_t x86_hypercall_page[];
 int x86_xen_hypercall_init(struct pvh_hypervisor *hv, bool use_page, struct pvh_error *err);
 int x86_xen_memory_map(struct pvh_boot_store *st, struct pvh_error *err);
+/* Under Xen, once the boot description is read: the cmdline's hypercall
+ * method (pvhboot.xen_hypercall), Xen's version and features, its consoles. */
 int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err);
 void x86_xen_open_pv_console(void);
 void x86_xen_shutdown(unsigned reason);

@@ -52,17 +52,14 @@ void x86_hypervisor_probe(struct pvh_hypervisor *hv)
         return;
     for (base = X86_CPUID_HV_BASE; base <= X86_CPUID_HV_LAST; base += X86_CPUID_HV_STEP) {
         struct pvh_hypervisor here = { .cpuid_base = base };
-        char sig[12];
+        const char *sig = (const char *)&r[1]; /* EBX, ECX, EDX: the signature's order */
 
         x86_cpuid(base, 0, r);
         /* A leaf the CPU lacks answers like the one before it (or all
          * zeroes): past the last range. */
-        if (r[0] == last[0] && r[1] == last[1] && r[2] == last[2] && r[3] == last[3])
+        if (!memcmp(r, last, sizeof(r)))
             break;
-        last[0] = r[0], last[1] = r[1], last[2] = r[2], last[3] = r[3];
-        memcpy(sig + 0, &r[1], 4);
-        memcpy(sig + 4, &r[2], 4);
-        memcpy(sig + 8, &r[3], 4);
+        memcpy(last, r, sizeof(r));
         /* An unknown signature counts only where the leaf range looks
          * real: CPUs answer leaves they lack with another leaf's data. */
         if (!pvh_hypervisor_identify(&here, sig) &&

@@ -100,15 +100,22 @@ pvh_start32:
     ; after .bss, clears it (CR4 is written whole below, so no stale
     ; global translation can outlive that), and clearing 12 KiB here
     ; would cost ten times this whole entry.
+    ; The PDPT's entry for the image's GiB, the PD's for its 2 MiB
+    ; (addresses already moved: at the link address, the first of each).
     mov dword [x86_pml4], x86_pdpt + X86_PTE_P + X86_PTE_RW
     mov dword [x86_pml4 + 4], 0
-    test esi, esi
-    jnz map_moved               ; elsewhere: the 2 MiB page that holds the image
-    mov dword [x86_pdpt], x86_pd + X86_PTE_P + X86_PTE_RW
-    mov dword [x86_pdpt + 4], 0
-    mov dword [x86_pd], X86_PTE_P + X86_PTE_RW + X86_PTE_PS
-    mov dword [x86_pd + 4], 0
-.mapped:
+    mov eax, pvh_start32
+    mov ecx, eax
+    shr ecx, 30
+    mov dword [x86_pdpt + ecx * 8], x86_pd + X86_PTE_P + X86_PTE_RW
+    mov dword [x86_pdpt + ecx * 8 + 4], 0
+    mov ecx, eax
+    shr ecx, 21
+    and ecx, X86_PTES_PER_TABLE - 1
+    and eax, ~(X86_LARGE_PAGE_SIZE - 1)
+    or eax, X86_PTE_P + X86_PTE_RW + X86_PTE_PS
+    mov [x86_pd + ecx * 8], eax
+    mov dword [x86_pd + ecx * 8 + 4], 0
 
     ; Phase 4: long mode. PAE and SSE (and nothing else the loader may
     ; have set: no global pages, no SMEP/SMAP), the tables, EFER.LME (and
@@ -183,23 +190,6 @@ relocate:
     sar edx, 31                 ; the offset's upper half
     WALK 8, PATCH8
     jmp pvh_start32.relocated
-
-; The page table entries for an image away from the first 2 MiB: the
-; PDPT's for its GiB, the PD's for its 2 MiB (addresses already moved).
-map_moved:
-    mov eax, pvh_start32
-    mov ecx, eax
-    shr ecx, 30
-    mov dword [x86_pdpt + ecx * 8], x86_pd + X86_PTE_P + X86_PTE_RW
-    mov dword [x86_pdpt + ecx * 8 + 4], 0
-    mov ecx, eax
-    shr ecx, 21
-    and ecx, X86_PTES_PER_TABLE - 1
-    and eax, ~(X86_LARGE_PAGE_SIZE - 1)
-    or eax, X86_PTE_P + X86_PTE_RW + X86_PTE_PS
-    mov [x86_pd + ecx * 8], eax
-    mov dword [x86_pd + ecx * 8 + 4], 0
-    jmp pvh_start32.mapped
 
 ; Without long mode there is no C to report the error: say it from here.
 no_long_mode:

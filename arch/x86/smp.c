@@ -49,8 +49,25 @@ struct x86_ap_slot x86_ap_slots[X86_AP_SLOTS];
 /* ap_start.asm's pieces: the code copied below 1 MiB, and the offsets in
  * it that are written here. */
 extern const uint8_t x86_ap_start16[], x86_ap_start16_end[];
-extern const uint32_t x86_ap_offsets[7];
-enum { OFF_START32, OFF_GDTR, OFF_JUMP32, OFF_CR3, OFF_EFER, OFF_CR0, OFF_JUMP64 };
+extern const uint32_t x86_ap_offsets[2]; /* of the parameters and of ap_start32 */
+/* The parameters at the end of the start-up code (ap_start.asm's layout). */
+struct ap_params {
+    uint16_t gdt_limit;
+    uint32_t gdt_base;
+    uint32_t start32;   /* far jump to 32-bit code: the copy's ap_start32 */
+    uint16_t code32;
+    uint32_t cr3;
+    uint32_t efer;      /* bits to set in EFER's low half */
+    uint32_t cr0;
+    uint32_t entry64;   /* far jump to 64-bit code: x86_ap_entry64 */
+    uint16_t code64;
+} __attribute__((packed));
+_Static_assert(sizeof(struct ap_params) == 30, "ap_params size");
+_Static_assert(__builtin_offsetof(struct ap_params, start32) == 6, "ap_jump32");
+_Static_assert(__builtin_offsetof(struct ap_params, cr3) == 12, "ap_cr3");
+_Static_assert(__builtin_offsetof(struct ap_params, efer) == 16, "ap_efer");
+_Static_assert(__builtin_offsetof(struct ap_params, cr0) == 20, "ap_cr0");
+_Static_assert(__builtin_offsetof(struct ap_params, entry64) == 24, "ap_jump64");
 extern const char x86_ap_entry64[], x86_wake_isr[], x86_spurious_isr[];
 extern const struct x86_descriptor_pointer x86_gdt_descriptor;
 
@@ -189,24 +206,20 @@ static void load_idt(void)
 static void copy_start_code(void)
 {
     uint8_t *page = (uint8_t *)(uintptr_t)start_page;
-    uint32_t efer = x86_ap_efer();
-    uint32_t cr0 = X86_CR0_AP;
-    uint32_t cr3 = (uint32_t)x86_read_cr3();
-    uint32_t gdt = (uint32_t)x86_gdt_descriptor.base, start32 = (uint32_t)start_page +
-                   x86_ap_offsets[OFF_START32];
-    uint32_t entry64 = (uint32_t)(uintptr_t)x86_ap_entry64;
-    uint16_t code32 = X86_SEL_CODE32, code64 = X86_SEL_CODE64;
+    struct ap_params p = {
+        .gdt_limit = x86_gdt_descriptor.limit,
+        .gdt_base = (uint32_t)x86_gdt_descriptor.base,
+        .start32 = (uint32_t)start_page + x86_ap_offsets[1],
+        .code32 = X86_SEL_CODE32,
+        .cr3 = (uint32_t)x86_read_cr3(),
+        .efer = x86_ap_efer(),
+        .cr0 = X86_CR0_AP,
+        .entry64 = (uint32_t)(uintptr_t)x86_ap_entry64,
+        .code64 = X86_SEL_CODE64,
+    };
 
     memcpy(page, x86_ap_start16, (size_t)(x86_ap_start16_end - x86_ap_start16));
-    memcpy(page + x86_ap_offsets[OFF_GDTR], &x86_gdt_descriptor.limit, 2);
-    memcpy(page + x86_ap_offsets[OFF_GDTR] + 2, &gdt, 4);
-    memcpy(page + x86_ap_offsets[OFF_JUMP32], &start32, 4);
-    memcpy(page + x86_ap_offsets[OFF_JUMP32] + 4, &code32, 2);
-    memcpy(page + x86_ap_offsets[OFF_CR3], &cr3, 4);
-    memcpy(page + x86_ap_offsets[OFF_EFER], &efer, 4);
-    memcpy(page + x86_ap_offsets[OFF_CR0], &cr0, 4);
-    memcpy(page + x86_ap_offsets[OFF_JUMP64], &entry64, 4);
-    memcpy(page + x86_ap_offsets[OFF_JUMP64] + 4, &code64, 2);
+    memcpy(page + x86_ap_offsets[0], &p, sizeof(p));
 }
 
 /* What INIT-SIPI needs once: the start-up code in its page below 1 MiB,

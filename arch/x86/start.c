@@ -66,17 +66,15 @@ static void load_boot_description(uint32_t start_info_pa)
     rc = pvh_start_info_read_header(&store, &x86_phys, start_info_pa, &err);
     if (!rc)
         rc = read_memmap(&err);
-    if (!rc)
+    for (bool again = true; !rc; again = false) {
         rc = pvh_boot_set_memmap(&store, &err);
-    if (!rc)
-        rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
-    /* Asked to prefer Xen's map: fetch it and check everything again. */
-    if (!rc && with_xen() && store.si.version && pvh_option_is(store.cmdline, "xen_memmap", "xen")) {
-        rc = x86_xen_memory_map(&store, &err);
-        if (!rc)
-            rc = pvh_boot_set_memmap(&store, &err);
         if (!rc)
             rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
+        /* Asked to prefer Xen's map: fetch it and check everything again. */
+        if (rc || !again || !with_xen() || !store.si.version ||
+            !pvh_option_is(store.cmdline, "xen_memmap", "xen"))
+            break;
+        rc = x86_xen_memory_map(&store, &err);
     }
     if (rc)
         pvh_panic("%s", err.msg);
@@ -106,19 +104,6 @@ static void xen_hypercalls(bool page)
     struct pvh_error err;
 
     if (x86_xen_hypercall_init(&store.boot.hv, page, &err))
-        pvh_panic("%s", err.msg);
-}
-
-static void xen_setup(void)
-{
-    struct pvh_error err;
-
-    /* The cmdline may pick the other hypercall method. */
-    if (pvh_option_is(store.cmdline, "xen_hypercall", "page") && !PVH_XEN_HYPERCALL_PAGE)
-        xen_hypercalls(true);
-    else if (pvh_option_is(store.cmdline, "xen_hypercall", "direct") && PVH_XEN_HYPERCALL_PAGE)
-        xen_hypercalls(false);
-    if (x86_xen_setup(&store, &err))
         pvh_panic("%s", err.msg);
 }
 
@@ -167,8 +152,8 @@ void x86_start(uint32_t start_info_pa)
     if (x86_cpus_find)
         x86_cpus_find(&store);
     pvh_mark(PVH_MARK_BOOT);
-    if (with_xen())
-        xen_setup();
+    if (with_xen() && x86_xen_setup(&store, &err))
+        pvh_panic("%s", err.msg);
     pvh_mark(PVH_MARK_XEN);
     if (x86_smp_boot_setup)
         x86_smp_boot_setup(&store);

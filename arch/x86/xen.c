@@ -19,8 +19,13 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
+#include "common/boot/options.h"
 #include "common/xen/xen.h"
 #include "common/xen/xen_console_ring.h"
+
+#ifndef PVH_XEN_HYPERCALL_PAGE
+#define PVH_XEN_HYPERCALL_PAGE 0 /* the build's default: direct VMCALL/VMMCALL */
+#endif
 
 /* Naming it links this file and what it calls: the Xen part
  * (include/pvhboot/parts.h). */
@@ -164,6 +169,13 @@ int x86_xen_setup(struct pvh_boot_store *st, struct pvh_error *err)
     struct pvh_hypervisor *hv = &st->boot.hv;
     int rc;
 
+    /* The cmdline may pick the other hypercall method than the build's
+     * (pvhboot.xen_hypercall=page|direct). */
+    if (pvh_option_is(st->cmdline, "xen_hypercall", PVH_XEN_HYPERCALL_PAGE ? "direct" : "page")) {
+        rc = x86_xen_hypercall_init(hv, !PVH_XEN_HYPERCALL_PAGE, err);
+        if (rc)
+            return rc;
+    }
     rc = pvh_xen_probe(hv, err);
     if (rc)
         return rc;

@@ -32,7 +32,13 @@
 #define AML_WORD_PREFIX 0x0b
 #define AML_DWORD_PREFIX 0x0c
 
+/* The part's marker (include/pvhboot/parts.h). On x86 it is in
+ * arch/x86/acpi_poweroff.c, what acts on the tables (the registers'
+ * writes, the i8042 reset), whose calls link this file; the host's builds
+ * of this file (unit tests, fuzzers) have it here. */
+#if !defined(__x86_64__) || __STDC_HOSTED__
 const char pvh_part_acpi_poweroff = 1;
+#endif
 
 /* The table at pa, whole and checksummed; its signature must be sig
  * unless any_sig (see root_table()). */
@@ -164,19 +170,29 @@ static struct pvh_acpi_gas io_port(uint32_t port)
     return (struct pvh_acpi_gas){ ACPI_SPACE_IO, 16, 0, 2, port };
 }
 
-/* An AML integer constant at p (limited to end); false if it is none. */
+/* An AML integer constant at p (limited to end); false if it is none.
+ * ZeroOp and OneOp are their own value; BytePrefix, WordPrefix and
+ * DWordPrefix (0x0a, 0x0b, 0x0c) are followed by 1, 2 and 4 bytes, of
+ * which the first (least significant) is what a sleep type can use. */
 static bool aml_integer(const uint8_t *p, const uint8_t *end, uint8_t *value, const uint8_t **next)
 {
+    unsigned size;
+
     if (p >= end)
         return false;
-    switch (*p) {
-    case AML_ZERO_OP:  *value = 0; *next = p + 1; return true;
-    case AML_ONE_OP:   *value = 1; *next = p + 1; return true;
-    case AML_BYTE_PREFIX:  if (end - p < 2) return false; *value = p[1]; *next = p + 2; return true;
-    case AML_WORD_PREFIX:  if (end - p < 3) return false; *value = p[1]; *next = p + 3; return true;
-    case AML_DWORD_PREFIX: if (end - p < 5) return false; *value = p[1]; *next = p + 5; return true;
-    default: return false;
+    if (*p == AML_ZERO_OP || *p == AML_ONE_OP) {
+        *value = *p;
+        *next = p + 1;
+        return true;
     }
+    if (*p < AML_BYTE_PREFIX || *p > AML_DWORD_PREFIX)
+        return false;
+    size = 1 + (1u << (*p - AML_BYTE_PREFIX));
+    if (end - p < size)
+        return false;
+    *value = p[1];
+    *next = p + size;
+    return true;
 }
 
 /* Parse the Package after "_S5_" at p: PackageOp PkgLength NumElements
@@ -230,21 +246,31 @@ static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b, st
     return pvh_fail(err, PVH_ENOENT, "ACPI DSDT: no \\_S5 package");
 }
 
+/* The FADT, at least min bytes long, and the DSDT it names. */
+static const uint8_t *fadt_and_dsdt(const struct pvh_phys *phys, uint64_t rsdp, uint32_t min,
+                                    const uint8_t **fadt, uint32_t *flen, uint32_t *len,
+                                    struct pvh_error *err)
+{
+    uint64_t pa;
+
+    *fadt = pvh_acpi_find_table(phys, rsdp, "FACP", flen, err);
+    if (!*fadt)
+        return NULL;
+    if (*flen < min)
+        return pvh_fail(err, PVH_EINVAL, "ACPI FADT: length %u too short", *flen), NULL;
+    pa = pvh_le32(*fadt + FADT_DSDT);
+    if (*flen >= FADT_X_DSDT + 8 && pvh_le64(*fadt + FADT_X_DSDT))
+        pa = pvh_le64(*fadt + FADT_X_DSDT);
+    return map_table(phys, pa, "DSDT", len, err);
+}
+
 const uint8_t *pvh_acpi_find_dsdt(const struct pvh_phys *phys, uint64_t rsdp, uint32_t *len,
                                   struct pvh_error *err)
 {
+    const uint8_t *fadt;
     uint32_t flen;
-    const uint8_t *fadt = pvh_acpi_find_table(phys, rsdp, "FACP", &flen, err);
-    uint64_t pa;
 
-    if (!fadt)
-        return NULL;
-    if (flen < FADT_DSDT + 4)
-        return pvh_fail(err, PVH_EINVAL, "ACPI FADT: length %u too short", flen), NULL;
-    pa = pvh_le32(fadt + FADT_DSDT);
-    if (flen >= FADT_X_DSDT + 8 && pvh_le64(fadt + FADT_X_DSDT))
-        pa = pvh_le64(fadt + FADT_X_DSDT);
-    return map_table(phys, pa, "DSDT", len, err);
+    return fadt_and_dsdt(phys, rsdp, FADT_DSDT + 4, &fadt, &flen, len, err);
 }
 
 int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
@@ -252,19 +278,9 @@ int pvh_acpi_find_poweroff(const struct pvh_phys *phys, uint64_t rsdp,
 {
     const uint8_t *fadt, *dsdt;
     uint32_t flen, dlen;
-    uint64_t dsdt_pa;
 
     memset(out, 0, sizeof(*out));
-    fadt = pvh_acpi_find_table(phys, rsdp, "FACP", &flen, err);
-    if (!fadt)
-        return err->code;
-    if (flen < FADT_PM1B_CNT_BLK + 4)
-        return pvh_fail(err, PVH_EINVAL, "ACPI FADT: length %u too short", flen);
-
-    dsdt_pa = pvh_le32(fadt + FADT_DSDT);
-    if (flen >= FADT_X_DSDT + 8 && pvh_le64(fadt + FADT_X_DSDT))
-        dsdt_pa = pvh_le64(fadt + FADT_X_DSDT);
-    dsdt = map_table(phys, dsdt_pa, "DSDT", &dlen, err);
+    dsdt = fadt_and_dsdt(phys, rsdp, FADT_PM1B_CNT_BLK + 4, &fadt, &flen, &dlen, err);
     if (!dsdt)
         return err->code;
     if (find_s5(dsdt, dlen, &out->slp_typ_a, &out->slp_typ_b, err))

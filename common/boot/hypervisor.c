@@ -2,10 +2,11 @@
 
 #include "common/lib/string.h"
 
+/* Names in the table, not pointers to them: no pointer, no relocation. */
 static const struct {
     char sig[12];
-    enum pvh_hv_kind kind;
-    const char *name;
+    uint8_t kind; /* enum pvh_hv_kind */
+    char name[11];
 } known[] = {
     { "XenVMMXenVMM", PVH_HV_XEN, "xen" },
     { "KVMKVMKVM\0\0\0", PVH_HV_KVM, "kvm" },
