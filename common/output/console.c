@@ -86,48 +86,29 @@ static void print_lock_give(void)
 
 /* Formatted output is staged in a small buffer so that sinks with a
  * per-call cost (a hypercall, a ring notification) see few calls. */
-struct console_out {
-    struct pvh_format_out out;
-    char stage[128];
-    size_t used;
-};
-
-static void console_flush(struct console_out *c)
+static void console_flush(struct pvh_format_buf *b)
 {
-    pvh_console_write(c->stage, c->used);
-    c->used = 0;
-}
-
-static void console_put(struct pvh_format_out *out, const char *s, size_t n)
-{
-    struct console_out *c = (struct console_out *)out;
-
-    for (; n; n--) {
-        c->stage[c->used++] = *s++;
-        if (c->used == sizeof(c->stage))
-            console_flush(c);
-    }
+    pvh_console_write(b->buf, b->used);
+    b->used = 0;
 }
 
 /* One formatted call: with lead (not NULL), as a line of its own,
  * "pvhboot: <lead><formatted>\n". */
 static void print(const char *lead, const char *fmt, va_list ap)
 {
-    struct console_out c;
+    char stage[128]; /* not cleared: written before it is read */
+    struct pvh_format_buf b = { .out.put = pvh_format_buf_put, .buf = stage,
+                                .size = sizeof(stage), .flush = console_flush };
 
-    /* Not an initializer: that would clear the stage too. */
-    c.out.put = console_put;
-    c.out.total = 0;
-    c.used = 0;
     print_lock_take();
     if (lead) {
-        console_put(&c.out, "pvhboot: ", 9);
-        console_put(&c.out, lead, strlen(lead));
+        pvh_format_buf_put(&b.out, "pvhboot: ", 9);
+        pvh_format_buf_put(&b.out, lead, strlen(lead));
     }
-    pvh_vformat(&c.out, fmt, ap);
+    pvh_vformat(&b.out, fmt, ap);
     if (lead)
-        console_put(&c.out, "\n", 1);
-    console_flush(&c);
+        pvh_format_buf_put(&b.out, "\n", 1);
+    console_flush(&b);
     print_lock_give();
 }
 

@@ -218,29 +218,25 @@ void pvh_vformat(struct pvh_format_out *out, const char *fmt, va_list ap)
     va_end(args);
 }
 
-struct buffer_out {
-    struct pvh_format_out out;
-    char *buf;
-    size_t size;
-    size_t used;
-};
-
-static void buffer_put(struct pvh_format_out *out, const char *s, size_t n)
+void pvh_format_buf_put(struct pvh_format_out *out, const char *s, size_t n)
 {
-    struct buffer_out *b = (struct buffer_out *)out;
-    size_t room = b->size ? b->size - 1 - b->used : 0;
+    struct pvh_format_buf *b = (struct pvh_format_buf *)out;
 
-    if (n > room)
-        n = room;
-    if (!n)
-        return; /* buf may be NULL when size is 0, as with C's snprintf */
-    memcpy(b->buf + b->used, s, n);
-    b->used += n;
+    for (; n; n--) {
+        if (b->used == b->size) {
+            if (!b->flush)
+                return; /* buf may be NULL when size is 0, as with C's snprintf */
+            b->flush(b);
+        }
+        b->buf[b->used++] = *s++;
+    }
 }
 
 size_t pvh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct buffer_out b = { .out.put = buffer_put, .buf = buf, .size = size };
+    /* Room for the NUL after the text. */
+    struct pvh_format_buf b = { .out.put = pvh_format_buf_put, .buf = buf,
+                                .size = size ? size - 1 : 0 };
 
     pvh_vformat(&b.out, fmt, ap);
     if (size)
