@@ -5,7 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-/* Where formatted bytes go: called with pieces of the output in order. */
+/* Where formatted bytes go: called with pieces of the output in order
+ * (a piece may be empty: n = 0). */
 struct pvh_format_out {
     void (*put)(struct pvh_format_out *out, const char *s, size_t n);
     size_t total; /* bytes produced so far */
