@@ -69,18 +69,6 @@ static __attribute__((noinline)) unsigned long long int_arg(va_list *ap, bool wi
     return is_signed ? (unsigned long long)(long long)i : (unsigned)i;
 }
 
-/* A width or a precision: '*' (the next argument), or digits. */
-static const char *amount(const char *f, int *v, va_list *ap)
-{
-    if (*f == '*') {
-        *v = (int)int_arg(ap, false, true);
-        return f + 1;
-    }
-    for (; *f >= '0' && *f <= '9'; f++)
-        *v = *v * 10 + (*f - '0');
-    return f;
-}
-
 /* One conversion, f just past its '%'; returns where the text goes on. */
 static const char *convert(struct pvh_format_out *out, const char *f, va_list *ap)
 {
@@ -94,29 +82,31 @@ static const char *convert(struct pvh_format_out *out, const char *f, va_list *a
     size_t n = 0, prefix_len;
     int fill, before = 0, zeros = 0, after = 0;
 
-    for (;; f++) {
-        if (*f == '-')
+    /* Flags, width, precision and length, in one pass: what a valid
+     * format has (the compiler checks every one) reads as C says. */
+    for (int *amount = &width;; f++) {
+        c = *f;
+        if (c == '-') {
             left = true;
-        else if (*f == '0')
+        } else if (c == '0' && amount == &width && !width) {
             zero = true;
-        else
+        } else if (c >= '0' && c <= '9') {
+            *amount = *amount * 10 + (c - '0');
+        } else if (c == '*') {
+            *amount = (int)int_arg(ap, false, true);
+        } else if (c == '.') {
+            amount = &precision;
+            precision = 0;
+        } else if (c == 'l' || c == 'z') {
+            wide = true;
+        } else {
             break;
+        }
     }
-    f = amount(f, &width, ap);
     if (width < 0) { /* as in C: a negative width left-justifies */
         left = true;
         /* -INT_MIN does not exist: the widest field there is instead. */
         width = width < -__INT_MAX__ ? __INT_MAX__ : -width;
-    }
-    if (*f == '.') {
-        precision = 0;
-        f = amount(f + 1, &precision, ap);
-    }
-    for (; *f == 'l'; f++)
-        wide = true;
-    if (*f == 'z') {
-        wide = true;
-        f++;
     }
     switch (c = *f++) {
     case 'd':
