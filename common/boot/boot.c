@@ -104,36 +104,35 @@ bool pvh_free_ram(const struct pvh_boot *boot, unsigned *i, uint64_t *base, uint
     return false;
 }
 
+/* The names below are arrays of characters, not pointers: a table of
+ * pointers would cost a run-time relocation an entry in a position-
+ * independent image (arm64). */
 const char *pvh_memtype_name(uint32_t type)
 {
-    switch (type) {
-    case E820_TYPE_RAM:      return "ram";
-    case E820_TYPE_RESERVED: return "reserved";
-    case E820_TYPE_ACPI:     return "acpi";
-    case E820_TYPE_NVS:      return "nvs";
-    case E820_TYPE_UNUSABLE: return "unusable";
-    case E820_TYPE_PMEM:     return "pmem";
-    default:                 return NULL;
-    }
+    static const char names[][9] = {
+        [E820_TYPE_RAM] = "ram",   [E820_TYPE_RESERVED] = "reserved",
+        [E820_TYPE_ACPI] = "acpi", [E820_TYPE_NVS] = "nvs",
+        [E820_TYPE_UNUSABLE] = "unusable", [E820_TYPE_PMEM] = "pmem",
+    };
+
+    return type < sizeof(names) / sizeof(names[0]) && names[type][0] ? names[type] : NULL;
 }
 
 const char *pvh_rsdp_source_name(enum pvh_rsdp_source source)
 {
-    switch (source) {
-    case PVH_RSDP_NONE:      return "none";
-    case PVH_RSDP_LOADER:    return "start info";
-    case PVH_RSDP_EBDA:      return "EBDA";
-    case PVH_RSDP_BIOS_AREA: return "BIOS area";
-    }
-    return "unknown";
+    static const char names[][11] = {
+        [PVH_RSDP_NONE] = "none", [PVH_RSDP_LOADER] = "start info", [PVH_RSDP_EBDA] = "EBDA",
+        [PVH_RSDP_BIOS_AREA] = "BIOS area",
+    };
+
+    return (unsigned)source < sizeof(names) / sizeof(names[0]) ? names[source] : "unknown";
 }
 
 const char *pvh_loader_name(enum pvh_loader loader)
 {
-    switch (loader) {
-    case PVH_LOADER_PVH_V0: return "pvh-v0";
-    case PVH_LOADER_PVH_V1: return "pvh-v1";
-    case PVH_LOADER_FDT:    return "fdt";
-    }
-    return "unknown";
+    static const char names[][7] = {
+        [PVH_LOADER_PVH_V0] = "pvh-v0", [PVH_LOADER_PVH_V1] = "pvh-v1", [PVH_LOADER_FDT] = "fdt",
+    };
+
+    return (unsigned)loader < sizeof(names) / sizeof(names[0]) ? names[loader] : "unknown";
 }

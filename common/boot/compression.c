@@ -41,15 +41,15 @@ enum pvh_compression pvh_compression_of(const uint8_t *head, size_t len)
 
 const char *pvh_compression_name(enum pvh_compression compression)
 {
-    switch (compression) {
-    case PVH_COMPRESSION_NONE:  return NULL;
-    case PVH_COMPRESSION_GZIP:  return "gzip";
-    case PVH_COMPRESSION_XZ:    return "xz";
-    case PVH_COMPRESSION_ZSTD:  return "zstd";
-    case PVH_COMPRESSION_LZ4:   return "lz4";
-    case PVH_COMPRESSION_BZIP2: return "bzip2";
-    case PVH_COMPRESSION_LZMA:  return "lzma";
-    case PVH_COMPRESSION_LZO:   return "lzo";
-    }
-    return NULL;
+    /* Characters, not pointers: no run-time relocations (arm64). */
+    static const char names[][6] = {
+        [PVH_COMPRESSION_GZIP] = "gzip",   [PVH_COMPRESSION_XZ] = "xz",
+        [PVH_COMPRESSION_ZSTD] = "zstd",   [PVH_COMPRESSION_LZ4] = "lz4",
+        [PVH_COMPRESSION_BZIP2] = "bzip2", [PVH_COMPRESSION_LZMA] = "lzma",
+        [PVH_COMPRESSION_LZO] = "lzo",
+    };
+
+    return (unsigned)compression < sizeof(names) / sizeof(names[0]) && names[compression][0]
+               ? names[compression]
+               : NULL;
 }

@@ -1,9 +1,12 @@
 /*
- * Memory-map normalisation: a sweep over the start and end points of
- * every entry. Between two consecutive points the set of covering
- * entries is constant, and the most restrictive of their types names
- * that stretch. O(n log n) for the sort, O(n * distinct types) for the
- * sweep.
+ * Memory-map normalisation. A map in order (every loader's) is copied,
+ * equal neighbours merged; any other goes through a sweep from boundary
+ * to boundary: between two consecutive starts or ends of entries the set
+ * of covering entries is constant, and the most restrictive of their
+ * types names that stretch. The sweep looks at every entry for each
+ * stretch: O(n^2), at most 2,048 stretches of 1,024 entries, a few
+ * milliseconds for the largest hostile map, with no working space and no
+ * sort.
  */
 #include "common/boot/memmap.h"
 
@@ -33,42 +36,6 @@ static uint64_t type_key(uint32_t type)
     return (uint64_t)type_rank(type) << 32 | type;
 }
 
-static bool event_before(const struct pvh_memmap_event *a, const struct pvh_memmap_event *b)
-{
-    return a->addr < b->addr;
-}
-
-/* Heapsort: in place, O(n log n) in the worst case (what a hostile map of
- * 1,024 entries costs), no recursion. Only a map out of order comes here,
- * so small inputs get no sort of their own. In one loop: build the heap
- * (start counts down), then move its top behind it (end counts down),
- * sifting down after each step. */
-static void sort_events(struct pvh_memmap_event *ev, unsigned n)
-{
-    struct pvh_memmap_event tmp;
-    unsigned i, j, start = n / 2, end = n;
-
-    while (end > 1) {
-        if (start) {
-            start--;
-        } else {
-            end--;
-            tmp = ev[0];
-            ev[0] = ev[end];
-            ev[end] = tmp;
-        }
-        for (i = start; (j = 2 * i + 1) < end; i = j) {
-            if (j + 1 < end && event_before(&ev[j], &ev[j + 1]))
-                j++;
-            if (!event_before(&ev[i], &ev[j]))
-                break;
-            tmp = ev[i];
-            ev[i] = ev[j];
-            ev[j] = tmp;
-        }
-    }
-}
-
 /* The map has no room for another entry (the normaliser's output, or a
  * split of a region). */
 static int __attribute__((noinline)) map_full(const struct pvh_memmap *map, struct pvh_error *err)
@@ -91,49 +58,43 @@ static int append(struct pvh_memmap *out, uint64_t base, uint64_t end, uint32_t 
     return PVH_OK;
 }
 
-/* The start and end points of in[0..n) in s->events, the types they
- * carry in slots of s->types, sorted; then between each two points the
- * winning type of the entries covering the stretch, appended to out. */
+/* in[0..n) as stretches between its entries' starts and ends, each of
+ * the winning type of the entries that cover it, appended to out. One
+ * pass over the entries per stretch finds both the next boundary and
+ * the entries covering [at, next); their keys are worked out once, in
+ * s->keys. */
 static int sweep(const struct pvh_region *in, unsigned n, struct pvh_memmap_scratch *s,
                  struct pvh_memmap *out, struct pvh_error *err)
 {
-    unsigned i, t, ne = 0, nt = 0;
-    uint64_t at;
+    uint64_t at = 0, next, best;
+    unsigned i;
 
     for (i = 0; i < n; i++) {
-        uint64_t end = in[i].base + in[i].size;
-
-        if (!in[i].size)
-            continue; /* QEMU's microvm appends an all-zero entry */
-        if (end <= in[i].base) /* past 2^64, or reaching it */
+        if (in[i].size && in[i].base + in[i].size <= in[i].base) /* past 2^64, or reaching it */
             return pvh_fail(err, PVH_ERANGE,
                             "memory map entry %u wraps past 2^64: base 0x%llx size 0x%llx", i,
                             (unsigned long long)in[i].base, (unsigned long long)in[i].size);
-        for (t = 0; t < nt && s->types[t].type != in[i].type; t++)
-            ;
-        if (t == nt)
-            s->types[nt++] = (struct pvh_memmap_type_slot){ .type = in[i].type };
-        s->events[ne++] = (struct pvh_memmap_event){ in[i].base, t, +1 };
-        s->events[ne++] = (struct pvh_memmap_event){ end, t, -1 };
+        s->keys[i] = type_key(in[i].type);
     }
-    sort_events(s->events, ne);
-    at = ne ? s->events[0].addr : 0;
-    for (i = 0; i < ne; i++) {
-        const struct pvh_memmap_event *ev = &s->events[i];
+    for (;;) {
+        next = at; /* no boundary past at yet */
+        best = 0;  /* no entry covers [at, next) */
+        for (i = 0; i < n; i++) {
+            uint64_t base = in[i].base, end = base + in[i].size;
 
-        if (ev->addr != at) {
-            uint64_t best = 0; /* no entry covers [at, ev->addr) */
-
-            for (t = 0; t < nt; t++)
-                if (s->types[t].active && type_key(s->types[t].type) > best)
-                    best = type_key(s->types[t].type);
-            if (best && append(out, at, ev->addr, (uint32_t)best, err))
-                return err->code;
-            at = ev->addr;
+            if (base > at && (next == at || base < next))
+                next = base;
+            if (end > at && (next == at || end < next))
+                next = end;
+            if (base <= at && at < end && s->keys[i] > best)
+                best = s->keys[i];
         }
-        s->types[ev->slot].active += (uint32_t)ev->delta;
+        if (next == at) /* no boundary past at: nothing covers it either */
+            return PVH_OK;
+        if (best && append(out, at, next, (uint32_t)best, err))
+            return err->code;
+        at = next;
     }
-    return PVH_OK;
 }
 
 /* Shrink RAM inwards to whole pages; drop RAM left with no page. */
@@ -163,7 +124,7 @@ static void align_ram(struct pvh_memmap *map)
  * without overlaps and none wraps, as every loader writes them: then each
  * stretch is covered by one entry alone, and the sweep's result is the
  * entries themselves, in order, equal neighbours merged. may_copy tries
- * that first, without the sort, and hands over to the sweep at the first
+ * that first, and hands over to the sweep at the first
  * entry that wraps or is out of order, or when out is full: the sweep
  * then says which (tests/fuzz/fuzz_memmap.c checks the two agree on
  * every in-order map it finds).
@@ -227,6 +188,17 @@ static void merge_next(struct pvh_memmap *map, unsigned i)
     }
 }
 
+/* Split regions[i] in two at at, which lies inside it; the map has room. */
+static void split(struct pvh_memmap *map, unsigned i, uint64_t at)
+{
+    struct pvh_region *r = &map->regions[i];
+
+    memmove(r + 1, r, (map->nr++ - i) * sizeof(*r));
+    r[1].base = at;
+    r[1].size = r->base + r->size - at;
+    r->size = at - r->base;
+}
+
 /* Give the pages of [base, base + size), which must lie in one free RAM
  * region, the type and flags asked for, splitting the region around them. */
 static int retag(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t type,
@@ -243,7 +215,7 @@ static int retag(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t 
         return pvh_fail(err, PVH_ERANGE, "claim of 0x%llx bytes at 0x%llx: empty or wraps",
                         (unsigned long long)size, (unsigned long long)base);
     for (i = 0; i < map->nr; i++) {
-        struct pvh_region r = map->regions[i], *at = &map->regions[i];
+        struct pvh_region r = map->regions[i];
         uint64_t r_end = r.base + r.size;
         unsigned before = lo > r.base, after = hi < r_end;
 
@@ -254,14 +226,12 @@ static int retag(struct pvh_memmap *map, uint64_t base, uint64_t size, uint32_t 
         /* Room for the pieces first: a half-done split would lose RAM. */
         if (map->cap - map->nr < before + after)
             return map_full(map, err);
-        memmove(at + 1 + before + after, at + 1, (map->nr - i - 1) * sizeof(r));
-        map->nr += before + after;
         if (before)
-            *at++ = (struct pvh_region){ r.base, lo - r.base, r.type, 0 };
-        at[0] = (struct pvh_region){ lo, hi - lo, type, flags };
+            split(map, i++, lo);
         if (after)
-            at[1] = (struct pvh_region){ hi, r_end - hi, r.type, 0 };
-        i += before;
+            split(map, i, hi);
+        map->regions[i].type = type;
+        map->regions[i].flags = flags;
         merge_next(map, i);
         if (i)
             merge_next(map, i - 1);

@@ -21,17 +21,10 @@ struct pvh_memmap {
     unsigned cap;
 };
 
-/* Working space of the normaliser, sized for PVH_MEMMAP_IN_MAX entries. */
+/* Working space of the normaliser, sized for PVH_MEMMAP_IN_MAX entries:
+ * the entries' keys (type ranks) for the sweep. */
 struct pvh_memmap_scratch {
-    struct pvh_memmap_event {
-        uint64_t addr;
-        uint32_t slot;  /* index into types[] */
-        int32_t delta;  /* +1: a range starts here, -1: one ends here */
-    } events[2 * PVH_MEMMAP_IN_MAX];
-    struct pvh_memmap_type_slot {
-        uint32_t type;
-        uint32_t active; /* ranges of this type covering the sweep point */
-    } types[PVH_MEMMAP_IN_MAX];
+    uint64_t keys[PVH_MEMMAP_IN_MAX];
 };
 
 /*

@@ -35,13 +35,10 @@ bool pvh_option(const char *cmdline, const char *name, const char **value, size_
             memcmp(word, PREFIX, PREFIX_LEN) || memcmp(word + PREFIX_LEN, name, name_len))
             continue;
         word += PREFIX_LEN + name_len;
-        if (word == end) {
-            *value = word;
-            *len = 0;
-            found = true;
-        } else if (*word == '=') {
-            *value = word + 1;
-            *len = (size_t)(end - word - 1);
+        /* "pvhboot.<name>" (an empty value) or "pvhboot.<name>=<value>" */
+        if (word == end || *word == '=') {
+            *value = word + (word != end);
+            *len = (size_t)(end - *value);
             found = true;
         }
     }

@@ -48,6 +48,20 @@ static bool in_memory(const struct pvh_boot_store *st, uint64_t base, uint64_t s
     return pvh_memmap_covers(&st->map, base, size, PVH_MEMORY_TYPES);
 }
 
+/* The shapes most messages take: "<what> at <where>: <why>". */
+#define AT_RANGE "%s at 0x%llx-0x%llx: %s"
+#define AT "%s at 0x%llx: %s"
+/* Loader data pvhboot would have to read there, or hand on there. */
+#define IN_PAGE_0 "in page 0, which pvhboot leaves unmapped"
+
+static int __attribute__((noinline)) range_fail(int code, const char *what, uint64_t base,
+                                                uint64_t size, const char *why,
+                                                struct pvh_error *err)
+{
+    return pvh_fail(err, code, AT_RANGE, what, (unsigned long long)base,
+                    (unsigned long long)(base + size - 1), why);
+}
+
 /* The checks every loader structure gets before it is read. */
 static int check_range(const struct pvh_boot_store *st, uint64_t base, uint64_t size,
                        const char *what, struct pvh_error *err)
@@ -68,19 +82,24 @@ static int check_in_memory(const struct pvh_boot_store *st, uint64_t base, uint6
                            const char *what, struct pvh_error *err)
 {
     if (!in_memory(st, base, size))
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not in memory", what,
-                        (unsigned long long)base, (unsigned long long)(base + size - 1));
+        return range_fail(PVH_ERANGE, what, base, size, "not in memory", err);
     return PVH_OK;
 }
 
-static const void *map_range(const struct pvh_phys *phys, uint64_t base, uint64_t size,
-                             const char *what, struct pvh_error *err)
+/* Where a loader structure can be read, after check_range and, once the
+ * map is known (in_mem), check_in_memory; NULL with err set if not. */
+static const void *map_range(const struct pvh_boot_store *st, const struct pvh_phys *phys,
+                             uint64_t base, uint64_t size, const char *what, bool in_mem,
+                             struct pvh_error *err)
 {
-    const void *p = phys->map(phys, base, size);
+    const void *p;
 
+    if (check_range(st, base, size, what, err) ||
+        (in_mem && check_in_memory(st, base, size, what, err)))
+        return NULL;
+    p = phys->map(phys, base, size);
     if (!p)
-        pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not accessible", what,
-                 (unsigned long long)base, (unsigned long long)(base + size - 1));
+        range_fail(PVH_ERANGE, what, base, size, "not accessible", err);
     return p;
 }
 
@@ -89,12 +108,8 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
 {
     const uint8_t *si; /* the loader may misalign it: read bytes, never through the struct */
     uint32_t magic, version, size;
-    int rc;
 
-    rc = check_range(st, start_info_pa, 8, "start info", err);
-    if (rc)
-        return rc;
-    si = map_range(phys, start_info_pa, 8, "start info", err);
+    si = map_range(st, phys, start_info_pa, 8, "start info", false, err);
     if (!si)
         return err->code;
     memcpy(&magic, si + offsetof(struct hvm_start_info, magic), sizeof(magic));
@@ -105,10 +120,7 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
 
     /* Later versions only append fields: read what version 1 defines. */
     size = version == 0 ? HVM_START_INFO_V0_SIZE : HVM_START_INFO_V1_SIZE;
-    rc = check_range(st, start_info_pa, size, "start info", err);
-    if (rc)
-        return rc;
-    si = map_range(phys, start_info_pa, size, "start info", err);
+    si = map_range(st, phys, start_info_pa, size, "start info", false, err);
     if (!si)
         return err->code;
     memset(&st->si, 0, sizeof(st->si));
@@ -130,7 +142,6 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     const uint8_t *e; /* possibly misaligned: copied out entry by entry */
     uint64_t bytes;
     unsigned i;
-    int rc;
 
     if (st->si.version == 0)
         return pvh_fail(err, PVH_ENOENT, "start info version 0: no memory map");
@@ -145,10 +156,7 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
         return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
                         st->si.memmap_entries, PVH_MEMMAP_IN_MAX);
     bytes = (uint64_t)st->si.memmap_entries * sizeof(entry);
-    rc = check_range(st, st->si.memmap_paddr, bytes, "memory map", err);
-    if (rc)
-        return rc;
-    e = map_range(phys, st->si.memmap_paddr, bytes, "memory map", err);
+    e = map_range(st, phys, st->si.memmap_paddr, bytes, "memory map", false, err);
     if (!e)
         return err->code;
     for (i = 0; i < st->si.memmap_entries; i++) {
@@ -168,16 +176,17 @@ int pvh_start_info_find_memmap(struct pvh_boot_store *st, const struct pvh_phys 
                                pvh_platform_memmap_fn *platform, const char *hv_name,
                                struct pvh_error *err)
 {
+    int rc = pvh_start_info_read_memmap(st, phys, err);
+    size_t n;
+
     if (!pvh_start_info_lacks_memmap(st))
-        return pvh_start_info_read_memmap(st, phys, err);
+        return rc;
     if (platform)
         return platform(st, err);
-    if (st->si.version == 0)
-        return pvh_fail(err, PVH_ENOENT,
-                        "start info version 0 has no memory map, and no Xen to ask: hypervisor %s",
-                        hv_name);
-    return pvh_fail(err, PVH_ENOENT, "start info memory map: the loader gave none (0 entries), "
-                    "and there is no Xen to ask: hypervisor %s", hv_name);
+    /* Why the start info has none, and that no one else can say. */
+    n = strlen(err->msg);
+    pvh_snprintf(err->msg + n, sizeof(err->msg) - n, ", and no Xen to ask: hypervisor %s", hv_name);
+    return rc;
 }
 
 /* How many bytes from at on can be read as loader data: up to the end of
@@ -216,8 +225,7 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
         size_t i;
 
         if (at < pa)
-            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: runs past 2^64", what,
-                            (unsigned long long)pa);
+            return pvh_fail(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "runs past 2^64");
         if (!run) {
             bool self = overlaps_self(st, at, 1);
 
@@ -226,8 +234,7 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
                                 what, (unsigned long long)pa, (unsigned long long)st->self_base,
                                 (unsigned long long)st->self_end - 1);
             if (!len)
-                return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: not in memory", what,
-                                (unsigned long long)pa);
+                return pvh_fail(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "not in memory");
             return pvh_fail(err, self ? PVH_EOVERLAP : PVH_ERANGE,
                             "%s at 0x%llx: no NUL before 0x%llx, where %s", what,
                             (unsigned long long)pa, (unsigned long long)at,
@@ -283,6 +290,7 @@ static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys 
 static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_error *err)
 {
     const struct pvh_module *m = &st->modules[i];
+    const char *why = NULL;
     char what[24];
     unsigned j;
     int rc;
@@ -292,19 +300,19 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_
     if (rc)
         return rc;
     if (in_page_0(m->base))
-        return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: in page 0, which "
-                        "pvhboot leaves unmapped", i, (unsigned long long)m->base,
-                        (unsigned long long)m->size);
-    if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
-        return pvh_fail(err, PVH_ERANGE, "module %u at 0x%llx size %llu: not in RAM", i,
-                        (unsigned long long)m->base, (unsigned long long)m->size);
+        why = IN_PAGE_0;
+    else if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        why = "not in RAM";
+    if (why)
+        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx size %llu: %s", what,
+                        (unsigned long long)m->base, (unsigned long long)m->size, why);
     for (j = 0; j < i; j++) {
         const struct pvh_module *o = &st->modules[j];
 
         /* A module of no bytes overlaps nothing. */
         if (m->size && o->size && m->base < o->base + o->size && o->base < m->base + m->size)
-            return pvh_fail(err, PVH_EOVERLAP, "module %u at 0x%llx overlaps module %u at 0x%llx",
-                            i, (unsigned long long)m->base, j, (unsigned long long)o->base);
+            return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx overlaps module %u at 0x%llx",
+                            what, (unsigned long long)m->base, j, (unsigned long long)o->base);
     }
     return PVH_OK;
 }
@@ -335,12 +343,7 @@ static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
     if (n > PVH_MODULES_MAX)
         return pvh_fail(err, PVH_E2BIG, "start info: %u modules, at most %u supported", n,
                         PVH_MODULES_MAX);
-    rc = check_range(st, st->si.modlist_paddr, bytes, "module list", err);
-    if (!rc)
-        rc = check_in_memory(st, st->si.modlist_paddr, bytes, "module list", err);
-    if (rc)
-        return rc;
-    list = map_range(phys, st->si.modlist_paddr, bytes, "module list", err);
+    list = map_range(st, phys, st->si.modlist_paddr, bytes, "module list", true, err);
     if (!list)
         return err->code;
     for (i = 0; i < n; i++) {
@@ -373,8 +376,8 @@ int pvh_start_info_read_rest(struct pvh_boot_store *st, const struct pvh_phys *p
                              (uint64_t)st->si.memmap_entries * sizeof(struct hvm_memmap_table_entry),
                              "memory map", err);
     if (!rc && st->si.rsdp_paddr && in_page_0(st->si.rsdp_paddr))
-        rc = pvh_fail(err, PVH_ERANGE, "rsdp at 0x%llx: in page 0, which pvhboot leaves unmapped",
-                      (unsigned long long)st->si.rsdp_paddr);
+        rc = pvh_fail(err, PVH_ERANGE, AT, "rsdp", (unsigned long long)st->si.rsdp_paddr,
+                      IN_PAGE_0);
     if (rc)
         return rc;
 

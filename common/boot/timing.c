@@ -5,6 +5,7 @@
 #include <pvhboot/console.h>
 
 #include "common/boot/options.h"
+#include "common/lib/string.h"
 
 static uint64_t marks[PVH_MARK_NR];
 /* When each mark was taken, counting from 1 (0: not this boot). Phases
@@ -15,15 +16,21 @@ static uint8_t taken[PVH_MARK_NR], nr_taken;
 /* A unikernel's report comes at pvh_main; firmware/main.c says otherwise. */
 __attribute__((weak)) const _Bool pvh_timing_at_handoff = 0;
 
-static const char *const names[PVH_MARK_NR] = {
-    [PVH_MARK_C] = "entry-to-c",
-    [PVH_MARK_HYPERVISOR] = "hypervisor",
-    [PVH_MARK_BOOT] = "boot-description",
-    [PVH_MARK_XEN] = "xen",
-    [PVH_MARK_PAGING] = "page-tables",
-    [PVH_MARK_PLACEMENT] = "placement",
-    [PVH_MARK_COPY] = "copy",
-};
+/* The phases' names from PVH_MARK_C on, in enum pvh_mark's order, each
+ * ended by its NUL: one string, where a table of pointers would cost a
+ * run-time relocation each in a position-independent image (arm64). */
+static const char names[] = "entry-to-c\0hypervisor\0boot-description\0xen\0page-tables\0"
+                            "placement\0copy";
+_Static_assert(PVH_MARK_COPY == 7 && PVH_MARK_NR == 8, "names lists the marks C to COPY");
+
+static const char *name(unsigned mark)
+{
+    const char *s = names;
+
+    for (; mark > PVH_MARK_C; mark--)
+        s += strlen(s) + 1;
+    return s;
+}
 
 void pvh_mark_at(enum pvh_mark mark, uint64_t ts)
 {
@@ -54,7 +61,7 @@ void pvh_timing_report(const char *cmdline)
     for (n = 1; n <= nr_taken; n++)
         for (m = PVH_MARK_C; m < PVH_MARK_NR; m++)
             if (taken[m] == n) {
-                pvh_printf(" %s=%llu", names[m], (unsigned long long)(marks[m] - prev));
+                pvh_printf(" %s=%llu", name(m), (unsigned long long)(marks[m] - prev));
                 prev = marks[m];
             }
     /* What ran after the last phase boundary, so the phases add up to the total. */

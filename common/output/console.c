@@ -17,17 +17,17 @@ static const struct pvh_console *sinks[MAX_SINKS];
 
 int pvh_console_register(const struct pvh_console *sink)
 {
-    unsigned i, free_slot = MAX_SINKS;
+    const struct pvh_console **slot = NULL;
 
-    for (i = 0; i < MAX_SINKS; i++) {
+    for (unsigned i = 0; i < MAX_SINKS; i++) {
         if (sinks[i] == sink)
             return 0;
-        if (!sinks[i] && free_slot == MAX_SINKS)
-            free_slot = i;
+        if (!sinks[i] && !slot)
+            slot = &sinks[i];
     }
-    if (free_slot == MAX_SINKS)
+    if (!slot)
         return -1;
-    sinks[free_slot] = sink;
+    *slot = sink;
     return 0;
 }
 
@@ -86,44 +86,35 @@ static void print_lock_give(void)
 
 /* Formatted output is staged in a small buffer so that sinks with a
  * per-call cost (a hypercall, a ring notification) see few calls. */
-struct console_out {
-    struct pvh_format_out out;
-    char stage[128];
-    size_t used;
-};
-
-static void console_flush(struct console_out *c)
+static void console_flush(struct pvh_format_buf *b)
 {
-    pvh_console_write(c->stage, c->used);
-    c->used = 0;
+    pvh_console_write(b->buf, b->used);
+    b->used = 0;
 }
 
-static void console_put(struct pvh_format_out *out, const char *s, size_t n)
+/* One formatted call: with lead (not NULL), as a line of its own,
+ * "pvhboot: <lead><formatted>\n". */
+static void print(const char *lead, const char *fmt, va_list ap)
 {
-    struct console_out *c = (struct console_out *)out;
+    char stage[128]; /* not cleared: written before it is read */
+    struct pvh_format_buf b = { .out.put = pvh_format_buf_put, .buf = stage,
+                                .size = sizeof(stage), .flush = console_flush };
 
-    while (n) {
-        size_t chunk = sizeof(c->stage) - c->used;
-
-        if (chunk > n)
-            chunk = n;
-        memcpy(c->stage + c->used, s, chunk);
-        c->used += chunk;
-        s += chunk;
-        n -= chunk;
-        if (c->used == sizeof(c->stage))
-            console_flush(c);
+    print_lock_take();
+    if (lead) {
+        pvh_format_buf_put(&b.out, "pvhboot: ", 9);
+        pvh_format_buf_put(&b.out, lead, strlen(lead));
     }
+    pvh_vformat(&b.out, fmt, ap);
+    if (lead)
+        pvh_format_buf_put(&b.out, "\n", 1);
+    console_flush(&b);
+    print_lock_give();
 }
 
 void pvh_vprintf(const char *fmt, va_list ap)
 {
-    struct console_out c = { .out.put = console_put };
-
-    print_lock_take();
-    pvh_vformat(&c.out, fmt, ap);
-    console_flush(&c);
-    print_lock_give();
+    print(NULL, fmt, ap);
 }
 
 void pvh_printf(const char *fmt, ...)
@@ -131,22 +122,13 @@ void pvh_printf(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    pvh_vprintf(fmt, ap);
+    print(NULL, fmt, ap);
     va_end(ap);
 }
 
 void pvh_vinfo(const char *lead, const char *fmt, va_list ap)
 {
-    struct console_out c = { .out.put = console_put };
-
-    print_lock_take();
-    console_put(&c.out, "pvhboot: ", 9);
-    if (lead)
-        console_put(&c.out, lead, strlen(lead));
-    pvh_vformat(&c.out, fmt, ap);
-    console_put(&c.out, "\n", 1);
-    console_flush(&c);
-    print_lock_give();
+    print(lead ? lead : "", fmt, ap);
 }
 
 void pvh_info(const char *fmt, ...)
@@ -154,6 +136,6 @@ void pvh_info(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    pvh_vinfo(NULL, fmt, ap);
+    print("", fmt, ap);
     va_end(ap);
 }

@@ -12,46 +12,171 @@
 
 #include "common/lib/string.h"
 
-struct spec {
-    bool left;      /* '-' */
-    bool zero;      /* '0' */
-    int width;
-    int precision;  /* -1: none */
-    int length;     /* 0: int, 1: long, 2: long long, 3: size_t */
-};
+/* pvhboot builds for LP64 targets only: l, ll and z all read 64 bits. */
+_Static_assert(sizeof(long) == 8 && sizeof(long long) == 8 && sizeof(size_t) == 8,
+               "l, ll and z are one 64-bit argument");
 
-static void emit(struct pvh_format_out *out, const char *s, size_t n)
+/* Not inlined, nor pad: they are called from many places. Every sink
+ * takes n = 0 (a run of no text) as nothing to do. */
+static __attribute__((noinline)) void emit(struct pvh_format_out *out, const char *s, size_t n)
 {
-    if (n) {
-        out->put(out, s, n);
-        out->total += n;
+    out->put(out, s, n);
+    out->total += n;
+}
+
+/* n copies of c (none when n <= 0): widths are rare and short. */
+static __attribute__((noinline)) void pad(struct pvh_format_out *out, char c, int n)
+{
+    for (; n > 0; n--)
+        emit(out, &c, 1);
+}
+
+/* A string literal: the linker merges it with its copies elsewhere. */
+#define HEX_DIGITS "0123456789abcdef"
+
+/* The %pE conversion: a string that stays on one line and decodes exactly:
+ * bytes below 0x20, 0x7f and above, '"' and '\' become \xNN. */
+static void escaped(struct pvh_format_out *out, const char *s)
+{
+    char esc[4] = { '\\', 'x', 0, 0 };
+
+    if (!s)
+        s = "(null)";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            emit(out, s, 1);
+            continue;
+        }
+        esc[2] = HEX_DIGITS[c >> 4];
+        esc[3] = HEX_DIGITS[c & 0xf];
+        emit(out, esc, sizeof(esc));
     }
 }
 
-static void pad(struct pvh_format_out *out, char c, int n)
+/* The next integer argument: an int (sign-extended where is_signed), or
+ * with wide a 64-bit one. Not inlined: one copy of va_arg's code serves
+ * every conversion. */
+static __attribute__((noinline)) unsigned long long int_arg(va_list *ap, bool wide,
+                                                            bool is_signed)
 {
-    char block[16];
-    int chunk;
+    int i;
 
-    if (n <= 0)
-        return;
-    memset(block, c, sizeof(block));
-    for (; n > 0; n -= chunk) {
-        chunk = n < (int)sizeof(block) ? n : (int)sizeof(block);
-        emit(out, block, (size_t)chunk);
-    }
+    if (wide)
+        return va_arg(*ap, unsigned long long);
+    i = va_arg(*ap, int);
+    return is_signed ? (unsigned long long)(long long)i : (unsigned)i;
 }
 
-/* prefix ("-", "0x" or none), then s (n bytes), in a field of the given
- * width: spaces before, or zeros between the prefix and s where zero is
- * asked for, or spaces after where it is left-justified. */
-static void field(struct pvh_format_out *out, const struct spec *sp, const char *prefix,
-                  const char *s, size_t n, bool zero)
+/* One conversion, f just past its '%'; returns where the text goes on. */
+static const char *convert(struct pvh_format_out *out, const char *f, va_list *ap)
 {
-    size_t prefix_len = strlen(prefix);
-    int fill = sp->width - (int)(n + prefix_len), before = 0, zeros = 0, after = 0;
+    bool left = false, zero = false, wide = false;
+    int width = 0, precision = -1; /* negative: none, as C says of .* */
+    const char *prefix = "", *s;
+    const char *digits = HEX_DIGITS;
+    char buf[24], c;
+    unsigned base = 16;
+    unsigned long long v;
+    size_t n = 0, prefix_len;
+    int fill, before = 0, zeros = 0, after = 0;
 
-    if (sp->left)
+    /* Flags, width, precision and length, in one pass: what a valid
+     * format has (the compiler checks every one) reads as C says. */
+    for (int *amount = &width;; f++) {
+        c = *f;
+        if (c == '-') {
+            left = true;
+        } else if (c == '0' && amount == &width && !width) {
+            zero = true;
+        } else if (c >= '0' && c <= '9') {
+            *amount = *amount * 10 + (c - '0');
+        } else if (c == '*') {
+            *amount = (int)int_arg(ap, false, true);
+        } else if (c == '.') {
+            amount = &precision;
+            precision = 0;
+        } else if (c == 'l' || c == 'z') {
+            wide = true;
+        } else {
+            break;
+        }
+    }
+    if (width < 0) { /* as in C: a negative width left-justifies */
+        left = true;
+        /* -INT_MIN does not exist: the widest field there is instead. */
+        width = width < -__INT_MAX__ ? __INT_MAX__ : -width;
+    }
+    switch (c = *f++) {
+    case 'd':
+    case 'i':
+        v = int_arg(ap, wide, true);
+        if ((long long)v < 0) {
+            v = 0 - v;
+            prefix = "-";
+        }
+        base = 10;
+        break;
+    case 'u':
+        base = 10;
+        /* fall through */
+    case 'X':
+        if (c == 'X')
+            digits = "0123456789ABCDEF";
+        /* fall through */
+    case 'x':
+        v = int_arg(ap, wide, false);
+        break;
+    case 'p':
+    case 's':
+        /* One fetch for the three: a char pointer read as a void one. */
+        s = va_arg(*ap, const void *);
+        if (c == 'p' && *f == 'E') {
+            escaped(out, s);
+            return f + 1;
+        }
+        if (c == 'p') {
+            v = (uintptr_t)s;
+            prefix = "0x";
+            break;
+        }
+        if (!s)
+            s = "(null)";
+        /* With a precision, s need not be terminated: never read past it. */
+        while ((precision < 0 || n < (size_t)precision) && s[n])
+            n++;
+        goto text;
+    case 'c':
+        buf[0] = (char)int_arg(ap, false, false);
+        s = buf;
+        n = 1;
+        goto text;
+    case '\0':
+        return f - 1; /* a lone '%' at the end: print nothing more */
+    default:
+        /* Unknown conversion: show it rather than guess its argument. */
+        emit(out, "%", c != '%');
+        emit(out, f - 1, 1);
+        return f;
+    }
+    /* A number: its digits from the right end of buf. */
+    s = buf + sizeof(buf);
+    do {
+        *(char *)--s = digits[v % base];
+        v /= base;
+    } while (v);
+    n = (size_t)(buf + sizeof(buf) - s);
+    if (zero)
+        goto field;
+text:
+    zero = false; /* only numbers take zeros */
+field:
+    /* prefix and s in a field of width: spaces before, or zeros between
+     * the prefix and s, or spaces after where it is left-justified. */
+    prefix_len = strlen(prefix);
+    fill = width - (int)(n + prefix_len);
+    if (left)
         after = fill;
     else if (zero)
         zeros = fill;
@@ -62,219 +187,45 @@ static void field(struct pvh_format_out *out, const struct spec *sp, const char 
     pad(out, '0', zeros);
     emit(out, s, n);
     pad(out, ' ', after);
-}
-
-/* A string literal: the linker merges it with its copies elsewhere. */
-#define HEX_DIGITS "0123456789abcdef"
-
-static void number(struct pvh_format_out *out, const struct spec *sp, unsigned long long v,
-                   unsigned base, bool upper, const char *prefix)
-{
-    const char *digits = upper ? "0123456789ABCDEF" : HEX_DIGITS;
-    char buf[24];
-    size_t n = 0;
-
-    do {
-        buf[sizeof(buf) - 1 - n++] = digits[v % base];
-        v /= base;
-    } while (v);
-    field(out, sp, prefix, buf + sizeof(buf) - n, n, sp->zero);
-}
-
-static bool needs_escape(unsigned char c)
-{
-    return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
-}
-
-/* The %pE conversion: a string that stays on one line and decodes exactly. */
-static void escaped(struct pvh_format_out *out, const char *s)
-{
-    const char *run;
-    char esc[4] = { '\\', 'x', 0, 0 };
-
-    if (!s)
-        s = "(null)";
-    run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (!needs_escape(c))
-            continue;
-        emit(out, run, (size_t)(s - run));
-        esc[2] = HEX_DIGITS[c >> 4];
-        esc[3] = HEX_DIGITS[c & 0xf];
-        emit(out, esc, sizeof(esc));
-        run = s + 1;
-    }
-    emit(out, run, (size_t)(s - run));
-}
-
-/* The next argument, of an integer conversion of the given length (0:
- * int, 1: long, 2: long long, 3: size_t), widened: sign-extended where
- * it is signed. Not inlined: its one copy serves every conversion. */
-static __attribute__((noinline)) unsigned long long int_arg(va_list *ap, int length, bool is_signed)
-{
-    switch (length) {
-    case 1:
-        return is_signed ? (unsigned long long)va_arg(*ap, long) : va_arg(*ap, unsigned long);
-    case 2:
-        return is_signed ? (unsigned long long)va_arg(*ap, long long)
-                         : va_arg(*ap, unsigned long long);
-    case 3:
-        return va_arg(*ap, size_t);
-    default:
-        return is_signed ? (unsigned long long)(long long)va_arg(*ap, int)
-                         : va_arg(*ap, unsigned int);
-    }
-}
-
-/* A width or a precision: '*' (the next argument), or digits. */
-static __attribute__((noinline)) const char *amount(const char *f, int *v, va_list *ap)
-{
-    if (*f == '*') {
-        *v = (int)int_arg(ap, 0, true);
-        return f + 1;
-    }
-    for (; *f >= '0' && *f <= '9'; f++)
-        *v = *v * 10 + (*f - '0');
     return f;
-}
-
-/* Parse flags, width, precision and length; returns the conversion character. */
-static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
-{
-    *sp = (struct spec){ .precision = -1 };
-    for (;; f++) {
-        if (*f == '-')
-            sp->left = true;
-        else if (*f == '0')
-            sp->zero = true;
-        else
-            break;
-    }
-    f = amount(f, &sp->width, ap);
-    if (sp->width < 0) { /* as in C: a negative width left-justifies */
-        sp->left = true;
-        /* -INT_MIN does not exist: the widest field there is instead. */
-        sp->width = sp->width < -__INT_MAX__ ? __INT_MAX__ : -sp->width;
-    }
-    if (*f == '.') {
-        sp->precision = 0;
-        f = amount(f + 1, &sp->precision, ap);
-        if (sp->precision < 0)
-            sp->precision = -1; /* as in C: a negative precision is none */
-    }
-    for (; *f == 'l'; f++)
-        sp->length = sp->length < 2 ? sp->length + 1 : 2;
-    if (*f == 'z') {
-        sp->length = 3;
-        f++;
-    }
-    return f;
-}
-
-static const char *convert(struct pvh_format_out *out, const char *f, va_list *ap)
-{
-    struct spec sp;
-    unsigned long long v;
-    const char *s;
-    size_t n = 0;
-    char c;
-
-    f = parse_spec(f, &sp, ap);
-    switch (*f) {
-    case 'd':
-    case 'i':
-        v = int_arg(ap, sp.length, true);
-        if ((long long)v < 0)
-            number(out, &sp, 0 - v, 10, false, "-");
-        else
-            number(out, &sp, v, 10, false, "");
-        break;
-    case 'u':
-    case 'x':
-    case 'X':
-        number(out, &sp, int_arg(ap, sp.length, false), *f == 'u' ? 10 : 16, *f == 'X', "");
-        break;
-    case 'c':
-        c = (char)int_arg(ap, 0, true);
-        field(out, &sp, "", &c, 1, false);
-        break;
-    case 's':
-    case 'p':
-        /* One fetch for the three: a char pointer read as a void one. */
-        s = va_arg(*ap, const void *);
-        if (*f == 'p' && f[1] == 'E') {
-            escaped(out, s);
-            return f + 2;
-        }
-        if (*f == 'p') {
-            number(out, &sp, (uintptr_t)s, 16, false, "0x");
-            break;
-        }
-        if (!s)
-            s = "(null)";
-        /* With a precision, s need not be terminated: never read past it. */
-        while ((sp.precision < 0 || n < (size_t)sp.precision) && s[n])
-            n++;
-        field(out, &sp, "", s, n, false);
-        break;
-    case '%':
-        emit(out, "%", 1);
-        break;
-    case '\0':
-        return f; /* a lone '%' at the end: print nothing more */
-    default:
-        /* Unknown conversion: show it rather than guess its argument. */
-        emit(out, "%", 1);
-        emit(out, f, 1);
-        break;
-    }
-    return f + 1;
 }
 
 void pvh_vformat(struct pvh_format_out *out, const char *fmt, va_list ap)
 {
     va_list args;
-    const char *run = fmt;
+    const char *run;
 
     va_copy(args, ap);
-    while (*fmt) {
-        if (*fmt != '%') {
-            fmt++;
-            continue;
-        }
+    for (;;) {
+        for (run = fmt; *fmt && *fmt != '%'; fmt++)
+            ;
         emit(out, run, (size_t)(fmt - run));
+        if (!*fmt)
+            break;
         fmt = convert(out, fmt + 1, &args);
-        run = fmt;
     }
-    emit(out, run, (size_t)(fmt - run));
     va_end(args);
 }
 
-struct buffer_out {
-    struct pvh_format_out out;
-    char *buf;
-    size_t size;
-    size_t used;
-};
-
-static void buffer_put(struct pvh_format_out *out, const char *s, size_t n)
+void pvh_format_buf_put(struct pvh_format_out *out, const char *s, size_t n)
 {
-    struct buffer_out *b = (struct buffer_out *)out;
-    size_t room = b->size ? b->size - 1 - b->used : 0;
+    struct pvh_format_buf *b = (struct pvh_format_buf *)out;
 
-    if (n > room)
-        n = room;
-    if (!n)
-        return; /* buf may be NULL when size is 0, as with C's snprintf */
-    memcpy(b->buf + b->used, s, n);
-    b->used += n;
+    for (; n; n--) {
+        if (b->used == b->size) {
+            if (!b->flush)
+                return; /* buf may be NULL when size is 0, as with C's snprintf */
+            b->flush(b);
+        }
+        b->buf[b->used++] = *s++;
+    }
 }
 
 size_t pvh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct buffer_out b = { .out.put = buffer_put, .buf = buf, .size = size };
+    /* Room for the NUL after the text. */
+    struct pvh_format_buf b = { .out.put = pvh_format_buf_put, .buf = buf,
+                                .size = size ? size - 1 : 0 };
 
     pvh_vformat(&b.out, fmt, ap);
     if (size)

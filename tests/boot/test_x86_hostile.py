@@ -171,7 +171,7 @@ CASES = [
     ("magic-byte-swapped", "the magic's bytes reversed",
      REFUSED("start info magic: 0x78c56e33, expected 0x336ec578")),
     ("version-0", "version 0 (no memory map), not under Xen",
-     REFUSED("start info version 0 has no memory map, and no Xen to ask: hypervisor tcg")),
+     REFUSED("start info version 0: no memory map, and no Xen to ask: hypervisor tcg")),
     ("version-2", "version 2, 16 bytes of unknown fields after the v1 ones", BOOTS),
     ("version-max", "version 0xffffffff", BOOTS),
     ("flags-all-set", "flags 0xffffffff", Boots(start_flags(0xffffffff))),
@@ -287,8 +287,8 @@ CASES = [
     # --- the memory map
     ("memmap-at-0", "map address 0 (7 entries)", REFUSED("start info memory map: 7 entries at 0x0")),
     ("memmap-empty", "0 entries: \"no map given\"; no Xen to ask for one",
-     REFUSED("start info memory map: the loader gave none (0 entries), and there is no Xen to "
-             "ask: hypervisor tcg")),
+     REFUSED("start info memory map: none given (0 entries at 0x801000), and no Xen to ask: "
+             "hypervisor tcg")),
     ("memmap-entries-max", "2^32-1 entries",
      REFUSED("start info memory map: 4294967295 entries, at most 1024 supported")),
     ("memmap-1024-entries", "QEMU's map padded to 1024 entries (pvhboot's limit) with 4 KiB holes",

@@ -34,7 +34,7 @@
 #define RF(base, size, type, flags) ((struct pvh_region){ (base), (size), (type), (flags) })
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Everything a test needs, on the heap (the scratch space is ~48 KiB). */
+/* Everything a test needs, on the heap (the maps and scratch space are tens of KiB). */
 struct fixture {
     struct pvh_region regions[PVH_MEMMAP_MAX];
     struct pvh_memmap map;
@@ -478,7 +478,7 @@ static void normalise_rejects_1025_entries(void **state)
 }
 
 /* The worst the sweep meets: every entry overlapping every other, each
- * of a different type (so no slot is shared), starts and ends at
+ * of a different type (so no two share a key), starts and ends at
  * unaligned points. The result must match the reference exactly. */
 static void normalise_adversarial_1024_entries(void **state)
 {

@@ -465,8 +465,8 @@ static void memmap_0_entries_without_xen_is_refused(void **state)
 {
     F.si.memmap_entries = 0;
     assert_error(load_with_platform(NULL, "tcg"), &F.err, PVH_ENOENT,
-                 "start info memory map: the loader gave none (0 entries), and there is no Xen "
-                 "to ask: hypervisor tcg");
+                 "start info memory map: none given (0 entries at 0x201000), and no Xen to ask: "
+                 "hypervisor tcg");
     assert_int_equal(platform_calls, 0);
 }
 
@@ -491,7 +491,7 @@ static void version_0_without_xen_is_refused(void **state)
 {
     F.si.version = 0;
     assert_error(load_with_platform(NULL, "kvm"), &F.err, PVH_ENOENT,
-                 "start info version 0 has no memory map, and no Xen to ask: hypervisor kvm");
+                 "start info version 0: no memory map, and no Xen to ask: hypervisor kvm");
 }
 
 /* A start info with a map of its own: the platform is not asked. */
