@@ -31,7 +31,6 @@ struct pvh_elf {
     uint16_t machine;
     uint64_t entry;
     unsigned nr_loads;
-    struct pvh_elf_load loads[PVH_ELF_MAX_LOADS];
     bool has_pvh_entry;      /* a Xen XEN_ELFNOTE_PHYS32_ENTRY note */
     uint32_t pvh_entry;
     uint64_t max_load_align; /* the largest p_align of the PT_LOAD segments */
@@ -41,6 +40,7 @@ struct pvh_elf {
      * leaves out takes its default: see pvh_elf_parse). */
     bool has_reloc;
     uint32_t reloc_align, reloc_min, reloc_max;
+    struct pvh_elf_load loads[PVH_ELF_MAX_LOADS]; /* last: the scalars stay near the start */
 };
 
 /* Defaults for the words a PHYS32_RELOC note leaves out. */
