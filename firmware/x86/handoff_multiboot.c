@@ -112,27 +112,22 @@ static void put_string(struct x86_writer *w, const char *s)
 static void write_mb1(const struct pvh_fw *fw, struct x86_writer *w, const struct pvh_region *map,
                       unsigned n)
 {
-    uint8_t info[MBI_SIZE] = { 0 };
-    uint64_t mods = w->pa + MBI_SIZE, mmap, strings;
-    uint32_t lower, upper, flags = MBI_MEMORY | MBI_CMDLINE | MBI_MEM_MAP | MBI_LOADER_NAME;
+    uint32_t info[MBI_SIZE / 4] = { 0 };
+    uint32_t mods = (uint32_t)((w->pa + MBI_SIZE + 15) & ~15ull);
+    uint32_t mmap = mods + 16 * fw->nr_mods;
+    uint32_t strings = mmap + n * (4 + MB1_MMAP_ENTRY_SIZE);
     unsigned i;
 
-    mods = (mods + 15) & ~15ull;
-    mmap = mods + 16ull * fw->nr_mods;
-    strings = mmap + (uint64_t)n * (4 + MB1_MMAP_ENTRY_SIZE);
-    legacy_memory(map, n, &lower, &upper);
-    if (fw->nr_mods)
-        flags |= MBI_MODS;
-    memcpy(info, &flags, 4);
-    memcpy(info + MBI_OFF_MEM_LOWER, &lower, 4);
-    memcpy(info + MBI_OFF_MEM_UPPER, &upper, 4);
-    memcpy(info + MBI_OFF_CMDLINE, &(uint32_t){ (uint32_t)strings }, 4);
-    strings += strlen(mb_cmdline) + 1;
-    memcpy(info + MBI_OFF_MODS_COUNT, &(uint32_t){ fw->nr_mods }, 4);
-    memcpy(info + MBI_OFF_MODS_ADDR, &(uint32_t){ fw->nr_mods ? (uint32_t)mods : 0 }, 4);
-    memcpy(info + MBI_OFF_MMAP_LENGTH, &(uint32_t){ n * (4 + MB1_MMAP_ENTRY_SIZE) }, 4);
-    memcpy(info + MBI_OFF_MMAP_ADDR, &(uint32_t){ (uint32_t)mmap }, 4);
-    memcpy(info + MBI_OFF_LOADER_NAME, &(uint32_t){ (uint32_t)strings }, 4);
+    info[0] = MBI_MEMORY | MBI_CMDLINE | MBI_MEM_MAP | MBI_LOADER_NAME |
+              (fw->nr_mods ? MBI_MODS : 0);
+    legacy_memory(map, n, &info[MBI_OFF_MEM_LOWER / 4], &info[MBI_OFF_MEM_UPPER / 4]);
+    info[MBI_OFF_CMDLINE / 4] = strings;
+    strings += (uint32_t)strlen(mb_cmdline) + 1;
+    info[MBI_OFF_MODS_COUNT / 4] = fw->nr_mods;
+    info[MBI_OFF_MODS_ADDR / 4] = fw->nr_mods ? mods : 0;
+    info[MBI_OFF_MMAP_LENGTH / 4] = n * (4 + MB1_MMAP_ENTRY_SIZE);
+    info[MBI_OFF_MMAP_ADDR / 4] = mmap;
+    info[MBI_OFF_LOADER_NAME / 4] = strings;
     strings += sizeof(LOADER_NAME);
     x86_put(w, info, sizeof(info));
     x86_align(w, 16);
@@ -140,9 +135,9 @@ static void write_mb1(const struct pvh_fw *fw, struct x86_writer *w, const struc
     for (i = 0; i < fw->nr_mods; i++) {
         x86_put_u32(w, (uint32_t)fw->mods[i].base);
         x86_put_u32(w, (uint32_t)(fw->mods[i].base + fw->mods[i].size));
-        x86_put_u32(w, (uint32_t)strings);
+        x86_put_u32(w, strings);
         x86_put_u32(w, 0);
-        strings += strlen(fw->mods[i].cmdline) + 1;
+        strings += (uint32_t)strlen(fw->mods[i].cmdline) + 1;
     }
     for (i = 0; i < n; i++) {
         x86_put_u32(w, MB1_MMAP_ENTRY_SIZE);
