@@ -34,6 +34,22 @@ static bool overlap(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
     return a < b_end && b < a_end;
 }
 
+#define KINDS(k) (1u << (k))
+
+/* The first range in use, of a kind in kinds (KINDS() bits), that
+ * [base, end) overlaps; NULL if none. */
+static const struct pvh_busy *busy_hit(const struct pvh_fw *fw, uint64_t base, uint64_t end,
+                                       unsigned kinds)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        if ((kinds & KINDS(fw->busy[i].kind)) && overlap(base, end, fw->busy[i].base,
+                                                         fw->busy[i].end))
+            return &fw->busy[i];
+    return NULL;
+}
+
 static int add_busy(struct pvh_fw *fw, uint64_t base, uint64_t end, enum pvh_busy_kind kind,
                     struct pvh_error *err)
 {
@@ -47,35 +63,32 @@ int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t li
                     const char *what, struct pvh_error *err)
 {
     uint64_t end = base + size;
-    unsigned i;
+    const struct pvh_busy *b;
+    const char *why;
 
     if (!size)
         return PVH_OK;
     /* Page 0 stays unmapped while pvhboot runs, so that NULL faults:
      * a copy there would fault. No kernel format needs it. */
     if (base < PVH_PAGE_SIZE)
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: in page 0", what,
-                        (unsigned long long)base, (unsigned long long)(end - 1));
-    if (end < base || end > limit)
+        why = "in page 0";
+    else if (end < base || end > limit)
         return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: beyond 0x%llx", what,
                         (unsigned long long)base, (unsigned long long)(end - 1),
                         (unsigned long long)limit);
-    if (!pvh_memmap_covers(&fw->map, base, size, PVH_TYPE_BIT(E820_TYPE_RAM)))
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not in RAM", what,
-                        (unsigned long long)base, (unsigned long long)(end - 1));
-    for (i = 0; i < fw->nr_busy; i++) {
-        const struct pvh_busy *b = &fw->busy[i];
-
-        if (b->kind == PVH_BUSY_MOVABLE || !overlap(base, end, b->base, b->end))
-            continue;
-        if (b->kind == PVH_BUSY_FIXED && fw->late_copies)
-            continue; /* written by the trampoline, after pvhboot is done */
+    else if (!pvh_memmap_covers(&fw->map, base, size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        why = "not in RAM";
+    else if ((b = busy_hit(fw, base, end, KINDS(PVH_BUSY_DEST) | KINDS(PVH_BUSY_ALLOC) |
+                           /* written by the trampoline, after pvhboot is done */
+                           (fw->late_copies ? 0 : KINDS(PVH_BUSY_FIXED)))))
         return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx-0x%llx: overlaps %s 0x%llx-0x%llx",
                         what, (unsigned long long)base, (unsigned long long)(end - 1),
                         b->kind == PVH_BUSY_FIXED ? "pvhboot" : "another part of the payload",
                         (unsigned long long)b->base, (unsigned long long)(b->end - 1));
-    }
-    return add_busy(fw, base, end, PVH_BUSY_DEST, err);
+    else
+        return add_busy(fw, base, end, PVH_BUSY_DEST, err);
+    return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: %s", what, (unsigned long long)base,
+                    (unsigned long long)(end - 1), why);
 }
 
 int pvh_fw_add_copy(struct pvh_fw *fw, uint64_t dst, uint64_t src_off, uint64_t filesz,
@@ -124,13 +137,7 @@ uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t
 /* The first range in use, the movables aside, that [base, end) overlaps. */
 static const struct pvh_busy *in_the_way(const struct pvh_fw *fw, uint64_t base, uint64_t end)
 {
-    unsigned i;
-
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind != PVH_BUSY_MOVABLE &&
-            overlap(base, end, fw->busy[i].base, fw->busy[i].end))
-            return &fw->busy[i];
-    return NULL;
+    return busy_hit(fw, base, end, ~KINDS(PVH_BUSY_MOVABLE));
 }
 
 bool pvh_fw_room_at(const struct pvh_fw *fw, uint64_t base, uint64_t size)
@@ -185,14 +192,9 @@ uint64_t pvh_fw_find_room(const struct pvh_fw *fw, uint64_t size, uint64_t align
 static bool misplaced(const struct pvh_fw *fw, uint64_t base, uint64_t end,
                       const struct pvh_place_rule *rule)
 {
-    unsigned i;
-
     if (rule && (end > rule->limit || (rule->align && base % rule->align)))
         return true;
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind == PVH_BUSY_DEST && overlap(base, end, fw->busy[i].base, fw->busy[i].end))
-            return true;
-    return false;
+    return busy_hit(fw, base, end, KINDS(PVH_BUSY_DEST));
 }
 
 /* Move one piece to a new place meeting rule; the old place stays busy
@@ -219,13 +221,7 @@ static int relocate(struct pvh_fw *fw, struct pvh_module *m, const struct pvh_pl
 
 bool pvh_fw_copy_is_late(const struct pvh_fw *fw, const struct pvh_copy *c)
 {
-    unsigned i;
-
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind == PVH_BUSY_FIXED &&
-            overlap(c->dst, c->dst + c->memsz, fw->busy[i].base, fw->busy[i].end))
-            return true;
-    return false;
+    return busy_hit(fw, c->dst, c->dst + c->memsz, KINDS(PVH_BUSY_FIXED));
 }
 
 /* Does a late copy read the payload? Then the trampoline, which sees
@@ -339,13 +335,7 @@ unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, uns
  * were taken from the memory map before the packed modules were known). */
 static bool overlaps_pvhboot(const struct pvh_fw *fw, uint64_t base, uint64_t end)
 {
-    unsigned i;
-
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind == PVH_BUSY_FIXED && overlap(base, end, fw->busy[i].base,
-                                                          fw->busy[i].end))
-            return true;
-    return false;
+    return busy_hit(fw, base, end, KINDS(PVH_BUSY_FIXED));
 }
 
 /* A NUL-terminated string of ours (packed): in memory, at most max bytes. */
