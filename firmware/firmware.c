@@ -528,17 +528,12 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
 
 /* --- What the payload is --------------------------------------------------- */
 
-static const char *kind_name(enum pvh_payload_kind kind)
-{
-    switch (kind) {
-    case PVH_PAYLOAD_LINUX: return "linux";
-    case PVH_PAYLOAD_MULTIBOOT1: return "multiboot";
-    case PVH_PAYLOAD_MULTIBOOT2: return "multiboot2";
-    case PVH_PAYLOAD_PVH: return "pvh";
-    case PVH_PAYLOAD_ARM64_IMAGE: return "image";
-    }
-    return "?";
-}
+/* By enum pvh_payload_kind; the first four, in order, are QEMU's for an
+ * image with several headers (multiboot before PVH). */
+static const char kind_names[][11] = { "linux", "multiboot", "multiboot2", "pvh", "image" };
+_Static_assert(PVH_PAYLOAD_LINUX == 0 && PVH_PAYLOAD_MULTIBOOT1 == 1 &&
+               PVH_PAYLOAD_MULTIBOOT2 == 2 && PVH_PAYLOAD_PVH == 3 &&
+               PVH_PAYLOAD_ARM64_IMAGE == 4, "kind_names' order");
 
 /* Try one format; PVH_ENOENT when the image is not of it at all. */
 static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t *img,
@@ -552,9 +547,8 @@ static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t
             return pvh_fail(err, PVH_ENOENT, "not a bzImage");
         return pvh_bzimage_parse(img, len, &fw->bz, err);
     case PVH_PAYLOAD_MULTIBOOT1:
-        return pvh_multiboot_find(img, len, 1, &fw->mb, err);
     case PVH_PAYLOAD_MULTIBOOT2:
-        return pvh_multiboot_find(img, len, 2, &fw->mb, err);
+        return pvh_multiboot_find(img, len, kind, &fw->mb, err); /* the version: 1 or 2 */
     case PVH_PAYLOAD_PVH:
         if (!pvh_elf_detect(img, len))
             return pvh_fail(err, PVH_ENOENT, "not an ELF");
@@ -562,32 +556,23 @@ static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t
         if (!rc && !fw->elf.has_pvh_entry)
             return pvh_fail(err, PVH_ENOENT, "ELF without a PHYS32_ENTRY note");
         return rc;
-    case PVH_PAYLOAD_ARM64_IMAGE:
+    default:
         return pvh_fail(err, PVH_ENOENT, "no arm64 Image support on this architecture");
     }
-    return PVH_ENOENT;
 }
 
-/* QEMU's order for an image with several headers: multiboot before PVH. */
-static const enum pvh_payload_kind auto_order[] = {
-    PVH_PAYLOAD_LINUX, PVH_PAYLOAD_MULTIBOOT1, PVH_PAYLOAD_MULTIBOOT2, PVH_PAYLOAD_PVH,
-};
-
+/* pvhboot.format=: PVH_EINVAL for a name not known, else *forced and the kind. */
 static int forced_kind(const struct pvh_fw *fw, enum pvh_payload_kind *kind, bool *forced)
 {
-    static const enum pvh_payload_kind all[] = {
-        PVH_PAYLOAD_LINUX, PVH_PAYLOAD_MULTIBOOT1, PVH_PAYLOAD_MULTIBOOT2, PVH_PAYLOAD_PVH,
-        PVH_PAYLOAD_ARM64_IMAGE,
-    };
     unsigned i;
 
     *forced = false;
     if (!pvh_option_present(fw->options, "format") ||
         pvh_option_is(fw->options, "format", "auto"))
         return PVH_OK;
-    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (pvh_option_is(fw->options, "format", kind_name(all[i]))) {
-            *kind = all[i];
+    for (i = 0; i <= PVH_PAYLOAD_ARM64_IMAGE; i++) {
+        if (pvh_option_is(fw->options, "format", kind_names[i])) {
+            *kind = i;
             *forced = true;
             return PVH_OK;
         }
@@ -609,10 +594,10 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
                         "multiboot2, pvh or image");
     if (forced)
         return try_kind(fw, fw->kind, img, len, err);
-    for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
-        rc = try_kind(fw, auto_order[i], img, len, err);
+    for (i = PVH_PAYLOAD_LINUX; i <= PVH_PAYLOAD_PVH; i++) {
+        rc = try_kind(fw, i, img, len, err);
         if (!rc) {
-            fw->kind = auto_order[i];
+            fw->kind = i;
             return PVH_OK;
         }
         if (rc != PVH_ENOENT && first.code == PVH_OK)
@@ -712,7 +697,7 @@ struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err
     if (rc)
         return NULL;
     pvh_info("fw: payload %s at 0x%llx size %llu, %u module%s, cmdline \"%pE\"",
-             kind_name(fw->kind), (unsigned long long)fw->payload.base,
+             kind_names[fw->kind], (unsigned long long)fw->payload.base,
              (unsigned long long)fw->payload.size, fw->nr_mods, fw->nr_mods == 1 ? "" : "s",
              fw->cmdline);
     log_handover(fw);
