@@ -140,9 +140,16 @@ static bool info_provided(uint32_t type)
 static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t size,
                    struct pvh_multiboot *mb, struct pvh_error *err)
 {
+    /* The fields read from the tags that have any: their sizes. */
+    static const uint8_t min_size[] = { [MB2_TAG_ADDRESS] = 24, [MB2_TAG_ENTRY] = 12,
+                                        [MB2_TAG_CONSOLE] = 12 };
+    static const char names[][8] = { [MB2_TAG_ADDRESS] = "address", [MB2_TAG_ENTRY] = "entry",
+                                     [MB2_TAG_CONSOLE] = "console" };
     bool optional = flags & MB2_TAG_OPTIONAL;
     uint32_t i;
 
+    if (type < sizeof(min_size) && size < min_size[type])
+        return pvh_fail(err, PVH_EINVAL, "multiboot2: %s tag of %u bytes", names[type], size);
     switch (type) {
     case MB2_TAG_INFO_REQUEST:
         for (i = 8; i + 4 <= size; i += 4)
@@ -151,8 +158,6 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
                                 pvh_le32(t + i));
         return PVH_OK;
     case MB2_TAG_ADDRESS:
-        if (size < 24)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2: address tag of %u bytes", size);
         mb->has_address = true;
         mb->header_addr = pvh_le32(t + 8);
         mb->load_addr = pvh_le32(t + 12);
@@ -160,8 +165,6 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
         mb->bss_end_addr = pvh_le32(t + 20);
         return PVH_OK;
     case MB2_TAG_ENTRY:
-        if (size < 12)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2: entry tag of %u bytes", size);
         mb->has_entry = true;
         mb->entry_addr = pvh_le32(t + 8);
         return PVH_OK;
@@ -174,8 +177,6 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
             return pvh_fail(err, PVH_EINVAL, "multiboot2: requires a framebuffer");
         return PVH_OK;
     case MB2_TAG_CONSOLE:
-        if (size < 12)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2: console tag of %u bytes", size);
         /* The kernel needs a console described in the boot information
          * (an EGA text or framebuffer tag); pvhboot describes none. */
         if (!optional && (pvh_le32(t + 8) & MB2_CONSOLE_REQUIRED))

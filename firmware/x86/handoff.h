@@ -29,6 +29,16 @@ uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align,
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
 
+/* Boot information built by write in two passes: the first counts its
+ * bytes, which are then allocated below limit (8-aligned), the second
+ * writes them there. write is given the memory map the payload is told
+ * (pvh_fw_payload_map). Returns the address, 0 when there is no room;
+ * *size the bytes, *nr_map the map's entries. */
+typedef void x86_info_writer(const struct pvh_fw *fw, struct x86_writer *w,
+                             const struct pvh_region *map, unsigned nr_map);
+uint64_t x86_write_info(struct pvh_fw *fw, x86_info_writer *write, uint64_t limit, size_t *size,
+                        unsigned *nr_map);
+
 /* How the payload is entered (firmware/x86/trampoline.asm): 32-bit protected
  * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or
  * Linux's 64-bit boot protocol with %rsi = ebx (the zero page), or its

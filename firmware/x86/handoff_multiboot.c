@@ -282,12 +282,11 @@ static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
 
 int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
 {
-    const struct pvh_region *map = fw->payload_map;
     /* Modules' addresses are 32-bit fields; some kernels want them page aligned. */
     struct pvh_place_rule rule = { FOUR_GIB, fw->mb.page_align_modules ? X86_PAGE_SIZE : 0 };
-    struct x86_writer w = { 0 };
     bool v2 = fw->kind == PVH_PAYLOAD_MULTIBOOT2;
     unsigned n;
+    size_t size;
     uint64_t info;
     int rc;
 
@@ -309,16 +308,12 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
         if (fw->mb.efi_tags_ignored & (1u << n))
             pvh_info("note: multiboot2: EFI-only tag %u ignored", n);
 
-    n = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
-    v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n); /* count */
-    info = pvh_fw_alloc(fw, w.used, 8, 0, FOUR_GIB);
+    info = x86_write_info(fw, v2 ? write_mb2 : write_mb1, FOUR_GIB, &size, &n);
     if (!info)
         return pvh_fail(err, PVH_ENOMEM, "multiboot: no room below 4 GiB for %zu bytes of "
-                        "boot information", w.used);
-    w = (struct x86_writer){ (uint8_t *)(uintptr_t)info, info, 0 };
-    v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n);
+                        "boot information", size);
     pvh_fw_log(fw, "multiboot%s: entry 0x%llx, information at 0x%llx (%zu bytes)", v2 ? "2" : "",
-               (unsigned long long)fw->entry, (unsigned long long)info, w.used);
+               (unsigned long long)fw->entry, (unsigned long long)info, size);
     return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,
                              .entry = (uint32_t)fw->entry,
                              .eax = v2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC,

@@ -64,11 +64,11 @@ static uint64_t ram_end(const struct pvh_fw *fw)
 uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
                          uint64_t hi)
 {
-    uint64_t first = (lo + align - 1) & ~(align - 1), slots, x = entropy();
+    uint64_t first = (lo + align - 1) & ~(align - 1), slots, x = entropy(), end = ram_end(fw);
     unsigned i;
 
-    if (ram_end(fw) < hi)
-        hi = ram_end(fw);
+    if (end < hi)
+        hi = end;
     if (!size || first < lo || size > hi || first > hi - size)
         return 0;
     slots = (hi - size - first) / align + 1;
