@@ -26,6 +26,10 @@ int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
  * lowest such base, with a note line. 0 if none. Claims nothing. */
 uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
                          uint64_t hi);
+/* Does pvhboot.place=random ask for a random place? When the payload
+ * cannot move (why: "the bzImage is not relocatable"), a note says so
+ * and where it goes instead (at: "pref_address"), and false. */
+bool x86_place_random(const struct pvh_fw *fw, bool can_move, const char *why, const char *at);
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
 

@@ -14,7 +14,6 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
-#include "common/boot/options.h"
 #include "common/lib/bytes.h"
 #include <xen/start_info.h>
 #include "common/lib/string.h"
@@ -30,14 +29,10 @@ static int place_kernel(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *er
 {
     const struct pvh_bzimage *bz = &fw->bz;
     uint64_t here = fw->payload.base + bz->setup_size;
-    bool random = pvh_option_is(fw->options, "place", "random");
+    bool random = x86_place_random(fw, bz->relocatable, "the bzImage is not relocatable",
+                                   "pref_address");
     struct pvh_error why;
 
-    if (random && !bz->relocatable) {
-        pvh_info("note: pvhboot.place=random: the bzImage is not relocatable; placed at its "
-                 "pref_address");
-        random = false;
-    }
     if (!random && bz->relocatable && !(here % bz->kernel_alignment) &&
         here >= bz->pref_address &&
         !pvh_fw_add_dest(fw, here, bz->init_size, FOUR_GIB, "Linux kernel", &why)) {

@@ -13,7 +13,6 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
-#include "common/boot/options.h"
 #include "common/lib/bytes.h"
 #include "common/lib/compiler.h"
 #include "common/lib/string.h"
@@ -290,9 +289,7 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
     uint64_t info;
     int rc;
 
-    if (pvh_option_is(fw->options, "place", "random"))
-        pvh_info("note: pvhboot.place=random: a multiboot kernel cannot move; placed at its "
-                 "load address");
+    x86_place_random(fw, false, "a multiboot kernel cannot move", "load address");
     rc = make_cmdline(fw, err);
     if (!rc)
         rc = plan_kernel(fw, err);
