@@ -81,48 +81,33 @@ static uint64_t find_magic(const uint8_t *img, uint64_t end, uint64_t step, uint
     return end;
 }
 
-static int find_mb1(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
-                    struct pvh_error *err)
+static int check_mb1(const uint8_t *h, uint64_t off, uint64_t len, struct pvh_multiboot *mb,
+                     struct pvh_error *err)
 {
-    uint64_t end = len, off;
+    uint32_t flags = pvh_le32(h + MB1_FLAGS);
 
-    if (end > MB1_SEARCH)
-        end = MB1_SEARCH;
-    off = find_magic(img, end, 4, MB1_HEADER_MAGIC, 12);
-    if (off < end) {
-        const uint8_t *h = img + off;
-        uint32_t flags;
-
-        flags = pvh_le32(h + MB1_FLAGS);
-        if ((uint32_t)(MB1_HEADER_MAGIC + flags + pvh_le32(h + MB1_CHECKSUM)) != 0)
-            return pvh_fail(err, PVH_EINVAL, "multiboot header at 0x%llx: bad checksum",
-                            (unsigned long long)off);
-        if (flags & 0xffffu & ~MB1_KNOWN_REQUIRED)
-            return pvh_fail(err, PVH_EINVAL, "multiboot header: required flags 0x%x not "
-                            "understood", flags & 0xffffu & ~MB1_KNOWN_REQUIRED);
-        /* Bits 0-15 are requirements: a loader that cannot meet one must
-         * not boot the kernel. QEMU only warns ("multiboot knows VBE. we
-         * don't.") and boots it without the video fields it asked for. */
-        if (flags & MB1_VIDEO_MODE)
-            return pvh_fail(err, PVH_EINVAL, "multiboot header: flags 0x%x require a video mode "
-                            "(bit 2); pvhboot has none to set", flags);
-        mb->version = 1;
-        mb->header_offset = off;
-        mb->flags = flags;
-        mb->page_align_modules = flags & MB1_PAGE_ALIGN;
-        if (flags & MB1_AOUT_KLUDGE) {
-            if (off + MB1_AOUT_SIZE > len)
-                return pvh_fail(err, PVH_EINVAL, "multiboot header: a.out fields truncated");
-            mb->has_address = mb->has_entry = true;
-            mb->header_addr = pvh_le32(h + MB1_HEADER_ADDR);
-            mb->load_addr = pvh_le32(h + MB1_HEADER_ADDR + 4);
-            mb->load_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 8);
-            mb->bss_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 12);
-            mb->entry_addr = pvh_le32(h + MB1_HEADER_ADDR + 16);
-        }
-        return PVH_OK;
+    if (flags & 0xffffu & ~MB1_KNOWN_REQUIRED)
+        return pvh_fail(err, PVH_EINVAL, "multiboot header: required flags 0x%x not "
+                        "understood", flags & 0xffffu & ~MB1_KNOWN_REQUIRED);
+    /* Bits 0-15 are requirements: a loader that cannot meet one must
+     * not boot the kernel. QEMU only warns ("multiboot knows VBE. we
+     * don't.") and boots it without the video fields it asked for. */
+    if (flags & MB1_VIDEO_MODE)
+        return pvh_fail(err, PVH_EINVAL, "multiboot header: flags 0x%x require a video mode "
+                        "(bit 2); pvhboot has none to set", flags);
+    mb->flags = flags;
+    mb->page_align_modules = flags & MB1_PAGE_ALIGN;
+    if (flags & MB1_AOUT_KLUDGE) {
+        if (off + MB1_AOUT_SIZE > len)
+            return pvh_fail(err, PVH_EINVAL, "multiboot header: a.out fields truncated");
+        mb->has_address = mb->has_entry = true;
+        mb->header_addr = pvh_le32(h + MB1_HEADER_ADDR);
+        mb->load_addr = pvh_le32(h + MB1_HEADER_ADDR + 4);
+        mb->load_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 8);
+        mb->bss_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 12);
+        mb->entry_addr = pvh_le32(h + MB1_HEADER_ADDR + 16);
     }
-    return pvh_fail(err, PVH_ENOENT, "no multiboot header");
+    return PVH_OK;
 }
 
 static bool info_provided(uint32_t type)
@@ -213,13 +198,11 @@ static int mb2_resolve_load_addr(struct pvh_multiboot *mb, struct pvh_error *err
     return PVH_OK;
 }
 
-static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh_multiboot *mb,
+static int parse_mb2(const uint8_t *h, uint32_t length, struct pvh_multiboot *mb,
                      struct pvh_error *err)
 {
     uint32_t at = MB2_FIXED;
 
-    mb->version = 2;
-    mb->header_offset = off;
     while (at + 8 <= length) {
         uint16_t type = pvh_le16(h + at), flags = pvh_le16(h + at + 2);
         uint32_t size = pvh_le32(h + at + 4);
@@ -237,38 +220,50 @@ static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh
     return pvh_fail(err, PVH_EINVAL, "multiboot2: header tags have no end tag");
 }
 
-static int find_mb2(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
-                    struct pvh_error *err)
+static int check_mb2(const uint8_t *h, uint64_t off, uint64_t len, struct pvh_multiboot *mb,
+                     struct pvh_error *err)
 {
-    uint64_t end = len, off;
+    uint32_t arch = pvh_le32(h + MB2_ARCH), length = pvh_le32(h + MB2_LENGTH);
 
-    if (end > MB2_SEARCH)
-        end = MB2_SEARCH;
-    off = find_magic(img, end, 8, MB2_HEADER_MAGIC, MB2_FIXED);
-    if (off < end) {
-        const uint8_t *h = img + off;
-        uint32_t arch, length;
-
-        arch = pvh_le32(h + MB2_ARCH);
-        length = pvh_le32(h + MB2_LENGTH);
-        if ((uint32_t)(MB2_HEADER_MAGIC + arch + length + pvh_le32(h + MB2_CHECKSUM)) != 0)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2 header at 0x%llx: bad checksum",
-                            (unsigned long long)off);
-        if (arch != MB2_ARCH_I386)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2 header: architecture %u", arch);
-        if (length < MB2_FIXED + 8 || length > len - off)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2 header: length %u", length);
-        return parse_mb2(h, off, length, mb, err);
-    }
-    return pvh_fail(err, PVH_ENOENT, "no multiboot2 header");
+    if (arch != MB2_ARCH_I386)
+        return pvh_fail(err, PVH_EINVAL, "multiboot2 header: architecture %u", arch);
+    if (length < MB2_FIXED + 8 || length > len - off)
+        return pvh_fail(err, PVH_EINVAL, "multiboot2 header: length %u", length);
+    return parse_mb2(h, length, mb, err);
 }
+
+/* Where each version's header may lie, and what its checksum covers: the
+ * magic and the words after it, up to and with the checksum. */
+static const struct {
+    uint16_t search;   /* in the first this many bytes */
+    uint8_t step;      /* at a multiple of this */
+    uint8_t words;     /* the checksum's own word, and those before it */
+    uint32_t magic;
+    char name[11];
+} headers[2] = {
+    { MB1_SEARCH, 4, 3, MB1_HEADER_MAGIC, "multiboot" },
+    { MB2_SEARCH, 8, 4, MB2_HEADER_MAGIC, "multiboot2" },
+};
 
 int pvh_multiboot_find(const uint8_t *img, uint64_t len, unsigned version,
                        struct pvh_multiboot *out, struct pvh_error *err)
 {
-    struct pvh_multiboot mb = { 0 };
-    int rc = version == 2 ? find_mb2(img, len, &mb, err) : find_mb1(img, len, &mb, err);
+    struct pvh_multiboot mb = { .version = version == 2 ? 2 : 1 };
+    unsigned v = mb.version - 1, i;
+    uint64_t end = len < headers[v].search ? len : headers[v].search, off;
+    uint32_t sum = 0;
+    int rc;
 
+    off = find_magic(img, end, headers[v].step, headers[v].magic, v ? MB2_FIXED : 12);
+    if (off >= end)
+        return pvh_fail(err, PVH_ENOENT, "no %s header", headers[v].name);
+    for (i = 0; i < headers[v].words; i++)
+        sum += pvh_le32(img + off + 4 * i);
+    if (sum)
+        return pvh_fail(err, PVH_EINVAL, "%s header at 0x%llx: bad checksum", headers[v].name,
+                        (unsigned long long)off);
+    mb.header_offset = off;
+    rc = v ? check_mb2(img + off, off, len, &mb, err) : check_mb1(img + off, off, len, &mb, err);
     if (!rc)
         *out = mb;
     return rc;
