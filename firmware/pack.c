@@ -155,7 +155,7 @@ int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, cha
     uint32_t mode = flags & PVH_PACK_CMDLINE_MASK;
     size_t theirs, ours;
 
-    if (!pvh_pack_cmdline_mode_name(flags))
+    if (mode == PVH_PACK_CMDLINE_MASK) /* the fourth value, which has no name */
         return pvh_fail(err, PVH_EINVAL, "packed cmdline mode 0x%x: not fallback (0), append "
                         "(0x4) or replace (0x8)", mode);
     theirs = pvh_cmdline_strip_options(out, size, loader);
