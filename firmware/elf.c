@@ -164,8 +164,7 @@ static int check_reloc(struct pvh_elf *out, struct pvh_error *err)
     return PVH_OK;
 }
 
-/* Does a loaded segment hold the byte at addr? */
-static bool in_a_load(const struct pvh_elf *elf, uint64_t addr)
+bool pvh_elf_holds(const struct pvh_elf *elf, uint64_t addr)
 {
     unsigned i;
 
@@ -233,7 +232,7 @@ int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct 
     if (rc)
         return rc;
     /* An entry no segment loads would run whatever lies there. */
-    if (out->has_pvh_entry && !in_a_load(out, out->pvh_entry))
+    if (out->has_pvh_entry && !pvh_elf_holds(out, out->pvh_entry))
         return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY 0x%x: outside every loadable segment",
                         out->pvh_entry);
     return PVH_OK;

@@ -59,6 +59,9 @@ bool pvh_elf_detect(const uint8_t *img, uint64_t len);
  * two of at least 4 KiB, a lowest start above the highest last byte. */
 int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err);
 
+/* Does a loadable segment hold the byte at physical address addr? */
+bool pvh_elf_holds(const struct pvh_elf *elf, uint64_t addr);
+
 /* e_entry as a physical address. A kernel linked to run at a virtual
  * address (a higher-half multiboot kernel) gives e_entry in that space:
  * it is translated through the loadable segment whose virtual range holds

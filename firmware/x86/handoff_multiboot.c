@@ -236,21 +236,6 @@ static void write_mb2(const struct pvh_fw *fw, struct x86_writer *w, const struc
     }
 }
 
-/* An entry outside everything loaded would run whatever lies there. */
-static int check_entry_in_segments(const struct pvh_fw *fw, struct pvh_error *err)
-{
-    unsigned i;
-
-    for (i = 0; i < fw->elf.nr_loads; i++) {
-        const struct pvh_elf_load *l = &fw->elf.loads[i];
-
-        if (fw->entry >= l->paddr && fw->entry - l->paddr < l->memsz)
-            return PVH_OK;
-    }
-    return pvh_fail(err, PVH_EINVAL, "multiboot: entry 0x%llx outside the kernel",
-                    (unsigned long long)fw->entry);
-}
-
 static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
 {
     const struct pvh_multiboot *mb = &fw->mb;
@@ -276,7 +261,11 @@ static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
     if (rc)
         return rc;
     fw->entry = mb->has_entry ? mb->entry_addr : pvh_elf_entry_physical(&fw->elf);
-    return check_entry_in_segments(fw, err);
+    /* An entry outside everything loaded would run whatever lies there. */
+    if (!pvh_elf_holds(&fw->elf, fw->entry))
+        return pvh_fail(err, PVH_EINVAL, "multiboot: entry 0x%llx outside the kernel",
+                        (unsigned long long)fw->entry);
+    return PVH_OK;
 }
 
 int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
