@@ -19,9 +19,9 @@ int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, c
             rc = pvh_fw_add_copy(fw, l->paddr, l->offset, l->filesz, l->memsz, err);
         if (rc)
             return rc;
-        pvh_fw_log(fw, "segment %u: 0x%llx+0x%llx (0x%llx in file) to 0x%llx", i,
+        pvh_fw_log(fw, "segment %u: 0x%llx+0x%llx (0x%llx in file)", i,
                    (unsigned long long)l->paddr, (unsigned long long)l->memsz,
-                   (unsigned long long)l->filesz, (unsigned long long)l->paddr);
+                   (unsigned long long)l->filesz);
     }
     return PVH_OK;
 }
