@@ -50,11 +50,17 @@ static const struct pvh_busy *busy_hit(const struct pvh_fw *fw, uint64_t base, u
     return NULL;
 }
 
+/* A table of the plan is full. */
+static int full(struct pvh_error *err, unsigned max, const char *what)
+{
+    return pvh_fail(err, PVH_E2BIG, "firmware: more than %u %s", max, what);
+}
+
 static int add_busy(struct pvh_fw *fw, uint64_t base, uint64_t end, enum pvh_busy_kind kind,
                     struct pvh_error *err)
 {
     if (fw->nr_busy == PVH_FW_MAX_BUSY)
-        return pvh_fail(err, PVH_E2BIG, "firmware: more than %u ranges in use", PVH_FW_MAX_BUSY);
+        return full(err, PVH_FW_MAX_BUSY, "ranges in use");
     fw->busy[fw->nr_busy++] = (struct pvh_busy){ base, end, kind };
     return PVH_OK;
 }
@@ -95,7 +101,7 @@ int pvh_fw_add_copy(struct pvh_fw *fw, uint64_t dst, uint64_t src_off, uint64_t 
                     uint64_t memsz, struct pvh_error *err)
 {
     if (fw->nr_copies == PVH_ELF_MAX_LOADS)
-        return pvh_fail(err, PVH_E2BIG, "firmware: more than %u copies", PVH_ELF_MAX_LOADS);
+        return full(err, PVH_ELF_MAX_LOADS, "copies");
     if (src_off > fw->payload.size || filesz > fw->payload.size - src_off)
         return pvh_fail(err, PVH_EINVAL, "payload: bytes 0x%llx+0x%llx outside its %llu bytes",
                         (unsigned long long)src_off, (unsigned long long)filesz,
@@ -206,7 +212,7 @@ static int relocate(struct pvh_fw *fw, struct pvh_module *m, const struct pvh_pl
     uint64_t to;
 
     if (fw->nr_moves == PVH_MODULES_MAX + 1)
-        return pvh_fail(err, PVH_E2BIG, "firmware: too many moves");
+        return full(err, PVH_MODULES_MAX + 1, "moves");
     to = pvh_fw_alloc(fw, m->size ? m->size : 1, align, 0, limit);
     if (!to)
         return pvh_fail(err, PVH_ENOMEM, "%s of %llu bytes at 0x%llx must move, and no free RAM "
