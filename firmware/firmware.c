@@ -20,11 +20,9 @@ void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...)
 
     if (!fw->verbose)
         return;
-    pvh_printf("pvhboot: fw: ");
     va_start(ap, fmt);
-    pvh_vprintf(fmt, ap);
+    pvh_vinfo("fw: ", fmt, ap); /* "pvhboot: fw: ...", one line */
     va_end(ap);
-    pvh_printf("\n");
 }
 
 /* --- Ranges in use --------------------------------------------------------- */
