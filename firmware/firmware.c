@@ -658,11 +658,12 @@ static int mark_movables(struct pvh_fw *fw, struct pvh_error *err)
     unsigned i;
     int rc;
 
-    rc = add_busy(fw, fw->payload.base, fw->payload.base + fw->payload.size, PVH_BUSY_MOVABLE,
-                  err);
-    for (i = 0; !rc && i < fw->nr_mods; i++)
-        rc = add_busy(fw, fw->mods[i].base, fw->mods[i].base + fw->mods[i].size,
-                      PVH_BUSY_MOVABLE, err);
+    /* The payload, then the modules. */
+    for (i = 0, rc = PVH_OK; !rc && i <= fw->nr_mods; i++) {
+        const struct pvh_module *m = i ? &fw->mods[i - 1] : &fw->payload;
+
+        rc = add_busy(fw, m->base, m->base + m->size, PVH_BUSY_MOVABLE, err);
+    }
     return rc;
 }
 
@@ -690,6 +691,10 @@ struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err
     static struct pvh_fw fw_store PVH_LATE;
     struct pvh_fw *fw = &fw_store;
     int rc;
+
+    /* The address through a register: the compiler then reaches fields
+     * by short offsets from it, not each by its absolute address. */
+    __asm__("" : "+r"(fw));
 
     rc = pvh_fw_start(fw, boot, err);
     if (!rc)
