@@ -689,12 +689,8 @@ static void log_handover(struct pvh_fw *fw)
 struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err)
 {
     static struct pvh_fw fw_store PVH_LATE;
-    struct pvh_fw *fw = &fw_store;
+    struct pvh_fw *fw = PVH_FW_NEAR(&fw_store);
     int rc;
-
-    /* The address through a register: the compiler then reaches fields
-     * by short offsets from it, not each by its absolute address. */
-    __asm__("" : "+r"(fw));
 
     rc = pvh_fw_start(fw, boot, err);
     if (!rc)
