@@ -588,9 +588,9 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
 {
     const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload.base;
     uint64_t len = fw->payload.size;
-    struct pvh_error first = { .code = PVH_OK };
+    unsigned i, first = PVH_PAYLOAD_ARM64_IMAGE; /* none yet */
+    uint8_t start[4] = { 0 };
     bool forced;
-    unsigned i;
     int rc;
 
     if (forced_kind(fw, &fw->kind, &forced))
@@ -604,17 +604,15 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
             fw->kind = i;
             return PVH_OK;
         }
-        if (rc != PVH_ENOENT && first.code == PVH_OK)
-            first = *err; /* a malformed header: report it unless another format fits */
+        if (rc != PVH_ENOENT && first == PVH_PAYLOAD_ARM64_IMAGE)
+            first = i; /* a malformed header: report it unless another format fits */
     }
-    if (first.code != PVH_OK) {
-        *err = first;
-        return first.code;
-    }
+    if (first != PVH_PAYLOAD_ARM64_IMAGE)
+        return try_kind(fw, first, img, len, err); /* the same failure, for its message */
+    memcpy(start, img, len < 4 ? (size_t)len : 4);
     return pvh_fail(err, PVH_EINVAL, "payload of %llu bytes: not a bzImage, multiboot or PVH "
-                    "kernel (starts %02x %02x %02x %02x)", (unsigned long long)len,
-                    len > 0 ? img[0] : 0, len > 1 ? img[1] : 0, len > 2 ? img[2] : 0,
-                    len > 3 ? img[3] : 0);
+                    "kernel (starts %02x %02x %02x %02x)", (unsigned long long)len, start[0],
+                    start[1], start[2], start[3]);
 }
 
 /* --- The flow ------------------------------------------------------------------ */
