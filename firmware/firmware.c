@@ -349,16 +349,14 @@ static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t 
     const char *s = (const char *)(uintptr_t)pa;
     size_t n;
 
-    if (!pvh_memmap_covers(&fw->map, pa, 1, PVH_MEMORY_TYPES))
-        return pvh_fail(err, PVH_ERANGE, "packed %s at 0x%llx: not in memory", what,
-                        (unsigned long long)pa);
-    for (n = 0; n <= max; n++) {
-        if (!pvh_memmap_covers(&fw->map, pa + n, 1, PVH_MEMORY_TYPES))
-            break;
+    for (n = 0; n <= max && pvh_memmap_covers(&fw->map, pa + n, 1, PVH_MEMORY_TYPES); n++) {
         dst[n] = s[n];
         if (!s[n])
             return PVH_OK;
     }
+    if (!n)
+        return pvh_fail(err, PVH_ERANGE, "packed %s at 0x%llx: not in memory", what,
+                        (unsigned long long)pa);
     return pvh_fail(err, PVH_EINVAL, "packed %s at 0x%llx: not terminated within %zu bytes",
                     what, (unsigned long long)pa, max);
 }
