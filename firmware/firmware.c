@@ -685,7 +685,7 @@ static void log_handover(struct pvh_fw *fw)
 struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err)
 {
     static struct pvh_fw fw_store PVH_LATE;
-    struct pvh_fw *fw = PVH_FW_NEAR(&fw_store);
+    struct pvh_fw *fw = PVH_OPAQUE(&fw_store);
     int rc;
 
     rc = pvh_fw_start(fw, boot, err);

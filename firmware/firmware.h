@@ -18,6 +18,7 @@
 #include "common/boot/memmap.h"
 #include "firmware/bzimage.h"
 #include "firmware/multiboot.h"
+#include "firmware/opaque.h"
 #include "firmware/pack.h"
 
 enum pvh_payload_kind {
@@ -99,12 +100,6 @@ struct pvh_fw {
     char options_buf[2 * PVH_CMDLINE_MAX + 2];
     char mod_cmdlines[PVH_MODULE_CMDLINES_ALL]; /* of packed modules */
 };
-
-/* p itself, through a register: the compiler no longer folds it into a
- * known offset from fw (or an absolute address), and reaches the fields
- * behind it with one-byte offsets on x86 instead of four-byte ones. For
- * size only; the value is unchanged. */
-#define PVH_FW_NEAR(p) __extension__({ __typeof__(p) near_ = (p); __asm__("" : "+r"(near_)); near_; })
 
 /* Everything before the architecture's hand-off, in the planner's one
  * struct pvh_fw: pvh_fw_start, the payload chosen and its format

@@ -27,7 +27,7 @@
  * would move itself up to its link address anyway), in RAM below 4 GiB. */
 static int place_kernel(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *err)
 {
-    const struct pvh_bzimage *bz = PVH_FW_NEAR(&fw->bz);
+    const struct pvh_bzimage *bz = PVH_OPAQUE(&fw->bz);
     uint64_t here = fw->payload.base + bz->setup_size;
     bool random = x86_place_random(fw, bz->relocatable, "the bzImage is not relocatable",
                                    "pref_address");
@@ -113,7 +113,7 @@ static bool joined_in_place(const struct pvh_fw *fw, const struct pvh_place_rule
  * one above 4 GiB. */
 static int place_initrd(struct pvh_fw *fw, uint64_t *base, uint64_t *size, struct pvh_error *err)
 {
-    const struct pvh_bzimage *bz = PVH_FW_NEAR(&fw->bz);
+    const struct pvh_bzimage *bz = PVH_OPAQUE(&fw->bz);
     struct pvh_place_rule rule = { .align = X86_PAGE_SIZE };
     uint64_t total = 0, at;
     unsigned i;

@@ -238,7 +238,7 @@ static void write_mb2(const struct pvh_fw *fw, struct x86_writer *w, const struc
 
 static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
 {
-    const struct pvh_multiboot *mb = PVH_FW_NEAR(&fw->mb);
+    const struct pvh_multiboot *mb = PVH_OPAQUE(&fw->mb);
     const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload.base;
     uint64_t off, filesz, memsz;
     int rc;
