@@ -2,6 +2,7 @@
 
 #include "common/lib/bytes.h"
 #include "common/lib/string.h"
+#include "firmware/opaque.h"
 
 /* Multiboot 1 header layout. */
 #define MB1_FLAGS 4
@@ -248,8 +249,9 @@ static const struct {
 int pvh_multiboot_find(const uint8_t *img, uint64_t len, unsigned version,
                        struct pvh_multiboot *out, struct pvh_error *err)
 {
-    struct pvh_multiboot mb = { .version = version == 2 ? 2 : 1 };
-    unsigned v = mb.version - 1, i;
+    struct pvh_multiboot found = { .version = version == 2 ? 2 : 1 };
+    struct pvh_multiboot *mb = PVH_OPAQUE(&found); /* out is written only on success */
+    unsigned v = found.version - 1, i;
     uint64_t end = len < headers[v].search ? len : headers[v].search, off;
     uint32_t sum = 0;
     int rc;
@@ -262,10 +264,10 @@ int pvh_multiboot_find(const uint8_t *img, uint64_t len, unsigned version,
     if (sum)
         return pvh_fail(err, PVH_EINVAL, "%s header at 0x%llx: bad checksum", headers[v].name,
                         (unsigned long long)off);
-    mb.header_offset = off;
-    rc = v ? check_mb2(img + off, off, len, &mb, err) : check_mb1(img + off, off, len, &mb, err);
+    mb->header_offset = off;
+    rc = v ? check_mb2(img + off, off, len, mb, err) : check_mb1(img + off, off, len, mb, err);
     if (!rc)
-        *out = mb;
+        *out = found;
     return rc;
 }
 
