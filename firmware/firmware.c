@@ -361,14 +361,8 @@ static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t 
                     what, (unsigned long long)pa, max);
 }
 
-/* The packed descriptor's checks are inlined (PVH_INLINE) where the image
- * reads its own (choose_payload), as when they were one static function:
- * their entry for the tests, pvh_fw_read_pack, keeps a copy that
- * --gc-sections drops from the image (tests/bench/budgets.py counts its
- * bytes). */
-
-PVH_INLINE int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm,
-                                    unsigned i, struct pvh_module *out, struct pvh_error *err)
+static int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm, unsigned i,
+                               struct pvh_module *out, struct pvh_error *err)
 {
     if (!pm->base || pm->base + pm->size < pm->base ||
         !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
@@ -381,8 +375,8 @@ PVH_INLINE int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_modu
     return PVH_OK;
 }
 
-PVH_INLINE int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pack_module *pm,
-                                           struct pvh_module *out, struct pvh_error *err)
+static int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pack_module *pm,
+                                     struct pvh_module *out, struct pvh_error *err)
 {
     char *dst = fw->mod_cmdlines + fw->mod_cmdlines_used;
     size_t room = sizeof(fw->mod_cmdlines) - fw->mod_cmdlines_used;
@@ -401,8 +395,8 @@ PVH_INLINE int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pa
     return PVH_OK;
 }
 
-PVH_INLINE int check_pack(struct pvh_fw *fw, const struct pvh_pack *pack,
-                           struct pvh_module *packed, struct pvh_error *err)
+int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_module *packed,
+                     struct pvh_error *err)
 {
     unsigned i;
     int rc;
@@ -433,13 +427,6 @@ PVH_INLINE int check_pack(struct pvh_fw *fw, const struct pvh_pack *pack,
     return PVH_OK;
 }
 
-/* For the tests (firmware.h); --gc-sections leaves it out of the image. */
-int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_module *packed,
-                     struct pvh_error *err)
-{
-    return check_pack(fw, pack, packed, err);
-}
-
 /* Read the image's own descriptor (one read of the volatile bytes) and check it. */
 static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module *packed,
                      struct pvh_error *err)
@@ -447,7 +434,7 @@ static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module
     const volatile struct pvh_pack *vp = &pvh_pack;
 
     memcpy(pack, (const void *)vp, sizeof(*pack));
-    return check_pack(fw, pack, packed, err);
+    return pvh_fw_read_pack(fw, pack, packed, err);
 }
 
 /* pvhboot.payload=N: a decimal module index (0 without the option). */
