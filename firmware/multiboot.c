@@ -260,7 +260,7 @@ int pvh_multiboot_find(const uint8_t *img, uint64_t len, unsigned version,
     if (off >= end)
         return pvh_fail(err, PVH_ENOENT, "no %s header", headers[v].name);
     for (i = 0; i < headers[v].words; i++)
-        sum += pvh_le32(img + off + 4 * i);
+        sum += pvh_le32(img + off + 4ull * i);
     if (sum)
         return pvh_fail(err, PVH_EINVAL, "%s header at 0x%llx: bad checksum", headers[v].name,
                         (unsigned long long)off);
