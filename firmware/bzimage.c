@@ -2,6 +2,7 @@
 
 #include "common/lib/bytes.h"
 #include "firmware/linux_boot.h"
+#include "firmware/opaque.h"
 
 #define SETUP_SECTS_DEFAULT 4 /* setup_sects 0 means 4, for very old images */
 #define HDR_LIMIT 0x290       /* boot_params' setup header ends before edd_mbr_sig_buffer */
@@ -72,7 +73,7 @@ static int check_layout(struct pvh_bzimage *b, const uint8_t *img, struct pvh_er
 int pvh_bzimage_parse(const uint8_t *img, uint64_t len, struct pvh_bzimage *out,
                       struct pvh_error *err)
 {
-    struct pvh_bzimage b = { 0 };
+    struct pvh_bzimage bz = { 0 }, *b = PVH_OPAQUE(&bz); /* out is written only on success */
     int rc;
 
     if (len < HDR_END_MIN)
@@ -84,24 +85,24 @@ int pvh_bzimage_parse(const uint8_t *img, uint64_t len, struct pvh_bzimage *out,
     if (pvh_le32(img + HDR_MAGIC) != HDR_MAGIC_VALUE)
         return pvh_fail(err, PVH_EINVAL, "bzImage: no HdrS setup header: magic 0x%x",
                         pvh_le32(img + HDR_MAGIC));
-    b.version = pvh_le16(img + HDR_VERSION);
-    if (b.version < PVH_BZIMAGE_MIN_VERSION)
+    b->version = pvh_le16(img + HDR_VERSION);
+    if (b->version < PVH_BZIMAGE_MIN_VERSION)
         return pvh_fail(err, PVH_EINVAL, "bzImage: boot protocol %u.%02u, at least 2.10 needed "
                         "(older headers have no pref_address and init_size)",
-                        b.version >> 8, b.version & 0xff);
-    rc = check_sizes(img, len, &b, err);
+                        b->version >> 8, b->version & 0xff);
+    rc = check_sizes(img, len, b, err);
     if (rc)
         return rc;
-    b.loadflags = img[HDR_LOADFLAGS];
+    b->loadflags = img[HDR_LOADFLAGS];
     /* Before 2.12 those bytes are padding. */
-    b.xloadflags = b.version >= PVH_BZIMAGE_XLOADFLAGS_VERSION ? pvh_le16(img + HDR_XLOADFLAGS) : 0;
-    b.entry64 = b.xloadflags & XLF_KERNEL_64;
-    if (!(b.loadflags & LOADED_HIGH))
+    b->xloadflags = b->version >= PVH_BZIMAGE_XLOADFLAGS_VERSION ? pvh_le16(img + HDR_XLOADFLAGS) : 0;
+    b->entry64 = b->xloadflags & XLF_KERNEL_64;
+    if (!(b->loadflags & LOADED_HIGH))
         return pvh_fail(err, PVH_EINVAL, "bzImage: loadflags 0x%x: not loaded high (a zImage)",
-                        b.loadflags);
-    rc = check_layout(&b, img, err);
+                        b->loadflags);
+    rc = check_layout(b, img, err);
     if (rc)
         return rc;
-    *out = b;
+    *out = bz;
     return PVH_OK;
 }

@@ -16,14 +16,19 @@
 #define PT_LOAD 1
 #define PT_NOTE 4
 
+/* Where the fields pvhboot reads lie, per class. The program header's
+ * offset, vaddr, paddr, filesz, memsz and align are read in that order
+ * (enum phdr_field). */
+enum phdr_field { PH_OFFSET, PH_VADDR, PH_PADDR, PH_FILESZ, PH_MEMSZ, PH_ALIGN, PH_FIELDS };
 struct layout {
-    unsigned ehdr_size, phdr_size;
-    unsigned e_machine, e_entry, e_phoff, e_phentsize, e_phnum;
-    unsigned p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+    uint8_t ehdr_size, phdr_size;
+    uint8_t e_entry, e_phoff, e_phentsize, e_phnum;
+    uint8_t p[PH_FIELDS];
 };
 
-static const struct layout elf32 = { 52, 32, 18, 24, 28, 42, 44, 0, 4, 8, 12, 16, 20, 28 };
-static const struct layout elf64 = { 64, 56, 18, 24, 32, 54, 56, 0, 8, 16, 24, 32, 40, 48 };
+static const struct layout elf32 = { 52, 32, 24, 28, 42, 44, { 4, 8, 12, 16, 20, 28 } };
+static const struct layout elf64 = { 64, 56, 24, 32, 54, 56, { 8, 16, 24, 32, 40, 48 } };
+#define E_MACHINE 18 /* the same in both classes, as is p_type at 0 */
 
 static uint64_t word(const uint8_t *p, bool is64)
 {
@@ -86,7 +91,9 @@ static int scan_notes(const uint8_t *p, uint64_t size, uint64_t align, struct pv
         if (desc > size || next > size || desc < name)
             return pvh_fail(err, PVH_EINVAL, "ELF note at 0x%llx: sizes %u/%u run past its "
                             "segment", (unsigned long long)at, namesz, descsz);
-        if (namesz == 4 && !memcmp(p + name, "Xen", 4) && type == XEN_ELFNOTE_PHYS32_ENTRY) {
+        if (namesz != 4 || memcmp(p + name, "Xen", 4)) {
+            /* not Xen's */
+        } else if (type == XEN_ELFNOTE_PHYS32_ENTRY) {
             if (descsz != 4 && descsz != 8)
                 return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY note: %u bytes", descsz);
             if (word(p + desc, descsz == 8) > 0xffffffffu)
@@ -94,8 +101,7 @@ static int scan_notes(const uint8_t *p, uint64_t size, uint64_t align, struct pv
                                 (unsigned long long)word(p + desc, descsz == 8));
             out->has_pvh_entry = true;
             out->pvh_entry = pvh_le32(p + desc);
-        }
-        if (namesz == 4 && !memcmp(p + name, "Xen", 4) && type == XEN_ELFNOTE_PHYS32_RELOC) {
+        } else if (type == XEN_ELFNOTE_PHYS32_RELOC) {
             int rc = read_reloc(p + desc, descsz, out, err);
 
             if (rc)
@@ -109,34 +115,36 @@ static int scan_notes(const uint8_t *p, uint64_t size, uint64_t align, struct pv
 static int read_phdr(const uint8_t *img, uint64_t len, const struct layout *l, bool is64,
                      const uint8_t *ph, unsigned i, struct pvh_elf *out, struct pvh_error *err)
 {
-    uint32_t type = pvh_le32(ph + l->p_type);
-    uint64_t off = word(ph + l->p_offset, is64), filesz = word(ph + l->p_filesz, is64);
-    uint64_t paddr = word(ph + l->p_paddr, is64), memsz = word(ph + l->p_memsz, is64);
-    uint64_t vaddr = word(ph + l->p_vaddr, is64), align = word(ph + l->p_align, is64);
+    uint32_t type = pvh_le32(ph);
+    uint64_t f[PH_FIELDS];
+    unsigned k;
 
+    for (k = 0; k < PH_FIELDS; k++)
+        f[k] = word(ph + l->p[k], is64);
     if (type == PT_NOTE) {
-        if (!in_file(off, filesz, len))
+        if (!in_file(f[PH_OFFSET], f[PH_FILESZ], len))
             return pvh_fail(err, PVH_EINVAL, "ELF note segment %u: outside the %llu-byte file",
                             i, (unsigned long long)len);
-        return scan_notes(img + off, filesz, align == 8 ? 8 : 4, out, err);
+        return scan_notes(img + f[PH_OFFSET], f[PH_FILESZ], f[PH_ALIGN] == 8 ? 8 : 4, out, err);
     }
-    if (type != PT_LOAD || !memsz)
+    if (type != PT_LOAD || !f[PH_MEMSZ])
         return PVH_OK;
-    if (!in_file(off, filesz, len))
+    if (!in_file(f[PH_OFFSET], f[PH_FILESZ], len))
         return pvh_fail(err, PVH_EINVAL, "ELF segment %u: file bytes 0x%llx+0x%llx outside the "
-                        "%llu-byte file", i, (unsigned long long)off, (unsigned long long)filesz,
-                        (unsigned long long)len);
-    if (filesz > memsz)
+                        "%llu-byte file", i, (unsigned long long)f[PH_OFFSET],
+                        (unsigned long long)f[PH_FILESZ], (unsigned long long)len);
+    if (f[PH_FILESZ] > f[PH_MEMSZ])
         return pvh_fail(err, PVH_EINVAL, "ELF segment %u: filesz 0x%llx > memsz 0x%llx", i,
-                        (unsigned long long)filesz, (unsigned long long)memsz);
-    if (paddr + memsz < paddr)
+                        (unsigned long long)f[PH_FILESZ], (unsigned long long)f[PH_MEMSZ]);
+    if (f[PH_PADDR] + f[PH_MEMSZ] < f[PH_PADDR])
         return pvh_fail(err, PVH_ERANGE, "ELF segment %u: 0x%llx+0x%llx wraps past 2^64", i,
-                        (unsigned long long)paddr, (unsigned long long)memsz);
+                        (unsigned long long)f[PH_PADDR], (unsigned long long)f[PH_MEMSZ]);
     if (out->nr_loads == PVH_ELF_MAX_LOADS)
         return pvh_fail(err, PVH_E2BIG, "ELF: more than %u loadable segments", PVH_ELF_MAX_LOADS);
-    out->loads[out->nr_loads++] = (struct pvh_elf_load){ off, filesz, paddr, memsz, vaddr };
-    if (align > out->max_load_align)
-        out->max_load_align = align;
+    out->loads[out->nr_loads++] = (struct pvh_elf_load){ f[PH_OFFSET], f[PH_FILESZ], f[PH_PADDR],
+                                                         f[PH_MEMSZ], f[PH_VADDR] };
+    if (f[PH_ALIGN] > out->max_load_align)
+        out->max_load_align = f[PH_ALIGN];
     return PVH_OK;
 }
 
@@ -156,8 +164,7 @@ static int check_reloc(struct pvh_elf *out, struct pvh_error *err)
     return PVH_OK;
 }
 
-/* Does a loaded segment hold the byte at addr? */
-static bool in_a_load(const struct pvh_elf *elf, uint64_t addr)
+bool pvh_elf_holds(const struct pvh_elf *elf, uint64_t addr)
 {
     unsigned i;
 
@@ -203,7 +210,7 @@ int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct 
     if (pvh_le16(img + 16) != ET_EXEC)
         return pvh_fail(err, PVH_EINVAL, "ELF: type %u, not an executable", pvh_le16(img + 16));
     out->is64 = is64;
-    out->machine = pvh_le16(img + l->e_machine);
+    out->machine = pvh_le16(img + E_MACHINE);
     out->entry = word(img + l->e_entry, is64);
     phoff = word(img + l->e_phoff, is64);
     phentsize = pvh_le16(img + l->e_phentsize);
@@ -225,7 +232,7 @@ int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct 
     if (rc)
         return rc;
     /* An entry no segment loads would run whatever lies there. */
-    if (out->has_pvh_entry && !in_a_load(out, out->pvh_entry))
+    if (out->has_pvh_entry && !pvh_elf_holds(out, out->pvh_entry))
         return pvh_fail(err, PVH_EINVAL, "ELF PHYS32_ENTRY 0x%x: outside every loadable segment",
                         out->pvh_entry);
     return PVH_OK;

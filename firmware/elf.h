@@ -31,7 +31,6 @@ struct pvh_elf {
     uint16_t machine;
     uint64_t entry;
     unsigned nr_loads;
-    struct pvh_elf_load loads[PVH_ELF_MAX_LOADS];
     bool has_pvh_entry;      /* a Xen XEN_ELFNOTE_PHYS32_ENTRY note */
     uint32_t pvh_entry;
     uint64_t max_load_align; /* the largest p_align of the PT_LOAD segments */
@@ -41,6 +40,7 @@ struct pvh_elf {
      * leaves out takes its default: see pvh_elf_parse). */
     bool has_reloc;
     uint32_t reloc_align, reloc_min, reloc_max;
+    struct pvh_elf_load loads[PVH_ELF_MAX_LOADS]; /* last: the scalars stay near the start */
 };
 
 /* Defaults for the words a PHYS32_RELOC note leaves out. */
@@ -58,6 +58,9 @@ bool pvh_elf_detect(const uint8_t *img, uint64_t len);
  * of other than 0, 4, 8 or 12 bytes, an alignment that is not a power of
  * two of at least 4 KiB, a lowest start above the highest last byte. */
 int pvh_elf_parse(const uint8_t *img, uint64_t len, struct pvh_elf *out, struct pvh_error *err);
+
+/* Does a loadable segment hold the byte at physical address addr? */
+bool pvh_elf_holds(const struct pvh_elf *elf, uint64_t addr);
 
 /* e_entry as a physical address. A kernel linked to run at a virtual
  * address (a higher-half multiboot kernel) gives e_entry in that space:

@@ -20,11 +20,9 @@ void pvh_fw_log(const struct pvh_fw *fw, const char *fmt, ...)
 
     if (!fw->verbose)
         return;
-    pvh_printf("pvhboot: fw: ");
     va_start(ap, fmt);
-    pvh_vprintf(fmt, ap);
+    pvh_vinfo("fw: ", fmt, ap); /* "pvhboot: fw: ...", one line */
     va_end(ap);
-    pvh_printf("\n");
 }
 
 /* --- Ranges in use --------------------------------------------------------- */
@@ -34,11 +32,33 @@ static bool overlap(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
     return a < b_end && b < a_end;
 }
 
+#define KINDS(k) (1u << (k))
+
+/* The first range in use, of a kind in kinds (KINDS() bits), that
+ * [base, end) overlaps; NULL if none. */
+static const struct pvh_busy *busy_hit(const struct pvh_fw *fw, uint64_t base, uint64_t end,
+                                       unsigned kinds)
+{
+    unsigned i;
+
+    for (i = 0; i < fw->nr_busy; i++)
+        if ((kinds & KINDS(fw->busy[i].kind)) && overlap(base, end, fw->busy[i].base,
+                                                         fw->busy[i].end))
+            return &fw->busy[i];
+    return NULL;
+}
+
+/* A table of the plan is full. */
+static int full(struct pvh_error *err, unsigned max, const char *what)
+{
+    return pvh_fail(err, PVH_E2BIG, "firmware: more than %u %s", max, what);
+}
+
 static int add_busy(struct pvh_fw *fw, uint64_t base, uint64_t end, enum pvh_busy_kind kind,
                     struct pvh_error *err)
 {
     if (fw->nr_busy == PVH_FW_MAX_BUSY)
-        return pvh_fail(err, PVH_E2BIG, "firmware: more than %u ranges in use", PVH_FW_MAX_BUSY);
+        return full(err, PVH_FW_MAX_BUSY, "ranges in use");
     fw->busy[fw->nr_busy++] = (struct pvh_busy){ base, end, kind };
     return PVH_OK;
 }
@@ -47,42 +67,39 @@ int pvh_fw_add_dest(struct pvh_fw *fw, uint64_t base, uint64_t size, uint64_t li
                     const char *what, struct pvh_error *err)
 {
     uint64_t end = base + size;
-    unsigned i;
+    const struct pvh_busy *b;
+    const char *why;
 
     if (!size)
         return PVH_OK;
     /* Page 0 stays unmapped while pvhboot runs, so that NULL faults:
      * a copy there would fault. No kernel format needs it. */
     if (base < PVH_PAGE_SIZE)
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: in page 0", what,
-                        (unsigned long long)base, (unsigned long long)(end - 1));
-    if (end < base || end > limit)
+        why = "in page 0";
+    else if (end < base || end > limit)
         return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: beyond 0x%llx", what,
                         (unsigned long long)base, (unsigned long long)(end - 1),
                         (unsigned long long)limit);
-    if (!pvh_memmap_covers(&fw->map, base, size, PVH_TYPE_BIT(E820_TYPE_RAM)))
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: not in RAM", what,
-                        (unsigned long long)base, (unsigned long long)(end - 1));
-    for (i = 0; i < fw->nr_busy; i++) {
-        const struct pvh_busy *b = &fw->busy[i];
-
-        if (b->kind == PVH_BUSY_MOVABLE || !overlap(base, end, b->base, b->end))
-            continue;
-        if (b->kind == PVH_BUSY_FIXED && fw->late_copies)
-            continue; /* written by the trampoline, after pvhboot is done */
+    else if (!pvh_memmap_covers(&fw->map, base, size, PVH_TYPE_BIT(E820_TYPE_RAM)))
+        why = "not in RAM";
+    else if ((b = busy_hit(fw, base, end, KINDS(PVH_BUSY_DEST) | KINDS(PVH_BUSY_ALLOC) |
+                           /* written by the trampoline, after pvhboot is done */
+                           (fw->late_copies ? 0 : KINDS(PVH_BUSY_FIXED)))))
         return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx-0x%llx: overlaps %s 0x%llx-0x%llx",
                         what, (unsigned long long)base, (unsigned long long)(end - 1),
                         b->kind == PVH_BUSY_FIXED ? "pvhboot" : "another part of the payload",
                         (unsigned long long)b->base, (unsigned long long)(b->end - 1));
-    }
-    return add_busy(fw, base, end, PVH_BUSY_DEST, err);
+    else
+        return add_busy(fw, base, end, PVH_BUSY_DEST, err);
+    return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx-0x%llx: %s", what, (unsigned long long)base,
+                    (unsigned long long)(end - 1), why);
 }
 
 int pvh_fw_add_copy(struct pvh_fw *fw, uint64_t dst, uint64_t src_off, uint64_t filesz,
                     uint64_t memsz, struct pvh_error *err)
 {
     if (fw->nr_copies == PVH_ELF_MAX_LOADS)
-        return pvh_fail(err, PVH_E2BIG, "firmware: more than %u copies", PVH_ELF_MAX_LOADS);
+        return full(err, PVH_ELF_MAX_LOADS, "copies");
     if (src_off > fw->payload.size || filesz > fw->payload.size - src_off)
         return pvh_fail(err, PVH_EINVAL, "payload: bytes 0x%llx+0x%llx outside its %llu bytes",
                         (unsigned long long)src_off, (unsigned long long)filesz,
@@ -124,13 +141,7 @@ uint64_t pvh_fw_alloc(struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t
 /* The first range in use, the movables aside, that [base, end) overlaps. */
 static const struct pvh_busy *in_the_way(const struct pvh_fw *fw, uint64_t base, uint64_t end)
 {
-    unsigned i;
-
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind != PVH_BUSY_MOVABLE &&
-            overlap(base, end, fw->busy[i].base, fw->busy[i].end))
-            return &fw->busy[i];
-    return NULL;
+    return busy_hit(fw, base, end, ~KINDS(PVH_BUSY_MOVABLE));
 }
 
 bool pvh_fw_room_at(const struct pvh_fw *fw, uint64_t base, uint64_t size)
@@ -185,14 +196,9 @@ uint64_t pvh_fw_find_room(const struct pvh_fw *fw, uint64_t size, uint64_t align
 static bool misplaced(const struct pvh_fw *fw, uint64_t base, uint64_t end,
                       const struct pvh_place_rule *rule)
 {
-    unsigned i;
-
     if (rule && (end > rule->limit || (rule->align && base % rule->align)))
         return true;
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind == PVH_BUSY_DEST && overlap(base, end, fw->busy[i].base, fw->busy[i].end))
-            return true;
-    return false;
+    return busy_hit(fw, base, end, KINDS(PVH_BUSY_DEST));
 }
 
 /* Move one piece to a new place meeting rule; the old place stays busy
@@ -204,7 +210,7 @@ static int relocate(struct pvh_fw *fw, struct pvh_module *m, const struct pvh_pl
     uint64_t to;
 
     if (fw->nr_moves == PVH_MODULES_MAX + 1)
-        return pvh_fail(err, PVH_E2BIG, "firmware: too many moves");
+        return full(err, PVH_MODULES_MAX + 1, "moves");
     to = pvh_fw_alloc(fw, m->size ? m->size : 1, align, 0, limit);
     if (!to)
         return pvh_fail(err, PVH_ENOMEM, "%s of %llu bytes at 0x%llx must move, and no free RAM "
@@ -219,13 +225,7 @@ static int relocate(struct pvh_fw *fw, struct pvh_module *m, const struct pvh_pl
 
 bool pvh_fw_copy_is_late(const struct pvh_fw *fw, const struct pvh_copy *c)
 {
-    unsigned i;
-
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind == PVH_BUSY_FIXED &&
-            overlap(c->dst, c->dst + c->memsz, fw->busy[i].base, fw->busy[i].end))
-            return true;
-    return false;
+    return busy_hit(fw, c->dst, c->dst + c->memsz, KINDS(PVH_BUSY_FIXED));
 }
 
 /* Does a late copy read the payload? Then the trampoline, which sees
@@ -339,13 +339,7 @@ unsigned pvh_fw_payload_map(const struct pvh_fw *fw, struct pvh_region *out, uns
  * were taken from the memory map before the packed modules were known). */
 static bool overlaps_pvhboot(const struct pvh_fw *fw, uint64_t base, uint64_t end)
 {
-    unsigned i;
-
-    for (i = 0; i < fw->nr_busy; i++)
-        if (fw->busy[i].kind == PVH_BUSY_FIXED && overlap(base, end, fw->busy[i].base,
-                                                          fw->busy[i].end))
-            return true;
-    return false;
+    return busy_hit(fw, base, end, KINDS(PVH_BUSY_FIXED));
 }
 
 /* A NUL-terminated string of ours (packed): in memory, at most max bytes. */
@@ -355,28 +349,20 @@ static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t 
     const char *s = (const char *)(uintptr_t)pa;
     size_t n;
 
-    if (!pvh_memmap_covers(&fw->map, pa, 1, PVH_MEMORY_TYPES))
-        return pvh_fail(err, PVH_ERANGE, "packed %s at 0x%llx: not in memory", what,
-                        (unsigned long long)pa);
-    for (n = 0; n <= max; n++) {
-        if (!pvh_memmap_covers(&fw->map, pa + n, 1, PVH_MEMORY_TYPES))
-            break;
+    for (n = 0; n <= max && pvh_memmap_covers(&fw->map, pa + n, 1, PVH_MEMORY_TYPES); n++) {
         dst[n] = s[n];
         if (!s[n])
             return PVH_OK;
     }
+    if (!n)
+        return pvh_fail(err, PVH_ERANGE, "packed %s at 0x%llx: not in memory", what,
+                        (unsigned long long)pa);
     return pvh_fail(err, PVH_EINVAL, "packed %s at 0x%llx: not terminated within %zu bytes",
                     what, (unsigned long long)pa, max);
 }
 
-/* The packed descriptor's checks are inlined (PVH_INLINE) where the image
- * reads its own (choose_payload), as when they were one static function:
- * their entry for the tests, pvh_fw_read_pack, keeps a copy that
- * --gc-sections drops from the image (tests/bench/budgets.py counts its
- * bytes). */
-
-PVH_INLINE int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm,
-                                    unsigned i, struct pvh_module *out, struct pvh_error *err)
+static int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm, unsigned i,
+                               struct pvh_module *out, struct pvh_error *err)
 {
     if (!pm->base || pm->base + pm->size < pm->base ||
         !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
@@ -389,8 +375,8 @@ PVH_INLINE int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_modu
     return PVH_OK;
 }
 
-PVH_INLINE int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pack_module *pm,
-                                           struct pvh_module *out, struct pvh_error *err)
+static int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pack_module *pm,
+                                     struct pvh_module *out, struct pvh_error *err)
 {
     char *dst = fw->mod_cmdlines + fw->mod_cmdlines_used;
     size_t room = sizeof(fw->mod_cmdlines) - fw->mod_cmdlines_used;
@@ -409,8 +395,8 @@ PVH_INLINE int read_packed_module_cmdline(struct pvh_fw *fw, const struct pvh_pa
     return PVH_OK;
 }
 
-PVH_INLINE int check_pack(struct pvh_fw *fw, const struct pvh_pack *pack,
-                           struct pvh_module *packed, struct pvh_error *err)
+int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_module *packed,
+                     struct pvh_error *err)
 {
     unsigned i;
     int rc;
@@ -441,13 +427,6 @@ PVH_INLINE int check_pack(struct pvh_fw *fw, const struct pvh_pack *pack,
     return PVH_OK;
 }
 
-/* For the tests (firmware.h); --gc-sections leaves it out of the image. */
-int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_module *packed,
-                     struct pvh_error *err)
-{
-    return check_pack(fw, pack, packed, err);
-}
-
 /* Read the image's own descriptor (one read of the volatile bytes) and check it. */
 static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module *packed,
                      struct pvh_error *err)
@@ -455,7 +434,7 @@ static int read_pack(struct pvh_fw *fw, struct pvh_pack *pack, struct pvh_module
     const volatile struct pvh_pack *vp = &pvh_pack;
 
     memcpy(pack, (const void *)vp, sizeof(*pack));
-    return check_pack(fw, pack, packed, err);
+    return pvh_fw_read_pack(fw, pack, packed, err);
 }
 
 /* pvhboot.payload=N: a decimal module index (0 without the option). */
@@ -538,17 +517,12 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
 
 /* --- What the payload is --------------------------------------------------- */
 
-static const char *kind_name(enum pvh_payload_kind kind)
-{
-    switch (kind) {
-    case PVH_PAYLOAD_LINUX: return "linux";
-    case PVH_PAYLOAD_MULTIBOOT1: return "multiboot";
-    case PVH_PAYLOAD_MULTIBOOT2: return "multiboot2";
-    case PVH_PAYLOAD_PVH: return "pvh";
-    case PVH_PAYLOAD_ARM64_IMAGE: return "image";
-    }
-    return "?";
-}
+/* By enum pvh_payload_kind; the first four, in order, are QEMU's for an
+ * image with several headers (multiboot before PVH). */
+static const char kind_names[][11] = { "linux", "multiboot", "multiboot2", "pvh", "image" };
+_Static_assert(PVH_PAYLOAD_LINUX == 0 && PVH_PAYLOAD_MULTIBOOT1 == 1 &&
+               PVH_PAYLOAD_MULTIBOOT2 == 2 && PVH_PAYLOAD_PVH == 3 &&
+               PVH_PAYLOAD_ARM64_IMAGE == 4, "kind_names' order");
 
 /* Try one format; PVH_ENOENT when the image is not of it at all. */
 static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t *img,
@@ -562,9 +536,8 @@ static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t
             return pvh_fail(err, PVH_ENOENT, "not a bzImage");
         return pvh_bzimage_parse(img, len, &fw->bz, err);
     case PVH_PAYLOAD_MULTIBOOT1:
-        return pvh_multiboot_find(img, len, 1, &fw->mb, err);
     case PVH_PAYLOAD_MULTIBOOT2:
-        return pvh_multiboot_find(img, len, 2, &fw->mb, err);
+        return pvh_multiboot_find(img, len, kind, &fw->mb, err); /* the version: 1 or 2 */
     case PVH_PAYLOAD_PVH:
         if (!pvh_elf_detect(img, len))
             return pvh_fail(err, PVH_ENOENT, "not an ELF");
@@ -572,32 +545,23 @@ static int try_kind(struct pvh_fw *fw, enum pvh_payload_kind kind, const uint8_t
         if (!rc && !fw->elf.has_pvh_entry)
             return pvh_fail(err, PVH_ENOENT, "ELF without a PHYS32_ENTRY note");
         return rc;
-    case PVH_PAYLOAD_ARM64_IMAGE:
+    default:
         return pvh_fail(err, PVH_ENOENT, "no arm64 Image support on this architecture");
     }
-    return PVH_ENOENT;
 }
 
-/* QEMU's order for an image with several headers: multiboot before PVH. */
-static const enum pvh_payload_kind auto_order[] = {
-    PVH_PAYLOAD_LINUX, PVH_PAYLOAD_MULTIBOOT1, PVH_PAYLOAD_MULTIBOOT2, PVH_PAYLOAD_PVH,
-};
-
+/* pvhboot.format=: PVH_EINVAL for a name not known, else *forced and the kind. */
 static int forced_kind(const struct pvh_fw *fw, enum pvh_payload_kind *kind, bool *forced)
 {
-    static const enum pvh_payload_kind all[] = {
-        PVH_PAYLOAD_LINUX, PVH_PAYLOAD_MULTIBOOT1, PVH_PAYLOAD_MULTIBOOT2, PVH_PAYLOAD_PVH,
-        PVH_PAYLOAD_ARM64_IMAGE,
-    };
     unsigned i;
 
     *forced = false;
     if (!pvh_option_present(fw->options, "format") ||
         pvh_option_is(fw->options, "format", "auto"))
         return PVH_OK;
-    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (pvh_option_is(fw->options, "format", kind_name(all[i]))) {
-            *kind = all[i];
+    for (i = 0; i <= PVH_PAYLOAD_ARM64_IMAGE; i++) {
+        if (pvh_option_is(fw->options, "format", kind_names[i])) {
+            *kind = i;
             *forced = true;
             return PVH_OK;
         }
@@ -609,9 +573,9 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
 {
     const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload.base;
     uint64_t len = fw->payload.size;
-    struct pvh_error first = { .code = PVH_OK };
+    unsigned i, first = PVH_PAYLOAD_ARM64_IMAGE; /* none yet */
+    uint8_t start[4] = { 0 };
     bool forced;
-    unsigned i;
     int rc;
 
     if (forced_kind(fw, &fw->kind, &forced))
@@ -619,23 +583,21 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
                         "multiboot2, pvh or image");
     if (forced)
         return try_kind(fw, fw->kind, img, len, err);
-    for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
-        rc = try_kind(fw, auto_order[i], img, len, err);
+    for (i = PVH_PAYLOAD_LINUX; i <= PVH_PAYLOAD_PVH; i++) {
+        rc = try_kind(fw, i, img, len, err);
         if (!rc) {
-            fw->kind = auto_order[i];
+            fw->kind = i;
             return PVH_OK;
         }
-        if (rc != PVH_ENOENT && first.code == PVH_OK)
-            first = *err; /* a malformed header: report it unless another format fits */
+        if (rc != PVH_ENOENT && first == PVH_PAYLOAD_ARM64_IMAGE)
+            first = i; /* a malformed header: report it unless another format fits */
     }
-    if (first.code != PVH_OK) {
-        *err = first;
-        return first.code;
-    }
+    if (first != PVH_PAYLOAD_ARM64_IMAGE)
+        return try_kind(fw, first, img, len, err); /* the same failure, for its message */
+    memcpy(start, img, len < 4 ? (size_t)len : 4);
     return pvh_fail(err, PVH_EINVAL, "payload of %llu bytes: not a bzImage, multiboot or PVH "
-                    "kernel (starts %02x %02x %02x %02x)", (unsigned long long)len,
-                    len > 0 ? img[0] : 0, len > 1 ? img[1] : 0, len > 2 ? img[2] : 0,
-                    len > 3 ? img[3] : 0);
+                    "kernel (starts %02x %02x %02x %02x)", (unsigned long long)len, start[0],
+                    start[1], start[2], start[3]);
 }
 
 /* --- The flow ------------------------------------------------------------------ */
@@ -679,11 +641,12 @@ static int mark_movables(struct pvh_fw *fw, struct pvh_error *err)
     unsigned i;
     int rc;
 
-    rc = add_busy(fw, fw->payload.base, fw->payload.base + fw->payload.size, PVH_BUSY_MOVABLE,
-                  err);
-    for (i = 0; !rc && i < fw->nr_mods; i++)
-        rc = add_busy(fw, fw->mods[i].base, fw->mods[i].base + fw->mods[i].size,
-                      PVH_BUSY_MOVABLE, err);
+    /* The payload, then the modules. */
+    for (i = 0, rc = PVH_OK; !rc && i <= fw->nr_mods; i++) {
+        const struct pvh_module *m = i ? &fw->mods[i - 1] : &fw->payload;
+
+        rc = add_busy(fw, m->base, m->base + m->size, PVH_BUSY_MOVABLE, err);
+    }
     return rc;
 }
 
@@ -709,7 +672,7 @@ static void log_handover(struct pvh_fw *fw)
 struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err)
 {
     static struct pvh_fw fw_store PVH_LATE;
-    struct pvh_fw *fw = &fw_store;
+    struct pvh_fw *fw = PVH_OPAQUE(&fw_store);
     int rc;
 
     rc = pvh_fw_start(fw, boot, err);
@@ -722,7 +685,7 @@ struct pvh_fw *pvh_fw_prepare(const struct pvh_boot *boot, struct pvh_error *err
     if (rc)
         return NULL;
     pvh_info("fw: payload %s at 0x%llx size %llu, %u module%s, cmdline \"%pE\"",
-             kind_name(fw->kind), (unsigned long long)fw->payload.base,
+             kind_names[fw->kind], (unsigned long long)fw->payload.base,
              (unsigned long long)fw->payload.size, fw->nr_mods, fw->nr_mods == 1 ? "" : "s",
              fw->cmdline);
     log_handover(fw);

@@ -18,6 +18,7 @@
 #include "common/boot/memmap.h"
 #include "firmware/bzimage.h"
 #include "firmware/multiboot.h"
+#include "firmware/opaque.h"
 #include "firmware/pack.h"
 
 enum pvh_payload_kind {
@@ -55,53 +56,49 @@ struct pvh_busy {
 #define PVH_FW_MAX_BUSY (2 * PVH_MODULES_MAX + PVH_FW_MAX_COPIES + 16)
 
 struct pvh_fw {
+    /* The scalars first, then the formats' headers, then the arrays: an
+     * x86 field within 127 bytes of the start is reached with a one-byte
+     * displacement instead of four (hundreds of accesses). */
     const struct pvh_boot *boot;
-    bool verbose;
+    /* Where pvhboot.* options are read: the loader's cmdline, after the
+     * packed default when that is in use (the loader's own words win). */
+    const char *options;
     /* Set by the architecture before it plans: payload segments may land on
      * pvhboot's own memory, because the copies there (the late copies) run
      * from a trampoline after pvhboot is done. Their source must then lie
      * below late_src_limit, and the payload is moved there if it does not. */
-    bool late_copies;
     uint64_t late_src_limit;
-
-    /* A copy of the boot's memory map; structures for the payload are
-     * allocated (claimed) in it. */
-    struct pvh_memmap map;
-    struct pvh_region regions[PVH_MEMMAP_MAX];
-
-    /* Ranges in use until the hand-off (see enum pvh_busy_kind). */
-    struct pvh_busy busy[PVH_FW_MAX_BUSY];
-    unsigned nr_busy;
-
-    /* The cmdline the payload gets: the loader's without pvhboot.* words
-     * (or the packed default when the loader gave none). */
-    char cmdline[PVH_CMDLINE_MAX + 1];
-    /* Where pvhboot.* options are read: the loader's cmdline, after the
-     * packed default when that is in use (the loader's own words win). */
-    const char *options;
-    char options_buf[2 * PVH_CMDLINE_MAX + 2];
-
+    uint64_t entry;
     struct pvh_module payload;
     uint64_t payload_original;  /* where the payload was before any move (structures
                                  * are written before the moves run) */
-    bool payload_in_place;      /* its code runs where it lies: never move it */
-    struct pvh_module mods[PVH_MODULES_MAX]; /* passed on to the payload */
-    unsigned nr_mods;
-    char mod_cmdlines[PVH_MODULE_CMDLINES_ALL]; /* of packed modules */
+    /* A copy of the boot's memory map; structures for the payload are
+     * allocated (claimed) in it. */
+    struct pvh_memmap map;
+    unsigned nr_busy, nr_mods, nr_moves, nr_copies;
     size_t mod_cmdlines_used;
-
     enum pvh_payload_kind kind;
+    bool verbose;
+    bool late_copies;
+    bool payload_in_place;      /* its code runs where it lies: never move it */
+    struct pvh_bzimage bz;
+    struct pvh_multiboot mb;
+    struct pvh_elf elf;
+
+    /* Ranges in use until the hand-off (see enum pvh_busy_kind). */
+    struct pvh_busy busy[PVH_FW_MAX_BUSY];
     /* Relocations first (moves[]), then the payload's segments (copies[]). */
-    struct pvh_copy moves[PVH_MODULES_MAX + 1];
-    unsigned nr_moves;
     struct pvh_copy copies[PVH_ELF_MAX_LOADS];
-    unsigned nr_copies;
+    struct pvh_copy moves[PVH_MODULES_MAX + 1];
+    struct pvh_module mods[PVH_MODULES_MAX]; /* passed on to the payload */
+    struct pvh_region regions[PVH_MEMMAP_MAX];
     /* Scratch for the memory map as the payload is told it. */
     struct pvh_region payload_map[PVH_MEMMAP_MAX];
-    uint64_t entry;
-    struct pvh_bzimage bz;
-    struct pvh_elf elf;
-    struct pvh_multiboot mb;
+    /* The cmdline the payload gets: the loader's without pvhboot.* words
+     * (or the packed default when the loader gave none). */
+    char cmdline[PVH_CMDLINE_MAX + 1];
+    char options_buf[2 * PVH_CMDLINE_MAX + 2];
+    char mod_cmdlines[PVH_MODULE_CMDLINES_ALL]; /* of packed modules */
 };
 
 /* Everything before the architecture's hand-off, in the planner's one

@@ -2,6 +2,7 @@
 
 #include "common/lib/bytes.h"
 #include "common/lib/string.h"
+#include "firmware/opaque.h"
 
 /* Multiboot 1 header layout. */
 #define MB1_FLAGS 4
@@ -81,48 +82,33 @@ static uint64_t find_magic(const uint8_t *img, uint64_t end, uint64_t step, uint
     return end;
 }
 
-static int find_mb1(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
-                    struct pvh_error *err)
+static int check_mb1(const uint8_t *h, uint64_t off, uint64_t len, struct pvh_multiboot *mb,
+                     struct pvh_error *err)
 {
-    uint64_t end = len, off;
+    uint32_t flags = pvh_le32(h + MB1_FLAGS);
 
-    if (end > MB1_SEARCH)
-        end = MB1_SEARCH;
-    off = find_magic(img, end, 4, MB1_HEADER_MAGIC, 12);
-    if (off < end) {
-        const uint8_t *h = img + off;
-        uint32_t flags;
-
-        flags = pvh_le32(h + MB1_FLAGS);
-        if ((uint32_t)(MB1_HEADER_MAGIC + flags + pvh_le32(h + MB1_CHECKSUM)) != 0)
-            return pvh_fail(err, PVH_EINVAL, "multiboot header at 0x%llx: bad checksum",
-                            (unsigned long long)off);
-        if (flags & 0xffffu & ~MB1_KNOWN_REQUIRED)
-            return pvh_fail(err, PVH_EINVAL, "multiboot header: required flags 0x%x not "
-                            "understood", flags & 0xffffu & ~MB1_KNOWN_REQUIRED);
-        /* Bits 0-15 are requirements: a loader that cannot meet one must
-         * not boot the kernel. QEMU only warns ("multiboot knows VBE. we
-         * don't.") and boots it without the video fields it asked for. */
-        if (flags & MB1_VIDEO_MODE)
-            return pvh_fail(err, PVH_EINVAL, "multiboot header: flags 0x%x require a video mode "
-                            "(bit 2); pvhboot has none to set", flags);
-        mb->version = 1;
-        mb->header_offset = off;
-        mb->flags = flags;
-        mb->page_align_modules = flags & MB1_PAGE_ALIGN;
-        if (flags & MB1_AOUT_KLUDGE) {
-            if (off + MB1_AOUT_SIZE > len)
-                return pvh_fail(err, PVH_EINVAL, "multiboot header: a.out fields truncated");
-            mb->has_address = mb->has_entry = true;
-            mb->header_addr = pvh_le32(h + MB1_HEADER_ADDR);
-            mb->load_addr = pvh_le32(h + MB1_HEADER_ADDR + 4);
-            mb->load_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 8);
-            mb->bss_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 12);
-            mb->entry_addr = pvh_le32(h + MB1_HEADER_ADDR + 16);
-        }
-        return PVH_OK;
+    if (flags & 0xffffu & ~MB1_KNOWN_REQUIRED)
+        return pvh_fail(err, PVH_EINVAL, "multiboot header: required flags 0x%x not "
+                        "understood", flags & 0xffffu & ~MB1_KNOWN_REQUIRED);
+    /* Bits 0-15 are requirements: a loader that cannot meet one must
+     * not boot the kernel. QEMU only warns ("multiboot knows VBE. we
+     * don't.") and boots it without the video fields it asked for. */
+    if (flags & MB1_VIDEO_MODE)
+        return pvh_fail(err, PVH_EINVAL, "multiboot header: flags 0x%x require a video mode "
+                        "(bit 2); pvhboot has none to set", flags);
+    mb->flags = flags;
+    mb->page_align_modules = flags & MB1_PAGE_ALIGN;
+    if (flags & MB1_AOUT_KLUDGE) {
+        if (off + MB1_AOUT_SIZE > len)
+            return pvh_fail(err, PVH_EINVAL, "multiboot header: a.out fields truncated");
+        mb->has_address = mb->has_entry = true;
+        mb->header_addr = pvh_le32(h + MB1_HEADER_ADDR);
+        mb->load_addr = pvh_le32(h + MB1_HEADER_ADDR + 4);
+        mb->load_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 8);
+        mb->bss_end_addr = pvh_le32(h + MB1_HEADER_ADDR + 12);
+        mb->entry_addr = pvh_le32(h + MB1_HEADER_ADDR + 16);
     }
-    return pvh_fail(err, PVH_ENOENT, "no multiboot header");
+    return PVH_OK;
 }
 
 static bool info_provided(uint32_t type)
@@ -140,9 +126,16 @@ static bool info_provided(uint32_t type)
 static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t size,
                    struct pvh_multiboot *mb, struct pvh_error *err)
 {
+    /* The fields read from the tags that have any: their sizes. */
+    static const uint8_t min_size[] = { [MB2_TAG_ADDRESS] = 24, [MB2_TAG_ENTRY] = 12,
+                                        [MB2_TAG_CONSOLE] = 12 };
+    static const char names[][8] = { [MB2_TAG_ADDRESS] = "address", [MB2_TAG_ENTRY] = "entry",
+                                     [MB2_TAG_CONSOLE] = "console" };
     bool optional = flags & MB2_TAG_OPTIONAL;
     uint32_t i;
 
+    if (type < sizeof(min_size) && size < min_size[type])
+        return pvh_fail(err, PVH_EINVAL, "multiboot2: %s tag of %u bytes", names[type], size);
     switch (type) {
     case MB2_TAG_INFO_REQUEST:
         for (i = 8; i + 4 <= size; i += 4)
@@ -151,8 +144,6 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
                                 pvh_le32(t + i));
         return PVH_OK;
     case MB2_TAG_ADDRESS:
-        if (size < 24)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2: address tag of %u bytes", size);
         mb->has_address = true;
         mb->header_addr = pvh_le32(t + 8);
         mb->load_addr = pvh_le32(t + 12);
@@ -160,8 +151,6 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
         mb->bss_end_addr = pvh_le32(t + 20);
         return PVH_OK;
     case MB2_TAG_ENTRY:
-        if (size < 12)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2: entry tag of %u bytes", size);
         mb->has_entry = true;
         mb->entry_addr = pvh_le32(t + 8);
         return PVH_OK;
@@ -174,8 +163,6 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
             return pvh_fail(err, PVH_EINVAL, "multiboot2: requires a framebuffer");
         return PVH_OK;
     case MB2_TAG_CONSOLE:
-        if (size < 12)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2: console tag of %u bytes", size);
         /* The kernel needs a console described in the boot information
          * (an EGA text or framebuffer tag); pvhboot describes none. */
         if (!optional && (pvh_le32(t + 8) & MB2_CONSOLE_REQUIRED))
@@ -212,13 +199,11 @@ static int mb2_resolve_load_addr(struct pvh_multiboot *mb, struct pvh_error *err
     return PVH_OK;
 }
 
-static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh_multiboot *mb,
+static int parse_mb2(const uint8_t *h, uint32_t length, struct pvh_multiboot *mb,
                      struct pvh_error *err)
 {
     uint32_t at = MB2_FIXED;
 
-    mb->version = 2;
-    mb->header_offset = off;
     while (at + 8 <= length) {
         uint16_t type = pvh_le16(h + at), flags = pvh_le16(h + at + 2);
         uint32_t size = pvh_le32(h + at + 4);
@@ -236,40 +221,53 @@ static int parse_mb2(const uint8_t *h, uint64_t off, uint32_t length, struct pvh
     return pvh_fail(err, PVH_EINVAL, "multiboot2: header tags have no end tag");
 }
 
-static int find_mb2(const uint8_t *img, uint64_t len, struct pvh_multiboot *mb,
-                    struct pvh_error *err)
+static int check_mb2(const uint8_t *h, uint64_t off, uint64_t len, struct pvh_multiboot *mb,
+                     struct pvh_error *err)
 {
-    uint64_t end = len, off;
+    uint32_t arch = pvh_le32(h + MB2_ARCH), length = pvh_le32(h + MB2_LENGTH);
 
-    if (end > MB2_SEARCH)
-        end = MB2_SEARCH;
-    off = find_magic(img, end, 8, MB2_HEADER_MAGIC, MB2_FIXED);
-    if (off < end) {
-        const uint8_t *h = img + off;
-        uint32_t arch, length;
-
-        arch = pvh_le32(h + MB2_ARCH);
-        length = pvh_le32(h + MB2_LENGTH);
-        if ((uint32_t)(MB2_HEADER_MAGIC + arch + length + pvh_le32(h + MB2_CHECKSUM)) != 0)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2 header at 0x%llx: bad checksum",
-                            (unsigned long long)off);
-        if (arch != MB2_ARCH_I386)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2 header: architecture %u", arch);
-        if (length < MB2_FIXED + 8 || length > len - off)
-            return pvh_fail(err, PVH_EINVAL, "multiboot2 header: length %u", length);
-        return parse_mb2(h, off, length, mb, err);
-    }
-    return pvh_fail(err, PVH_ENOENT, "no multiboot2 header");
+    if (arch != MB2_ARCH_I386)
+        return pvh_fail(err, PVH_EINVAL, "multiboot2 header: architecture %u", arch);
+    if (length < MB2_FIXED + 8 || length > len - off)
+        return pvh_fail(err, PVH_EINVAL, "multiboot2 header: length %u", length);
+    return parse_mb2(h, length, mb, err);
 }
+
+/* Where each version's header may lie, and what its checksum covers: the
+ * magic and the words after it, up to and with the checksum. */
+static const struct {
+    uint16_t search;   /* in the first this many bytes */
+    uint8_t step;      /* at a multiple of this */
+    uint8_t words;     /* the checksum's own word, and those before it */
+    uint32_t magic;
+    char name[11];
+} headers[2] = {
+    { MB1_SEARCH, 4, 3, MB1_HEADER_MAGIC, "multiboot" },
+    { MB2_SEARCH, 8, 4, MB2_HEADER_MAGIC, "multiboot2" },
+};
 
 int pvh_multiboot_find(const uint8_t *img, uint64_t len, unsigned version,
                        struct pvh_multiboot *out, struct pvh_error *err)
 {
-    struct pvh_multiboot mb = { 0 };
-    int rc = version == 2 ? find_mb2(img, len, &mb, err) : find_mb1(img, len, &mb, err);
+    struct pvh_multiboot found = { .version = version == 2 ? 2 : 1 };
+    struct pvh_multiboot *mb = PVH_OPAQUE(&found); /* out is written only on success */
+    unsigned v = found.version - 1, i;
+    uint64_t end = len < headers[v].search ? len : headers[v].search, off;
+    uint32_t sum = 0;
+    int rc;
 
+    off = find_magic(img, end, headers[v].step, headers[v].magic, v ? MB2_FIXED : 12);
+    if (off >= end)
+        return pvh_fail(err, PVH_ENOENT, "no %s header", headers[v].name);
+    for (i = 0; i < headers[v].words; i++)
+        sum += pvh_le32(img + off + 4ull * i);
+    if (sum)
+        return pvh_fail(err, PVH_EINVAL, "%s header at 0x%llx: bad checksum", headers[v].name,
+                        (unsigned long long)off);
+    mb->header_offset = off;
+    rc = v ? check_mb2(img + off, off, len, mb, err) : check_mb1(img + off, off, len, mb, err);
     if (!rc)
-        *out = mb;
+        *out = found;
     return rc;
 }
 

@@ -148,14 +148,21 @@ const char *pvh_pack_cmdline_mode_name(uint32_t flags)
     return NULL;
 }
 
+/* The packed cmdline and the loader's together: len bytes, more than max. */
+static int too_long(struct pvh_error *err, size_t len, size_t max)
+{
+    return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: %zu bytes, longer than %zu",
+                    len, max);
+}
+
 int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, char *out,
                      size_t size, char *buf, size_t buf_size, const char **options,
                      struct pvh_error *err)
 {
     uint32_t mode = flags & PVH_PACK_CMDLINE_MASK;
-    size_t theirs, ours;
+    size_t theirs, ours, both;
 
-    if (!pvh_pack_cmdline_mode_name(flags))
+    if (mode == PVH_PACK_CMDLINE_MASK) /* the fourth value, which has no name */
         return pvh_fail(err, PVH_EINVAL, "packed cmdline mode 0x%x: not fallback (0), append "
                         "(0x4) or replace (0x8)", mode);
     theirs = pvh_cmdline_strip_options(out, size, loader);
@@ -172,15 +179,14 @@ int pvh_pack_cmdline(uint32_t flags, const char *packed, const char *loader, cha
         memcpy(out, buf, ours + 1);
     } else if (ours) {
         if (ours + 1 + theirs >= size)
-            return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: %zu bytes, longer "
-                            "than %zu", ours + 1 + theirs, size - 1);
+            return too_long(err, ours + 1 + theirs, size - 1);
         memmove(out + ours + 1, out, theirs + 1);
         memcpy(out, buf, ours);
         out[ours] = ' ';
     }
-    if (pvh_snprintf(buf, buf_size, "%s %s", packed, loader) >= buf_size)
-        return pvh_fail(err, PVH_E2BIG, "packed cmdline and the loader's: longer than %zu bytes",
-                        buf_size - 1);
+    both = pvh_snprintf(buf, buf_size, "%s %s", packed, loader);
+    if (both >= buf_size)
+        return too_long(err, both, buf_size - 1);
     *options = buf;
     return PVH_OK;
 }

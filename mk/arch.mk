@@ -88,6 +88,16 @@ $(BUILD)/obj/disk/firmware_main.o: $(DISK_FIRMWARE_MAIN) mk/common.mk mk/arch.mk
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Dpvh_main=pvh_firmware_main -c -o $@ $<
 
+# The firmware's own code (firmware/, not firmware/disk/, which has its
+# own line above) runs once a boot and is mostly checks of untrusted
+# bytes, each failing with a message: built for size, with each failure
+# a call to pvh_fail that shares the function's one return rather than a
+# tail call that repeats the epilogue.
+FIRMWARE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter %.c,$(FIRMWARE_SRCS) $(ARCH_FIRMWARE_SRCS))) \
+                 $(BUILD)/obj/firmware/main.o $(BUILD)/obj/firmware/arm64/main.o \
+                 $(BUILD)/obj/firmware/arm64/linux.o
+$(FIRMWARE_OBJS): ALL_CFLAGS += -Oz -fno-optimize-sibling-calls
+
 .PHONY: all FORCE
 all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)
 

@@ -38,21 +38,27 @@ static uint64_t page_up(uint64_t v)
     return (v + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
+_Static_assert(IMAGE_MAGIC_OFFSET % 8 == 0 && IMAGE_TEXT_OFFSET_OFF % 8 == 0 &&
+               IMAGE_SIZE_OFF % 8 == 0 && IMAGE_FLAGS_OFF % 8 == 0, "header words");
+
 int arm64_linux_header(const struct pvh_module *m, struct arm64_linux *k, struct pvh_error *err)
 {
-    const uint8_t *h = (const uint8_t *)(uintptr_t)m->base;
+    /* The header in aligned words: a module may lie at any byte, and
+     * with the MMU off each unaligned load would be eight byte loads. */
+    uint64_t h[IMAGE_HEADER_SIZE / 8];
     uint32_t magic;
 
     if (m->size < IMAGE_HEADER_SIZE)
         return pvh_fail(err, PVH_EINVAL, "kernel: %llu bytes, smaller than an Image header",
                         (unsigned long long)m->size);
-    magic = pvh_le32(h + IMAGE_MAGIC_OFFSET);
+    memcpy(h, (const void *)(uintptr_t)m->base, sizeof(h));
+    magic = (uint32_t)h[IMAGE_MAGIC_OFFSET / 8]; /* the low half: little endian */
     if (magic != IMAGE_MAGIC)
         return pvh_fail(err, PVH_EINVAL, "kernel: not an arm64 Image: magic 0x%x, expected 0x%x",
                         magic, (unsigned)IMAGE_MAGIC);
-    k->text_offset = pvh_le64(h + IMAGE_TEXT_OFFSET_OFF);
-    k->image_size = pvh_le64(h + IMAGE_SIZE_OFF);
-    k->flags = pvh_le64(h + IMAGE_FLAGS_OFF);
+    k->text_offset = h[IMAGE_TEXT_OFFSET_OFF / 8];
+    k->image_size = h[IMAGE_SIZE_OFF / 8];
+    k->flags = h[IMAGE_FLAGS_OFF / 8];
     k->file_size = m->size;
     k->src = m->base;
     k->appended = k->appended_size = 0;

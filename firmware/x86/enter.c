@@ -26,6 +26,7 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/io.h"
 #include "arch/x86/x86.h"
+#include "common/lib/compiler.h"
 #include "common/lib/string.h"
 
 #define TRAMP_MODE_PROTECTED32 0
@@ -62,6 +63,10 @@ _Static_assert(offsetof(struct x86_tramp_args, nr_copies) == 36, "ARGS_NR_COPIES
 _Static_assert(offsetof(struct x86_tramp_args, copies) == 40, "ARGS_COPIES");
 _Static_assert(sizeof(struct x86_tramp_copy) == 16, "COPY_STRIDE");
 
+_Static_assert(X86_ENTRY_PROTECTED32 == TRAMP_MODE_PROTECTED32 &&
+               X86_ENTRY_LINUX64 == TRAMP_MODE_LINUX64 && X86_ENTRY_LINUX32 == TRAMP_MODE_LINUX32,
+               "entry modes are the trampoline's");
+
 extern const uint8_t x86_trampoline[], x86_trampoline_end[], x86_trampoline_long64[];
 
 static size_t round_page(size_t n)
@@ -69,51 +74,57 @@ static size_t round_page(size_t n)
     return (n + X86_PAGE_SIZE - 1) & ~(size_t)(X86_PAGE_SIZE - 1);
 }
 
-static unsigned count_late(const struct pvh_fw *fw)
+/* The late copies (those that write pvhboot's memory), as the trampoline
+ * reads them; returns how many. */
+static unsigned collect_late(const struct pvh_fw *fw, struct x86_tramp_copy *late)
 {
     unsigned i, n = 0;
-
-    for (i = 0; i < fw->nr_copies; i++)
-        n += pvh_fw_copy_is_late(fw, &fw->copies[i]);
-    return n;
-}
-
-static bool late_copy_hits(const struct pvh_fw *fw, const void *p, uint64_t size)
-{
-    uint64_t base = (uint64_t)(uintptr_t)p;
-    unsigned i;
 
     for (i = 0; i < fw->nr_copies; i++) {
         const struct pvh_copy *c = &fw->copies[i];
 
-        if (pvh_fw_copy_is_late(fw, c) && c->dst < base + size && base < c->dst + c->memsz)
-            return true;
+        if (pvh_fw_copy_is_late(fw, c))
+            late[n++] = (struct x86_tramp_copy){ (uint32_t)c->dst, (uint32_t)c->src,
+                                                 (uint32_t)c->filesz, (uint32_t)c->memsz };
     }
+    return n;
+}
+
+static bool late_copy_hits(const struct x86_tramp_copy *late, unsigned nr_late, uint64_t base,
+                           uint64_t size)
+{
+    unsigned i;
+
+    for (i = 0; i < nr_late; i++)
+        if (late[i].dst < base + size && base < (uint64_t)late[i].dst + late[i].memsz)
+            return true;
     return false;
 }
 
 /* Do pvhboot's page tables outlive the late copies? Those in its image, and
  * those for RAM above 4 GiB (the rest of its memory). */
-static bool own_tables_survive(const struct pvh_fw *fw)
+static bool own_tables_survive(const struct pvh_fw *fw, const struct x86_tramp_copy *late,
+                               unsigned nr_late)
 {
-    const void *pool;
-    uint64_t pool_size;
+    struct { uint64_t base, size; } tables[5] = {
+        { (uintptr_t)x86_pml4, X86_PAGE_SIZE }, { (uintptr_t)x86_pdpt, X86_PAGE_SIZE },
+        { (uintptr_t)x86_pd, X86_PAGE_SIZE }, { (uintptr_t)x86_pt0, X86_PAGE_SIZE },
+    };
     unsigned i;
 
+    tables[4].base = (uintptr_t)x86_paging_pool(&tables[4].size);
+    for (i = 0; i < 5; i++)
+        if (late_copy_hits(late, nr_late, tables[i].base, tables[i].size))
+            return false;
     for (i = 0; i < fw->nr_busy; i++) {
         const struct pvh_busy *b = &fw->busy[i];
 
         if (b->kind == PVH_BUSY_FIXED && (b->end <= fw->boot->self_base ||
                                           b->base >= fw->boot->self_end) &&
-            late_copy_hits(fw, (const void *)(uintptr_t)b->base, b->end - b->base))
+            late_copy_hits(late, nr_late, b->base, b->end - b->base))
             return false;
     }
-    pool = x86_paging_pool(&pool_size);
-    return !late_copy_hits(fw, x86_pml4, X86_PAGE_SIZE) &&
-           !late_copy_hits(fw, x86_pdpt, X86_PAGE_SIZE) &&
-           !late_copy_hits(fw, x86_pd, X86_PAGE_SIZE) &&
-           !late_copy_hits(fw, x86_pt0, X86_PAGE_SIZE) &&
-           !late_copy_hits(fw, pool, pool_size);
+    return true;
 }
 
 /* The identity map of the first 4 GiB, read-write-execute, in 2 MiB pages. */
@@ -152,16 +163,14 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
 {
     size_t code = (size_t)(x86_trampoline_end - x86_trampoline);
     size_t args_off = (code + 15) & ~(size_t)15;
-    unsigned nr_late = count_late(fw), i, k = 0;
+    static struct x86_tramp_copy late[PVH_ELF_MAX_LOADS] PVH_NOINIT;
+    unsigned nr_late = collect_late(fw, late);
     size_t head = round_page(args_off + sizeof(struct x86_tramp_args) +
                              nr_late * sizeof(struct x86_tramp_copy));
     bool linux64 = how->mode == X86_ENTRY_LINUX64;
-    bool own_tables = linux64 && own_tables_survive(fw);
+    bool own_tables = linux64 && own_tables_survive(fw, late, nr_late);
     size_t size = head + (linux64 ? LINUX_STACK_PAGES * X86_PAGE_SIZE : 0) +
                   (linux64 && !own_tables ? LINUX_TABLE_PAGES * X86_PAGE_SIZE : 0);
-    static const uint32_t modes[] = { [X86_ENTRY_PROTECTED32] = TRAMP_MODE_PROTECTED32,
-                                      [X86_ENTRY_LINUX64] = TRAMP_MODE_LINUX64,
-                                      [X86_ENTRY_LINUX32] = TRAMP_MODE_LINUX32 };
     struct x86_tramp_args *a;
     uint64_t at;
 
@@ -171,7 +180,7 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
                         "trampoline", size);
     a = (struct x86_tramp_args *)(uintptr_t)(at + args_off);
     *a = (struct x86_tramp_args){
-        .mode = modes[how->mode],
+        .mode = how->mode, /* the same numbers as TRAMP_MODE_* (asserted above) */
         .entry = how->entry, .eax = how->eax, .ebx = how->ebx, .nr_copies = nr_late,
     };
     if (how->mode == X86_ENTRY_LINUX32) {
@@ -186,13 +195,7 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
         a->far64_offset = (uint32_t)(at + (size_t)(x86_trampoline_long64 - x86_trampoline));
         a->far64_selector = TRAMP_SEL_CODE64;
     }
-    for (i = 0; i < fw->nr_copies; i++) {
-        const struct pvh_copy *c = &fw->copies[i];
-
-        if (pvh_fw_copy_is_late(fw, c))
-            a->copies[k++] = (struct x86_tramp_copy){ (uint32_t)c->dst, (uint32_t)c->src,
-                                                      (uint32_t)c->filesz, (uint32_t)c->memsz };
-    }
+    memcpy(a->copies, late, nr_late * sizeof(*late));
     memcpy((void *)(uintptr_t)at, x86_trampoline, code);
     pvh_fw_log(fw, "trampoline at 0x%llx (%zu bytes), %u late cop%s", (unsigned long long)at,
                size, nr_late, nr_late == 1 ? "y" : "ies");

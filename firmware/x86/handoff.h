@@ -26,8 +26,22 @@ int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
  * lowest such base, with a note line. 0 if none. Claims nothing. */
 uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
                          uint64_t hi);
+/* Does pvhboot.place=random ask for a random place? When the payload
+ * cannot move (why: "the bzImage is not relocatable"), a note says so
+ * and where it goes instead (at: "pref_address"), and false. */
+bool x86_place_random(const struct pvh_fw *fw, bool can_move, const char *why, const char *at);
 int x86_plan_elf(struct pvh_fw *fw, const struct pvh_elf *elf, uint64_t limit, const char *what,
                  struct pvh_error *err);
+
+/* Boot information built by write in two passes: the first counts its
+ * bytes, which are then allocated below limit (8-aligned), the second
+ * writes them there. write is given the memory map the payload is told
+ * (pvh_fw_payload_map). Returns the address, 0 when there is no room;
+ * *size the bytes, *nr_map the map's entries. */
+typedef void x86_info_writer(const struct pvh_fw *fw, struct x86_writer *w,
+                             const struct pvh_region *map, unsigned nr_map);
+uint64_t x86_write_info(struct pvh_fw *fw, x86_info_writer *write, uint64_t limit, size_t *size,
+                        unsigned *nr_map);
 
 /* How the payload is entered (firmware/x86/trampoline.asm): 32-bit protected
  * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or

@@ -14,65 +14,53 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
-#include "common/boot/options.h"
 #include "common/lib/bytes.h"
 #include <xen/start_info.h>
 #include "common/lib/string.h"
 #include "firmware/linux_boot.h"
 
-/* pvhboot.place=random: a relocatable kernel at a random place aligned to
- * kernel_alignment, at or above pref_address (below it Linux would move
- * itself up to its link address anyway), in RAM below 4 GiB. */
-static int place_kernel_random(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *err)
-{
-    const struct pvh_bzimage *bz = &fw->bz;
-
-    *kaddr = x86_random_room(fw, bz->init_size, bz->kernel_alignment, bz->pref_address,
-                             FOUR_GIB);
-    if (!*kaddr)
-        return pvh_fail(err, PVH_ENOMEM, "bzImage: no free RAM for init_size 0x%x aligned to "
-                        "0x%x between 0x%llx and 4 GiB", bz->init_size, bz->kernel_alignment,
-                        (unsigned long long)bz->pref_address);
-    pvh_fw_log(fw, "linux: pvhboot.place=random: kernel at 0x%llx (align 0x%x, init_size 0x%x)",
-               (unsigned long long)*kaddr, bz->kernel_alignment, bz->init_size);
-    return pvh_fw_add_dest(fw, *kaddr, bz->init_size, FOUR_GIB, "Linux kernel", err);
-}
-
 /* Where the kernel will run: where its code already lies if that is
  * aligned and free, else its preferred address, else (relocatable) the
  * highest aligned free range below 4 GiB above the preferred address;
- * with pvhboot.place=random, a random place (relocatable only). */
+ * with pvhboot.place=random, a relocatable kernel at a random place
+ * aligned to kernel_alignment, at or above pref_address (below it Linux
+ * would move itself up to its link address anyway), in RAM below 4 GiB. */
 static int place_kernel(struct pvh_fw *fw, uint64_t *kaddr, struct pvh_error *err)
 {
-    const struct pvh_bzimage *bz = &fw->bz;
+    const struct pvh_bzimage *bz = PVH_OPAQUE(&fw->bz);
     uint64_t here = fw->payload.base + bz->setup_size;
+    bool random = x86_place_random(fw, bz->relocatable, "the bzImage is not relocatable",
+                                   "pref_address");
     struct pvh_error why;
 
-    if (pvh_option_is(fw->options, "place", "random")) {
-        if (bz->relocatable)
-            return place_kernel_random(fw, kaddr, err);
-        pvh_info("note: pvhboot.place=random: the bzImage is not relocatable; placed at its "
-                 "pref_address");
-    }
-    if (bz->relocatable && !(here % bz->kernel_alignment) && here >= bz->pref_address &&
+    if (!random && bz->relocatable && !(here % bz->kernel_alignment) &&
+        here >= bz->pref_address &&
         !pvh_fw_add_dest(fw, here, bz->init_size, FOUR_GIB, "Linux kernel", &why)) {
         fw->payload_in_place = true;
         *kaddr = here;
         pvh_fw_log(fw, "linux: kernel runs where it lies, 0x%llx", (unsigned long long)here);
         return PVH_OK;
     }
-    if (!pvh_fw_add_dest(fw, bz->pref_address, bz->init_size, FOUR_GIB, "Linux kernel", &why)) {
+    if (!random &&
+        !pvh_fw_add_dest(fw, bz->pref_address, bz->init_size, FOUR_GIB, "Linux kernel", &why)) {
         *kaddr = bz->pref_address;
         return PVH_OK;
     }
     if (!bz->relocatable)
         return pvh_fail(err, why.code, "bzImage: not relocatable, and %s", why.msg);
-    *kaddr = pvh_fw_alloc(fw, bz->init_size, bz->kernel_alignment, bz->pref_address, FOUR_GIB);
+    *kaddr = random ? x86_random_room(fw, bz->init_size, bz->kernel_alignment, bz->pref_address,
+                                      FOUR_GIB)
+                    : pvh_fw_alloc(fw, bz->init_size, bz->kernel_alignment, bz->pref_address,
+                                   FOUR_GIB);
     if (!*kaddr)
         return pvh_fail(err, PVH_ENOMEM, "bzImage: no free RAM for init_size 0x%x aligned to "
                         "0x%x between 0x%llx and 4 GiB", bz->init_size, bz->kernel_alignment,
                         (unsigned long long)bz->pref_address);
-    return PVH_OK;
+    if (!random)
+        return PVH_OK;
+    pvh_fw_log(fw, "linux: pvhboot.place=random: kernel at 0x%llx (align 0x%x, init_size 0x%x)",
+               (unsigned long long)*kaddr, bz->kernel_alignment, bz->init_size);
+    return pvh_fw_add_dest(fw, *kaddr, bz->init_size, FOUR_GIB, "Linux kernel", err);
 }
 
 /*
@@ -125,7 +113,7 @@ static bool joined_in_place(const struct pvh_fw *fw, const struct pvh_place_rule
  * one above 4 GiB. */
 static int place_initrd(struct pvh_fw *fw, uint64_t *base, uint64_t *size, struct pvh_error *err)
 {
-    const struct pvh_bzimage *bz = &fw->bz;
+    const struct pvh_bzimage *bz = PVH_OPAQUE(&fw->bz);
     struct pvh_place_rule rule = { .align = X86_PAGE_SIZE };
     uint64_t total = 0, at;
     unsigned i;

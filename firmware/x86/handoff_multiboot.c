@@ -13,7 +13,6 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/x86.h"
-#include "common/boot/options.h"
 #include "common/lib/bytes.h"
 #include "common/lib/compiler.h"
 #include "common/lib/string.h"
@@ -112,27 +111,22 @@ static void put_string(struct x86_writer *w, const char *s)
 static void write_mb1(const struct pvh_fw *fw, struct x86_writer *w, const struct pvh_region *map,
                       unsigned n)
 {
-    uint8_t info[MBI_SIZE] = { 0 };
-    uint64_t mods = w->pa + MBI_SIZE, mmap, strings;
-    uint32_t lower, upper, flags = MBI_MEMORY | MBI_CMDLINE | MBI_MEM_MAP | MBI_LOADER_NAME;
+    uint32_t info[MBI_SIZE / 4] = { 0 };
+    uint32_t mods = (uint32_t)((w->pa + MBI_SIZE + 15) & ~15ull);
+    uint32_t mmap = mods + 16 * fw->nr_mods;
+    uint32_t strings = mmap + n * (4 + MB1_MMAP_ENTRY_SIZE);
     unsigned i;
 
-    mods = (mods + 15) & ~15ull;
-    mmap = mods + 16ull * fw->nr_mods;
-    strings = mmap + (uint64_t)n * (4 + MB1_MMAP_ENTRY_SIZE);
-    legacy_memory(map, n, &lower, &upper);
-    if (fw->nr_mods)
-        flags |= MBI_MODS;
-    memcpy(info, &flags, 4);
-    memcpy(info + MBI_OFF_MEM_LOWER, &lower, 4);
-    memcpy(info + MBI_OFF_MEM_UPPER, &upper, 4);
-    memcpy(info + MBI_OFF_CMDLINE, &(uint32_t){ (uint32_t)strings }, 4);
-    strings += strlen(mb_cmdline) + 1;
-    memcpy(info + MBI_OFF_MODS_COUNT, &(uint32_t){ fw->nr_mods }, 4);
-    memcpy(info + MBI_OFF_MODS_ADDR, &(uint32_t){ fw->nr_mods ? (uint32_t)mods : 0 }, 4);
-    memcpy(info + MBI_OFF_MMAP_LENGTH, &(uint32_t){ n * (4 + MB1_MMAP_ENTRY_SIZE) }, 4);
-    memcpy(info + MBI_OFF_MMAP_ADDR, &(uint32_t){ (uint32_t)mmap }, 4);
-    memcpy(info + MBI_OFF_LOADER_NAME, &(uint32_t){ (uint32_t)strings }, 4);
+    info[0] = MBI_MEMORY | MBI_CMDLINE | MBI_MEM_MAP | MBI_LOADER_NAME |
+              (fw->nr_mods ? MBI_MODS : 0);
+    legacy_memory(map, n, &info[MBI_OFF_MEM_LOWER / 4], &info[MBI_OFF_MEM_UPPER / 4]);
+    info[MBI_OFF_CMDLINE / 4] = strings;
+    strings += (uint32_t)strlen(mb_cmdline) + 1;
+    info[MBI_OFF_MODS_COUNT / 4] = fw->nr_mods;
+    info[MBI_OFF_MODS_ADDR / 4] = fw->nr_mods ? mods : 0;
+    info[MBI_OFF_MMAP_LENGTH / 4] = n * (4 + MB1_MMAP_ENTRY_SIZE);
+    info[MBI_OFF_MMAP_ADDR / 4] = mmap;
+    info[MBI_OFF_LOADER_NAME / 4] = strings;
     strings += sizeof(LOADER_NAME);
     x86_put(w, info, sizeof(info));
     x86_align(w, 16);
@@ -140,9 +134,9 @@ static void write_mb1(const struct pvh_fw *fw, struct x86_writer *w, const struc
     for (i = 0; i < fw->nr_mods; i++) {
         x86_put_u32(w, (uint32_t)fw->mods[i].base);
         x86_put_u32(w, (uint32_t)(fw->mods[i].base + fw->mods[i].size));
-        x86_put_u32(w, (uint32_t)strings);
+        x86_put_u32(w, strings);
         x86_put_u32(w, 0);
-        strings += strlen(fw->mods[i].cmdline) + 1;
+        strings += (uint32_t)strlen(fw->mods[i].cmdline) + 1;
     }
     for (i = 0; i < n; i++) {
         x86_put_u32(w, MB1_MMAP_ENTRY_SIZE);
@@ -242,24 +236,9 @@ static void write_mb2(const struct pvh_fw *fw, struct x86_writer *w, const struc
     }
 }
 
-/* An entry outside everything loaded would run whatever lies there. */
-static int check_entry_in_segments(const struct pvh_fw *fw, struct pvh_error *err)
-{
-    unsigned i;
-
-    for (i = 0; i < fw->elf.nr_loads; i++) {
-        const struct pvh_elf_load *l = &fw->elf.loads[i];
-
-        if (fw->entry >= l->paddr && fw->entry - l->paddr < l->memsz)
-            return PVH_OK;
-    }
-    return pvh_fail(err, PVH_EINVAL, "multiboot: entry 0x%llx outside the kernel",
-                    (unsigned long long)fw->entry);
-}
-
 static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
 {
-    const struct pvh_multiboot *mb = &fw->mb;
+    const struct pvh_multiboot *mb = PVH_OPAQUE(&fw->mb);
     const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload.base;
     uint64_t off, filesz, memsz;
     int rc;
@@ -282,23 +261,24 @@ static int plan_kernel(struct pvh_fw *fw, struct pvh_error *err)
     if (rc)
         return rc;
     fw->entry = mb->has_entry ? mb->entry_addr : pvh_elf_entry_physical(&fw->elf);
-    return check_entry_in_segments(fw, err);
+    /* An entry outside everything loaded would run whatever lies there. */
+    if (!pvh_elf_holds(&fw->elf, fw->entry))
+        return pvh_fail(err, PVH_EINVAL, "multiboot: entry 0x%llx outside the kernel",
+                        (unsigned long long)fw->entry);
+    return PVH_OK;
 }
 
 int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
 {
-    const struct pvh_region *map = fw->payload_map;
     /* Modules' addresses are 32-bit fields; some kernels want them page aligned. */
     struct pvh_place_rule rule = { FOUR_GIB, fw->mb.page_align_modules ? X86_PAGE_SIZE : 0 };
-    struct x86_writer w = { 0 };
     bool v2 = fw->kind == PVH_PAYLOAD_MULTIBOOT2;
     unsigned n;
+    size_t size;
     uint64_t info;
     int rc;
 
-    if (pvh_option_is(fw->options, "place", "random"))
-        pvh_info("note: pvhboot.place=random: a multiboot kernel cannot move; placed at its "
-                 "load address");
+    x86_place_random(fw, false, "a multiboot kernel cannot move", "load address");
     rc = make_cmdline(fw, err);
     if (!rc)
         rc = plan_kernel(fw, err);
@@ -314,16 +294,12 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
         if (fw->mb.efi_tags_ignored & (1u << n))
             pvh_info("note: multiboot2: EFI-only tag %u ignored", n);
 
-    n = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
-    v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n); /* count */
-    info = pvh_fw_alloc(fw, w.used, 8, 0, FOUR_GIB);
+    info = x86_write_info(fw, v2 ? write_mb2 : write_mb1, FOUR_GIB, &size, &n);
     if (!info)
         return pvh_fail(err, PVH_ENOMEM, "multiboot: no room below 4 GiB for %zu bytes of "
-                        "boot information", w.used);
-    w = (struct x86_writer){ (uint8_t *)(uintptr_t)info, info, 0 };
-    v2 ? write_mb2(fw, &w, map, n) : write_mb1(fw, &w, map, n);
+                        "boot information", size);
     pvh_fw_log(fw, "multiboot%s: entry 0x%llx, information at 0x%llx (%zu bytes)", v2 ? "2" : "",
-               (unsigned long long)fw->entry, (unsigned long long)info, w.used);
+               (unsigned long long)fw->entry, (unsigned long long)info, size);
     return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,
                              .entry = (uint32_t)fw->entry,
                              .eax = v2 ? MB2_BOOTLOADER_MAGIC : MB1_BOOTLOADER_MAGIC,

@@ -18,7 +18,7 @@
  * map while its early page tables cover only the first GiB. */
 #define START_INFO_LIMIT (1ull << 30)
 
-static void write_start_info(struct pvh_fw *fw, struct x86_writer *w,
+static void write_start_info(const struct pvh_fw *fw, struct x86_writer *w,
                              const struct pvh_region *map, unsigned nr_map)
 {
     uint64_t modlist, memmap, cmdline, strings;
@@ -60,9 +60,8 @@ static void write_start_info(struct pvh_fw *fw, struct x86_writer *w,
 
 int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
 {
-    const struct pvh_region *map = fw->payload_map;
-    struct x86_writer w = { 0 };
     unsigned nr_map;
+    size_t size;
     uint64_t si;
     int rc;
 
@@ -76,18 +75,15 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
     if (fw->elf.pvh_entry < X86_PAGE_SIZE)
         return pvh_fail(err, PVH_EINVAL, "PVH entry 0x%x: in page 0", fw->elf.pvh_entry);
 
-    nr_map = pvh_fw_payload_map(fw, fw->payload_map, PVH_MEMMAP_MAX);
-    write_start_info(fw, &w, map, nr_map);          /* count */
-    si = pvh_fw_alloc(fw, w.used, 8, 0, START_INFO_LIMIT);
+    /* The memory map is taken before the start info's allocation, which
+     * only splits RAM regions pvhboot claimed: the payload sees them as
+     * RAM anyway. */
+    si = x86_write_info(fw, write_start_info, START_INFO_LIMIT, &size, &nr_map);
     if (!si)
         return pvh_fail(err, PVH_ENOMEM, "PVH: no room below 1 GiB for a %zu-byte start info",
-                        w.used);
-    /* The memory map was taken before this allocation, which only split
-     * RAM regions pvhboot claimed: the payload sees them as RAM anyway. */
-    w = (struct x86_writer){ (uint8_t *)(uintptr_t)si, si, 0 };
-    write_start_info(fw, &w, map, nr_map);
+                        size);
     pvh_fw_log(fw, "pvh: entry 0x%x, start info 0x%llx (%zu bytes, %u memory map entries)",
-               fw->elf.pvh_entry, (unsigned long long)si, w.used, nr_map);
+               fw->elf.pvh_entry, (unsigned long long)si, size, nr_map);
     return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,
                              .entry = fw->elf.pvh_entry,
                              .ebx = (uint32_t)si }, err);

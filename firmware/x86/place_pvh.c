@@ -9,7 +9,6 @@
 
 #include <pvhboot/console.h>
 
-#include "common/boot/options.h"
 
 /* Can every segment stay where it was linked? */
 static bool link_usable(const struct pvh_fw *fw, const struct pvh_elf *elf)
@@ -24,16 +23,13 @@ static bool link_usable(const struct pvh_fw *fw, const struct pvh_elf *elf)
 
 int x86_place_pvh(struct pvh_fw *fw, struct pvh_elf *elf, struct pvh_error *err)
 {
-    bool random = pvh_option_is(fw->options, "place", "random");
+    bool random = x86_place_random(fw, elf->has_reloc, "the payload has no PHYS32_RELOC note",
+                                   "link address");
     uint64_t low, high, base, hi, delta;
     unsigned i;
 
-    if (!elf->has_reloc) {
-        if (random)
-            pvh_info("note: pvhboot.place=random: the payload has no PHYS32_RELOC note; placed "
-                     "at its link address");
+    if (!elf->has_reloc)
         return PVH_OK;
-    }
     if (!random && link_usable(fw, elf))
         return PVH_OK;
     pvh_elf_span(elf, &low, &high);

@@ -9,6 +9,8 @@
 #include <pvhboot/console.h>
 #include <xen/e820.h>
 
+#include "common/boot/options.h"
+
 #include "arch/x86/io.h"
 
 #define RANDOM_TRIES 64   /* random candidates before the lowest fit */
@@ -64,11 +66,11 @@ static uint64_t ram_end(const struct pvh_fw *fw)
 uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
                          uint64_t hi)
 {
-    uint64_t first = (lo + align - 1) & ~(align - 1), slots, x = entropy();
+    uint64_t first = (lo + align - 1) & ~(align - 1), slots, x = entropy(), end = ram_end(fw);
     unsigned i;
 
-    if (ram_end(fw) < hi)
-        hi = ram_end(fw);
+    if (end < hi)
+        hi = end;
     if (!size || first < lo || size > hi || first > hi - size)
         return 0;
     slots = (hi - size - first) / align + 1;
@@ -88,4 +90,13 @@ uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align,
     pvh_info("note: pvhboot.place=random: no free random place in %u tries; the lowest fit",
              RANDOM_TRIES);
     return pvh_fw_find_room(fw, size, align, lo, hi);
+}
+
+bool x86_place_random(const struct pvh_fw *fw, bool can_move, const char *why, const char *at)
+{
+    if (!pvh_option_is(fw->options, "place", "random"))
+        return false;
+    if (!can_move)
+        pvh_info("note: pvhboot.place=random: %s; placed at its %s", why, at);
+    return can_move;
 }
