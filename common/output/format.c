@@ -17,9 +17,11 @@ _Static_assert(sizeof(long) == 8 && sizeof(long long) == 8 && sizeof(size_t) == 
                "l, ll and z are one 64-bit argument");
 
 /* Not inlined, nor pad: they are called from many places. Every sink
- * takes n = 0 (a run of no text) as nothing to do. */
+ * also takes n = 0 (a run of no text) as nothing to do. */
 static __attribute__((noinline)) void emit(struct pvh_format_out *out, const char *s, size_t n)
 {
+    if (!n)
+        return; /* most fields have no padding and no prefix: no call */
     out->put(out, s, n);
     out->total += n;
 }
@@ -211,13 +213,26 @@ void pvh_format_buf_put(struct pvh_format_out *out, const char *s, size_t n)
 {
     struct pvh_format_buf *b = (struct pvh_format_buf *)out;
 
-    for (; n; n--) {
-        if (b->used == b->size) {
+    while (n) {
+        /* A run at a time, through locals: a store of a char may alias
+         * b's fields, which the compiler would otherwise read again
+         * after every byte (twice the instructions of the line). */
+        size_t used = b->used, room = b->size - used;
+        char *d;
+
+        if (!room) {
             if (!b->flush)
                 return; /* buf may be NULL when size is 0, as with C's snprintf */
             b->flush(b);
+            continue;
         }
-        b->buf[b->used++] = *s++;
+        if (room > n)
+            room = n;
+        d = b->buf + used;
+        b->used = used + room;
+        n -= room;
+        while (room--)
+            *d++ = *s++;
     }
 }
 
