@@ -77,7 +77,7 @@ arm64_mmu_enable:
  * invalidated here, after the caches are off and without touching the
  * stack, so that no dirty line of ours is ever written back over the
  * kernel's data later. With at_el2 non-zero the kernel is entered at
- * EL2 through the stub (hyp.S), which takes x1 = entry, x2 = tree.
+ * EL2 through the stub (vectors.S), which takes x1 = entry, x2 = tree.
  */
     .globl arm64_enter_image
 arm64_enter_image:
