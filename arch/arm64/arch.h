@@ -43,7 +43,7 @@ static inline uint64_t arm64_mpidr_hwid(void)
     return mpidr & PVH_MPIDR_HWID_MASK;
 }
 
-/* cache.S */
+/* vectors.S: cache maintenance and the MMU switches */
 void arm64_dcache_clean(uint64_t start, uint64_t end);
 void arm64_dcache_clean_inval(uint64_t start, uint64_t end);
 void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t inval_start,

@@ -38,7 +38,8 @@
  * cannot clear it (el2.c): then EL1's registers are reached by their
  * *_EL12 encodings.
  *
- * The code of both lies in the slots' unused bytes (each slot placed
+ * The code of both, and the cache maintenance and MMU switches that C
+ * cannot do itself, lie in the slots' unused bytes (each slot placed
  * with .org, which refuses to go back, so code that outgrew its slot
  * fails to assemble): the table is exactly 2 KiB, and the linker script
  * puts the rest of the image's code right behind it.
@@ -100,6 +101,28 @@
     msr spsr_el2, x0
     mrs x0, tpidrro_el0
     eret
+.endm
+
+/* x\line = the smallest data cache line in bytes (CTR_EL0.DminLine). */
+.macro dcache_line line, tmp
+    mrs \tmp, ctr_el0
+    ubfx \tmp, \tmp, #CTR_DMINLINE_SHIFT, #4
+    mov \line, #4                        /* DminLine counts 4-byte words */
+    lsl \line, \line, \tmp
+.endm
+
+/* Apply "dc \op" to every line of [\start, \end); clobbers \start, \line, \tmp. */
+.macro dcache_range op, start, end, line, tmp
+    dcache_line \line, \tmp
+    sub \tmp, \line, #1
+    bic \start, \start, \tmp
+    cmp \start, \end
+    b.hs 8f
+9:  dc \op, \start
+    add \start, \start, \line
+    cmp \start, \end
+    b.lo 9b
+8:  dsb sy
 .endm
 
     .section .text.vectors, "ax"
@@ -174,9 +197,45 @@ hyp_reflect:
 hyp_reflect_el12:
     reflect ESR_EL12, FAR_EL12, ELR_EL12, SPSR_EL12, VBAR_EL12
 
+    /* The cache maintenance and MMU switches C cannot do itself (C's
+     * view of them: arch.h), in the unused bytes from here on. */
     slot 5, hyp_park
+/* void arm64_dcache_clean(uint64_t start, uint64_t end): to the point of coherency */
+    .globl arm64_dcache_clean
+arm64_dcache_clean:
+    dcache_range cvac, x0, x1, x2, x3
+    ret
+
     slot 6, hyp_park
+/* void arm64_dcache_clean_inval(uint64_t start, uint64_t end) */
+    .globl arm64_dcache_clean_inval
+arm64_dcache_clean_inval:
+    dcache_range civac, x0, x1, x2, x3
+    ret
+
     slot 7, hyp_park
+/*
+ * void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair,
+ *                       uint64_t inval_start, uint64_t inval_end)
+ * Everything in [inval_start, inval_end) (a secondary CPU's stack, which
+ * its EL2 set-up wrote; empty for the boot CPU, whose early map cleaned
+ * what it wrote itself) was written with the MMU off, straight to
+ * memory; lines the caches may still hold from before would hide it
+ * once the caches are on, so they are invalidated first. Called with the
+ * MMU off.
+ */
+    .globl arm64_mmu_enable
+arm64_mmu_enable:
+    dsb sy
+    dcache_range ivac, x3, x4, x5, x6
+    msr mair_el1, x2
+    msr tcr_el1, x1
+    msr ttbr0_el1, x0
+    isb
+    tlbi vmalle1
+    dsb nsh
+    isb
+    b mmu_enable_2
 
     /* Slots 8-11: a lower EL in AArch64 (at EL1 never: nothing runs
      * below it). At EL2 a synchronous one is EL1's HVC or a trap. */
@@ -194,7 +253,57 @@ hyp_sync:
     eret
 
     slot 9, hyp_park
+mmu_enable_2:
+    mrs x0, sctlr_el1
+    ldr x1, =(SCTLR_EL1_M | SCTLR_EL1_C | SCTLR_EL1_I | SCTLR_EL1_SA)
+    orr x0, x0, x1
+    msr sctlr_el1, x0
+    isb
+    ret
+enter_image_2:
+    ic iallu
+    tlbi vmalle1
+    dsb nsh
+    isb
+    mov x0, x20
+    mov x1, xzr
+    mov x2, xzr
+    mov x3, xzr
+    cbnz x21, 1f
+    br x19
+1:  mov x1, x19
+    mov x2, x20
+    hvc #HVC_IMM_HANDOFF
+    b .                                  /* the stub does not return */
+    .ltorg
+
     slot 10, hyp_park
+/*
+ * void arm64_enter_image(uint64_t entry, uint64_t dtb, uint64_t own_start,
+ *                        uint64_t own_end, uint64_t at_el2)  -- does not return
+ * The Linux arm64 boot protocol's hand-off: MMU and data cache off, no
+ * stale instruction cache lines, x0 = device tree, x1-x3 = 0. The
+ * caller has cleaned what the kernel reads (its image, the tree) to the
+ * point of coherency. Our own memory [own_start, own_end) is cleaned and
+ * invalidated here, after the caches are off and without touching the
+ * stack, so that no dirty line of ours is ever written back over the
+ * kernel's data later. With at_el2 non-zero the kernel is entered at
+ * EL2 through the stub (hyp_handoff above), which takes x1 = entry,
+ * x2 = tree.
+ */
+    .globl arm64_enter_image
+arm64_enter_image:
+    mov x19, x0
+    mov x20, x1
+    mov x21, x4
+    mrs x4, sctlr_el1
+    mov x5, #(SCTLR_EL1_M | SCTLR_EL1_C)
+    bic x4, x4, x5
+    msr sctlr_el1, x4
+    isb
+    dcache_range civac, x2, x3, x5, x6
+    b enter_image_2
+
     slot 11, hyp_park
     /* Slots 12-15: a lower EL in AArch32. */
     slot 12, hyp_park
