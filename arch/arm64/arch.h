@@ -43,7 +43,7 @@ static inline uint64_t arm64_mpidr_hwid(void)
     return mpidr & PVH_MPIDR_HWID_MASK;
 }
 
-/* cache.S */
+/* vectors.S: cache maintenance and the MMU switches */
 void arm64_dcache_clean(uint64_t start, uint64_t end);
 void arm64_dcache_clean_inval(uint64_t start, uint64_t end);
 void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t inval_start,
@@ -54,7 +54,7 @@ __attribute__((noreturn)) void arm64_enter_image(uint64_t entry, uint64_t dtb, u
 /* el2.c: EL2 set up for code at EL1 below it (called by head.S). */
 void arm64_el2_setup(void);
 /* The EL pvhboot was entered at (CURRENTEL_EL1 or CURRENTEL_EL2): at
- * EL2 the EL2 stub (hyp.S) is installed and a kernel is entered at EL2. */
+ * EL2 the EL2 stub (vectors.S) is installed and a kernel is entered at EL2. */
 extern unsigned arm64_entry_el;
 
 /* Linux's limit for a device tree; larger is refused, not read. */

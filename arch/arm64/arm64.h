@@ -206,7 +206,7 @@
 #define ESR_HVC_IMM_MASK 0xffff
 
 /* The HVC immediate pvhboot's EL1 code uses to ask the EL2 stub
- * (hyp.S) for the hand-off at EL2; SMCCC calls use 0. */
+ * (vectors.S) for the hand-off at EL2; SMCCC calls use 0. */
 #define HVC_IMM_HANDOFF 0xb07
 
 /* --- SMCCC / PSCI (Arm DEN 0028, DEN 0022) ------------------------------- */

@@ -16,7 +16,8 @@
 
 /*
  * At EL2, on a stack already set: set EL2 up for an EL1 below it
- * (arm64_el2_setup, el2.c), leave hyp.S's stub as EL2's vectors, and
+ * (arm64_el2_setup, el2.c), leave the stub (vectors.S: the same table
+ * as EL1's) as EL2's vectors, and
  * drop to EL1 at el1_entry with its MMU and caches off and every
  * exception masked. SCTLR_EL1 is set before the eret: EL1's first
  * fetch must not use a loader's leftover MMU or endianness. Where
@@ -25,7 +26,7 @@
  */
 .macro el2_to_el1 el1_entry
     bl arm64_el2_setup
-    adr_l x2, arm64_hyp_vectors
+    adr_l x2, arm64_vectors
     msr vbar_el2, x2
     ldr x2, =SCTLR_EL1_RES1
     mrs x3, hcr_el2

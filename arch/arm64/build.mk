@@ -10,7 +10,7 @@ ARCH_C_SRCS := common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c com
 ARCH_ASM_SRCS :=
 # The firmware's arm64 code is not archived: see pvhboot.elf below.
 ARCH_FIRMWARE_SRCS :=
-ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/cache.S arch/arm64/hyp.S arch/arm64/secondary.S
+ARCH_S_SRCS := arch/arm64/vectors.S arch/arm64/secondary.S
 ARCH_GEN_OBJS := $(patsubst %.S,$(BUILD)/obj/%.o,$(ARCH_S_SRCS)) $(BUILD)/obj/gen/xen-features.o
 
 # What the image requires of Xen and would use (see tools/xen-feature-bitmaps.sh):

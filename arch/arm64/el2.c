@@ -39,7 +39,7 @@ static unsigned field(uint64_t reg, unsigned shift)
 /* HCR_EL2: EL1 in AArch64; pointer authentication, MTE tag access and
  * the SCXTNUM registers not trapped where the CPU has them. HVC is
  * left enabled: it is how pvhboot returns to EL2 for the hand-off
- * (hyp.S answers every other call with "not supported"). */
+ * (vectors.S answers every other call with "not supported"). */
 static uint64_t hcr_value(uint64_t pfr0, uint64_t pfr1, uint64_t isar1, uint64_t isar2)
 {
     uint64_t hcr = HCR_EL2_RW;
@@ -220,7 +220,7 @@ void arm64_el2_setup(void)
     SYSREG_WRITE(sctlr_el2, SCTLR_EL2_RES1); /* EL2's own MMU and caches stay off */
     /* E2H is written 0 where it can be, else 1: a nested EL2 may
      * ignore the write, and E2H must read as it behaves, since the
-     * code below and head.S, secondary.S and hyp.S test it. With E2H
+     * code below and head.S, secondary.S and vectors.S test it. With E2H
      * = 1, CPTR_EL2 and CNTHCTL_EL2 have their VHE layouts, and EL1's
      * registers are reached by their *_EL12 encodings. */
     if (e2h_stuck(hcr))

@@ -19,7 +19,7 @@
  * set up.
  *
  * Entered at EL2, EL2 is set up for EL1 below it (el2.c: nothing the
- * CPU has is trapped), its vectors become the stub of hyp.S (the way
+ * CPU has is trapped), its vectors become the stub of vectors.S (the way
  * back to EL2 for a kernel's hand-off), and the rest runs at EL1.
  *
  * What C (arm64_start) is given: EL1 with SP_EL0 as its stack (SP_EL1 is
@@ -74,7 +74,7 @@ primary_entry:
     b park                               /* EL3 or EL0: not a state the protocol allows */
 
     /* --- EL2 with no hypervisor above: set it up, keep a stub, go to EL1.
-     * pvhboot runs at EL1 whichever way it came in (hyp.S says why);
+     * pvhboot runs at EL1 whichever way it came in (vectors.S says why);
      * arm64_el2_setup (el2.c) leaves nothing trapped that the CPU has,
      * and is C that touches no global, so it runs before relocation on
      * the early stack (SP_EL2 here; EL1 sets up its own below). */

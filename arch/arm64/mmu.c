@@ -103,17 +103,18 @@ static unsigned shift_of(unsigned level)
 
 static uint64_t leaf(uint64_t pa, enum attr a, unsigned level)
 {
+    /* Each kind's attributes (UNMAPPED: no entry at all); TEXT is
+     * read-only and executable at EL1 only. */
+    static const uint64_t attrs[] = {
+        [DEVICE] = PTE_AF | (uint64_t)ATTR_IDX_DEVICE << PTE_ATTR_SHIFT | PTE_PXN | PTE_UXN,
+        [NORMAL] = PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT | PTE_PXN |
+                   PTE_UXN,
+        [TEXT] = PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT | PTE_RDONLY |
+                 PTE_UXN,
+    };
     uint64_t type = level == 3 ? PTE_VALID | PTE_TABLE : PTE_VALID; /* page or block */
 
-    if (a == UNMAPPED)
-        return 0;
-    if (a == DEVICE)
-        return pa | type | PTE_AF | (uint64_t)ATTR_IDX_DEVICE << PTE_ATTR_SHIFT | PTE_PXN | PTE_UXN;
-    if (a == TEXT) /* read-only, executable at EL1 only */
-        return pa | type | PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT |
-               PTE_RDONLY | PTE_UXN;
-    return pa | type | PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT |
-           PTE_PXN | PTE_UXN;
+    return a == UNMAPPED ? 0 : pa | type | attrs[a];
 }
 
 /* n entries from t: desc, desc + step, desc + 2 step, ... (an invalid

@@ -1,85 +1,313 @@
 /*
- * EL1 exception vectors. pvhboot runs with interrupts masked and
- * expects no exception at all, so every vector does the same: save the
- * registers in a frame on SP_EL1 (the exception stack, apart from the
- * main stack on SP_EL0, so an overflow of the main stack is reported
- * too) and call arm64_exception(vector, frame), which reports and stops.
+ * The exception vectors, one table for EL1 and EL2 (VBAR_EL1 and, when
+ * pvhboot was entered at EL2, VBAR_EL2 both point here): 16 slots of
+ * 0x80 bytes, 2 KiB aligned. Each slot starts by asking which EL took
+ * it, x0 kept in TPIDRRO_EL0 meanwhile (a register both ELs reach that
+ * pvhboot has no other use for):
+ *
+ * At EL1 pvhboot runs with interrupts masked and expects no exception
+ * at all, so every slot does the same: save the registers in a frame on
+ * SP_EL1 (the exception stack, apart from the main stack on SP_EL0, so
+ * an overflow of the main stack is reported too) and call
+ * arm64_exception(slot, frame), which reports and stops.
+ *
+ * At EL2 it is the EL2 stub: the only code pvhboot keeps at EL2 when it
+ * was entered there. pvhboot itself runs at EL1 below it (see head.S
+ * for why), so that the same code serves every way in; EL2 is only the
+ * door back.
+ *
+ * Why a stub rather than staying at EL2: entered at EL1 (Xen, or a
+ * CPU without EL2) pvhboot must run at EL1 anyway, and staying at EL2
+ * would need a second MMU and vector set-up in EL2's registers (VHE,
+ * which would hide most of that, is missing from ARMv8.0 CPUs such as
+ * the Cortex-A57). Linux wants to be entered at EL2 when the CPU was
+ * (booting.rst: every CPU enters the kernel at the same EL, and PSCI
+ * starts the secondaries at EL2), so the hand-off returns here.
+ *
+ * What reaches EL2 from below (HCR_EL2 routes no interrupt here):
+ *  - "hvc #HVC_IMM_HANDOFF" with x1 = entry, x2 = device tree: EL1 has
+ *    turned its MMU and data cache off and cleaned what the kernel
+ *    reads; the kernel is entered at EL2 with x0 = tree, x1-x3 = 0;
+ *  - any other HVC: answered with SMCCC's NOT_SUPPORTED (-1) in x0;
+ *  - any other synchronous exception (a trap pvhboot did not expect):
+ *    handed to EL1's own vectors as if it had been taken there, so the
+ *    EL1 handler reports it (ESR, ELR, FAR as EL2 saw them).
+ * Everything else taken at EL2 parks the CPU: an exception at EL2
+ * itself (the stub never faults) and a lower EL's IRQ, FIQ or SError.
+ * The stub uses no stack and no memory. HCR_EL2.E2H is 1 where the CPU
+ * cannot clear it (el2.c): then EL1's registers are reached by their
+ * *_EL12 encodings.
+ *
+ * The code of both, and the cache maintenance and MMU switches that C
+ * cannot do itself, lie in the slots' unused bytes (each slot placed
+ * with .org, which refuses to go back, so code that outgrew its slot
+ * fails to assemble): the table is exactly 2 KiB, and the linker script
+ * puts the rest of the image's code right behind it.
  */
 #include "arch/arm64/arm64.h"
 
 /* Frame offsets: struct arm64_frame in arch/arm64/arch.h. */
-#define FRAME_X30    240
+#define FRAME_X1     8
 #define FRAME_SP_EL0 248
-#define FRAME_ELR    256
 #define FRAME_SPSR   264
-#define FRAME_ESR    272
 #define FRAME_FAR    280
 
-.macro vector_start index
-    .balign 0x80
-    sub sp, sp, #EXCEPTION_FRAME_SIZE
-    stp x0, x1, [sp, #0]
-    mov x0, #\index
+/* VBAR_ELx offsets of the vector groups. */
+#define VECTOR_CURRENT_SPX 0x200
+#define VECTOR_LOWER_A64   0x400
+
+/* CurrentEL's bit that is set at EL2 (EL1: 0b01 in bits 3:2). */
+#define CURRENTEL_EL2_BIT (CURRENTEL_SHIFT + 1)
+
+/*
+ * Slot n (0x80 bytes each) starts here: .org refuses to go back, so code
+ * that outgrew the slot before fails to assemble. At EL1 the slot goes
+ * to the report with x0 = n; at EL2 to el2, with x0 still in
+ * TPIDRRO_EL0.
+ */
+.macro slot n, el2
+    .org arm64_vectors + \n * 0x80
+    msr tpidrro_el0, x0
+    mrs x0, CurrentEL
+    tbnz x0, #CURRENTEL_EL2_BIT, \el2
+    mov x0, #\n
+    b el1_exception
 .endm
-.macro vector index
-    vector_start \index
-    b exception_common
+
+/* EL1 sees the exception in its own registers (named by the arguments:
+ * their *_EL1 or, with HCR_EL2.E2H = 1, their *_EL12 encodings)... */
+.macro reflect esr, far, elr, spsr, vbar
+    mrs x0, esr_el2
+    msr \esr, x0
+    mrs x0, far_el2
+    msr \far, x0
+    mrs x0, elr_el2
+    msr \elr, x0
+    mrs x0, spsr_el2
+    msr \spsr, x0
+    /* ...and enters the vector it would have been taken to: from EL1
+     * on SP_EL0 (+0), from EL1 on SP_EL1 (+0x200), from EL0 (+0x400). */
+    tbz x0, #SPSR_EL_SHIFT, 2f           /* bit 2 of the mode: EL1 (set) or EL0 */
+    tbz x0, #0, 1f                       /* SPSR_SP_ELX */
+    mrs x0, \vbar
+    add x0, x0, #VECTOR_CURRENT_SPX
+    b 3f
+1:  mrs x0, \vbar
+    b 3f
+2:  mrs x0, \vbar
+    add x0, x0, #VECTOR_LOWER_A64
+3:  msr elr_el2, x0
+    mov x0, #(SPSR_MODE_EL1H | SPSR_DAIF)
+    msr spsr_el2, x0
+    mrs x0, tpidrro_el0
+    eret
+.endm
+
+/* x\line = the smallest data cache line in bytes (CTR_EL0.DminLine). */
+.macro dcache_line line, tmp
+    mrs \tmp, ctr_el0
+    ubfx \tmp, \tmp, #CTR_DMINLINE_SHIFT, #4
+    mov \line, #4                        /* DminLine counts 4-byte words */
+    lsl \line, \line, \tmp
+.endm
+
+/* Apply "dc \op" to every line of [\start, \end); clobbers \start, \line, \tmp. */
+.macro dcache_range op, start, end, line, tmp
+    dcache_line \line, \tmp
+    sub \tmp, \line, #1
+    bic \start, \start, \tmp
+    cmp \start, \end
+    b.hs 8f
+9:  dc \op, \start
+    add \start, \start, \line
+    cmp \start, \end
+    b.lo 9b
+8:  dsb sy
 .endm
 
     .section .text.vectors, "ax"
-    .balign 0x800                        /* VBAR_EL1 needs 2 KiB alignment */
+    .balign 0x800                        /* VBAR_ELx needs 2 KiB alignment */
     .globl arm64_vectors
 arm64_vectors:
-    vector 0   /* current EL, SP_EL0: synchronous (the usual case: C runs on SP_EL0) */
-    vector 1   /* current EL, SP_EL0: IRQ */
-    vector 2   /* current EL, SP_EL0: FIQ */
-    vector 3   /* current EL, SP_EL0: SError */
-    vector 4   /* current EL, SP_EL1: synchronous (a fault while handling one) */
-    vector 5   /* current EL, SP_EL1: IRQ */
-    vector 6   /* current EL, SP_EL1: FIQ */
-    vector 7   /* current EL, SP_EL1: SError */
-    vector 8   /* lower EL, AArch64 (never: nothing runs below us) */
-    vector 9
-    vector 10
-    vector 11
-    vector 12  /* lower EL, AArch32 */
-    vector 13
-    vector 14
-    /* The last vector runs on into the common code, which fits in the
-     * rest of its slot: the table ends 2 KiB after it begins, so the
-     * linker script can put the EL2 table (2 KiB aligned too) right
-     * behind it with no padding. */
-    vector_start 15
+    /* Slots 0-3: current EL on SP_EL0 (at EL1 the usual case: C runs on
+     * SP_EL0); sync, IRQ, FIQ, SError. */
+    slot 0, hyp_park
+hyp_park:
+    wfi
+    b hyp_park
+    /* EL1: x0 = the slot, the old x0 in TPIDRRO_EL0, SP = SP_EL1. */
+el1_exception:
+    sub sp, sp, #EXCEPTION_FRAME_SIZE
+    stp x1, x2, [sp, #FRAME_X1]
+    mrs x1, tpidrro_el0
+    str x1, [sp]
+    stp x3, x4, [sp, #FRAME_X1 + 16]
+    stp x5, x6, [sp, #FRAME_X1 + 32]
+    stp x7, x8, [sp, #FRAME_X1 + 48]
+    stp x9, x10, [sp, #FRAME_X1 + 64]
+    stp x11, x12, [sp, #FRAME_X1 + 80]
+    stp x13, x14, [sp, #FRAME_X1 + 96]
+    stp x15, x16, [sp, #FRAME_X1 + 112]
+    stp x17, x18, [sp, #FRAME_X1 + 128]
+    stp x19, x20, [sp, #FRAME_X1 + 144]
+    stp x21, x22, [sp, #FRAME_X1 + 160]
+    stp x23, x24, [sp, #FRAME_X1 + 176]
+    stp x25, x26, [sp, #FRAME_X1 + 192]
+    stp x27, x28, [sp, #FRAME_X1 + 208]
+    stp x29, x30, [sp, #FRAME_X1 + 224]
+    b el1_exception_2
 
-exception_common:
-    stp x2, x3, [sp, #16]
-    stp x4, x5, [sp, #32]
-    stp x6, x7, [sp, #48]
-    stp x8, x9, [sp, #64]
-    stp x10, x11, [sp, #80]
-    stp x12, x13, [sp, #96]
-    stp x14, x15, [sp, #112]
-    stp x16, x17, [sp, #128]
-    stp x18, x19, [sp, #144]
-    stp x20, x21, [sp, #160]
-    stp x22, x23, [sp, #176]
-    stp x24, x25, [sp, #192]
-    stp x26, x27, [sp, #208]
-    stp x28, x29, [sp, #224]
-    str x30, [sp, #FRAME_X30]
+    slot 1, hyp_park
+el1_exception_2:
     mrs x1, sp_el0
-    str x1, [sp, #FRAME_SP_EL0]
-    mrs x1, elr_el1
-    str x1, [sp, #FRAME_ELR]
+    mrs x2, elr_el1
+    stp x1, x2, [sp, #FRAME_SP_EL0]
     mrs x1, spsr_el1
-    str x1, [sp, #FRAME_SPSR]
-    mrs x1, esr_el1
-    str x1, [sp, #FRAME_ESR]
+    mrs x2, esr_el1
+    stp x1, x2, [sp, #FRAME_SPSR]
     mrs x1, far_el1
     str x1, [sp, #FRAME_FAR]
     mov x1, sp
     bl arm64_exception                   /* reports and stops: does not return */
-1:  wfi
-    b 1b
-    /* Exactly 2 KiB: an error if the code above outgrew the last slot. */
-    .org arm64_vectors + 0x800
+    b hyp_park
+
+    slot 2, hyp_park
+hyp_handoff:
+    /* The exception masked D, A, I and F; EL2's MMU was never on. */
+    ic iallu
+    dsb nsh
+    isb
+    mov x16, x1
+    mov x0, x2
+    mov x1, xzr
+    mov x2, xzr
+    mov x3, xzr
+    br x16
+
+    slot 3, hyp_park
+hyp_reflect:
+    /* Where E2H is stuck at 1 (el2.c), "esr_el1" and the rest would name
+     * EL2's own registers: the trap would re-enter this vector for ever. */
+    mrs x0, hcr_el2
+    tbnz x0, #HCR_EL2_E2H_SHIFT, hyp_reflect_el12
+    reflect esr_el1, far_el1, elr_el1, spsr_el1, vbar_el1
+
+    /* Slots 4-7: current EL on SP_ELx (at EL1 a fault while handling one). */
+    slot 4, hyp_park
+hyp_reflect_el12:
+    reflect ESR_EL12, FAR_EL12, ELR_EL12, SPSR_EL12, VBAR_EL12
+
+    /* The cache maintenance and MMU switches C cannot do itself (C's
+     * view of them: arch.h), in the unused bytes from here on. */
+    slot 5, hyp_park
+/* void arm64_dcache_clean(uint64_t start, uint64_t end): to the point of coherency */
+    .globl arm64_dcache_clean
+arm64_dcache_clean:
+    dcache_range cvac, x0, x1, x2, x3
+    ret
+
+    slot 6, hyp_park
+/* void arm64_dcache_clean_inval(uint64_t start, uint64_t end) */
+    .globl arm64_dcache_clean_inval
+arm64_dcache_clean_inval:
+    dcache_range civac, x0, x1, x2, x3
+    ret
+
+    slot 7, hyp_park
+/*
+ * void arm64_mmu_enable(uint64_t ttbr0, uint64_t tcr, uint64_t mair,
+ *                       uint64_t inval_start, uint64_t inval_end)
+ * Everything in [inval_start, inval_end) (a secondary CPU's stack, which
+ * its EL2 set-up wrote; empty for the boot CPU, whose early map cleaned
+ * what it wrote itself) was written with the MMU off, straight to
+ * memory; lines the caches may still hold from before would hide it
+ * once the caches are on, so they are invalidated first. Called with the
+ * MMU off.
+ */
+    .globl arm64_mmu_enable
+arm64_mmu_enable:
+    dsb sy
+    dcache_range ivac, x3, x4, x5, x6
+    msr mair_el1, x2
+    msr tcr_el1, x1
+    msr ttbr0_el1, x0
+    isb
+    tlbi vmalle1
+    dsb nsh
+    isb
+    b mmu_enable_2
+
+    /* Slots 8-11: a lower EL in AArch64 (at EL1 never: nothing runs
+     * below it). At EL2 a synchronous one is EL1's HVC or a trap. */
+    slot 8, hyp_sync
+hyp_sync:
+    mrs x0, esr_el2
+    ubfx x0, x0, #ESR_EC_SHIFT, #6
+    cmp x0, #ESR_EC_HVC64
+    b.ne hyp_reflect
+    mrs x0, esr_el2
+    and x0, x0, #ESR_HVC_IMM_MASK
+    cmp x0, #HVC_IMM_HANDOFF
+    b.eq hyp_handoff
+    mov x0, #-1                          /* SMCCC NOT_SUPPORTED; ELR_EL2 is past the hvc */
+    eret
+
+    slot 9, hyp_park
+mmu_enable_2:
+    mrs x0, sctlr_el1
+    ldr x1, =(SCTLR_EL1_M | SCTLR_EL1_C | SCTLR_EL1_I | SCTLR_EL1_SA)
+    orr x0, x0, x1
+    msr sctlr_el1, x0
+    isb
+    ret
+enter_image_2:
+    ic iallu
+    tlbi vmalle1
+    dsb nsh
+    isb
+    mov x0, x20
+    mov x1, xzr
+    mov x2, xzr
+    mov x3, xzr
+    cbnz x21, 1f
+    br x19
+1:  mov x1, x19
+    mov x2, x20
+    hvc #HVC_IMM_HANDOFF
+    b .                                  /* the stub does not return */
+    .ltorg
+
+    slot 10, hyp_park
+/*
+ * void arm64_enter_image(uint64_t entry, uint64_t dtb, uint64_t own_start,
+ *                        uint64_t own_end, uint64_t at_el2)  -- does not return
+ * The Linux arm64 boot protocol's hand-off: MMU and data cache off, no
+ * stale instruction cache lines, x0 = device tree, x1-x3 = 0. The
+ * caller has cleaned what the kernel reads (its image, the tree) to the
+ * point of coherency. Our own memory [own_start, own_end) is cleaned and
+ * invalidated here, after the caches are off and without touching the
+ * stack, so that no dirty line of ours is ever written back over the
+ * kernel's data later. With at_el2 non-zero the kernel is entered at
+ * EL2 through the stub (hyp_handoff above), which takes x1 = entry,
+ * x2 = tree.
+ */
+    .globl arm64_enter_image
+arm64_enter_image:
+    mov x19, x0
+    mov x20, x1
+    mov x21, x4
+    mrs x4, sctlr_el1
+    mov x5, #(SCTLR_EL1_M | SCTLR_EL1_C)
+    bic x4, x4, x5
+    msr sctlr_el1, x4
+    isb
+    dcache_range civac, x2, x3, x5, x6
+    b enter_image_2
+
+    slot 11, hyp_park
+    /* Slots 12-15: a lower EL in AArch32. */
+    slot 12, hyp_park
+    slot 13, hyp_park
+    slot 14, hyp_park
+    slot 15, hyp_park
+    /* The rest of the image's code follows (the linker script). */

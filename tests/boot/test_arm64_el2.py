@@ -1,4 +1,4 @@
-"""pvhboot's EL2 set-up (arch/arm64/el2.c, asm.h, hyp.S) and its first
+"""pvhboot's EL2 set-up (arch/arm64/el2.c, asm.h, vectors.S) and its first
 cache maintenance (head.S), checked three ways:
 
 1. Register dumps. QEMU runs the probe (tests/arm64/probe.c) at EL2 under
@@ -27,7 +27,7 @@ cache maintenance (head.S), checked three ways:
    the table below (Linux's booting.rst and the Arm ARM register
    layouts): each "n" bit is set exactly when its feature is announced.
 3. Structure, where QEMU cannot show the fault:
-   - the hyp stub's trap reflection (hyp.S) under E2H = 1: nothing
+   - the hyp stub's trap reflection (vectors.S) under E2H = 1: nothing
      pvhboot leaves set traps to EL2, so no boot reaches it. Its
      disassembly must show the *_EL12 path taken on HCR_EL2.E2H and
      the *_EL1 path otherwise; likewise el2_to_el1 in head.o and
@@ -429,10 +429,11 @@ def el2_to_el1_under_e2h(ctx, obj):
 
 
 def hyp_reflect_under_e2h(ctx):
-    """hyp.S's reflection of a trap to EL1: with E2H = 1 every EL1 register
-    it touches is reached by its *_EL12 encoding; with E2H = 0 by *_EL1."""
+    """The EL2 stub's reflection of a trap to EL1 (vectors.S): with E2H = 1
+    every EL1 register it touches is reached by its *_EL12 encoding; with
+    E2H = 0 by *_EL1."""
     def test():
-        insns, labels = disassemble(os.path.join(ctx.build_arm64, "obj", "arch", "arm64", "hyp.o"))
+        insns, labels = disassemble(os.path.join(ctx.build_arm64, "obj", "arch", "arm64", "vectors.o"))
         start = labels["hyp_reflect"]
         i = next(k for k, (a, m, o) in enumerate(insns) if a >= start and m == "mrs")
         check(insns[i][2].endswith("hcr_el2"), "hyp_reflect does not start by reading HCR_EL2")
