@@ -98,6 +98,22 @@ FIRMWARE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter %.c,$(FIRMWARE_SRCS) $
                  $(BUILD)/obj/firmware/arm64/linux.o
 $(FIRMWARE_OBJS): ALL_CFLAGS += -Oz -fno-optimize-sibling-calls
 
+# The optional parts a program links when it calls them (the ACPI tables
+# and poweroff, the CPU list and start-up, Xen's calls and features, its
+# console ring) and hello's own program run once a boot, or once a CPU,
+# and are mostly checks of untrusted bytes, each failing with a message:
+# built for size as the firmware is (include/pvhboot/parts.h names the parts).
+# x86 only for the shared ones: on arm64 (no ACPI in hello) cpu_start and
+# xen_calls grow with these flags (+16, +40 bytes), hello's program shrinks.
+OPTIONAL_PART_OBJS := $(BUILD)/obj/examples/hello/hello.o
+ifeq ($(SRCARCH),x86)
+OPTIONAL_PART_OBJS += $(patsubst %,$(BUILD)/obj/%.o,common/acpi/acpi common/acpi/acpi_madt \
+    common/cpu/cpu_start common/cpu/low_page common/xen/xen_calls common/xen/xenfeat \
+    common/xen/xen_console_ring \
+    $(addprefix arch/x86/,cpus smp lapic xen xen_vcpu hypercall acpi_poweroff))
+endif
+$(OPTIONAL_PART_OBJS): ALL_CFLAGS += $(DISK_CFLAGS)
+
 .PHONY: all FORCE
 all: $(LIB) $(ENTRY_OBJ) $(EXAMPLES) $(ARCH_TEST_IMAGES)
 

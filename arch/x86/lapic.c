@@ -42,13 +42,16 @@ static inline void reg_write(unsigned off, uint32_t v)
 /* The xAPIC page: MMIO, never RAM, so mapped uncached on its own. */
 static int map_uncached(uint64_t base, struct pvh_error *err)
 {
-    if (base < MIB2 || base >= FOUR_GIB)
-        return pvh_fail(err, PVH_ERANGE, "local APIC at 0x%llx: outside 2 MiB..4 GiB",
-                        (unsigned long long)base);
-    if (!x86_paging_map(base, X86_PAGE_SIZE, X86_MAP_MMIO))
-        return pvh_fail(err, PVH_ENOMEM, "local APIC at 0x%llx: no page-table pages left",
-                        (unsigned long long)base);
-    return PVH_OK;
+    const char *why = "outside 2 MiB..4 GiB";
+    int code = PVH_ERANGE;
+
+    if (base >= MIB2 && base < FOUR_GIB) {
+        if (x86_paging_map(base, X86_PAGE_SIZE, X86_MAP_MMIO))
+            return PVH_OK;
+        why = "no page-table pages left";
+        code = PVH_ENOMEM;
+    }
+    return pvh_fail(err, code, "local APIC at 0x%llx: %s", (unsigned long long)base, why);
 }
 
 int x86_lapic_init(struct pvh_error *err)

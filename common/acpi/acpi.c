@@ -82,8 +82,8 @@ static int read_rsdp(const struct pvh_phys *phys, uint64_t pa, uint64_t *root, b
 {
     const uint8_t *r = pa ? phys->map(phys, pa, RSDP_V1_SIZE) : NULL;
 
-    if (!r)
-        return pvh_fail(err, PVH_ERANGE, "ACPI RSDP at 0x%llx: not accessible",
+    if (!r) /* map_table_as's message, with its string */
+        return pvh_fail(err, PVH_ERANGE, "ACPI %s at 0x%llx: not accessible", "RSDP",
                         (unsigned long long)pa);
     if (memcmp(r, "RSD PTR ", 8) || pvh_acpi_checksum(r, RSDP_V1_SIZE))
         return pvh_fail(err, PVH_EINVAL, "ACPI RSDP at 0x%llx: bad signature or checksum",
@@ -257,7 +257,7 @@ static const uint8_t *fadt_and_dsdt(const struct pvh_phys *phys, uint64_t rsdp, 
     if (!*fadt)
         return NULL;
     if (*flen < min)
-        return pvh_fail(err, PVH_EINVAL, "ACPI FADT: length %u too short", *flen), NULL;
+        return pvh_fail(err, PVH_EINVAL, "ACPI %s: length %u too short", "FADT", *flen), NULL;
     pa = pvh_le32(*fadt + FADT_DSDT);
     if (*flen >= FADT_X_DSDT + 8 && pvh_le64(*fadt + FADT_X_DSDT))
         pa = pvh_le64(*fadt + FADT_X_DSDT);

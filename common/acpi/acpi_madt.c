@@ -86,35 +86,33 @@ static void add_cpu(struct madt_walk *w, uint64_t id, uint32_t uid, uint32_t fla
     }
 }
 
-static int short_entry(uint8_t type, uint32_t off, uint8_t len, struct pvh_error *err)
-{
-    return pvh_fail(err, PVH_EINVAL, "ACPI MADT: entry of type %u at offset %u: length %u "
-                    "too short", type, off, len);
-}
+/* The length each entry type read here needs; 0: a type not read. */
+static const uint8_t min_length[TYPE_LOCAL_X2APIC + 1] = {
+    [TYPE_LOCAL_APIC] = LOCAL_APIC_LENGTH,
+    [TYPE_LAPIC_OVERRIDE] = LAPIC_OVERRIDE_LENGTH,
+    [TYPE_LOCAL_X2APIC] = LOCAL_X2APIC_LENGTH,
+};
 
 static int read_entry(struct madt_walk *w, const uint8_t *e, uint32_t off, struct pvh_error *err)
 {
     uint8_t type = e[ENTRY_TYPE], len = e[ENTRY_LENGTH];
     uint32_t id;
 
+    if (type <= TYPE_LOCAL_X2APIC && len < min_length[type])
+        return pvh_fail(err, PVH_EINVAL, "ACPI MADT: entry of type %u at offset %u: length %u "
+                        "too short", type, off, len);
     switch (type) {
     case TYPE_LOCAL_APIC:
-        if (len < LOCAL_APIC_LENGTH)
-            return short_entry(type, off, len, err);
         if (e[3] != APIC_ID_BROADCAST)
             add_cpu(w, e[3], e[2], pvh_le32(e + 4));
         break;
     case TYPE_LOCAL_X2APIC:
-        if (len < LOCAL_X2APIC_LENGTH)
-            return short_entry(type, off, len, err);
         id = pvh_le32(e + 4);
         if (id != X2APIC_ID_BROADCAST &&
             (id >= X2APIC_ID_FIRST || !w->lapic_cpus || id == w->boot_id))
             add_cpu(w, id, pvh_le32(e + 12), pvh_le32(e + 8));
         break;
     case TYPE_LAPIC_OVERRIDE:
-        if (len < LAPIC_OVERRIDE_LENGTH)
-            return short_entry(type, off, len, err);
         w->info->lapic_pa = pvh_le64(e + 4);
         break;
     default:
@@ -152,8 +150,8 @@ int pvh_acpi_madt_cpus(const struct pvh_phys *phys, uint64_t rsdp, uint64_t boot
     t = pvh_acpi_find_table(phys, rsdp, "APIC", &len, err);
     if (!t)
         return err->code;
-    if (len < MADT_ENTRIES)
-        return pvh_fail(err, PVH_EINVAL, "ACPI MADT: length %u too short", len);
+    if (len < MADT_ENTRIES) /* acpi.c's pattern for the FADT: one string */
+        return pvh_fail(err, PVH_EINVAL, "ACPI %s: length %u too short", "MADT", len);
     info->lapic_pa = pvh_le32(t + MADT_LAPIC_ADDRESS);
     for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH])
         if (len - off < 2 || t[off + ENTRY_LENGTH] < 2 || t[off + ENTRY_LENGTH] > len - off)

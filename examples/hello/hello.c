@@ -72,12 +72,8 @@ static void print_xen(const struct pvh_hypervisor *hv)
 
 static void print_start_flags(uint32_t flags)
 {
-    pvh_printf("pvhboot: start flags 0x%x", flags);
-    if (flags & SIF_PRIVILEGED)
-        pvh_printf(" privileged");
-    if (flags & SIF_INITDOMAIN)
-        pvh_printf(" initdomain");
-    pvh_printf("\n");
+    pvh_info("start flags 0x%x%s%s", flags, flags & SIF_PRIVILEGED ? " privileged" : "",
+             flags & SIF_INITDOMAIN ? " initdomain" : "");
 }
 
 static void print_modules(const struct pvh_boot *boot)
@@ -98,15 +94,16 @@ static void print_memmap(const struct pvh_boot *boot)
     for (unsigned i = 0; i < boot->nr_memmap; i++) {
         const struct pvh_region *r = &boot->memmap[i];
         const char *name = pvh_memtype_name(r->type);
-        const char *owner = (r->flags & PVH_REGION_PVHBOOT) ? " pvhboot" : "";
-        const char *module = (r->flags & PVH_REGION_MODULE) ? " module" : "";
+        char number[16]; /* "type N" for a type without a name */
 
-        if (name)
-            pvh_info("memmap %u 0x%llx-0x%llx %s%s%s", i, (unsigned long long)r->base,
-                     (unsigned long long)(r->base + r->size - 1), name, owner, module);
-        else
-            pvh_info("memmap %u 0x%llx-0x%llx type %u%s%s", i, (unsigned long long)r->base,
-                     (unsigned long long)(r->base + r->size - 1), r->type, owner, module);
+        if (!name) {
+            pvh_snprintf(number, sizeof(number), "type %u", r->type);
+            name = number;
+        }
+        pvh_info("memmap %u 0x%llx-0x%llx %s%s%s", i, (unsigned long long)r->base,
+                 (unsigned long long)(r->base + r->size - 1), name,
+                 (r->flags & PVH_REGION_PVHBOOT) ? " pvhboot" : "",
+                 (r->flags & PVH_REGION_MODULE) ? " module" : "");
     }
 }
 
