@@ -544,33 +544,6 @@ static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
     return rc;
 }
 
-/* The 4 KiB page table entry for page; NULL where a table above is
- * missing or maps it with a large page. */
-static uint64_t *pt_entry_of(uint64_t page)
-{
-    uint64_t *e = &x86_pml4[x86_pt_index(page, 39)];
-
-    for (unsigned shift = 30; shift >= 12; shift -= 9) {
-        if ((*e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
-            return NULL;
-        e = &x86_pt_table(*e)[x86_pt_index(page, shift)];
-    }
-    return e;
-}
-
-void x86_paging_seal_code(uint64_t page)
-{
-    /* PT0's in the image's 2 MiB; elsewhere (below 1 MiB, for an image
-     * moved away from there) the table memory's map gave that 2 MiB: page 0
-     * is never mapped, so it has one. */
-    uint64_t *e = (page ^ (uintptr_t)__image_start) >> 21 ? pt_entry_of(page) : pt0_entry(page);
-
-    /* Its code is written: run it, never write it again. */
-    if (e)
-        *e = page | X86_PTE_P;
-    __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
-}
-
 /* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */
 extern uint8_t x86_hypercall_page[] __attribute__((weak));
 
