@@ -91,8 +91,9 @@ static uint64_t nx_bit(void)
 }
 
 /* A table page: cleared, unless every entry is about to be written
- * (whole), where clearing it first would write each entry twice. */
-static uint64_t *new_table(struct table_source *src, bool whole)
+ * (whole), where clearing it first would write each entry twice. Not
+ * inlined: one copy for table_of()'s three callers. */
+static __attribute__((noinline)) uint64_t *new_table(struct table_source *src, bool whole)
 {
     uint64_t *t;
 
@@ -136,8 +137,9 @@ static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
 }
 
 /* The first entry from e on, before stop, that holds something; stop if
- * none does. "repe scasq" compares one entry a step, in one instruction. */
-static uint64_t *first_used(uint64_t *e, uint64_t *stop)
+ * none does. "repe scasq" compares one entry a step, in one instruction.
+ * Not inlined: fill_empty() then is, into its two callers, smaller. */
+static __attribute__((noinline)) uint64_t *first_used(uint64_t *e, uint64_t *stop)
 {
     uint64_t n = (uint64_t)(stop - e);
     bool all_zero;
@@ -345,26 +347,23 @@ static uint64_t phys_limit(void)
 
 bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
 {
+    /* The rights each kind adds to P and NX: loader data read-only, a
+     * page a hypervisor shares read-write, MMIO read-write and uncached. */
+    static const uint8_t rights[] = {
+        [X86_MAP_LOADER_DATA] = 0,
+        [X86_MAP_SHARED] = X86_PTE_RW,
+        [X86_MAP_MMIO] = X86_PTE_RW | PTE_PCD | PTE_PWT,
+    };
     uint64_t base = pa & ~(uint64_t)(X86_PAGE_SIZE - 1), end = pa + len;
-    struct mapper m = { .leaf = X86_PTE_P | nx_bit() };
+    /* The loader's data is recorded until it is copied; after that, what
+     * is read (ACPI tables) stays mapped. */
+    struct mapper m = { .leaf = X86_PTE_P | nx_bit() | rights[kind],
+                        .large = kind == X86_MAP_LOADER_DATA,
+                        .record = kind == X86_MAP_LOADER_DATA && !loader_released };
 
     if (!len || end < pa || end > phys_limit())
         return false;
     end = (end + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
-    switch (kind) {
-    case X86_MAP_LOADER_DATA:
-        /* Recorded until the loader's data is copied; after that, what is
-         * read (ACPI tables) stays mapped. */
-        m.large = true;
-        m.record = !loader_released;
-        break;
-    case X86_MAP_SHARED:
-        m.leaf |= X86_PTE_RW;
-        break;
-    case X86_MAP_MMIO:
-        m.leaf |= X86_PTE_RW | PTE_PCD | PTE_PWT;
-        break;
-    }
     /* Only entries that were not present change: a CPU caches no
      * translation through those, so nothing needs invalidating. */
     return map_range(&m, base, end);
@@ -420,8 +419,9 @@ static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *bas
 
 /* How many of the indices first..last are not counted yet. They come in
  * ascending order: *seen is the highest counted so far (0 at the start:
- * index 0 of each level has its table already). */
-static uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
+ * index 0 of each level has its table already). Not inlined: one copy
+ * for tables_needed()'s three calls. */
+static __attribute__((noinline)) uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
 {
     if (last <= *seen)
         return 0;
