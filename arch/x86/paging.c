@@ -91,8 +91,9 @@ static uint64_t nx_bit(void)
 }
 
 /* A table page: cleared, unless every entry is about to be written
- * (whole), where clearing it first would write each entry twice. */
-static uint64_t *new_table(struct table_source *src, bool whole)
+ * (whole), where clearing it first would write each entry twice. Not
+ * inlined: one copy for table_of()'s three callers. */
+static __attribute__((noinline)) uint64_t *new_table(struct table_source *src, bool whole)
 {
     uint64_t *t;
 
@@ -136,8 +137,9 @@ static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
 }
 
 /* The first entry from e on, before stop, that holds something; stop if
- * none does. "repe scasq" compares one entry a step, in one instruction. */
-static uint64_t *first_used(uint64_t *e, uint64_t *stop)
+ * none does. "repe scasq" compares one entry a step, in one instruction.
+ * Not inlined: fill_empty() then is, into its two callers, smaller. */
+static __attribute__((noinline)) uint64_t *first_used(uint64_t *e, uint64_t *stop)
 {
     uint64_t n = (uint64_t)(stop - e);
     bool all_zero;
@@ -345,26 +347,23 @@ static uint64_t phys_limit(void)
 
 bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
 {
+    /* The rights each kind adds to P and NX: loader data read-only, a
+     * page a hypervisor shares read-write, MMIO read-write and uncached. */
+    static const uint8_t rights[] = {
+        [X86_MAP_LOADER_DATA] = 0,
+        [X86_MAP_SHARED] = X86_PTE_RW,
+        [X86_MAP_MMIO] = X86_PTE_RW | PTE_PCD | PTE_PWT,
+    };
     uint64_t base = pa & ~(uint64_t)(X86_PAGE_SIZE - 1), end = pa + len;
-    struct mapper m = { .leaf = X86_PTE_P | nx_bit() };
+    /* The loader's data is recorded until it is copied; after that, what
+     * is read (ACPI tables) stays mapped. */
+    struct mapper m = { .leaf = X86_PTE_P | nx_bit() | rights[kind],
+                        .large = kind == X86_MAP_LOADER_DATA,
+                        .record = kind == X86_MAP_LOADER_DATA && !loader_released };
 
     if (!len || end < pa || end > phys_limit())
         return false;
     end = (end + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
-    switch (kind) {
-    case X86_MAP_LOADER_DATA:
-        /* Recorded until the loader's data is copied; after that, what is
-         * read (ACPI tables) stays mapped. */
-        m.large = true;
-        m.record = !loader_released;
-        break;
-    case X86_MAP_SHARED:
-        m.leaf |= X86_PTE_RW;
-        break;
-    case X86_MAP_MMIO:
-        m.leaf |= X86_PTE_RW | PTE_PCD | PTE_PWT;
-        break;
-    }
     /* Only entries that were not present change: a CPU caches no
      * translation through those, so nothing needs invalidating. */
     return map_range(&m, base, end);
@@ -420,8 +419,9 @@ static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *bas
 
 /* How many of the indices first..last are not counted yet. They come in
  * ascending order: *seen is the highest counted so far (0 at the start:
- * index 0 of each level has its table already). */
-static uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
+ * index 0 of each level has its table already). Not inlined: one copy
+ * for tables_needed()'s three calls. */
+static __attribute__((noinline)) uint64_t count_new(uint64_t first, uint64_t last, uint64_t *seen)
 {
     if (last <= *seen)
         return 0;
@@ -542,33 +542,6 @@ static int map_memory(struct pvh_boot_store *st, struct pvh_error *err)
     if (rc < 0)
         return pvh_fail(err, PVH_ENOMEM, "page tables: more table pages needed than reserved");
     return rc;
-}
-
-/* The 4 KiB page table entry for page; NULL where a table above is
- * missing or maps it with a large page. */
-static uint64_t *pt_entry_of(uint64_t page)
-{
-    uint64_t *e = &x86_pml4[x86_pt_index(page, 39)];
-
-    for (unsigned shift = 30; shift >= 12; shift -= 9) {
-        if ((*e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
-            return NULL;
-        e = &x86_pt_table(*e)[x86_pt_index(page, shift)];
-    }
-    return e;
-}
-
-void x86_paging_seal_code(uint64_t page)
-{
-    /* PT0's in the image's 2 MiB; elsewhere (below 1 MiB, for an image
-     * moved away from there) the table memory's map gave that 2 MiB: page 0
-     * is never mapped, so it has one. */
-    uint64_t *e = (page ^ (uintptr_t)__image_start) >> 21 ? pt_entry_of(page) : pt0_entry(page);
-
-    /* Its code is written: run it, never write it again. */
-    if (e)
-        *e = page | X86_PTE_P;
-    __asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)page) : "memory");
 }
 
 /* In the Xen part (include/pvhboot/parts.h): NULL when it is not linked. */

@@ -41,11 +41,19 @@ static bool overlaps_self(const struct pvh_boot_store *st, uint64_t base, uint64
     return base < st->self_end && st->self_base < base + size;
 }
 
-static bool in_memory(const struct pvh_boot_store *st, uint64_t base, uint64_t size)
+/* How many bytes from at on can be read as loader data: up to the end of
+ * the memory run at holds (the legacy area counts), never into pvhboot. */
+static uint64_t readable_run(const struct pvh_boot_store *st, uint64_t at)
 {
-    if (base >= PVH_PAGE_SIZE && base + size <= LEGACY_AREA_END)
-        return true;
-    return pvh_memmap_covers(&st->map, base, size, PVH_MEMORY_TYPES);
+    uint64_t run = pvh_memmap_run(&st->map, at, PVH_MEMORY_TYPES);
+
+    if (at >= PVH_PAGE_SIZE && at < LEGACY_AREA_END && run < LEGACY_AREA_END - at)
+        run = LEGACY_AREA_END - at;
+    if (at < st->self_base && run > st->self_base - at)
+        run = st->self_base - at;
+    if (overlaps_self(st, at, 1))
+        run = 0;
+    return run;
 }
 
 /* The shapes most messages take: "<what> at <where>: <why>". */
@@ -78,10 +86,12 @@ static int check_range(const struct pvh_boot_store *st, uint64_t base, uint64_t 
     return PVH_OK;
 }
 
+/* [base, base + size) is in memory (the legacy area counts): called
+ * after check_range, so the run from base never stops at pvhboot. */
 static int check_in_memory(const struct pvh_boot_store *st, uint64_t base, uint64_t size,
                            const char *what, struct pvh_error *err)
 {
-    if (!in_memory(st, base, size))
+    if (readable_run(st, base) < size)
         return range_fail(PVH_ERANGE, what, base, size, "not in memory", err);
     return PVH_OK;
 }
@@ -146,11 +156,11 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     if (st->si.version == 0)
         return pvh_fail(err, PVH_ENOENT, "start info version 0: no memory map");
     /* 0 entries is how version 1 says "no map": Xen's start_info.h. */
-    if (!st->si.memmap_entries)
-        return pvh_fail(err, PVH_ENOENT, "start info memory map: none given (0 entries at 0x%llx)",
-                        (unsigned long long)st->si.memmap_paddr);
-    if (!st->si.memmap_paddr)
-        return pvh_fail(err, PVH_ENOENT, "start info memory map: %u entries at 0x%llx",
+    if (!st->si.memmap_entries || !st->si.memmap_paddr)
+        return pvh_fail(err, PVH_ENOENT,
+                        st->si.memmap_entries
+                            ? "start info memory map: %u entries at 0x%llx"
+                            : "start info memory map: none given (%u entries at 0x%llx)",
                         st->si.memmap_entries, (unsigned long long)st->si.memmap_paddr);
     if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
@@ -187,21 +197,6 @@ int pvh_start_info_find_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     n = strlen(err->msg);
     pvh_snprintf(err->msg + n, sizeof(err->msg) - n, ", and no Xen to ask: hypervisor %s", hv_name);
     return rc;
-}
-
-/* How many bytes from at on can be read as loader data: up to the end of
- * the memory run at holds (the legacy area counts), never into pvhboot. */
-static uint64_t readable_run(const struct pvh_boot_store *st, uint64_t at)
-{
-    uint64_t run = pvh_memmap_run(&st->map, at, PVH_MEMORY_TYPES);
-
-    if (at >= PVH_PAGE_SIZE && at < LEGACY_AREA_END && run < LEGACY_AREA_END - at)
-        run = LEGACY_AREA_END - at;
-    if (at < st->self_base && run > st->self_base - at)
-        run = st->self_base - at;
-    if (overlaps_self(st, at, 1))
-        run = 0;
-    return run;
 }
 
 /*
@@ -260,12 +255,11 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
 }
 
 static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys *phys,
-                               unsigned i, uint64_t pa, struct pvh_error *err)
+                               unsigned i, uint64_t pa, const char *what, struct pvh_error *err)
 {
     char *dst = st->module_cmdlines + st->module_cmdlines_used;
     size_t room = PVH_MODULE_CMDLINES_ALL - st->module_cmdlines_used;
     size_t max;
-    char what[32];
     int rc;
 
     st->modules[i].cmdline = "";
@@ -275,7 +269,6 @@ static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys 
         return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
                         PVH_MODULE_CMDLINES_ALL);
     max = room - 1 < PVH_MODULE_CMDLINE_MAX ? room - 1 : PVH_MODULE_CMDLINE_MAX;
-    pvh_snprintf(what, sizeof(what), "module %u cmdline", i);
     rc = copy_string(st, phys, pa, max, dst, what, err);
     if (rc == PVH_E2BIG && max < PVH_MODULE_CMDLINE_MAX)
         return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
@@ -287,15 +280,14 @@ static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys 
     return PVH_OK;
 }
 
-static int check_module(const struct pvh_boot_store *st, unsigned i, struct pvh_error *err)
+static int check_module(const struct pvh_boot_store *st, unsigned i, const char *what,
+                        struct pvh_error *err)
 {
     const struct pvh_module *m = &st->modules[i];
     const char *why = NULL;
-    char what[24];
     unsigned j;
     int rc;
 
-    pvh_snprintf(what, sizeof(what), "module %u", i);
     rc = check_range(st, m->base, m->size, what, err);
     if (rc)
         return rc;
@@ -348,12 +340,19 @@ static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
         return err->code;
     for (i = 0; i < n; i++) {
         struct hvm_modlist_entry e;
+        /* "module <i> cmdline", formatted once: the module's own name is
+         * the part before " cmdline". */
+        char what[32];
+        size_t name = pvh_snprintf(what, sizeof(what), "module %u cmdline", i) -
+                      (sizeof(" cmdline") - 1);
 
         memcpy(&e, list + (size_t)i * sizeof(e), sizeof(e));
         st->modules[i] = (struct pvh_module){ .base = e.paddr, .size = e.size, .cmdline = "" };
-        rc = check_module(st, i, err);
+        what[name] = '\0';
+        rc = check_module(st, i, what, err);
+        what[name] = ' ';
         if (!rc)
-            rc = read_module_cmdline(st, phys, i, e.cmdline_paddr, err);
+            rc = read_module_cmdline(st, phys, i, e.cmdline_paddr, what, err);
         if (rc)
             return rc;
         st->modules[i].compression = module_compression(phys, &st->modules[i]);
