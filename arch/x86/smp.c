@@ -49,7 +49,8 @@ struct x86_ap_slot x86_ap_slots[X86_AP_SLOTS];
 /* ap_start.asm's pieces: the code copied below 1 MiB, and the offsets in
  * it that are written here. */
 extern const uint8_t x86_ap_start16[], x86_ap_start16_end[];
-extern const uint32_t x86_ap_offsets[2]; /* of the parameters and of ap_start32 */
+extern const uint32_t x86_ap_offsets[2];
+enum { OFF_PARAMS, OFF_START32 }; /* x86_ap_offsets: where they lie in the copy */
 /* The parameters at the end of the start-up code (ap_start.asm's layout). */
 struct ap_params {
     uint16_t gdt_limit;
@@ -209,7 +210,7 @@ static void copy_start_code(void)
     struct ap_params p = {
         .gdt_limit = x86_gdt_descriptor.limit,
         .gdt_base = (uint32_t)x86_gdt_descriptor.base,
-        .start32 = (uint32_t)start_page + x86_ap_offsets[1],
+        .start32 = (uint32_t)start_page + x86_ap_offsets[OFF_START32],
         .code32 = X86_SEL_CODE32,
         .cr3 = (uint32_t)x86_read_cr3(),
         .efer = x86_ap_efer(),
@@ -219,7 +220,7 @@ static void copy_start_code(void)
     };
 
     memcpy(page, x86_ap_start16, (size_t)(x86_ap_start16_end - x86_ap_start16));
-    memcpy(page + x86_ap_offsets[0], &p, sizeof(p));
+    memcpy(page + x86_ap_offsets[OFF_PARAMS], &p, sizeof(p));
 }
 
 /* What INIT-SIPI needs once: the start-up code in its page below 1 MiB,

@@ -58,6 +58,14 @@ static int read_memmap(struct pvh_error *err)
                                       store.boot.hv.name, err);
 }
 
+/* Take the memory map read and check the rest of the start info against it. */
+static int use_memmap(struct pvh_error *err)
+{
+    int rc = pvh_boot_set_memmap(&store, err);
+
+    return rc ? rc : pvh_start_info_read_rest(&store, &x86_phys, err);
+}
+
 static void load_boot_description(uint32_t start_info_pa)
 {
     struct pvh_error err;
@@ -66,15 +74,13 @@ static void load_boot_description(uint32_t start_info_pa)
     rc = pvh_start_info_read_header(&store, &x86_phys, start_info_pa, &err);
     if (!rc)
         rc = read_memmap(&err);
-    for (bool again = true; !rc; again = false) {
-        rc = pvh_boot_set_memmap(&store, &err);
-        if (!rc)
-            rc = pvh_start_info_read_rest(&store, &x86_phys, &err);
-        /* Asked to prefer Xen's map: fetch it and check everything again. */
-        if (rc || !again || !with_xen() || !store.si.version ||
-            !pvh_option_is(store.cmdline, "xen_memmap", "xen"))
-            break;
+    if (!rc)
+        rc = use_memmap(&err);
+    /* Asked to prefer Xen's map: fetch it and check everything again. */
+    if (!rc && with_xen() && store.si.version && pvh_option_is(store.cmdline, "xen_memmap", "xen")) {
         rc = x86_xen_memory_map(&store, &err);
+        if (!rc)
+            rc = use_memmap(&err);
     }
     if (rc)
         pvh_panic("%s", err.msg);

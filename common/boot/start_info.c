@@ -186,13 +186,14 @@ int pvh_start_info_find_memmap(struct pvh_boot_store *st, const struct pvh_phys 
                                pvh_platform_memmap_fn *platform, const char *hv_name,
                                struct pvh_error *err)
 {
-    int rc = pvh_start_info_read_memmap(st, phys, err);
+    int rc;
     size_t n;
 
+    if (pvh_start_info_lacks_memmap(st) && platform)
+        return platform(st, err);
+    rc = pvh_start_info_read_memmap(st, phys, err);
     if (!pvh_start_info_lacks_memmap(st))
         return rc;
-    if (platform)
-        return platform(st, err);
     /* Why the start info has none, and that no one else can say. */
     n = strlen(err->msg);
     pvh_snprintf(err->msg + n, sizeof(err->msg) - n, ", and no Xen to ask: hypervisor %s", hv_name);
