@@ -95,14 +95,12 @@ static const char *name_str(enum name i)
 struct node {
     const char *name;
     uint32_t name_len;
-    unsigned depth;        /* 1: the root */
-    uint32_t begin;        /* token offset of its FDT_BEGIN_NODE */
+    unsigned depth;        /* 1: the root (f[0] stands above it) */
     uint32_t props;        /* token offset of its first property */
     unsigned addr_cells;   /* the parent's #address-cells: how this node's reg reads */
     unsigned size_cells;
-    uint32_t path_len;
+    uint32_t pre;          /* its children's path prefix ("/a/b/") length, at most PATH_LONG */
     bool mapped;           /* its reg is a CPU physical address */
-    bool path_ok;          /* its path ("/a/b") fits PVH_FDT_PATH_MAX */
     /* Set alike for every node as it starts (one after the other, so
      * that the stores merge): */
     unsigned child_addr_cells, child_size_cells; /* its own, for its children */
@@ -116,6 +114,15 @@ struct node {
         uint32_t len;
     } kept[PROP_KEPT];
 };
+
+/* A prefix longer than a path may be: its node's path is too long. */
+#define PATH_LONG (PVH_FDT_PATH_MAX + 2u)
+
+/* Does n's path ("/a/b", the root's "/") fit PVH_FDT_PATH_MAX? */
+static bool path_ok(const struct node *n)
+{
+    return n->pre <= PVH_FDT_PATH_MAX + 1;
+}
 
 struct uart {
     enum pvh_uart_kind kind;
@@ -231,16 +238,19 @@ static unsigned name_of(const char *name)
 static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
 {
     struct node *f = &nw->f[tok->depth];
-    const struct node *parent = tok->depth > 1 ? &nw->f[tok->depth - 1] : NULL;
+    const struct node *parent = f - 1; /* the root's: f[0], which walk_start sets */
+    uint64_t pre = parent->pre + (uint64_t)tok->name_len + 1;
 
     f->name = tok->name;
     f->name_len = tok->name_len;
     f->depth = tok->depth;
-    f->begin = tok->offset;
     f->props = nw->w.next;
-    f->addr_cells = parent ? parent->child_addr_cells : DEFAULT_ADDR_CELLS;
-    f->size_cells = parent ? parent->child_size_cells : DEFAULT_SIZE_CELLS;
-    f->mapped = !parent || (parent->mapped && (parent->depth == 1 || parent->ranges_empty));
+    f->addr_cells = parent->child_addr_cells;
+    f->size_cells = parent->child_size_cells;
+    f->mapped = parent->mapped && (parent->depth <= 1 || parent->ranges_empty);
+    /* Paths: the root's is "/", a child's its parent's, '/', its name;
+     * a node's prefix for its children is one byte longer. */
+    f->pre = pre < PATH_LONG ? (uint32_t)pre : PATH_LONG;
     f->child_addr_cells = DEFAULT_ADDR_CELLS;
     f->child_size_cells = DEFAULT_SIZE_CELLS;
     f->found = 0;
@@ -257,11 +267,6 @@ static void enter(struct node_walk *nw, const struct pvh_fdt_token *tok)
         if (!end || end == '/')
             f->under = (uint8_t)t;
     }
-    /* Paths: the root's is "/", a child's its parent's, '/', its name
-     * (the root's counted as empty). */
-    f->path_ok = !parent || (parent->path_ok &&
-                             parent->path_len + 1 + (uint64_t)tok->name_len <= PVH_FDT_PATH_MAX);
-    f->path_len = parent && f->path_ok ? parent->path_len + 1 + tok->name_len : 0;
 }
 
 /* What the property name at this address is (dtc and libfdt keep each
@@ -309,7 +314,7 @@ static void note_prop(struct node *n, enum name p, const struct pvh_fdt_token *t
 }
 
 /* Property p of node n: its value and *len, or NULL (absent). */
-PVH_INLINE const uint8_t *prop(const struct node *n, enum name p, uint32_t *len)
+static __attribute__((noinline)) const uint8_t *prop(const struct node *n, enum name p, uint32_t *len)
 {
     bool found = n->found & (1u << p);
 
@@ -324,7 +329,7 @@ static const char *node_path(const struct node_walk *nw, const struct node *n, c
     size_t at = 0;
     unsigned d;
 
-    if (!n->path_ok)
+    if (!path_ok(n))
         return NULL;
     if (n->depth == 1)
         return "/";
@@ -341,7 +346,7 @@ static const char *node_path(const struct node_walk *nw, const struct node *n, c
  * "/<t's name>/" (never for a path too long to keep)? */
 static bool under_top(const struct node_walk *nw, const struct node *n, enum name t)
 {
-    return n->depth == 3 && n->path_ok && nw->f[2].under == t;
+    return n->depth == 3 && path_ok(n) && nw->f[2].under == t;
 }
 
 /* Which COMPAT_ names the node's "compatible" list holds, bit
@@ -386,10 +391,12 @@ static bool string_prop_is(const struct node *n, enum name p, const char *want, 
 static bool status_okay(const struct node *n)
 {
     uint32_t len;
+    const uint8_t *v = prop(n, PROP_STATUS, &len);
 
-    /* Absent means "okay"; the spec also allows the older "ok". */
-    return !prop(n, PROP_STATUS, &len) || STRING_PROP_IS(n, PROP_STATUS, "okay") ||
-           STRING_PROP_IS(n, PROP_STATUS, "ok");
+    /* Absent means "okay"; the spec also allows the older "ok": "okay"
+     * or "ok" cut short, each with its NUL. */
+    return !v || ((len == sizeof("okay") || len == sizeof("ok")) && !memcmp(v, "okay", len - 1) &&
+                  !v[len - 1]);
 }
 
 /* Does n's reg read as pvhboot reads addresses: #address-cells 1 or 2,
@@ -872,6 +879,13 @@ static struct node_walk *walk_start(const struct pvh_fdt *fdt)
     nw->chosen = NULL;
     nw->cpus = NULL;
     nw->where = NULL;
+    /* Above the root: "/" is its path, 1:1 its addresses, and the
+     * specification's defaults its cells. */
+    nw->f[0].depth = 0;
+    nw->f[0].pre = 0;
+    nw->f[0].mapped = true;
+    nw->f[0].child_addr_cells = DEFAULT_ADDR_CELLS;
+    nw->f[0].child_size_cells = DEFAULT_SIZE_CELLS;
     return nw;
 }
 
@@ -1014,8 +1028,7 @@ int pvh_fdt_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc
     nw->f[1].name_len = 0;
     nw->f[1].depth = 1;
     nw->f[1].mapped = true;
-    nw->f[1].path_ok = true;
-    nw->f[1].path_len = 0;
+    nw->f[1].pre = 1;
     nw->f[1].top = nw->f[1].under = NAME_OTHER;
     nw->f[1].child_addr_cells = sc->root_addr_cells;
     nw->f[1].child_size_cells = sc->root_size_cells;
