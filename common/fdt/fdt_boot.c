@@ -1057,77 +1057,89 @@ static uint64_t page_up_end(uint64_t v)
     return v > ~0ull - (PLAN_PAGE - 1) ? ~0ull - (PLAN_PAGE - 1) : page_down(v + PLAN_PAGE - 1);
 }
 
-static bool plan_covers(const struct pvh_region *r, uint64_t at)
-{
-    return r->size && at >= page_down(r->base) && at < page_up_end(r->base + r->size);
-}
-
 static bool is_ram(const struct pvh_region *r)
 {
     return r->type == E820_TYPE_RAM;
 }
 
-static bool is_hole(const struct pvh_region *r)
+/* The plan's input: the ranges, and keep's. */
+struct plan_in {
+    const struct pvh_region *raw;
+    unsigned n;
+    uint64_t keep_base, keep_end;
+};
+
+/* Range i of the plan page-rounded into b[0..1]: raw[i] (i < n) when it
+ * is RAM or a hole (a no-map range that is not RAM) and not empty, keep
+ * (i == n) when it is not empty; false for any other. */
+static bool plan_range(const struct plan_in *in, unsigned i, uint64_t b[2])
 {
-    return r->type != E820_TYPE_RAM && (r->flags & PVH_FDT_REGION_NO_MAP);
+    uint64_t base = in->keep_base, end = in->keep_end;
+
+    if (i < in->n) {
+        const struct pvh_region *r = &in->raw[i];
+
+        if (!r->size || !(is_ram(r) || (r->flags & PVH_FDT_REGION_NO_MAP)))
+            return false;
+        base = r->base;
+        end = base + r->size;
+    } else if (end <= base) {
+        return false;
+    }
+    b[0] = page_down(base);
+    b[1] = page_up_end(end);
+    return true;
 }
 
-/* Insert v into the sorted, duplicate-free points[0..*n). */
-static void add_point(uint64_t *points, unsigned *n, uint64_t v)
+/* The least boundary of the plan's ranges above at (~0ull: none; no
+ * boundary is that high, page_up_end stays below it), and what the page
+ * at at is: *any when RAM or a hole covers it, its kind in the result's
+ * stead through *kind (not mapped in a hole, unless keep covers it too). */
+static uint64_t step(const struct plan_in *in, uint64_t at, bool *any, enum pvh_map_kind *kind)
 {
-    unsigned i = *n;
+    bool ram = false, hole = false, keep = false;
+    uint64_t next = ~0ull, b[2];
+    unsigned i, k;
 
-    while (i && points[i - 1] > v)
-        i--;
-    if (i && points[i - 1] == v)
-        return;
-    memmove(points + i + 1, points + i, (*n - i) * sizeof(*points));
-    points[i] = v;
-    (*n)++;
-}
-
-static enum pvh_map_kind kind_at(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
-                                 uint64_t keep_end, uint64_t at, bool *any)
-{
-    bool ram = false, hole = false;
-    unsigned i;
-
-    for (i = 0; i < n; i++) {
-        if (!plan_covers(&raw[i], at))
+    for (i = 0; i <= in->n; i++) {
+        if (!plan_range(in, i, b))
             continue;
-        ram |= is_ram(&raw[i]);
-        hole |= is_hole(&raw[i]);
+        for (k = 0; k < 2; k++)
+            if (b[k] > at && b[k] < next)
+                next = b[k];
+        if (at < b[0] || at >= b[1])
+            continue;
+        if (i == in->n)
+            keep = true;
+        else if (is_ram(&in->raw[i]))
+            ram = true;
+        else
+            hole = true;
     }
     *any = ram || hole;
-    if (hole && !(keep_end > keep_base && at >= page_down(keep_base) && at < page_up_end(keep_end)))
-        return PVH_MAP_NONE;
-    return PVH_MAP_NORMAL;
+    *kind = hole && !keep ? PVH_MAP_NONE : PVH_MAP_NORMAL;
+    return next;
 }
 
 int pvh_fdt_map_plan(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
                      uint64_t keep_end, struct pvh_map_plan *plan, struct pvh_error *err)
 {
-    unsigned i, np = 0;
+    const struct plan_in in = { raw, n, keep_base, keep_end };
+    uint64_t base, end;
 
     if (n > PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "map plan: %u ranges, at most %u", n, PVH_MEMMAP_IN_MAX);
-    for (i = 0; i < n; i++) {
-        if (!raw[i].size || !(is_ram(&raw[i]) || is_hole(&raw[i])))
-            continue;
-        add_point(plan->points, &np, page_down(raw[i].base));
-        add_point(plan->points, &np, page_up_end(raw[i].base + raw[i].size));
-    }
-    if (keep_end > keep_base) {
-        add_point(plan->points, &np, page_down(keep_base));
-        add_point(plan->points, &np, page_up_end(keep_end));
-    }
     plan->nr = 0;
-    for (i = 0; i + 1 < np; i++) {
-        uint64_t base = plan->points[i], end = plan->points[i + 1];
+    /* From boundary to boundary, in order, each found afresh (no sort);
+     * below the first, nothing covers a page. */
+    for (base = 0;; base = end) {
         struct pvh_map_range *last = plan->nr ? &plan->ranges[plan->nr - 1] : NULL;
         bool any;
-        enum pvh_map_kind kind = kind_at(raw, n, keep_base, keep_end, base, &any);
+        enum pvh_map_kind kind;
 
+        end = step(&in, base, &any, &kind);
+        if (end == ~0ull)
+            break;
         if (!any)
             continue; /* neither RAM nor a hole: left as the device map has it */
         if (last && last->end == base && last->kind == kind) {

@@ -122,7 +122,6 @@ struct pvh_map_range {
 struct pvh_map_plan {
     struct pvh_map_range ranges[2 * PVH_MEMMAP_IN_MAX + 2];
     unsigned nr;
-    uint64_t points[2 * PVH_MEMMAP_IN_MAX + 2]; /* working space */
 };
 
 int pvh_fdt_map_plan(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
