@@ -703,26 +703,24 @@ static int add_module(struct chosen_read *cr, uint64_t base, uint64_t size,
 /* linux,initrd-start/-end (32- or 64-bit values): module 0 when start != end. */
 static int read_initrd(struct chosen_read *cr, const struct node *n, struct pvh_error *err)
 {
-    uint64_t at[2] = { 0, 0 }; /* start, end */
-    bool has[2];
-    unsigned i;
+    uint64_t at[2]; /* start, end: 0 when absent */
+    unsigned i, has = (n->found >> PROP_INITRD_START) & 3; /* bit 0: start, bit 1: end */
 
     for (i = 0; i < 2; i++) {
         enum name p = (enum name)(PROP_INITRD_START + i);
         uint32_t len;
         const uint8_t *v = prop(n, p, &len);
 
-        has[i] = v != NULL;
         if (v && len != 4 && len != 8)
             return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8",
                             name_str(p), len);
-        if (v)
-            at[i] = read_cells(v, len / 4);
+        at[i] = read_cells(v, len / 4);
     }
-    if (has[0] != has[1])
+    /* has 1: start without end; 2: end without start. */
+    if (has == 1 || has == 2)
         return pvh_fail(err, PVH_EINVAL, "fdt: /chosen has %s without %s",
-                        name_str(has[0] ? PROP_INITRD_START : PROP_INITRD_END),
-                        name_str(has[0] ? PROP_INITRD_END : PROP_INITRD_START));
+                        name_str((enum name)(PROP_INITRD_START + has - 1)),
+                        name_str((enum name)(PROP_INITRD_END + 1 - has)));
     if (at[1] < at[0])
         return pvh_fail(err, PVH_ERANGE, "fdt: initrd ends before it starts: 0x%llx-0x%llx",
                         (unsigned long long)at[0], (unsigned long long)at[1]);

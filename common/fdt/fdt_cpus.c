@@ -28,11 +28,6 @@ static bool base_name_is(const char *name, const char *want)
     return !*want && (*name == '\0' || *name == '@');
 }
 
-static bool string_is(const uint8_t *v, uint32_t len, const char *want)
-{
-    return len == strlen(want) + 1 && !memcmp(v, want, len);
-}
-
 /* pvh_fdt_name_is, out of line: one call a name, not a copy of its loop. */
 static __attribute__((noinline)) bool name_is(const char *name, const char *want)
 {
@@ -73,7 +68,7 @@ static int cells_prop(const struct pvh_fdt_token *tok, int *cells, struct pvh_er
 static void cpu_prop(struct pvh_fdt_cpu_node *n, const struct pvh_fdt_token *tok)
 {
     if (name_is(tok->name, "device_type"))
-        n->is_cpu = string_is(tok->value, tok->len, "cpu");
+        n->is_cpu = tok->len == sizeof("cpu") && !memcmp(tok->value, "cpu", sizeof("cpu"));
     else if (name_is(tok->name, "status"))
         /* Not "okay", nor the older "ok" ("okay" cut short), each with its NUL. */
         n->disabled = !((tok->len == sizeof("okay") || tok->len == sizeof("ok")) &&
