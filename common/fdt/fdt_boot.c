@@ -1019,20 +1019,17 @@ int pvh_fdt_scan_chosen(const struct pvh_fdt *fdt, const struct pvh_fdt_scan *sc
         return PVH_OK; /* no /chosen: no cmdline, no modules */
     /* From the first /chosen to the end of the last, under a root whose
      * own properties were read already (what /chosen's readers use of
-     * it: nothing but that it maps 1:1). */
+     * it: nothing but that it maps 1:1). Of the root's frame only what
+     * a child reads of its parent is set; it is not visited again. */
     nw = walk_start(fdt);
     pvh_fdt_walk_at(&nw->w, fdt, sc->chosen_begin, 1);
-    nw->f[1].name = "";
-    nw->f[1].name_len = 0;
     nw->f[1].depth = 1;
     nw->f[1].mapped = true;
     nw->f[1].pre = 1;
-    nw->f[1].top = nw->f[1].under = NAME_OTHER;
     nw->f[1].child_addr_cells = sc->root_addr_cells;
     nw->f[1].child_size_cells = sc->root_size_cells;
     nw->f[1].ranges_empty = false;
     nw->f[1].visited = true;
-    nw->f[1].found = 0;
     nw->until = sc->chosen_end;
     nw->chosen = &cr;
     rc = walk_nodes(nw, err);
