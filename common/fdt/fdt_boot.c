@@ -714,7 +714,7 @@ static int read_initrd(struct chosen_read *cr, const struct node *n, struct pvh_
         if (v && len != 4 && len != 8)
             return pvh_fail(err, PVH_EINVAL, "fdt: /chosen/%s: %u bytes, expected 4 or 8",
                             name_str(p), len);
-        at[i] = read_cells(v, len / 4);
+        at[i] = v ? read_cells(v, len / 4) : 0;
     }
     /* has 1: start without end; 2: end without start. */
     if (has == 1 || has == 2)
