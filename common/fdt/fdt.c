@@ -184,9 +184,13 @@ static int walk_node(struct pvh_fdt_walk *w, uint64_t off, struct pvh_fdt_token 
     /* The root is "/" with an empty name (the spec; libfdt refuses others). */
     if (w->depth == 0 && name_len)
         return bad_at(err, "the root node has a name", off);
-    if (w->depth >= PVH_FDT_MAX_DEPTH)
-        return pvh_fail(err, PVH_E2BIG, "fdt: nodes nested deeper than %u at 0x%llx",
-                        PVH_FDT_MAX_DEPTH, (unsigned long long)off);
+    if (w->depth >= PVH_FDT_MAX_DEPTH) {
+        /* bad_at's line ("fdt: nodes nested deeper than 32 at 0x..."),
+         * with the code of a bound. */
+        _Static_assert(PVH_FDT_MAX_DEPTH == 32, "the line names the depth");
+        bad_at(err, "nodes nested deeper than 32", off);
+        return err->code = PVH_E2BIG;
+    }
     if (w->depth)
         w->after_subnode |= 1ull << w->depth;
     w->depth++;
