@@ -28,7 +28,9 @@ ARCH_LDFLAGS := -nostdlib -static -z max-page-size=4096 \
 # Linked twice: first with its relocations kept (-q), from which the tool
 # lists the image's absolute addresses (R_AARCH64_ABS64 fields, GOT slots of
 # weak symbols), then with the list at the end of .data; the tool checks
-# that nothing else moved.
+# that nothing else moved. Hidden symbols (vectors.S's weak defaults for
+# smp.c) become local, as a dynamic link would make them: the image names
+# among its global symbols only what the program links.
 #   $(call link_movable,OUT.elf,OBJECTS,EXTRA_LDFLAGS)
 RELOC_TOOL := tools/x86-relocs.py
 define link_movable
@@ -39,6 +41,7 @@ define link_movable
 	$(Q)$(CC) -c -o $(1:.elf=.relocs.o) $(1:.elf=.relocs.s)
 	$(Q)$(LD) $(ARCH_LDFLAGS) -T $(LDSCRIPT) $(3) -o $(1) $(2) $(1:.elf=.relocs.o)
 	$(Q)$(PYTHON) $(RELOC_TOOL) check $(1:.elf=.pass1.elf) $(1)
+	$(Q)$(OBJCOPY) --localize-hidden $(1)
 	$(Q)rm -f $(1:.elf=.pass1.elf)
 endef
 MOVABLE_DEPS := $(RELOC_TOOL)

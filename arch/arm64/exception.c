@@ -12,8 +12,10 @@
 #define VECTOR_KIND(v) ((v) & 3)
 #define VECTOR_SYNC 0
 
-/* smp.c, in programs that start CPUs: which CPU this is (weak: the
- * firmware runs on the boot CPU alone and links none of it). */
+/* smp.c, in programs that start CPUs: which CPU this is. Weak: the
+ * firmware runs on the boot CPU alone and links none of it, and gets
+ * vectors.S's default, which answers 0 (a call, not a test of the
+ * address, which GCC would read from a GOT slot). */
 extern unsigned arm64_smp_cpu_number(void) __attribute__((weak));
 
 /* Each class pvhboot names: its number, then its name and a NUL; a
@@ -46,7 +48,7 @@ void arm64_exception(uint64_t vector, const struct arm64_frame *f)
 {
     static const char async[][7] = { "sync", "irq", "fiq", "serror" };
     unsigned ec = (unsigned)(f->esr >> ESR_EC_SHIFT & ESR_EC_MASK);
-    unsigned cpu = arm64_smp_cpu_number ? arm64_smp_cpu_number() : 0;
+    unsigned cpu = arm64_smp_cpu_number();
     char who[16] = "";
 
     if (cpu)

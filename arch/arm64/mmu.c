@@ -47,10 +47,12 @@
 #include "common/cpu/cpu_arch.h"
 #include "common/fdt/fdt_boot.h"
 
-/* The secondary CPUs' stacks (common/cpu/cpu_start.c), each above its guard page:
- * a weak reference, so programs that start no CPU (the firmware) link
- * none of them and see address 0 here. */
-extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE] __attribute__((weak));
+/* The secondary CPUs' stacks (common/cpu/cpu_start.c's pvh_cpu_stacks),
+ * each above its guard page: the bounds of the linker script's
+ * .cpu_stacks, empty in programs that start no CPU (the firmware).
+ * Symbols the link defines in every program, so reached PC-relative
+ * (a weak reference to pvh_cpu_stacks would be read from a GOT slot). */
+extern uint8_t __cpu_stacks_start[], __cpu_stacks_end[];
 
 /* Tables come from a fixed pool: one level-0 table, two level-1 tables
  * for the device map, and per range boundary (RAM, holes, the text) at
@@ -260,17 +262,17 @@ static int unmap_page(struct pool *pool, uint64_t *root, uint64_t va, struct pvh
 /* Step 3, in both maps: the image, its text W^X, and the guard pages. */
 static int map_image(struct pool *pool, uint64_t *root, struct pvh_error *err)
 {
-    unsigned cpu;
+    uintptr_t guard;
 
     _Static_assert(PVH_CPU_GUARD_SIZE == PAGE_SIZE, "a guard is one page");
     if (map(pool, root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err) ||
         map(pool, root, (uintptr_t)__text_end, (uintptr_t)__image_end, NORMAL, err) ||
         unmap_page(pool, root, (uintptr_t)arm64_stack_guard, err))
         return err ? err->code : PVH_ENOMEM;
-    if (!pvh_cpu_stacks)
-        return PVH_OK;
-    for (cpu = 1; cpu < PVH_CPUS_MAX; cpu++)
-        if (unmap_page(pool, root, (uintptr_t)pvh_cpu_stacks[cpu], err))
+    /* CPU 0's block is unused: the boot CPU runs on the main stack. */
+    for (guard = (uintptr_t)__cpu_stacks_start + PVH_CPU_BLOCK_SIZE;
+         guard < (uintptr_t)__cpu_stacks_end; guard += PVH_CPU_BLOCK_SIZE)
+        if (unmap_page(pool, root, guard, err))
             return err ? err->code : PVH_ENOMEM;
     return PVH_OK;
 }

@@ -49,7 +49,8 @@ static struct pvh_range avoid[PVH_MODULES_MAX + 1] PVH_NOINIT;
 static struct pvh_fdt_cpus cpus PVH_NOINIT;
 unsigned arm64_entry_el = CURRENTEL_EL1;
 
-/* smp.c, in programs that start CPUs (weak: the firmware links none). */
+/* smp.c, in programs that start CPUs (weak: the firmware links none of
+ * it, and calls vectors.S's default, which does nothing). */
 extern void arm64_smp_boot_cpu_init(uint64_t hwid) __attribute__((weak));
 
 static void check(int rc, const struct pvh_error *err)
@@ -209,8 +210,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     pvh_mark_at(PVH_MARK_ENTRY, entry_ticks);
     pvh_mark(PVH_MARK_C);
     arm64_entry_el = (unsigned)entry_el;
-    if (arm64_smp_boot_cpu_init)
-        arm64_smp_boot_cpu_init(arm64_mpidr_hwid());
+    arm64_smp_boot_cpu_init(arm64_mpidr_hwid());
     pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 

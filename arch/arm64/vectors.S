@@ -305,6 +305,23 @@ arm64_enter_image:
     b enter_image_2
 
     slot 11, hyp_park
+/*
+ * What a program that starts no CPU (the firmware) has of smp.c, which
+ * start.c and exception.c call through weak references: the boot CPU's
+ * set-up does nothing, and the CPU number is 0. Weak, so that smp.c's
+ * own replace them where it is linked; hidden, so that the image does
+ * not name them among its global symbols (the firmware must name none
+ * of smp.o's: tests/boot/test_arm64_linux.py).
+ */
+    .weak arm64_smp_boot_cpu_init, arm64_smp_cpu_number
+    .hidden arm64_smp_boot_cpu_init, arm64_smp_cpu_number
+    .type arm64_smp_boot_cpu_init, %function
+    .type arm64_smp_cpu_number, %function
+arm64_smp_boot_cpu_init:
+arm64_smp_cpu_number:
+    mov w0, #0
+    ret
+
     /* Slots 12-15: a lower EL in AArch32. */
     slot 12, hyp_park
     slot 13, hyp_park
