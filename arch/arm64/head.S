@@ -108,22 +108,9 @@ at_el1:
     mov x3, xzr                          /* nothing more to invalidate */
     mov x4, xzr
     bl arm64_mmu_enable
-    adr_l x0, arm64_stack_top            /* SP_EL0 (SPSel 0): the main stack */
-    mov sp, x0
+    /* --- C's stack, .bss zeroed, arm64_start (vectors.S: arm64_enter_c) */
+    b arm64_enter_c
 
-    /* --- zero .bss (16-byte aligned and sized: the linker script asserts it) */
-    adr_l x0, __bss_start
-    adr_l x1, __bss_end
-5:  cmp x0, x1
-    b.hs 6f
-    stp xzr, xzr, [x0], #16
-    b 5b
-
-6:  mov x0, x19
-    mov x1, x20
-    mov x2, x21
-    bl arm64_start
-    /* arm64_start does not return; if it did, stop here. */
 park:
     msr daifset, #0xf
 7:  wfi

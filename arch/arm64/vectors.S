@@ -322,6 +322,26 @@ arm64_smp_cpu_number:
     mov w0, #0
     ret
 
+/* head.S's last steps, once the MMU and caches are on: the main stack
+ * (SP_EL0, SPSel 0), .bss zeroed (16-byte aligned and sized: the linker
+ * script asserts it), then arm64_start(tree, entry EL, entry count) from
+ * x19-x21; it does not return, and if it did the CPU would stop here. */
+    .globl arm64_enter_c
+arm64_enter_c:
+    adr_l x0, arm64_stack_top
+    mov sp, x0
+    adr_l x0, __bss_start
+    adr_l x1, __bss_end
+5:  cmp x0, x1
+    b.hs 6f
+    stp xzr, xzr, [x0], #16
+    b 5b
+6:  mov x0, x19
+    mov x1, x20
+    mov x2, x21
+    bl arm64_start
+    b hyp_park
+
     /* Slots 12-15: a lower EL in AArch32. */
     slot 12, hyp_park
 /*
