@@ -1,8 +1,12 @@
 # arm64: a Linux arm64 Image (GNU as entry), PL011/SBSA consoles, PSCI,
 # Xen through hvc, the device tree as the boot description.
 
+# -fno-shrink-wrap: registers saved once at a function's entry, not on
+# each path that needs them (on arm64 each save is a 4-byte stp however
+# placed): 64 bytes less in minimal and hello, 192 in the firmware, for
+# about 300 more instructions in hello's boot.
 ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
-              -mno-outline-atomics
+              -mno-outline-atomics -fno-shrink-wrap
 ARCH_C_SRCS := common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c common/fdt/fdt_cpus.c \
                arch/arm64/el2.c arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
                arch/arm64/pl011.c arch/arm64/psci.c arch/arm64/smp.c arch/arm64/start.c \
