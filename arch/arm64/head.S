@@ -70,7 +70,7 @@ primary_entry:
     cmp x20, #CURRENTEL_EL2
     b.eq from_el2
     cmp x20, #CURRENTEL_EL1
-    b.eq at_el1
+    b.eq arm64_boot_el1
     b park                               /* EL3 or EL0: not a state the protocol allows */
 
     /* --- EL2 with no hypervisor above: set it up, keep a stub, go to EL1.
@@ -81,35 +81,10 @@ primary_entry:
 from_el2:
     adr_l x2, arm64_early_stack_top
     mov sp, x2
-    el2_to_el1 at_el1
+    el2_to_el1 arm64_boot_el1
 
-    /* --- EL1 -------------------------------------------------------------- */
-at_el1:
-    adr_l x3, arm64_exception_stack_top
-    adr_l x4, arm64_early_stack_top      /* the main stack once the caches are on */
-    el1_enter x3, x4
-
-    /* --- apply our relocations (vectors.S, in the table's unused bytes:
-     * arm64_relocate): linked at 0, running at __image_start, so every
-     * absolute address in the image gets the load address added. Those
-     * writes bypass the caches: arm64_mmu_early cleans the range they
-     * fell in, [x6, x7], out of them. */
-    bl arm64_relocate
-
-    /* --- the early map (mmu.c), then the MMU and caches on: from here on
-     * every write goes through the caches. arm64_mmu_early is C on the
-     * stack, with the MMU off: nothing it leaves there is read again. */
-    mov x0, x19
-    mov x1, x6
-    add x2, x7, #8                       /* [x1, x2): the words relocated (x1 > x2: none) */
-    bl arm64_mmu_early                   /* x0: TTBR0 (0: none), x1: TCR */
-    cbz x0, park
-    ldr x2, =MAIR_VALUE
-    mov x3, xzr                          /* nothing more to invalidate */
-    mov x4, xzr
-    bl arm64_mmu_enable
-    /* --- C's stack, .bss zeroed, arm64_start (vectors.S: arm64_enter_c) */
-    b arm64_enter_c
+    /* --- EL1, relocation, the early map, the MMU and caches on, C: in
+     * the vector table's unused bytes (vectors.S: arm64_boot_el1). */
 
 park:
     msr daifset, #0xf

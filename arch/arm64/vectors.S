@@ -170,6 +170,17 @@ el1_exception_2:
     mov x1, sp
     bl arm64_exception                   /* reports and stops: does not return */
     b hyp_park
+/*
+ * head.S goes on here at EL1, whichever way it came in: the exception
+ * stack on SP_EL1, the vectors, then the early stack (the main stack
+ * once the caches are on) on SP_EL0.
+ */
+    .globl arm64_boot_el1
+arm64_boot_el1:
+    adr_l x3, arm64_exception_stack_top
+    adr_l x4, arm64_early_stack_top
+    el1_enter x3, x4
+    b boot_el1_2
 
     slot 2, hyp_park
 hyp_handoff:
@@ -183,6 +194,25 @@ hyp_handoff:
     mov x2, xzr
     mov x3, xzr
     br x16
+boot_el1_2:
+    /* The relocations (slots 12-14), linked at 0 and running at
+     * __image_start: their writes bypass the caches, and arm64_mmu_early
+     * (mmu.c, C on the early stack with the MMU off) cleans the range
+     * they fell in, [x6, x7], out of them as it builds the early map;
+     * then the MMU and caches on: from here on every write goes through
+     * the caches; then C (slot 11). */
+    bl arm64_relocate
+    mov x0, x19
+    mov x1, x6
+    add x2, x7, #8                       /* [x1, x2): the words relocated (x1 > x2: none) */
+    bl arm64_mmu_early                   /* x0: TTBR0 (0: none), x1: TCR */
+    cbz x0, hyp_park
+    ldr x2, =MAIR_VALUE
+    mov x3, xzr                          /* nothing more to invalidate */
+    mov x4, xzr
+    bl arm64_mmu_enable
+    b arm64_enter_c
+    .ltorg
 
     slot 3, hyp_park
 hyp_reflect:
