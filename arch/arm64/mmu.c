@@ -234,13 +234,6 @@ static int map(struct pool *pool, uint64_t *root, uint64_t base, uint64_t end, e
     return end > base ? map_level(pool, root, 0, base, end, a, err) : PVH_OK;
 }
 
-static unsigned pa_bits(uint64_t parange)
-{
-    static const unsigned bits[] = { 32, 36, 40, 42, 44, 48 };
-
-    return parange < sizeof(bits) / sizeof(bits[0]) ? bits[parange] : 48;
-}
-
 /* Unmap the page at va: where the page is mapped by a table of 4 KiB
  * pages already (the image's), its entry is cleared at once. */
 static int unmap_page(struct pool *pool, uint64_t *root, uint64_t va, struct pvh_error *err)
@@ -372,9 +365,10 @@ struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint
     parange = mmfr0 & ID_AA64MMFR0_PARANGE_MASK;
     if (parange > 5)
         parange = 5; /* 52-bit addresses need another descriptor format: use 48 */
-    early.s.device_limit = 1ull << pa_bits(parange);
-    if (early.s.device_limit > DEVICE_LIMIT_MAX)
-        early.s.device_limit = DEVICE_LIMIT_MAX;
+    /* 2^(PA bits), at most DEVICE_LIMIT_MAX: PARange 0, 1 and 2 say 32,
+     * 36 and 40 bits, the others (42, 44, 48) more than 40. */
+    _Static_assert(DEVICE_LIMIT_MAX == 1ull << 40, "the limit is 40 bits");
+    early.s.device_limit = 1ull << (parange < 2 ? 32 + 4 * parange : 40);
     early.s.tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
                 TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | parange << TCR_IPS_SHIFT;
     early.s.nr_runs = 0;
