@@ -230,6 +230,19 @@ hyp_reflect_el12:
     /* The cache maintenance and MMU switches C cannot do itself (C's
      * view of them: arch.h), in the unused bytes from here on. */
     slot 5, hyp_park
+secondary_el1_3:
+    ldr x2, [x20, #SECONDARY_AREA]
+    msr tpidr_el1, x2
+    ldr x0, [x20, #SECONDARY_TTBR0]
+    ldr x1, [x20, #SECONDARY_TCR]
+    ldr x2, [x20, #SECONDARY_MAIR]
+    ldr x3, [x20, #SECONDARY_INVAL_START]
+    ldr x4, [x20, #SECONDARY_INVAL_END]
+    bl arm64_mmu_enable
+    mov x0, x19
+    .weak pvh_cpu_secondary_main
+    bl pvh_cpu_secondary_main            /* does not return */
+    b hyp_park
 /* void arm64_dcache_clean(uint64_t start, uint64_t end): to the point of coherency */
     .globl arm64_dcache_clean
 arm64_dcache_clean:
@@ -237,6 +250,9 @@ arm64_dcache_clean:
     ret
 
     slot 6, hyp_park
+secondary_el1_2:
+    el1_enter x3, x4
+    b secondary_el1_3
 /* void arm64_dcache_clean_inval(uint64_t start, uint64_t end) */
     .globl arm64_dcache_clean_inval
 arm64_dcache_clean_inval:
@@ -281,6 +297,18 @@ hyp_sync:
     b.eq hyp_handoff
     mov x0, #-1                          /* SMCCC NOT_SUPPORTED; ELR_EL2 is past the hvc */
     eret
+/*
+ * secondary.S goes on here at EL1 (x19: the CPU's number, x20: its
+ * arm64_secondary_params): its exception stack, the vectors, its stack,
+ * its per-CPU area in TPIDR_EL1, then the MMU with the boot CPU's
+ * tables, what EL2 wrote to the stack invalidated (slot 5), and C. Only
+ * programs that start CPUs come here: the call is weak.
+ */
+    .globl arm64_secondary_el1
+arm64_secondary_el1:
+    ldr x3, [x20, #SECONDARY_EXC_STACK_TOP]
+    ldr x4, [x20, #SECONDARY_STACK_TOP]
+    b secondary_el1_2
 
     slot 9, hyp_park
 mmu_enable_2:
