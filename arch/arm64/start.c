@@ -161,7 +161,8 @@ static void copy_device_tree(uint64_t pa)
         pvh_panic("no free RAM for a copy of the device tree: 0x%llx bytes",
                   (unsigned long long)size);
     copy_bytes((uint8_t *)(uintptr_t)copy, fdt.blob, used);
-    pvh_put_be32((uint8_t *)(uintptr_t)copy + 4, used); /* totalsize */
+    /* totalsize: an aligned word of the page-aligned copy, one store */
+    ((uint32_t *)(uintptr_t)copy)[1] = __builtin_bswap32(used);
     store.boot.fdt = copy;
 }
 
@@ -193,7 +194,9 @@ static void read_cpus(void)
 static uint64_t loaded_image_end(void)
 {
     uint64_t base = (uintptr_t)__image_start, own = (uintptr_t)__image_end - base;
-    uint64_t size = pvh_le64((const uint8_t *)__image_start + IMAGE_SIZE_OFF);
+    /* An aligned word of our own (little-endian) header: one load. */
+    _Static_assert(IMAGE_SIZE_OFF % 8 == 0, "image_size is an aligned word");
+    uint64_t size = ((const uint64_t *)(const void *)__image_start)[IMAGE_SIZE_OFF / 8];
 
     if (size <= own)
         return base + own;
