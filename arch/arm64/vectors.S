@@ -38,11 +38,14 @@
  * cannot clear it (el2.c): then EL1's registers are reached by their
  * *_EL12 encodings.
  *
- * The code of both, and the cache maintenance and MMU switches that C
- * cannot do itself, lie in the slots' unused bytes (each slot placed
- * with .org, which refuses to go back, so code that outgrew its slot
- * fails to assemble): the table is exactly 2 KiB, and the linker script
- * puts the rest of the image's code right behind it.
+ * The code of both, the cache maintenance and MMU switches that C
+ * cannot do itself, and the boot's own assembly after EL2 (head.S's and
+ * secondary.S's way from EL1 to C, the relocation, smp.c's defaults
+ * for programs that start no CPU) lie in the slots' unused bytes, each
+ * piece in one slot and going on in another with a branch (each slot
+ * placed with .org, which refuses to go back, so code that outgrew its
+ * slot fails to assemble): the table is exactly 2 KiB, and the linker
+ * script puts the rest of the image's code right behind it.
  */
 #include "arch/arm64/asm.h"
 
