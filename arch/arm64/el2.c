@@ -122,8 +122,11 @@ static void set_hcrx(uint64_t mmfr1, uint64_t isar2, uint64_t mmfr3)
     SYSREG_WRITE(S3_4_C1_C2_2, hcrx); /* HCRX_EL2 */
 }
 
-void arm64_el2_fgt_values(uint64_t pfr1, uint64_t isar1, uint64_t mmfr3, uint64_t dfr0,
-                          struct arm64_el2_fgt *fgt)
+/* Inlined into the one caller the images have (the probe test image
+ * calls the global one below): no spill of the five values. */
+static inline __attribute__((always_inline)) void fgt_values(uint64_t pfr1, uint64_t isar1,
+                                                             uint64_t mmfr3, uint64_t dfr0,
+                                                             struct arm64_el2_fgt *fgt)
 {
     uint64_t rw = 0, insn = 0, debug = 0;
 
@@ -158,6 +161,12 @@ void arm64_el2_fgt_values(uint64_t pfr1, uint64_t isar1, uint64_t mmfr3, uint64_
     fgt->hdfgwtr = debug;
 }
 
+void arm64_el2_fgt_values(uint64_t pfr1, uint64_t isar1, uint64_t mmfr3, uint64_t dfr0,
+                          struct arm64_el2_fgt *fgt)
+{
+    fgt_values(pfr1, isar1, mmfr3, dfr0, fgt);
+}
+
 /* Fine-grained traps (FEAT_FGT): none for what the CPU has. */
 static void clear_fine_grained_traps(uint64_t mmfr0, uint64_t pfr0, uint64_t pfr1, uint64_t isar1,
                                      uint64_t mmfr3, uint64_t dfr0)
@@ -166,7 +175,7 @@ static void clear_fine_grained_traps(uint64_t mmfr0, uint64_t pfr0, uint64_t pfr
 
     if (!field(mmfr0, ID_AA64MMFR0_FGT_SHIFT))
         return;
-    arm64_el2_fgt_values(pfr1, isar1, mmfr3, dfr0, &fgt);
+    fgt_values(pfr1, isar1, mmfr3, dfr0, &fgt);
     SYSREG_WRITE(S3_4_C1_C1_4, fgt.hfgrtr);  /* HFGRTR_EL2 */
     SYSREG_WRITE(S3_4_C1_C1_5, fgt.hfgwtr);  /* HFGWTR_EL2 */
     SYSREG_WRITE(S3_4_C1_C1_6, fgt.hfgitr);  /* HFGITR_EL2 */

@@ -12,9 +12,17 @@
 #define VECTOR_KIND(v) ((v) & 3)
 #define VECTOR_SYNC 0
 
-/* smp.c, in programs that start CPUs: which CPU this is (weak: the
- * firmware runs on the boot CPU alone and links none of it). */
+/* smp.c, in programs that start CPUs: which CPU this is. Weak: the
+ * firmware runs on the boot CPU alone and links none of it, and gets
+ * vectors.S's default, which answers 0 (a call, not a test of the
+ * address, which GCC would read from a GOT slot). */
 extern unsigned arm64_smp_cpu_number(void) __attribute__((weak));
+
+/* The asynchronous kinds' names, among the classes' (which are 6-bit):
+ * an IRQ, an FIQ, and an SError named as its class is. */
+#define NAME_IRQ 0x41
+#define NAME_FIQ 0x42
+#define NAME_SERROR 0x2f /* the SError interrupt class */
 
 /* Each class pvhboot names: its number, then its name and a NUL; a
  * number of 0xff ends the list with the name of every other class. One
@@ -28,7 +36,7 @@ static const char class_names[] =
     "\x20instruction abort from a lower level\0" "\x21instruction abort\0"
     "\x22pc alignment\0" "\x24" "data abort from a lower level\0" "\x25" "data abort\0"
     "\x26sp alignment\0" "\x2fserror\0" "\x30" "breakpoint\0" "\x32software step\0"
-    "\x34watchpoint\0" "\x3c" "brk\0" "\xffother";
+    "\x34watchpoint\0" "\x3c" "brk\0" "\x41irq\0" "\x42" "fiq\0" "\xffother";
 
 static const char *class_name(unsigned ec)
 {
@@ -44,19 +52,18 @@ static const char *class_name(unsigned ec)
 
 void arm64_exception(uint64_t vector, const struct arm64_frame *f)
 {
-    static const char async[][7] = { "sync", "irq", "fiq", "serror" };
+    static const unsigned char async[] = { NAME_IRQ, NAME_FIQ, NAME_SERROR };
     unsigned ec = (unsigned)(f->esr >> ESR_EC_SHIFT & ESR_EC_MASK);
-    unsigned cpu = arm64_smp_cpu_number ? arm64_smp_cpu_number() : 0;
+    unsigned cpu = arm64_smp_cpu_number();
+    bool sync = VECTOR_KIND(vector) == VECTOR_SYNC;
     char who[16] = "";
 
     if (cpu)
         pvh_snprintf(who, sizeof(who), "cpu %u: ", cpu);
-    if (VECTOR_KIND(vector) != VECTOR_SYNC)
-        pvh_panic("%sexception %s (vector %llu) esr 0x%llx elr 0x%llx far 0x%llx", who,
-                  async[VECTOR_KIND(vector)], (unsigned long long)vector,
-                  (unsigned long long)f->esr, (unsigned long long)f->elr,
-                  (unsigned long long)f->far);
-    pvh_panic("%sexception %s (class 0x%02x) esr 0x%llx elr 0x%llx far 0x%llx", who,
-              class_name(ec), ec, (unsigned long long)f->esr, (unsigned long long)f->elr,
-              (unsigned long long)f->far);
+    /* One line for both: the class of a synchronous exception, the
+     * vector slot of an asynchronous one (which has no class). */
+    pvh_panic("%sexception %s (%s 0x%02x) esr 0x%llx elr 0x%llx far 0x%llx", who,
+              class_name(sync ? ec : async[VECTOR_KIND(vector) - 1]), sync ? "class" : "vector",
+              sync ? ec : (unsigned)vector, (unsigned long long)f->esr,
+              (unsigned long long)f->elr, (unsigned long long)f->far);
 }

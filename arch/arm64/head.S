@@ -70,7 +70,7 @@ primary_entry:
     cmp x20, #CURRENTEL_EL2
     b.eq from_el2
     cmp x20, #CURRENTEL_EL1
-    b.eq at_el1
+    b.eq arm64_boot_el1
     b park                               /* EL3 or EL0: not a state the protocol allows */
 
     /* --- EL2 with no hypervisor above: set it up, keep a stub, go to EL1.
@@ -81,104 +81,11 @@ primary_entry:
 from_el2:
     adr_l x2, arm64_early_stack_top
     mov sp, x2
-    el2_to_el1 at_el1
+    el2_to_el1 arm64_boot_el1
 
-    /* --- EL1 -------------------------------------------------------------- */
-at_el1:
-    adr_l x3, arm64_exception_stack_top
-    adr_l x4, arm64_early_stack_top      /* the main stack once the caches are on */
-    el1_enter x3, x4
+    /* --- EL1, relocation, the early map, the MMU and caches on, C: in
+     * the vector table's unused bytes (vectors.S: arm64_boot_el1). */
 
-    /* --- apply our relocations: linked at 0, running at __image_start,
-     * so every absolute address in the image gets x0 added. pvhboot's own
-     * images list where those lie at arm64_relocs (tools/x86-relocs.py:
-     * a byte per step from one to the next, the first from the image's
-     * first byte; 0 ends the list); a static PIE (a unikernel linked in
-     * one step with the installed flags) has an empty list and its
-     * R_AARCH64_RELATIVE relocations in .rela.dyn instead. These writes
-     * bypass the caches: arm64_mmu_early cleans the range they fell in,
-     * [x6, x7], out of them. */
-    adr_l x0, __image_start
-    adr_l x1, arm64_relocs
-    mov x3, x0                           /* x3: the last field, the image's first byte first */
-    mov x6, #-1
-    mov x7, xzr
-2:  ldrb w4, [x1], #1
-    mov w5, #1                           /* w5 fields, the first w4 bytes on, the rest 8 apart */
-    cmp w4, #RELOC_RUN
-    b.lo 8f                              /* a step of 1 to 0xdf bytes, or the end */
-    sub w5, w4, #RELOC_RUN - 1           /* a run: 1 to 31 fields, each the next word */
-    mov w4, #8
-    cmp w5, #RELOC_LONG - RELOC_RUN + 1
-    b.ne 9f
-    mov w5, #1                           /* RELOC_LONG: a step as the next 4 bytes, read */
-    ldrb w4, [x1], #1                    /* one by one (the MMU is off: no unaligned */
-    ldrb w8, [x1], #1                    /* access) */
-    orr w4, w4, w8, lsl #8
-    ldrb w8, [x1], #1
-    orr w4, w4, w8, lsl #16
-    ldrb w8, [x1], #1
-    orr w4, w4, w8, lsl #24
-8:  cbz w4, 3f                           /* the end */
-9:  add x3, x3, x4
-    ldr x8, [x3]
-    add x8, x8, x0
-    str x8, [x3]
-    cmp x3, x6
-    csel x6, x3, x6, lo
-    mov x7, x3                           /* the list goes up */
-    mov w4, #8
-    subs w5, w5, #1
-    b.ne 9b
-    b 2b
-    /* A static PIE's .rela.dyn (empty in pvhboot's own images). */
-3:  adr_l x1, __rela_start
-    adr_l x2, __rela_end
-10: cmp x1, x2
-    b.hs 4f
-    ldp x3, x4, [x1]                     /* r_offset, r_info */
-    ldr x5, [x1, #16]                    /* r_addend */
-    add x1, x1, #RELA_SIZE
-    cbz x4, 10b                          /* R_AARCH64_NONE: left by the link, nothing to do */
-    cmp x4, #R_AARCH64_RELATIVE          /* type in the low word, no symbol */
-    b.ne park                            /* the link made something we cannot apply */
-    add x5, x5, x0
-    add x3, x3, x0
-    str x5, [x3]
-    cmp x3, x6
-    csel x6, x3, x6, lo
-    cmp x3, x7
-    csel x7, x3, x7, hs
-    b 10b
-
-    /* --- the early map (mmu.c), then the MMU and caches on: from here on
-     * every write goes through the caches. arm64_mmu_early is C on the
-     * stack, with the MMU off: nothing it leaves there is read again. */
-4:  mov x0, x19
-    mov x1, x6
-    add x2, x7, #8                       /* [x1, x2): the words relocated (x1 > x2: none) */
-    bl arm64_mmu_early                   /* x0: TTBR0 (0: none), x1: TCR */
-    cbz x0, park
-    ldr x2, =MAIR_VALUE
-    mov x3, xzr                          /* nothing more to invalidate */
-    mov x4, xzr
-    bl arm64_mmu_enable
-    adr_l x0, arm64_stack_top            /* SP_EL0 (SPSel 0): the main stack */
-    mov sp, x0
-
-    /* --- zero .bss (16-byte aligned and sized: the linker script asserts it) */
-    adr_l x0, __bss_start
-    adr_l x1, __bss_end
-5:  cmp x0, x1
-    b.hs 6f
-    stp xzr, xzr, [x0], #16
-    b 5b
-
-6:  mov x0, x19
-    mov x1, x20
-    mov x2, x21
-    bl arm64_start
-    /* arm64_start does not return; if it did, stop here. */
 park:
     msr daifset, #0xf
 7:  wfi

@@ -47,10 +47,12 @@
 #include "common/cpu/cpu_arch.h"
 #include "common/fdt/fdt_boot.h"
 
-/* The secondary CPUs' stacks (common/cpu/cpu_start.c), each above its guard page:
- * a weak reference, so programs that start no CPU (the firmware) link
- * none of them and see address 0 here. */
-extern uint8_t pvh_cpu_stacks[PVH_CPUS_MAX][PVH_CPU_BLOCK_SIZE] __attribute__((weak));
+/* The secondary CPUs' stacks (common/cpu/cpu_start.c's pvh_cpu_stacks),
+ * each above its guard page: the bounds of the linker script's
+ * .cpu_stacks, empty in programs that start no CPU (the firmware).
+ * Symbols the link defines in every program, so reached PC-relative
+ * (a weak reference to pvh_cpu_stacks would be read from a GOT slot). */
+extern uint8_t __cpu_stacks_start[], __cpu_stacks_end[];
 
 /* Tables come from a fixed pool: one level-0 table, two level-1 tables
  * for the device map, and per range boundary (RAM, holes, the text) at
@@ -232,13 +234,6 @@ static int map(struct pool *pool, uint64_t *root, uint64_t base, uint64_t end, e
     return end > base ? map_level(pool, root, 0, base, end, a, err) : PVH_OK;
 }
 
-static unsigned pa_bits(uint64_t parange)
-{
-    static const unsigned bits[] = { 32, 36, 40, 42, 44, 48 };
-
-    return parange < sizeof(bits) / sizeof(bits[0]) ? bits[parange] : 48;
-}
-
 /* Unmap the page at va: where the page is mapped by a table of 4 KiB
  * pages already (the image's), its entry is cleared at once. */
 static int unmap_page(struct pool *pool, uint64_t *root, uint64_t va, struct pvh_error *err)
@@ -260,17 +255,17 @@ static int unmap_page(struct pool *pool, uint64_t *root, uint64_t va, struct pvh
 /* Step 3, in both maps: the image, its text W^X, and the guard pages. */
 static int map_image(struct pool *pool, uint64_t *root, struct pvh_error *err)
 {
-    unsigned cpu;
+    uintptr_t guard;
 
     _Static_assert(PVH_CPU_GUARD_SIZE == PAGE_SIZE, "a guard is one page");
     if (map(pool, root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err) ||
         map(pool, root, (uintptr_t)__text_end, (uintptr_t)__image_end, NORMAL, err) ||
         unmap_page(pool, root, (uintptr_t)arm64_stack_guard, err))
         return err ? err->code : PVH_ENOMEM;
-    if (!pvh_cpu_stacks)
-        return PVH_OK;
-    for (cpu = 1; cpu < PVH_CPUS_MAX; cpu++)
-        if (unmap_page(pool, root, (uintptr_t)pvh_cpu_stacks[cpu], err))
+    /* CPU 0's block is unused: the boot CPU runs on the main stack. */
+    for (guard = (uintptr_t)__cpu_stacks_start + PVH_CPU_BLOCK_SIZE;
+         guard < (uintptr_t)__cpu_stacks_end; guard += PVH_CPU_BLOCK_SIZE)
+        if (unmap_page(pool, root, guard, err))
             return err ? err->code : PVH_ENOMEM;
     return PVH_OK;
 }
@@ -370,9 +365,10 @@ struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint
     parange = mmfr0 & ID_AA64MMFR0_PARANGE_MASK;
     if (parange > 5)
         parange = 5; /* 52-bit addresses need another descriptor format: use 48 */
-    early.s.device_limit = 1ull << pa_bits(parange);
-    if (early.s.device_limit > DEVICE_LIMIT_MAX)
-        early.s.device_limit = DEVICE_LIMIT_MAX;
+    /* 2^(PA bits), at most DEVICE_LIMIT_MAX: PARange 0, 1 and 2 say 32,
+     * 36 and 40 bits, the others (42, 44, 48) more than 40. */
+    _Static_assert(DEVICE_LIMIT_MAX == 1ull << 40, "the limit is 40 bits");
+    early.s.device_limit = 1ull << (parange < 2 ? 32 + 4 * parange : 40);
     early.s.tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
                 TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | parange << TCR_IPS_SHIFT;
     early.s.nr_runs = 0;

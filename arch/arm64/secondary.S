@@ -38,34 +38,19 @@ arm64_secondary_entry:
     cmp x21, #CURRENTEL_EL2
     b.eq from_el2
     cmp x21, #CURRENTEL_EL1
-    b.eq at_el1
+    b.eq arm64_secondary_el1
     b park
 
     /* --- EL2: as the boot CPU (head.S), on this CPU's own stack --------- */
 from_el2:
     ldr x2, [x20, #SECONDARY_STACK_TOP]
     mov sp, x2
-    el2_to_el1 at_el1
+    el2_to_el1 arm64_secondary_el1
 
     /* --- EL1 -------------------------------------------------------------- */
-at_el1:
-    ldr x3, [x20, #SECONDARY_EXC_STACK_TOP]
-    ldr x4, [x20, #SECONDARY_STACK_TOP]
-    el1_enter x3, x4
-    ldr x2, [x20, #SECONDARY_AREA]
-    msr tpidr_el1, x2
+    /* --- EL1: in the vector table's unused bytes (vectors.S:
+     * arm64_secondary_el1), x19 the CPU's number, x20 its parameters. */
 
-    /* --- the boot CPU's tables; what EL2 wrote to the stack invalidated -- */
-    ldr x0, [x20, #SECONDARY_TTBR0]
-    ldr x1, [x20, #SECONDARY_TCR]
-    ldr x2, [x20, #SECONDARY_MAIR]
-    ldr x3, [x20, #SECONDARY_INVAL_START]
-    ldr x4, [x20, #SECONDARY_INVAL_END]
-    bl arm64_mmu_enable
-
-    mov x0, x19
-    bl pvh_cpu_secondary_main
-    /* It does not return; if it did, stop here. */
 park:
     msr daifset, #0xf
 1:  wfi

@@ -49,7 +49,8 @@ static struct pvh_range avoid[PVH_MODULES_MAX + 1] PVH_NOINIT;
 static struct pvh_fdt_cpus cpus PVH_NOINIT;
 unsigned arm64_entry_el = CURRENTEL_EL1;
 
-/* smp.c, in programs that start CPUs (weak: the firmware links none). */
+/* smp.c, in programs that start CPUs (weak: the firmware links none of
+ * it, and calls vectors.S's default, which does nothing). */
 extern void arm64_smp_boot_cpu_init(uint64_t hwid) __attribute__((weak));
 
 static void check(int rc, const struct pvh_error *err)
@@ -160,7 +161,8 @@ static void copy_device_tree(uint64_t pa)
         pvh_panic("no free RAM for a copy of the device tree: 0x%llx bytes",
                   (unsigned long long)size);
     copy_bytes((uint8_t *)(uintptr_t)copy, fdt.blob, used);
-    pvh_put_be32((uint8_t *)(uintptr_t)copy + 4, used); /* totalsize */
+    /* totalsize: an aligned word of the page-aligned copy, one store */
+    ((uint32_t *)(uintptr_t)copy)[1] = __builtin_bswap32(used);
     store.boot.fdt = copy;
 }
 
@@ -191,9 +193,12 @@ static void read_cpus(void)
  * raises it to cover the kernel and initrd it appends behind. */
 static uint64_t loaded_image_end(void)
 {
+    /* Our own header, 8-byte aligned and little-endian: one load. */
+    const uint64_t *header = __builtin_assume_aligned(__image_start, 8);
     uint64_t base = (uintptr_t)__image_start, own = (uintptr_t)__image_end - base;
-    uint64_t size = pvh_le64((const uint8_t *)__image_start + IMAGE_SIZE_OFF);
+    uint64_t size = header[IMAGE_SIZE_OFF / 8];
 
+    _Static_assert(IMAGE_SIZE_OFF % 8 == 0, "image_size is an aligned word");
     if (size <= own)
         return base + own;
     if (base + size < base)
@@ -209,8 +214,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     pvh_mark_at(PVH_MARK_ENTRY, entry_ticks);
     pvh_mark(PVH_MARK_C);
     arm64_entry_el = (unsigned)entry_el;
-    if (arm64_smp_boot_cpu_init)
-        arm64_smp_boot_cpu_init(arm64_mpidr_hwid());
+    arm64_smp_boot_cpu_init(arm64_mpidr_hwid());
     pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 

@@ -38,13 +38,16 @@
  * cannot clear it (el2.c): then EL1's registers are reached by their
  * *_EL12 encodings.
  *
- * The code of both, and the cache maintenance and MMU switches that C
- * cannot do itself, lie in the slots' unused bytes (each slot placed
- * with .org, which refuses to go back, so code that outgrew its slot
- * fails to assemble): the table is exactly 2 KiB, and the linker script
- * puts the rest of the image's code right behind it.
+ * The code of both, the cache maintenance and MMU switches that C
+ * cannot do itself, and the boot's own assembly after EL2 (head.S's and
+ * secondary.S's way from EL1 to C, the relocation, smp.c's defaults
+ * for programs that start no CPU) lie in the slots' unused bytes, each
+ * piece in one slot and going on in another with a branch (each slot
+ * placed with .org, which refuses to go back, so code that outgrew its
+ * slot fails to assemble): the table is exactly 2 KiB, and the linker
+ * script puts the rest of the image's code right behind it.
  */
-#include "arch/arm64/arm64.h"
+#include "arch/arm64/asm.h"
 
 /* Frame offsets: struct arm64_frame in arch/arm64/arch.h. */
 #define FRAME_X1     8
@@ -170,6 +173,17 @@ el1_exception_2:
     mov x1, sp
     bl arm64_exception                   /* reports and stops: does not return */
     b hyp_park
+/*
+ * head.S goes on here at EL1, whichever way it came in: the exception
+ * stack on SP_EL1, the vectors, then the early stack (the main stack
+ * once the caches are on) on SP_EL0.
+ */
+    .globl arm64_boot_el1
+arm64_boot_el1:
+    adr_l x3, arm64_exception_stack_top
+    adr_l x4, arm64_early_stack_top
+    el1_enter x3, x4
+    b boot_el1_2
 
     slot 2, hyp_park
 hyp_handoff:
@@ -183,6 +197,25 @@ hyp_handoff:
     mov x2, xzr
     mov x3, xzr
     br x16
+boot_el1_2:
+    /* The relocations (slots 12-14), linked at 0 and running at
+     * __image_start: their writes bypass the caches, and arm64_mmu_early
+     * (mmu.c, C on the early stack with the MMU off) cleans the range
+     * they fell in, [x6, x7], out of them as it builds the early map;
+     * then the MMU and caches on: from here on every write goes through
+     * the caches; then C (slot 11). */
+    bl arm64_relocate
+    mov x0, x19
+    mov x1, x6
+    add x2, x7, #8                       /* [x1, x2): the words relocated (x1 > x2: none) */
+    bl arm64_mmu_early                   /* x0: TTBR0 (0: none), x1: TCR */
+    cbz x0, hyp_park
+    ldr x2, =MAIR_VALUE
+    mov x3, xzr                          /* nothing more to invalidate */
+    mov x4, xzr
+    bl arm64_mmu_enable
+    b arm64_enter_c
+    .ltorg
 
     slot 3, hyp_park
 hyp_reflect:
@@ -200,6 +233,19 @@ hyp_reflect_el12:
     /* The cache maintenance and MMU switches C cannot do itself (C's
      * view of them: arch.h), in the unused bytes from here on. */
     slot 5, hyp_park
+secondary_el1_3:
+    ldr x2, [x20, #SECONDARY_AREA]
+    msr tpidr_el1, x2
+    ldr x0, [x20, #SECONDARY_TTBR0]
+    ldr x1, [x20, #SECONDARY_TCR]
+    ldr x2, [x20, #SECONDARY_MAIR]
+    ldr x3, [x20, #SECONDARY_INVAL_START]
+    ldr x4, [x20, #SECONDARY_INVAL_END]
+    bl arm64_mmu_enable
+    mov x0, x19
+    .weak pvh_cpu_secondary_main
+    bl pvh_cpu_secondary_main            /* does not return */
+    b hyp_park
 /* void arm64_dcache_clean(uint64_t start, uint64_t end): to the point of coherency */
     .globl arm64_dcache_clean
 arm64_dcache_clean:
@@ -207,6 +253,9 @@ arm64_dcache_clean:
     ret
 
     slot 6, hyp_park
+secondary_el1_2:
+    el1_enter x3, x4
+    b secondary_el1_3
 /* void arm64_dcache_clean_inval(uint64_t start, uint64_t end) */
     .globl arm64_dcache_clean_inval
 arm64_dcache_clean_inval:
@@ -251,6 +300,18 @@ hyp_sync:
     b.eq hyp_handoff
     mov x0, #-1                          /* SMCCC NOT_SUPPORTED; ELR_EL2 is past the hvc */
     eret
+/*
+ * secondary.S goes on here at EL1 (x19: the CPU's number, x20: its
+ * arm64_secondary_params): its exception stack, the vectors, its stack,
+ * its per-CPU area in TPIDR_EL1, then the MMU with the boot CPU's
+ * tables, what EL2 wrote to the stack invalidated (slot 5), and C. Only
+ * programs that start CPUs come here: the call is weak.
+ */
+    .globl arm64_secondary_el1
+arm64_secondary_el1:
+    ldr x3, [x20, #SECONDARY_EXC_STACK_TOP]
+    ldr x4, [x20, #SECONDARY_STACK_TOP]
+    b secondary_el1_2
 
     slot 9, hyp_park
 mmu_enable_2:
@@ -305,9 +366,117 @@ arm64_enter_image:
     b enter_image_2
 
     slot 11, hyp_park
+/*
+ * What a program that starts no CPU (the firmware) has of smp.c, which
+ * start.c and exception.c call through weak references: the boot CPU's
+ * set-up does nothing, and the CPU number is 0. Weak, so that smp.c's
+ * own replace them where it is linked; hidden, so that the image does
+ * not name them among its global symbols (the firmware must name none
+ * of smp.o's: tests/boot/test_arm64_linux.py).
+ */
+    .weak arm64_smp_boot_cpu_init, arm64_smp_cpu_number
+    .hidden arm64_smp_boot_cpu_init, arm64_smp_cpu_number
+    .type arm64_smp_boot_cpu_init, %function
+    .type arm64_smp_cpu_number, %function
+arm64_smp_boot_cpu_init:
+arm64_smp_cpu_number:
+    mov w0, #0
+    ret
+
+/* head.S's last steps, once the MMU and caches are on: the main stack
+ * (SP_EL0, SPSel 0), .bss zeroed (16-byte aligned and sized: the linker
+ * script asserts it), then arm64_start(tree, entry EL, entry count) from
+ * x19-x21; it does not return, and if it did the CPU would stop here. */
+    .globl arm64_enter_c
+arm64_enter_c:
+    adr_l x0, arm64_stack_top
+    mov sp, x0
+    adr_l x0, __bss_start
+    adr_l x1, __bss_end
+5:  cmp x0, x1
+    b.hs 6f
+    stp xzr, xzr, [x0], #16
+    b 5b
+6:  mov x0, x19
+    mov x1, x20
+    mov x2, x21
+    bl arm64_start
+    b hyp_park
+
     /* Slots 12-15: a lower EL in AArch32. */
     slot 12, hyp_park
+/*
+ * head.S's relocation, at EL1 with the MMU off, before any stack: every
+ * absolute address in the image gets the load address added. pvhboot's
+ * own images list where those lie at arm64_relocs (tools/x86-relocs.py:
+ * a byte per step from one to the next, the first from the image's
+ * first byte; 0 ends the list); a static PIE (a unikernel linked in one
+ * step with the installed flags) has an empty list and its
+ * R_AARCH64_RELATIVE relocations in .rela.dyn instead. Returns the
+ * lowest field written in x6 (-1: none) and the highest in x7; clobbers
+ * x0-x8. A relocation it cannot apply parks the CPU.
+ */
+    .globl arm64_relocate
+arm64_relocate:
+    adr_l x0, __image_start
+    adr_l x1, arm64_relocs
+    mov x3, x0                           /* x3: the last field, the image's first byte first */
+    mov x6, #-1
+    mov x7, xzr
+2:  ldrb w4, [x1], #1
+    mov w5, #1                           /* w5 fields, the first w4 bytes on, the rest 8 apart */
+    cmp w4, #RELOC_RUN
+    b.lo 8f                              /* a step of 1 to 0xdf bytes, or the end */
+    sub w5, w4, #RELOC_RUN - 1           /* a run: 1 to 31 fields, each the next word */
+    mov w4, #8
+    cmp w5, #RELOC_LONG - RELOC_RUN + 1
+    b.ne 9f
+    mov w5, #1                           /* RELOC_LONG: a step as the next 4 bytes, read */
+    ldrb w4, [x1], #1                    /* one by one (the MMU is off: no unaligned */
+    ldrb w8, [x1], #1                    /* access) */
+    orr w4, w4, w8, lsl #8
+    ldrb w8, [x1], #1
+    orr w4, w4, w8, lsl #16
+    ldrb w8, [x1], #1
+    orr w4, w4, w8, lsl #24
+8:  cbz w4, 3f                           /* the end */
+    b 9f
+
     slot 13, hyp_park
+9:  add x3, x3, x4
+    ldr x8, [x3]
+    add x8, x8, x0
+    str x8, [x3]
+    cmp x3, x6
+    csel x6, x3, x6, lo
+    mov x7, x3                           /* the list goes up */
+    mov w4, #8
+    subs w5, w5, #1
+    b.ne 9b
+    b 2b
+    /* A static PIE's .rela.dyn (empty in pvhboot's own images). */
+3:  adr_l x1, __rela_start
+    adr_l x2, __rela_end
+    b 10f
+
     slot 14, hyp_park
+10: cmp x1, x2
+    b.hs 4f
+    ldp x3, x4, [x1]                     /* r_offset, r_info */
+    ldr x5, [x1, #16]                    /* r_addend */
+    add x1, x1, #RELA_SIZE
+    cbz x4, 10b                          /* R_AARCH64_NONE: left by the link, nothing to do */
+    cmp x4, #R_AARCH64_RELATIVE          /* type in the low word, no symbol */
+    b.ne hyp_park                        /* the link made something we cannot apply */
+    add x5, x5, x0
+    add x3, x3, x0
+    str x5, [x3]
+    cmp x3, x6
+    csel x6, x3, x6, lo
+    cmp x3, x7
+    csel x7, x3, x7, hs
+    b 10b
+4:  ret
+
     slot 15, hyp_park
     /* The rest of the image's code follows (the linker script). */
