@@ -7,17 +7,18 @@
 # about 300 more instructions in hello's boot.
 ARCH_CFLAGS = -march=armv8-a -mstrict-align -mgeneral-regs-only -mcmodel=small \
               -mno-outline-atomics -fno-shrink-wrap
-# -mstrict-align everywhere but in the objects below, which run only
-# with the MMU on and touch only Normal memory (RAM: the device tree's
-# copy, the console's buffers, the kernel image), where an unaligned
-# access is allowed (SCTLR_EL1.A is clear): there GCC may read a
-# big-endian field with one load and a byte swap rather than byte by
-# byte (fdt_write.o 6,848 -> 6,332 bytes). Not the code that runs with
-# the MMU off (head.S, el2.c, mmu.c's early map) nor the code that reads
-# the loader's tree, which the early map maps as Device memory, where
-# every unaligned access faults.
+# -mstrict-align everywhere but in the objects below, the firmware's,
+# which run only once the boot is done, with the MMU on, and touch only
+# Normal memory (RAM: the device tree's copy, the kernel image), where
+# an unaligned access is allowed (SCTLR_EL1.A is clear): there GCC may
+# read a big-endian field with one load and a byte swap rather than byte
+# by byte (fdt_write.o 6,848 -> 6,332 bytes). Not the code that runs
+# with the MMU off (head.S, el2.c, mmu.c's early map), nor the code that
+# reads the loader's tree, which the early map maps as Device memory,
+# nor the console, which an exception taken before the MMU is on
+# reports through (Device memory: every unaligned access faults).
 ARM64_UNALIGNED_OK_OBJS := $(patsubst %,$(BUILD)/obj/%.o,common/fdt/fdt_write \
-    common/output/console firmware/arm64/linux firmware/firmware)
+    firmware/arm64/linux firmware/firmware)
 $(ARM64_UNALIGNED_OK_OBJS): ALL_CFLAGS += -mno-strict-align
 ARCH_C_SRCS := common/fdt/fdt.c common/fdt/fdt_write.c common/fdt/fdt_boot.c common/fdt/fdt_cpus.c \
                arch/arm64/el2.c arch/arm64/exception.c arch/arm64/hypercall.c arch/arm64/mmu.c \
