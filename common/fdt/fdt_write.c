@@ -271,29 +271,40 @@ static void fix_name_offsets(struct pvh_fdt_writer *w)
     }
 }
 
+/* The header of a blob whose structure block starts at off_struct and
+ * whose strings block (strings_len bytes) at off_strings, just after it;
+ * the blob's total size back. Once a tree: one copy, byte stores. */
+static uint32_t put_header(uint8_t *h, uint32_t off_struct, uint32_t off_strings,
+                           uint32_t strings_len)
+{
+    const uint32_t v[10] = {
+        FDT_MAGIC,
+        off_strings + strings_len,  /* totalsize */
+        off_struct,                 /* off_dt_struct */
+        off_strings,                /* off_dt_strings */
+        FDT_HEADER_SIZE,            /* off_mem_rsvmap */
+        17,                         /* version */
+        16,                         /* last_comp_version */
+        0,                          /* boot_cpuid_phys */
+        strings_len,                /* size_dt_strings */
+        off_strings - off_struct,   /* size_dt_struct */
+    };
+    unsigned i;
+
+    for (i = 0; i < 10; i++)
+        pvh_put_be32(h + 4 * i, v[i]);
+    return v[1];
+}
+
 int pvh_fdt_finish(struct pvh_fdt_writer *w, uint32_t *total, struct pvh_error *err)
 {
-    uint8_t *h = w->buf;
-    uint32_t size_struct;
-
     if (!w->error && w->depth)
         w->error = pvh_fail(err, PVH_EINVAL, "fdt writer: %u nodes left open", w->depth);
     if (put_token(w, FDT_END, err))
         return w->error;
     fix_name_offsets(w);
-    size_struct = w->struct_end - w->off_struct;
     memmove(w->buf + w->struct_end, w->buf + w->size - w->strings_len, w->strings_len);
-    put_be32(h + 0, FDT_MAGIC);
-    put_be32(h + 4, w->struct_end + w->strings_len);          /* totalsize */
-    put_be32(h + 8, w->off_struct);                           /* off_dt_struct */
-    put_be32(h + 12, w->struct_end);                          /* off_dt_strings */
-    put_be32(h + 16, FDT_HEADER_SIZE);                        /* off_mem_rsvmap */
-    put_be32(h + 20, 17);                                     /* version */
-    put_be32(h + 24, 16);                                     /* last_comp_version */
-    put_be32(h + 28, 0);                                      /* boot_cpuid_phys */
-    put_be32(h + 32, w->strings_len);                         /* size_dt_strings */
-    put_be32(h + 36, size_struct);                            /* size_dt_struct */
-    *total = w->struct_end + w->strings_len;
+    *total = put_header(w->buf, w->off_struct, w->struct_end, w->strings_len);
     return PVH_OK;
 }
 
@@ -619,7 +630,6 @@ static int rewrite_end(struct rewrite *r, const struct pvh_fdt_token *tok, struc
 static int finish_runs(struct rewrite *r, uint32_t *total)
 {
     struct pvh_fdt_writer *w = &r->out;
-    uint8_t *h = w->buf;
     uint64_t strings;
 
     if (!flush(r))
@@ -629,17 +639,7 @@ static int finish_runs(struct rewrite *r, uint32_t *total)
     if (strings + r->names->len > w->size)
         return REDO;
     copy(w->buf + strings, (const uint8_t *)r->names->bytes, r->names->len);
-    put_be32(h + 0, FDT_MAGIC);
-    put_be32(h + 4, (uint32_t)(strings + r->names->len));  /* totalsize */
-    put_be32(h + 8, w->off_struct);                        /* off_dt_struct */
-    put_be32(h + 12, (uint32_t)strings);                   /* off_dt_strings */
-    put_be32(h + 16, FDT_HEADER_SIZE);                     /* off_mem_rsvmap */
-    put_be32(h + 20, 17);                                  /* version */
-    put_be32(h + 24, 16);                                  /* last_comp_version */
-    put_be32(h + 28, 0);                                   /* boot_cpuid_phys */
-    put_be32(h + 32, r->names->len);                       /* size_dt_strings */
-    put_be32(h + 36, (uint32_t)(strings - w->off_struct)); /* size_dt_struct */
-    *total = (uint32_t)(strings + r->names->len);
+    *total = put_header(w->buf, w->off_struct, (uint32_t)strings, r->names->len);
     return PVH_OK;
 }
 
