@@ -15,7 +15,9 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* A big-endian word: one store where p is 4-byte aligned. */
+/* A big-endian word: one store where p is 4-byte aligned. Inline for the
+ * bulk copy's name offsets, one per property; elsewhere (the token-by-
+ * token writer, the few words of the copy's own) pvh_put_be32's call. */
 INLINE void put_be32(uint8_t *p, uint32_t v)
 {
     if ((uintptr_t)p % 4) {
@@ -56,8 +58,8 @@ static void copy(uint8_t *dst, const uint8_t *src, uint32_t len)
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
-    put_be32(p, (uint32_t)(v >> 32));
-    put_be32(p + 4, (uint32_t)v);
+    pvh_put_be32(p, (uint32_t)(v >> 32));
+    pvh_put_be32(p + 4, (uint32_t)v);
 }
 
 static int writer_fail(struct pvh_fdt_writer *w, struct pvh_error *err, const char *what)
@@ -111,7 +113,7 @@ static int put_token(struct pvh_fdt_writer *w, uint32_t token, struct pvh_error 
         return w->error;
     if (!room(w, 4))
         return writer_fail(w, err, "a token");
-    put_be32(w->buf + w->struct_end, token);
+    pvh_put_be32(w->buf + w->struct_end, token);
     w->struct_end += 4;
     return PVH_OK;
 }
@@ -227,8 +229,8 @@ static int put_property(struct pvh_fdt_writer *w, uint32_t dist, const void *val
         return w->error;
     if (!room(w, 8))
         return writer_fail(w, err, "a property");
-    put_be32(w->buf + w->struct_end, len);
-    put_be32(w->buf + w->struct_end + 4, dist);
+    pvh_put_be32(w->buf + w->struct_end, len);
+    pvh_put_be32(w->buf + w->struct_end + 4, dist);
     w->struct_end += 8;
     return put_padded(w, value, len, err);
 }
@@ -263,7 +265,7 @@ static void fix_name_offsets(struct pvh_fdt_writer *w)
             uint32_t len = pvh_be32(w->buf + off + 4);
             uint32_t dist = pvh_be32(w->buf + off + 8);
 
-            put_be32(w->buf + off + 8, w->strings_len - dist);
+            pvh_put_be32(w->buf + off + 8, w->strings_len - dist);
             off += 12 + ((len + 3) & ~3u);
         } else {
             off += 4;
@@ -468,9 +470,9 @@ static bool run_property(struct rewrite *r, const char *name, const void *value,
 
     if (r->at + 12 + padded + 4 > r->out.size || !name_offset(r->names, name, &off))
         return false;
-    put_be32(at, FDT_PROP);
-    put_be32(at + 4, len);
-    put_be32(at + 8, off);
+    pvh_put_be32(at, FDT_PROP);
+    pvh_put_be32(at + 4, len);
+    pvh_put_be32(at + 8, off);
     if (padded != len)
         *(pvh_fdt_word *)(void *)(at + 12 + padded - 4) = 0;
     copy(at + 12, value, len);
@@ -551,12 +553,12 @@ static int new_chosen(struct rewrite *r, struct pvh_error *err)
     if (!flush(r) || r->at + 12 + 4 > w->size)
         return REDO;
     at = w->buf + r->at;
-    put_be32(at, FDT_BEGIN_NODE);
+    pvh_put_be32(at, FDT_BEGIN_NODE);
     memcpy(at + 4, "chosen\0", 8); /* the name, its NUL and padding */
     r->at += 12;
     if (put_chosen_props(r, err) || r->at + 4 + 4 > w->size)
         return REDO;
-    put_be32(w->buf + r->at, FDT_END_NODE);
+    pvh_put_be32(w->buf + r->at, FDT_END_NODE);
     r->at += 4;
     return PVH_OK;
 }
@@ -634,7 +636,7 @@ static int finish_runs(struct rewrite *r, uint32_t *total)
 
     if (!flush(r))
         return REDO;
-    put_be32(w->buf + r->at, FDT_END);
+    pvh_put_be32(w->buf + r->at, FDT_END);
     strings = r->at + 4;
     if (strings + r->names->len > w->size)
         return REDO;
