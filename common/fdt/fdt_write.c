@@ -510,32 +510,32 @@ static inline __attribute__((always_inline)) int out_token(struct rewrite *r,
     return PVH_OK;
 }
 
+/* One of our properties, in the copy's way or the writer's: REDO when
+ * the copy cannot take it, the writer's error when it fails. */
+static int chosen_prop(struct rewrite *r, const char *name, const void *value, uint32_t len,
+                       struct pvh_error *err)
+{
+    if (r->runs)
+        return run_property(r, name, value, len) ? PVH_OK : REDO;
+    return pvh_fdt_property(&r->out, name, value, len, err);
+}
+
 static int put_chosen_props(struct rewrite *r, struct pvh_error *err)
 {
     const struct pvh_fdt_chosen *c = r->chosen;
-    struct pvh_fdt_writer *w = &r->out;
     uint8_t cell[2][8];
+    int rc = PVH_OK;
 
     put_be64(cell[0], c->initrd_start);
     put_be64(cell[1], c->initrd_end);
-    if (r->runs) {
-        if (!flush(r) ||
-            (c->bootargs && !run_property(r, "bootargs", c->bootargs,
-                                          (uint32_t)strlen(c->bootargs) + 1)) ||
-            (c->initrd_end > c->initrd_start &&
-             (!run_property(r, "linux,initrd-start", cell[0], 8) ||
-              !run_property(r, "linux,initrd-end", cell[1], 8))))
-            return REDO;
-        return PVH_OK;
-    }
-    if (c->bootargs &&
-        pvh_fdt_property(w, "bootargs", c->bootargs, (uint32_t)strlen(c->bootargs) + 1, err))
-        return w->error;
-    if (c->initrd_end > c->initrd_start &&
-        (pvh_fdt_property(w, "linux,initrd-start", cell[0], 8, err) ||
-         pvh_fdt_property(w, "linux,initrd-end", cell[1], 8, err)))
-        return w->error;
-    return PVH_OK;
+    if (r->runs && !flush(r))
+        return REDO;
+    if (c->bootargs)
+        rc = chosen_prop(r, "bootargs", c->bootargs, (uint32_t)strlen(c->bootargs) + 1, err);
+    if (!rc && c->initrd_end > c->initrd_start &&
+        !(rc = chosen_prop(r, "linux,initrd-start", cell[0], 8, err)))
+        rc = chosen_prop(r, "linux,initrd-end", cell[1], 8, err);
+    return rc;
 }
 
 /* No /chosen in the source: one at the end of the root. */
@@ -563,10 +563,17 @@ static int new_chosen(struct rewrite *r, struct pvh_error *err)
     return PVH_OK;
 }
 
+/* Names compared off the copy's way (in /chosen, and a depth-2 node's):
+ * one copy of the loop. */
+static bool name_is(const char *name, const char *want)
+{
+    return pvh_fdt_name_is(name, want);
+}
+
 static bool replaced(const char *name)
 {
-    return pvh_fdt_name_is(name, "bootargs") || pvh_fdt_name_is(name, "linux,initrd-start") ||
-           pvh_fdt_name_is(name, "linux,initrd-end");
+    return name_is(name, "bootargs") || name_is(name, "linux,initrd-start") ||
+           name_is(name, "linux,initrd-end");
 }
 
 /* Is the node whose BEGIN_NODE token was just read a multiboot module?
@@ -583,7 +590,7 @@ static int is_module_node(const struct pvh_fdt_walk *at, bool *module, struct pv
             return err->code;
         if (tok.kind != PVH_FDT_PROP)
             return PVH_OK;
-        if (pvh_fdt_name_is(tok.name, "compatible") &&
+        if (name_is(tok.name, "compatible") &&
             pvh_fdt_strlist_has(tok.value, tok.len, "multiboot,module"))
             *module = true;
     }
@@ -605,7 +612,7 @@ static int rewrite_node(struct rewrite *r, const struct pvh_fdt_token *tok, stru
             return PVH_OK;
         }
     }
-    if (tok->depth == 2 && pvh_fdt_name_is(tok->name, "chosen"))
+    if (tok->depth == 2 && name_is(tok->name, "chosen"))
         r->chosen_depth = 2;
     return out_token(r, tok, err);
 }
