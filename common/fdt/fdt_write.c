@@ -293,8 +293,8 @@ static uint32_t put_header(uint8_t *h, uint32_t off_struct, uint32_t off_strings
     };
     unsigned i;
 
-    for (i = 0; i < 10; i++)
-        pvh_put_be32(h + 4 * i, v[i]);
+    for (i = 0; i < 10; i++, h += 4)
+        pvh_put_be32(h, v[i]);
     return v[1];
 }
 
