@@ -127,14 +127,9 @@ static int put_padded(struct pvh_fdt_writer *w, const void *data, uint32_t len,
 
     if (!room(w, padded))
         return writer_fail(w, err, "a name or value");
-    /* The padding: where the last word is aligned, zeroed whole before
-     * the value's bytes go over its front. */
-    if (padded != len && !((uintptr_t)at % 4))
-        *(pvh_fdt_word *)(void *)(at + padded - 4) = 0;
-    else if (padded != len)
-        memset(at + len, 0, (size_t)(padded - len));
+    memset(at + len, 0, (size_t)(padded - len));
     if (len) /* an empty property may come with no value pointer */
-        copy(at, data, len);
+        memcpy(at, data, len);
     w->struct_end += (uint32_t)padded;
     return PVH_OK;
 }
