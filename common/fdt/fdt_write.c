@@ -31,31 +31,6 @@ INLINE void put_be32(uint8_t *p, uint32_t v)
 #endif
 }
 
-/* len bytes, a word at a time where both ends are 4-byte aligned (a
- * property's value in a tree read as words is). */
-static void copy(uint8_t *dst, const uint8_t *src, uint32_t len)
-{
-    if (!(((uintptr_t)dst | (uintptr_t)src) % 4)) {
-        for (; len >= 8; len -= 8, dst += 8, src += 8) {
-            uint32_t a = *(const pvh_fdt_word *)(const void *)src;
-            uint32_t b = *(const pvh_fdt_word *)(const void *)(src + 4);
-
-            *(pvh_fdt_word *)(void *)dst = a;
-            *(pvh_fdt_word *)(void *)(dst + 4) = b;
-        }
-        if (len >= 4) {
-            *(pvh_fdt_word *)(void *)dst = *(const pvh_fdt_word *)(const void *)src;
-            len -= 4;
-            dst += 4;
-            src += 4;
-        }
-        for (; len; len--) /* the last bytes of a value */
-            *dst++ = *src++;
-        return;
-    }
-    memcpy(dst, src, len);
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
     pvh_put_be32(p, (uint32_t)(v >> 32));
@@ -470,7 +445,7 @@ static bool run_property(struct rewrite *r, const char *name, const void *value,
     pvh_put_be32(at + 8, off);
     if (padded != len)
         *(pvh_fdt_word *)(void *)(at + 12 + padded - 4) = 0;
-    copy(at + 12, value, len);
+    memcpy(at + 12, value, len);
     r->at += 12 + padded;
     return true;
 }
@@ -634,15 +609,20 @@ static int rewrite_end(struct rewrite *r, const struct pvh_fdt_token *tok, struc
 static int finish_runs(struct rewrite *r, uint32_t *total)
 {
     struct pvh_fdt_writer *w = &r->out;
+    uint32_t words = (r->names->len + 3) / 4, i;
     uint64_t strings;
 
     if (!flush(r))
         return REDO;
     pvh_put_be32(w->buf + r->at, FDT_END);
     strings = r->at + 4;
-    if (strings + r->names->len > w->size)
+    if (strings + 4ull * words > w->size)
         return REDO;
-    copy(w->buf + strings, (const uint8_t *)r->names->bytes, r->names->len);
+    /* The names a word at a time (both ends 4-byte aligned), the last
+     * word's bytes past them included: they lie beyond totalsize. */
+    for (i = 0; i < words; i++)
+        ((pvh_fdt_word *)(void *)(w->buf + strings))[i] =
+            ((const pvh_fdt_word *)(const void *)r->names->bytes)[i];
     *total = put_header(w->buf, w->off_struct, (uint32_t)strings, r->names->len);
     return PVH_OK;
 }
