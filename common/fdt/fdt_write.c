@@ -15,7 +15,9 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* A big-endian word: one store where p is 4-byte aligned. */
+/* A big-endian word: one store where p is 4-byte aligned. Inline for the
+ * bulk copy's name offsets, one per property; elsewhere (the token-by-
+ * token writer, the few words of the copy's own) pvh_put_be32's call. */
 INLINE void put_be32(uint8_t *p, uint32_t v)
 {
     if ((uintptr_t)p % 4) {
@@ -29,35 +31,10 @@ INLINE void put_be32(uint8_t *p, uint32_t v)
 #endif
 }
 
-/* len bytes, a word at a time where both ends are 4-byte aligned (a
- * property's value in a tree read as words is). */
-static void copy(uint8_t *dst, const uint8_t *src, uint32_t len)
-{
-    if (!(((uintptr_t)dst | (uintptr_t)src) % 4)) {
-        for (; len >= 8; len -= 8, dst += 8, src += 8) {
-            uint32_t a = *(const pvh_fdt_word *)(const void *)src;
-            uint32_t b = *(const pvh_fdt_word *)(const void *)(src + 4);
-
-            *(pvh_fdt_word *)(void *)dst = a;
-            *(pvh_fdt_word *)(void *)(dst + 4) = b;
-        }
-        if (len >= 4) {
-            *(pvh_fdt_word *)(void *)dst = *(const pvh_fdt_word *)(const void *)src;
-            len -= 4;
-            dst += 4;
-            src += 4;
-        }
-        for (; len; len--) /* the last bytes of a value */
-            *dst++ = *src++;
-        return;
-    }
-    memcpy(dst, src, len);
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
-    put_be32(p, (uint32_t)(v >> 32));
-    put_be32(p + 4, (uint32_t)v);
+    pvh_put_be32(p, (uint32_t)(v >> 32));
+    pvh_put_be32(p + 4, (uint32_t)v);
 }
 
 static int writer_fail(struct pvh_fdt_writer *w, struct pvh_error *err, const char *what)
@@ -111,7 +88,7 @@ static int put_token(struct pvh_fdt_writer *w, uint32_t token, struct pvh_error 
         return w->error;
     if (!room(w, 4))
         return writer_fail(w, err, "a token");
-    put_be32(w->buf + w->struct_end, token);
+    pvh_put_be32(w->buf + w->struct_end, token);
     w->struct_end += 4;
     return PVH_OK;
 }
@@ -125,14 +102,9 @@ static int put_padded(struct pvh_fdt_writer *w, const void *data, uint32_t len,
 
     if (!room(w, padded))
         return writer_fail(w, err, "a name or value");
-    /* The padding: where the last word is aligned, zeroed whole before
-     * the value's bytes go over its front. */
-    if (padded != len && !((uintptr_t)at % 4))
-        *(pvh_fdt_word *)(void *)(at + padded - 4) = 0;
-    else if (padded != len)
-        memset(at + len, 0, (size_t)(padded - len));
+    memset(at + len, 0, (size_t)(padded - len));
     if (len) /* an empty property may come with no value pointer */
-        copy(at, data, len);
+        memcpy(at, data, len);
     w->struct_end += (uint32_t)padded;
     return PVH_OK;
 }
@@ -227,8 +199,8 @@ static int put_property(struct pvh_fdt_writer *w, uint32_t dist, const void *val
         return w->error;
     if (!room(w, 8))
         return writer_fail(w, err, "a property");
-    put_be32(w->buf + w->struct_end, len);
-    put_be32(w->buf + w->struct_end + 4, dist);
+    pvh_put_be32(w->buf + w->struct_end, len);
+    pvh_put_be32(w->buf + w->struct_end + 4, dist);
     w->struct_end += 8;
     return put_padded(w, value, len, err);
 }
@@ -263,7 +235,7 @@ static void fix_name_offsets(struct pvh_fdt_writer *w)
             uint32_t len = pvh_be32(w->buf + off + 4);
             uint32_t dist = pvh_be32(w->buf + off + 8);
 
-            put_be32(w->buf + off + 8, w->strings_len - dist);
+            pvh_put_be32(w->buf + off + 8, w->strings_len - dist);
             off += 12 + ((len + 3) & ~3u);
         } else {
             off += 4;
@@ -271,29 +243,40 @@ static void fix_name_offsets(struct pvh_fdt_writer *w)
     }
 }
 
+/* The header of a blob whose structure block starts at off_struct and
+ * whose strings block (strings_len bytes) at off_strings, just after it;
+ * the blob's total size back. Once a tree: one copy, byte stores. */
+static uint32_t put_header(uint8_t *h, uint32_t off_struct, uint32_t off_strings,
+                           uint32_t strings_len)
+{
+    const uint32_t v[10] = {
+        FDT_MAGIC,
+        off_strings + strings_len,  /* totalsize */
+        off_struct,                 /* off_dt_struct */
+        off_strings,                /* off_dt_strings */
+        FDT_HEADER_SIZE,            /* off_mem_rsvmap */
+        17,                         /* version */
+        16,                         /* last_comp_version */
+        0,                          /* boot_cpuid_phys */
+        strings_len,                /* size_dt_strings */
+        off_strings - off_struct,   /* size_dt_struct */
+    };
+    unsigned i;
+
+    for (i = 0; i < 10; i++, h += 4)
+        pvh_put_be32(h, v[i]);
+    return v[1];
+}
+
 int pvh_fdt_finish(struct pvh_fdt_writer *w, uint32_t *total, struct pvh_error *err)
 {
-    uint8_t *h = w->buf;
-    uint32_t size_struct;
-
     if (!w->error && w->depth)
         w->error = pvh_fail(err, PVH_EINVAL, "fdt writer: %u nodes left open", w->depth);
     if (put_token(w, FDT_END, err))
         return w->error;
     fix_name_offsets(w);
-    size_struct = w->struct_end - w->off_struct;
     memmove(w->buf + w->struct_end, w->buf + w->size - w->strings_len, w->strings_len);
-    put_be32(h + 0, FDT_MAGIC);
-    put_be32(h + 4, w->struct_end + w->strings_len);          /* totalsize */
-    put_be32(h + 8, w->off_struct);                           /* off_dt_struct */
-    put_be32(h + 12, w->struct_end);                          /* off_dt_strings */
-    put_be32(h + 16, FDT_HEADER_SIZE);                        /* off_mem_rsvmap */
-    put_be32(h + 20, 17);                                     /* version */
-    put_be32(h + 24, 16);                                     /* last_comp_version */
-    put_be32(h + 28, 0);                                      /* boot_cpuid_phys */
-    put_be32(h + 32, w->strings_len);                         /* size_dt_strings */
-    put_be32(h + 36, size_struct);                            /* size_dt_struct */
-    *total = w->struct_end + w->strings_len;
+    *total = put_header(w->buf, w->off_struct, w->struct_end, w->strings_len);
     return PVH_OK;
 }
 
@@ -457,12 +440,12 @@ static bool run_property(struct rewrite *r, const char *name, const void *value,
 
     if (r->at + 12 + padded + 4 > r->out.size || !name_offset(r->names, name, &off))
         return false;
-    put_be32(at, FDT_PROP);
-    put_be32(at + 4, len);
-    put_be32(at + 8, off);
+    pvh_put_be32(at, FDT_PROP);
+    pvh_put_be32(at + 4, len);
+    pvh_put_be32(at + 8, off);
     if (padded != len)
         *(pvh_fdt_word *)(void *)(at + 12 + padded - 4) = 0;
-    copy(at + 12, value, len);
+    memcpy(at + 12, value, len);
     r->at += 12 + padded;
     return true;
 }
@@ -497,32 +480,32 @@ static inline __attribute__((always_inline)) int out_token(struct rewrite *r,
     return PVH_OK;
 }
 
+/* One of our properties, in the copy's way or the writer's: REDO when
+ * the copy cannot take it, the writer's error when it fails. */
+static int chosen_prop(struct rewrite *r, const char *name, const void *value, uint32_t len,
+                       struct pvh_error *err)
+{
+    if (r->runs)
+        return run_property(r, name, value, len) ? PVH_OK : REDO;
+    return pvh_fdt_property(&r->out, name, value, len, err);
+}
+
 static int put_chosen_props(struct rewrite *r, struct pvh_error *err)
 {
     const struct pvh_fdt_chosen *c = r->chosen;
-    struct pvh_fdt_writer *w = &r->out;
     uint8_t cell[2][8];
+    int rc = PVH_OK;
 
     put_be64(cell[0], c->initrd_start);
     put_be64(cell[1], c->initrd_end);
-    if (r->runs) {
-        if (!flush(r) ||
-            (c->bootargs && !run_property(r, "bootargs", c->bootargs,
-                                          (uint32_t)strlen(c->bootargs) + 1)) ||
-            (c->initrd_end > c->initrd_start &&
-             (!run_property(r, "linux,initrd-start", cell[0], 8) ||
-              !run_property(r, "linux,initrd-end", cell[1], 8))))
-            return REDO;
-        return PVH_OK;
-    }
-    if (c->bootargs &&
-        pvh_fdt_property(w, "bootargs", c->bootargs, (uint32_t)strlen(c->bootargs) + 1, err))
-        return w->error;
-    if (c->initrd_end > c->initrd_start &&
-        (pvh_fdt_property(w, "linux,initrd-start", cell[0], 8, err) ||
-         pvh_fdt_property(w, "linux,initrd-end", cell[1], 8, err)))
-        return w->error;
-    return PVH_OK;
+    if (r->runs && !flush(r))
+        return REDO;
+    if (c->bootargs)
+        rc = chosen_prop(r, "bootargs", c->bootargs, (uint32_t)strlen(c->bootargs) + 1, err);
+    if (!rc && c->initrd_end > c->initrd_start &&
+        !(rc = chosen_prop(r, "linux,initrd-start", cell[0], 8, err)))
+        rc = chosen_prop(r, "linux,initrd-end", cell[1], 8, err);
+    return rc;
 }
 
 /* No /chosen in the source: one at the end of the root. */
@@ -540,20 +523,27 @@ static int new_chosen(struct rewrite *r, struct pvh_error *err)
     if (!flush(r) || r->at + 12 + 4 > w->size)
         return REDO;
     at = w->buf + r->at;
-    put_be32(at, FDT_BEGIN_NODE);
+    pvh_put_be32(at, FDT_BEGIN_NODE);
     memcpy(at + 4, "chosen\0", 8); /* the name, its NUL and padding */
     r->at += 12;
     if (put_chosen_props(r, err) || r->at + 4 + 4 > w->size)
         return REDO;
-    put_be32(w->buf + r->at, FDT_END_NODE);
+    pvh_put_be32(w->buf + r->at, FDT_END_NODE);
     r->at += 4;
     return PVH_OK;
 }
 
+/* Names compared off the copy's way (in /chosen, and a depth-2 node's):
+ * one copy of the loop. */
+static bool name_is(const char *name, const char *want)
+{
+    return pvh_fdt_name_is(name, want);
+}
+
 static bool replaced(const char *name)
 {
-    return pvh_fdt_name_is(name, "bootargs") || pvh_fdt_name_is(name, "linux,initrd-start") ||
-           pvh_fdt_name_is(name, "linux,initrd-end");
+    return name_is(name, "bootargs") || name_is(name, "linux,initrd-start") ||
+           name_is(name, "linux,initrd-end");
 }
 
 /* Is the node whose BEGIN_NODE token was just read a multiboot module?
@@ -570,7 +560,7 @@ static int is_module_node(const struct pvh_fdt_walk *at, bool *module, struct pv
             return err->code;
         if (tok.kind != PVH_FDT_PROP)
             return PVH_OK;
-        if (pvh_fdt_name_is(tok.name, "compatible") &&
+        if (name_is(tok.name, "compatible") &&
             pvh_fdt_strlist_has(tok.value, tok.len, "multiboot,module"))
             *module = true;
     }
@@ -592,7 +582,7 @@ static int rewrite_node(struct rewrite *r, const struct pvh_fdt_token *tok, stru
             return PVH_OK;
         }
     }
-    if (tok->depth == 2 && pvh_fdt_name_is(tok->name, "chosen"))
+    if (tok->depth == 2 && name_is(tok->name, "chosen"))
         r->chosen_depth = 2;
     return out_token(r, tok, err);
 }
@@ -619,27 +609,21 @@ static int rewrite_end(struct rewrite *r, const struct pvh_fdt_token *tok, struc
 static int finish_runs(struct rewrite *r, uint32_t *total)
 {
     struct pvh_fdt_writer *w = &r->out;
-    uint8_t *h = w->buf;
+    uint32_t words = (r->names->len + 3) / 4, i;
     uint64_t strings;
 
     if (!flush(r))
         return REDO;
-    put_be32(w->buf + r->at, FDT_END);
+    pvh_put_be32(w->buf + r->at, FDT_END);
     strings = r->at + 4;
-    if (strings + r->names->len > w->size)
+    if (strings + 4ull * words > w->size)
         return REDO;
-    copy(w->buf + strings, (const uint8_t *)r->names->bytes, r->names->len);
-    put_be32(h + 0, FDT_MAGIC);
-    put_be32(h + 4, (uint32_t)(strings + r->names->len));  /* totalsize */
-    put_be32(h + 8, w->off_struct);                        /* off_dt_struct */
-    put_be32(h + 12, (uint32_t)strings);                   /* off_dt_strings */
-    put_be32(h + 16, FDT_HEADER_SIZE);                     /* off_mem_rsvmap */
-    put_be32(h + 20, 17);                                  /* version */
-    put_be32(h + 24, 16);                                  /* last_comp_version */
-    put_be32(h + 28, 0);                                   /* boot_cpuid_phys */
-    put_be32(h + 32, r->names->len);                       /* size_dt_strings */
-    put_be32(h + 36, (uint32_t)(strings - w->off_struct)); /* size_dt_struct */
-    *total = (uint32_t)(strings + r->names->len);
+    /* The names a word at a time (both ends 4-byte aligned), the last
+     * word's bytes past them included: they lie beyond totalsize. */
+    for (i = 0; i < words; i++)
+        ((pvh_fdt_word *)(void *)(w->buf + strings))[i] =
+            ((const pvh_fdt_word *)(const void *)r->names->bytes)[i];
+    *total = put_header(w->buf, w->off_struct, (uint32_t)strings, r->names->len);
     return PVH_OK;
 }
 

@@ -31,6 +31,10 @@
  * property headers, the initrd values, their names. */
 #define CHOSEN_SLACK 512u
 
+/* The kernel's and the tree's allocations (each in 2 MiB blocks) that
+ * found no room: one pattern. */
+#define NO_RAM "no 2 MiB-aligned free RAM for the %s: 0x%llx bytes%s"
+
 static struct pvh_range avoid[PVH_MODULES_MAX + 2] PVH_NOINIT; /* written before it is read */
 
 static uint64_t page_up(uint64_t v)
@@ -142,8 +146,8 @@ static int place(struct pvh_boot_store *st, struct arm64_linux *k, const struct 
         base = pvh_memmap_alloc(&st->map, span, IMAGE_ALIGN, initrd ? window_limit(initrd) : ~0ull,
                                 avoid, n, 0);
         if (!base)
-            return pvh_fail(err, PVH_ENOMEM, "kernel: no 2 MiB-aligned free RAM for 0x%llx bytes%s",
-                            (unsigned long long)span, initrd ? " near the initrd" : "");
+            return pvh_fail(err, PVH_ENOMEM, NO_RAM, "kernel", (unsigned long long)span,
+                            initrd ? " near the initrd" : "");
     } else {
         /* The old rule: as low in RAM as a 2 MiB boundary allows. */
         for (i = 0; i < st->map.nr && !base; i++)
@@ -198,8 +202,8 @@ static int make_tree(struct pvh_boot_store *st, struct arm64_linux *k, const cha
     k->dtb = pvh_memmap_alloc(&st->map, (size + IMAGE_ALIGN - 1) & ~(IMAGE_ALIGN - 1), IMAGE_ALIGN,
                               ~0ull, avoid, n, 0);
     if (!k->dtb)
-        return pvh_fail(err, PVH_ENOMEM, "no free RAM for the kernel's device tree: 0x%llx bytes",
-                        (unsigned long long)size);
+        return pvh_fail(err, PVH_ENOMEM, NO_RAM, "kernel's device tree",
+                        (unsigned long long)size, "");
     rc = pvh_fdt_rewrite_chosen(&fdt, &chosen, (void *)(uintptr_t)k->dtb, (size_t)size, &total, err);
     k->dtb_size = total;
     return rc;

@@ -36,6 +36,10 @@ const _Bool pvh_timing_at_handoff = 1;
  * (include/pvhboot/parts.h). */
 PVHBOOT_PARTS(PVH_PART_XEN, PVH_PART_ACPI_POWEROFF);
 
+/* Too many modules, packed ("packed: ", " with the kernel") or the
+ * loader's: one pattern. */
+#define TOO_MANY "%s%u modules%s: an Image takes a kernel and one initrd"
+
 /* The descriptor (one read of its volatile bytes), checked against the
  * image as loaded: our own bytes, then the packed ones up to image_size. */
 static void read_packed(const struct pvh_boot_store *st)
@@ -48,7 +52,7 @@ static void read_packed(const struct pvh_boot_store *st)
                                st->self_end - st->self_base, &packed, &err))
         pvh_panic("%s", err.msg);
     if (packed.nr > 2 || (packed.nr == 2 && !(packed.flags & PVH_PACK_KERNEL)))
-        pvh_panic("packed: %u modules%s; an Image takes a kernel and one initrd", packed.nr,
+        pvh_panic(TOO_MANY, "packed: ", packed.nr,
                   (packed.flags & PVH_PACK_KERNEL) ? " with the kernel" : " without a kernel");
     if (packed.nr)
         pvh_info("packed: %s%s", (packed.flags & PVH_PACK_KERNEL) ? "kernel" : "",
@@ -66,7 +70,7 @@ static const struct pvh_module *choose_initrd(const struct pvh_boot *boot, const
     if (packed.nr && packed.nr == 1 + !!(packed.flags & PVH_PACK_KERNEL))
         from_pack = &packed.mods[packed.nr - 1];
     if (boot->nr_modules > first_loader_initrd + 1)
-        pvh_panic("%u modules: an Image takes a kernel and one initrd", boot->nr_modules);
+        pvh_panic(TOO_MANY, "", boot->nr_modules, "");
     if (k->appended_size && (from_loader || from_pack))
         pvh_panic("two initrds: one behind the Image (%llu bytes) and %s",
                   (unsigned long long)k->appended_size, from_loader ? "a loader's module" : "a packed one");

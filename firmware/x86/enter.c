@@ -176,8 +176,7 @@ int x86_enter_payload(struct pvh_fw *fw, const struct x86_entry *how, struct pvh
 
     at = pvh_fw_alloc(fw, size, X86_PAGE_SIZE, 0, FOUR_GIB);
     if (!at)
-        return pvh_fail(err, PVH_ENOMEM, "no room below 4 GiB for the %zu-byte hand-off "
-                        "trampoline", size);
+        return x86_no_room(err, FOUR_GIB, size, "hand-off trampoline");
     a = (struct x86_tramp_args *)(uintptr_t)(at + args_off);
     *a = (struct x86_tramp_args){
         .mode = how->mode, /* the same numbers as TRAMP_MODE_* (asserted above) */

@@ -42,6 +42,9 @@ typedef void x86_info_writer(const struct pvh_fw *fw, struct x86_writer *w,
                              const struct pvh_region *map, unsigned nr_map);
 uint64_t x86_write_info(struct pvh_fw *fw, x86_info_writer *write, uint64_t limit, size_t *size,
                         unsigned *nr_map);
+/* The hand-offs' one failure for an allocation below limit (whole GiB)
+ * that found no room: "no room below 4 GiB for the 4096-byte <what>". */
+int x86_no_room(struct pvh_error *err, uint64_t limit, size_t size, const char *what);
 
 /* How the payload is entered (firmware/x86/trampoline.asm): 32-bit protected
  * mode with paging off and %eax, %ebx as given (PVH, Multiboot), or

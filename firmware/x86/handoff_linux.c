@@ -208,7 +208,7 @@ static int write_cmdline(struct pvh_fw *fw, uint8_t *zp, struct pvh_error *err)
                         len, fw->bz.cmdline_size);
     pa = pvh_fw_alloc(fw, len + 1, 16, 0, FOUR_GIB);
     if (!pa)
-        return pvh_fail(err, PVH_ENOMEM, "linux: no room for the cmdline");
+        return x86_no_room(err, FOUR_GIB, len + 1, "Linux cmdline");
     memcpy((void *)(uintptr_t)pa, fw->cmdline, len + 1);
     pvh_put_le32(zp + HDR_CMD_LINE_PTR, (uint32_t)pa);
     pvh_put_le32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(pa >> 32));
@@ -224,7 +224,7 @@ static int build_zero_page(struct pvh_fw *fw, uint64_t kaddr, uint64_t initrd,
 
     *zp_pa = pvh_fw_alloc(fw, BP_SIZE, X86_PAGE_SIZE, 0, FOUR_GIB);
     if (!*zp_pa)
-        return pvh_fail(err, PVH_ENOMEM, "linux: no room for the zero page");
+        return x86_no_room(err, FOUR_GIB, BP_SIZE, "Linux zero page");
     zp = (uint8_t *)(uintptr_t)*zp_pa;
     memset(zp, 0, BP_SIZE);
     memcpy(zp + BP_HDR, img + BP_HDR, fw->bz.header_end - BP_HDR);

@@ -296,8 +296,7 @@ int x86_boot_multiboot(struct pvh_fw *fw, struct pvh_error *err)
 
     info = x86_write_info(fw, v2 ? write_mb2 : write_mb1, FOUR_GIB, &size, &n);
     if (!info)
-        return pvh_fail(err, PVH_ENOMEM, "multiboot: no room below 4 GiB for %zu bytes of "
-                        "boot information", size);
+        return x86_no_room(err, FOUR_GIB, size, "multiboot information");
     pvh_fw_log(fw, "multiboot%s: entry 0x%llx, information at 0x%llx (%zu bytes)", v2 ? "2" : "",
                (unsigned long long)fw->entry, (unsigned long long)info, size);
     return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,

@@ -80,8 +80,7 @@ int x86_boot_pvh(struct pvh_fw *fw, struct pvh_error *err)
      * RAM anyway. */
     si = x86_write_info(fw, write_start_info, START_INFO_LIMIT, &size, &nr_map);
     if (!si)
-        return pvh_fail(err, PVH_ENOMEM, "PVH: no room below 1 GiB for a %zu-byte start info",
-                        size);
+        return x86_no_room(err, START_INFO_LIMIT, size, "PVH start info");
     pvh_fw_log(fw, "pvh: entry 0x%x, start info 0x%llx (%zu bytes, %u memory map entries)",
                fw->elf.pvh_entry, (unsigned long long)si, size, nr_map);
     return x86_enter_payload(fw, &(struct x86_entry){ .mode = X86_ENTRY_PROTECTED32,

@@ -63,6 +63,13 @@ static uint64_t ram_end(const struct pvh_fw *fw)
     return end;
 }
 
+/* Why a random place is not taken, and where the payload goes instead:
+ * the option's one note pattern. */
+static void note(const char *why, const char *at)
+{
+    pvh_info("note: pvhboot.place=random: %s; placed at its %s", why, at);
+}
+
 uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align, uint64_t lo,
                          uint64_t hi)
 {
@@ -87,8 +94,8 @@ uint64_t x86_random_room(const struct pvh_fw *fw, uint64_t size, uint64_t align,
         if (pvh_fw_room_at(fw, c, size))
             return c;
     }
-    pvh_info("note: pvhboot.place=random: no free random place in %u tries; the lowest fit",
-             RANDOM_TRIES);
+    _Static_assert(RANDOM_TRIES == 64, "the note's count");
+    note("no free random place in 64 tries", "lowest fit");
     return pvh_fw_find_room(fw, size, align, lo, hi);
 }
 
@@ -97,6 +104,6 @@ bool x86_place_random(const struct pvh_fw *fw, bool can_move, const char *why, c
     if (!pvh_option_is(fw->options, "place", "random"))
         return false;
     if (!can_move)
-        pvh_info("note: pvhboot.place=random: %s; placed at its %s", why, at);
+        note(why, at);
     return can_move;
 }

@@ -43,3 +43,9 @@ uint64_t x86_write_info(struct pvh_fw *fw, x86_info_writer *write, uint64_t limi
     }
     return pa;
 }
+
+int x86_no_room(struct pvh_error *err, uint64_t limit, size_t size, const char *what)
+{
+    return pvh_fail(err, PVH_ENOMEM, "no room below %u GiB for the %zu-byte %s",
+                    (unsigned)(limit >> 30), size, what);
+}
