@@ -4,6 +4,8 @@
  */
 #include "firmware/disk/bls.h"
 
+#include <stdint.h>
+
 #include <pvhboot/console.h>
 
 #include "common/lib/string.h"
@@ -65,50 +67,59 @@ static int set(char *field, size_t size, const char *key, size_t klen, const cha
     return PVH_OK;
 }
 
-static int append_options(struct pvh_bls_entry *e, const char *val, size_t vlen,
-                          struct pvh_error *err)
+size_t pvh_bls_join(char *dst, size_t size, const char *src, size_t n)
 {
-    size_t have = strlen(e->options), sep = have && vlen ? 1 : 0;
+    size_t have = strlen(dst), sep = have && n ? 1 : 0;
 
-    if (have + sep + vlen >= sizeof(e->options))
-        return pvh_fail(err, PVH_E2BIG, "entry key 'options': %zu bytes in all (at most %zu)",
-                        have + sep + vlen, sizeof(e->options) - 1);
+    if (have + sep + n >= size)
+        return have + sep + n;
     if (sep)
-        e->options[have++] = ' ';
-    memcpy(e->options + have, val, vlen);
-    e->options[have + vlen] = '\0';
-    return PVH_OK;
+        dst[have++] = ' ';
+    memcpy(dst + have, src, n);
+    dst[have + n] = '\0';
+    return 0;
 }
+
+/* The keys pvhboot takes, in their fields' order (offs), then initrd and
+ * options; the first five are PVH_BLS_TEXT_MAX long, the rest paths. */
+static const char keys[] = "title\0version\0machine-id\0sort-key\0architecture\0linux\0"
+                           "devicetree\0initrd\0options";
+static const uint16_t offs[] = {
+    offsetof(struct pvh_bls_entry, title), offsetof(struct pvh_bls_entry, version),
+    offsetof(struct pvh_bls_entry, machine_id), offsetof(struct pvh_bls_entry, sort_key),
+    offsetof(struct pvh_bls_entry, architecture), offsetof(struct pvh_bls_entry, linux_path),
+    offsetof(struct pvh_bls_entry, devicetree),
+};
+#define KEY_INITRD 7
+#define KEY_OPTIONS 8
 
 static int take_key(struct pvh_bls_entry *e, const char *k, size_t kl, const char *v, size_t vl,
                     struct pvh_error *err)
 {
-    static const struct {
-        const char *name;
-        size_t off, size;
-    } single[] = {
-        { "title", offsetof(struct pvh_bls_entry, title), PVH_BLS_TEXT_MAX },
-        { "version", offsetof(struct pvh_bls_entry, version), PVH_BLS_TEXT_MAX },
-        { "machine-id", offsetof(struct pvh_bls_entry, machine_id), PVH_BLS_TEXT_MAX },
-        { "sort-key", offsetof(struct pvh_bls_entry, sort_key), PVH_BLS_TEXT_MAX },
-        { "architecture", offsetof(struct pvh_bls_entry, architecture), PVH_BLS_TEXT_MAX },
-        { "linux", offsetof(struct pvh_bls_entry, linux_path), PVH_BLS_PATH_MAX },
-        { "devicetree", offsetof(struct pvh_bls_entry, devicetree), PVH_BLS_PATH_MAX },
-    };
-    unsigned i;
+    const char *name = keys;
+    unsigned i = 0;
+    size_t total;
+    char *field;
 
-    for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
-        if (key_is(k, kl, single[i].name))
-            return set((char *)e + single[i].off, single[i].size, k, kl, v, vl, err);
-    if (key_is(k, kl, "options"))
-        return append_options(e, v, vl, err);
-    if (key_is(k, kl, "initrd")) {
+    while (!key_is(k, kl, name)) {
+        if (i++ == KEY_OPTIONS)
+            return PVH_OK;
+        name += strlen(name) + 1;
+    }
+    if (i == KEY_OPTIONS) {
+        total = pvh_bls_join(e->options, sizeof(e->options), v, vl);
+        return total ? pvh_fail(err, PVH_E2BIG, "entry key 'options': %zu bytes in all "
+                                "(at most %zu)", total, sizeof(e->options) - 1) : PVH_OK;
+    }
+    if (i == KEY_INITRD) {
         if (e->nr_initrd == PVH_BLS_INITRD_MAX)
             return pvh_fail(err, PVH_E2BIG, "entry: more than %u initrd lines",
                             PVH_BLS_INITRD_MAX);
-        return set(e->initrd[e->nr_initrd++], PVH_BLS_PATH_MAX, k, kl, v, vl, err);
+        field = e->initrd[e->nr_initrd++];
+    } else {
+        field = (char *)e + offs[i];
     }
-    return PVH_OK;
+    return set(field, i < 5 ? PVH_BLS_TEXT_MAX : PVH_BLS_PATH_MAX, k, kl, v, vl, err);
 }
 
 int pvh_bls_parse(const char *text, size_t len, struct pvh_bls_entry *out,

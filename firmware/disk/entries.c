@@ -145,18 +145,13 @@ static int check_file(const struct walk *k, const char *key, const char *path,
 
 static int append(const struct walk *k, const char *name, const char *src)
 {
-    char *dst = k->out->cmdline;
-    size_t have = strlen(dst), n = strlen(src), sep = have && n ? 1 : 0;
+    size_t total = pvh_bls_join(k->out->cmdline, sizeof(k->out->cmdline), src, strlen(src));
 
-    if (have + sep + n >= sizeof(k->out->cmdline)) {
-        pvh_fail(k->err, PVH_E2BIG, "cmdline: %zu bytes (at most %zu)", have + sep + n,
-                 sizeof(k->out->cmdline) - 1);
-        return skip(k, name, k->err->msg);
-    }
-    if (sep)
-        dst[have++] = ' ';
-    memcpy(dst + have, src, n + 1);
-    return PVH_OK;
+    if (!total)
+        return PVH_OK;
+    pvh_fail(k->err, PVH_E2BIG, "cmdline: %zu bytes (at most %zu)", total,
+             sizeof(k->out->cmdline) - 1);
+    return skip(k, name, k->err->msg);
 }
 
 static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
