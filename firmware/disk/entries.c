@@ -154,12 +154,34 @@ static int append(const struct walk *k, const char *name, const char *src)
     return skip(k, name, k->err->msg);
 }
 
+/* The entry file name (its id idlen bytes long) kept, its title,
+ * version, machine-id and sort-key the ones in w->bls (the title the id
+ * when it has none). */
+_Static_assert(offsetof(struct pvh_disk_entry, sort_key) - offsetof(struct pvh_disk_entry, title) ==
+               offsetof(struct pvh_bls_entry, sort_key) - offsetof(struct pvh_bls_entry, title) &&
+               offsetof(struct pvh_bls_entry, sort_key) ==
+               offsetof(struct pvh_bls_entry, title) + 3 * PVH_BLS_TEXT_MAX,
+               "an entry's four texts lie as the BLS entry's do");
+static void keep(const struct walk *k, const char *name, size_t idlen, uint8_t type)
+{
+    const struct pvh_bls_entry *b = &k->w->bls;
+    struct pvh_disk_entry e;
+
+    memset(&e, 0, sizeof(e));
+    memcpy(e.id, name, idlen);
+    memcpy(e.title, b->title, 4 * PVH_BLS_TEXT_MAX);
+    if (!e.title[0])
+        copy_text(e.title, sizeof(e.title), e.id);
+    e.type = type;
+    e.fs = (uint8_t)k->fs;
+    pvh_disk_entry_keep(k->w, &e);
+}
+
 static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
 {
     struct pvh_disk_work *w = k->w;
     struct pvh_bls_entry *b = &w->bls;
     struct pvh_disk_boot *out = k->out;
-    struct pvh_disk_entry e;
     uint64_t len;
     unsigned i;
     int rc;
@@ -185,15 +207,7 @@ static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t
         rc = append(k, f->name, b->options);
         return rc ? rc : append(k, f->name, k->vmm);
     }
-    memset(&e, 0, sizeof(e));
-    memcpy(e.id, f->name, idlen);
-    copy_text(e.title, sizeof(e.title), b->title[0] ? b->title : e.id);
-    copy_text(e.version, sizeof(e.version), b->version);
-    copy_text(e.machine_id, sizeof(e.machine_id), b->machine_id);
-    copy_text(e.sort_key, sizeof(e.sort_key), b->sort_key);
-    e.type = 1;
-    e.fs = (uint8_t)k->fs;
-    pvh_disk_entry_keep(w, &e);
+    keep(k, f->name, idlen, 1);
     return PVH_OK;
 }
 
@@ -248,7 +262,7 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
     struct pvh_disk_work *w = k->w;
     struct pvh_fat *fs = &w->fs[k->fs];
     uint64_t head = f->size < PVH_UKI_HEAD_MAX ? f->size : PVH_UKI_HEAD_MAX;
-    struct pvh_disk_entry e;
+    struct pvh_bls_entry *b = &w->bls;
     struct pvh_uki u;
     char *text = w->file;
 
@@ -259,24 +273,18 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
         return skip(k, f->name, "for another architecture");
     if (k->out)
         return uki_describe(k, f, &u);
-    memset(&e, 0, sizeof(e));
-    memcpy(e.id, f->name, idlen);
-    copy_text(e.title, sizeof(e.title), e.id);
+    memset(b, 0, sizeof(*b));
     if (u.osrel.present && u.osrel.size <= PVH_BLS_FILE_MAX) {
         if (pvh_fat_read_at(fs, f, u.osrel.offset, text, u.osrel.size, k->err))
             return skip(k, f->name, k->err->msg);
-        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", e.title, sizeof(e.title));
-        if (!e.title[0])
-            copy_text(e.title, sizeof(e.title), e.id);
-        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", e.version, sizeof(e.version));
+        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", b->title, sizeof(b->title));
+        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", b->version, sizeof(b->version));
         /* systemd-boot's sort key for a UKI: IMAGE_ID, else ID. */
-        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", e.sort_key, sizeof(e.sort_key));
-        if (!e.sort_key[0])
-            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", e.sort_key, sizeof(e.sort_key));
+        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", b->sort_key, sizeof(b->sort_key));
+        if (!b->sort_key[0])
+            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", b->sort_key, sizeof(b->sort_key));
     }
-    e.type = 2;
-    e.fs = (uint8_t)k->fs;
-    pvh_disk_entry_keep(w, &e);
+    keep(k, f->name, idlen, 2);
     return PVH_OK;
 }
 
