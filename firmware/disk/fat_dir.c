@@ -102,23 +102,14 @@ static void lfn_add(struct lfn *l, const uint8_t *e)
     l->expect = ord - 1;
 }
 
+/* cp as UTF-8: a lead byte with the top bits, then 6 bits a byte. */
 static void put_utf8(char *out, size_t *n, uint32_t cp)
 {
-    if (cp < 0x80) {
-        out[(*n)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*n)++] = (char)(0xc0 | cp >> 6);
-        out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        out[(*n)++] = (char)(0xe0 | cp >> 12);
-        out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    } else {
-        out[(*n)++] = (char)(0xf0 | cp >> 18);
-        out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    }
+    unsigned more = cp < 0x80 ? 0 : cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
+
+    out[(*n)++] = (char)((more ? (0xff00u >> (more + 1)) & 0xff : 0) | cp >> (6 * more));
+    while (more--)
+        out[(*n)++] = (char)(0x80 | ((cp >> (6 * more)) & 0x3f));
 }
 
 /* The gathered long name as UTF-8 (a lone surrogate or a control
