@@ -81,11 +81,10 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
                         "signature 0x%04x", (unsigned long long)lba, b[0],
                         pvh_le16(b + BOOT_SIGNATURE_OFF));
     bps = pvh_le16(b + BPB_BYTS_PER_SEC);
-    if (bps != PVH_SECTOR_SIZE)
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u bytes per sector (only 512 is read)", bps);
     fs->spc = b[BPB_SEC_PER_CLUS];
-    if (!is_pow2(fs->spc))
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u sectors per cluster", fs->spc);
+    if (bps != PVH_SECTOR_SIZE || !is_pow2(fs->spc))
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u bytes per sector (only 512 is read), %u "
+                        "sectors per cluster", bps, fs->spc);
     fs->cluster_bytes = fs->spc * PVH_SECTOR_SIZE;
     reserved = pvh_le16(b + BPB_RSVD_SEC_CNT);
     nfats = b[BPB_NUM_FATS];
@@ -93,23 +92,19 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_disk_le32(b + BPB_TOT_SEC32);
     fat_sz16 = pvh_le16(b + BPB_FAT_SZ16);
     fat_sz = fat_sz16 ? fat_sz16 : pvh_disk_le32(b + BPB_FAT_SZ32);
-    if (!reserved || !nfats || !fat_sz)
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u reserved sectors, %u FATs of %u sectors",
-                        reserved, nfats, fat_sz);
-    if (!total || total > sectors)
-        return pvh_fail(err, PVH_ERANGE, "FAT: %u sectors in a partition of %llu", total,
+    if (!reserved || !nfats || !fat_sz || !total || total > sectors)
+        return pvh_fail(err, PVH_ERANGE, "FAT: %u reserved sectors, %u FATs of %u sectors, %u "
+                        "sectors in a partition of %llu", reserved, nfats, fat_sz, total,
                         (unsigned long long)sectors);
     fs->fat_lba = reserved;
     fs->root_lba = reserved + nfats * fat_sz; /* 8 + 32 bits: checked below */
     fs->root_sectors = (root_entries * DIR_ENTRY_SIZE + PVH_SECTOR_SIZE - 1) / PVH_SECTOR_SIZE;
     meta = reserved + (uint64_t)nfats * fat_sz + fs->root_sectors;
-    if (meta >= total)
-        return pvh_fail(err, PVH_ERANGE, "FAT: %llu sectors before the data area, of %u",
-                        (unsigned long long)meta, total);
+    if (meta + fs->spc > total)
+        return pvh_fail(err, PVH_ERANGE, "FAT: no data cluster: %llu sectors before the data "
+                        "area, clusters of %u, of %u", (unsigned long long)meta, fs->spc, total);
     fs->data_lba = (uint32_t)meta;
     fs->clusters = (total - fs->data_lba) / fs->spc;
-    if (!fs->clusters)
-        return pvh_fail(err, PVH_ERANGE, "FAT: no data cluster in %u sectors", total);
     rc = check_type(fs, root_entries, fat_sz16, err);
     if (rc == PVH_OK)
         rc = check_fat_size(fs, fat_sz, err);
