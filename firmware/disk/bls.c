@@ -60,7 +60,7 @@ static int set(char *field, size_t size, const char *key, size_t klen, const cha
                size_t vlen, struct pvh_error *err)
 {
     if (vlen >= size)
-        return pvh_fail(err, PVH_E2BIG, "entry key '%.*s': %zu bytes (at most %zu)", (int)klen,
+        return pvh_fail(err, PVH_E2BIG, "key '%.*s': %zu bytes (at most %zu)", (int)klen,
                         key, vlen, size - 1);
     memcpy(field, val, vlen);
     field[vlen] = '\0';
@@ -93,9 +93,29 @@ static const uint16_t offs[] = {
 #define KEY_INITRD 7
 #define KEY_OPTIONS 8
 
-static int take_key(struct pvh_bls_entry *e, const char *k, size_t kl, const char *v, size_t vl,
+/* The lines' keys and values, each to take (which returns 0 to go on).
+ * The caller's file is named in front of a fault's line. */
+typedef int (*take_fn)(void *ctx, const char *k, size_t kl, const char *v, size_t vl,
+                       struct pvh_error *err);
+
+static int walk(const char *text, size_t len, take_fn take, void *ctx, struct pvh_error *err)
+{
+    struct line_walk w = { text, len, 0 };
+    const char *k, *v, *nul = memchr(text, '\0', len);
+    size_t kl, vl;
+    int rc = PVH_OK;
+
+    if (nul)
+        return pvh_fail(err, PVH_EINVAL, "a NUL byte at offset %zu", (size_t)(nul - text));
+    while (rc == PVH_OK && next_line(&w, &k, &kl, &v, &vl))
+        rc = take(ctx, k, kl, v, vl, err);
+    return rc;
+}
+
+static int take_key(void *ctx, const char *k, size_t kl, const char *v, size_t vl,
                     struct pvh_error *err)
 {
+    struct pvh_bls_entry *e = ctx;
     const char *name = keys;
     unsigned i = 0;
     size_t total;
@@ -108,12 +128,12 @@ static int take_key(struct pvh_bls_entry *e, const char *k, size_t kl, const cha
     }
     if (i == KEY_OPTIONS) {
         total = pvh_bls_join(e->options, sizeof(e->options), v, vl);
-        return total ? pvh_fail(err, PVH_E2BIG, "entry key 'options': %zu bytes in all "
+        return total ? pvh_fail(err, PVH_E2BIG, "key 'options': %zu bytes in all "
                                 "(at most %zu)", total, sizeof(e->options) - 1) : PVH_OK;
     }
     if (i == KEY_INITRD) {
         if (e->nr_initrd == PVH_BLS_INITRD_MAX)
-            return pvh_fail(err, PVH_E2BIG, "entry: more than %u initrd lines",
+            return pvh_fail(err, PVH_E2BIG, "more than %u initrd lines",
                             PVH_BLS_INITRD_MAX);
         field = e->initrd[e->nr_initrd++];
     } else {
@@ -125,18 +145,8 @@ static int take_key(struct pvh_bls_entry *e, const char *k, size_t kl, const cha
 int pvh_bls_parse(const char *text, size_t len, struct pvh_bls_entry *out,
                   struct pvh_error *err)
 {
-    struct line_walk w = { text, len, 0 };
-    const char *k, *v, *nul = memchr(text, '\0', len);
-    size_t kl, vl;
-    int rc = PVH_OK;
-
     memset(out, 0, sizeof(*out));
-    if (nul)
-        return pvh_fail(err, PVH_EINVAL, "entry: a NUL byte at offset %zu",
-                        (size_t)(nul - text));
-    while (rc == PVH_OK && next_line(&w, &k, &kl, &v, &vl))
-        rc = take_key(out, k, kl, v, vl, err);
-    return rc;
+    return walk(text, len, take_key, out, err);
 }
 
 const char *pvh_bls_arch(void)
@@ -166,24 +176,24 @@ bool pvh_bls_arch_ok(const struct pvh_bls_entry *e)
     return e->architecture[i] == '\0';
 }
 
+struct loader_default {
+    char *out;
+    size_t size;
+};
+
+static int take_default(void *ctx, const char *k, size_t kl, const char *v, size_t vl,
+                        struct pvh_error *err)
+{
+    const struct loader_default *d = ctx;
+
+    return key_is(k, kl, "default") ? set(d->out, d->size, k, kl, v, vl, err) : PVH_OK;
+}
+
 int pvh_bls_loader_default(const char *text, size_t len, char *out, size_t out_size,
                            struct pvh_error *err)
 {
-    struct line_walk w = { text, len, 0 };
-    const char *k, *v;
-    size_t kl, vl;
+    struct loader_default d = { out, out_size };
 
     out[0] = '\0';
-    if (memchr(text, '\0', len))
-        return pvh_fail(err, PVH_EINVAL, "loader.conf: a NUL byte");
-    while (next_line(&w, &k, &kl, &v, &vl)) {
-        if (!key_is(k, kl, "default"))
-            continue;
-        if (vl >= out_size)
-            return pvh_fail(err, PVH_E2BIG, "loader.conf: default of %zu bytes (at most %zu)",
-                            vl, out_size - 1);
-        memcpy(out, v, vl);
-        out[vl] = '\0';
-    }
-    return PVH_OK;
+    return walk(text, len, take_default, &d, err);
 }
