@@ -9,6 +9,7 @@
 #include <pvhboot/console.h>
 
 #include "common/lib/string.h"
+#include "firmware/disk/version.h"
 
 struct line_walk {
     const char *text;
@@ -161,19 +162,8 @@ const char *pvh_bls_arch(void)
 bool pvh_bls_arch_ok(const struct pvh_bls_entry *e)
 {
     const char *want = pvh_bls_arch();
-    size_t i;
 
-    if (!e->architecture[0])
-        return true;
-    for (i = 0; want[i]; i++) {
-        char c = e->architecture[i];
-
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 'a' - 'A');
-        if (c != want[i])
-            return false;
-    }
-    return e->architecture[i] == '\0';
+    return !e->architecture[0] || pvh_same_name(e->architecture, want, strlen(want));
 }
 
 struct loader_default {

@@ -71,20 +71,10 @@ void pvh_disk_entry_keep(struct pvh_disk_work *w, const struct pvh_disk_entry *e
 /* Does name end in suffix (any case)? Then its length without it in *n. */
 static bool has_suffix(const char *name, const char *suffix, size_t *n)
 {
-    size_t ln = strlen(name), ls = strlen(suffix), i;
+    size_t ln = strlen(name), ls = strlen(suffix);
 
-    if (ln <= ls)
-        return false;
-    for (i = 0; i < ls; i++) {
-        char c = name[ln - ls + i];
-
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 'a' - 'A');
-        if (c != suffix[i])
-            return false;
-    }
     *n = ln - ls;
-    return true;
+    return ln > ls && pvh_same_name(name + *n, suffix, ls);
 }
 
 static void copy_text(char *dst, size_t size, const char *src)

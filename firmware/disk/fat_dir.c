@@ -6,6 +6,7 @@
 #include "firmware/disk/fat.h"
 
 #include "firmware/disk/disk_bytes.h"
+#include "firmware/disk/version.h"
 #include "common/lib/string.h"
 
 #define DIR_ENTRY_SIZE 32
@@ -261,24 +262,6 @@ void pvh_fat_root(const struct pvh_fat *fs, struct pvh_fat_node *out)
     memcpy(out->name, "/", 2);
 }
 
-static bool same_name(const char *a, const char *b, size_t blen)
-{
-    size_t i;
-    char x, y;
-
-    for (i = 0; i < blen; i++) {
-        x = a[i];
-        y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x + 'a' - 'A');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y + 'a' - 'A');
-        if (x != y || !x)
-            return false;
-    }
-    return a[blen] == '\0';
-}
-
 struct find {
     const char *name;
     size_t len;
@@ -291,7 +274,8 @@ static int find_one(void *ctx, const struct pvh_fat_node *entry)
 {
     struct find *f = ctx;
 
-    if (!same_name(entry->name, f->name, f->len) && !same_name(entry->short_name, f->name, f->len))
+    if (!pvh_same_name(entry->name, f->name, f->len) &&
+        !pvh_same_name(entry->short_name, f->name, f->len))
         return PVH_OK;
     *f->out = *entry;
     return FOUND;

@@ -81,6 +81,24 @@ int pvh_version_cmp(const char *a, const char *b)
     }
 }
 
+bool pvh_same_name(const char *a, const char *b, size_t blen)
+{
+    size_t i;
+    char x, y;
+
+    for (i = 0; i < blen; i++) {
+        x = a[i];
+        y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x + 'a' - 'A');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y + 'a' - 'A');
+        if (x != y || !x)
+            return false;
+    }
+    return a[blen] == '\0';
+}
+
 /* Does c match the set at *p ('[' already passed)? *p ends past ']'.
  * A set without its ']' matches nothing. */
 static bool set_match(const char **p, char c, bool *ok)
