@@ -39,19 +39,15 @@ static unsigned prop_index(const char *name)
     return i;
 }
 
+/* Is s one of the NUL-terminated strings of list? */
 static bool has_string(const uint8_t *list, uint32_t len, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    uint32_t i = 0;
+    size_t n = strlen(s) + 1, i = 0;
 
-    while (i < len) {
-        const uint8_t *nul = memchr(list + i, 0, len - i);
-
-        if (!nul)
-            return false;
-        if ((size_t)(nul - (list + i)) + 1 == n && !memcmp(list + i, s, n))
+    while (i + n <= len) {
+        if (!memcmp(list + i, s, n))
             return true;
-        i = (uint32_t)(nul - list) + 1;
+        i += strnlen((const char *)list + i, len - i) + 1;
     }
     return false;
 }
