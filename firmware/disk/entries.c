@@ -133,15 +133,19 @@ static int check_file(const struct walk *k, const char *key, const char *path,
     return rc ? rc : PVH_ENOENT;
 }
 
+/* A command line (what) of n bytes, longer than the boot's room. */
+static int too_long(const struct walk *k, const char *name, const char *what, uint64_t n)
+{
+    pvh_fail(k->err, PVH_E2BIG, "%s: %llu bytes (at most %zu)", what, (unsigned long long)n,
+             sizeof(k->out->cmdline) - 1);
+    return skip(k, name, k->err->msg);
+}
+
 static int append(const struct walk *k, const char *name, const char *src)
 {
     size_t total = pvh_bls_join(k->out->cmdline, sizeof(k->out->cmdline), src, strlen(src));
 
-    if (!total)
-        return PVH_OK;
-    pvh_fail(k->err, PVH_E2BIG, "cmdline: %zu bytes (at most %zu)", total,
-             sizeof(k->out->cmdline) - 1);
-    return skip(k, name, k->err->msg);
+    return total ? too_long(k, name, "cmdline", total) : PVH_OK;
 }
 
 /* The entry file name (its id idlen bytes long) kept, its title,
@@ -231,11 +235,8 @@ static int uki_describe(const struct walk *k, const struct pvh_fat_node *f,
     out->kernel.size = u->linux_.size;
     if (!s->present)
         return append(k, f->name, k->vmm);
-    if (s->size >= sizeof(out->cmdline)) {
-        pvh_fail(k->err, PVH_E2BIG, "UKI .cmdline: %llu bytes (at most %zu)",
-                 (unsigned long long)s->size, sizeof(out->cmdline) - 1);
-        return skip(k, f->name, k->err->msg);
-    }
+    if (s->size >= sizeof(out->cmdline))
+        return too_long(k, f->name, "UKI .cmdline", s->size);
     if (pvh_fat_read_at(&k->w->fs[k->fs], f, s->offset, out->cmdline, n, k->err))
         return skip(k, f->name, k->err->msg);
     out->cmdline[n] = '\0';
