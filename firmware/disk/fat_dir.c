@@ -126,16 +126,15 @@ static bool lfn_name(const struct lfn *l, char *out)
         if (i == 255)
             return false;
         u = l->units[i];
-        if (u >= 0xd800 && u < 0xdc00 && i + 1 < total) {
-            lo = l->units[i + 1];
-            if (lo >= 0xdc00 && lo < 0xe000) {
-                put_utf8(out, &n, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
-                i++;
-                continue;
-            }
+        lo = i + 1 < total ? l->units[i + 1] : 0;
+        if (u >= 0xd800 && u < 0xdc00 && lo >= 0xdc00 && lo < 0xe000) {
+            u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+            i++;
+        } else if ((u >= 0xd800 && u < 0xe000) || u < 0x20 || u == 0x7f) {
+            /* Control characters too: a name is printed on one console line. */
+            u = '?';
         }
-        /* Control characters too: a name is printed on one console line. */
-        put_utf8(out, &n, (u >= 0xd800 && u < 0xe000) || u < 0x20 || u == 0x7f ? '?' : u);
+        put_utf8(out, &n, u);
     }
     out[n] = '\0';
     return n > 0;
@@ -187,9 +186,14 @@ static void make_node(const struct pvh_fat *fs, const uint8_t *e, struct lfn *l,
     out->size = out->is_dir ? 0 : pvh_disk_le32(e + D_FILE_SIZE);
 }
 
+/* "." or "..", padded with spaces. */
 static bool is_dot(const uint8_t *e)
 {
-    return !memcmp(e, ".          ", 11) || !memcmp(e, "..         ", 11);
+    unsigned i = e[1] == '.' ? 2 : 1;
+
+    while (i < 11 && e[i] == ' ')
+        i++;
+    return e[0] == '.' && i == 11;
 }
 
 static int start_walk(const struct pvh_fat *fs, const struct pvh_fat_node *dir,
