@@ -211,9 +211,10 @@ static int flush(struct pvh_fat *fs, struct run *r, struct pvh_error *err)
  * chain checked last (its first cluster and the size it was checked
  * against) is remembered: a UKI is read several times, and a later read
  * walks that chain only as far as its range, each step checked again. */
-static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
-                      uint8_t *buf, uint64_t len, struct pvh_error *err)
+int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
+                    void *out, uint64_t len, struct pvh_error *err)
 {
+    uint8_t *buf = out;
     uint64_t need = ((uint64_t)file->size + fs->cluster_bytes - 1) / fs->cluster_bytes;
     uint64_t k, pos, lo, hi, lba, end = off + len;
     bool known = file->cluster == fs->checked_cluster && file->size == fs->checked_size;
@@ -282,12 +283,6 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
     return rc;
 }
 
-int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
-                    void *buf, uint64_t len, struct pvh_error *err)
-{
-    return read_range(fs, file, off, buf, len, err);
-}
-
 int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void *buf,
                       uint64_t cap, uint64_t *len, struct pvh_error *err)
 {
@@ -298,5 +293,5 @@ int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void 
         return pvh_fail(err, PVH_E2BIG, "FAT: '%s' is %u bytes, the buffer holds %llu",
                         file->name, file->size, (unsigned long long)cap);
     *len = file->size;
-    return read_range(fs, file, 0, buf, file->size, err);
+    return pvh_fat_read_at(fs, file, 0, buf, file->size, err);
 }

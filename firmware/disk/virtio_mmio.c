@@ -87,7 +87,7 @@ int pvh_virtio_mmio_probe(struct pvh_disk_list *list, uint64_t base, uint64_t si
 {
     struct pvh_virtio_transport t;
     volatile uint8_t *regs;
-    uint32_t version, id;
+    uint32_t magic, version, id;
 
     list->nr_mmio++;
     regs = size >= MMIO_SIZE_MIN && !(base & 3) ? pvh_disk_map_mmio(base, MMIO_SIZE_MIN) : NULL;
@@ -95,13 +95,12 @@ int pvh_virtio_mmio_probe(struct pvh_disk_list *list, uint64_t base, uint64_t si
         return pvh_fail(err, PVH_ERANGE, "virtio-mmio 0x%llx: size 0x%llx (at least 0x%x), "
                         "misaligned or not mappable", (unsigned long long)base,
                         (unsigned long long)size, MMIO_SIZE_MIN);
+    magic = *(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC);
     id = *(volatile uint32_t *)(volatile void *)(regs + MMIO_DEVICE_ID);
     version = *(volatile uint32_t *)(volatile void *)(regs + MMIO_VERSION);
-    if (*(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC) != MMIO_MAGIC_VALUE ||
-        (id == VIRTIO_ID_BLOCK && version != MMIO_VERSION_MODERN))
+    if (magic != MMIO_MAGIC_VALUE || (id == VIRTIO_ID_BLOCK && version != MMIO_VERSION_MODERN))
         return pvh_fail(err, PVH_EINVAL, "virtio-mmio 0x%llx: magic 0x%x version %u (a disk must "
-                        "be version 2, virtio 1.x)", (unsigned long long)base,
-                        *(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC), version);
+                        "be version 2, virtio 1.x)", (unsigned long long)base, magic, version);
     if (id != VIRTIO_ID_BLOCK)
         return PVH_OK; /* 0: no device there; another kind: not a disk */
     t = (struct pvh_virtio_transport){ .regs = regs, .device_cfg = regs + MMIO_CONFIG,
