@@ -154,7 +154,7 @@ static int append(const struct walk *k, const char *name, const char *src)
 _Static_assert(offsetof(struct pvh_disk_entry, sort_key) - offsetof(struct pvh_disk_entry, title) ==
                offsetof(struct pvh_bls_entry, sort_key) - offsetof(struct pvh_bls_entry, title) &&
                offsetof(struct pvh_bls_entry, sort_key) ==
-               offsetof(struct pvh_bls_entry, title) + 3 * PVH_BLS_TEXT_MAX,
+               offsetof(struct pvh_bls_entry, title) + (size_t)3 * PVH_BLS_TEXT_MAX,
                "an entry's four texts lie as the BLS entry's do");
 static void keep(const struct walk *k, const char *name, size_t idlen, uint8_t type)
 {
@@ -163,7 +163,8 @@ static void keep(const struct walk *k, const char *name, size_t idlen, uint8_t t
 
     memset(&e, 0, sizeof(e));
     memcpy(e.id, name, idlen);
-    memcpy(e.title, b->title, 4 * PVH_BLS_TEXT_MAX);
+    memcpy((char *)&e + offsetof(struct pvh_disk_entry, title),
+           (const char *)b + offsetof(struct pvh_bls_entry, title), (size_t)4 * PVH_BLS_TEXT_MAX);
     if (!e.title[0])
         copy_text(e.title, sizeof(e.title), e.id);
     e.type = type;

@@ -25,7 +25,7 @@ static bool is_alpha(char c)
 
 static bool is_version_char(char c)
 {
-    return is_digit(c) || is_alpha(c) || (c && memchr(".-~^", c, 4));
+    return is_digit(c) || is_alpha(c) || (c && memchr(".-~^", c, sizeof(".-~^")));
 }
 
 static bool in_run(char c, bool digits)
