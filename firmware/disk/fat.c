@@ -131,6 +131,15 @@ bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c)
     return c >= 2 && c - 2 < fs->clusters;
 }
 
+int pvh_fat_first_cluster(const struct pvh_fat *fs, const struct pvh_fat_node *node,
+                          struct pvh_error *err)
+{
+    if (!pvh_fat_cluster_ok(fs, node->cluster))
+        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", node->name,
+                        node->cluster, fs->clusters + 1);
+    return PVH_OK;
+}
+
 uint64_t pvh_fat_cluster_lba(const struct pvh_fat *fs, uint32_t c)
 {
     return fs->lba + fs->data_lba + (uint64_t)(c - 2) * fs->spc;
@@ -228,9 +237,9 @@ int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_
                         file->size);
     if (!need)
         return PVH_OK;
-    if (!pvh_fat_cluster_ok(fs, c))
-        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", file->name,
-                        c, fs->clusters + 1);
+    rc = pvh_fat_first_cluster(fs, file, err);
+    if (rc)
+        return rc;
     for (k = 0;; k++) {
         for (i = 0; i < fs->spc; i++) {
             pos = (k * fs->spc + i) * PVH_SECTOR_SIZE;

@@ -102,6 +102,10 @@ int pvh_fat_read_sectors(struct pvh_fat *fs, uint64_t lba, uint32_t count, void 
                          struct pvh_error *err);
 /* Is c a data cluster of the volume? */
 bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c);
+/* Is node's first cluster a data cluster of the volume? An error names
+ * the node. */
+int pvh_fat_first_cluster(const struct pvh_fat *fs, const struct pvh_fat_node *node,
+                          struct pvh_error *err);
 /* The absolute LBA of data cluster c's first sector (c checked). */
 uint64_t pvh_fat_cluster_lba(const struct pvh_fat *fs, uint32_t c);
 

@@ -209,10 +209,7 @@ static int start_walk(const struct pvh_fat *fs, const struct pvh_fat_node *dir,
     }
     p->cluster = dir->cluster;
     p->limit = PVH_FAT_DIR_ENTRIES_MAX / ENTRIES_PER_SECTOR;
-    if (!pvh_fat_cluster_ok(fs, p->cluster))
-        return pvh_fail(err, PVH_ERANGE, "FAT: directory '%s' at cluster 0x%x (2..%u)",
-                        dir->name, p->cluster, fs->clusters + 1);
-    return PVH_OK;
+    return pvh_fat_first_cluster(fs, dir, err);
 }
 
 int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_list_fn fn,
