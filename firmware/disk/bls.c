@@ -4,9 +4,12 @@
  */
 #include "firmware/disk/bls.h"
 
+#include <stdint.h>
+
 #include <pvhboot/console.h>
 
 #include "common/lib/string.h"
+#include "firmware/disk/version.h"
 
 struct line_walk {
     const char *text;
@@ -58,74 +61,93 @@ static int set(char *field, size_t size, const char *key, size_t klen, const cha
                size_t vlen, struct pvh_error *err)
 {
     if (vlen >= size)
-        return pvh_fail(err, PVH_E2BIG, "entry key '%.*s': %zu bytes (at most %zu)", (int)klen,
+        return pvh_fail(err, PVH_E2BIG, "key '%.*s': %zu bytes (at most %zu)", (int)klen,
                         key, vlen, size - 1);
     memcpy(field, val, vlen);
     field[vlen] = '\0';
     return PVH_OK;
 }
 
-static int append_options(struct pvh_bls_entry *e, const char *val, size_t vlen,
-                          struct pvh_error *err)
+size_t pvh_bls_join(char *dst, size_t size, const char *src, size_t n)
 {
-    size_t have = strlen(e->options), sep = have && vlen ? 1 : 0;
+    size_t have = strlen(dst), sep = have && n ? 1 : 0;
 
-    if (have + sep + vlen >= sizeof(e->options))
-        return pvh_fail(err, PVH_E2BIG, "entry key 'options': %zu bytes in all (at most %zu)",
-                        have + sep + vlen, sizeof(e->options) - 1);
+    if (have + sep + n >= size)
+        return have + sep + n;
     if (sep)
-        e->options[have++] = ' ';
-    memcpy(e->options + have, val, vlen);
-    e->options[have + vlen] = '\0';
-    return PVH_OK;
+        dst[have++] = ' ';
+    memcpy(dst + have, src, n);
+    dst[have + n] = '\0';
+    return 0;
 }
 
-static int take_key(struct pvh_bls_entry *e, const char *k, size_t kl, const char *v, size_t vl,
-                    struct pvh_error *err)
-{
-    static const struct {
-        const char *name;
-        size_t off, size;
-    } single[] = {
-        { "title", offsetof(struct pvh_bls_entry, title), PVH_BLS_TEXT_MAX },
-        { "version", offsetof(struct pvh_bls_entry, version), PVH_BLS_TEXT_MAX },
-        { "machine-id", offsetof(struct pvh_bls_entry, machine_id), PVH_BLS_TEXT_MAX },
-        { "sort-key", offsetof(struct pvh_bls_entry, sort_key), PVH_BLS_TEXT_MAX },
-        { "architecture", offsetof(struct pvh_bls_entry, architecture), PVH_BLS_TEXT_MAX },
-        { "linux", offsetof(struct pvh_bls_entry, linux_path), PVH_BLS_PATH_MAX },
-        { "devicetree", offsetof(struct pvh_bls_entry, devicetree), PVH_BLS_PATH_MAX },
-    };
-    unsigned i;
+/* The keys pvhboot takes, in their fields' order (offs), then initrd and
+ * options; the first five are PVH_BLS_TEXT_MAX long, the rest paths. */
+static const char keys[] = "title\0version\0machine-id\0sort-key\0architecture\0linux\0"
+                           "devicetree\0initrd\0options";
+static const uint16_t offs[] = {
+    offsetof(struct pvh_bls_entry, title), offsetof(struct pvh_bls_entry, version),
+    offsetof(struct pvh_bls_entry, machine_id), offsetof(struct pvh_bls_entry, sort_key),
+    offsetof(struct pvh_bls_entry, architecture), offsetof(struct pvh_bls_entry, linux_path),
+    offsetof(struct pvh_bls_entry, devicetree),
+};
+#define KEY_INITRD 7
+#define KEY_OPTIONS 8
 
-    for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
-        if (key_is(k, kl, single[i].name))
-            return set((char *)e + single[i].off, single[i].size, k, kl, v, vl, err);
-    if (key_is(k, kl, "options"))
-        return append_options(e, v, vl, err);
-    if (key_is(k, kl, "initrd")) {
-        if (e->nr_initrd == PVH_BLS_INITRD_MAX)
-            return pvh_fail(err, PVH_E2BIG, "entry: more than %u initrd lines",
-                            PVH_BLS_INITRD_MAX);
-        return set(e->initrd[e->nr_initrd++], PVH_BLS_PATH_MAX, k, kl, v, vl, err);
-    }
-    return PVH_OK;
-}
+/* The lines' keys and values, each to take (which returns 0 to go on).
+ * The caller's file is named in front of a fault's line. */
+typedef int (*take_fn)(void *ctx, const char *k, size_t kl, const char *v, size_t vl,
+                       struct pvh_error *err);
 
-int pvh_bls_parse(const char *text, size_t len, struct pvh_bls_entry *out,
-                  struct pvh_error *err)
+static int walk(const char *text, size_t len, take_fn take, void *ctx, struct pvh_error *err)
 {
     struct line_walk w = { text, len, 0 };
     const char *k, *v, *nul = memchr(text, '\0', len);
     size_t kl, vl;
     int rc = PVH_OK;
 
-    memset(out, 0, sizeof(*out));
     if (nul)
-        return pvh_fail(err, PVH_EINVAL, "entry: a NUL byte at offset %zu",
-                        (size_t)(nul - text));
+        return pvh_fail(err, PVH_EINVAL, "a NUL byte at offset %zu", (size_t)(nul - text));
     while (rc == PVH_OK && next_line(&w, &k, &kl, &v, &vl))
-        rc = take_key(out, k, kl, v, vl, err);
+        rc = take(ctx, k, kl, v, vl, err);
     return rc;
+}
+
+static int take_key(void *ctx, const char *k, size_t kl, const char *v, size_t vl,
+                    struct pvh_error *err)
+{
+    struct pvh_bls_entry *e = ctx;
+    const char *name = keys;
+    unsigned i = 0;
+    size_t total;
+    char *field;
+
+    while (!key_is(k, kl, name)) {
+        if (i++ == KEY_OPTIONS)
+            return PVH_OK;
+        name += strlen(name) + 1;
+    }
+    if (i == KEY_OPTIONS) {
+        total = pvh_bls_join(e->options, sizeof(e->options), v, vl);
+        return total ? pvh_fail(err, PVH_E2BIG, "key 'options': %zu bytes in all "
+                                "(at most %zu)", total, sizeof(e->options) - 1) : PVH_OK;
+    }
+    if (i == KEY_INITRD) {
+        if (e->nr_initrd == PVH_BLS_INITRD_MAX)
+            return pvh_fail(err, PVH_E2BIG, "more than %u initrd lines",
+                            PVH_BLS_INITRD_MAX);
+        field = e->initrd[e->nr_initrd++];
+    } else {
+        field = (char *)e + offs[i];
+    }
+    return set(field, i < 5 ? PVH_BLS_TEXT_MAX : PVH_BLS_PATH_MAX, k, kl, v, vl, err);
+}
+
+int pvh_bls_parse(const char *text, size_t len, struct pvh_bls_entry *out,
+                  struct pvh_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    return walk(text, len, take_key, out, err);
 }
 
 const char *pvh_bls_arch(void)
@@ -140,39 +162,28 @@ const char *pvh_bls_arch(void)
 bool pvh_bls_arch_ok(const struct pvh_bls_entry *e)
 {
     const char *want = pvh_bls_arch();
-    size_t i;
 
-    if (!e->architecture[0])
-        return true;
-    for (i = 0; want[i]; i++) {
-        char c = e->architecture[i];
+    return !e->architecture[0] || pvh_same_name(e->architecture, want, strlen(want));
+}
 
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 'a' - 'A');
-        if (c != want[i])
-            return false;
-    }
-    return e->architecture[i] == '\0';
+struct loader_default {
+    char *out;
+    size_t size;
+};
+
+static int take_default(void *ctx, const char *k, size_t kl, const char *v, size_t vl,
+                        struct pvh_error *err)
+{
+    const struct loader_default *d = ctx;
+
+    return key_is(k, kl, "default") ? set(d->out, d->size, k, kl, v, vl, err) : PVH_OK;
 }
 
 int pvh_bls_loader_default(const char *text, size_t len, char *out, size_t out_size,
                            struct pvh_error *err)
 {
-    struct line_walk w = { text, len, 0 };
-    const char *k, *v;
-    size_t kl, vl;
+    struct loader_default d = { out, out_size };
 
     out[0] = '\0';
-    if (memchr(text, '\0', len))
-        return pvh_fail(err, PVH_EINVAL, "loader.conf: a NUL byte");
-    while (next_line(&w, &k, &kl, &v, &vl)) {
-        if (!key_is(k, kl, "default"))
-            continue;
-        if (vl >= out_size)
-            return pvh_fail(err, PVH_E2BIG, "loader.conf: default of %zu bytes (at most %zu)",
-                            vl, out_size - 1);
-        memcpy(out, v, vl);
-        out[vl] = '\0';
-    }
-    return PVH_OK;
+    return walk(text, len, take_default, &d, err);
 }

@@ -48,6 +48,11 @@ bool pvh_bls_arch_ok(const struct pvh_bls_entry *e);
 /* This build's EFI architecture name: "x64" or "aa64". */
 const char *pvh_bls_arch(void);
 
+/* Append n bytes of src to the text in dst (size bytes), after a space
+ * when both are non-empty: 0, or, when it does not fit, the length it
+ * would have (dst unchanged). */
+size_t pvh_bls_join(char *dst, size_t size, const char *src, size_t n);
+
 /* loader.conf: the value of "default" (empty when none) into out. */
 int pvh_bls_loader_default(const char *text, size_t len, char *out, size_t out_size,
                            struct pvh_error *err);

@@ -71,20 +71,10 @@ void pvh_disk_entry_keep(struct pvh_disk_work *w, const struct pvh_disk_entry *e
 /* Does name end in suffix (any case)? Then its length without it in *n. */
 static bool has_suffix(const char *name, const char *suffix, size_t *n)
 {
-    size_t ln = strlen(name), ls = strlen(suffix), i;
+    size_t ln = strlen(name), ls = strlen(suffix);
 
-    if (ln <= ls)
-        return false;
-    for (i = 0; i < ls; i++) {
-        char c = name[ln - ls + i];
-
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 'a' - 'A');
-        if (c != suffix[i])
-            return false;
-    }
     *n = ln - ls;
-    return true;
+    return ln > ls && pvh_same_name(name + *n, suffix, ls);
 }
 
 static void copy_text(char *dst, size_t size, const char *src)
@@ -143,20 +133,43 @@ static int check_file(const struct walk *k, const char *key, const char *path,
     return rc ? rc : PVH_ENOENT;
 }
 
+/* A command line (what) of n bytes, longer than the boot's room. */
+static int too_long(const struct walk *k, const char *name, const char *what, uint64_t n)
+{
+    pvh_fail(k->err, PVH_E2BIG, "%s: %llu bytes (at most %zu)", what, (unsigned long long)n,
+             sizeof(k->out->cmdline) - 1);
+    return skip(k, name, k->err->msg);
+}
+
 static int append(const struct walk *k, const char *name, const char *src)
 {
-    char *dst = k->out->cmdline;
-    size_t have = strlen(dst), n = strlen(src), sep = have && n ? 1 : 0;
+    size_t total = pvh_bls_join(k->out->cmdline, sizeof(k->out->cmdline), src, strlen(src));
 
-    if (have + sep + n >= sizeof(k->out->cmdline)) {
-        pvh_fail(k->err, PVH_E2BIG, "cmdline: %zu bytes (at most %zu)", have + sep + n,
-                 sizeof(k->out->cmdline) - 1);
-        return skip(k, name, k->err->msg);
-    }
-    if (sep)
-        dst[have++] = ' ';
-    memcpy(dst + have, src, n + 1);
-    return PVH_OK;
+    return total ? too_long(k, name, "cmdline", total) : PVH_OK;
+}
+
+/* The entry file name (its id idlen bytes long) kept, its title,
+ * version, machine-id and sort-key the ones in w->bls (the title the id
+ * when it has none). */
+_Static_assert(offsetof(struct pvh_disk_entry, sort_key) - offsetof(struct pvh_disk_entry, title) ==
+               offsetof(struct pvh_bls_entry, sort_key) - offsetof(struct pvh_bls_entry, title) &&
+               offsetof(struct pvh_bls_entry, sort_key) ==
+               offsetof(struct pvh_bls_entry, title) + (size_t)3 * PVH_BLS_TEXT_MAX,
+               "an entry's four texts lie as the BLS entry's do");
+static void keep(const struct walk *k, const char *name, size_t idlen, uint8_t type)
+{
+    const struct pvh_bls_entry *b = &k->w->bls;
+    struct pvh_disk_entry e;
+
+    memset(&e, 0, sizeof(e));
+    memcpy(e.id, name, idlen);
+    memcpy((char *)&e + offsetof(struct pvh_disk_entry, title),
+           (const char *)b + offsetof(struct pvh_bls_entry, title), (size_t)4 * PVH_BLS_TEXT_MAX);
+    if (!e.title[0])
+        copy_text(e.title, sizeof(e.title), e.id);
+    e.type = type;
+    e.fs = (uint8_t)k->fs;
+    pvh_disk_entry_keep(k->w, &e);
 }
 
 static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
@@ -164,7 +177,6 @@ static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t
     struct pvh_disk_work *w = k->w;
     struct pvh_bls_entry *b = &w->bls;
     struct pvh_disk_boot *out = k->out;
-    struct pvh_disk_entry e;
     uint64_t len;
     unsigned i;
     int rc;
@@ -190,15 +202,7 @@ static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t
         rc = append(k, f->name, b->options);
         return rc ? rc : append(k, f->name, k->vmm);
     }
-    memset(&e, 0, sizeof(e));
-    memcpy(e.id, f->name, idlen);
-    copy_text(e.title, sizeof(e.title), b->title[0] ? b->title : e.id);
-    copy_text(e.version, sizeof(e.version), b->version);
-    copy_text(e.machine_id, sizeof(e.machine_id), b->machine_id);
-    copy_text(e.sort_key, sizeof(e.sort_key), b->sort_key);
-    e.type = 1;
-    e.fs = (uint8_t)k->fs;
-    pvh_disk_entry_keep(w, &e);
+    keep(k, f->name, idlen, 1);
     return PVH_OK;
 }
 
@@ -232,11 +236,8 @@ static int uki_describe(const struct walk *k, const struct pvh_fat_node *f,
     out->kernel.size = u->linux_.size;
     if (!s->present)
         return append(k, f->name, k->vmm);
-    if (s->size >= sizeof(out->cmdline)) {
-        pvh_fail(k->err, PVH_E2BIG, "UKI .cmdline: %llu bytes (at most %zu)",
-                 (unsigned long long)s->size, sizeof(out->cmdline) - 1);
-        return skip(k, f->name, k->err->msg);
-    }
+    if (s->size >= sizeof(out->cmdline))
+        return too_long(k, f->name, "UKI .cmdline", s->size);
     if (pvh_fat_read_at(&k->w->fs[k->fs], f, s->offset, out->cmdline, n, k->err))
         return skip(k, f->name, k->err->msg);
     out->cmdline[n] = '\0';
@@ -253,7 +254,7 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
     struct pvh_disk_work *w = k->w;
     struct pvh_fat *fs = &w->fs[k->fs];
     uint64_t head = f->size < PVH_UKI_HEAD_MAX ? f->size : PVH_UKI_HEAD_MAX;
-    struct pvh_disk_entry e;
+    struct pvh_bls_entry *b = &w->bls;
     struct pvh_uki u;
     char *text = w->file;
 
@@ -264,24 +265,18 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
         return skip(k, f->name, "for another architecture");
     if (k->out)
         return uki_describe(k, f, &u);
-    memset(&e, 0, sizeof(e));
-    memcpy(e.id, f->name, idlen);
-    copy_text(e.title, sizeof(e.title), e.id);
+    memset(b, 0, sizeof(*b));
     if (u.osrel.present && u.osrel.size <= PVH_BLS_FILE_MAX) {
         if (pvh_fat_read_at(fs, f, u.osrel.offset, text, u.osrel.size, k->err))
             return skip(k, f->name, k->err->msg);
-        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", e.title, sizeof(e.title));
-        if (!e.title[0])
-            copy_text(e.title, sizeof(e.title), e.id);
-        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", e.version, sizeof(e.version));
+        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", b->title, sizeof(b->title));
+        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", b->version, sizeof(b->version));
         /* systemd-boot's sort key for a UKI: IMAGE_ID, else ID. */
-        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", e.sort_key, sizeof(e.sort_key));
-        if (!e.sort_key[0])
-            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", e.sort_key, sizeof(e.sort_key));
+        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", b->sort_key, sizeof(b->sort_key));
+        if (!b->sort_key[0])
+            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", b->sort_key, sizeof(b->sort_key));
     }
-    e.type = 2;
-    e.fs = (uint8_t)k->fs;
-    pvh_disk_entry_keep(w, &e);
+    keep(k, f->name, idlen, 2);
     return PVH_OK;
 }
 

@@ -81,11 +81,10 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
                         "signature 0x%04x", (unsigned long long)lba, b[0],
                         pvh_le16(b + BOOT_SIGNATURE_OFF));
     bps = pvh_le16(b + BPB_BYTS_PER_SEC);
-    if (bps != PVH_SECTOR_SIZE)
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u bytes per sector (only 512 is read)", bps);
     fs->spc = b[BPB_SEC_PER_CLUS];
-    if (!is_pow2(fs->spc))
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u sectors per cluster", fs->spc);
+    if (bps != PVH_SECTOR_SIZE || !is_pow2(fs->spc))
+        return pvh_fail(err, PVH_EINVAL, "FAT: %u bytes per sector (only 512 is read), %u "
+                        "sectors per cluster", bps, fs->spc);
     fs->cluster_bytes = fs->spc * PVH_SECTOR_SIZE;
     reserved = pvh_le16(b + BPB_RSVD_SEC_CNT);
     nfats = b[BPB_NUM_FATS];
@@ -93,23 +92,19 @@ int pvh_fat_mount(struct pvh_fat *fs, const struct pvh_block_dev *dev, uint64_t 
     total = pvh_le16(b + BPB_TOT_SEC16) ? pvh_le16(b + BPB_TOT_SEC16) : pvh_disk_le32(b + BPB_TOT_SEC32);
     fat_sz16 = pvh_le16(b + BPB_FAT_SZ16);
     fat_sz = fat_sz16 ? fat_sz16 : pvh_disk_le32(b + BPB_FAT_SZ32);
-    if (!reserved || !nfats || !fat_sz)
-        return pvh_fail(err, PVH_EINVAL, "FAT: %u reserved sectors, %u FATs of %u sectors",
-                        reserved, nfats, fat_sz);
-    if (!total || total > sectors)
-        return pvh_fail(err, PVH_ERANGE, "FAT: %u sectors in a partition of %llu", total,
+    if (!reserved || !nfats || !fat_sz || !total || total > sectors)
+        return pvh_fail(err, PVH_ERANGE, "FAT: %u reserved sectors, %u FATs of %u sectors, %u "
+                        "sectors in a partition of %llu", reserved, nfats, fat_sz, total,
                         (unsigned long long)sectors);
     fs->fat_lba = reserved;
     fs->root_lba = reserved + nfats * fat_sz; /* 8 + 32 bits: checked below */
     fs->root_sectors = (root_entries * DIR_ENTRY_SIZE + PVH_SECTOR_SIZE - 1) / PVH_SECTOR_SIZE;
     meta = reserved + (uint64_t)nfats * fat_sz + fs->root_sectors;
-    if (meta >= total)
-        return pvh_fail(err, PVH_ERANGE, "FAT: %llu sectors before the data area, of %u",
-                        (unsigned long long)meta, total);
+    if (meta + fs->spc > total)
+        return pvh_fail(err, PVH_ERANGE, "FAT: no data cluster: %llu sectors before the data "
+                        "area, clusters of %u, of %u", (unsigned long long)meta, fs->spc, total);
     fs->data_lba = (uint32_t)meta;
     fs->clusters = (total - fs->data_lba) / fs->spc;
-    if (!fs->clusters)
-        return pvh_fail(err, PVH_ERANGE, "FAT: no data cluster in %u sectors", total);
     rc = check_type(fs, root_entries, fat_sz16, err);
     if (rc == PVH_OK)
         rc = check_fat_size(fs, fat_sz, err);
@@ -134,6 +129,15 @@ int pvh_fat_read_sectors(struct pvh_fat *fs, uint64_t lba, uint32_t count, void 
 bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c)
 {
     return c >= 2 && c - 2 < fs->clusters;
+}
+
+int pvh_fat_first_cluster(const struct pvh_fat *fs, const struct pvh_fat_node *node,
+                          struct pvh_error *err)
+{
+    if (!pvh_fat_cluster_ok(fs, node->cluster))
+        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", node->name,
+                        node->cluster, fs->clusters + 1);
+    return PVH_OK;
 }
 
 uint64_t pvh_fat_cluster_lba(const struct pvh_fat *fs, uint32_t c)
@@ -216,9 +220,10 @@ static int flush(struct pvh_fat *fs, struct run *r, struct pvh_error *err)
  * chain checked last (its first cluster and the size it was checked
  * against) is remembered: a UKI is read several times, and a later read
  * walks that chain only as far as its range, each step checked again. */
-static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
-                      uint8_t *buf, uint64_t len, struct pvh_error *err)
+int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
+                    void *out, uint64_t len, struct pvh_error *err)
 {
+    uint8_t *buf = out;
     uint64_t need = ((uint64_t)file->size + fs->cluster_bytes - 1) / fs->cluster_bytes;
     uint64_t k, pos, lo, hi, lba, end = off + len;
     bool known = file->cluster == fs->checked_cluster && file->size == fs->checked_size;
@@ -232,9 +237,9 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
                         file->size);
     if (!need)
         return PVH_OK;
-    if (!pvh_fat_cluster_ok(fs, c))
-        return pvh_fail(err, PVH_ERANGE, "FAT: '%s': first cluster 0x%x (2..%u)", file->name,
-                        c, fs->clusters + 1);
+    rc = pvh_fat_first_cluster(fs, file, err);
+    if (rc)
+        return rc;
     for (k = 0;; k++) {
         for (i = 0; i < fs->spc; i++) {
             pos = (k * fs->spc + i) * PVH_SECTOR_SIZE;
@@ -287,12 +292,6 @@ static int read_range(struct pvh_fat *fs, const struct pvh_fat_node *file, uint6
     return rc;
 }
 
-int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
-                    void *buf, uint64_t len, struct pvh_error *err)
-{
-    return read_range(fs, file, off, buf, len, err);
-}
-
 int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void *buf,
                       uint64_t cap, uint64_t *len, struct pvh_error *err)
 {
@@ -303,5 +302,5 @@ int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void 
         return pvh_fail(err, PVH_E2BIG, "FAT: '%s' is %u bytes, the buffer holds %llu",
                         file->name, file->size, (unsigned long long)cap);
     *len = file->size;
-    return read_range(fs, file, 0, buf, file->size, err);
+    return pvh_fat_read_at(fs, file, 0, buf, file->size, err);
 }

@@ -85,11 +85,11 @@ int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_lis
 int pvh_fat_read_file(struct pvh_fat *fs, const struct pvh_fat_node *file, void *buf,
                       uint64_t cap, uint64_t *len, struct pvh_error *err);
 
-/* Read bytes [off, off + len) of file into buf; the range must lie in the
+/* Read bytes [off, off + len) of file into out; the range must lie in the
  * file. The whole chain is checked, as for pvh_fat_read_file: a loop
  * anywhere in it is refused, not read through. */
 int pvh_fat_read_at(struct pvh_fat *fs, const struct pvh_fat_node *file, uint64_t off,
-                    void *buf, uint64_t len, struct pvh_error *err);
+                    void *out, uint64_t len, struct pvh_error *err);
 
 /* Shared by fat.c and fat_dir.c. The cluster after c in its chain: 1 and
  * *next, or 0 at the chain's end; a free, bad or out-of-range entry is an
@@ -102,6 +102,10 @@ int pvh_fat_read_sectors(struct pvh_fat *fs, uint64_t lba, uint32_t count, void 
                          struct pvh_error *err);
 /* Is c a data cluster of the volume? */
 bool pvh_fat_cluster_ok(const struct pvh_fat *fs, uint32_t c);
+/* Is node's first cluster a data cluster of the volume? An error names
+ * the node. */
+int pvh_fat_first_cluster(const struct pvh_fat *fs, const struct pvh_fat_node *node,
+                          struct pvh_error *err);
 /* The absolute LBA of data cluster c's first sector (c checked). */
 uint64_t pvh_fat_cluster_lba(const struct pvh_fat *fs, uint32_t c);
 

@@ -6,6 +6,7 @@
 #include "firmware/disk/fat.h"
 
 #include "firmware/disk/disk_bytes.h"
+#include "firmware/disk/version.h"
 #include "common/lib/string.h"
 
 #define DIR_ENTRY_SIZE 32
@@ -102,23 +103,14 @@ static void lfn_add(struct lfn *l, const uint8_t *e)
     l->expect = ord - 1;
 }
 
+/* cp as UTF-8: a lead byte with the top bits, then 6 bits a byte. */
 static void put_utf8(char *out, size_t *n, uint32_t cp)
 {
-    if (cp < 0x80) {
-        out[(*n)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*n)++] = (char)(0xc0 | cp >> 6);
-        out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        out[(*n)++] = (char)(0xe0 | cp >> 12);
-        out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    } else {
-        out[(*n)++] = (char)(0xf0 | cp >> 18);
-        out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-    }
+    unsigned more = cp < 0x80 ? 0 : cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
+
+    out[(*n)++] = (char)((more ? (0xff00u >> (more + 1)) & 0xff : 0) | cp >> (6 * more));
+    while (more--)
+        out[(*n)++] = (char)(0x80 | ((cp >> (6 * more)) & 0x3f));
 }
 
 /* The gathered long name as UTF-8 (a lone surrogate or a control
@@ -134,16 +126,15 @@ static bool lfn_name(const struct lfn *l, char *out)
         if (i == 255)
             return false;
         u = l->units[i];
-        if (u >= 0xd800 && u < 0xdc00 && i + 1 < total) {
-            lo = l->units[i + 1];
-            if (lo >= 0xdc00 && lo < 0xe000) {
-                put_utf8(out, &n, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
-                i++;
-                continue;
-            }
+        lo = i + 1 < total ? l->units[i + 1] : 0;
+        if (u >= 0xd800 && u < 0xdc00 && lo >= 0xdc00 && lo < 0xe000) {
+            u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+            i++;
+        } else if ((u >= 0xd800 && u < 0xe000) || u < 0x20 || u == 0x7f) {
+            /* Control characters too: a name is printed on one console line. */
+            u = '?';
         }
-        /* Control characters too: a name is printed on one console line. */
-        put_utf8(out, &n, (u >= 0xd800 && u < 0xe000) || u < 0x20 || u == 0x7f ? '?' : u);
+        put_utf8(out, &n, u);
     }
     out[n] = '\0';
     return n > 0;
@@ -195,9 +186,14 @@ static void make_node(const struct pvh_fat *fs, const uint8_t *e, struct lfn *l,
     out->size = out->is_dir ? 0 : pvh_disk_le32(e + D_FILE_SIZE);
 }
 
+/* "." or "..", padded with spaces. */
 static bool is_dot(const uint8_t *e)
 {
-    return !memcmp(e, ".          ", 11) || !memcmp(e, "..         ", 11);
+    unsigned i = e[1] == '.' ? 2 : 1;
+
+    while (i < 11 && e[i] == ' ')
+        i++;
+    return e[0] == '.' && i == 11;
 }
 
 static int start_walk(const struct pvh_fat *fs, const struct pvh_fat_node *dir,
@@ -213,10 +209,7 @@ static int start_walk(const struct pvh_fat *fs, const struct pvh_fat_node *dir,
     }
     p->cluster = dir->cluster;
     p->limit = PVH_FAT_DIR_ENTRIES_MAX / ENTRIES_PER_SECTOR;
-    if (!pvh_fat_cluster_ok(fs, p->cluster))
-        return pvh_fail(err, PVH_ERANGE, "FAT: directory '%s' at cluster 0x%x (2..%u)",
-                        dir->name, p->cluster, fs->clusters + 1);
-    return PVH_OK;
+    return pvh_fat_first_cluster(fs, dir, err);
 }
 
 int pvh_fat_list(struct pvh_fat *fs, const struct pvh_fat_node *dir, pvh_fat_list_fn fn,
@@ -270,24 +263,6 @@ void pvh_fat_root(const struct pvh_fat *fs, struct pvh_fat_node *out)
     memcpy(out->name, "/", 2);
 }
 
-static bool same_name(const char *a, const char *b, size_t blen)
-{
-    size_t i;
-    char x, y;
-
-    for (i = 0; i < blen; i++) {
-        x = a[i];
-        y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x + 'a' - 'A');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y + 'a' - 'A');
-        if (x != y || !x)
-            return false;
-    }
-    return a[blen] == '\0';
-}
-
 struct find {
     const char *name;
     size_t len;
@@ -300,7 +275,8 @@ static int find_one(void *ctx, const struct pvh_fat_node *entry)
 {
     struct find *f = ctx;
 
-    if (!same_name(entry->name, f->name, f->len) && !same_name(entry->short_name, f->name, f->len))
+    if (!pvh_same_name(entry->name, f->name, f->len) &&
+        !pvh_same_name(entry->short_name, f->name, f->len))
         return PVH_OK;
     *f->out = *entry;
     return FOUND;

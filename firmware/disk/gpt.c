@@ -89,13 +89,11 @@ static int check_header(const struct pvh_block_dev *dev, uint8_t *sector, uint64
         return pvh_fail(err, PVH_ERANGE, "usable LBAs %llu-%llu on a disk of %llu sectors",
                         (unsigned long long)h->first_usable, (unsigned long long)h->last_usable,
                         (unsigned long long)dev->sectors);
-    if (h->entry_size < GPT_ENTRY_MIN || h->entry_size % GPT_ENTRY_MIN ||
-        !is_pow2(h->entry_size / GPT_ENTRY_MIN))
-        return pvh_fail(err, PVH_EINVAL, "entry size %u (128 * 2^n)", h->entry_size);
     array_bytes = (uint64_t)h->nr_entries * h->entry_size;
-    if (array_bytes > PVH_GPT_ARRAY_MAX)
-        return pvh_fail(err, PVH_E2BIG, "%u entries of %u bytes (at most %u bytes)",
-                        h->nr_entries, h->entry_size, PVH_GPT_ARRAY_MAX);
+    if (h->entry_size < GPT_ENTRY_MIN || h->entry_size % GPT_ENTRY_MIN ||
+        !is_pow2(h->entry_size / GPT_ENTRY_MIN) || array_bytes > PVH_GPT_ARRAY_MAX)
+        return pvh_fail(err, PVH_EINVAL, "%u entries of %u bytes (each 128 * 2^n, at most %u "
+                        "bytes)", h->nr_entries, h->entry_size, PVH_GPT_ARRAY_MAX);
     h->array_sectors = (uint32_t)((array_bytes + PVH_SECTOR_SIZE - 1) / PVH_SECTOR_SIZE);
     /* The array lies on the disk, outside the usable area and the header. */
     if (h->entries_lba < 1 || h->entries_lba >= dev->sectors ||

@@ -82,12 +82,9 @@ int pvh_uki_parse(const uint8_t *head, size_t head_len, uint64_t file_size, stru
     if (head_len < DOS_E_LFANEW + 4 || head[0] != 'M' || head[1] != 'Z')
         return pvh_fail(err, PVH_EINVAL, "UKI: no MZ header (%zu bytes)", head_len);
     pe = pvh_disk_le32(head + DOS_E_LFANEW);
-    if (pe > head_len || head_len - pe < COFF_END)
-        return pvh_fail(err, PVH_ERANGE, "UKI: e_lfanew 0x%llx outside the first %zu bytes",
-                        (unsigned long long)pe, head_len);
-    if (memcmp(head + pe, "PE\0\0", 4))
-        return pvh_fail(err, PVH_EINVAL, "UKI: no PE signature at 0x%llx",
-                        (unsigned long long)pe);
+    if (pe > head_len || head_len - pe < COFF_END || memcmp(head + pe, "PE\0\0", 4))
+        return pvh_fail(err, PVH_EINVAL, "UKI: no PE header at e_lfanew 0x%llx in the first %zu "
+                        "bytes", (unsigned long long)pe, head_len);
     out->machine = pvh_le16(head + pe + COFF_MACHINE);
     n = pvh_le16(head + pe + COFF_NR_SECTIONS);
     table = pe + COFF_END + pvh_le16(head + pe + COFF_OPT_SIZE);

@@ -25,54 +25,22 @@ static bool is_alpha(char c)
 
 static bool is_version_char(char c)
 {
-    return is_digit(c) || is_alpha(c) || c == '.' || c == '-' || c == '~' || c == '^';
+    return is_digit(c) || is_alpha(c) || (c && memchr(".-~^", c, sizeof(".-~^")));
 }
 
-/* The separator rule: the side starting with sep is the lower one; both
- * starting with it step over it. Returns the order, or 0 to go on. */
-static int separator(const char **a, const char **b, char sep)
+static bool in_run(char c, bool digits)
 {
-    if (**a != sep && **b != sep)
-        return 0;
-    if (**a != sep)
-        return 1;
-    if (**b != sep)
-        return -1;
-    (*a)++;
-    (*b)++;
-    return 0;
-}
-
-static int cmp_run(const char **a, const char **b, bool (*in_run)(char))
-{
-    size_t la = 0, lb = 0, n;
-    int r;
-
-    if (in_run == is_digit) {
-        while (**a == '0')
-            (*a)++;
-        while (**b == '0')
-            (*b)++;
-    }
-    while (in_run((*a)[la]))
-        la++;
-    while (in_run((*b)[lb]))
-        lb++;
-    if (in_run == is_digit && la != lb)
-        return la < lb ? -1 : 1;
-    n = la < lb ? la : lb;
-    r = memcmp(*a, *b, n);
-    if (r)
-        return r < 0 ? -1 : 1;
-    if (la != lb)
-        return la < lb ? -1 : 1;
-    *a += la;
-    *b += lb;
-    return 0;
+    return digits ? is_digit(c) : is_alpha(c);
 }
 
 int pvh_version_cmp(const char *a, const char *b)
 {
+    /* In their order: '~' below anything, the end below anything else,
+     * then '-', '^', '.': the side at the one and not the other is the
+     * lower; both at it step over it (both at their end: equal). */
+    static const char steps[5] = { '~', '\0', '-', '^', '.' };
+    size_t la, lb, i;
+    bool digits;
     int r;
 
     for (;;) {
@@ -80,25 +48,55 @@ int pvh_version_cmp(const char *a, const char *b)
             a++;
         while (*b && !is_version_char(*b))
             b++;
-        r = separator(&a, &b, '~');
-        if (r)
-            return r;
-        if (!*a || !*b)
-            return !*a && !*b ? 0 : !*a ? -1 : 1;
-        r = separator(&a, &b, '-');
-        if (!r)
-            r = separator(&a, &b, '^');
-        if (!r)
-            r = separator(&a, &b, '.');
-        if (r)
-            return r;
-        if (is_digit(*a) || is_digit(*b))
-            r = cmp_run(&a, &b, is_digit);
-        else
-            r = cmp_run(&a, &b, is_alpha);
-        if (r)
-            return r;
+        for (i = 0; i < sizeof(steps); i++) {
+            if ((*a == steps[i]) != (*b == steps[i]))
+                return *a == steps[i] ? -1 : 1;
+            if (*a == steps[i]) {
+                if (!*a)
+                    return 0;
+                a++;
+                b++;
+            }
+        }
+        /* A numeric run (leading zeros dropped) compares by its length
+         * first; letters bytewise, the longer above its prefix. */
+        digits = is_digit(*a) || is_digit(*b);
+        while (digits && *a == '0')
+            a++;
+        while (digits && *b == '0')
+            b++;
+        for (la = 0; in_run(a[la], digits); la++)
+            ;
+        for (lb = 0; in_run(b[lb], digits); lb++)
+            ;
+        if (!digits || la == lb) {
+            r = memcmp(a, b, la < lb ? la : lb);
+            if (r)
+                return r < 0 ? -1 : 1;
+        }
+        if (la != lb)
+            return la < lb ? -1 : 1;
+        a += la;
+        b += lb;
     }
+}
+
+bool pvh_same_name(const char *a, const char *b, size_t blen)
+{
+    size_t i;
+    char x, y;
+
+    for (i = 0; i < blen; i++) {
+        x = a[i];
+        y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x + 'a' - 'A');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y + 'a' - 'A');
+        if (x != y || !x)
+            return false;
+    }
+    return a[blen] == '\0';
 }
 
 /* Does c match the set at *p ('[' already passed)? *p ends past ']'.

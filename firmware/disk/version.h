@@ -7,6 +7,7 @@
 #define PVHBOOT_FIRMWARE_DISK_VERSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* < 0, 0, > 0 as a is older than, the same as, newer than b. */
 int pvh_version_cmp(const char *a, const char *b);
@@ -15,5 +16,8 @@ int pvh_version_cmp(const char *a, const char *b);
  * ranges and a leading '!' or '^' to negate; '\' escapes)? Bounded: no
  * backtracking explosion (one position remembered per '*'). */
 bool pvh_glob_match(const char *pattern, const char *name);
+
+/* Is a (a string) the first blen bytes of b, ASCII case folded? */
+bool pvh_same_name(const char *a, const char *b, size_t blen);
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef PVH_FIRMWARE_DISK_VIRTIO_H
 #define PVH_FIRMWARE_DISK_VIRTIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/output/error.h"
@@ -46,39 +47,53 @@ struct virtq_used_elem {
 };
 _Static_assert(sizeof(struct virtq_used_elem) == 8, "virtq_used_elem size");
 
-struct pvh_virtio_transport;
-
 /*
- * A transport's side of a device: status, features (32 bits a word),
- * the device-specific configuration, queue set-up and notification.
- * Register values are the device's: untrusted.
+ * The transport registers the driver uses, by role: each transport's
+ * table (struct pvh_virtio_transport's reg) gives their offsets in its
+ * register block. On virtio-pci the status is 8 bits wide and the queue
+ * registers up to NOTIFY_OFF (virtio-pci only) 16; the rest, and every
+ * virtio-mmio register, 32. A 64-bit address is two registers, low word
+ * first.
  */
-struct pvh_virtio_ops {
-    uint8_t (*get_status)(const struct pvh_virtio_transport *t);
-    void (*set_status)(const struct pvh_virtio_transport *t, uint8_t status);
-    uint32_t (*get_features)(const struct pvh_virtio_transport *t, unsigned word);
-    void (*set_features)(const struct pvh_virtio_transport *t, unsigned word, uint32_t value);
-    /* The 32-bit little-endian word at off in the device configuration
-     * (off + 4 within what the transport says the device has). */
-    uint32_t (*config32)(const struct pvh_virtio_transport *t, unsigned off);
-    /* Queue q: its largest size (0: no such queue). */
-    uint16_t (*queue_max)(const struct pvh_virtio_transport *t, unsigned q);
-    /* Queue q at size, the three parts at these physical addresses: on. */
-    int (*queue_setup)(struct pvh_virtio_transport *t, unsigned q, uint16_t size,
-                       uint64_t desc, uint64_t avail, uint64_t used, struct pvh_error *err);
-    void (*notify)(const struct pvh_virtio_transport *t, unsigned q);
+enum {
+    VIRTIO_REG_STATUS,
+    VIRTIO_REG_QUEUE_SEL,
+    VIRTIO_REG_QUEUE_MAX,
+    VIRTIO_REG_QUEUE_SIZE,
+    VIRTIO_REG_QUEUE_READY,
+    VIRTIO_REG_QUEUE_NOTIFY_OFF,
+    VIRTIO_REG_DEVICE_FEATURES_SEL,
+    VIRTIO_REG_DEVICE_FEATURES,
+    VIRTIO_REG_DRIVER_FEATURES_SEL,
+    VIRTIO_REG_DRIVER_FEATURES,
+    VIRTIO_REG_QUEUE_DESC,
+    VIRTIO_REG_QUEUE_DRIVER = VIRTIO_REG_QUEUE_DESC + 2,
+    VIRTIO_REG_QUEUE_DEVICE = VIRTIO_REG_QUEUE_DRIVER + 2,
+    VIRTIO_NR_REGS = VIRTIO_REG_QUEUE_DEVICE + 2
 };
 
 /* A device as its transport found it. */
 struct pvh_virtio_transport {
-    const struct pvh_virtio_ops *ops;
+    uint8_t reg[VIRTIO_NR_REGS];   /* the registers' offsets from regs */
+    bool pci;                      /* virtio-pci's register widths and notifications */
     char name[40];                 /* "virtio-mmio 0xfeb00e00", "virtio-pci 00:03.0" */
     volatile uint8_t *regs;        /* mmio: the register block; pci: common cfg */
-    volatile uint8_t *device_cfg;  /* pci: the device configuration */
+    volatile uint8_t *device_cfg;  /* the device configuration */
     uint32_t device_cfg_len;
-    volatile uint8_t *notify_base; /* pci: notification area and its multiplier */
-    uint32_t notify_len, notify_mult;
-    volatile uint8_t *notify_at[1]; /* pci: where queue 0's notifications go (checked) */
+    volatile uint8_t *notify_base; /* mmio: QueueNotify; pci: notification area */
+    uint32_t notify_len, notify_mult; /* pci: the area's length and multiplier */
+    volatile uint8_t *notify_at[1]; /* where queue 0's notifications go (pci: checked) */
 };
+
+/*
+ * The transports' side (virtio_mmio.c, for both; register values are the
+ * device's: untrusted): a register by role, the 32-bit little-endian word
+ * at off in the device configuration (0 past what the device has), and
+ * queue q's notification.
+ */
+uint32_t pvh_virtio_rd(const struct pvh_virtio_transport *t, unsigned reg);
+void pvh_virtio_wr(const struct pvh_virtio_transport *t, unsigned reg, uint32_t v);
+uint32_t pvh_virtio_config32(const struct pvh_virtio_transport *t, unsigned off);
+void pvh_virtio_notify(const struct pvh_virtio_transport *t, unsigned q);
 
 #endif

@@ -10,12 +10,36 @@
 /* Wait for a reset to complete (the status reads 0), bounded. */
 #define RESET_TIMEOUT_MS 1000u
 
+static uint8_t get_status(const struct pvh_virtio_transport *t)
+{
+    return (uint8_t)pvh_virtio_rd(t, VIRTIO_REG_STATUS);
+}
+
+static void set_status(const struct pvh_virtio_transport *t, uint8_t s)
+{
+    pvh_disk_mb();
+    pvh_virtio_wr(t, VIRTIO_REG_STATUS, s);
+}
+
+/* Word word (bits 32 * word and up) of the device's features. */
+static uint32_t get_features(const struct pvh_virtio_transport *t, unsigned word)
+{
+    pvh_virtio_wr(t, VIRTIO_REG_DEVICE_FEATURES_SEL, word);
+    return pvh_virtio_rd(t, VIRTIO_REG_DEVICE_FEATURES);
+}
+
+static void set_features(const struct pvh_virtio_transport *t, unsigned word, uint32_t v)
+{
+    pvh_virtio_wr(t, VIRTIO_REG_DRIVER_FEATURES_SEL, word);
+    pvh_virtio_wr(t, VIRTIO_REG_DRIVER_FEATURES, v);
+}
+
 static int reset(const struct pvh_virtio_transport *t, struct pvh_error *err)
 {
     uint64_t start = pvh_disk_ticks(), limit = RESET_TIMEOUT_MS * pvh_disk_ticks_per_ms();
 
-    t->ops->set_status(t, 0);
-    while (t->ops->get_status(t)) {
+    set_status(t, 0);
+    while (get_status(t)) {
         if (pvh_disk_ticks() - start > limit)
             return pvh_fail(err, PVH_EINVAL, "%s: reset not done in %u ms", t->name,
                             RESET_TIMEOUT_MS);
@@ -28,8 +52,8 @@ static int add_status(const struct pvh_virtio_transport *t, uint8_t bits, struct
 {
     uint8_t s;
 
-    t->ops->set_status(t, (uint8_t)(t->ops->get_status(t) | bits));
-    s = t->ops->get_status(t);
+    set_status(t, (uint8_t)(get_status(t) | bits));
+    s = get_status(t);
     if ((s & bits) != bits || (s & (VIRTIO_STATUS_FAILED | VIRTIO_STATUS_DEVICE_NEEDS_RESET)))
         return pvh_fail(err, PVH_EINVAL, "%s: status 0x%x after setting 0x%x", t->name, s, bits);
     return PVH_OK;
@@ -39,14 +63,14 @@ static int add_status(const struct pvh_virtio_transport *t, uint8_t bits, struct
  * only read, and we check the block size). */
 static int negotiate(const struct pvh_virtio_transport *t, struct pvh_error *err)
 {
-    uint32_t lo = t->ops->get_features(t, 0), hi = t->ops->get_features(t, 1);
+    uint32_t lo = get_features(t, 0), hi = get_features(t, 1);
     uint32_t want = lo & ((1u << VIRTIO_BLK_F_RO) | (1u << VIRTIO_BLK_F_BLK_SIZE));
 
     if (!(hi & (1u << (VIRTIO_F_VERSION_1 - 32))))
         return pvh_fail(err, PVH_EINVAL, "%s: no VIRTIO_F_VERSION_1 (features 0x%x%08x)", t->name,
                         hi, lo);
-    t->ops->set_features(t, 0, want);
-    t->ops->set_features(t, 1, 1u << (VIRTIO_F_VERSION_1 - 32));
+    set_features(t, 0, want);
+    set_features(t, 1, 1u << (VIRTIO_F_VERSION_1 - 32));
     return add_status(t, VIRTIO_STATUS_FEATURES_OK, err);
 }
 
@@ -86,16 +110,16 @@ int pvh_virtio_blk_init(struct pvh_virtio_blk *b, struct pvh_error *err)
         rc = negotiate(t, err);
     if (rc)
         return rc;
-    if (t->ops->get_features(t, 0) & (1u << VIRTIO_BLK_F_BLK_SIZE)) {
-        blk_size = t->ops->config32(t, VIRTIO_BLK_CFG_BLK_SIZE);
+    if (get_features(t, 0) & (1u << VIRTIO_BLK_F_BLK_SIZE)) {
+        blk_size = pvh_virtio_config32(t, VIRTIO_BLK_CFG_BLK_SIZE);
         if (blk_size != PVH_SECTOR_SIZE)
             return pvh_fail(err, PVH_EINVAL, "%s: logical block size %u, only 512 is read",
                             t->name, blk_size);
     }
     /* A 64-bit field read as two words: the generation check of 4.x is
      * not needed, the capacity of a disk does not change under us. */
-    b->dev.sectors = t->ops->config32(t, VIRTIO_BLK_CFG_CAPACITY) |
-                     (uint64_t)t->ops->config32(t, VIRTIO_BLK_CFG_CAPACITY + 4) << 32;
+    b->dev.sectors = pvh_virtio_config32(t, VIRTIO_BLK_CFG_CAPACITY) |
+                     (uint64_t)pvh_virtio_config32(t, VIRTIO_BLK_CFG_CAPACITY + 4) << 32;
     rc = pvh_virtq_init(&b->vq, &b->rings, t, 0, err);
     if (!rc)
         rc = add_status(t, VIRTIO_STATUS_DRIVER_OK, err);

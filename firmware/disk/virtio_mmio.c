@@ -35,88 +35,59 @@
 /* The registers and a block device's configuration. */
 #define MMIO_SIZE_MIN (MMIO_CONFIG + VIRTIO_BLK_CFG_SIZE)
 
-static uint32_t rd(const struct pvh_virtio_transport *t, unsigned off)
-{
-    return *(volatile const uint32_t *)(volatile void *)(t->regs + off);
-}
-
-static void wr(const struct pvh_virtio_transport *t, unsigned off, uint32_t v)
-{
-    *(volatile uint32_t *)(volatile void *)(t->regs + off) = v;
-}
-
-static uint8_t get_status(const struct pvh_virtio_transport *t)
-{
-    return (uint8_t)rd(t, MMIO_STATUS);
-}
-
-static void set_status(const struct pvh_virtio_transport *t, uint8_t s)
-{
-    pvh_disk_mb();
-    wr(t, MMIO_STATUS, s);
-}
-
-static uint32_t get_features(const struct pvh_virtio_transport *t, unsigned word)
-{
-    wr(t, MMIO_DEVICE_FEATURES_SEL, word);
-    return rd(t, MMIO_DEVICE_FEATURES);
-}
-
-static void set_features(const struct pvh_virtio_transport *t, unsigned word, uint32_t v)
-{
-    wr(t, MMIO_DRIVER_FEATURES_SEL, word);
-    wr(t, MMIO_DRIVER_FEATURES, v);
-}
-
-static uint32_t config32(const struct pvh_virtio_transport *t, unsigned off)
-{
-    return rd(t, MMIO_CONFIG + off);
-}
-
-static uint16_t queue_max(const struct pvh_virtio_transport *t, unsigned q)
-{
-    uint32_t max;
-
-    wr(t, MMIO_QUEUE_SEL, q);
-    if (rd(t, MMIO_QUEUE_READY))
-        return 0; /* in use already: not ours to set up */
-    max = rd(t, MMIO_QUEUE_NUM_MAX);
-    return (uint16_t)(max > 0xffff ? 0xffff : max);
-}
-
-static int queue_setup(struct pvh_virtio_transport *t, unsigned q, uint16_t size,
-                       uint64_t desc, uint64_t avail, uint64_t used, struct pvh_error *err)
-{
-    wr(t, MMIO_QUEUE_SEL, q);
-    wr(t, MMIO_QUEUE_NUM, size);
-    wr(t, MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
-    wr(t, MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
-    wr(t, MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-    wr(t, MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-    wr(t, MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-    wr(t, MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-    pvh_disk_mb();
-    wr(t, MMIO_QUEUE_READY, 1);
-    if (rd(t, MMIO_QUEUE_READY) != 1)
-        return pvh_fail(err, PVH_EINVAL, "%s: queue %u not ready", t->name, q);
-    return PVH_OK;
-}
-
-static void notify(const struct pvh_virtio_transport *t, unsigned q)
-{
-    wr(t, MMIO_QUEUE_NOTIFY, q);
-}
-
-static const struct pvh_virtio_ops mmio_ops = {
-    get_status, set_status, get_features, set_features, config32, queue_max, queue_setup, notify,
+/* The registers by role (virtio.h; there is no notification offset). */
+static const uint8_t mmio_reg[VIRTIO_NR_REGS] = {
+    MMIO_STATUS, MMIO_QUEUE_SEL, MMIO_QUEUE_NUM_MAX, MMIO_QUEUE_NUM, MMIO_QUEUE_READY, 0,
+    MMIO_DEVICE_FEATURES_SEL, MMIO_DEVICE_FEATURES, MMIO_DRIVER_FEATURES_SEL,
+    MMIO_DRIVER_FEATURES, MMIO_QUEUE_DESC_LOW, MMIO_QUEUE_DESC_HIGH, MMIO_QUEUE_DRIVER_LOW,
+    MMIO_QUEUE_DRIVER_HIGH, MMIO_QUEUE_DEVICE_LOW, MMIO_QUEUE_DEVICE_HIGH,
 };
+
+/* Both transports' register access (virtio.h): virtio-pci's narrow
+ * registers are the first ones. */
+uint32_t pvh_virtio_rd(const struct pvh_virtio_transport *t, unsigned reg)
+{
+    volatile void *p = t->regs + t->reg[reg];
+
+    if (t->pci && reg <= VIRTIO_REG_QUEUE_NOTIFY_OFF)
+        return reg == VIRTIO_REG_STATUS ? *(volatile uint8_t *)p : *(volatile uint16_t *)p;
+    return *(volatile uint32_t *)p;
+}
+
+void pvh_virtio_wr(const struct pvh_virtio_transport *t, unsigned reg, uint32_t v)
+{
+    volatile void *p = t->regs + t->reg[reg];
+
+    if (!t->pci || reg > VIRTIO_REG_QUEUE_NOTIFY_OFF)
+        *(volatile uint32_t *)p = v;
+    else if (reg == VIRTIO_REG_STATUS)
+        *(volatile uint8_t *)p = (uint8_t)v;
+    else
+        *(volatile uint16_t *)p = (uint16_t)v;
+}
+
+uint32_t pvh_virtio_config32(const struct pvh_virtio_transport *t, unsigned off)
+{
+    return off + 4 <= t->device_cfg_len ? *(volatile uint32_t *)(volatile void *)(t->device_cfg + off)
+                                        : 0;
+}
+
+void pvh_virtio_notify(const struct pvh_virtio_transport *t, unsigned q)
+{
+    volatile void *p = t->notify_at[q];
+
+    if (t->pci)
+        *(volatile uint16_t *)p = (uint16_t)q;
+    else
+        *(volatile uint32_t *)p = q;
+}
 
 int pvh_virtio_mmio_probe(struct pvh_disk_list *list, uint64_t base, uint64_t size,
                           struct pvh_error *err)
 {
     struct pvh_virtio_transport t;
     volatile uint8_t *regs;
-    uint32_t version, id;
+    uint32_t magic, version, id;
 
     list->nr_mmio++;
     regs = size >= MMIO_SIZE_MIN && !(base & 3) ? pvh_disk_map_mmio(base, MMIO_SIZE_MIN) : NULL;
@@ -124,16 +95,18 @@ int pvh_virtio_mmio_probe(struct pvh_disk_list *list, uint64_t base, uint64_t si
         return pvh_fail(err, PVH_ERANGE, "virtio-mmio 0x%llx: size 0x%llx (at least 0x%x), "
                         "misaligned or not mappable", (unsigned long long)base,
                         (unsigned long long)size, MMIO_SIZE_MIN);
+    magic = *(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC);
     id = *(volatile uint32_t *)(volatile void *)(regs + MMIO_DEVICE_ID);
     version = *(volatile uint32_t *)(volatile void *)(regs + MMIO_VERSION);
-    if (*(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC) != MMIO_MAGIC_VALUE ||
-        (id == VIRTIO_ID_BLOCK && version != MMIO_VERSION_MODERN))
+    if (magic != MMIO_MAGIC_VALUE || (id == VIRTIO_ID_BLOCK && version != MMIO_VERSION_MODERN))
         return pvh_fail(err, PVH_EINVAL, "virtio-mmio 0x%llx: magic 0x%x version %u (a disk must "
-                        "be version 2, virtio 1.x)", (unsigned long long)base,
-                        *(volatile uint32_t *)(volatile void *)(regs + MMIO_MAGIC), version);
+                        "be version 2, virtio 1.x)", (unsigned long long)base, magic, version);
     if (id != VIRTIO_ID_BLOCK)
         return PVH_OK; /* 0: no device there; another kind: not a disk */
-    t = (struct pvh_virtio_transport){ .ops = &mmio_ops, .regs = regs };
+    t = (struct pvh_virtio_transport){ .regs = regs, .device_cfg = regs + MMIO_CONFIG,
+                                       .device_cfg_len = VIRTIO_BLK_CFG_SIZE,
+                                       .notify_base = regs + MMIO_QUEUE_NOTIFY };
+    memcpy(t.reg, mmio_reg, sizeof(t.reg));
     pvh_snprintf(t.name, sizeof(t.name), "virtio-mmio 0x%llx", (unsigned long long)base);
     return pvh_disk_add(list, &t, err);
 }

@@ -46,83 +46,11 @@
 #define COMMON_Q_DEVICE   0x30
 #define COMMON_CFG_SIZE   0x38
 
-static void wr8(volatile uint8_t *b, unsigned off, uint8_t v) { *(volatile uint8_t *)(volatile void *)(b + off) = v; }
-static void wr16(volatile uint8_t *b, unsigned off, uint16_t v) { *(volatile uint16_t *)(volatile void *)(b + off) = v; }
-static void wr32(volatile uint8_t *b, unsigned off, uint32_t v) { *(volatile uint32_t *)(volatile void *)(b + off) = v; }
-static uint8_t rd8(volatile uint8_t *b, unsigned off) { return *(volatile uint8_t *)(volatile void *)(b + off); }
-static uint16_t rd16(volatile uint8_t *b, unsigned off) { return *(volatile uint16_t *)(volatile void *)(b + off); }
-static uint32_t rd32(volatile uint8_t *b, unsigned off) { return *(volatile uint32_t *)(volatile void *)(b + off); }
-
-static void wr64(volatile uint8_t *b, unsigned off, uint64_t v)
-{
-    wr32(b, off, (uint32_t)v);
-    wr32(b, off + 4, (uint32_t)(v >> 32));
-}
-
-static uint8_t get_status(const struct pvh_virtio_transport *t)
-{
-    return rd8(t->regs, COMMON_STATUS);
-}
-
-static void set_status(const struct pvh_virtio_transport *t, uint8_t s)
-{
-    pvh_disk_mb();
-    wr8(t->regs, COMMON_STATUS, s);
-}
-
-static uint32_t get_features(const struct pvh_virtio_transport *t, unsigned word)
-{
-    wr32(t->regs, COMMON_DFSELECT, word);
-    return rd32(t->regs, COMMON_DF);
-}
-
-static void set_features(const struct pvh_virtio_transport *t, unsigned word, uint32_t v)
-{
-    wr32(t->regs, COMMON_GFSELECT, word);
-    wr32(t->regs, COMMON_GF, v);
-}
-
-static uint32_t config32(const struct pvh_virtio_transport *t, unsigned off)
-{
-    return off + 4 <= t->device_cfg_len ? rd32(t->device_cfg, off) : 0;
-}
-
-static uint16_t queue_max(const struct pvh_virtio_transport *t, unsigned q)
-{
-    wr16(t->regs, COMMON_Q_SELECT, (uint16_t)q);
-    if (rd16(t->regs, COMMON_Q_ENABLE))
-        return 0; /* in use already: not ours to set up */
-    return rd16(t->regs, COMMON_Q_SIZE);
-}
-
-static int queue_setup(struct pvh_virtio_transport *t, unsigned q, uint16_t size,
-                       uint64_t desc, uint64_t avail, uint64_t used, struct pvh_error *err)
-{
-    uint64_t off;
-
-    wr16(t->regs, COMMON_Q_SELECT, (uint16_t)q);
-    wr16(t->regs, COMMON_Q_SIZE, size);
-    wr64(t->regs, COMMON_Q_DESC, desc);
-    wr64(t->regs, COMMON_Q_DRIVER, avail);
-    wr64(t->regs, COMMON_Q_DEVICE, used);
-    /* Where this queue's notifications go: inside the notify area. */
-    off = (uint64_t)rd16(t->regs, COMMON_Q_NOFF) * t->notify_mult;
-    if (q >= sizeof(t->notify_at) / sizeof(t->notify_at[0]) || off + 2 > t->notify_len)
-        return pvh_fail(err, PVH_ERANGE, "%s: queue %u notifies at 0x%llx, outside the area's "
-                        "%u bytes", t->name, q, (unsigned long long)off, t->notify_len);
-    t->notify_at[q] = t->notify_base + off;
-    pvh_disk_mb();
-    wr16(t->regs, COMMON_Q_ENABLE, 1);
-    return PVH_OK;
-}
-
-static void notify(const struct pvh_virtio_transport *t, unsigned q)
-{
-    *(volatile uint16_t *)(volatile void *)t->notify_at[q] = (uint16_t)q;
-}
-
-static const struct pvh_virtio_ops pci_ops = {
-    get_status, set_status, get_features, set_features, config32, queue_max, queue_setup, notify,
+/* The registers by role (virtio.h). */
+static const uint8_t pci_reg[VIRTIO_NR_REGS] = {
+    COMMON_STATUS, COMMON_Q_SELECT, COMMON_Q_SIZE, COMMON_Q_SIZE, COMMON_Q_ENABLE, COMMON_Q_NOFF,
+    COMMON_DFSELECT, COMMON_DF, COMMON_GFSELECT, COMMON_GF, COMMON_Q_DESC, COMMON_Q_DESC + 4,
+    COMMON_Q_DRIVER, COMMON_Q_DRIVER + 4, COMMON_Q_DEVICE, COMMON_Q_DEVICE + 4,
 };
 
 /* The capability at off: its region mapped, *len its length. */
@@ -185,11 +113,12 @@ static int find_caps(struct pvh_pci *pci, const struct pvh_pci_fn *f,
 static int probe(struct pvh_pci *pci, const struct pvh_pci_fn *f, uint32_t id,
                          struct pvh_disk_list *list, struct pvh_error *err)
 {
-    struct pvh_virtio_transport t = { .ops = &pci_ops };
+    struct pvh_virtio_transport t = { .pci = true };
     int rc;
 
     if (id >> 16 != VIRTIO_PCI_DEVICE_BLOCK_MODERN && id >> 16 != VIRTIO_PCI_DEVICE_BLOCK_TRANS)
         return PVH_OK; /* another kind of device */
+    memcpy(t.reg, pci_reg, sizeof(t.reg));
     pvh_snprintf(t.name, sizeof(t.name), "virtio-pci %02x:%02x.%x", f->bus, f->dev, f->fn);
     rc = find_caps(pci, f, &t, err);
     if (rc)

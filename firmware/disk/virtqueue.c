@@ -4,11 +4,22 @@
 #include "common/lib/string.h"
 #include "firmware/disk/disk_arch.h"
 
+static void wr64(struct pvh_virtio_transport *t, unsigned reg, const volatile void *p)
+{
+    pvh_virtio_wr(t, reg, (uint32_t)(uintptr_t)p);
+    pvh_virtio_wr(t, reg + 1, (uint32_t)((uint64_t)(uintptr_t)p >> 32));
+}
+
 int pvh_virtq_init(struct pvh_virtq *vq, struct pvh_virtq_rings *rings,
                    struct pvh_virtio_transport *t, unsigned index, struct pvh_error *err)
 {
-    uint16_t max = t->ops->queue_max(t, index), size = PVH_VIRTQ_SIZE;
+    uint32_t max;
+    uint16_t size = PVH_VIRTQ_SIZE;
+    uint64_t off = 0;
 
+    pvh_virtio_wr(t, VIRTIO_REG_QUEUE_SEL, index);
+    /* One in use already is not ours to set up. */
+    max = pvh_virtio_rd(t, VIRTIO_REG_QUEUE_READY) ? 0 : pvh_virtio_rd(t, VIRTIO_REG_QUEUE_MAX);
     /* A split queue's size is a power of two; ours only needs three. */
     while (size > max)
         size /= 2;
@@ -17,8 +28,23 @@ int pvh_virtq_init(struct pvh_virtq *vq, struct pvh_virtq_rings *rings,
                         t->name, index, max);
     memset(rings, 0, sizeof(*rings));
     *vq = (struct pvh_virtq){ .rings = rings, .size = size, .index = index, .t = t };
-    return t->ops->queue_setup(t, index, size, (uintptr_t)rings->desc, (uintptr_t)&rings->avail,
-                               (uintptr_t)&rings->used, err);
+    pvh_virtio_wr(t, VIRTIO_REG_QUEUE_SIZE, size);
+    wr64(t, VIRTIO_REG_QUEUE_DESC, rings->desc);
+    wr64(t, VIRTIO_REG_QUEUE_DRIVER, &rings->avail);
+    wr64(t, VIRTIO_REG_QUEUE_DEVICE, &rings->used);
+    /* virtio-pci: where this queue's notifications go, inside the notify area. */
+    if (t->pci)
+        off = (uint64_t)pvh_virtio_rd(t, VIRTIO_REG_QUEUE_NOTIFY_OFF) * t->notify_mult;
+    if (index >= sizeof(t->notify_at) / sizeof(t->notify_at[0]) ||
+        (t->pci && off + 2 > t->notify_len))
+        return pvh_fail(err, PVH_ERANGE, "%s: queue %u notifies at 0x%llx, outside the area's "
+                        "%u bytes", t->name, index, (unsigned long long)off, t->notify_len);
+    t->notify_at[index] = t->notify_base + off;
+    pvh_disk_mb();
+    pvh_virtio_wr(t, VIRTIO_REG_QUEUE_READY, 1);
+    if (pvh_virtio_rd(t, VIRTIO_REG_QUEUE_READY) != 1)
+        return pvh_fail(err, PVH_EINVAL, "%s: queue %u not ready", t->name, index);
+    return PVH_OK;
 }
 
 /* The device's used index (it writes it: read it once, fresh). */
@@ -51,7 +77,7 @@ int pvh_virtq_request(struct pvh_virtq *vq, const struct pvh_virtq_buf *bufs, un
     pvh_disk_mb();                               /* descriptors before the index */
     *(volatile uint16_t *)&r->avail.idx = ++vq->avail_idx;
     pvh_disk_mb();                               /* the index before the notification */
-    vq->t->ops->notify(vq->t, vq->index);
+    pvh_virtio_notify(vq->t, vq->index);
 
     start = pvh_disk_ticks();
     while ((seen = used_index(vq)) == vq->used_idx) {

@@ -55,22 +55,67 @@ static struct model {
     uint8_t *used;       /* flags, idx, ring[] of {id, len} */
     uint16_t seen_avail;
     unsigned requests;
+    uint32_t reg[VIRTIO_NR_REGS]; /* what the driver wrote last */
+    uint32_t ready;
 } dev;
 
-static uint8_t m_get_status(const struct pvh_virtio_transport *t) { (void)t; return dev.status; }
-static void m_set_status(const struct pvh_virtio_transport *t, uint8_t s) { (void)t; dev.status = s; }
-static uint32_t m_get_features(const struct pvh_virtio_transport *t, unsigned w)
+/* The transport's registers (virtio.h), by role: what the driver wrote,
+ * and what the device answers. */
+uint32_t pvh_virtio_rd(const struct pvh_virtio_transport *t, unsigned reg)
 {
     (void)t;
-    return w < 2 ? dev.features[w] : 0;
+    switch (reg) {
+    case VIRTIO_REG_STATUS:
+        return dev.status;
+    case VIRTIO_REG_DEVICE_FEATURES:
+        return dev.reg[VIRTIO_REG_DEVICE_FEATURES_SEL] < 2 ?
+               dev.features[dev.reg[VIRTIO_REG_DEVICE_FEATURES_SEL]] : 0;
+    case VIRTIO_REG_QUEUE_MAX:
+        return dev.reg[VIRTIO_REG_QUEUE_SEL] == 0 ? dev.queue_max : 0;
+    case VIRTIO_REG_QUEUE_READY:
+        return dev.ready;
+    default:
+        fail_msg("register %u read", reg);
+        return 0;
+    }
 }
-static void m_set_features(const struct pvh_virtio_transport *t, unsigned w, uint32_t v)
+
+static uint64_t written64(unsigned reg)
 {
-    (void)t;
-    if (w < 2)
-        dev.driver_features[w] = v;
+    return dev.reg[reg] | (uint64_t)dev.reg[reg + 1] << 32;
 }
-static uint32_t m_config32(const struct pvh_virtio_transport *t, unsigned off)
+
+void pvh_virtio_wr(const struct pvh_virtio_transport *t, unsigned reg, uint32_t v)
+{
+    uint64_t desc, avail, used;
+
+    (void)t;
+    assert_true(reg < VIRTIO_NR_REGS);
+    dev.reg[reg] = v;
+    if (reg == VIRTIO_REG_STATUS)
+        dev.status = (uint8_t)v;
+    if (reg == VIRTIO_REG_DRIVER_FEATURES && dev.reg[VIRTIO_REG_DRIVER_FEATURES_SEL] < 2)
+        dev.driver_features[dev.reg[VIRTIO_REG_DRIVER_FEATURES_SEL]] = v;
+    if (reg != VIRTIO_REG_QUEUE_READY)
+        return;
+    /* The queue turned on: the driver set it up as the specification says. */
+    assert_int_equal(v, 1);
+    assert_int_equal(dev.reg[VIRTIO_REG_QUEUE_SEL], 0);
+    dev.size = (uint16_t)dev.reg[VIRTIO_REG_QUEUE_SIZE];
+    assert_true(dev.size && !(dev.size & (dev.size - 1)) && dev.size <= dev.queue_max);
+    desc = written64(VIRTIO_REG_QUEUE_DESC);
+    avail = written64(VIRTIO_REG_QUEUE_DRIVER);
+    used = written64(VIRTIO_REG_QUEUE_DEVICE);
+    assert_int_equal(desc % 16, 0);
+    assert_int_equal(avail % 2, 0);
+    assert_int_equal(used % 4, 0);
+    dev.desc = (struct virtq_desc *)(uintptr_t)desc;
+    dev.avail = (uint16_t *)(uintptr_t)avail;
+    dev.used = (uint8_t *)(uintptr_t)used;
+    dev.ready = 1;
+}
+
+uint32_t pvh_virtio_config32(const struct pvh_virtio_transport *t, unsigned off)
 {
     (void)t;
     if (off == 0)
@@ -81,30 +126,9 @@ static uint32_t m_config32(const struct pvh_virtio_transport *t, unsigned off)
         return dev.blk_size;
     return 0;
 }
-static uint16_t m_queue_max(const struct pvh_virtio_transport *t, unsigned q)
-{
-    (void)t;
-    return q == 0 ? dev.queue_max : 0;
-}
-static int m_queue_setup(struct pvh_virtio_transport *t, unsigned q, uint16_t size, uint64_t desc,
-                         uint64_t avail, uint64_t used, struct pvh_error *err)
-{
-    (void)t;
-    (void)err;
-    assert_int_equal(q, 0);
-    assert_true(size && !(size & (size - 1)) && size <= dev.queue_max);
-    assert_int_equal(desc % 16, 0);
-    assert_int_equal(avail % 2, 0);
-    assert_int_equal(used % 4, 0);
-    dev.size = size;
-    dev.desc = (struct virtq_desc *)(uintptr_t)desc;
-    dev.avail = (uint16_t *)(uintptr_t)avail;
-    dev.used = (uint8_t *)(uintptr_t)used;
-    return PVH_OK;
-}
 
 /* The device's side of one request: header, data, status (5.2.6). */
-static void m_notify(const struct pvh_virtio_transport *t, unsigned q)
+void pvh_virtio_notify(const struct pvh_virtio_transport *t, unsigned q)
 {
     uint16_t head, idx;
     struct virtq_desc *h, *d, *s;
@@ -149,11 +173,6 @@ static void m_notify(const struct pvh_virtio_transport *t, unsigned q)
     memcpy(dev.used + 2, &idx, 2);
 }
 
-static const struct pvh_virtio_ops model_ops = {
-    m_get_status, m_set_status, m_get_features, m_set_features, m_config32, m_queue_max,
-    m_queue_setup, m_notify,
-};
-
 static struct pvh_virtio_blk blk;
 
 static void model(enum behaviour how)
@@ -166,7 +185,7 @@ static void model(enum behaviour how)
     dev.capacity = 1000;
     dev.queue_max = 256;
     memset(&blk, 0, sizeof(blk));
-    blk.t = (struct pvh_virtio_transport){ .ops = &model_ops, .name = "model" };
+    blk.t = (struct pvh_virtio_transport){ .name = "model" };
     now = 0;
 }
 

@@ -82,11 +82,11 @@ static void too_long_and_too_many_refused(void **state)
     memset(text + n, 'k', 300);
     n += 300;
     text[n] = '\0';
-    assert_error(parse(text), &err, PVH_E2BIG, "entry key 'linux': 301 bytes (at most 255)");
+    assert_error(parse(text), &err, PVH_E2BIG, "key 'linux': 301 bytes (at most 255)");
     n = 0;
     for (i = 0; i < 9; i++)
         n += (size_t)snprintf(text + n, sizeof(text) - n, "initrd /i%u\n", i);
-    assert_error(parse(text), &err, PVH_E2BIG, "entry: more than 8 initrd lines");
+    assert_error(parse(text), &err, PVH_E2BIG, "more than 8 initrd lines");
     n = 0;
     for (i = 0; i < 30; i++) {
         n += (size_t)snprintf(text + n, sizeof(text) - n, "options ");
@@ -95,7 +95,7 @@ static void too_long_and_too_many_refused(void **state)
         text[n++] = '\n';
     }
     text[n] = '\0';
-    assert_error(parse(text), &err, PVH_E2BIG, "entry key 'options': 2099 bytes in all");
+    assert_error(parse(text), &err, PVH_E2BIG, "key 'options': 2099 bytes in all");
 }
 
 static void nul_byte_refused(void **state)
@@ -103,7 +103,7 @@ static void nul_byte_refused(void **state)
     static const char text[] = "title a\0b\nlinux /x\n";
 
     assert_error(pvh_bls_parse(text, sizeof(text) - 1, &e, &err), &err, PVH_EINVAL,
-                 "entry: a NUL byte at offset 7");
+                 "a NUL byte at offset 7");
 }
 
 static void loader_conf_default(void **state)
@@ -117,7 +117,7 @@ static void loader_conf_default(void **state)
     assert_int_equal(pvh_bls_loader_default("timeout 3", 9, out, sizeof(out), &err), PVH_OK);
     assert_string_equal(out, "");
     assert_error(pvh_bls_loader_default(conf, strlen(conf), out, 4, &err), &err, PVH_E2BIG,
-                 "loader.conf: default of 8 bytes (at most 3)");
+                 "key 'default': 8 bytes (at most 3)");
 }
 
 /* Pairs in increasing order (each older than the next). */

@@ -385,9 +385,10 @@ static void mount_with_bpb(unsigned off, unsigned size, uint32_t value, int code
 static void bad_bpbs_refused(void **state)
 {
     mount_with_bpb(11, 2, 4096, PVH_EINVAL, "FAT: 4096 bytes per sector (only 512 is read)");
-    mount_with_bpb(13, 1, 3, PVH_EINVAL, "FAT: 3 sectors per cluster");
-    mount_with_bpb(16, 1, 0, PVH_EINVAL, "0 FATs");
-    mount_with_bpb(19, 2, 6000, PVH_ERANGE, "FAT: 6000 sectors in a partition of 5000");
+    mount_with_bpb(13, 1, 3, PVH_EINVAL, "FAT: 512 bytes per sector (only 512 is read), 3 "
+                   "sectors per cluster");
+    mount_with_bpb(16, 1, 0, PVH_ERANGE, "0 FATs");
+    mount_with_bpb(19, 2, 6000, PVH_ERANGE, "6000 sectors in a partition of 5000");
     mount_with_bpb(22, 2, 2, PVH_ERANGE, "a FAT of 2 sectors for");
     mount_with_bpb(17, 2, 0, PVH_EINVAL, "make FAT16, but the BPB has 0 root entries");
     mount_with_bpb(510, 2, 0, PVH_EINVAL, "no boot sector at LBA 64");

@@ -67,11 +67,11 @@ static void e_lfanew_out_of_bounds_refused(void **state)
     uint32_t far = 0x2000;
 
     memcpy(img + 0x3c, &far, 4);
-    assert_error(pvh_uki_parse(img, PVH_UKI_HEAD_MAX, size, &u, &err), &err, PVH_ERANGE,
-                 "UKI: e_lfanew 0x2000 outside the first 4096 bytes");
+    assert_error(pvh_uki_parse(img, PVH_UKI_HEAD_MAX, size, &u, &err), &err, PVH_EINVAL,
+                 "UKI: no PE header at e_lfanew 0x2000 in the first 4096 bytes");
     far = 4096 - 23;
     memcpy(img + 0x3c, &far, 4);
-    assert_error(pvh_uki_parse(img, PVH_UKI_HEAD_MAX, size, &u, &err), &err, PVH_ERANGE,
+    assert_error(pvh_uki_parse(img, PVH_UKI_HEAD_MAX, size, &u, &err), &err, PVH_EINVAL,
                  "e_lfanew 0xfe9");
 }
 
@@ -96,7 +96,7 @@ static void not_pe_refused(void **state)
     assert_error(pvh_uki_parse(img, 10, size, &u, &err), &err, PVH_EINVAL, "UKI: no MZ header");
     img[TPE_LFANEW] = 'X';
     assert_error(pvh_uki_parse(img, PVH_UKI_HEAD_MAX, size, &u, &err), &err, PVH_EINVAL,
-                 "UKI: no PE signature at 0x40");
+                 "UKI: no PE header at e_lfanew 0x40 in the first 4096 bytes");
 }
 
 static void no_linux_refused(void **state)

@@ -18,25 +18,36 @@
 #define PCI_SPACE_MEM64 0x03000000u
 #define PCI_SPACE_MASK  0x03000000u
 
-/* What one child of the root says. */
+/* The properties read: a child of the root's, then the root's own. */
+enum { P_COMPATIBLE, P_REG, P_RANGES, P_STATUS, NR_NODE_PROPS, P_ADDRESS_CELLS = NR_NODE_PROPS,
+       P_SIZE_CELLS, NR_PROPS };
+static const char prop_names[] = "compatible\0reg\0ranges\0status\0#address-cells\0#size-cells";
+
+/* What one child of the root says: each property's value and length. */
 struct node {
-    const uint8_t *compatible, *reg, *ranges, *status;
-    uint32_t compatible_len, reg_len, ranges_len, status_len;
+    const uint8_t *val[NR_NODE_PROPS];
+    uint32_t len[NR_NODE_PROPS];
 };
 
+static unsigned prop_index(const char *name)
+{
+    const char *p = prop_names;
+    unsigned i;
+
+    for (i = 0; i < NR_PROPS && strcmp(name, p); i++)
+        p += strlen(p) + 1;
+    return i;
+}
+
+/* Is s one of the NUL-terminated strings of list? */
 static bool has_string(const uint8_t *list, uint32_t len, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    uint32_t i = 0;
+    size_t n = strlen(s) + 1, i = 0;
 
-    while (i < len) {
-        const uint8_t *nul = memchr(list + i, 0, len - i);
-
-        if (!nul)
-            return false;
-        if ((size_t)(nul - (list + i)) + 1 == n && !memcmp(list + i, s, n))
+    while (i + n <= len) {
+        if (!memcmp(list + i, s, n))
             return true;
-        i = (uint32_t)(nul - list) + 1;
+        i += strnlen((const char *)list + i, len - i) + 1;
     }
     return false;
 }
@@ -49,10 +60,10 @@ static uint64_t cells(const uint8_t *p, unsigned n)
 /* The first reg entry: base and size. */
 static bool first_reg(const struct node *n, unsigned ac, unsigned sc, uint64_t *base, uint64_t *size)
 {
-    if (!n->reg || n->reg_len < 4 * (ac + sc))
+    if (!n->val[P_REG] || n->len[P_REG] < 4 * (ac + sc))
         return false;
-    *base = cells(n->reg, ac);
-    *size = cells(n->reg + 4 * ac, sc);
+    *base = cells(n->val[P_REG], ac);
+    *size = cells(n->val[P_REG] + 4 * ac, sc);
     return true;
 }
 
@@ -62,8 +73,8 @@ static void windows(const struct node *n, unsigned ac, struct pvh_pci *pci)
 {
     uint32_t step = 4 * (PCI_CHILD_CELLS + ac + 2), i;
 
-    for (i = 0; n->ranges && i + step <= n->ranges_len; i += step) {
-        const uint8_t *e = n->ranges + i;
+    for (i = 0; n->val[P_RANGES] && i + step <= n->len[P_RANGES]; i += step) {
+        const uint8_t *e = n->val[P_RANGES] + i;
         uint32_t space = pvh_be32(e) & PCI_SPACE_MASK;
         uint64_t pci_addr = pvh_be64(e + 4), cpu = cells(e + 12, ac);
         uint64_t size = pvh_be64(e + 12 + 4 * ac);
@@ -81,41 +92,26 @@ static int node_done(const struct node *n, unsigned ac, unsigned sc, struct pvh_
 {
     uint64_t base, size;
 
-    if (!n->compatible || (n->status && !has_string(n->status, n->status_len, "okay") &&
-                           !has_string(n->status, n->status_len, "ok")))
+    const uint8_t *compatible = n->val[P_COMPATIBLE], *status = n->val[P_STATUS];
+
+    if (!compatible || (status && !has_string(status, n->len[P_STATUS], "okay") &&
+                        !has_string(status, n->len[P_STATUS], "ok")))
         return PVH_OK;
-    if (has_string(n->compatible, n->compatible_len, "virtio,mmio")) {
+    if (has_string(compatible, n->len[P_COMPATIBLE], "virtio,mmio")) {
         if (!first_reg(n, ac, sc, &base, &size))
             return pvh_fail(err, PVH_EINVAL, "device tree: a virtio,mmio node with reg of %u bytes",
-                            n->reg_len);
+                            n->len[P_REG]);
         return pvh_virtio_mmio_probe(list, base, size, err);
     }
-    if (has_string(n->compatible, n->compatible_len, "pci-host-ecam-generic") && !*have_pci) {
+    if (has_string(compatible, n->len[P_COMPATIBLE], "pci-host-ecam-generic") && !*have_pci) {
         if (!first_reg(n, ac, sc, &base, &size) || size < (1u << 20))
             return pvh_fail(err, PVH_EINVAL, "device tree: pci-host-ecam-generic reg of %u bytes",
-                            n->reg_len);
+                            n->len[P_REG]);
         pci->ecam = base;
         windows(n, ac, pci);
         *have_pci = true;
     }
     return PVH_OK;
-}
-
-static void note_prop(struct node *n, const struct pvh_fdt_token *tok)
-{
-    if (!strcmp(tok->name, "compatible")) {
-        n->compatible = tok->value;
-        n->compatible_len = tok->len;
-    } else if (!strcmp(tok->name, "reg")) {
-        n->reg = tok->value;
-        n->reg_len = tok->len;
-    } else if (!strcmp(tok->name, "ranges")) {
-        n->ranges = tok->value;
-        n->ranges_len = tok->len;
-    } else if (!strcmp(tok->name, "status")) {
-        n->status = tok->value;
-        n->status_len = tok->len;
-    }
 }
 
 static int walk(const struct pvh_fdt *fdt, struct pvh_disk_list *list, struct pvh_pci *pci,
@@ -125,6 +121,7 @@ static int walk(const struct pvh_fdt *fdt, struct pvh_disk_list *list, struct pv
     struct pvh_fdt_walk w;
     struct pvh_fdt_token tok;
     struct node n = { 0 };
+    unsigned i;
 
     pvh_fdt_walk_start(&w, fdt);
     for (;;) {
@@ -134,15 +131,16 @@ static int walk(const struct pvh_fdt *fdt, struct pvh_disk_list *list, struct pv
             return rc;
         if (tok.kind == PVH_FDT_DONE)
             return PVH_OK;
-        if (tok.kind == PVH_FDT_PROP && tok.depth == 1 && tok.len == 4) {
-            if (!strcmp(tok.name, "#address-cells"))
-                ac = pvh_be32(tok.value);
-            else if (!strcmp(tok.name, "#size-cells"))
-                sc = pvh_be32(tok.value);
+        i = tok.kind == PVH_FDT_PROP ? prop_index(tok.name) : NR_PROPS;
+        if (tok.depth == 1 && tok.len == 4 && i == P_ADDRESS_CELLS) {
+            ac = pvh_be32(tok.value);
+        } else if (tok.depth == 1 && tok.len == 4 && i == P_SIZE_CELLS) {
+            sc = pvh_be32(tok.value);
         } else if (tok.kind == PVH_FDT_NODE && tok.depth == 2) {
             n = (struct node){ 0 };
-        } else if (tok.kind == PVH_FDT_PROP && tok.depth == 2) {
-            note_prop(&n, &tok);
+        } else if (tok.depth == 2 && i < NR_NODE_PROPS) {
+            n.val[i] = tok.value;
+            n.len[i] = tok.len;
         } else if (tok.kind == PVH_FDT_END_NODE && tok.depth == 2) {
             if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
                 return pvh_fail(err, PVH_EINVAL, "device tree: #address-cells %u #size-cells %u",

@@ -66,13 +66,14 @@ struct pvh_memmap *pvh_disk_memmap(const struct pvh_boot *boot)
 int pvh_disk_devicetree(uint64_t pa, uint64_t size, struct pvh_error *err)
 {
     const uint8_t *t = (const uint8_t *)(uintptr_t)pa;
+    uint32_t magic = size >= FDT_HEADER_MIN ? pvh_be32(t) : 0;
+    uint32_t total = magic == FDT_MAGIC ? pvh_be32(t + 4) : 0;
 
-    if (size < FDT_HEADER_MIN || pvh_be32(t) != FDT_MAGIC)
-        return pvh_fail(err, PVH_EINVAL, "devicetree of %llu bytes: no FDT header",
-                        (unsigned long long)size);
-    if (pvh_be32(t + 4) > size || pvh_be32(t + 4) < FDT_HEADER_MIN)
-        return pvh_fail(err, PVH_EINVAL, "devicetree: totalsize %u, file %llu bytes",
-                        pvh_be32(t + 4), (unsigned long long)size);
+    /* An FDT header (read only when the file holds one), whose size
+     * counts the header and lies within the file. */
+    if (total < FDT_HEADER_MIN || total > size)
+        return pvh_fail(err, PVH_EINVAL, "devicetree of %llu bytes: magic 0x%08x, totalsize %u",
+                        (unsigned long long)size, magic, total);
     arm64_boot_store()->boot.fdt = pa;
     return PVH_OK;
 }
