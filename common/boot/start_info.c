@@ -145,11 +145,18 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
     return PVH_OK;
 }
 
+_Static_assert(sizeof(struct hvm_memmap_table_entry) == sizeof(struct pvh_region) &&
+                   offsetof(struct hvm_memmap_table_entry, addr) == offsetof(struct pvh_region, base) &&
+                   offsetof(struct hvm_memmap_table_entry, size) == offsetof(struct pvh_region, size) &&
+                   offsetof(struct hvm_memmap_table_entry, type) == offsetof(struct pvh_region, type) &&
+                   offsetof(struct hvm_memmap_table_entry, reserved) ==
+                       offsetof(struct pvh_region, flags),
+               "a start info memory map entry is laid out as a pvh_region");
+
 int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
                                struct pvh_error *err)
 {
-    struct hvm_memmap_table_entry entry;
-    const uint8_t *e; /* possibly misaligned: copied out entry by entry */
+    const uint8_t *e; /* possibly misaligned: copied out whole */
     uint64_t bytes;
     unsigned i;
 
@@ -165,14 +172,15 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
         return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
                         st->si.memmap_entries, PVH_MEMMAP_IN_MAX);
-    bytes = (uint64_t)st->si.memmap_entries * sizeof(entry);
+    bytes = (uint64_t)st->si.memmap_entries * sizeof(struct hvm_memmap_table_entry);
     e = map_range(st, phys, st->si.memmap_paddr, bytes, "memory map", false, err);
     if (!e)
         return err->code;
-    for (i = 0; i < st->si.memmap_entries; i++) {
-        memcpy(&entry, e + (size_t)i * sizeof(entry), sizeof(entry));
-        st->raw[i] = (struct pvh_region){ entry.addr, entry.size, entry.type, 0 };
-    }
+    /* The entries are pvh_regions already, but for the field that must
+     * be zero, which becomes the flags: copied whole, that field cleared. */
+    memcpy(st->raw, e, bytes);
+    for (i = 0; i < st->si.memmap_entries; i++)
+        st->raw[i].flags = 0;
     st->nr_raw = st->si.memmap_entries;
     return PVH_OK;
 }
@@ -220,8 +228,8 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
         const char *src;
         size_t i;
 
-        if (at < pa)
-            return pvh_fail(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "runs past 2^64");
+        /* at never wraps: the run it lies in ends below 2^64, as every
+         * region of a normalised map does (one reaching it is refused). */
         if (!run) {
             bool self = overlaps_self(st, at, 1);
 
@@ -263,22 +271,23 @@ static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys 
     size_t max;
     int rc;
 
-    st->modules[i].cmdline = "";
     if (!pa)
-        return PVH_OK;
-    if (!room)
-        return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
-                        PVH_MODULE_CMDLINES_ALL);
-    max = room - 1 < PVH_MODULE_CMDLINE_MAX ? room - 1 : PVH_MODULE_CMDLINE_MAX;
-    rc = copy_string(st, phys, pa, max, dst, what, err);
-    if (rc == PVH_E2BIG && max < PVH_MODULE_CMDLINE_MAX)
-        return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
-                        PVH_MODULE_CMDLINES_ALL);
-    if (rc)
-        return rc;
-    st->modules[i].cmdline = dst;
-    st->module_cmdlines_used += strlen(dst) + 1;
-    return PVH_OK;
+        return PVH_OK; /* the module's cmdline stays "" */
+    if (room) {
+        max = room - 1 < PVH_MODULE_CMDLINE_MAX ? room - 1 : PVH_MODULE_CMDLINE_MAX;
+        rc = copy_string(st, phys, pa, max, dst, what, err);
+        /* Too long for what is left, not for a module's own bound: the
+         * failure is the total's. */
+        if (rc != PVH_E2BIG || max == PVH_MODULE_CMDLINE_MAX) {
+            if (!rc) {
+                st->modules[i].cmdline = dst;
+                st->module_cmdlines_used += strlen(dst) + 1;
+            }
+            return rc;
+        }
+    }
+    return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
+                    PVH_MODULE_CMDLINES_ALL);
 }
 
 static int check_module(const struct pvh_boot_store *st, unsigned i, const char *what,
