@@ -14,16 +14,14 @@ const struct pvh_boot *pvh_boot_current;
 
 void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t self_end)
 {
-    /* Only the small fields: the big arrays are written before use. */
-    memset(&st->boot, 0, sizeof(st->boot));
-    memset(&st->si, 0, sizeof(st->si));
+    /* Only the small fields, which come first (boot_store.h): the big
+     * arrays are written before use. */
+    memset(st, 0, offsetof(struct pvh_boot_store, raw));
     st->self_base = self_base;
     st->self_end = self_end;
-    st->start_info_pa = 0;
-    st->nr_raw = 0;
-    st->map = (struct pvh_memmap){ .regions = st->regions, .cap = PVH_MEMMAP_MAX };
+    st->map.regions = st->regions;
+    st->map.cap = PVH_MEMMAP_MAX;
     st->cmdline[0] = '\0';
-    st->module_cmdlines_used = 0;
     st->boot.cmdline = st->cmdline;
     st->boot.modules = st->modules;
     st->boot.memmap = st->regions;
