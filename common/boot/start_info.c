@@ -125,7 +125,7 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
     memcpy(&magic, si + offsetof(struct hvm_start_info, magic), sizeof(magic));
     memcpy(&version, si + offsetof(struct hvm_start_info, version), sizeof(version));
     if (magic != XEN_HVM_START_MAGIC_VALUE)
-        return pvh_fail(err, PVH_EINVAL, "start info magic: 0x%x, expected 0x%x", magic,
+        return PVH_FAIL(err, PVH_EINVAL, "start info magic: 0x%x, expected 0x%x", magic,
                         XEN_HVM_START_MAGIC_VALUE);
 
     /* Later versions only append fields: read what version 1 defines. */
@@ -161,16 +161,16 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     unsigned i;
 
     if (st->si.version == 0)
-        return pvh_fail(err, PVH_ENOENT, "start info version 0: no memory map");
+        return PVH_FAIL(err, PVH_ENOENT, "start info version 0: no memory map");
     /* 0 entries is how version 1 says "no map": Xen's start_info.h. */
     if (!st->si.memmap_entries || !st->si.memmap_paddr)
-        return pvh_fail(err, PVH_ENOENT,
+        return PVH_FAIL(err, PVH_ENOENT,
                         st->si.memmap_entries
                             ? "start info memory map: %u entries at 0x%llx"
                             : "start info memory map: none given (%u entries at 0x%llx)",
                         st->si.memmap_entries, (unsigned long long)st->si.memmap_paddr);
     if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
-        return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
+        return PVH_FAIL(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
                         st->si.memmap_entries, PVH_MEMMAP_IN_MAX);
     bytes = (uint64_t)st->si.memmap_entries * sizeof(struct hvm_memmap_table_entry);
     e = map_range(st, phys, st->si.memmap_paddr, bytes, "memory map", false, err);
@@ -234,12 +234,12 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
             bool self = overlaps_self(st, at, 1);
 
             if (!len && self)
-                return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                return PVH_FAIL(err, PVH_EOVERLAP, "%s at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
                                 what, (unsigned long long)pa, (unsigned long long)st->self_base,
                                 (unsigned long long)st->self_end - 1);
             if (!len)
-                return pvh_fail(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "not in memory");
-            return pvh_fail(err, self ? PVH_EOVERLAP : PVH_ERANGE,
+                return PVH_FAIL(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "not in memory");
+            return PVH_FAIL(err, self ? PVH_EOVERLAP : PVH_ERANGE,
                             "%s at 0x%llx: no NUL before 0x%llx, where %s", what,
                             (unsigned long long)pa, (unsigned long long)at,
                             self ? "pvhboot begins" : "memory ends");
@@ -250,7 +250,7 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
             chunk = max + 1 - len;
         src = phys->map(phys, at, chunk);
         if (!src)
-            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: 0x%llx is not accessible", what,
+            return PVH_FAIL(err, PVH_ERANGE, "%s at 0x%llx: 0x%llx is not accessible", what,
                             (unsigned long long)pa, (unsigned long long)at);
         for (i = 0; i < chunk; i++) {
             dst[len + i] = src[i];
@@ -259,7 +259,7 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
         }
         len += chunk;
     }
-    return pvh_fail(err, PVH_E2BIG, "%s at 0x%llx: longer than %zu bytes", what,
+    return PVH_FAIL(err, PVH_E2BIG, "%s at 0x%llx: longer than %zu bytes", what,
                     (unsigned long long)pa, max);
 }
 
@@ -286,7 +286,7 @@ static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys 
             return rc;
         }
     }
-    return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
+    return PVH_FAIL(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
                     PVH_MODULE_CMDLINES_ALL);
 }
 
@@ -306,14 +306,14 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, const char 
     else if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
         why = "not in RAM";
     if (why)
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx size %llu: %s", what,
+        return PVH_FAIL(err, PVH_ERANGE, "%s at 0x%llx size %llu: %s", what,
                         (unsigned long long)m->base, (unsigned long long)m->size, why);
     for (j = 0; j < i; j++) {
         const struct pvh_module *o = &st->modules[j];
 
         /* A module of no bytes overlaps nothing. */
         if (m->size && o->size && m->base < o->base + o->size && o->base < m->base + m->size)
-            return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx overlaps module %u at 0x%llx",
+            return PVH_FAIL(err, PVH_EOVERLAP, "%s at 0x%llx overlaps module %u at 0x%llx",
                             what, (unsigned long long)m->base, j, (unsigned long long)o->base);
     }
     return PVH_OK;
@@ -343,7 +343,7 @@ static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
     if (!n)
         return PVH_OK;
     if (n > PVH_MODULES_MAX)
-        return pvh_fail(err, PVH_E2BIG, "start info: %u modules, at most %u supported", n,
+        return PVH_FAIL(err, PVH_E2BIG, "start info: %u modules, at most %u supported", n,
                         PVH_MODULES_MAX);
     list = map_range(st, phys, st->si.modlist_paddr, bytes, "module list", true, err);
     if (!list)
