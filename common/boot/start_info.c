@@ -156,7 +156,7 @@ _Static_assert(sizeof(struct hvm_memmap_table_entry) == sizeof(struct pvh_region
 int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
                                struct pvh_error *err)
 {
-    const uint8_t *e; /* possibly misaligned: copied out whole */
+    const uint8_t *e; /* possibly misaligned: copied out entry by entry */
     uint64_t bytes;
     unsigned i;
 
@@ -177,10 +177,12 @@ int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys 
     if (!e)
         return err->code;
     /* The entries are pvh_regions already, but for the field that must
-     * be zero, which becomes the flags: copied whole, that field cleared. */
-    memcpy(st->raw, e, bytes);
-    for (i = 0; i < st->si.memmap_entries; i++)
+     * be zero, which becomes the flags: each copied as it is, that field
+     * cleared. */
+    for (i = 0; i < st->si.memmap_entries; i++) {
+        memcpy(&st->raw[i], e + (size_t)i * sizeof(st->raw[i]), sizeof(st->raw[i]));
         st->raw[i].flags = 0;
+    }
     st->nr_raw = st->si.memmap_entries;
     return PVH_OK;
 }
