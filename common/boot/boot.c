@@ -28,7 +28,7 @@ void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t
 {
     /* Only the small fields, which come first (boot_store.h): the big
      * arrays are written before use. */
-    memset(st, 0, offsetof(struct pvh_boot_store, raw));
+    memset(st, 0, offsetof(struct pvh_boot_store, cpus));
     st->self_base = self_base;
     st->self_end = self_end;
     st->map.regions = st->regions;
