@@ -12,18 +12,28 @@ __attribute__((weak)) const _Bool pvh_cpu_list_linked = 0;
 /* For the CPU API, which has no boot argument (set by pvh_boot_finish). */
 const struct pvh_boot *pvh_boot_current;
 
+/* &st->boot, through a register the compiler cannot see into: its
+ * fields then take one-byte offsets from it on x86, not four-byte ones
+ * from st (struct pvh_boot comes after the store's scalars). For size
+ * only: the pointer is unchanged. */
+static struct pvh_boot *boot_of(struct pvh_boot_store *st)
+{
+    struct pvh_boot *b = &st->boot;
+
+    __asm__("" : "+r"(b));
+    return b;
+}
+
 void pvh_boot_store_init(struct pvh_boot_store *st, uint64_t self_base, uint64_t self_end)
 {
-    /* Only the small fields: the big arrays are written before use. */
-    memset(&st->boot, 0, sizeof(st->boot));
-    memset(&st->si, 0, sizeof(st->si));
+    /* Only the small fields, which come first (boot_store.h): the big
+     * arrays are written before use. */
+    memset(st, 0, offsetof(struct pvh_boot_store, cpus));
     st->self_base = self_base;
     st->self_end = self_end;
-    st->start_info_pa = 0;
-    st->nr_raw = 0;
-    st->map = (struct pvh_memmap){ .regions = st->regions, .cap = PVH_MEMMAP_MAX };
+    st->map.regions = st->regions;
+    st->map.cap = PVH_MEMMAP_MAX;
     st->cmdline[0] = '\0';
-    st->module_cmdlines_used = 0;
     st->boot.cmdline = st->cmdline;
     st->boot.modules = st->modules;
     st->boot.memmap = st->regions;
@@ -74,14 +84,16 @@ int pvh_boot_mark_modules(struct pvh_boot_store *st, struct pvh_error *err)
 
 void pvh_boot_finish(struct pvh_boot_store *st)
 {
-    st->boot.cmdline = st->cmdline;
-    st->boot.cmdline_len = strlen(st->cmdline);
-    st->boot.modules = st->modules;
-    st->boot.memmap = st->map.regions;
-    st->boot.nr_memmap = st->map.nr;
-    st->boot.cpus = st->cpus;
-    st->boot.nr_cpus = st->nr_cpus;
-    pvh_boot_current = &st->boot;
+    struct pvh_boot *b = boot_of(st);
+
+    b->cmdline = st->cmdline;
+    b->cmdline_len = strlen(st->cmdline);
+    b->modules = st->modules;
+    b->memmap = st->map.regions;
+    b->nr_memmap = st->map.nr;
+    b->cpus = st->cpus;
+    b->nr_cpus = st->nr_cpus;
+    pvh_boot_current = b;
 }
 
 uint64_t pvh_boot_ram_total(const struct pvh_boot *boot)

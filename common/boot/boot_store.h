@@ -29,29 +29,36 @@ struct pvh_phys {
 };
 
 struct pvh_boot_store {
-    struct pvh_boot boot;
+    /* The scalars first, the start info header last of them: on x86 each
+     * is then within a one-byte displacement of st (and on arm64 within
+     * a load's immediate), where after the big arrays it would take four
+     * bytes (arm64: another instruction). Everything before cpus is
+     * what pvh_boot_store_init clears. The smaller arrays come before
+     * the big ones, where arm64 reaches them with fewer instructions. */
 
     /* pvhboot's own memory: loader data must not overlap it. */
     uint64_t self_base, self_end;
-
-    /* The loader's start info header, as read (zero past its version's size). */
     uint64_t start_info_pa;
+    struct pvh_memmap map;    /* the normalised memory map (in regions) */
+    unsigned nr_raw;          /* entries in raw */
+    unsigned nr_cpus;         /* entries in cpus */
+    size_t module_cmdlines_used;
+    /* The loader's start info header, as read (zero past its version's size). */
     struct hvm_start_info si;
+
+    struct pvh_boot boot;
+
+    /* The CPUs the platform offers (the boot CPU first), as found. */
+    struct pvh_cpu cpus[PVH_CPUS_MAX];
+    struct pvh_module modules[PVH_MODULES_MAX];
 
     /* The memory map as the loader gave it, then normalised. */
     struct pvh_region raw[PVH_MEMMAP_IN_MAX];
-    unsigned nr_raw;
     struct pvh_region regions[PVH_MEMMAP_MAX];
-    struct pvh_memmap map;
     struct pvh_memmap_scratch scratch;
 
     char cmdline[PVH_CMDLINE_MAX + 1];
-    struct pvh_module modules[PVH_MODULES_MAX];
     char module_cmdlines[PVH_MODULE_CMDLINES_ALL];
-    size_t module_cmdlines_used;
-    /* The CPUs the platform offers (the boot CPU first), as found. */
-    struct pvh_cpu cpus[PVH_CPUS_MAX];
-    unsigned nr_cpus;
 };
 
 /* Prepare an empty store for pvhboot occupying [self_base, self_end). */

@@ -71,7 +71,7 @@ static int sweep(const struct pvh_region *in, unsigned n, struct pvh_memmap_scra
 
     for (i = 0; i < n; i++) {
         if (in[i].size && in[i].base + in[i].size <= in[i].base) /* past 2^64, or reaching it */
-            return pvh_fail(err, PVH_ERANGE,
+            return PVH_FAIL(err, PVH_ERANGE,
                             "memory map entry %u wraps past 2^64: base 0x%llx size 0x%llx", i,
                             (unsigned long long)in[i].base, (unsigned long long)in[i].size);
         s->keys[i] = type_key(in[i].type);
@@ -137,7 +137,7 @@ static int normalise(const struct pvh_region *in, unsigned n, struct pvh_memmap 
 
     out->nr = 0;
     if (n > PVH_MEMMAP_IN_MAX)
-        return pvh_fail(err, PVH_E2BIG, "memory map has %u entries, at most %u supported", n,
+        return PVH_FAIL(err, PVH_E2BIG, "memory map has %u entries, at most %u supported", n,
                         PVH_MEMMAP_IN_MAX);
     for (i = 0; may_copy && i < n; i++) {
         uint64_t end = in[i].base + in[i].size;

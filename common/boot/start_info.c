@@ -125,7 +125,7 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
     memcpy(&magic, si + offsetof(struct hvm_start_info, magic), sizeof(magic));
     memcpy(&version, si + offsetof(struct hvm_start_info, version), sizeof(version));
     if (magic != XEN_HVM_START_MAGIC_VALUE)
-        return pvh_fail(err, PVH_EINVAL, "start info magic: 0x%x, expected 0x%x", magic,
+        return PVH_FAIL(err, PVH_EINVAL, "start info magic: 0x%x, expected 0x%x", magic,
                         XEN_HVM_START_MAGIC_VALUE);
 
     /* Later versions only append fields: read what version 1 defines. */
@@ -145,33 +145,43 @@ int pvh_start_info_read_header(struct pvh_boot_store *st, const struct pvh_phys 
     return PVH_OK;
 }
 
+_Static_assert(sizeof(struct hvm_memmap_table_entry) == sizeof(struct pvh_region) &&
+                   offsetof(struct hvm_memmap_table_entry, addr) == offsetof(struct pvh_region, base) &&
+                   offsetof(struct hvm_memmap_table_entry, size) == offsetof(struct pvh_region, size) &&
+                   offsetof(struct hvm_memmap_table_entry, type) == offsetof(struct pvh_region, type) &&
+                   offsetof(struct hvm_memmap_table_entry, reserved) ==
+                       offsetof(struct pvh_region, flags),
+               "a start info memory map entry is laid out as a pvh_region");
+
 int pvh_start_info_read_memmap(struct pvh_boot_store *st, const struct pvh_phys *phys,
                                struct pvh_error *err)
 {
-    struct hvm_memmap_table_entry entry;
     const uint8_t *e; /* possibly misaligned: copied out entry by entry */
     uint64_t bytes;
     unsigned i;
 
     if (st->si.version == 0)
-        return pvh_fail(err, PVH_ENOENT, "start info version 0: no memory map");
+        return PVH_FAIL(err, PVH_ENOENT, "start info version 0: no memory map");
     /* 0 entries is how version 1 says "no map": Xen's start_info.h. */
     if (!st->si.memmap_entries || !st->si.memmap_paddr)
-        return pvh_fail(err, PVH_ENOENT,
+        return PVH_FAIL(err, PVH_ENOENT,
                         st->si.memmap_entries
                             ? "start info memory map: %u entries at 0x%llx"
                             : "start info memory map: none given (%u entries at 0x%llx)",
                         st->si.memmap_entries, (unsigned long long)st->si.memmap_paddr);
     if (st->si.memmap_entries > PVH_MEMMAP_IN_MAX)
-        return pvh_fail(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
+        return PVH_FAIL(err, PVH_E2BIG, "start info memory map: %u entries, at most %u supported",
                         st->si.memmap_entries, PVH_MEMMAP_IN_MAX);
-    bytes = (uint64_t)st->si.memmap_entries * sizeof(entry);
+    bytes = (uint64_t)st->si.memmap_entries * sizeof(struct hvm_memmap_table_entry);
     e = map_range(st, phys, st->si.memmap_paddr, bytes, "memory map", false, err);
     if (!e)
         return err->code;
+    /* The entries are pvh_regions already, but for the field that must
+     * be zero, which becomes the flags: each copied as it is, that field
+     * cleared. */
     for (i = 0; i < st->si.memmap_entries; i++) {
-        memcpy(&entry, e + (size_t)i * sizeof(entry), sizeof(entry));
-        st->raw[i] = (struct pvh_region){ entry.addr, entry.size, entry.type, 0 };
+        memcpy(&st->raw[i], e + (size_t)i * sizeof(st->raw[i]), sizeof(st->raw[i]));
+        st->raw[i].flags = 0;
     }
     st->nr_raw = st->si.memmap_entries;
     return PVH_OK;
@@ -220,18 +230,18 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
         const char *src;
         size_t i;
 
-        if (at < pa)
-            return pvh_fail(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "runs past 2^64");
+        /* at never wraps: the run it lies in ends below 2^64, as every
+         * region of a normalised map does (one reaching it is refused). */
         if (!run) {
             bool self = overlaps_self(st, at, 1);
 
             if (!len && self)
-                return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
+                return PVH_FAIL(err, PVH_EOVERLAP, "%s at 0x%llx: overlaps pvhboot 0x%llx-0x%llx",
                                 what, (unsigned long long)pa, (unsigned long long)st->self_base,
                                 (unsigned long long)st->self_end - 1);
             if (!len)
-                return pvh_fail(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "not in memory");
-            return pvh_fail(err, self ? PVH_EOVERLAP : PVH_ERANGE,
+                return PVH_FAIL(err, PVH_ERANGE, AT, what, (unsigned long long)pa, "not in memory");
+            return PVH_FAIL(err, self ? PVH_EOVERLAP : PVH_ERANGE,
                             "%s at 0x%llx: no NUL before 0x%llx, where %s", what,
                             (unsigned long long)pa, (unsigned long long)at,
                             self ? "pvhboot begins" : "memory ends");
@@ -242,7 +252,7 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
             chunk = max + 1 - len;
         src = phys->map(phys, at, chunk);
         if (!src)
-            return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx: 0x%llx is not accessible", what,
+            return PVH_FAIL(err, PVH_ERANGE, "%s at 0x%llx: 0x%llx is not accessible", what,
                             (unsigned long long)pa, (unsigned long long)at);
         for (i = 0; i < chunk; i++) {
             dst[len + i] = src[i];
@@ -251,7 +261,7 @@ static int copy_string(const struct pvh_boot_store *st, const struct pvh_phys *p
         }
         len += chunk;
     }
-    return pvh_fail(err, PVH_E2BIG, "%s at 0x%llx: longer than %zu bytes", what,
+    return PVH_FAIL(err, PVH_E2BIG, "%s at 0x%llx: longer than %zu bytes", what,
                     (unsigned long long)pa, max);
 }
 
@@ -263,22 +273,23 @@ static int read_module_cmdline(struct pvh_boot_store *st, const struct pvh_phys 
     size_t max;
     int rc;
 
-    st->modules[i].cmdline = "";
     if (!pa)
-        return PVH_OK;
-    if (!room)
-        return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
-                        PVH_MODULE_CMDLINES_ALL);
-    max = room - 1 < PVH_MODULE_CMDLINE_MAX ? room - 1 : PVH_MODULE_CMDLINE_MAX;
-    rc = copy_string(st, phys, pa, max, dst, what, err);
-    if (rc == PVH_E2BIG && max < PVH_MODULE_CMDLINE_MAX)
-        return pvh_fail(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
-                        PVH_MODULE_CMDLINES_ALL);
-    if (rc)
-        return rc;
-    st->modules[i].cmdline = dst;
-    st->module_cmdlines_used += strlen(dst) + 1;
-    return PVH_OK;
+        return PVH_OK; /* the module's cmdline stays "" */
+    if (room) {
+        max = room - 1 < PVH_MODULE_CMDLINE_MAX ? room - 1 : PVH_MODULE_CMDLINE_MAX;
+        rc = copy_string(st, phys, pa, max, dst, what, err);
+        /* Too long for what is left, not for a module's own bound: the
+         * failure is the total's. */
+        if (rc != PVH_E2BIG || max == PVH_MODULE_CMDLINE_MAX) {
+            if (!rc) {
+                st->modules[i].cmdline = dst;
+                st->module_cmdlines_used += strlen(dst) + 1;
+            }
+            return rc;
+        }
+    }
+    return PVH_FAIL(err, PVH_E2BIG, "module cmdlines: more than %u bytes in all",
+                    PVH_MODULE_CMDLINES_ALL);
 }
 
 static int check_module(const struct pvh_boot_store *st, unsigned i, const char *what,
@@ -297,14 +308,14 @@ static int check_module(const struct pvh_boot_store *st, unsigned i, const char 
     else if (!pvh_memmap_covers(&st->map, m->base, m->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
         why = "not in RAM";
     if (why)
-        return pvh_fail(err, PVH_ERANGE, "%s at 0x%llx size %llu: %s", what,
+        return PVH_FAIL(err, PVH_ERANGE, "%s at 0x%llx size %llu: %s", what,
                         (unsigned long long)m->base, (unsigned long long)m->size, why);
     for (j = 0; j < i; j++) {
         const struct pvh_module *o = &st->modules[j];
 
         /* A module of no bytes overlaps nothing. */
         if (m->size && o->size && m->base < o->base + o->size && o->base < m->base + m->size)
-            return pvh_fail(err, PVH_EOVERLAP, "%s at 0x%llx overlaps module %u at 0x%llx",
+            return PVH_FAIL(err, PVH_EOVERLAP, "%s at 0x%llx overlaps module %u at 0x%llx",
                             what, (unsigned long long)m->base, j, (unsigned long long)o->base);
     }
     return PVH_OK;
@@ -334,7 +345,7 @@ static int read_modules(struct pvh_boot_store *st, const struct pvh_phys *phys,
     if (!n)
         return PVH_OK;
     if (n > PVH_MODULES_MAX)
-        return pvh_fail(err, PVH_E2BIG, "start info: %u modules, at most %u supported", n,
+        return PVH_FAIL(err, PVH_E2BIG, "start info: %u modules, at most %u supported", n,
                         PVH_MODULES_MAX);
     list = map_range(st, phys, st->si.modlist_paddr, bytes, "module list", true, err);
     if (!list)

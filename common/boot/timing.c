@@ -7,11 +7,16 @@
 #include "common/boot/options.h"
 #include "common/lib/string.h"
 
-static uint64_t marks[PVH_MARK_NR];
-/* When each mark was taken, counting from 1 (0: not this boot). Phases
- * are reported in this order, not by timestamp: two marks can read the
- * same counter value (arm64's Xen phase is empty on bare metal). */
-static uint8_t taken[PVH_MARK_NR], nr_taken;
+/* One structure, not three variables: one address for all (arm64 forms
+ * each variable's address with two instructions). */
+static struct {
+    uint64_t marks[PVH_MARK_NR];
+    /* When each mark was taken, counting from 1 (0: not this boot).
+     * Phases are reported in this order, not by timestamp: two marks can
+     * read the same counter value (arm64's Xen phase is empty on bare
+     * metal). */
+    uint8_t taken[PVH_MARK_NR], nr_taken;
+} t;
 
 /* A unikernel's report comes at pvh_main; firmware/main.c says otherwise. */
 __attribute__((weak)) const _Bool pvh_timing_at_handoff = 0;
@@ -34,9 +39,9 @@ static const char *name(unsigned mark)
 
 void pvh_mark_at(enum pvh_mark mark, uint64_t ts)
 {
-    marks[mark] = ts;
-    if (!taken[mark])
-        taken[mark] = ++nr_taken;
+    t.marks[mark] = ts;
+    if (!t.taken[mark])
+        t.taken[mark] = ++t.nr_taken;
 }
 
 void pvh_mark(enum pvh_mark mark)
@@ -52,21 +57,21 @@ void pvh_timing_report(const char *cmdline)
     if (!pvh_option_present(cmdline, "timing"))
         return;
     /* An architecture without an entry timestamp starts at its first C. */
-    if (!taken[PVH_MARK_ENTRY])
-        marks[PVH_MARK_ENTRY] = marks[PVH_MARK_C];
-    prev = marks[PVH_MARK_ENTRY];
+    if (!t.taken[PVH_MARK_ENTRY])
+        t.marks[PVH_MARK_ENTRY] = t.marks[PVH_MARK_C];
+    prev = t.marks[PVH_MARK_ENTRY];
     pvh_printf("pvhboot: timing");
     /* In the order the phases ran, which differs between architectures
      * (arm64 turns the MMU on before it talks to Xen). */
-    for (n = 1; n <= nr_taken; n++)
+    for (n = 1; n <= t.nr_taken; n++)
         for (m = PVH_MARK_C; m < PVH_MARK_NR; m++)
-            if (taken[m] == n) {
-                pvh_printf(" %s=%llu", name(m), (unsigned long long)(marks[m] - prev));
-                prev = marks[m];
+            if (t.taken[m] == n) {
+                pvh_printf(" %s=%llu", name(m), (unsigned long long)(t.marks[m] - prev));
+                prev = t.marks[m];
             }
     /* What ran after the last phase boundary, so the phases add up to the total. */
     pvh_printf(" rest=%llu total=%llu unit=%s\n", (unsigned long long)(now - prev),
-               (unsigned long long)(now - marks[PVH_MARK_ENTRY]),
+               (unsigned long long)(now - t.marks[PVH_MARK_ENTRY]),
 #if defined(__aarch64__)
                "cntvct"
 #else

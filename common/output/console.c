@@ -106,8 +106,10 @@ static void print(const char *lead, const char *fmt, va_list ap)
         pvh_format_buf_put(&b.out, lead, strlen(lead));
     }
     pvh_vformat(&b.out, fmt, ap);
-    if (lead)
-        pvh_format_buf_put(&b.out, "\n", 1);
+    /* The line's end, unconditionally: without lead, 0 bytes, which put
+     * takes as nothing (a test here made the compiler copy the
+     * formatting call into both paths). */
+    pvh_format_buf_put(&b.out, "\n", lead != NULL);
     console_flush(&b);
     print_lock_give();
 }

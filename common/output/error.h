@@ -26,4 +26,10 @@ struct pvh_error {
 /* Record an error and return its code: `return pvh_fail(err, PVH_EINVAL, ...);` */
 int pvh_fail(struct pvh_error *err, int code, const char *fmt, ...) PVH_PRINTF(3, 4);
 
+/* The same, with the code read back from err: no tail call then, so in a
+ * function with a frame of its own the failure joins the function's one
+ * epilogue instead of a copy of it (a plain `return pvh_fail(...)` is the
+ * smaller where the function has no frame to undo). */
+#define PVH_FAIL(err, ...) (pvh_fail((err), __VA_ARGS__), (err)->code)
+
 #endif
