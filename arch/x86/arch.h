@@ -25,6 +25,10 @@ extern uint64_t x86_entry_tsc;
 extern uint64_t x86_pml4[], x86_pdpt[], x86_pd[], x86_pt0[];
 
 struct x86_cpu {
+    /* 2^the CPU's physical address bits, 2^47 at most (a 4-level map's
+     * lower half): a page-table entry naming an address at or above it
+     * has reserved bits set, and using it faults. */
+    uint64_t phys_limit;
     bool nx;          /* EFER.NXE is on: PTE bit 63 means no-execute */
     bool page1gb;     /* 1 GiB pages in the PDPT */
     bool hypervisor;  /* CPUID.1:ECX.hypervisor */

@@ -47,8 +47,6 @@ _Static_assert(X86_CR4_BOOT == (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCP
 #define MIB2 (2ull << 20)
 #define FOUR_GIB (4ull << 30)
 #define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
-#define CPUID_ADDRESS_SIZES 0x80000008u
-#define DEFAULT_PHYS_BITS 36u        /* what a CPU without that leaf has */
 
 /* Budget: a PD for each GiB the loader's data, the devices and the ACPI
  * tables touch, a PDPT per 512 GiB above, a PT for each 2 MiB block of
@@ -324,25 +322,6 @@ void x86_paging_init(void)
     x86_write_cr3(x86_read_cr3());
 }
 
-/* The CPU's physical address width: a page-table entry naming an address
- * beyond it has reserved bits set, and using it faults. */
-static uint64_t phys_limit(void)
-{
-    static uint64_t limit;
-    uint32_t r[4];
-    unsigned bits = DEFAULT_PHYS_BITS;
-
-    if (limit)
-        return limit;
-    x86_cpuid(CPUID_ADDRESS_SIZES & 0x80000000u, 0, r);
-    if (r[0] >= CPUID_ADDRESS_SIZES) {
-        x86_cpuid(CPUID_ADDRESS_SIZES, 0, r);
-        bits = r[0] & 0xff;
-    }
-    limit = 1ull << (bits < 47 ? bits : 47);
-    return limit;
-}
-
 /* --- 2. and 3. on request --------------------------------------------------- */
 
 bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
@@ -361,7 +340,7 @@ bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
                         .large = kind == X86_MAP_LOADER_DATA,
                         .record = kind == X86_MAP_LOADER_DATA && !loader_released };
 
-    if (!len || end < pa || end > phys_limit())
+    if (!len || end < pa || end > x86_cpu.phys_limit)
         return false;
     end = (end + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
     /* Only entries that were not present change: a CPU caches no
@@ -393,7 +372,7 @@ static bool is_memory(const struct pvh_region *r)
  * ended at the CPU's physical addresses (a map may name more). */
 static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *base, uint64_t *end)
 {
-    uint64_t limit = phys_limit();
+    uint64_t limit = x86_cpu.phys_limit;
 
     while (*i < map->nr) {
         const struct pvh_region *r = &map->regions[(*i)++];
