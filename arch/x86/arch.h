@@ -25,6 +25,10 @@ extern uint64_t x86_entry_tsc;
 extern uint64_t x86_pml4[], x86_pdpt[], x86_pd[], x86_pt0[];
 
 struct x86_cpu {
+    /* 2^the CPU's physical address bits, 2^47 at most (a 4-level map's
+     * lower half): a page-table entry naming an address at or above it
+     * has reserved bits set, and using it faults. */
+    uint64_t phys_limit;
     bool nx;          /* EFER.NXE is on: PTE bit 63 means no-execute */
     bool page1gb;     /* 1 GiB pages in the PDPT */
     bool hypervisor;  /* CPUID.1:ECX.hypervisor */
@@ -60,18 +64,19 @@ struct x86_idt_gate {
 _Static_assert(sizeof(struct x86_idt_gate) == 16, "IDT gate size");
 #define X86_IDT_INTERRUPT_GATE 0x8e /* P, DPL 0, 64-bit interrupt gate */
 
-/* The gate's fields, put together as its two 64-bit words: the compiler
- * then writes two words, where it would merge six fields one by one. */
+/* The gate's fields, put together as four 32-bit words: the compiler
+ * then writes whole words, where it would merge six fields one by one. */
 static inline struct x86_idt_gate x86_idt_gate(uint64_t handler, unsigned ist)
 {
-    uint64_t w[2] = {
-        (handler & 0xffffu) | (uint64_t)X86_SEL_CODE64 << 16 | (uint64_t)(uint8_t)ist << 32 |
-            (uint64_t)X86_IDT_INTERRUPT_GATE << 40 | (handler & 0xffff0000u) << 32,
-        handler >> 32,
+    uint32_t w[4] = {
+        (uint32_t)(handler & 0xffffu) | (uint32_t)X86_SEL_CODE64 << 16,
+        (uint32_t)(handler & 0xffff0000u) | (uint32_t)X86_IDT_INTERRUPT_GATE << 8 | (uint8_t)ist,
+        (uint32_t)(handler >> 32),
+        0,
     };
     struct x86_idt_gate g;
 
-    _Static_assert(sizeof(g) == sizeof(w), "IDT gate: two words");
+    _Static_assert(sizeof(g) == sizeof(w), "IDT gate: four words");
     __builtin_memcpy(&g, w, sizeof(g));
     return g;
 }

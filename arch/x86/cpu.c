@@ -7,9 +7,13 @@
 
 struct x86_cpu x86_cpu;
 
+#define CPUID_ADDRESS_SIZES 0x80000008u
+#define DEFAULT_PHYS_BITS 36u /* what a CPU without that leaf has */
+
 void x86_cpu_probe(void)
 {
     uint32_t r[4];
+    unsigned bits = DEFAULT_PHYS_BITS;
 
     x86_cpuid(0, 0, r);
     memcpy(x86_cpu.vendor + 0, &r[1], 4);
@@ -19,6 +23,13 @@ void x86_cpu_probe(void)
 
     x86_cpuid(1, 0, r);
     x86_cpu.hypervisor = r[2] & X86_CPUID_1_ECX_HYPERVISOR;
+
+    x86_cpuid(X86_CPUID_EXT_BASE, 0, r);
+    if (r[0] >= CPUID_ADDRESS_SIZES) {
+        x86_cpuid(CPUID_ADDRESS_SIZES, 0, r);
+        bits = r[0] & 0xff;
+    }
+    x86_cpu.phys_limit = 1ull << (bits < 47 ? bits : 47);
 
     /* The entry checked that this leaf exists (long mode lives there). */
     x86_cpuid(X86_CPUID_EXT_FEATURES, 0, r);

@@ -156,22 +156,18 @@ RELOC_LONG equ 0xff             ; a step as the next 32-bit word
 %%next:
     movzx ecx, byte [ebx]
     inc ebx
+    jecxz %%end                 ; 0 ends the list
     cmp cl, RELOC_RUN
-    jae %%run_or_long
-    add edi, ecx                ; a step of 1 to 0xdf; 0 ends the list
-    jecxz %%end
-    %2
-    jmp %%next
-%%run_or_long:
-    cmp cl, RELOC_LONG
-    jne %%run
+    jb %%one                    ; a step of 1 to 0xdf
+    sub ecx, RELOC_RUN - 1      ; a run of 1 to 31 fields, or RELOC_LONG's 32
+    cmp cl, RELOC_LONG - RELOC_RUN + 1
+    jne %%field
     mov ecx, [ebx]
     add ebx, 4
-    add edi, ecx
-    %2
-    jmp %%next
-%%run:
-    sub ecx, RELOC_RUN - 1
+%%one:                          ; one field, ecx bytes on: a field size
+    lea edi, [edi + ecx - %1]   ; back, for the loop's add
+    xor ecx, ecx
+    inc ecx
 %%field:
     add edi, %1
     %2

@@ -81,11 +81,11 @@ const struct x86_idt_gate *x86_exception_gates(void)
 void x86_idt_init(void)
 {
     struct x86_descriptor_pointer p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-    unsigned v;
+    const uint8_t *stub = x86_isr_stubs;
 
-    for (v = 0; v < NR_VECTORS; v++)
-        idt[v] = x86_idt_gate((uintptr_t)&x86_isr_stubs[v * X86_ISR_STUB_SIZE],
-                              v == X86_VECTOR_DOUBLE_FAULT ? X86_IST_DOUBLE_FAULT : 0);
+    for (struct x86_idt_gate *g = idt; g < idt + NR_VECTORS; g++, stub += X86_ISR_STUB_SIZE)
+        *g = x86_idt_gate((uintptr_t)stub, 0);
+    idt[X86_VECTOR_DOUBLE_FAULT].ist = X86_IST_DOUBLE_FAULT;
     x86_tss_install(x86_gdt, &tss, (uint64_t)(uintptr_t)(ist_stack + sizeof(ist_stack)));
     __asm__ volatile("lidt %0" : : "m"(p));
 }

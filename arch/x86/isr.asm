@@ -36,7 +36,7 @@ x86_isr_stubs:
 ; No error code from the CPU: a zero in its place, below the vector.
 no_error:
     push qword [rsp]            ; the vector again, one slot lower
-    mov qword [rsp + 8], 0      ; and a zero where it was
+    and qword [rsp + 8], 0      ; and a zero where it was
 
 isr_common:
     push rax

@@ -43,12 +43,7 @@ _Static_assert(X86_CR4_BOOT == (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCP
 #define PTE_NX (1ull << 63)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
-#define GIB (1ull << 30)
-#define MIB2 (2ull << 20)
 #define FOUR_GIB (4ull << 30)
-#define CANONICAL_LIMIT (1ull << 47) /* lower half of a 4-level address space */
-#define CPUID_ADDRESS_SIZES 0x80000008u
-#define DEFAULT_PHYS_BITS 36u        /* what a CPU without that leaf has */
 
 /* Budget: a PD for each GiB the loader's data, the devices and the ACPI
  * tables touch, a PDPT per 512 GiB above, a PT for each 2 MiB block of
@@ -92,7 +87,7 @@ static uint64_t nx_bit(void)
 
 /* A table page: cleared, unless every entry is about to be written
  * (whole), where clearing it first would write each entry twice. Not
- * inlined: one copy for table_of()'s three callers. */
+ * inlined: map_range() is smaller without its copy. */
 static __attribute__((noinline)) uint64_t *new_table(struct table_source *src, bool whole)
 {
     uint64_t *t;
@@ -111,20 +106,6 @@ static __attribute__((noinline)) uint64_t *new_table(struct table_source *src, b
     return t;
 }
 
-/* The table a non-leaf entry points to; a fresh one if it is empty,
- * cleared unless the caller writes all of it (whole). */
-static uint64_t *table_of(uint64_t *entry, const struct mapper *m, bool whole)
-{
-    uint64_t *t;
-
-    if (*entry & X86_PTE_P)
-        return x86_pt_table(*entry);
-    t = new_table(m->src, whole);
-    if (t)
-        *entry = (uint64_t)(uintptr_t)t | X86_PTE_P | X86_PTE_RW;
-    return t;
-}
-
 static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
 {
     if (m->record) {
@@ -138,7 +119,7 @@ static bool set_leaf(const struct mapper *m, uint64_t *entry, uint64_t value)
 
 /* The first entry from e on, before stop, that holds something; stop if
  * none does. "repe scasq" compares one entry a step, in one instruction.
- * Not inlined: fill_empty() then is, into its two callers, smaller. */
+ * Not inlined: map_range() is smaller without its copy. */
 static __attribute__((noinline)) uint64_t *first_used(uint64_t *e, uint64_t *stop)
 {
     uint64_t n = (uint64_t)(stop - e);
@@ -151,112 +132,91 @@ static __attribute__((noinline)) uint64_t *first_used(uint64_t *e, uint64_t *sto
     return all_zero ? stop : e - 1;
 }
 
-/* Entries from e on, up to stop, while they are empty: *v, *v + step, ...
+/* Entries from e on, up to stop, while they are empty: v, v + step, ...
  * (fresh: the table was just cleared, and nothing is looked at). Returns
  * the first entry not written: stop, or one that holds something. */
-static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t *v, uint64_t step, bool fresh)
+static uint64_t *fill_empty(uint64_t *e, uint64_t *stop, uint64_t v, uint64_t step, bool fresh)
 {
     uint64_t *used = fresh ? stop : first_used(e, stop);
 
-    x86_fill_entries(e, (uint64_t)(used - e), *v, step);
-    *v += (uint64_t)(used - e) * step;
+    x86_fill_entries(e, (uint64_t)(used - e), v, step);
     return used;
 }
 
-/* [at, end) of one 2 MiB block in 4 KiB pages; present entries stay
- * (fresh: pt was just cleared). */
-static bool map_small(const struct mapper *m, uint64_t *pt, bool fresh, uint64_t at, uint64_t end)
-{
-    if (!m->record) { /* the edges of RAM, and the first 2 MiB */
-        uint64_t *e = &pt[x86_pt_index(at, 12)], *stop = e + ((end - at) >> 12);
-        uint64_t v = at | m->leaf;
-
-        while ((e = fill_empty(e, stop, &v, X86_PAGE_SIZE, fresh)) < stop) {
-            e++; /* one that is mapped already stays as it is */
-            v += X86_PAGE_SIZE;
-        }
-        return true;
-    }
-    for (; at < end; at += X86_PAGE_SIZE) {
-        uint64_t *e = &pt[x86_pt_index(at, 12)];
-
-        if (!(*e & X86_PTE_P) && !set_leaf(m, e, at | m->leaf))
-            return false;
-    }
-    return true;
-}
-
-/* [at, end) inside one GiB, whose page directory is pd (fresh: just
- * cleared). */
-static bool map_in_gib(const struct mapper *m, uint64_t *pd, bool fresh, uint64_t at, uint64_t end)
-{
-    while (at < end) {
-        uint64_t *e = &pd[x86_pt_index(at, 21)], *pt;
-        uint64_t block_end = (at | (MIB2 - 1)) + 1;
-        bool pt_fresh;
-
-        /* Whole blocks, none mapped yet: the loops most of RAM takes (in
-         * a table just cleared, without looking at what is there). */
-        if (m->large && !m->record && !(at & (MIB2 - 1))) {
-            uint64_t *first = e, *stop = e + ((end - at) >> 21), v = at | m->leaf | X86_PTE_PS;
-
-            e = fill_empty(e, stop, &v, MIB2, fresh);
-            at += (uint64_t)(e - first) * MIB2;
-            if (at >= end)
-                break;
-            block_end = at + MIB2;
-        }
-        if (*e & X86_PTE_PS) { /* already a 2 MiB page */
-            at = block_end;
-            continue;
-        }
-        /* The loader's data takes its whole block while it is read: no
-         * table page, and the block is empty again once it is released. */
-        if (!(*e & X86_PTE_P) && m->large &&
-            (m->record || (!(at & (MIB2 - 1)) && end - at >= MIB2))) {
-            if (!set_leaf(m, e, (at & ~(MIB2 - 1)) | m->leaf | X86_PTE_PS))
-                return false;
-            at = block_end;
-            continue;
-        }
-        pt_fresh = !(*e & X86_PTE_P);
-        pt = table_of(e, m, false);
-        if (!pt || !map_small(m, pt, pt_fresh, at, block_end < end ? block_end : end))
-            return false;
-        at = block_end < end ? block_end : end;
-    }
-    return true;
-}
-
-/* Identity-map [at, end) (4 KiB aligned, below 128 TiB) as m says;
- * entries already present are kept as they are. */
+/*
+ * Identity-map [at, end) (4 KiB aligned, below 128 TiB) as m says;
+ * entries already present are kept as they are. Down the tables present
+ * to the level where at is mapped already or its entry is empty; there,
+ * along that table: a leaf where one may go (a 4 KiB page always; a
+ * 2 MiB or 1 GiB page where m allows large ones, 1 GiB where the CPU has
+ * them) for a whole entry (the loader's data takes its whole 2 MiB block
+ * while it is read: no table page, and the block is empty again once it
+ * is released), a new table below where an empty entry takes none.
+ */
 static bool map_range(const struct mapper *m, uint64_t at, uint64_t end)
 {
-    while (at < end) {
-        uint64_t *pdpt = table_of(&x86_pml4[x86_pt_index(at, 39)], m, false), *e, *pd;
-        uint64_t gib_end = (at | (GIB - 1)) + 1;
-        bool fresh;
+    /* Bit s set: leaves may go where an entry maps 2^s bytes. */
+    uint32_t leaf_sizes = 1u << 12;
 
-        if (!pdpt)
-            return false;
-        e = &pdpt[x86_pt_index(at, 30)];
-        if (*e & X86_PTE_PS) { /* already a 1 GiB page */
-            at = gib_end;
-            continue;
+    if (m->large)
+        leaf_sizes |= 1u << 21 | (x86_cpu.page1gb ? 1u << 30 : 0);
+    while (at < end) {
+        uint64_t *t = x86_pml4;
+        unsigned shift = 39;
+        bool fresh = false; /* t was just cleared: nothing in it to look at */
+
+        /* Down the tables present. */
+        for (;;) {
+            uint64_t entry = t[x86_pt_index(at, shift)];
+
+            if ((entry & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P || shift == 12)
+                break;
+            t = x86_pt_table(entry);
+            shift -= 9;
         }
-        if (!(*e & X86_PTE_P) && m->large && x86_cpu.page1gb && !(at & (GIB - 1)) &&
-            end - at >= GIB) {
-            if (!set_leaf(m, e, at | m->leaf | X86_PTE_PS))
-                return false;
-            at = gib_end;
-            continue;
+        for (;;) {
+            uint64_t size = 1ull << shift, *e = &t[x86_pt_index(at, shift)];
+            bool whole = !(at & (size - 1)) && end - at >= size;
+
+            if (*e & X86_PTE_P) {
+                if (shift > 12 && !(*e & X86_PTE_PS))
+                    break; /* a table: down from the top again */
+                at = (at | (size - 1)) + 1; /* mapped already */
+            } else if (!(leaf_sizes >> shift & 1) || !(whole || (m->record && shift == 21))) {
+                /* A new table: all of it leaves of the level below where
+                 * that may be (written once, not cleared first), else
+                 * cleared, and on down into it. */
+                bool all = whole && !m->record && (leaf_sizes >> (shift - 9) & 1);
+                uint64_t *below = new_table(m->src, all);
+
+                if (!below)
+                    return false;
+                *e = (uint64_t)(uintptr_t)below | X86_PTE_P | X86_PTE_RW;
+                if (!all) {
+                    t = below;
+                    shift -= 9;
+                    fresh = true;
+                    continue;
+                }
+                x86_fill_entries(below, X86_PTES_PER_TABLE,
+                                 at | m->leaf | (shift > 21 ? X86_PTE_PS : 0), size >> 9);
+                at += size;
+            } else if (m->record) {
+                if (!set_leaf(m, e, (at & ~(size - 1)) | m->leaf | (shift > 12 ? X86_PTE_PS : 0)))
+                    return false;
+                at = (at | (size - 1)) + 1;
+            } else {
+                /* Whole leaves to the table's end, while none is mapped
+                 * yet: the loop most of RAM takes (in a table just
+                 * cleared, without looking at what is there). */
+                uint64_t n = (end - at) >> shift, left = X86_PTES_PER_TABLE - x86_pt_index(at, shift);
+                uint64_t v = at | m->leaf | (shift > 12 ? X86_PTE_PS : 0);
+
+                at += (uint64_t)(fill_empty(e, e + (n < left ? n : left), v, size, fresh) - e) << shift;
+            }
+            if (at >= end || !x86_pt_index(at, shift))
+                break; /* down from the top again, for the next table */
         }
-        fresh = !(*e & X86_PTE_P);
-        /* A whole GiB in 2 MiB pages: map_in_gib() writes all 512. */
-        pd = table_of(e, m, m->large && !m->record && !(at & (GIB - 1)) && end - at >= GIB);
-        if (!pd || !map_in_gib(m, pd, fresh, at, gib_end < end ? gib_end : end))
-            return false;
-        at = gib_end < end ? gib_end : end;
     }
     return true;
 }
@@ -324,25 +284,6 @@ void x86_paging_init(void)
     x86_write_cr3(x86_read_cr3());
 }
 
-/* The CPU's physical address width: a page-table entry naming an address
- * beyond it has reserved bits set, and using it faults. */
-static uint64_t phys_limit(void)
-{
-    static uint64_t limit;
-    uint32_t r[4];
-    unsigned bits = DEFAULT_PHYS_BITS;
-
-    if (limit)
-        return limit;
-    x86_cpuid(CPUID_ADDRESS_SIZES & 0x80000000u, 0, r);
-    if (r[0] >= CPUID_ADDRESS_SIZES) {
-        x86_cpuid(CPUID_ADDRESS_SIZES, 0, r);
-        bits = r[0] & 0xff;
-    }
-    limit = 1ull << (bits < 47 ? bits : 47);
-    return limit;
-}
-
 /* --- 2. and 3. on request --------------------------------------------------- */
 
 bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
@@ -361,7 +302,7 @@ bool x86_paging_map(uint64_t pa, uint64_t len, enum x86_map_kind kind)
                         .large = kind == X86_MAP_LOADER_DATA,
                         .record = kind == X86_MAP_LOADER_DATA && !loader_released };
 
-    if (!len || end < pa || end > phys_limit())
+    if (!len || end < pa || end > x86_cpu.phys_limit)
         return false;
     end = (end + X86_PAGE_SIZE - 1) & ~(uint64_t)(X86_PAGE_SIZE - 1);
     /* Only entries that were not present change: a CPU caches no
@@ -393,7 +334,7 @@ static bool is_memory(const struct pvh_region *r)
  * ended at the CPU's physical addresses (a map may name more). */
 static bool next_memory(const struct pvh_memmap *map, unsigned *i, uint64_t *base, uint64_t *end)
 {
-    uint64_t limit = phys_limit();
+    uint64_t limit = x86_cpu.phys_limit;
 
     while (*i < map->nr) {
         const struct pvh_region *r = &map->regions[(*i)++];
