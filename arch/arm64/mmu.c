@@ -68,7 +68,8 @@ extern uint8_t __cpu_stacks_start[], __cpu_stacks_end[];
 #define EARLY_RUNS 16
 #define VA_LIMIT (1ull << 48)
 
-enum attr { UNMAPPED, DEVICE, NORMAL, TEXT };
+/* EARLY_DEVICE: Device where nothing is mapped yet (map_range). */
+enum attr { UNMAPPED, DEVICE, NORMAL, TEXT, EARLY_DEVICE };
 
 struct pool {
     uint64_t (*tables)[ENTRIES];
@@ -84,13 +85,13 @@ struct run {
 
 static uint64_t tables[TABLES][ENTRIES]
     __attribute__((aligned(PAGE_SIZE), section(".noinit.page_tables")));
-static struct pvh_map_plan plan __attribute__((section(".noinit.map_plan"))); /* ~64 KiB */
+static struct pvh_map_plan plan __attribute__((section(".noinit.map_plan"))); /* ~48 KiB */
 
 /* Everything the boot writes with the MMU off: the tables, then the rest. */
 static struct early {
     uint64_t tables[EARLY_TABLES][ENTRIES];
     struct early_state {
-        unsigned used;
+        struct pool pool;
         uint64_t tcr;
         uint64_t device_limit;
         unsigned nr_runs;
@@ -190,38 +191,78 @@ static uint64_t *next_table(struct pool *pool, uint64_t *entry, unsigned level, 
 
         fill(t, ENTRIES, (old & PTE_ADDR_MASK) | attrs | type, 1ull << shift_of(level + 1));
     }
+    /* A walk that finds the table finds it written (the early map is
+     * live once the MMU is on). */
+    __asm__ volatile("dsb ishst" : : : "memory");
     *entry = (uint64_t)(uintptr_t)t | PTE_VALID | PTE_TABLE;
     return t;
 }
 
-static int map_level(struct pool *pool, uint64_t *table, unsigned level, uint64_t base,
-                     uint64_t end, enum attr a, struct pvh_error *err)
+/*
+ * [base, end) (4 KiB aligned, below 2^48) as a says, in one walk: down the
+ * tables present to the level where base's entry is a block, a page or
+ * empty; there, along that table. Leaves of a map (a 4 KiB page always, a
+ * block from level 1 on) go where the range takes a whole entry, as many
+ * as the table holds, over whatever was there; elsewhere a new table below
+ * (a block split into one of the same attributes), which is not cleared
+ * first where the level below fills it whole.
+ *
+ * EARLY_DEVICE (the early map, no error to report) maps Device only
+ * where nothing is mapped yet, in blocks as large as the level allows:
+ * what is mapped, the image, stays, and so do the image's guard pages,
+ * unmapped; a table is made only at level 0, none is split, and each
+ * entry written is noted for the switch.
+ */
+static int map_range(struct pool *pool, uint64_t *root, uint64_t base, uint64_t end, enum attr a,
+                     struct pvh_error *err)
 {
-    unsigned shift = shift_of(level);
-    uint64_t size = 1ull << shift;
-
     while (base < end) {
-        unsigned index = (unsigned)(base >> shift) & (ENTRIES - 1);
-        uint64_t entry_end = (base & ~(size - 1)) + size;
-        uint64_t stop = entry_end < end ? entry_end : end;
+        uint64_t *t = root;
+        unsigned level = 0;
 
-        /* Level 0 has no blocks in the 4 KiB granule. */
-        if (level > 0 && !(base & (size - 1)) && stop == entry_end) {
-            /* Whole entries from here, as many as the table holds. */
-            uint64_t whole = (end - base) >> shift;
-            unsigned n = whole < ENTRIES - index ? (unsigned)whole : ENTRIES - index;
+        for (;;) {
+            unsigned shift = shift_of(level);
+            uint64_t size = 1ull << shift, *e = &t[(base >> shift) & (ENTRIES - 1)], old = *e;
+            bool whole = !(base & (size - 1)) && end - base >= size;
 
-            fill(&table[index], n, leaf(base, a, level), size);
-            stop = base + ((uint64_t)n << shift);
-        } else {
+            /* Level 0 has no blocks in the 4 KiB granule. */
+            if (a == EARLY_DEVICE ? level && !is_table(old, level) : level && whole) {
+                if (a != EARLY_DEVICE) {
+                    /* Whole entries from here, as many as the table holds. */
+                    uint64_t n = (end - base) >> shift, left = ENTRIES - (e - t);
+
+                    if (n > left)
+                        n = left;
+                    fill(e, (unsigned)n, leaf(base, a, level), size);
+                    base += n << shift;
+                } else {
+                    if (!(old & PTE_VALID) &&
+                        !(level == 3 && base >= (uintptr_t)__image_start &&
+                          base < (uintptr_t)__image_end)) {
+                        struct run *last =
+                            early.s.nr_runs ? &early.s.runs[early.s.nr_runs - 1] : NULL;
+
+                        if (last && last->entry + last->n == e) {
+                            last->n++;
+                        } else if (early.s.nr_runs < EARLY_RUNS) {
+                            early.s.runs[early.s.nr_runs++] = (struct run){ e, 1 };
+                        } else {
+                            return PVH_OK; /* cannot be taken down again: left unmapped */
+                        }
+                        *e = leaf(base & ~(size - 1), DEVICE, level);
+                    }
+                    base = (base | (size - 1)) + 1;
+                }
+                if (base >= end || !((base >> shift) & (ENTRIES - 1)))
+                    break; /* down from the top again, for the next table */
+                continue;
+            }
             /* At level 0, a whole entry's range fills its table. */
-            uint64_t *next = next_table(pool, &table[index], level,
-                                        !(base & (size - 1)) && stop == entry_end, err);
-
-            if (!next || map_level(pool, next, level + 1, base, stop, a, err))
-                return err ? err->code : PVH_ENOMEM;
+            t = next_table(pool, e, level, whole && a != EARLY_DEVICE, err);
+            if (!t)
+                return PVH_ENOMEM;
+            level++;
         }
-        base = stop;
     }
     return PVH_OK;
 }
@@ -231,43 +272,32 @@ static int map(struct pool *pool, uint64_t *root, uint64_t base, uint64_t end, e
 {
     base &= ~(PAGE_SIZE - 1);
     end = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    return end > base ? map_level(pool, root, 0, base, end, a, err) : PVH_OK;
+    return map_range(pool, root, base, end, a, err);
 }
 
-/* Unmap the page at va: where the page is mapped by a table of 4 KiB
- * pages already (the image's), its entry is cleared at once. */
+/* Unmap the page at va (a guard page). */
 static int unmap_page(struct pool *pool, uint64_t *root, uint64_t va, struct pvh_error *err)
 {
-    uint64_t *t = root;
-    unsigned level;
-
-    for (level = 0; level < 3; level++) {
-        uint64_t e = t[(va >> shift_of(level)) & (ENTRIES - 1)];
-
-        if (!is_table(e, level))
-            return map(pool, root, va, va + PAGE_SIZE, UNMAPPED, err);
-        t = (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
-    }
-    t[(va >> PAGE_SHIFT) & (ENTRIES - 1)] = 0;
-    return PVH_OK;
+    return map_range(pool, root, va, va + PAGE_SIZE, UNMAPPED, err);
 }
 
 /* Step 3, in both maps: the image, its text W^X, and the guard pages. */
 static int map_image(struct pool *pool, uint64_t *root, struct pvh_error *err)
 {
     uintptr_t guard;
+    int rc;
 
     _Static_assert(PVH_CPU_GUARD_SIZE == PAGE_SIZE, "a guard is one page");
-    if (map(pool, root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err) ||
-        map(pool, root, (uintptr_t)__text_end, (uintptr_t)__image_end, NORMAL, err) ||
-        unmap_page(pool, root, (uintptr_t)arm64_stack_guard, err))
-        return err ? err->code : PVH_ENOMEM;
+    rc = map(pool, root, (uintptr_t)__text_start, (uintptr_t)__text_end, TEXT, err);
+    if (!rc)
+        rc = map(pool, root, (uintptr_t)__text_end, (uintptr_t)__image_end, NORMAL, err);
+    if (!rc)
+        rc = unmap_page(pool, root, (uintptr_t)arm64_stack_guard, err);
     /* CPU 0's block is unused: the boot CPU runs on the main stack. */
     for (guard = (uintptr_t)__cpu_stacks_start + PVH_CPU_BLOCK_SIZE;
-         guard < (uintptr_t)__cpu_stacks_end; guard += PVH_CPU_BLOCK_SIZE)
-        if (unmap_page(pool, root, guard, err))
-            return err ? err->code : PVH_ENOMEM;
-    return PVH_OK;
+         !rc && guard < (uintptr_t)__cpu_stacks_end; guard += PVH_CPU_BLOCK_SIZE)
+        rc = unmap_page(pool, root, guard, err);
+    return rc;
 }
 
 /* Step 2: RAM Normal, the no-map ranges not mapped. */
@@ -296,64 +326,15 @@ static int map_memory(struct pool *pool, uint64_t *root, const struct pvh_region
 
 /* --- the early map ------------------------------------------------------ */
 
-/* Map [base, end) as Device where nothing is mapped yet, in blocks as
- * large as the level allows (what is mapped, the image, stays, and so do
- * the image's guard pages, unmapped); each entry written is noted for
- * the switch. No table is split. */
-static void early_device_level(struct pool *pool, uint64_t *table, unsigned level, uint64_t base,
-                               uint64_t end)
-{
-    unsigned shift = shift_of(level);
-    uint64_t size = 1ull << shift;
-
-    while (base < end) {
-        uint64_t *entry = &table[(base >> shift) & (ENTRIES - 1)];
-        uint64_t entry_end = (base & ~(size - 1)) + size;
-        uint64_t stop = entry_end < end ? entry_end : end;
-
-        if (is_table(*entry, level)) {
-            early_device_level(pool, (uint64_t *)(uintptr_t)(*entry & PTE_ADDR_MASK), level + 1,
-                               base, stop);
-        } else if (!(*entry & PTE_VALID) && level == 0) {
-            uint64_t *t = new_table(pool, true, NULL);
-
-            if (!t)
-                return;
-            /* A walk that finds the table finds it zeroed (the map is
-             * live once the MMU is on). */
-            __asm__ volatile("dsb ishst" : : : "memory");
-            *entry = (uint64_t)(uintptr_t)t | PTE_VALID | PTE_TABLE;
-            early_device_level(pool, t, 1, base, stop);
-        } else if (!(*entry & PTE_VALID) && level == 3 && base >= (uintptr_t)__image_start &&
-                   base < (uintptr_t)__image_end) {
-            /* a guard page of the image: it stays unmapped */
-        } else if (!(*entry & PTE_VALID)) {
-            struct run *last = early.s.nr_runs ? &early.s.runs[early.s.nr_runs - 1] : NULL;
-
-            if (last && last->entry + last->n == entry) {
-                last->n++;
-            } else if (early.s.nr_runs < EARLY_RUNS) {
-                early.s.runs[early.s.nr_runs++] = (struct run){ entry, 1 };
-            } else {
-                return; /* cannot be taken down again: left unmapped */
-            }
-            *entry = leaf(base & ~(size - 1), DEVICE, level);
-        }
-        base = stop;
-    }
-}
-
-static void early_device(struct pool *pool, uint64_t base, uint64_t size)
+static void early_device(uint64_t base, uint64_t size)
 {
     uint64_t end = base + size < base || base + size > VA_LIMIT ? VA_LIMIT : base + size;
 
-    if (base < end)
-        early_device_level(pool, early.tables[0], 0, base & ~(PAGE_SIZE - 1), end);
+    map(&early.s.pool, early.tables[0], base, end, EARLY_DEVICE, NULL);
 }
 
 struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint64_t relocated_end)
 {
-    struct pool pool = { early.tables, 0, EARLY_TABLES };
     uint64_t mmfr0, parange, *root;
 
     /* What head.S relocated bypassed the caches: a line of the file
@@ -372,20 +353,17 @@ struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint
     early.s.tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
                 TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | parange << TCR_IPS_SHIFT;
     early.s.nr_runs = 0;
-    root = new_table(&pool, true, NULL);
-    if (!root || map_image(&pool, root, NULL))
+    early.s.pool = (struct pool){ early.tables, 0, EARLY_TABLES };
+    root = new_table(&early.s.pool, true, NULL);
+    if (!root || map_image(&early.s.pool, root, NULL))
         return (struct arm64_early_map){ 0, 0 };
-    early_device(&pool, dtb_pa, ARM64_FDT_SIZE_MAX);
-    early.s.used = pool.used;
+    early_device(dtb_pa, ARM64_FDT_SIZE_MAX);
     return (struct arm64_early_map){ (uintptr_t)root, early.s.tcr };
 }
 
 void arm64_mmu_early_device(uint64_t base, uint64_t size)
 {
-    struct pool pool = { early.tables, early.s.used, EARLY_TABLES };
-
-    early_device(&pool, base, size);
-    early.s.used = pool.used;
+    early_device(base, size);
     /* New entries where there were none: no TLB entry to remove. */
     __asm__ volatile("dsb ishst\n\tisb" : : : "memory");
 }
@@ -417,11 +395,15 @@ int arm64_mmu_init(const struct pvh_region *raw, unsigned n, uint64_t keep_base,
 {
     struct pool pool = { tables, 0, TABLES };
     uint64_t *root = new_table(&pool, true, err);
+    int rc = root ? map(&pool, root, 0, early.s.device_limit, DEVICE, err) : PVH_ENOMEM;
 
-    if (!root || map(&pool, root, 0, early.s.device_limit, DEVICE, err) ||
-        map_memory(&pool, root, raw, n, keep_base, keep_end, err) ||
-        map_image(&pool, root, err) || map(&pool, root, 0, PAGE_SIZE, UNMAPPED, err))
-        return err->code;
-    switch_to((uintptr_t)root);
-    return PVH_OK;
+    if (!rc)
+        rc = map_memory(&pool, root, raw, n, keep_base, keep_end, err);
+    if (!rc)
+        rc = map_image(&pool, root, err);
+    if (!rc)
+        rc = map(&pool, root, 0, PAGE_SIZE, UNMAPPED, err);
+    if (!rc)
+        switch_to((uintptr_t)root);
+    return rc;
 }
