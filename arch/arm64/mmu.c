@@ -99,12 +99,11 @@ static struct early {
     } s;
 } early __attribute__((aligned(PAGE_SIZE), section(".mmu_off.early_map")));
 
-static unsigned shift_of(unsigned level)
-{
-    return PAGE_SHIFT + 9 * (3 - level); /* 39, 30, 21, 12 */
-}
+/* A level's entries map 2^shift bytes each: 39, 30, 21, 12 for levels 0
+ * to 3 (the walk goes by shift, not level). */
+#define LEVEL0_SHIFT (PAGE_SHIFT + 27)
 
-static uint64_t leaf(uint64_t pa, enum attr a, unsigned level)
+static uint64_t leaf(uint64_t pa, enum attr a, unsigned shift)
 {
     /* Each kind's attributes (UNMAPPED: no entry at all); TEXT is
      * read-only and executable at EL1 only. */
@@ -115,7 +114,7 @@ static uint64_t leaf(uint64_t pa, enum attr a, unsigned level)
         [TEXT] = PTE_AF | PTE_SH_INNER | (uint64_t)ATTR_IDX_NORMAL << PTE_ATTR_SHIFT | PTE_RDONLY |
                  PTE_UXN,
     };
-    uint64_t type = level == 3 ? PTE_VALID | PTE_TABLE : PTE_VALID; /* page or block */
+    uint64_t type = shift == PAGE_SHIFT ? PTE_VALID | PTE_TABLE : PTE_VALID; /* page or block */
 
     return a == UNMAPPED ? 0 : pa | type | attrs[a];
 }
@@ -167,19 +166,19 @@ static uint64_t *new_table(struct pool *pool, bool zero, struct pvh_error *err)
     return t;
 }
 
-static bool is_table(uint64_t entry, unsigned level)
+static bool is_table(uint64_t entry, unsigned shift)
 {
-    return level < 3 && (entry & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE);
+    return shift > PAGE_SHIFT && (entry & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE);
 }
 
 /* The table an entry points to, making one (splitting a block) if needed;
  * whole: the caller writes every entry of a new one. */
-static uint64_t *next_table(struct pool *pool, uint64_t *entry, unsigned level, bool whole,
+static uint64_t *next_table(struct pool *pool, uint64_t *entry, unsigned shift, bool whole,
                             struct pvh_error *err)
 {
     uint64_t old = *entry, *t;
 
-    if (is_table(old, level))
+    if (is_table(old, shift))
         return (uint64_t *)(uintptr_t)(old & PTE_ADDR_MASK);
     t = new_table(pool, !(old & PTE_VALID) && !whole, err);
     if (!t)
@@ -187,9 +186,9 @@ static uint64_t *next_table(struct pool *pool, uint64_t *entry, unsigned level, 
     if (old & PTE_VALID) {
         /* A block: the new table maps the same range, same attributes. */
         uint64_t attrs = old & ~PTE_ADDR_MASK & ~(PTE_VALID | PTE_TABLE);
-        uint64_t type = level + 1 == 3 ? PTE_VALID | PTE_TABLE : PTE_VALID;
+        uint64_t type = shift - 9 == PAGE_SHIFT ? PTE_VALID | PTE_TABLE : PTE_VALID;
 
-        fill(t, ENTRIES, (old & PTE_ADDR_MASK) | attrs | type, 1ull << shift_of(level + 1));
+        fill(t, ENTRIES, (old & PTE_ADDR_MASK) | attrs | type, 1ull << (shift - 9));
     }
     /* A walk that finds the table finds it written (the early map is
      * live once the MMU is on). */
@@ -218,26 +217,25 @@ static int map_range(struct pool *pool, uint64_t *root, uint64_t base, uint64_t 
 {
     while (base < end) {
         uint64_t *t = root;
-        unsigned level = 0;
+        unsigned shift = LEVEL0_SHIFT;
 
         for (;;) {
-            unsigned shift = shift_of(level);
             uint64_t size = 1ull << shift, *e = &t[(base >> shift) & (ENTRIES - 1)], old = *e;
             bool whole = !(base & (size - 1)) && end - base >= size;
 
             /* Level 0 has no blocks in the 4 KiB granule. */
-            if (a == EARLY_DEVICE ? level && !is_table(old, level) : level && whole) {
+            if (shift < LEVEL0_SHIFT && (a == EARLY_DEVICE ? !is_table(old, shift) : whole)) {
                 if (a != EARLY_DEVICE) {
                     /* Whole entries from here, as many as the table holds. */
                     uint64_t n = (end - base) >> shift, left = ENTRIES - (e - t);
 
                     if (n > left)
                         n = left;
-                    fill(e, (unsigned)n, leaf(base, a, level), size);
+                    fill(e, (unsigned)n, leaf(base, a, shift), size);
                     base += n << shift;
                 } else {
                     if (!(old & PTE_VALID) &&
-                        !(level == 3 && base >= (uintptr_t)__image_start &&
+                        !(shift == PAGE_SHIFT && base >= (uintptr_t)__image_start &&
                           base < (uintptr_t)__image_end)) {
                         struct run *last =
                             early.s.nr_runs ? &early.s.runs[early.s.nr_runs - 1] : NULL;
@@ -249,7 +247,7 @@ static int map_range(struct pool *pool, uint64_t *root, uint64_t base, uint64_t 
                         } else {
                             return PVH_OK; /* cannot be taken down again: left unmapped */
                         }
-                        *e = leaf(base & ~(size - 1), DEVICE, level);
+                        *e = leaf(base & ~(size - 1), DEVICE, shift);
                     }
                     base = (base | (size - 1)) + 1;
                 }
@@ -258,10 +256,10 @@ static int map_range(struct pool *pool, uint64_t *root, uint64_t base, uint64_t 
                 continue;
             }
             /* At level 0, a whole entry's range fills its table. */
-            t = next_table(pool, e, level, whole && a != EARLY_DEVICE, err);
+            t = next_table(pool, e, shift, whole && a != EARLY_DEVICE, err);
             if (!t)
                 return PVH_ENOMEM;
-            level++;
+            shift -= 9;
         }
     }
     return PVH_OK;

@@ -210,11 +210,12 @@ static uint64_t loaded_image_end(void)
 void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
 {
     struct pvh_error err;
+    uint64_t hwid = arm64_mpidr_hwid();
 
     pvh_mark_at(PVH_MARK_ENTRY, entry_ticks);
     pvh_mark(PVH_MARK_C);
     arm64_entry_el = (unsigned)entry_el;
-    arm64_smp_boot_cpu_init(arm64_mpidr_hwid());
+    arm64_smp_boot_cpu_init(hwid);
     pvh_boot_store_init(&store, (uintptr_t)__image_start, loaded_image_end());
     store.boot.loader = PVH_LOADER_FDT;
 
@@ -222,7 +223,7 @@ void arm64_start(uint64_t dtb_pa, uint64_t entry_el, uint64_t entry_ticks)
     store.boot.loader_version = fdt.version;
     /* The one walk of the tree: what steps 1, 3 and 7 read (/cpus only
      * where the program uses the list). */
-    store.cpus[0].hwid = arm64_mpidr_hwid();
+    store.cpus[0].hwid = hwid;
     check(pvh_fdt_scan(&fdt, &store, store.cpus[0].hwid, pvh_cpu_list_linked ? &cpus : NULL, &scan,
                        &err), &err);
     arm64_psci_init(scan.platform.psci);
