@@ -65,7 +65,7 @@ extern uint8_t __cpu_stacks_start[], __cpu_stacks_end[];
  * the UART (a level-1 table each at most, where they lie in another
  * 512 GiB than the image). */
 #define EARLY_TABLES 8
-#define EARLY_RUNS 16
+#define EARLY_RUNS 16 /* and runs[0], empty */
 #define VA_LIMIT (1ull << 48)
 
 /* EARLY_DEVICE: Device where nothing is mapped yet (map_range). */
@@ -76,11 +76,10 @@ struct pool {
     unsigned used, cap;
 };
 
-/* Entries of the early map that map something as Device: taken down
- * before the switch. */
+/* Entries [entry, end) of the early map that map something as Device:
+ * taken down before the switch. */
 struct run {
-    uint64_t *entry;
-    unsigned n;
+    uint64_t *entry, *end;
 };
 
 static uint64_t tables[TABLES][ENTRIES]
@@ -95,7 +94,7 @@ static struct early {
         uint64_t tcr;
         uint64_t device_limit;
         unsigned nr_runs;
-        struct run runs[EARLY_RUNS];
+        struct run runs[1 + EARLY_RUNS]; /* runs[0] empty: always a last one */
     } s;
 } early __attribute__((aligned(PAGE_SIZE), section(".mmu_off.early_map")));
 
@@ -234,16 +233,15 @@ static int map_range(struct pool *pool, uint64_t *root, uint64_t base, uint64_t 
                     fill(e, (unsigned)n, leaf(base, a, shift), size);
                     base += n << shift;
                 } else {
+                    /* Nothing in the image is empty but its guard pages. */
                     if (!(old & PTE_VALID) &&
-                        !(shift == PAGE_SHIFT && base >= (uintptr_t)__image_start &&
-                          base < (uintptr_t)__image_end)) {
-                        struct run *last =
-                            early.s.nr_runs ? &early.s.runs[early.s.nr_runs - 1] : NULL;
+                        !(base >= (uintptr_t)__image_start && base < (uintptr_t)__image_end)) {
+                        struct run *last = &early.s.runs[early.s.nr_runs - 1];
 
-                        if (last && last->entry + last->n == e) {
-                            last->n++;
-                        } else if (early.s.nr_runs < EARLY_RUNS) {
-                            early.s.runs[early.s.nr_runs++] = (struct run){ e, 1 };
+                        if (last->end == e) {
+                            last->end++;
+                        } else if (early.s.nr_runs <= EARLY_RUNS) {
+                            early.s.runs[early.s.nr_runs++] = (struct run){ e, e + 1 };
                         } else {
                             return PVH_OK; /* cannot be taken down again: left unmapped */
                         }
@@ -350,7 +348,8 @@ struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint
     early.s.device_limit = 1ull << (parange < 2 ? 32 + 4 * parange : 40);
     early.s.tcr = TCR_T0SZ_48 | TCR_T0SZ_48 << TCR_T1SZ_SHIFT | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
                 TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 | parange << TCR_IPS_SHIFT;
-    early.s.nr_runs = 0;
+    early.s.runs[0] = (struct run){ NULL, NULL };
+    early.s.nr_runs = 1;
     early.s.pool = (struct pool){ early.tables, 0, EARLY_TABLES };
     root = new_table(&early.s.pool, true, NULL);
     if (!root || map_image(&early.s.pool, root, NULL))
@@ -372,11 +371,12 @@ void arm64_mmu_early_device(uint64_t base, uint64_t size)
  * map; only the image, mapped alike in both, is translated across. */
 static void switch_to(uint64_t root)
 {
-    unsigned i, j;
+    unsigned i;
+    uint64_t *e;
 
-    for (i = 0; i < early.s.nr_runs; i++)
-        for (j = 0; j < early.s.runs[i].n; j++)
-            early.s.runs[i].entry[j] = 0;
+    for (i = 1; i < early.s.nr_runs; i++)
+        for (e = early.s.runs[i].entry; e < early.s.runs[i].end; e++)
+            *e = 0;
     __asm__ volatile("dsb ishst\n\t"
                      "tlbi vmalle1\n\t"
                      "dsb nsh\n\t"
