@@ -334,9 +334,9 @@ struct arm64_early_map arm64_mmu_early(uint64_t dtb_pa, uint64_t relocated, uint
     uint64_t mmfr0, parange, *root;
 
     /* What head.S relocated bypassed the caches: a line of the file
-     * they may still hold would be stale once the caches are on. */
-    if (relocated < relocated_end)
-        arm64_dcache_clean_inval(relocated, relocated_end);
+     * they may still hold would be stale once the caches are on (an
+     * empty range: no line, only the barrier). */
+    arm64_dcache_clean_inval(relocated, relocated_end);
 
     __asm__ volatile("mrs %0, id_aa64mmfr0_el1" : "=r"(mmfr0));
     parange = mmfr0 & ID_AA64MMFR0_PARANGE_MASK;
