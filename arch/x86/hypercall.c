@@ -29,10 +29,15 @@ static enum call_method method;
 uint8_t x86_hypercall_page[X86_PAGE_SIZE]
     __attribute__((aligned(X86_PAGE_SIZE), section(".noinit.hypercall_page")));
 
+/* The vendors whose CPUs have VMCALL, 12 bytes each, one after another. */
+static const char intel_vendors[] = "GenuineIntel" "CentaurHauls" "  Shanghai  ";
+
 static bool intel_like(const char *vendor)
 {
-    return !strncmp(vendor, "GenuineIntel", 12) || !strncmp(vendor, "CentaurHauls", 12) ||
-           !strncmp(vendor, "  Shanghai  ", 12);
+    for (const char *v = intel_vendors; *v; v += 12)
+        if (!memcmp(vendor, v, 12))
+            return true;
+    return false;
 }
 
 static int setup_page(const struct pvh_hypervisor *hv, struct pvh_error *err)

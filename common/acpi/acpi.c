@@ -124,15 +124,10 @@ static const char *table_name(const char *sig)
 static const uint8_t *root_table(const struct pvh_phys *phys, uint64_t root, bool xsdt,
                                  uint64_t rsdt, uint32_t *len, struct pvh_error *err)
 {
-    const uint8_t *t = map_table(phys, root, xsdt ? "XSDT" : "RSDT", len, err);
-    const uint8_t *h;
-
-    if (t || !xsdt || rsdt || err->code != PVH_EINVAL)
-        return t;
-    h = phys->map(phys, root, SDT_HEADER_SIZE);
-    if (!h || !memcmp(h, "XSDT", 4)) /* not the quirk: its own error stands */
-        return NULL;
-    return map_table_as(phys, root, "XSDT", true, len, err);
+    /* Only the signature is let go: map_table_as checks it after the
+     * address and before the length and checksum, so any other fault
+     * reads as it would with the signature checked. */
+    return map_table_as(phys, root, xsdt ? "XSDT" : "RSDT", xsdt && !rsdt, len, err);
 }
 
 const uint8_t *pvh_acpi_find_table(const struct pvh_phys *phys, uint64_t rsdp, const char *sig,

@@ -121,20 +121,6 @@ static int read_entry(struct madt_walk *w, const uint8_t *e, uint32_t off, struc
     return PVH_OK;
 }
 
-/* Does the table (entries already checked to lie inside it) list a
- * usable local APIC? Decides how its x2APIC entries are read. */
-static bool has_lapic_cpus(const uint8_t *t, uint32_t len)
-{
-    uint32_t off;
-
-    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH])
-        if (t[off + ENTRY_TYPE] == TYPE_LOCAL_APIC && t[off + ENTRY_LENGTH] >= LOCAL_APIC_LENGTH &&
-            t[off + 3] != APIC_ID_BROADCAST &&
-            (pvh_le32(t + off + 4) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
-            return true;
-    return false;
-}
-
 int pvh_acpi_madt_cpus(const struct pvh_phys *phys, uint64_t rsdp, uint64_t boot_id,
                        struct pvh_cpu *cpus, unsigned max, struct pvh_madt_info *info,
                        struct pvh_error *err)
@@ -153,11 +139,18 @@ int pvh_acpi_madt_cpus(const struct pvh_phys *phys, uint64_t rsdp, uint64_t boot
     if (len < MADT_ENTRIES) /* acpi.c's pattern for the FADT: one string */
         return pvh_fail(err, PVH_EINVAL, "ACPI %s: length %u too short", "MADT", len);
     info->lapic_pa = pvh_le32(t + MADT_LAPIC_ADDRESS);
-    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH])
-        if (len - off < 2 || t[off + ENTRY_LENGTH] < 2 || t[off + ENTRY_LENGTH] > len - off)
+    /* Every entry inside the table; and does it list a usable local APIC?
+     * That decides how its x2APIC entries are read. */
+    for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH]) {
+        const uint8_t *e = t + off;
+
+        if (len - off < 2 || e[ENTRY_LENGTH] < 2 || e[ENTRY_LENGTH] > len - off)
             return pvh_fail(err, PVH_EINVAL, "ACPI MADT: entry at offset %u runs past the "
                             "table's %u bytes (or is shorter than 2)", off, len);
-    w.lapic_cpus = has_lapic_cpus(t, len);
+        if (e[ENTRY_TYPE] == TYPE_LOCAL_APIC && e[ENTRY_LENGTH] >= LOCAL_APIC_LENGTH &&
+            e[3] != APIC_ID_BROADCAST && (pvh_le32(e + 4) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
+            w.lapic_cpus = true;
+    }
     for (off = MADT_ENTRIES; off < len; off += t[off + ENTRY_LENGTH]) {
         rc = read_entry(&w, t + off, off, err);
         if (rc)

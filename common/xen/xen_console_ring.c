@@ -43,9 +43,7 @@ size_t pvh_xencons_write(struct pvh_xencons *c, const char *buf, size_t len)
                 c->fallback(buf + done, len - done);
             return len;
         }
-        if (c->broken)
-            break;
-        used = pending(c); /* may find the ring corrupted */
+        used = pending(c); /* may find the ring corrupted, or it was */
         prod = c->ring->out_prod;
         if (c->broken)
             break;
@@ -70,9 +68,8 @@ size_t pvh_xencons_write(struct pvh_xencons *c, const char *buf, size_t len)
 
 bool pvh_xencons_flush(struct pvh_xencons *c)
 {
-    while (!c->broken && !disconnected(c) && pending(c)) {
-        if (c->broken)
-            break;
+    /* pending() may find the ring corrupted: checked after it, too. */
+    while (!c->broken && !disconnected(c) && pending(c) && !c->broken) {
         c->notify(c->ctx);
         if (!c->wait(c->ctx))
             c->broken = true;

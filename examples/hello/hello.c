@@ -22,24 +22,24 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* Is word one of the space-separated words of s? */
+/* Is word one of the space-separated words of s? One pass: w walks word
+ * while the current word of s matches it so far, and is NULL once it
+ * does not. */
 static int has_word(const char *s, const char *word)
 {
-    while (*s) {
-        const char *w = word;
+    const char *w = word;
 
-        while (is_space(*s))
-            s++;
-        while (*w && *s == *w) {
-            s++;
-            w++;
+    for (;; s++) {
+        if (!*s || is_space(*s)) {
+            if (w && !*w)
+                return 1;
+            if (!*s)
+                return 0;
+            w = word;
+        } else {
+            w = w && *w == *s ? w + 1 : NULL;
         }
-        if (!*w && (!*s || is_space(*s)))
-            return 1;
-        while (*s && !is_space(*s))
-            s++;
     }
-    return 0;
 }
 
 static void print_hypervisor(const struct pvh_hypervisor *hv)
