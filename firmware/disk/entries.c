@@ -249,6 +249,16 @@ static int uki_describe(const struct walk *k, const struct pvh_fat_node *f,
     return PVH_OK;
 }
 
+/* The os-release keys a UKI's entry takes, each after the digit of its
+ * text (0 title, 1 version, 3 sort-key), a text taken only while empty:
+ * systemd-boot's sort key for a UKI is IMAGE_ID, else ID. */
+#define OSREL_KEYS "0PRETTY_NAME\0" "1VERSION_ID\0" "3IMAGE_ID\0" "3ID\0"
+_Static_assert(offsetof(struct pvh_bls_entry, version) ==
+               offsetof(struct pvh_bls_entry, title) + PVH_BLS_TEXT_MAX &&
+               offsetof(struct pvh_bls_entry, sort_key) ==
+               offsetof(struct pvh_bls_entry, title) + (size_t)3 * PVH_BLS_TEXT_MAX,
+               "title, version and sort-key at 0, 1 and 3 texts");
+
 static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
 {
     struct pvh_disk_work *w = k->w;
@@ -257,6 +267,7 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
     struct pvh_bls_entry *b = &w->bls;
     struct pvh_uki u;
     char *text = w->file;
+    const char *key;
 
     if (pvh_fat_read_at(fs, f, 0, w->file, head, k->err) ||
         pvh_uki_parse((const uint8_t *)w->file, (size_t)head, f->size, &u, k->err))
@@ -269,12 +280,13 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
     if (u.osrel.present && u.osrel.size <= PVH_BLS_FILE_MAX) {
         if (pvh_fat_read_at(fs, f, u.osrel.offset, text, u.osrel.size, k->err))
             return skip(k, f->name, k->err->msg);
-        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", b->title, sizeof(b->title));
-        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", b->version, sizeof(b->version));
-        /* systemd-boot's sort key for a UKI: IMAGE_ID, else ID. */
-        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", b->sort_key, sizeof(b->sort_key));
-        if (!b->sort_key[0])
-            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", b->sort_key, sizeof(b->sort_key));
+        for (key = OSREL_KEYS; *key; key += strlen(key) + 1) {
+            char *to = (char *)b + offsetof(struct pvh_bls_entry, title) +
+                       (size_t)(key[0] - '0') * PVH_BLS_TEXT_MAX;
+
+            if (!to[0])
+                pvh_osrel_get(text, (size_t)u.osrel.size, key + 1, to, PVH_BLS_TEXT_MAX);
+        }
     }
     keep(k, f->name, idlen, 2);
     return PVH_OK;
