@@ -422,7 +422,7 @@ static void print_entries(const struct pvh_disk_work *w)
 int pvh_disk_scan(const struct pvh_block_dev *dev, struct pvh_disk_work *w,
                   struct pvh_error *err)
 {
-    unsigned fs;
+    unsigned i;
     int rc;
 
     w->dev = dev;
@@ -437,12 +437,10 @@ int pvh_disk_scan(const struct pvh_block_dev *dev, struct pvh_disk_work *w,
     if (!w->mounted[PVH_DISK_ESP] && !w->mounted[PVH_DISK_XBOOTLDR])
         return pvh_fail(err, PVH_ENOENT, "disk %s: no ESP or XBOOTLDR partition with a FAT "
                         "file system", dev->name);
-    for (fs = 0; fs < PVH_DISK_NR_FS; fs++) {
-        if (!w->mounted[fs])
-            continue;
-        walk_dir(w, fs, ENTRIES_DIR, err);
-        walk_dir(w, fs, UKI_DIR, err);
-    }
+    /* Each volume's entries, then its UKIs. */
+    for (i = 0; i < 2 * PVH_DISK_NR_FS; i++)
+        if (w->mounted[i / 2])
+            walk_dir(w, i / 2, i % 2 ? UKI_DIR : ENTRIES_DIR, err);
     read_loader_conf(w, err);
     print_entries(w);
     return PVH_OK;
