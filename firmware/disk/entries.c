@@ -110,16 +110,19 @@ static int skip(const struct walk *k, const char *name, const char *why)
     return PVH_OK;
 }
 
-/* Is path there, on this volume, as a file? Then, when to, it is to's. */
+/* Is path there, on this volume, as a file? Then, for the choice, it is
+ * the file at byte at of k->out. */
 static int check_file(const struct walk *k, const char *key, const char *path,
-                      const char *name, struct pvh_disk_file *to)
+                      const char *name, size_t at)
 {
     struct pvh_fat_node *n = &k->w->node;
     char why[PVH_BLS_PATH_MAX + 64];
     int rc = pvh_fat_lookup(&k->w->fs[k->fs], path, n, k->err);
 
     if (rc == PVH_OK && !n->is_dir) {
-        if (to) {
+        if (k->out) {
+            struct pvh_disk_file *to = (struct pvh_disk_file *)(void *)((char *)k->out + at);
+
             to->fs = (uint8_t)k->fs;
             copy_text(to->path, sizeof(to->path), path);
             to->offset = 0;
@@ -188,12 +191,13 @@ static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t
         return skip(k, f->name, "for another architecture");
     if (!b->linux_path[0])
         return skip(k, f->name, "no 'linux' key");
-    rc = check_file(k, "linux", b->linux_path, f->name, out ? &out->kernel : NULL);
+    rc = check_file(k, "linux", b->linux_path, f->name, offsetof(struct pvh_disk_boot, kernel));
     for (i = 0; rc == PVH_OK && i < b->nr_initrd; i++)
-        rc = check_file(k, "initrd", b->initrd[i], f->name, out ? &out->initrd[i] : NULL);
+        rc = check_file(k, "initrd", b->initrd[i], f->name,
+                        offsetof(struct pvh_disk_boot, initrd) + i * sizeof(out->initrd[0]));
     if (rc == PVH_OK && b->devicetree[0])
         rc = check_file(k, "devicetree", b->devicetree, f->name,
-                        out ? &out->devicetree : NULL);
+                        offsetof(struct pvh_disk_boot, devicetree));
     if (rc)
         return out ? rc : PVH_OK;
     if (out) {
