@@ -110,16 +110,19 @@ static int skip(const struct walk *k, const char *name, const char *why)
     return PVH_OK;
 }
 
-/* Is path there, on this volume, as a file? Then, when to, it is to's. */
+/* Is path there, on this volume, as a file? Then, for the choice, it is
+ * the file at byte at of k->out. */
 static int check_file(const struct walk *k, const char *key, const char *path,
-                      const char *name, struct pvh_disk_file *to)
+                      const char *name, size_t at)
 {
     struct pvh_fat_node *n = &k->w->node;
     char why[PVH_BLS_PATH_MAX + 64];
     int rc = pvh_fat_lookup(&k->w->fs[k->fs], path, n, k->err);
 
     if (rc == PVH_OK && !n->is_dir) {
-        if (to) {
+        if (k->out) {
+            struct pvh_disk_file *to = (struct pvh_disk_file *)(void *)((char *)k->out + at);
+
             to->fs = (uint8_t)k->fs;
             copy_text(to->path, sizeof(to->path), path);
             to->offset = 0;
@@ -188,12 +191,13 @@ static int conf_entry(const struct walk *k, const struct pvh_fat_node *f, size_t
         return skip(k, f->name, "for another architecture");
     if (!b->linux_path[0])
         return skip(k, f->name, "no 'linux' key");
-    rc = check_file(k, "linux", b->linux_path, f->name, out ? &out->kernel : NULL);
+    rc = check_file(k, "linux", b->linux_path, f->name, offsetof(struct pvh_disk_boot, kernel));
     for (i = 0; rc == PVH_OK && i < b->nr_initrd; i++)
-        rc = check_file(k, "initrd", b->initrd[i], f->name, out ? &out->initrd[i] : NULL);
+        rc = check_file(k, "initrd", b->initrd[i], f->name,
+                        offsetof(struct pvh_disk_boot, initrd) + i * sizeof(out->initrd[0]));
     if (rc == PVH_OK && b->devicetree[0])
         rc = check_file(k, "devicetree", b->devicetree, f->name,
-                        out ? &out->devicetree : NULL);
+                        offsetof(struct pvh_disk_boot, devicetree));
     if (rc)
         return out ? rc : PVH_OK;
     if (out) {
@@ -249,6 +253,16 @@ static int uki_describe(const struct walk *k, const struct pvh_fat_node *f,
     return PVH_OK;
 }
 
+/* The os-release keys a UKI's entry takes, each after the digit of its
+ * text (0 title, 1 version, 3 sort-key), a text taken only while empty:
+ * systemd-boot's sort key for a UKI is IMAGE_ID, else ID. */
+#define OSREL_KEYS "0PRETTY_NAME\0" "1VERSION_ID\0" "3IMAGE_ID\0" "3ID\0"
+_Static_assert(offsetof(struct pvh_bls_entry, version) ==
+               offsetof(struct pvh_bls_entry, title) + PVH_BLS_TEXT_MAX &&
+               offsetof(struct pvh_bls_entry, sort_key) ==
+               offsetof(struct pvh_bls_entry, title) + (size_t)3 * PVH_BLS_TEXT_MAX,
+               "title, version and sort-key at 0, 1 and 3 texts");
+
 static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t idlen)
 {
     struct pvh_disk_work *w = k->w;
@@ -257,6 +271,7 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
     struct pvh_bls_entry *b = &w->bls;
     struct pvh_uki u;
     char *text = w->file;
+    const char *key;
 
     if (pvh_fat_read_at(fs, f, 0, w->file, head, k->err) ||
         pvh_uki_parse((const uint8_t *)w->file, (size_t)head, f->size, &u, k->err))
@@ -269,12 +284,13 @@ static int uki_entry(const struct walk *k, const struct pvh_fat_node *f, size_t 
     if (u.osrel.present && u.osrel.size <= PVH_BLS_FILE_MAX) {
         if (pvh_fat_read_at(fs, f, u.osrel.offset, text, u.osrel.size, k->err))
             return skip(k, f->name, k->err->msg);
-        pvh_osrel_get(text, (size_t)u.osrel.size, "PRETTY_NAME", b->title, sizeof(b->title));
-        pvh_osrel_get(text, (size_t)u.osrel.size, "VERSION_ID", b->version, sizeof(b->version));
-        /* systemd-boot's sort key for a UKI: IMAGE_ID, else ID. */
-        pvh_osrel_get(text, (size_t)u.osrel.size, "IMAGE_ID", b->sort_key, sizeof(b->sort_key));
-        if (!b->sort_key[0])
-            pvh_osrel_get(text, (size_t)u.osrel.size, "ID", b->sort_key, sizeof(b->sort_key));
+        for (key = OSREL_KEYS; *key; key += strlen(key) + 1) {
+            char *to = (char *)b + offsetof(struct pvh_bls_entry, title) +
+                       (size_t)(key[0] - '0') * PVH_BLS_TEXT_MAX;
+
+            if (!to[0])
+                pvh_osrel_get(text, (size_t)u.osrel.size, key + 1, to, PVH_BLS_TEXT_MAX);
+        }
     }
     keep(k, f->name, idlen, 2);
     return PVH_OK;
@@ -410,7 +426,7 @@ static void print_entries(const struct pvh_disk_work *w)
 int pvh_disk_scan(const struct pvh_block_dev *dev, struct pvh_disk_work *w,
                   struct pvh_error *err)
 {
-    unsigned fs;
+    unsigned i;
     int rc;
 
     w->dev = dev;
@@ -425,12 +441,10 @@ int pvh_disk_scan(const struct pvh_block_dev *dev, struct pvh_disk_work *w,
     if (!w->mounted[PVH_DISK_ESP] && !w->mounted[PVH_DISK_XBOOTLDR])
         return pvh_fail(err, PVH_ENOENT, "disk %s: no ESP or XBOOTLDR partition with a FAT "
                         "file system", dev->name);
-    for (fs = 0; fs < PVH_DISK_NR_FS; fs++) {
-        if (!w->mounted[fs])
-            continue;
-        walk_dir(w, fs, ENTRIES_DIR, err);
-        walk_dir(w, fs, UKI_DIR, err);
-    }
+    /* Each volume's entries, then its UKIs. */
+    for (i = 0; i < 2 * PVH_DISK_NR_FS; i++)
+        if (w->mounted[i / 2])
+            walk_dir(w, i / 2, i % 2 ? UKI_DIR : ENTRIES_DIR, err);
     read_loader_conf(w, err);
     print_entries(w);
     return PVH_OK;

@@ -20,15 +20,6 @@
 #define S_RAW_POINTER 20
 #define PE_SECTIONS_MAX 96     /* the format's limit */
 
-uint16_t pvh_uki_machine(void)
-{
-#if defined(__aarch64__)
-    return PVH_PE_MACHINE_AA64;
-#else
-    return PVH_PE_MACHINE_X64;
-#endif
-}
-
 static struct pvh_uki_section *section_of(struct pvh_uki *u, const uint8_t *name)
 {
     static const char names[5][8] = { ".linux", ".initrd", ".cmdline", ".dtb", ".osrel" };

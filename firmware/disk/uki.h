@@ -37,7 +37,14 @@ int pvh_uki_parse(const uint8_t *head, size_t head_len, uint64_t file_size, stru
                   struct pvh_error *err);
 
 /* This build's PE machine (x64 or aa64). */
-uint16_t pvh_uki_machine(void);
+static inline uint16_t pvh_uki_machine(void)
+{
+#if defined(__aarch64__)
+    return PVH_PE_MACHINE_AA64;
+#else
+    return PVH_PE_MACHINE_X64;
+#endif
+}
 
 /* os-release text: the value of key (quotes removed), or "" when absent. */
 void pvh_osrel_get(const char *text, size_t len, const char *key, char *out, size_t out_size);
