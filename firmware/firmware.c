@@ -364,13 +364,14 @@ static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t 
 static int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm, unsigned i,
                                struct pvh_module *out, struct pvh_error *err)
 {
-    if (!pm->base || pm->base + pm->size < pm->base ||
-        !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
-        return pvh_fail(err, PVH_ERANGE, "packed module %u at 0x%llx size %llu: not in RAM", i,
-                        (unsigned long long)pm->base, (unsigned long long)pm->size);
-    if (overlaps_pvhboot(fw, pm->base, pm->base + pm->size))
-        return pvh_fail(err, PVH_EOVERLAP, "packed module %u at 0x%llx: overlaps pvhboot", i,
-                        (unsigned long long)pm->base);
+    bool in_ram = pm->base && pm->base + pm->size >= pm->base &&
+                  pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM));
+
+    if (!in_ram || overlaps_pvhboot(fw, pm->base, pm->base + pm->size))
+        return pvh_fail(err, in_ram ? PVH_EOVERLAP : PVH_ERANGE,
+                        "packed module %u at 0x%llx size %llu: %s", i,
+                        (unsigned long long)pm->base, (unsigned long long)pm->size,
+                        in_ram ? "overlaps pvhboot" : "not in RAM");
     *out = (struct pvh_module){ .base = pm->base, .size = pm->size, .cmdline = "" };
     return PVH_OK;
 }
@@ -475,12 +476,9 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
     if (pack.flags & PVH_PACK_KERNEL) {
         fw->payload = packed[0];
         first_packed = 1;
-    } else if (!fw->boot->nr_modules && pack.nr_modules) {
-        return pvh_fail(err, PVH_ENOENT, "no payload: %u module%s packed but no kernel, and no "
-                        "module from the loader", pack.nr_modules,
-                        pack.nr_modules == 1 ? " is" : "s are");
     } else if (!fw->boot->nr_modules) {
-        return pvh_fail(err, PVH_ENOENT, "no payload: nothing packed and no module");
+        return pvh_fail(err, PVH_ENOENT, "no payload: no kernel packed (modules packed: %u) and "
+                        "no module from the loader", pack.nr_modules);
     } else if (want >= fw->boot->nr_modules) {
         return pvh_fail(err, PVH_EINVAL, "pvhboot.payload=%u: no module %u: the loader gave %u, "
                         "numbered from 0", want, want, fw->boot->nr_modules);
