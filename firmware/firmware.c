@@ -572,12 +572,10 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
 {
     const uint8_t *img = (const uint8_t *)(uintptr_t)fw->payload.base;
     uint64_t len = fw->payload.size;
-    struct pvh_error later; /* where the tries after a malformed header write */
-    struct pvh_error *to = err;
+    unsigned i, first = PVH_PAYLOAD_ARM64_IMAGE; /* none yet */
     uint8_t start[4] = { 0 };
-    unsigned i;
     bool forced;
-    int rc, first = PVH_OK;
+    int rc;
 
     if (forced_kind(fw, &fw->kind, &forced))
         return pvh_fail(err, PVH_EINVAL, "pvhboot.format: not auto, linux, multiboot, "
@@ -585,18 +583,16 @@ static int identify(struct pvh_fw *fw, struct pvh_error *err)
     if (forced)
         return try_kind(fw, fw->kind, img, len, err);
     for (i = PVH_PAYLOAD_LINUX; i <= PVH_PAYLOAD_PVH; i++) {
-        rc = try_kind(fw, i, img, len, to);
+        rc = try_kind(fw, i, img, len, err);
         if (!rc) {
             fw->kind = i;
             return PVH_OK;
         }
-        if (rc != PVH_ENOENT && !first) {
-            first = rc; /* a malformed header: kept in err, reported unless another format fits */
-            to = &later;
-        }
+        if (rc != PVH_ENOENT && first == PVH_PAYLOAD_ARM64_IMAGE)
+            first = i; /* a malformed header: report it unless another format fits */
     }
-    if (first)
-        return first;
+    if (first != PVH_PAYLOAD_ARM64_IMAGE)
+        return try_kind(fw, first, img, len, err); /* the same failure, for its message */
     memcpy(start, img, len < 4 ? (size_t)len : 4);
     return pvh_fail(err, PVH_EINVAL, "payload of %llu bytes: not a bzImage, multiboot or PVH "
                     "kernel (starts %02x %02x %02x %02x)", (unsigned long long)len, start[0],
