@@ -364,13 +364,14 @@ static int copy_packed_string(struct pvh_fw *fw, uint64_t pa, char *dst, size_t 
 static int place_packed_module(struct pvh_fw *fw, const struct pvh_pack_module *pm, unsigned i,
                                struct pvh_module *out, struct pvh_error *err)
 {
-    if (!pm->base || pm->base + pm->size < pm->base ||
-        !pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM)))
-        return pvh_fail(err, PVH_ERANGE, "packed module %u at 0x%llx size %llu: not in RAM", i,
-                        (unsigned long long)pm->base, (unsigned long long)pm->size);
-    if (overlaps_pvhboot(fw, pm->base, pm->base + pm->size))
-        return pvh_fail(err, PVH_EOVERLAP, "packed module %u at 0x%llx: overlaps pvhboot", i,
-                        (unsigned long long)pm->base);
+    bool in_ram = pm->base && pm->base + pm->size >= pm->base &&
+                  pvh_memmap_covers(&fw->map, pm->base, pm->size, PVH_TYPE_BIT(E820_TYPE_RAM));
+
+    if (!in_ram || overlaps_pvhboot(fw, pm->base, pm->base + pm->size))
+        return pvh_fail(err, in_ram ? PVH_EOVERLAP : PVH_ERANGE,
+                        "packed module %u at 0x%llx size %llu: %s", i,
+                        (unsigned long long)pm->base, (unsigned long long)pm->size,
+                        in_ram ? "overlaps pvhboot" : "not in RAM");
     *out = (struct pvh_module){ .base = pm->base, .size = pm->size, .cmdline = "" };
     return PVH_OK;
 }
@@ -422,7 +423,7 @@ int pvh_fw_read_pack(struct pvh_fw *fw, const struct pvh_pack *pack, struct pvh_
             return rc;
     }
     if (pack->nr_modules)
-        pvh_fw_log(fw, "packed: %u module%s%s", pack->nr_modules, pack->nr_modules == 1 ? "" : "s",
+        pvh_fw_log(fw, "packed modules: %u%s", pack->nr_modules,
                    (pack->flags & PVH_PACK_KERNEL) ? ", the first the kernel" : "");
     return PVH_OK;
 }
@@ -475,12 +476,9 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
     if (pack.flags & PVH_PACK_KERNEL) {
         fw->payload = packed[0];
         first_packed = 1;
-    } else if (!fw->boot->nr_modules && pack.nr_modules) {
-        return pvh_fail(err, PVH_ENOENT, "no payload: %u module%s packed but no kernel, and no "
-                        "module from the loader", pack.nr_modules,
-                        pack.nr_modules == 1 ? " is" : "s are");
     } else if (!fw->boot->nr_modules) {
-        return pvh_fail(err, PVH_ENOENT, "no payload: nothing packed and no module");
+        return pvh_fail(err, PVH_ENOENT, "no payload: no kernel packed (modules packed: %u) and "
+                        "no module from the loader", pack.nr_modules);
     } else if (want >= fw->boot->nr_modules) {
         return pvh_fail(err, PVH_EINVAL, "pvhboot.payload=%u: no module %u: the loader gave %u, "
                         "numbered from 0", want, want, fw->boot->nr_modules);
@@ -518,8 +516,9 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
 /* --- What the payload is --------------------------------------------------- */
 
 /* By enum pvh_payload_kind; the first four, in order, are QEMU's for an
- * image with several headers (multiboot before PVH). */
-static const char kind_names[][11] = { "linux", "multiboot", "multiboot2", "pvh", "image" };
+ * image with several headers (multiboot before PVH). aligned(1): without
+ * it, x86 GCC aligns an array of 32 bytes or more to 32, padding rodata. */
+static const char kind_names[][11] __attribute__((aligned(1))) = { "linux", "multiboot", "multiboot2", "pvh", "image" };
 _Static_assert(PVH_PAYLOAD_LINUX == 0 && PVH_PAYLOAD_MULTIBOOT1 == 1 &&
                PVH_PAYLOAD_MULTIBOOT2 == 2 && PVH_PAYLOAD_PVH == 3 &&
                PVH_PAYLOAD_ARM64_IMAGE == 4, "kind_names' order");

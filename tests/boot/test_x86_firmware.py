@@ -503,7 +503,8 @@ def refusals(ctx):
         ("refuses-multiboot-header-with-bad-checksum", refuse_case(
             ctx, bad_checksum, b"pvhboot: error: multiboot header at 0x0: bad checksum")),
         ("refuses-to-run-without-payload", refuse_case(
-            ctx, nothing, b"pvhboot: error: no payload: nothing packed and no module")),
+            ctx, nothing, b"pvhboot: error: no payload: no kernel packed (modules packed: 0) and no module from the "
+            b"loader")),
         ("refuses-cmdline-longer-than-cmdline_size", refuse_case(
             ctx, long_cmdline, b"pvhboot: error: cmdline of 3000 bytes: the kernel takes at most 2047",
             loader_cmdline=b"x" * 3000)),
@@ -516,7 +517,7 @@ def refusals(ctx):
             loader_cmdline=b"pvhboot.payload=abc")),
         ("refuses-packed-initrd-without-kernel", refuse_case(
             ctx, initrd_without_kernel,
-            b"pvhboot: error: no payload: 1 module is packed but no kernel, and no module from "
+            b"pvhboot: error: no payload: no kernel packed (modules packed: 1) and no module from "
             b"the loader")),
     ]
 

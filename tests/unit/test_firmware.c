@@ -337,8 +337,9 @@ static void packed_module_over_pvhboot_refused(void **state)
     char want[96];
 
     pack.modules[1].base = at(PACKED_SELF - 0x1000);
-    snprintf(want, sizeof(want), "packed module 1 at 0x%llx: overlaps pvhboot",
-             (unsigned long long)at(PACKED_SELF - 0x1000));
+    snprintf(want, sizeof(want), "packed module 1 at 0x%llx size %llu: overlaps pvhboot",
+             (unsigned long long)at(PACKED_SELF - 0x1000),
+             (unsigned long long)pack.modules[1].size);
     assert_error(read_pack(&err), &err, PVH_EOVERLAP, want);
 }
 
