@@ -516,8 +516,8 @@ static int choose_payload(struct pvh_fw *fw, struct pvh_error *err)
 /* --- What the payload is --------------------------------------------------- */
 
 /* By enum pvh_payload_kind; the first four, in order, are QEMU's for an
- * image with several headers (multiboot before PVH). aligned(1): without
- * it, x86 GCC aligns an array of 32 bytes or more to 32, padding rodata. */
+ * image with several headers (multiboot before PVH). aligned(1): x86's
+ * ABI aligns an array of 16 bytes or more to 16, padding rodata. */
 static const char kind_names[][11] __attribute__((aligned(1))) = { "linux", "multiboot", "multiboot2", "pvh", "image" };
 _Static_assert(PVH_PAYLOAD_LINUX == 0 && PVH_PAYLOAD_MULTIBOOT1 == 1 &&
                PVH_PAYLOAD_MULTIBOOT2 == 2 && PVH_PAYLOAD_PVH == 3 &&

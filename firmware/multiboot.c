@@ -129,7 +129,7 @@ static int mb2_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t siz
     /* The fields read from the tags that have any: their sizes. */
     static const uint8_t min_size[] = { [MB2_TAG_ADDRESS] = 24, [MB2_TAG_ENTRY] = 12,
                                         [MB2_TAG_CONSOLE] = 12 };
-    /* aligned(1): x86 GCC would align these 40 bytes to 32 (rodata padding). */
+    /* aligned(1): x86's ABI would align these 40 bytes to 16 (rodata padding). */
     static const char names[][8] __attribute__((aligned(1))) = {
         [MB2_TAG_ADDRESS] = "address", [MB2_TAG_ENTRY] = "entry", [MB2_TAG_CONSOLE] = "console"
     };
@@ -243,7 +243,7 @@ static const struct {
     uint8_t words;     /* the checksum's own word, and those before it */
     uint32_t magic;
     char name[11];
-} headers[2] __attribute__((aligned(4))) = { /* the type's own: not 32, as x86 GCC would */
+} headers[2] __attribute__((aligned(4))) = { /* the type's own: not 16, as x86's ABI would */
     { MB1_SEARCH, 4, 3, MB1_HEADER_MAGIC, "multiboot" },
     { MB2_SEARCH, 8, 4, MB2_HEADER_MAGIC, "multiboot2" },
 };

@@ -1,10 +1,12 @@
 # x86_64: the PVH entry (nasm), long mode, 16550/0xe9 consoles, ACPI poweroff.
 
-# -malign-data=abi: data at its type's alignment. GCC's default on x86
-# pads every array or structure of 32 bytes or more to 32 (for vector
-# loads pvhboot's C never makes: -mgeneral-regs-only), which cost the
-# name tables and message arrays 80 to 130 bytes an image. What needs
-# more (page tables, the IDT, stacks) says so with aligned().
+# -malign-data=abi: data at the alignment the x86-64 ABI asks (16 bytes
+# for an array of 16 or more). GCC's default pads every array or
+# structure of 32 bytes or more to 32 (for vector loads pvhboot's C never
+# makes: -mgeneral-regs-only), which cost the name tables and message
+# arrays 80 to 130 bytes an image. What needs more (page tables, the IDT,
+# stacks) says so with aligned(); a table that needs less and is worth it
+# says that too (firmware.c's kind_names: aligned(1)).
 ARCH_CFLAGS = -m64 -march=x86-64 -mno-red-zone -mgeneral-regs-only -mcmodel=small -malign-data=abi \
               $(ARCH_DEFINES)
 ARCH_C_SRCS := arch/x86/acpi_poweroff.c arch/x86/consoles.c arch/x86/cpu.c arch/x86/cpus.c arch/x86/debugcon.c \
