@@ -367,3 +367,8 @@ bool pvh_fdt_cells(const uint8_t *value, unsigned cells, uint64_t *out)
         return false;
     return true;
 }
+
+bool pvh_fdt_name_equal(const char *name, const char *want)
+{
+    return pvh_fdt_name_is(name, want);
+}

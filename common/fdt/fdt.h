@@ -252,6 +252,10 @@ static inline __attribute__((always_inline)) bool pvh_fdt_name_is(const char *na
     return *name == *want;
 }
 
+/* pvh_fdt_name_is out of line (fdt.c), for readers off the walk's hot
+ * path: one call a name, and one copy of the loop in an image. */
+bool pvh_fdt_name_equal(const char *name, const char *want);
+
 /* Property values. */
 /* The index of the first NUL in p[0..n), or n if there is none (whole
  * words read where p allows, never a byte past p + n). */

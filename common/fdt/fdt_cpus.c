@@ -28,12 +28,6 @@ static bool base_name_is(const char *name, const char *want)
     return !*want && (*name == '\0' || *name == '@');
 }
 
-/* pvh_fdt_name_is, out of line: one call a name, not a copy of its loop. */
-static __attribute__((noinline)) bool name_is(const char *name, const char *want)
-{
-    return pvh_fdt_name_is(name, want);
-}
-
 /* The /cpus cells, checked before its first child is read (a node's
  * properties come before its children) and at its end. */
 static int check_cells(struct pvh_fdt_cpus_reader *cw, struct pvh_error *err)
@@ -67,15 +61,15 @@ static int cells_prop(const struct pvh_fdt_token *tok, int *cells, struct pvh_er
 
 static void cpu_prop(struct pvh_fdt_cpu_node *n, const struct pvh_fdt_token *tok)
 {
-    if (name_is(tok->name, "device_type"))
+    if (pvh_fdt_name_equal(tok->name, "device_type"))
         n->is_cpu = tok->len == sizeof("cpu") && !memcmp(tok->value, "cpu", sizeof("cpu"));
-    else if (name_is(tok->name, "status"))
+    else if (pvh_fdt_name_equal(tok->name, "status"))
         /* Not "okay", nor the older "ok" ("okay" cut short), each with its NUL. */
         n->disabled = !((tok->len == sizeof("okay") || tok->len == sizeof("ok")) &&
                         !memcmp(tok->value, "okay", tok->len - 1) && !tok->value[tok->len - 1]);
-    else if (name_is(tok->name, "enable-method"))
+    else if (pvh_fdt_name_equal(tok->name, "enable-method"))
         n->psci = pvh_fdt_strlist_has(tok->value, tok->len, "psci");
-    else if (name_is(tok->name, "reg")) {
+    else if (pvh_fdt_name_equal(tok->name, "reg")) {
         n->reg = tok->value;
         n->reg_len = tok->len;
     }
@@ -139,7 +133,7 @@ static int on_node(struct pvh_fdt_cpus_reader *cw, const struct pvh_fdt_token *t
 {
     if (tok->depth == 2) {
         cw->in_psci = base_name_is(tok->name, "psci");
-        cw->in_cpus = name_is(tok->name, "cpus");
+        cw->in_cpus = pvh_fdt_name_equal(tok->name, "cpus");
         if (cw->in_cpus && cw->seen_cpus)
             return pvh_fail(err, PVH_EINVAL, "fdt: a second /cpus node");
         cw->seen_cpus |= cw->in_cpus;
@@ -157,12 +151,12 @@ static int on_prop(struct pvh_fdt_cpus_reader *cw, const struct pvh_fdt_token *t
                    struct pvh_error *err)
 {
     if (tok->depth == 2 && cw->in_cpus) {
-        if (name_is(tok->name, "#address-cells"))
+        if (pvh_fdt_name_equal(tok->name, "#address-cells"))
             return cells_prop(tok, &cw->addr_cells, err);
-        if (name_is(tok->name, "#size-cells"))
+        if (pvh_fdt_name_equal(tok->name, "#size-cells"))
             return cells_prop(tok, &cw->size_cells, err);
     } else if (tok->depth == 2 && cw->in_psci) {
-        if (name_is(tok->name, "compatible") &&
+        if (pvh_fdt_name_equal(tok->name, "compatible") &&
             (pvh_fdt_strlist_has(tok->value, tok->len, "arm,psci-0.2") ||
              pvh_fdt_strlist_has(tok->value, tok->len, "arm,psci-1.0")))
             cw->out->psci_cpu_on = true;

@@ -533,17 +533,10 @@ static int new_chosen(struct rewrite *r, struct pvh_error *err)
     return PVH_OK;
 }
 
-/* Names compared off the copy's way (in /chosen, and a depth-2 node's):
- * one copy of the loop. */
-static bool name_is(const char *name, const char *want)
-{
-    return pvh_fdt_name_is(name, want);
-}
-
 static bool replaced(const char *name)
 {
-    return name_is(name, "bootargs") || name_is(name, "linux,initrd-start") ||
-           name_is(name, "linux,initrd-end");
+    return pvh_fdt_name_equal(name, "bootargs") || pvh_fdt_name_equal(name, "linux,initrd-start") ||
+           pvh_fdt_name_equal(name, "linux,initrd-end");
 }
 
 /* Is the node whose BEGIN_NODE token was just read a multiboot module?
@@ -560,7 +553,7 @@ static int is_module_node(const struct pvh_fdt_walk *at, bool *module, struct pv
             return err->code;
         if (tok.kind != PVH_FDT_PROP)
             return PVH_OK;
-        if (name_is(tok.name, "compatible") &&
+        if (pvh_fdt_name_equal(tok.name, "compatible") &&
             pvh_fdt_strlist_has(tok.value, tok.len, "multiboot,module"))
             *module = true;
     }
@@ -582,7 +575,7 @@ static int rewrite_node(struct rewrite *r, const struct pvh_fdt_token *tok, stru
             return PVH_OK;
         }
     }
-    if (tok->depth == 2 && name_is(tok->name, "chosen"))
+    if (tok->depth == 2 && pvh_fdt_name_equal(tok->name, "chosen"))
         r->chosen_depth = 2;
     return out_token(r, tok, err);
 }
