@@ -16,7 +16,7 @@ static struct {
      * read the same counter value (arm64's Xen phase is empty on bare
      * metal). */
     uint8_t taken[PVH_MARK_NR], nr_taken;
-} t;
+} record;
 
 /* A unikernel's report comes at pvh_main; firmware/main.c says otherwise. */
 __attribute__((weak)) const _Bool pvh_timing_at_handoff = 0;
@@ -39,9 +39,9 @@ static const char *name(unsigned mark)
 
 void pvh_mark_at(enum pvh_mark mark, uint64_t ts)
 {
-    t.marks[mark] = ts;
-    if (!t.taken[mark])
-        t.taken[mark] = ++t.nr_taken;
+    record.marks[mark] = ts;
+    if (!record.taken[mark])
+        record.taken[mark] = ++record.nr_taken;
 }
 
 void pvh_mark(enum pvh_mark mark)
@@ -57,21 +57,21 @@ void pvh_timing_report(const char *cmdline)
     if (!pvh_option_present(cmdline, "timing"))
         return;
     /* An architecture without an entry timestamp starts at its first C. */
-    if (!t.taken[PVH_MARK_ENTRY])
-        t.marks[PVH_MARK_ENTRY] = t.marks[PVH_MARK_C];
-    prev = t.marks[PVH_MARK_ENTRY];
+    if (!record.taken[PVH_MARK_ENTRY])
+        record.marks[PVH_MARK_ENTRY] = record.marks[PVH_MARK_C];
+    prev = record.marks[PVH_MARK_ENTRY];
     pvh_printf("pvhboot: timing");
     /* In the order the phases ran, which differs between architectures
      * (arm64 turns the MMU on before it talks to Xen). */
-    for (n = 1; n <= t.nr_taken; n++)
+    for (n = 1; n <= record.nr_taken; n++)
         for (m = PVH_MARK_C; m < PVH_MARK_NR; m++)
-            if (t.taken[m] == n) {
-                pvh_printf(" %s=%llu", name(m), (unsigned long long)(t.marks[m] - prev));
-                prev = t.marks[m];
+            if (record.taken[m] == n) {
+                pvh_printf(" %s=%llu", name(m), (unsigned long long)(record.marks[m] - prev));
+                prev = record.marks[m];
             }
     /* What ran after the last phase boundary, so the phases add up to the total. */
     pvh_printf(" rest=%llu total=%llu unit=%s\n", (unsigned long long)(now - prev),
-               (unsigned long long)(now - t.marks[PVH_MARK_ENTRY]),
+               (unsigned long long)(now - record.marks[PVH_MARK_ENTRY]),
 #if defined(__aarch64__)
                "cntvct"
 #else

@@ -1,7 +1,9 @@
 /*
  * Version strings compared as the UAPI Version Format Specification says
- * (the order the Boot Loader Specification sorts entries by), and glob
- * patterns as loader.conf's "default" uses them.
+ * (the order the Boot Loader Specification sorts entries by), glob
+ * patterns as loader.conf's "default" uses them, and the one ASCII
+ * case-folded name comparison the disk's readers share (FAT's path
+ * lookup, the entries' .conf/.efi suffixes, BLS's architecture key).
  */
 #ifndef PVHBOOT_FIRMWARE_DISK_VERSION_H
 #define PVHBOOT_FIRMWARE_DISK_VERSION_H
